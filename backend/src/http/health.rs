@@ -1,0 +1,32 @@
+//! Liveness and readiness probes.
+
+use super::error::ApiError;
+use super::AppState;
+use axum::extract::State;
+use axum::Json;
+use shared::api::Health;
+use std::time::Duration;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `GET /healthz`: the process is up and serving.
+pub async fn live() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        database: None,
+        version: VERSION.into(),
+    })
+}
+
+/// `GET /readyz`: the database answers; a load balancer may send traffic.
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
+        Ok(Ok(())) => Ok(Json(Health {
+            status: "ready".into(),
+            database: Some(state.store.backend().as_str().into()),
+            version: VERSION.into(),
+        })),
+        Ok(Err(e)) => Err(ApiError::Unavailable(format!("database not ready: {e}"))),
+        Err(_) => Err(ApiError::Unavailable("database did not answer within 2 s".into())),
+    }
+}

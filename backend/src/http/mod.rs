@@ -1,0 +1,110 @@
+//! The HTTP surface: thin handlers (parse, authorize, call, map errors) and the router.
+
+pub mod error;
+pub mod extract;
+mod health;
+mod widget;
+
+use crate::embedding::{AllowedOrigins, Origin};
+use crate::store::Store;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use error::ApiError;
+use extract::ApiQuery;
+use serde::Deserialize;
+use shared::api::EmbeddingCheck;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub embedding: Arc<EmbeddingPolicy>,
+}
+
+/// The embedding allow-list and the header values derived from it once.
+pub struct EmbeddingPolicy {
+    pub allowed: AllowedOrigins,
+    csp: HeaderValue,
+}
+
+impl EmbeddingPolicy {
+    pub fn new(allowed: AllowedOrigins) -> Self {
+        let csp = HeaderValue::from_str(&allowed.content_security_policy())
+            .expect("origins are validated ASCII, so the CSP is a valid header value");
+        EmbeddingPolicy { allowed, csp }
+    }
+}
+
+pub struct RouterConfig {
+    pub widget_dir: PathBuf,
+    pub max_body_bytes: usize,
+}
+
+pub fn router(state: AppState, config: RouterConfig) -> Router {
+    let api = Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .route("/v1/embedding/check", get(check_embedding));
+
+    api.merge(widget::routes(&config.widget_dir))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
+            axum::response::IntoResponse::into_response(ApiError::Internal("handler panicked".into()))
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Every response may be framed only by this server and the allowed embedding origins.
+async fn security_headers(State(state): State<AppState>, request: Request<axum::body::Body>, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, state.embedding.csp.clone());
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    response
+}
+
+#[derive(Deserialize)]
+struct CheckQuery {
+    origin: Option<String>,
+}
+
+/// `GET /v1/embedding/check?origin=…`: the widget asks before it talks to its host page.
+/// Public: the widget calls it before anyone signs in, and it reveals one bit per guess.
+async fn check_embedding(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<CheckQuery>,
+) -> Result<Json<EmbeddingCheck>, ApiError> {
+    let raw = query
+        .origin
+        .filter(|o| !o.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid("origin", "origin is required, e.g. ?origin=https://crm.example.com"))?;
+    let origin = Origin::parse(&raw).map_err(|e| ApiError::invalid("origin", e.to_string()))?;
+    Ok(Json(EmbeddingCheck {
+        allowed: state.embedding.allowed.allows(&origin),
+        origin: origin.to_string(),
+    }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

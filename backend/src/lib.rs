@@ -1,0 +1,11 @@
+//! The Switchboard server.
+//!
+//! Layout: `http` (thin handlers and the router), `store` (the only module that touches the
+//! database, including the event log), `embedding` (who may frame the widget), `config`
+//! (flags and environment), `server` (start-up and graceful shutdown).
+
+pub mod config;
+pub mod embedding;
+pub mod http;
+pub mod server;
+pub mod store;

@@ -1,0 +1,91 @@
+//! Start-up and graceful shutdown.
+
+use crate::config::{LogFormat, ServeConfig};
+use crate::embedding::AllowedOrigins;
+use crate::http::{self, AppState, EmbeddingPolicy, RouterConfig};
+use crate::store::Store;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration: allowed origins: {0}")]
+    AllowedOrigins(#[from] crate::embedding::InvalidOrigin),
+    #[error("database: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+pub fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A second call (tests) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+/// Run until SIGTERM or Ctrl-C, then finish in-flight requests and close the database.
+pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
+    let allowed = AllowedOrigins::parse(&config.allowed_origins)?;
+    let store = Store::connect(&config.database_url).await?;
+    tracing::info!(backend = store.backend().as_str(), "database ready");
+
+    let state = AppState {
+        store: store.clone(),
+        embedding: Arc::new(EmbeddingPolicy::new(allowed)),
+    };
+    let app = http::router(
+        state,
+        RouterConfig {
+            widget_dir: config.widget_dir.clone(),
+            max_body_bytes: config.max_body_bytes,
+        },
+    );
+    let listener = TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+    let local = listener.local_addr().map_err(StartError::Serve)?;
+    // A plain line on stdout that scripts and tests wait for (the port may have been 0).
+    println!("listening on http://{local}");
+    tracing::info!(%local, "switchboard serving");
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartError::Serve)?;
+    tracing::info!("shutting down: closing the database");
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,138 @@
+//! The durable event log: one ordered table that every downstream path reads (WebSocket
+//! pushes, webhooks, polling, callouts, reports).
+//!
+//! **Ordering.** A reader that has seen `seq = n` must never later find a committed event with
+//! `seq < n` for the same account, or it would skip it. SQLite gives this for free (one writer).
+//! On PostgreSQL, identity values are handed out before commit, so two concurrent transactions
+//! could commit out of order; [`Tx::append`] therefore takes a per-account transaction-scoped
+//! advisory lock before its first insert. Appends for one account commit in `seq` order; other
+//! accounts are not blocked.
+
+use super::{ms_to_datetime, now_ms, Backend, Result, Store, StoreError, Tx};
+use shared::events::{Event, EventKind};
+use shared::ids::{AccountId, AgentId, EngagementId, EventId};
+use sqlx::Row;
+
+/// An event to append. `seq`, `id` and `occurred_at` are assigned by the log.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub account_id: AccountId,
+    pub kind: EventKind,
+    pub engagement_id: Option<EngagementId>,
+    pub agent_id: Option<AgentId>,
+    pub data: serde_json::Value,
+}
+
+/// Upper bound on one page of [`Store::events_after`].
+pub const MAX_PAGE: i64 = 1000;
+
+/// A stable 64-bit key for the per-account advisory lock (FNV-1a of the account id).
+fn advisory_key(account: &AccountId) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in account.as_uuid().as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash as i64
+}
+
+impl Tx {
+    /// Append `event` to the log inside this transaction and return it as it will read back.
+    pub async fn append(&mut self, event: NewEvent) -> Result<Event> {
+        if self.backend == Backend::Postgres && !self.locked_accounts.contains(&event.account_id) {
+            sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
+                .bind(advisory_key(&event.account_id))
+                .execute(&mut *self.inner)
+                .await?;
+            self.locked_accounts.push(event.account_id);
+        }
+        let id = EventId(uuid::Uuid::now_v7());
+        let occurred_at_ms = now_ms();
+        let data = serde_json::to_string(&event.data)
+            .map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?;
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO events (event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
+        )
+        .bind(id.to_string())
+        .bind(event.account_id.to_string())
+        .bind(event.kind.as_str())
+        .bind(event.engagement_id.map(|e| e.to_string()))
+        .bind(event.agent_id.map(|a| a.to_string()))
+        .bind(occurred_at_ms)
+        .bind(data)
+        .fetch_one(&mut *self.inner)
+        .await?;
+        self.appended_up_to = Some(self.appended_up_to.map_or(seq, |s| s.max(seq)));
+        Ok(Event {
+            seq,
+            id,
+            account_id: event.account_id,
+            kind: event.kind,
+            engagement_id: event.engagement_id,
+            agent_id: event.agent_id,
+            occurred_at: ms_to_datetime(occurred_at_ms)?,
+            data: event.data,
+        })
+    }
+}
+
+impl Store {
+    /// The account's events with `seq > after`, oldest first, at most `limit` (capped at
+    /// [`MAX_PAGE`]).
+    pub async fn events_after(&self, account: AccountId, after: i64, limit: i64) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT seq, event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data
+             FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(account.to_string())
+        .bind(after)
+        .bind(limit.clamp(1, MAX_PAGE))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// One engagement's events, oldest first.
+    pub async fn engagement_events(&self, engagement: EngagementId) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT seq, event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data
+             FROM events WHERE engagement_id = $1 ORDER BY seq",
+        )
+        .bind(engagement.to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// The highest `seq` in the log (0 when empty).
+    pub async fn latest_seq(&self) -> Result<i64> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(seq.unwrap_or(0))
+    }
+}
+
+fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what} {value:?}")))
+}
+
+fn event_from_row(row: &sqlx::any::AnyRow) -> Result<Event> {
+    let kind: String = row.try_get("kind")?;
+    let data: String = row.try_get("data")?;
+    let engagement: Option<String> = row.try_get("engagement_id")?;
+    let agent: Option<String> = row.try_get("agent_id")?;
+    Ok(Event {
+        seq: row.try_get("seq")?,
+        id: parse("event id", &row.try_get::<String, _>("event_id")?)?,
+        account_id: parse("account id", &row.try_get::<String, _>("account_id")?)?,
+        kind: EventKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
+        engagement_id: engagement.as_deref().map(|e| parse("engagement id", e)).transpose()?,
+        agent_id: agent.as_deref().map(|a| parse("agent id", a)).transpose()?,
+        occurred_at: ms_to_datetime(row.try_get("occurred_at_ms")?)?,
+        data: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?,
+    })
+}

@@ -1,0 +1,299 @@
+//! Storage: the only module that talks to the database.
+//!
+//! One query text serves both stores: SQLite (the embedded default, zero set-up) and
+//! PostgreSQL (production, any number of instances). Both are reached through sqlx's `Any`
+//! driver, so columns use portable types only: `TEXT` ids and JSON, `BIGINT` milliseconds.
+//! Each store has its own migration folder (`migrations/sqlite`, `migrations/postgres`).
+//!
+//! SQLite allows one writer at a time, so writes go through a one-connection pool (no
+//! `SQLITE_BUSY` upgrade failures) while reads use a small pool of their own; the database is
+//! in WAL mode so readers never block the writer. PostgreSQL uses one pool for both.
+
+mod events;
+
+pub use events::NewEvent;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Connection};
+use std::str::FromStr;
+use std::time::Duration;
+use tokio::sync::watch;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Everything that can go wrong in storage. Mapped once to HTTP in `http::error`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (e.g. a duplicate active work item).
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    #[error("not found")]
+    NotFound,
+    /// The database URL could not be understood.
+    #[error("invalid database URL: {0}")]
+    InvalidUrl(String),
+    #[error("migrations failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A row held something the code cannot read: a bug or a manual edit.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The database is unreachable or failed.
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if let Some(db) = err.as_database_error() {
+            if db.is_unique_violation() {
+                return StoreError::Conflict {
+                    constraint: db.constraint().unwrap_or("unique").to_string(),
+                };
+            }
+        }
+        match err {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    /// Pool for reads.
+    reader: AnyPool,
+    /// Pool for writes (the same pool as `reader` on PostgreSQL; one connection on SQLite).
+    writer: AnyPool,
+    /// The highest committed event `seq` this process knows of; watchers wake on change.
+    committed: watch::Sender<i64>,
+}
+
+/// Turn what a user typed into a database URL: `postgres://…` and `sqlite:…` URLs pass
+/// through; anything else is taken as a path to a SQLite file (created if missing).
+pub fn normalize_database_url(input: &str) -> Result<(Backend, String)> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(StoreError::InvalidUrl("the database URL is empty".into()));
+    }
+    if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, trimmed.to_string()));
+    }
+    if let Some(rest) = trimmed.strip_prefix("sqlite:") {
+        let rest = rest.trim_start_matches("//");
+        if rest.is_empty() {
+            return Err(StoreError::InvalidUrl("sqlite: URL names no file".into()));
+        }
+        let sep = if rest.contains('?') { '&' } else { '?' };
+        let url = if rest.contains("mode=") {
+            format!("sqlite://{rest}")
+        } else {
+            format!("sqlite://{rest}{sep}mode=rwc")
+        };
+        return Ok((Backend::Sqlite, url));
+    }
+    if trimmed.contains("://") {
+        return Err(StoreError::InvalidUrl(format!(
+            "unsupported database URL scheme in {trimmed:?}: use sqlite:<path> or postgres://"
+        )));
+    }
+    Ok((Backend::Sqlite, format!("sqlite://{trimmed}?mode=rwc")))
+}
+
+impl Store {
+    /// Connect, configure and migrate. `database_url` is a `postgres://` URL, a `sqlite:` URL
+    /// or a plain file path.
+    pub async fn connect(database_url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = normalize_database_url(database_url)?;
+        let options =
+            AnyConnectOptions::from_str(&url).map_err(|e| StoreError::InvalidUrl(e.to_string()))?;
+
+        let (reader, writer) = match backend {
+            Backend::Sqlite => {
+                let writer = sqlite_pool(1).connect_with(options.clone()).await?;
+                let reader = sqlite_pool(4).connect_with(options).await?;
+                (reader, writer)
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                (pool.clone(), pool)
+            }
+        };
+
+        let store = Store {
+            backend,
+            reader,
+            writer,
+            committed: watch::Sender::new(0),
+        };
+        store.migrate().await?;
+        let latest = store.latest_seq().await?;
+        store.committed.send_replace(latest);
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.writer).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Readiness: can we run a query right now?
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.reader.acquire().await?;
+        conn.ping().await?;
+        Ok(())
+    }
+
+    /// Start a write transaction. Append events with [`Tx::append`]; commit with
+    /// [`Tx::commit`], which wakes the event-log watchers after the data is durable.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx {
+            inner: self.writer.begin().await?,
+            backend: self.backend,
+            locked_accounts: Vec::new(),
+            appended_up_to: None,
+            committed: self.committed.clone(),
+        })
+    }
+
+    /// Watch the highest committed `seq` (changes after every commit that appended events).
+    pub fn watch_committed(&self) -> watch::Receiver<i64> {
+        self.committed.subscribe()
+    }
+
+    /// Close both pools (graceful shutdown).
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL: readers never block the writer and a crash loses no committed write.
+                // NORMAL is durable in WAL mode against process crashes (kill -9).
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA foreign_keys = ON",
+                ] {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+}
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls everything back, including
+/// the events appended to it: an event exists if and only if its change does.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    /// Accounts whose event-log lock this transaction holds (PostgreSQL).
+    locked_accounts: Vec<shared::ids::AccountId>,
+    appended_up_to: Option<i64>,
+    committed: watch::Sender<i64>,
+}
+
+impl Tx {
+    /// The connection, for queries that belong to the same transaction.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await?;
+        if let Some(seq) = self.appended_up_to {
+            self.committed.send_if_modified(|latest| {
+                if seq > *latest {
+                    *latest = seq;
+                    true
+                } else {
+                    false
+                }
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.inner.rollback().await?;
+        Ok(())
+    }
+}
+
+/// Current time in milliseconds since the Unix epoch, as stored.
+pub(crate) fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub(crate) fn ms_to_datetime(ms: i64) -> Result<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {ms}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            normalize_database_url("switchboard.db").unwrap(),
+            (Backend::Sqlite, "sqlite://switchboard.db?mode=rwc".into())
+        );
+        assert_eq!(
+            normalize_database_url("sqlite:///tmp/x.db").unwrap(),
+            (Backend::Sqlite, "sqlite:///tmp/x.db?mode=rwc".into())
+        );
+        assert_eq!(
+            normalize_database_url("sqlite://data/x.db?mode=ro").unwrap().1,
+            "sqlite://data/x.db?mode=ro"
+        );
+        assert_eq!(
+            normalize_database_url("postgres://u@h/db").unwrap(),
+            (Backend::Postgres, "postgres://u@h/db".into())
+        );
+        assert!(matches!(normalize_database_url("mysql://x"), Err(StoreError::InvalidUrl(_))));
+        assert!(matches!(normalize_database_url("  "), Err(StoreError::InvalidUrl(_))));
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds everything and runs the whole system: the Switchboard backend (API + widget) and the
+# demo CRM on its own port (so its own origin). Ctrl-C stops both.
+#
+#   SWITCHBOARD_PORT (8080)  EMBED_DEMO_PORT (8090)  DATABASE_URL (.demo/switchboard.db)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+SB_PORT="${SWITCHBOARD_PORT:-8080}"
+DEMO_PORT="${EMBED_DEMO_PORT:-8090}"
+mkdir -p .demo
+DB="${DATABASE_URL:-.demo/switchboard.db}"
+
+SKIP_CHROMIUM=1 bash scripts/setup.sh
+bash scripts/build-widget.sh
+cargo build --locked --workspace --bins
+
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+"$BIN/switchboard" serve \
+  --listen "127.0.0.1:$SB_PORT" \
+  --database-url "$DB" \
+  --widget-dir frontend/dist \
+  --allowed-origins "http://127.0.0.1:$DEMO_PORT,http://localhost:$DEMO_PORT" &
+pids+=($!)
+"$BIN/embed-demo" --listen "127.0.0.1:$DEMO_PORT" --switchboard-url "http://127.0.0.1:$SB_PORT" &
+pids+=($!)
+
+for url in "http://127.0.0.1:$SB_PORT/readyz" "http://127.0.0.1:$DEMO_PORT/healthz"; do
+  for _ in $(seq 1 100); do
+    curl -fsS "$url" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+done
+
+cat <<MSG
+
+  Switchboard is running.
+    Demo CRM (agent page, widget embedded):  http://127.0.0.1:$DEMO_PORT/
+    Widget standalone (installable PWA):     http://127.0.0.1:$SB_PORT/widget/
+    API readiness:                           http://127.0.0.1:$SB_PORT/readyz
+  Database: $DB      Stop with Ctrl-C.
+
+MSG
+wait

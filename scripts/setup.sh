@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs every tool the build and the tests need, skipping what is already present at the
+# pinned version. Safe to run again and again; the README's two commands and CI call it.
+#
+# Pins (see ../shared/TOOLCHAIN.md for why each one is what it is):
+#   - wasm32-unknown-unknown target (rustup)
+#   - trunk 0.21.14 (0.22 needs a newer rustc)
+#   - wasm-bindgen-cli 0.2.130 (must equal wasm-bindgen in Cargo.lock; installed without --locked)
+#   - wasm-opt from npm binaryen@132.0.0 (never Debian's binaryen 108: it emits broken WASM)
+#   - Debian chromium + chromium-driver (for the browser tests; skipped with SKIP_CHROMIUM=1)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TRUNK_VERSION="0.21.14"
+WASM_BINDGEN_VERSION="0.2.130"
+BINARYEN_VERSION="132.0.0"
+TOOLS_DIR="$ROOT/.tools"
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
+
+export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo not found: install Rust with rustup first (https://rustup.rs)" >&2
+  exit 1
+fi
+
+# --- WASM target -----------------------------------------------------------------------------
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "wasm32-unknown-unknown target: present"
+else
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- Trunk -----------------------------------------------------------------------------------
+if command -v trunk >/dev/null 2>&1 && trunk --version 2>/dev/null | grep -q " ${TRUNK_VERSION}\$"; then
+  log "trunk ${TRUNK_VERSION}: present"
+else
+  log "installing trunk ${TRUNK_VERSION} (several minutes on a cold machine)"
+  cargo install trunk --locked --version "${TRUNK_VERSION}"
+fi
+
+# --- wasm-bindgen CLI ------------------------------------------------------------------------
+if command -v wasm-bindgen >/dev/null 2>&1 && wasm-bindgen --version 2>/dev/null | grep -q " ${WASM_BINDGEN_VERSION}\$"; then
+  log "wasm-bindgen ${WASM_BINDGEN_VERSION}: present"
+else
+  log "installing wasm-bindgen-cli ${WASM_BINDGEN_VERSION}"
+  # No --locked: its own lockfile names a webpki-roots release the registry lacks.
+  cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}" --force
+fi
+
+# --- wasm-opt (binaryen from npm) ------------------------------------------------------------
+if [ -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ] \
+   && "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+  log "wasm-opt ${BINARYEN_VERSION%%.*}: present"
+else
+  if ! command -v npm >/dev/null 2>&1; then
+    log "installing nodejs + npm (for binaryen's wasm-opt)"
+    apt-get update -qq && apt-get install -y -qq nodejs npm
+  fi
+  log "installing binaryen@${BINARYEN_VERSION} (wasm-opt) into .tools/"
+  mkdir -p "$TOOLS_DIR"
+  (cd "$TOOLS_DIR" && [ -f package.json ] || echo '{"name":"switchboard-tools","private":true}' > "$TOOLS_DIR/package.json")
+  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "binaryen@${BINARYEN_VERSION}"
+fi
+
+# --- Chromium + ChromeDriver -----------------------------------------------------------------
+if [ "${SKIP_CHROMIUM:-0}" = "1" ]; then
+  log "chromium: skipped (SKIP_CHROMIUM=1)"
+elif [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+  log "chromium + chromedriver: present"
+else
+  log "installing chromium + chromium-driver from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
+
+log "tools ready"

@@ -1,0 +1,157 @@
+//! REST request and response shapes. Field names follow the public shape integrators already
+//! know from other contact-center products (`work_item_variables.work_item_name`, ...).
+
+use crate::channel::Channel;
+use crate::engagement::Engagement;
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/engagements`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartEngagementRequest {
+    /// Exactly one channel.
+    pub channels: Vec<ChannelSpec>,
+    pub flow: FlowRef,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<ConsumerInput>,
+    /// Required when the channel is `work_item`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_item_variables: Option<WorkItemVariables>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<VariableInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSpec {
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowRef {
+    pub flow_entry_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ConsumerInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WorkItemVariables {
+    pub work_item_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_item_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_item_desc: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_item_hyperlink: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_item_priority: Option<i32>,
+    /// RFC 3339, e.g. `2026-12-01T17:00:00Z`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_item_due_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_item_origin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_item_type_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariableInput {
+    pub name: String,
+    pub value: String,
+}
+
+/// `201 Created` body of `POST /v1/engagements`: the engagement itself.
+pub type StartEngagementResponse = Engagement;
+
+/// Every error response: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `invalid_field`, `not_found`, `conflict`, `unauthorized`, ...
+    pub code: String,
+    /// For people; never exposes internals.
+    pub message: String,
+    /// The offending input, as a path (`work_item_variables.work_item_name`, `channels[0]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// `GET /v1/embedding/check?origin=`: may a page at `origin` embed the widget?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbeddingCheck {
+    /// The origin, normalised as a browser serialises it (`https://crm.example:8443`).
+    pub origin: String,
+    pub allowed: bool,
+}
+
+/// `GET /readyz` and `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn start_engagement_accepts_the_public_shape() {
+        let body = json!({
+            "channels": [{"channel": "work_item", "channel_source": "crm"}],
+            "flow": {"flow_entry_id": "billing"},
+            "consumers": [{"consumer_display_name": "Ada", "consumer_email": "ada@example.com",
+                           "consumer_phone": "+15550100", "consumer_external_id": "C-1"}],
+            "work_item_variables": {"work_item_name": "Invoice", "work_item_id": "INV-1",
+                "work_item_desc": "Disputed", "work_item_hyperlink": "https://crm/1",
+                "work_item_priority": 3, "work_item_due_date": "2026-12-01T17:00:00Z",
+                "work_item_origin": "email", "work_item_type_id": "invoice"},
+            "variables": [{"name": "tier", "value": "gold"}]
+        });
+        let req: StartEngagementRequest = serde_json::from_value(body.clone()).unwrap();
+        assert_eq!(req.channels[0].channel, Channel::WorkItem);
+        assert_eq!(req.work_item_variables.as_ref().unwrap().work_item_priority, Some(3));
+        assert_eq!(serde_json::to_value(&req).unwrap(), body);
+    }
+
+    #[test]
+    fn minimal_start_engagement() {
+        let req: StartEngagementRequest = serde_json::from_value(json!({
+            "channels": [{"channel": "voice"}], "flow": {"flow_entry_id": "support"}
+        }))
+        .unwrap();
+        assert!(req.consumers.is_empty() && req.variables.is_empty());
+        assert!(req.work_item_variables.is_none());
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let e = ErrorBody {
+            error: ErrorDetail {
+                code: "invalid_field".into(),
+                message: "work_item_name is required".into(),
+                field: Some("work_item_variables.work_item_name".into()),
+            },
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["error"]["field"], "work_item_variables.work_item_name");
+        assert_eq!(serde_json::from_value::<ErrorBody>(v).unwrap(), e);
+    }
+}

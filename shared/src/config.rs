@@ -1,0 +1,484 @@
+//! Routing configuration: queues, flows, entry points, agents, skills, busy-agent rules,
+//! consumer routing profiles and dispositions. Admins manage these through the API; the
+//! routing engine reads them.
+
+use crate::channel::Channel;
+use crate::ids::{AgentId, DispositionId, EntryId, FlowId, QueueId, RoutingProfileId, SkillId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+// ---------------------------------------------------------------------------------------------
+// Skills and agents
+// ---------------------------------------------------------------------------------------------
+
+/// A skill proficiency, 1 (basic) to 5 (expert). Deserializing anything else fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Proficiency(u8);
+
+impl Proficiency {
+    pub const MIN: Proficiency = Proficiency(1);
+    pub const MAX: Proficiency = Proficiency(5);
+
+    pub fn new(level: u8) -> Result<Self, ProficiencyOutOfRange> {
+        if (1..=5).contains(&level) {
+            Ok(Proficiency(level))
+        } else {
+            Err(ProficiencyOutOfRange(level))
+        }
+    }
+
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("proficiency must be between 1 and 5, got {0}")]
+pub struct ProficiencyOutOfRange(pub u8);
+
+impl TryFrom<u8> for Proficiency {
+    type Error = ProficiencyOutOfRange;
+    fn try_from(v: u8) -> Result<Self, Self::Error> {
+        Proficiency::new(v)
+    }
+}
+
+impl From<Proficiency> for u8 {
+    fn from(p: Proficiency) -> u8 {
+        p.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skill {
+    pub skill_id: SkillId,
+    pub name: String,
+}
+
+/// A skill an agent holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSkill {
+    pub skill_id: SkillId,
+    pub proficiency: Proficiency,
+}
+
+/// A skill a queue or flow step requires, at or above a minimum proficiency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillRequirement {
+    pub skill_id: SkillId,
+    #[serde(default = "min_proficiency")]
+    pub min_proficiency: Proficiency,
+}
+
+fn min_proficiency() -> Proficiency {
+    Proficiency::MIN
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Agent,
+    Supervisor,
+    Admin,
+}
+
+/// An agent's availability. `NotReady` carries the reason the agent picked (break, lunch...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum AgentStatus {
+    Offline,
+    Ready,
+    NotReady { reason: String },
+}
+
+impl AgentStatus {
+    pub const fn is_ready(&self) -> bool {
+        matches!(self, AgentStatus::Ready)
+    }
+}
+
+/// An agent's membership in a queue; opted-out members get no offers from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMembership {
+    pub queue_id: QueueId,
+    #[serde(default = "yes")]
+    pub opted_in: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub agent_id: AgentId,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: AgentStatus,
+    #[serde(default)]
+    pub skills: Vec<AgentSkill>,
+    #[serde(default)]
+    pub queues: Vec<QueueMembership>,
+    /// Busy-agent rules for this agent; `None` uses the account default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_rules: Option<BusyAgentRules>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Busy-agent rules
+// ---------------------------------------------------------------------------------------------
+
+/// How much an agent may hold at once: a limit per channel, and which channels may be offered
+/// while the agent already holds another (may a work item ring during a voice call?).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusyAgentRules {
+    /// Maximum concurrent engagements per channel. A channel not listed allows none.
+    pub limits: BTreeMap<Channel, u32>,
+    /// Cross-channel exceptions to "anything goes while under the limits". A pair listed here
+    /// with `allowed: false` means: while holding `holding`, never offer `offer`.
+    #[serde(default)]
+    pub combinations: Vec<ChannelCombination>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelCombination {
+    pub holding: Channel,
+    pub offer: Channel,
+    pub allowed: bool,
+}
+
+impl Default for BusyAgentRules {
+    /// Voice 1, video 1, chat 3, SMS 3, email 3, work items 5; nothing is offered during a
+    /// voice or video call except work items, and no call rings during another call or video.
+    fn default() -> Self {
+        let limits = BTreeMap::from([
+            (Channel::Voice, 1),
+            (Channel::Video, 1),
+            (Channel::Chat, 3),
+            (Channel::Sms, 3),
+            (Channel::Email, 3),
+            (Channel::WorkItem, 5),
+        ]);
+        let mut combinations = Vec::new();
+        for holding in [Channel::Voice, Channel::Video] {
+            for offer in Channel::ALL {
+                if offer != Channel::WorkItem && offer != holding {
+                    combinations.push(ChannelCombination {
+                        holding,
+                        offer,
+                        allowed: false,
+                    });
+                }
+            }
+        }
+        BusyAgentRules {
+            limits,
+            combinations,
+        }
+    }
+}
+
+impl BusyAgentRules {
+    /// May an agent who already holds `held` (one entry per engagement) be offered `offer`?
+    pub fn can_offer(&self, held: &[Channel], offer: Channel) -> bool {
+        let limit = self.limits.get(&offer).copied().unwrap_or(0);
+        let same = held.iter().filter(|c| **c == offer).count() as u64;
+        if same >= u64::from(limit) {
+            return false;
+        }
+        !self
+            .combinations
+            .iter()
+            .any(|rule| !rule.allowed && rule.offer == offer && held.contains(&rule.holding))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queues
+// ---------------------------------------------------------------------------------------------
+
+/// How a queue picks among eligible agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Distribution {
+    /// The agent idle the longest.
+    LongestIdle,
+    /// The agent with the highest proficiency in the required skills (ties: longest idle).
+    MostSkilled,
+    /// Agents in turn.
+    RoundRobin,
+    /// Every eligible agent rings; the first accept wins and the other offers are rescinded.
+    RingAll,
+}
+
+/// What happens when an engagement has waited `after_secs` in the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overflow {
+    pub after_secs: u32,
+    #[serde(flatten)]
+    pub action: OverflowAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum OverflowAction {
+    /// Move it to another queue (keeping its age).
+    ToQueue { queue_id: QueueId },
+    /// Drop the required skills (all of them, or only those listed).
+    RelaxSkills {
+        #[serde(default)]
+        skill_ids: Vec<SkillId>,
+    },
+}
+
+/// "`target_percent` % of engagements answered within `threshold_secs`."
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceLevel {
+    pub threshold_secs: u32,
+    pub target_percent: u8,
+}
+
+impl Default for ServiceLevel {
+    fn default() -> Self {
+        ServiceLevel {
+            threshold_secs: 20,
+            target_percent: 80,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queue {
+    pub queue_id: QueueId,
+    pub name: String,
+    pub channel: Channel,
+    pub distribution: Distribution,
+    pub ring_timeout_secs: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overflow: Option<Overflow>,
+    #[serde(default)]
+    pub service_level: ServiceLevel,
+    #[serde(default)]
+    pub wrap_up_secs: u32,
+    /// The dispositions an agent may pick for engagements from this queue.
+    #[serde(default)]
+    pub disposition_ids: Vec<DispositionId>,
+    /// Screen-pop URL with `{variable}` placeholders, rendered URL-encoded on every offer,
+    /// e.g. `https://crm.example/tickets/{work_item_id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_url_template: Option<String>,
+    /// Skills every engagement in this queue requires (flows can add more).
+    #[serde(default)]
+    pub required_skills: Vec<SkillRequirement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disposition {
+    pub disposition_id: DispositionId,
+    pub name: String,
+    /// Short code for CRMs and reports, e.g. `RESOLVED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flows
+// ---------------------------------------------------------------------------------------------
+
+/// A flow is data, not code: named steps starting at `start`. Evaluated once when an
+/// engagement enters (or is transferred to) the flow, until a step routes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flow {
+    pub flow_id: FlowId,
+    pub name: String,
+    pub start: String,
+    pub steps: BTreeMap<String, FlowStep>,
+    /// HTTP callouts on engagement lifecycle points ("event scripts").
+    #[serde(default)]
+    pub callouts: Vec<EventCallout>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FlowStep {
+    /// Branch on a condition.
+    Condition {
+        when: Condition,
+        then: String,
+        otherwise: String,
+    },
+    /// Set a variable (the value may use `{variable}` placeholders) and continue.
+    SetVariable {
+        name: String,
+        value: String,
+        next: String,
+    },
+    /// Route to a queue, adding required skills and a priority.
+    RouteToQueue {
+        queue_id: QueueId,
+        #[serde(default)]
+        skills: Vec<SkillRequirement>,
+        #[serde(default)]
+        priority: i32,
+    },
+    /// Continue in another flow.
+    RouteToFlow { flow_id: FlowId },
+}
+
+/// A test on an engagement field. Fields are named `variables.<name>`, `work_item.<field>`
+/// (`name`, `id`, `priority`, `origin`, `type_id`, ...) or `consumer.<field>`
+/// (`display_name`, `email`, `phone`, `external_id`), and `channel`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Condition {
+    Equals { field: String, value: String },
+    NotEquals { field: String, value: String },
+    Contains { field: String, value: String },
+    Exists { field: String },
+    /// Numeric comparison; a missing or non-numeric field is false.
+    GreaterThan { field: String, value: f64 },
+    LessThan { field: String, value: f64 },
+    All { conditions: Vec<Condition> },
+    Any { conditions: Vec<Condition> },
+    Not { condition: Box<Condition> },
+}
+
+// `f64` fields rule out a derived `Eq`; JSON cannot carry NaN, so equality is total here.
+impl Eq for Condition {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalloutTrigger {
+    EngagementAccepted,
+    DispositionSaved,
+    EngagementClosed,
+}
+
+/// An HTTP POST to an external URL when `on` happens, with a JSON body template whose
+/// `{variable}` placeholders are filled from the engagement's variables (JSON-escaped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventCallout {
+    pub on: CalloutTrigger,
+    pub url: String,
+    pub body_template: String,
+}
+
+/// The public address external systems start engagements at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryPoint {
+    pub entry_id: EntryId,
+    pub flow_id: FlowId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumer routing profiles
+// ---------------------------------------------------------------------------------------------
+
+/// Rules on consumer and work-item attributes, applied when an engagement is routed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerRoutingProfile {
+    pub profile_id: RoutingProfileId,
+    pub name: String,
+    pub rules: Vec<ProfileRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRule {
+    pub when: Condition,
+    pub effect: ProfileEffect,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ProfileEffect {
+    RaisePriority { by: i32 },
+    UseQueue { queue_id: QueueId },
+    /// Prefer the agent who last served this consumer, if eligible within `wait_secs`.
+    PreferLastAgent { wait_secs: u32 },
+    PreferAgent { agent_id: AgentId, wait_secs: u32 },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn proficiency_is_1_to_5() {
+        assert!(serde_json::from_value::<Proficiency>(json!(0)).is_err());
+        assert!(serde_json::from_value::<Proficiency>(json!(6)).is_err());
+        assert_eq!(serde_json::from_value::<Proficiency>(json!(5)).unwrap().get(), 5);
+    }
+
+    #[test]
+    fn default_busy_rules() {
+        let rules = BusyAgentRules::default();
+        use Channel::*;
+        assert!(rules.can_offer(&[], Voice));
+        assert!(!rules.can_offer(&[Voice], Voice));
+        assert!(rules.can_offer(&[Chat, Chat], Chat));
+        assert!(!rules.can_offer(&[Chat, Chat, Chat], Chat));
+        assert!(rules.can_offer(&[Voice], WorkItem), "work items may ring during a call");
+        assert!(!rules.can_offer(&[Voice], Chat), "no chat during a call");
+        assert!(!rules.can_offer(&[Video], Voice));
+        assert!(rules.can_offer(&[WorkItem; 4], WorkItem));
+        assert!(!rules.can_offer(&[WorkItem; 5], WorkItem));
+        let json = serde_json::to_value(&rules).unwrap();
+        assert_eq!(json["limits"]["work_item"], 5);
+        assert_eq!(serde_json::from_value::<BusyAgentRules>(json).unwrap(), rules);
+    }
+
+    #[test]
+    fn queue_and_flow_round_trip() {
+        let queue: Queue = serde_json::from_value(json!({
+            "queue_id": "00000000-0000-0000-0000-000000000001",
+            "name": "Billing",
+            "channel": "work_item",
+            "distribution": "most_skilled",
+            "ring_timeout_secs": 30,
+            "overflow": {"after_secs": 120, "action": "relax_skills"},
+            "launch_url_template": "https://crm.example/t/{work_item_id}"
+        }))
+        .unwrap();
+        assert_eq!(queue.service_level, ServiceLevel::default());
+        assert_eq!(
+            queue.overflow.as_ref().unwrap().action,
+            OverflowAction::RelaxSkills { skill_ids: vec![] }
+        );
+        let back: Queue = serde_json::from_value(serde_json::to_value(&queue).unwrap()).unwrap();
+        assert_eq!(back, queue);
+
+        let flow: Flow = serde_json::from_value(json!({
+            "flow_id": "00000000-0000-0000-0000-000000000002",
+            "name": "Tickets",
+            "start": "vip?",
+            "steps": {
+                "vip?": {"type": "condition",
+                         "when": {"op": "equals", "field": "consumer.email", "value": "ceo@x"},
+                         "then": "fast", "otherwise": "normal"},
+                "fast": {"type": "route_to_queue", "queue_id": "00000000-0000-0000-0000-000000000001", "priority": 10},
+                "normal": {"type": "route_to_queue", "queue_id": "00000000-0000-0000-0000-000000000001"}
+            },
+            "callouts": [{"on": "engagement_closed", "url": "https://x/hook", "body_template": "{\"id\":\"{work_item_id}\"}"}]
+        }))
+        .unwrap();
+        let back: Flow = serde_json::from_value(serde_json::to_value(&flow).unwrap()).unwrap();
+        assert_eq!(back, flow);
+    }
+
+    #[test]
+    fn agent_status_round_trips() {
+        let s = AgentStatus::NotReady { reason: "lunch".into() };
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json, json!({"status": "not_ready", "reason": "lunch"}));
+        assert_eq!(serde_json::from_value::<AgentStatus>(json).unwrap(), s);
+        assert_eq!(
+            serde_json::from_value::<AgentStatus>(json!({"status": "ready"})).unwrap(),
+            AgentStatus::Ready
+        );
+    }
+}

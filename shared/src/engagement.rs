@@ -1,0 +1,186 @@
+//! The engagement: one unit of routed work, live or asynchronous.
+
+use crate::channel::{Channel, Direction};
+use crate::ids::{AgentId, EngagementId, EntryId, FlowId, QueueId};
+use crate::state_machine::EngagementState;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// Engagement variables: name → value. Work-item and consumer fields are copied in as
+/// variables (`work_item_name`, `consumer_email`, ...) so flows and launch URLs can use them.
+pub type Variables = BTreeMap<String, String>;
+
+/// The person on the other side (caller, chatter, ticket requester).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Consumer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The consumer's id in the external system (CRM contact id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+/// Back-office work carried by a `work_item` engagement. The external system stays the
+/// system of record; these fields let the agent see and open it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WorkItem {
+    pub name: String,
+    /// The work item's id in the external system. Together with `name` it must be unique
+    /// among active engagements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hyperlink: Option<String>,
+    /// Higher is more urgent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub due_date: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_id: Option<String>,
+}
+
+/// When each step of the engagement happened (RFC 3339). A step not reached yet is absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timestamps {
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it (re-)entered the queue; routing order uses `created_at`, which a re-queue keeps.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub offered_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub connected_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub wrap_up_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<OffsetDateTime>,
+}
+
+impl Default for Timestamps {
+    fn default() -> Self {
+        Timestamps {
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            queued_at: None,
+            offered_at: None,
+            connected_at: None,
+            wrap_up_at: None,
+            closed_at: None,
+        }
+    }
+}
+
+impl Default for Engagement {
+    fn default() -> Self {
+        Engagement {
+            engagement_id: EngagementId(uuid::Uuid::nil()),
+            channel: Channel::WorkItem,
+            channel_source: None,
+            direction: Direction::Inbound,
+            state: EngagementState::Queued,
+            flow_entry_id: None,
+            flow_id: None,
+            queue_id: None,
+            priority: 0,
+            agent_ids: Vec::new(),
+            consumer: None,
+            work_item: None,
+            variables: Variables::new(),
+            timestamps: Timestamps::default(),
+        }
+    }
+}
+
+/// An engagement as the API, the WebSocket and the widget see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Engagement {
+    pub engagement_id: EngagementId,
+    pub channel: Channel,
+    /// Free-form origin of the channel, e.g. the connector or phone number it came through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_source: Option<String>,
+    pub direction: Direction,
+    pub state: EngagementState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_entry_id: Option<EntryId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_id: Option<FlowId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<QueueId>,
+    /// Effective routing priority (higher first).
+    #[serde(default)]
+    pub priority: i32,
+    /// Agents the engagement is offered or assigned to (several only while ringing all).
+    #[serde(default)]
+    pub agent_ids: Vec<AgentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<Consumer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_item: Option<WorkItem>,
+    #[serde(default)]
+    pub variables: Variables,
+    #[serde(flatten)]
+    pub timestamps: Timestamps,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn engagement_round_trips_through_json() {
+        let mut variables = Variables::new();
+        variables.insert("ticket_tier".into(), "gold".into());
+        let engagement = Engagement {
+            engagement_id: EngagementId(uuid::Uuid::from_u128(7)),
+            channel: Channel::WorkItem,
+            channel_source: Some("crm".into()),
+            state: EngagementState::Offered,
+            flow_entry_id: Some(EntryId("billing".into())),
+            priority: 3,
+            agent_ids: vec![AgentId(uuid::Uuid::from_u128(9))],
+            consumer: Some(Consumer {
+                display_name: Some("Ada".into()),
+                email: Some("ada@example.com".into()),
+                ..Consumer::default()
+            }),
+            work_item: Some(WorkItem {
+                name: "Invoice 42".into(),
+                id: Some("INV-42".into()),
+                priority: Some(5),
+                due_date: Some(datetime!(2026-12-01 09:00 UTC)),
+                ..WorkItem::default()
+            }),
+            variables,
+            timestamps: Timestamps {
+                created_at: datetime!(2026-11-21 10:00 UTC),
+                offered_at: Some(datetime!(2026-11-21 10:00:02 UTC)),
+                ..Timestamps::default()
+            },
+            ..Engagement::default()
+        };
+        let json = serde_json::to_value(&engagement).unwrap();
+        assert_eq!(json["state"], "offered");
+        assert_eq!(json["channel"], "work_item");
+        assert_eq!(json["created_at"], "2026-11-21T10:00:00Z");
+        assert_eq!(json["work_item"]["due_date"], "2026-12-01T09:00:00Z");
+        assert!(json.get("closed_at").is_none());
+        let back: Engagement = serde_json::from_value(json).unwrap();
+        assert_eq!(back, engagement);
+    }
+}

@@ -1,0 +1,543 @@
+//! The widget ⇄ host page protocol, carried by `window.postMessage`.
+//!
+//! Two dialects:
+//! - **native** (default): every message is an [`Envelope`]
+//!   `{source:"switchboard", v:1, type, id, seq, ts, engagementId?, requestId?, data}`;
+//! - **zcc** (`?protocol=zcc`): `{type, data}` with the message names of Zoom Contact Center
+//!   Smart Embed (module [`zcc`]), so a host page written for it works unchanged.
+//!
+//! Security rules (enforced by the widget): it posts only to `window.parent` with the validated
+//! host origin as the explicit target origin (never `"*"`), and accepts a message only when
+//! `event.origin` equals that origin and `event.source` is `window.parent`.
+
+use crate::config::AgentStatus;
+use crate::engagement::{Engagement, Variables};
+use crate::ids::EngagementId;
+use serde::{Deserialize, Serialize};
+
+/// `source` of every native message.
+pub const SOURCE: &str = "switchboard";
+/// Native protocol version.
+pub const VERSION: u32 = 1;
+
+/// Which dialect the widget speaks (query parameter `protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    #[default]
+    Native,
+    Zcc,
+}
+
+impl Dialect {
+    /// `None` for an unknown name; a missing parameter means [`Dialect::Native`].
+    pub fn parse(name: &str) -> Option<Dialect> {
+        match name {
+            "" | "native" | "switchboard" => Some(Dialect::Native),
+            "zcc" => Some(Dialect::Zcc),
+            _ => None,
+        }
+    }
+}
+
+/// The native envelope, in both directions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    pub source: String,
+    pub v: u32,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Unique message id. For messages that mirror an event-log entry this is the event's id,
+    /// so the host can dedupe against webhooks and the polling API.
+    pub id: String,
+    /// The event-log `seq` this message mirrors; `null` for messages that are not log events
+    /// (`widget.ready`, replies, errors).
+    #[serde(default)]
+    pub seq: Option<i64>,
+    /// Milliseconds since the Unix epoch.
+    pub ts: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement_id: Option<EngagementId>,
+    /// On a host request: the host's id to match the reply. On a reply: the same id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+impl Envelope {
+    /// A widget → host message.
+    pub fn new(kind: &str, id: String, ts: i64, data: serde_json::Value) -> Envelope {
+        Envelope {
+            source: SOURCE.to_string(),
+            v: VERSION,
+            kind: kind.to_string(),
+            id,
+            seq: None,
+            ts,
+            engagement_id: None,
+            request_id: None,
+            data,
+        }
+    }
+}
+
+/// Widget → host message types.
+pub mod widget {
+    pub const READY: &str = "widget.ready";
+    pub const AGENT_LOGGED_IN: &str = "agent.logged_in";
+    pub const AGENT_LOGGED_OUT: &str = "agent.logged_out";
+    pub const AGENT_STATUS_CHANGED: &str = "agent.status_changed";
+    pub const ENGAGEMENT_RINGING: &str = "engagement.ringing";
+    pub const ENGAGEMENT_CONNECTED: &str = "engagement.connected";
+    pub const ENGAGEMENT_INACTIVE: &str = "engagement.inactive";
+    pub const ENGAGEMENT_RESUMED: &str = "engagement.resumed";
+    pub const ENGAGEMENT_TRANSFERRED: &str = "engagement.transferred";
+    pub const ENGAGEMENT_CLOSED: &str = "engagement.closed";
+    pub const ENGAGEMENT_NOTE_ADDED: &str = "engagement.note_added";
+    pub const ENGAGEMENT_DISPOSITION_ADDED: &str = "engagement.disposition_added";
+    pub const SCREEN_POP: &str = "screen_pop";
+    pub const ERROR: &str = "error";
+    /// A reply to a host request; carries the request's `requestId`.
+    pub const REPLY: &str = "reply";
+}
+
+/// Host → widget message types.
+pub mod host {
+    pub const AUTH_TOKEN: &str = "auth.token";
+    pub const SNAPSHOT_REQUEST: &str = "snapshot.request";
+    pub const CLICK_TO_DIAL: &str = "click_to_dial";
+    pub const SET_STATUS: &str = "set_status";
+    pub const ADD_NOTE: &str = "add_note";
+    pub const SET_VARIABLES: &str = "set_variables";
+    pub const OPEN_ENGAGEMENT: &str = "open_engagement";
+}
+
+/// `widget.ready` data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadyData {
+    pub protocol: Dialect,
+    pub version: u32,
+    /// The widget build, e.g. `0.1.0`.
+    pub widget_version: String,
+    /// True once an agent is signed in (false right after load).
+    pub authenticated: bool,
+}
+
+/// `error` data, and the `error` of a failed reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorData {
+    pub code: String,
+    pub message: String,
+}
+
+/// `reply` data: `ok` with an optional `result`, or not ok with an `error`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyData {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorData>,
+}
+
+/// `engagement.closed` data: enough for the host to log the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClosedData {
+    pub engagement: Engagement,
+    pub duration_secs: u64,
+    pub notes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<String>,
+}
+
+/// `screen_pop` data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenPopData {
+    pub url: String,
+    pub variables: Variables,
+}
+
+/// A host → widget request, parsed and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostRequest {
+    AuthToken { token: String },
+    SnapshotRequest,
+    ClickToDial { phone: String, name: Option<String>, record_id: Option<String> },
+    SetStatus { status: AgentStatus },
+    AddNote { engagement_id: EngagementId, text: String },
+    SetVariables { engagement_id: EngagementId, variables: Variables },
+    OpenEngagement { engagement_id: EngagementId },
+}
+
+/// Why a host message was refused. The widget answers with an `error` (or a failed `reply`
+/// when the message had a `requestId`) whose `code` is [`ProtocolError::code`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("not a Switchboard message (source must be \"switchboard\")")]
+    NotSwitchboard,
+    #[error("unsupported protocol version {0} (this widget speaks version 1)")]
+    UnsupportedVersion(u32),
+    #[error("unknown message type \"{0}\"")]
+    UnknownType(String),
+    #[error("bad data for \"{kind}\": {message}")]
+    BadData { kind: String, message: String },
+}
+
+impl ProtocolError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProtocolError::NotSwitchboard => "not_switchboard",
+            ProtocolError::UnsupportedVersion(_) => "unsupported_version",
+            ProtocolError::UnknownType(_) => "unknown_type",
+            ProtocolError::BadData { .. } => "bad_data",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenData {
+    token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DialData {
+    phone: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    record_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StatusData {
+    #[serde(flatten)]
+    status: AgentStatus,
+}
+
+#[derive(Deserialize)]
+struct NoteData {
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct VariablesData {
+    variables: Variables,
+}
+
+impl HostRequest {
+    /// Parse a message the host posted. Unknown fields are ignored; missing or ill-typed ones
+    /// are a [`ProtocolError::BadData`] that says what was wrong.
+    pub fn parse(raw: &serde_json::Value) -> Result<(Envelope, HostRequest), ProtocolError> {
+        if raw.get("source").and_then(|s| s.as_str()) != Some(SOURCE) {
+            return Err(ProtocolError::NotSwitchboard);
+        }
+        let envelope: Envelope = serde_json::from_value(raw.clone()).map_err(|e| ProtocolError::BadData {
+            kind: raw.get("type").and_then(|t| t.as_str()).unwrap_or("").to_string(),
+            message: e.to_string(),
+        })?;
+        if envelope.v != VERSION {
+            return Err(ProtocolError::UnsupportedVersion(envelope.v));
+        }
+        let kind = envelope.kind.as_str();
+        let data = if envelope.data.is_null() {
+            serde_json::Value::Object(Default::default())
+        } else {
+            envelope.data.clone()
+        };
+        fn decode<T: serde::de::DeserializeOwned>(kind: &str, data: serde_json::Value) -> Result<T, ProtocolError> {
+            serde_json::from_value(data).map_err(|e| ProtocolError::BadData {
+                kind: kind.to_string(),
+                message: e.to_string(),
+            })
+        }
+        let engagement = || {
+            envelope.engagement_id.ok_or_else(|| ProtocolError::BadData {
+                kind: kind.to_string(),
+                message: "engagementId is required".to_string(),
+            })
+        };
+        let request = match kind {
+            host::AUTH_TOKEN => HostRequest::AuthToken {
+                token: decode::<TokenData>(kind, data)?.token,
+            },
+            host::SNAPSHOT_REQUEST => HostRequest::SnapshotRequest,
+            host::CLICK_TO_DIAL => {
+                let d: DialData = decode(kind, data)?;
+                HostRequest::ClickToDial {
+                    phone: d.phone,
+                    name: d.name,
+                    record_id: d.record_id,
+                }
+            }
+            host::SET_STATUS => HostRequest::SetStatus {
+                status: decode::<StatusData>(kind, data)?.status,
+            },
+            host::ADD_NOTE => HostRequest::AddNote {
+                engagement_id: engagement()?,
+                text: decode::<NoteData>(kind, data)?.text,
+            },
+            host::SET_VARIABLES => HostRequest::SetVariables {
+                engagement_id: engagement()?,
+                variables: decode::<VariablesData>(kind, data)?.variables,
+            },
+            host::OPEN_ENGAGEMENT => HostRequest::OpenEngagement {
+                engagement_id: engagement()?,
+            },
+            other => return Err(ProtocolError::UnknownType(other.to_string())),
+        };
+        Ok((envelope, request))
+    }
+}
+
+/// The Zoom Contact Center Smart Embed dialect: `{type, data}` with that product's names.
+pub mod zcc {
+    use serde::{Deserialize, Serialize};
+
+    pub const INIT_CONFIG_REQUEST: &str = "zcc-init-config-request";
+    pub const INIT_CONFIG_RESPONSE: &str = "zcc-init-config-response";
+    pub const CALL_RINGING: &str = "zcc-call-ringing";
+    pub const CALL_CONNECTED: &str = "zcc-call-connected";
+    pub const CALL_ENDED: &str = "zcc-call-ended";
+    pub const PHONE_CALL_LOG: &str = "zcc-phone-call-log";
+    pub const INCOMING_PHONE_REQUEST: &str = "zcc-incomingPhone-request";
+    pub const INCOMING_PHONE_RESPONSE: &str = "zcc-incomingPhone-response";
+    pub const SCREEN_POP: &str = "zcc-screen-pop";
+    pub const CONTACT_SEARCH_EVENT: &str = "zcc-contact-search-event";
+    pub const CONTACT_SEARCH_RESPONSE: &str = "zcc-contact-search-response";
+    pub const CLICK_TO_ACT: &str = "onclicktoact";
+    pub const ENGAGEMENT_STATUS_REQUEST: &str = "zcc-engagement-status-request";
+    pub const ENGAGEMENT_STATUS_RESPONSE: &str = "zcc-engagement-status-response";
+    pub const AGENT_STATUS_NOTIFICATION: &str = "zcc-agent-status-notification";
+    pub const END_POST_ENGAGEMENT: &str = "zcc-end-post-engagement";
+    pub const ERROR: &str = "zcc-error";
+
+    /// Every zcc message: `{type, data}`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Message {
+        #[serde(rename = "type")]
+        pub kind: String,
+        #[serde(default)]
+        pub data: serde_json::Value,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum ScreenPopEvent {
+        #[default]
+        Ringing,
+        Connected,
+    }
+
+    /// `zcc-init-config-response` data.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct InitConfig {
+        #[serde(default)]
+        pub phone: PhoneConfig,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PhoneConfig {
+        #[serde(default)]
+        pub screen_pop_event: ScreenPopEvent,
+    }
+
+    /// `zcc-call-ringing`, `zcc-call-connected`, `zcc-call-ended` data.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct CallData {
+        pub engagement_id: String,
+        pub from: String,
+        pub to: String,
+        pub channel: String,
+    }
+
+    /// A host-side record: the match list of `zcc-incomingPhone-response` and the `user` of
+    /// `zcc-phone-call-log`.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct Record {
+        pub id: String,
+        #[serde(default)]
+        pub name: String,
+        #[serde(default)]
+        pub phone: String,
+        #[serde(default)]
+        pub email: String,
+        #[serde(default)]
+        pub entity: String,
+    }
+
+    /// `zcc-incomingPhone-request` data.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct IncomingPhoneRequest {
+        pub incoming_phone_number: String,
+        pub engagement_id: String,
+        pub channel: String,
+    }
+
+    /// `zcc-screen-pop` data: the record the agent picked.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ScreenPop {
+        pub id: String,
+    }
+
+    /// `onclicktoact` data: click-to-dial from a host record.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ClickToAct {
+        pub id: String,
+        #[serde(default)]
+        pub name: String,
+        #[serde(default)]
+        pub phone: String,
+        #[serde(default)]
+        pub email: String,
+        #[serde(default)]
+        pub user_entity: String,
+    }
+
+    /// `zcc-phone-call-log` data.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PhoneCallLog {
+        pub engagement_id: String,
+        pub object_record: CallRecord,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub user: Option<Record>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct CallRecord {
+        /// `inbound` or `outbound`.
+        pub call_type: String,
+        pub from: String,
+        pub to: String,
+        /// Seconds.
+        pub call_duration: u64,
+        /// RFC 3339.
+        pub call_start_time: String,
+        pub call_end_time: String,
+        pub notes: String,
+        pub disposition_code: String,
+    }
+
+    /// `zcc-error` data.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Error {
+        pub code: String,
+        pub message: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn envelope_uses_the_documented_field_names() {
+        let mut e = Envelope::new(
+            widget::READY,
+            "m1".into(),
+            1_700_000_000_000,
+            serde_json::to_value(ReadyData {
+                protocol: Dialect::Native,
+                version: VERSION,
+                widget_version: "0.1.0".into(),
+                authenticated: false,
+            })
+            .unwrap(),
+        );
+        e.request_id = Some("r1".into());
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["source"], "switchboard");
+        assert_eq!(v["v"], 1);
+        assert_eq!(v["type"], "widget.ready");
+        assert_eq!(v["seq"], serde_json::Value::Null);
+        assert_eq!(v["requestId"], "r1");
+        assert_eq!(v["data"]["widgetVersion"], "0.1.0");
+        assert!(v.get("engagementId").is_none());
+        assert_eq!(serde_json::from_value::<Envelope>(v).unwrap(), e);
+    }
+
+    fn host(kind: &str, data: serde_json::Value) -> serde_json::Value {
+        json!({"source": "switchboard", "v": 1, "type": kind, "id": "h1", "ts": 1, "data": data})
+    }
+
+    #[test]
+    fn host_requests_parse() {
+        let (_, r) = HostRequest::parse(&host("auth.token", json!({"token": "abc"}))).unwrap();
+        assert_eq!(r, HostRequest::AuthToken { token: "abc".into() });
+        let (_, r) = HostRequest::parse(&json!({"source": "switchboard", "v": 1, "type": "snapshot.request", "id": "x", "ts": 0})).unwrap();
+        assert_eq!(r, HostRequest::SnapshotRequest);
+        let (_, r) = HostRequest::parse(&host("set_status", json!({"status": "not_ready", "reason": "lunch"}))).unwrap();
+        assert_eq!(r, HostRequest::SetStatus { status: AgentStatus::NotReady { reason: "lunch".into() } });
+        let (_, r) = HostRequest::parse(&host("click_to_dial", json!({"phone": "+1555", "recordId": "C-9"}))).unwrap();
+        assert_eq!(r, HostRequest::ClickToDial { phone: "+1555".into(), name: None, record_id: Some("C-9".into()) });
+        let mut m = host("add_note", json!({"text": "hi"}));
+        m["engagementId"] = json!("00000000-0000-0000-0000-000000000005");
+        let (_, r) = HostRequest::parse(&m).unwrap();
+        assert!(matches!(r, HostRequest::AddNote { text, .. } if text == "hi"));
+    }
+
+    #[test]
+    fn bad_host_messages_are_typed_errors() {
+        assert_eq!(HostRequest::parse(&json!({"type": "auth.token"})).unwrap_err(), ProtocolError::NotSwitchboard);
+        assert_eq!(HostRequest::parse(&json!("hello")).unwrap_err(), ProtocolError::NotSwitchboard);
+        let mut m = host("auth.token", json!({"token": "a"}));
+        m["v"] = json!(2);
+        assert_eq!(HostRequest::parse(&m).unwrap_err(), ProtocolError::UnsupportedVersion(2));
+        let e = HostRequest::parse(&host("format_disk", json!({}))).unwrap_err();
+        assert_eq!(e.code(), "unknown_type");
+        let e = HostRequest::parse(&host("auth.token", json!({}))).unwrap_err();
+        assert_eq!(e.code(), "bad_data");
+        assert!(e.to_string().contains("token"), "{e}");
+        let e = HostRequest::parse(&host("add_note", json!({"text": "x"}))).unwrap_err();
+        assert!(e.to_string().contains("engagementId"), "{e}");
+    }
+
+    #[test]
+    fn zcc_shapes() {
+        let cfg: zcc::InitConfig = serde_json::from_value(json!({"phone": {"screenPopEvent": "CONNECTED"}})).unwrap();
+        assert_eq!(cfg.phone.screen_pop_event, zcc::ScreenPopEvent::Connected);
+        let matches: Vec<zcc::Record> = serde_json::from_value(json!([
+            {"id": "C-1", "name": "Ada", "phone": "+1", "email": "a@x", "entity": "contact"}
+        ])).unwrap();
+        assert_eq!(matches[0].entity, "contact");
+        let log = zcc::PhoneCallLog {
+            engagement_id: "e1".into(),
+            object_record: zcc::CallRecord {
+                call_type: "outbound".into(),
+                from: "+1".into(),
+                to: "+2".into(),
+                call_duration: 61,
+                call_start_time: "2026-11-21T10:00:00Z".into(),
+                call_end_time: "2026-11-21T10:01:01Z".into(),
+                notes: "n".into(),
+                disposition_code: "RESOLVED".into(),
+            },
+            user: Some(zcc::Record { id: "C-1".into(), entity: "contact".into(), ..Default::default() }),
+        };
+        let v = serde_json::to_value(&log).unwrap();
+        assert_eq!(v["objectRecord"]["callDuration"], 61);
+        assert_eq!(v["objectRecord"]["dispositionCode"], "RESOLVED");
+        assert_eq!(v["engagementId"], "e1");
+        let act: zcc::ClickToAct = serde_json::from_value(json!({"id": "C-1", "phone": "+1", "userEntity": "contact"})).unwrap();
+        assert_eq!(act.user_entity, "contact");
+        assert_eq!(serde_json::from_value::<zcc::PhoneCallLog>(v).unwrap(), log);
+    }
+
+    #[test]
+    fn dialect_names() {
+        assert_eq!(Dialect::parse(""), Some(Dialect::Native));
+        assert_eq!(Dialect::parse("zcc"), Some(Dialect::Zcc));
+        assert_eq!(Dialect::parse("teams"), None);
+    }
+}

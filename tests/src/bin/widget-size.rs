@@ -1,0 +1,91 @@
+//! Measures the widget's first-load size: the WASM, JS and CSS that `index.html` loads, raw,
+//! gzip (level 9) and brotli (quality 11), and fails when the gzip total is over budget.
+//!
+//! Usage: `cargo run -p tests --bin widget-size -- [--budget-kb 150] [frontend/dist]`
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn gzip(bytes: &[u8]) -> usize {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).expect("in-memory gzip");
+    enc.finish().expect("in-memory gzip").len()
+}
+
+fn brotli(bytes: &[u8]) -> usize {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("in-memory brotli");
+    out.len()
+}
+
+fn main() -> ExitCode {
+    let mut budget_kb: Option<f64> = None;
+    let mut dir = PathBuf::from("frontend/dist");
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--budget-kb" => match args.next().and_then(|v| v.parse().ok()) {
+                Some(v) => budget_kb = Some(v),
+                None => {
+                    eprintln!("--budget-kb needs a number");
+                    return ExitCode::from(2);
+                }
+            },
+            other => dir = PathBuf::from(other),
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("{} not found: build the widget first (scripts/build-widget.sh)", dir.display());
+        return ExitCode::from(2);
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            // sw.js is fetched by the service worker registration, not by the first load.
+            name != "sw.js" && (name.ends_with(".wasm") || name.ends_with(".js") || name.ends_with(".css"))
+        })
+        .collect();
+    files.sort();
+    if !files.iter().any(|f| f.extension().is_some_and(|e| e == "wasm")) {
+        eprintln!("no .wasm in {}: build the widget first (scripts/build-widget.sh)", dir.display());
+        return ExitCode::from(2);
+    }
+    let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
+    println!("{:<48} {:>10} {:>10} {:>10}", "file", "raw", "gzip -9", "brotli 11");
+    for f in &files {
+        let bytes = std::fs::read(f).expect("read");
+        let (raw, gz, br) = (bytes.len(), gzip(&bytes), brotli(&bytes));
+        raw_total += raw;
+        gz_total += gz;
+        br_total += br;
+        println!(
+            "{:<48} {:>10} {:>10} {:>10}",
+            f.file_name().unwrap().to_string_lossy(),
+            raw,
+            gz,
+            br
+        );
+    }
+    let kb = |b: usize| b as f64 / 1024.0;
+    println!(
+        "{:<48} {:>9.1}K {:>9.1}K {:>9.1}K",
+        "total (WASM + JS + CSS)",
+        kb(raw_total),
+        kb(gz_total),
+        kb(br_total)
+    );
+    if let Some(budget) = budget_kb {
+        if kb(gz_total) > budget {
+            eprintln!("widget first load is {:.1} KB gzip, over the {budget} KB budget", kb(gz_total));
+            return ExitCode::FAILURE;
+        }
+        println!("within the {budget} KB budget ({:.1} KB gzip, {:.1} KB brotli)", kb(gz_total), kb(br_total));
+    }
+    ExitCode::SUCCESS
+}

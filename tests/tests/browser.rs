@@ -1,0 +1,268 @@
+//! Headless Chromium against the real widget, backend and demo CRM.
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use tests::browser::Browser;
+use tests::db::TestDb;
+use tests::process::{free_port, start_demo, start_switchboard, Running, ServerOptions};
+
+struct System {
+    switchboard: Running,
+    demo: Running,
+    _db: TestDb,
+}
+
+/// Backend + demo CRM, with the demo's origin (and only it) allowed to embed the widget.
+async fn system() -> System {
+    let db = TestDb::sqlite();
+    let demo_port = free_port();
+    let switchboard = start_switchboard(
+        &db,
+        ServerOptions {
+            allowed_origins: vec![format!("http://127.0.0.1:{demo_port}")],
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    let demo = start_demo(&switchboard.base_url, demo_port).await;
+    System {
+        switchboard,
+        demo,
+        _db: db,
+    }
+}
+
+const MESSAGES: &str = "return window.switchboardMessages || null;";
+
+async fn messages(browser: &Browser) -> Vec<Value> {
+    browser
+        .client
+        .execute(MESSAGES, vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+}
+
+async fn wait_for_message(browser: &Browser, kind: &str) -> Value {
+    let script = format!(
+        "return (window.switchboardMessages || []).find(m => m.data && m.data.type === {}) || null;",
+        json!(kind)
+    );
+    browser
+        .wait_for(&format!("a {kind} message at the host page"), Duration::from_secs(20), &script)
+        .await
+}
+
+async fn widget_text(browser: &Browser) -> String {
+    let frame = browser
+        .client
+        .find(fantoccini::Locator::Css("#switchboard-widget-frame"))
+        .await
+        .expect("iframe");
+    frame.enter_frame().await.expect("enter widget frame");
+    let text = browser
+        .wait_for(
+            "the widget to render",
+            Duration::from_secs(20),
+            "const w = document.querySelector('#switchboard-widget [data-state]'); \
+             return w && w.dataset.state !== 'checking' ? document.body.innerText : null;",
+        )
+        .await;
+    browser.client.enter_parent_frame().await.expect("leave frame");
+    text.as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn the_demo_page_receives_widget_ready_from_the_widget_origin() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    browser.client.goto(&sys.demo.url("/")).await.unwrap();
+
+    let ready = wait_for_message(&browser, "widget.ready").await;
+    assert_eq!(ready["origin"], sys.switchboard.origin(), "posted from the widget's origin");
+    assert_eq!(ready["accepted"], true);
+    let data = &ready["data"];
+    assert_eq!(data["source"], "switchboard");
+    assert_eq!(data["v"], 1);
+    assert_eq!(data["data"]["protocol"], "native");
+    assert_eq!(data["data"]["authenticated"], false);
+    assert!(data["id"].as_str().is_some_and(|id| !id.is_empty()));
+
+    let text = widget_text(&browser).await;
+    assert!(text.contains(&format!("Embedded in {}", sys.demo.origin())), "{text}");
+    browser.screenshot("demo-page-widget-ready").await;
+
+    // Host → widget: a request from the real parent and origin gets a reply with its requestId.
+    browser
+        .client
+        .execute("window.sendToWidget('snapshot.request', {}, {requestId: 'r-1'}); return true;", vec![])
+        .await
+        .unwrap();
+    let reply = wait_for_message(&browser, "reply").await;
+    assert_eq!(reply["data"]["requestId"], "r-1");
+    assert_eq!(reply["data"]["data"]["ok"], true);
+    assert_eq!(reply["data"]["data"]["result"]["engagements"], json!([]));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn messages_from_another_origin_or_window_are_ignored() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    browser.client.goto(&sys.demo.url("/")).await.unwrap();
+    wait_for_message(&browser, "widget.ready").await;
+
+    // 1. Right origin (the demo's), wrong window: an about:blank frame of the host page.
+    browser
+        .client
+        .execute(
+            "const f = document.createElement('iframe'); document.body.appendChild(f);
+             const target = document.getElementById('switchboard-widget-frame').contentWindow;
+             f.contentWindow.eval('(' + ((t, o) => t.postMessage({source:'switchboard', v:1, type:'snapshot.request',
+                 id:'x1', ts:0, requestId:'from-sibling', data:{}}, o)).toString() + ')')(target, new URL(arguments[0]).origin);
+             return true;",
+            vec![json!(sys.switchboard.base_url)],
+        )
+        .await
+        .unwrap();
+
+    // 2. Wrong origin: the widget's own window posting to itself (origin = the backend's).
+    let frame = browser
+        .client
+        .find(fantoccini::Locator::Css("#switchboard-widget-frame"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
+    browser
+        .client
+        .execute(
+            "window.postMessage({source:'switchboard', v:1, type:'snapshot.request', id:'x2', ts:0,
+                                 requestId:'from-wrong-origin', data:{}}, '*'); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.client.enter_parent_frame().await.unwrap();
+
+    // 3. The real parent: must be answered, proving the widget was listening all along.
+    browser
+        .client
+        .execute("window.sendToWidget('snapshot.request', {}, {requestId: 'from-parent'}); return true;", vec![])
+        .await
+        .unwrap();
+    wait_for_message(&browser, "reply").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let replies: Vec<String> = messages(&browser)
+        .await
+        .iter()
+        .filter(|m| m["data"]["type"] == "reply")
+        .map(|m| m["data"]["requestId"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(replies, vec!["from-parent".to_string()], "only the parent's request is answered");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_widget_told_a_disallowed_or_no_origin_posts_nothing_and_says_why() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+
+    for (query, expected) in [
+        ("?widget_origin=https%3A%2F%2Fevil.example", "not allowed to run inside https://evil.example"),
+        ("?widget_origin=", "embedded without saying which page it is in"),
+    ] {
+        browser.client.goto(&sys.demo.url(&format!("/{query}"))).await.unwrap();
+        let text = widget_text(&browser).await;
+        assert!(text.contains("The widget cannot start"), "{query}: {text}");
+        assert!(text.contains(expected), "{query}: {text}");
+        // Give a misbehaving widget time to post anyway.
+        tokio::time::sleep(Duration::from_millis(750)).await;
+        assert_eq!(messages(&browser).await, Vec::<Value>::new(), "{query}: the host received nothing");
+    }
+    browser.screenshot("widget-disallowed-origin").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_zcc_dialect_opens_with_init_config_request() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    browser.client.goto(&sys.demo.url("/?protocol=zcc")).await.unwrap();
+    let init = wait_for_message(&browser, "zcc-init-config-request").await;
+    assert_eq!(init["origin"], sys.switchboard.origin());
+    assert!(init["data"].get("source").is_none(), "zcc messages are {{type, data}} only");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn csp_refuses_framing_by_an_origin_that_is_not_allowed() {
+    let sys = system().await;
+    // A second CRM on another port: a different origin, not on the allow-list.
+    let intruder = start_demo(&sys.switchboard.base_url, 0).await;
+    let browser = Browser::start().await;
+
+    // Control: the allowed demo gets a working widget.
+    browser.client.goto(&sys.demo.url("/")).await.unwrap();
+    wait_for_message(&browser, "widget.ready").await;
+
+    // The intruder tells the widget an allowed origin, so only the CSP can stop the framing.
+    let query = format!("/?widget_origin={}", sys.demo.origin().replace(':', "%3A").replace('/', "%2F"));
+    browser.client.goto(&intruder.url(&query)).await.unwrap();
+    browser
+        .wait_for(
+            "the intruder page to load",
+            Duration::from_secs(10),
+            "return document.readyState === 'complete' || null;",
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let frame = browser
+        .client
+        .find(fantoccini::Locator::Css("#switchboard-widget-frame"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
+    let inside = browser
+        .client
+        .execute(
+            "return {href: location.href, widget: !!document.querySelector('meta[name=switchboard-widget]')};",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.client.enter_parent_frame().await.unwrap();
+    assert_eq!(inside["widget"], false, "the widget must not load in a disallowed frame: {inside}");
+    assert!(
+        !inside["href"].as_str().unwrap_or("").starts_with(&sys.switchboard.base_url),
+        "the frame shows the browser's block page, not the widget: {inside}"
+    );
+    assert_eq!(messages(&browser).await, Vec::<Value>::new());
+    browser.screenshot("csp-blocked-intruder").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_widget_fits_320_by_460_standalone() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    browser.client.set_window_size(320, 460).await.unwrap();
+    browser.client.goto(&sys.switchboard.url("/widget/")).await.unwrap();
+    let state = browser
+        .wait_for(
+            "the standalone widget",
+            Duration::from_secs(20),
+            "const s = document.querySelector('[data-state]'); return s && s.dataset.state !== 'checking' ? s.dataset.state : null;",
+        )
+        .await;
+    assert_eq!(state, "standalone");
+    let overflow = browser
+        .client
+        .execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(overflow, false, "no horizontal scrolling at 320 px");
+    browser.screenshot("widget-320x460").await;
+    browser.close().await;
+}
