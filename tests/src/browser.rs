@@ -18,6 +18,8 @@ impl Browser {
     /// Start ChromeDriver and a fresh headless Chromium profile. Panics with a clear message
     /// if Chromium is not installed (scripts/setup.sh installs it).
     pub async fn start() -> Browser {
+        // Two rustls crypto providers are compiled in (fantoccini's and reqwest's): pick one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
         assert!(

@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn a_body_of_the_wrong_kind_names_the_body() {
-        match err("[1,2]") {
+        match err("\"hello\"") {
             ApiError::InvalidField { field, .. } => assert_eq!(field, "body"),
             other => panic!("{other:?}"),
         }
