@@ -29,9 +29,10 @@ pids+=($!)
 "$BIN/embed-demo" --listen "127.0.0.1:$DEMO_PORT" --switchboard-url "http://127.0.0.1:$SB_PORT" &
 pids+=($!)
 
-for url in "http://127.0.0.1:$SB_PORT/readyz" "http://127.0.0.1:$DEMO_PORT/healthz"; do
-  for _ in $(seq 1 100); do
-    curl -fsS "$url" >/dev/null 2>&1 && break
+# Wait until both ports accept connections (bash's /dev/tcp: no curl needed).
+for port in "$SB_PORT" "$DEMO_PORT"; do
+  for _ in $(seq 1 150); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.2
   done
 done

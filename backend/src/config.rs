@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "switchboard", version, about = "Switchboard contact-center server")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Switchboard contact-center server"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -36,7 +40,12 @@ pub struct ServeConfig {
     /// Origins allowed to embed the widget in an iframe, comma-separated
     /// (e.g. `https://crm.example.com,http://localhost:8090`). Sent as
     /// `Content-Security-Policy: frame-ancestors` and checked by the widget.
-    #[arg(long, env = "SWITCHBOARD_ALLOWED_ORIGINS", value_delimiter = ',', default_value = "")]
+    #[arg(
+        long,
+        env = "SWITCHBOARD_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
     pub allowed_origins: Vec<String>,
 
     /// Log format.

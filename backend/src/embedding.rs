@@ -59,7 +59,11 @@ impl AllowedOrigins {
     /// Parse a configured list; blank entries are ignored, a malformed one is an error.
     pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<AllowedOrigins, InvalidOrigin> {
         let mut origins = Vec::new();
-        for entry in entries.iter().map(AsRef::as_ref).filter(|e| !e.trim().is_empty()) {
+        for entry in entries
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|e| !e.trim().is_empty())
+        {
             let origin = Origin::parse(entry)?;
             if !origins.contains(&origin) {
                 origins.push(origin);
@@ -94,10 +98,24 @@ mod tests {
 
     #[test]
     fn origins_are_normalised_like_browsers_do() {
-        assert_eq!(Origin::parse("HTTPS://CRM.Example.com").unwrap().as_str(), "https://crm.example.com");
-        assert_eq!(Origin::parse("https://crm.example.com:443/").unwrap().as_str(), "https://crm.example.com");
-        assert_eq!(Origin::parse("http://127.0.0.1:8090").unwrap().as_str(), "http://127.0.0.1:8090");
-        assert_eq!(Origin::parse(" http://localhost:8090 ").unwrap().as_str(), "http://localhost:8090");
+        assert_eq!(
+            Origin::parse("HTTPS://CRM.Example.com").unwrap().as_str(),
+            "https://crm.example.com"
+        );
+        assert_eq!(
+            Origin::parse("https://crm.example.com:443/")
+                .unwrap()
+                .as_str(),
+            "https://crm.example.com"
+        );
+        assert_eq!(
+            Origin::parse("http://127.0.0.1:8090").unwrap().as_str(),
+            "http://127.0.0.1:8090"
+        );
+        assert_eq!(
+            Origin::parse(" http://localhost:8090 ").unwrap().as_str(),
+            "http://localhost:8090"
+        );
     }
 
     #[test]
@@ -105,9 +123,18 @@ mod tests {
         for (input, reason) in [
             ("crm.example.com", "not a URL"),
             ("ftp://crm.example.com", "scheme must be http or https"),
-            ("https://crm.example.com/app", "must not have a path, query or fragment"),
-            ("https://crm.example.com?x=1", "must not have a path, query or fragment"),
-            ("https://user:pw@crm.example.com", "must not contain credentials"),
+            (
+                "https://crm.example.com/app",
+                "must not have a path, query or fragment",
+            ),
+            (
+                "https://crm.example.com?x=1",
+                "must not have a path, query or fragment",
+            ),
+            (
+                "https://user:pw@crm.example.com",
+                "must not contain credentials",
+            ),
             ("*", "not a URL"),
             ("null", "not a URL"),
         ] {
@@ -119,10 +146,18 @@ mod tests {
 
     #[test]
     fn csp_lists_self_and_each_allowed_origin_once() {
-        let allowed = AllowedOrigins::parse(&["http://a.test:1", "", "http://a.test:1", "https://b.test"]).unwrap();
-        assert_eq!(allowed.content_security_policy(), "frame-ancestors 'self' http://a.test:1 https://b.test");
+        let allowed =
+            AllowedOrigins::parse(&["http://a.test:1", "", "http://a.test:1", "https://b.test"])
+                .unwrap();
+        assert_eq!(
+            allowed.content_security_policy(),
+            "frame-ancestors 'self' http://a.test:1 https://b.test"
+        );
         assert!(allowed.allows(&Origin::parse("https://b.test").unwrap()));
         assert!(!allowed.allows(&Origin::parse("https://c.test").unwrap()));
-        assert_eq!(AllowedOrigins::default().content_security_policy(), "frame-ancestors 'self'");
+        assert_eq!(
+            AllowedOrigins::default().content_security_policy(),
+            "frame-ancestors 'self'"
+        );
     }
 }

@@ -25,8 +25,11 @@ pub enum StartError {
 }
 
 pub fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second call (tests) keeps the first subscriber.
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
@@ -51,10 +54,12 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             max_body_bytes: config.max_body_bytes,
         },
     );
-    let listener = TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen {
-        addr: config.listen,
-        source,
-    })?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
     let local = listener.local_addr().map_err(StartError::Serve)?;
     // A plain line on stdout that scripts and tests wait for (the port may have been 0).
     println!("listening on http://{local}");

@@ -27,18 +27,48 @@ async fn appended_events_read_back_in_order(db: TestDb) {
     let store = Store::connect(&db.url).await.unwrap();
     let acc = account(1);
     let mut tx = store.begin().await.unwrap();
-    let a = tx.append(event(acc, EventKind::EngagementCreated, 1)).await.unwrap();
-    let b = tx.append(event(acc, EventKind::EngagementOffered, 2)).await.unwrap();
+    let a = tx
+        .append(event(acc, EventKind::EngagementCreated, 1))
+        .await
+        .unwrap();
+    let b = tx
+        .append(event(acc, EventKind::EngagementOffered, 2))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert!(b.seq > a.seq);
 
     let read = store.events_after(acc, 0, 100).await.unwrap();
-    assert_eq!(read, vec![a.clone(), b.clone()], "read back exactly what was appended");
+    assert_eq!(
+        read,
+        vec![a.clone(), b.clone()],
+        "read back exactly what was appended"
+    );
     assert_eq!(read[1].data["text"], "note ✓ with \"quotes\"");
-    assert_eq!(store.events_after(acc, a.seq, 100).await.unwrap(), vec![b.clone()]);
-    assert!(store.events_after(acc, b.seq, 100).await.unwrap().is_empty());
-    assert!(store.events_after(account(2), 0, 100).await.unwrap().is_empty(), "accounts are separate");
-    assert_eq!(store.engagement_events(a.engagement_id.unwrap()).await.unwrap(), vec![a]);
+    assert_eq!(
+        store.events_after(acc, a.seq, 100).await.unwrap(),
+        vec![b.clone()]
+    );
+    assert!(store
+        .events_after(acc, b.seq, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(
+        store
+            .events_after(account(2), 0, 100)
+            .await
+            .unwrap()
+            .is_empty(),
+        "accounts are separate"
+    );
+    assert_eq!(
+        store
+            .engagement_events(a.engagement_id.unwrap())
+            .await
+            .unwrap(),
+        vec![a]
+    );
     assert_eq!(store.latest_seq().await.unwrap(), b.seq);
 }
 
@@ -49,34 +79,57 @@ async fn rolled_back_events_never_exist(db: TestDb) {
     let before = *watch.borrow_and_update();
 
     let mut tx = store.begin().await.unwrap();
-    tx.append(event(acc, EventKind::EngagementCreated, 1)).await.unwrap();
+    tx.append(event(acc, EventKind::EngagementCreated, 1))
+        .await
+        .unwrap();
     tx.rollback().await.unwrap();
 
     let mut tx = store.begin().await.unwrap();
-    tx.append(event(acc, EventKind::EngagementCreated, 2)).await.unwrap();
+    tx.append(event(acc, EventKind::EngagementCreated, 2))
+        .await
+        .unwrap();
     drop(tx); // dropped without commit
 
     assert!(store.events_after(acc, 0, 100).await.unwrap().is_empty());
-    assert!(!watch.has_changed().unwrap(), "no wake-up for rolled-back events");
+    assert!(
+        !watch.has_changed().unwrap(),
+        "no wake-up for rolled-back events"
+    );
     assert_eq!(*watch.borrow(), before);
 
     let mut tx = store.begin().await.unwrap();
-    let committed = tx.append(event(acc, EventKind::EngagementCreated, 3)).await.unwrap();
+    let committed = tx
+        .append(event(acc, EventKind::EngagementCreated, 3))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
-    tokio::time::timeout(Duration::from_secs(1), watch.changed()).await.unwrap().unwrap();
-    assert_eq!(*watch.borrow(), committed.seq, "watchers learn the committed seq");
+    tokio::time::timeout(Duration::from_secs(1), watch.changed())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        *watch.borrow(),
+        committed.seq,
+        "watchers learn the committed seq"
+    );
 }
 
 async fn events_survive_a_reconnect(db: TestDb) {
     let store = Store::connect(&db.url).await.unwrap();
     let mut tx = store.begin().await.unwrap();
-    let e = tx.append(event(account(1), EventKind::EngagementClosed, 1)).await.unwrap();
+    let e = tx
+        .append(event(account(1), EventKind::EngagementClosed, 1))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     store.close().await;
 
     // Migrations run again on connect and must be a no-op.
     let again = Store::connect(&db.url).await.unwrap();
-    assert_eq!(again.events_after(account(1), 0, 10).await.unwrap(), vec![e.clone()]);
+    assert_eq!(
+        again.events_after(account(1), 0, 10).await.unwrap(),
+        vec![e.clone()]
+    );
     assert_eq!(*again.watch_committed().borrow(), e.seq);
 }
 
@@ -84,12 +137,21 @@ async fn page_size_is_bounded(db: TestDb) {
     let store = Store::connect(&db.url).await.unwrap();
     let mut tx = store.begin().await.unwrap();
     for n in 0..5 {
-        tx.append(event(account(1), EventKind::EngagementNoteAdded, n)).await.unwrap();
+        tx.append(event(account(1), EventKind::EngagementNoteAdded, n))
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
     assert_eq!(store.events_after(account(1), 0, 2).await.unwrap().len(), 2);
-    assert_eq!(store.events_after(account(1), 0, 0).await.unwrap().len(), 1, "limit is at least 1");
-    assert_eq!(store.events_after(account(1), 0, -5).await.unwrap().len(), 1);
+    assert_eq!(
+        store.events_after(account(1), 0, 0).await.unwrap().len(),
+        1,
+        "limit is at least 1"
+    );
+    assert_eq!(
+        store.events_after(account(1), 0, -5).await.unwrap().len(),
+        1
+    );
 }
 
 /// Many writers append while a reader follows the log by `seq` the way the polling API and
@@ -108,7 +170,10 @@ async fn a_following_reader_sees_every_event_once(db: TestDb) {
             let mut committed = Vec::new();
             for i in 0..PER_WRITER {
                 let mut tx = store.begin().await.unwrap();
-                let e = tx.append(event(acc, EventKind::EngagementNoteAdded, w * 1000 + i)).await.unwrap();
+                let e = tx
+                    .append(event(acc, EventKind::EngagementNoteAdded, w * 1000 + i))
+                    .await
+                    .unwrap();
                 // Hold the transaction open a little so commits interleave.
                 tokio::time::sleep(Duration::from_millis((w + i) % 3)).await;
                 if i % 5 == 4 {
@@ -148,7 +213,10 @@ async fn a_following_reader_sees_every_event_once(db: TestDb) {
     let seen = reader.await.unwrap();
     let seen_set: BTreeSet<_> = seen.iter().copied().collect();
     assert_eq!(seen.len(), seen_set.len(), "no event delivered twice");
-    assert_eq!(seen_set, committed, "the following reader saw exactly the committed events");
+    assert_eq!(
+        seen_set, committed,
+        "the following reader saw exactly the committed events"
+    );
 }
 
 both_stores!(
@@ -165,15 +233,26 @@ async fn sqlite_file_is_created_in_wal_mode() {
     let path = dir.path().join("fresh.db");
     let store = Store::connect(path.to_str().unwrap()).await.unwrap();
     let mut tx = store.begin().await.unwrap();
-    tx.append(event(account(1), EventKind::EngagementCreated, 1)).await.unwrap();
+    tx.append(event(account(1), EventKind::EngagementCreated, 1))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert!(path.is_file(), "database file created");
-    assert!(dir.path().join("fresh.db-wal").is_file(), "WAL journal in use");
+    assert!(
+        dir.path().join("fresh.db-wal").is_file(),
+        "WAL journal in use"
+    );
     store.close().await;
 }
 
 #[tokio::test]
 async fn a_bad_database_url_is_a_clear_error() {
-    let err = Store::connect("mysql://localhost/x").await.err().expect("refused");
-    assert!(err.to_string().contains("unsupported database URL scheme"), "{err}");
+    let err = Store::connect("mysql://localhost/x")
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string().contains("unsupported database URL scheme"),
+        "{err}"
+    );
 }

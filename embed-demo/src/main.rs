@@ -19,7 +19,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "embed-demo", about = "Demo CRM that embeds the Switchboard widget")]
+#[command(
+    name = "embed-demo",
+    about = "Demo CRM that embeds the Switchboard widget"
+)]
 struct Config {
     /// Address to listen on (port 0: any free port; printed as `listening on http://…`).
     #[arg(long, env = "EMBED_DEMO_LISTEN", default_value = "127.0.0.1:8090")]
@@ -45,7 +48,9 @@ fn js_string(value: &str) -> String {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
     let config = Config::parse();
     let switchboard = match url::Url::parse(&config.switchboard_url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
@@ -77,7 +82,10 @@ async fn main() -> std::process::ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         eprintln!("embed-demo: {e}");
         return std::process::ExitCode::FAILURE;
     }
@@ -97,7 +105,10 @@ mod tests {
 
     #[test]
     fn injected_url_cannot_break_out_of_the_script() {
-        assert_eq!(js_string("http://a/</script>"), "\"http://a/\\u003c/script\\u003e\"");
+        assert_eq!(
+            js_string("http://a/</script>"),
+            "\"http://a/\\u003c/script\\u003e\""
+        );
         assert!(AGENT_PAGE.contains("__SWITCHBOARD_URL__"));
     }
 }

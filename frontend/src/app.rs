@@ -67,7 +67,8 @@ async fn start() -> Result<Phase, LaunchError> {
         .map_err(|_| LaunchError::CheckFailed("unreadable address".into()))?;
     let origin = params.get("origin").unwrap_or_default();
     let protocol = params.get("protocol").unwrap_or_default();
-    let Launch { origin, dialect } = launch::parse([("origin", origin.as_str()), ("protocol", protocol.as_str())])?;
+    let Launch { origin, dialect } =
+        launch::parse([("origin", origin.as_str()), ("protocol", protocol.as_str())])?;
 
     if !is_framed(&window) {
         register_service_worker(&window);
@@ -83,7 +84,10 @@ async fn start() -> Result<Phase, LaunchError> {
         .await
         .map_err(|e| LaunchError::CheckFailed(e.to_string()))?;
     if !response.ok() {
-        return Err(LaunchError::CheckFailed(format!("HTTP {}", response.status())));
+        return Err(LaunchError::CheckFailed(format!(
+            "HTTP {}",
+            response.status()
+        )));
     }
     let check: EmbeddingCheck = response
         .json()

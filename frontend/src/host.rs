@@ -44,8 +44,12 @@ impl HostLink {
     }
 
     fn post(&self, message: &serde_json::Value) {
-        let Ok(text) = serde_json::to_string(message) else { return };
-        let Ok(js) = js_sys::JSON::parse(&text) else { return };
+        let Ok(text) = serde_json::to_string(message) else {
+            return;
+        };
+        let Ok(js) = js_sys::JSON::parse(&text) else {
+            return;
+        };
         // The target origin is always the validated host origin: the browser drops the
         // message if the parent has navigated elsewhere.
         let _ = self.parent.post_message(&js, &self.origin);
@@ -87,24 +91,27 @@ impl HostLink {
     /// Start listening. Messages from any other origin or window are ignored without a reply.
     pub fn listen(self: &Rc<Self>, window: &web_sys::Window) {
         let link = Rc::clone(self);
-        let handler = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            if event.origin() != link.origin {
-                return;
-            }
-            match event.source() {
-                Some(source) if js_sys::Object::is(&source, link.parent.as_ref()) => {}
-                _ => return,
-            }
-            let Some(value) = js_sys::JSON::stringify(&event.data())
-                .ok()
-                .and_then(|s| s.as_string())
-                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-            else {
-                return;
-            };
-            link.handle(&value);
-        });
-        let _ = window.add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
+        let handler = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                if event.origin() != link.origin {
+                    return;
+                }
+                match event.source() {
+                    Some(source) if js_sys::Object::is(&source, link.parent.as_ref()) => {}
+                    _ => return,
+                }
+                let Some(value) = js_sys::JSON::stringify(&event.data())
+                    .ok()
+                    .and_then(|s| s.as_string())
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+                else {
+                    return;
+                };
+                link.handle(&value);
+            },
+        );
+        let _ =
+            window.add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
         // The listener lives as long as the page.
         handler.forget();
     }
@@ -117,7 +124,10 @@ impl HostLink {
     }
 
     fn handle_native(&self, value: &serde_json::Value) {
-        let request_id = value.get("requestId").and_then(|r| r.as_str()).map(str::to_string);
+        let request_id = value
+            .get("requestId")
+            .and_then(|r| r.as_str())
+            .map(str::to_string);
         match HostRequest::parse(value) {
             // Host pages carry other libraries' messages too: not ours, not answered.
             Err(ProtocolError::NotSwitchboard) => {}
@@ -154,7 +164,11 @@ impl HostLink {
             result: Some(result),
             error: None,
         };
-        self.send(pm::widget::REPLY, serde_json::to_value(data).unwrap_or_default(), request_id);
+        self.send(
+            pm::widget::REPLY,
+            serde_json::to_value(data).unwrap_or_default(),
+            request_id,
+        );
     }
 
     /// A failed request: a `reply` when the host asked with a `requestId`, else an `error`.
@@ -169,9 +183,17 @@ impl HostLink {
                 result: None,
                 error: Some(error),
             };
-            self.send(pm::widget::REPLY, serde_json::to_value(data).unwrap_or_default(), request_id);
+            self.send(
+                pm::widget::REPLY,
+                serde_json::to_value(data).unwrap_or_default(),
+                request_id,
+            );
         } else {
-            self.send(pm::widget::ERROR, serde_json::to_value(error).unwrap_or_default(), None);
+            self.send(
+                pm::widget::ERROR,
+                serde_json::to_value(error).unwrap_or_default(),
+                None,
+            );
         }
     }
 }

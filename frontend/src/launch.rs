@@ -44,7 +44,9 @@ impl LaunchError {
 }
 
 /// Parse the query pairs of the widget's URL.
-pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Launch, LaunchError> {
+pub fn parse<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Launch, LaunchError> {
     let mut origin = None;
     let mut protocol = String::new();
     for (key, value) in pairs {
@@ -102,9 +104,20 @@ mod tests {
             parse([("origin", "javascript:alert(1)")]).unwrap_err(),
             LaunchError::MalformedOrigin("javascript:alert(1)".into())
         );
-        assert!(matches!(parse([("origin", "https://a.com/path")]), Err(LaunchError::MalformedOrigin(_))));
-        assert!(matches!(parse([("origin", "https://u@a.com")]), Err(LaunchError::MalformedOrigin(_))));
-        assert!(matches!(parse([("protocol", "teams")]), Err(LaunchError::UnknownProtocol(_))));
-        assert!(LaunchError::NotAllowed("https://evil.test".into()).message().contains("https://evil.test"));
+        assert!(matches!(
+            parse([("origin", "https://a.com/path")]),
+            Err(LaunchError::MalformedOrigin(_))
+        ));
+        assert!(matches!(
+            parse([("origin", "https://u@a.com")]),
+            Err(LaunchError::MalformedOrigin(_))
+        ));
+        assert!(matches!(
+            parse([("protocol", "teams")]),
+            Err(LaunchError::UnknownProtocol(_))
+        ));
+        assert!(LaunchError::NotAllowed("https://evil.test".into())
+            .message()
+            .contains("https://evil.test"));
     }
 }

@@ -127,7 +127,10 @@ mod tests {
         });
         let req: StartEngagementRequest = serde_json::from_value(body.clone()).unwrap();
         assert_eq!(req.channels[0].channel, Channel::WorkItem);
-        assert_eq!(req.work_item_variables.as_ref().unwrap().work_item_priority, Some(3));
+        assert_eq!(
+            req.work_item_variables.as_ref().unwrap().work_item_priority,
+            Some(3)
+        );
         assert_eq!(serde_json::to_value(&req).unwrap(), body);
     }
 

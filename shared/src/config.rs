@@ -333,16 +333,39 @@ pub enum FlowStep {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Condition {
-    Equals { field: String, value: String },
-    NotEquals { field: String, value: String },
-    Contains { field: String, value: String },
-    Exists { field: String },
+    Equals {
+        field: String,
+        value: String,
+    },
+    NotEquals {
+        field: String,
+        value: String,
+    },
+    Contains {
+        field: String,
+        value: String,
+    },
+    Exists {
+        field: String,
+    },
     /// Numeric comparison; a missing or non-numeric field is false.
-    GreaterThan { field: String, value: f64 },
-    LessThan { field: String, value: f64 },
-    All { conditions: Vec<Condition> },
-    Any { conditions: Vec<Condition> },
-    Not { condition: Box<Condition> },
+    GreaterThan {
+        field: String,
+        value: f64,
+    },
+    LessThan {
+        field: String,
+        value: f64,
+    },
+    All {
+        conditions: Vec<Condition>,
+    },
+    Any {
+        conditions: Vec<Condition>,
+    },
+    Not {
+        condition: Box<Condition>,
+    },
 }
 
 // `f64` fields rule out a derived `Eq`; JSON cannot carry NaN, so equality is total here.
@@ -395,11 +418,20 @@ pub struct ProfileRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ProfileEffect {
-    RaisePriority { by: i32 },
-    UseQueue { queue_id: QueueId },
+    RaisePriority {
+        by: i32,
+    },
+    UseQueue {
+        queue_id: QueueId,
+    },
     /// Prefer the agent who last served this consumer, if eligible within `wait_secs`.
-    PreferLastAgent { wait_secs: u32 },
-    PreferAgent { agent_id: AgentId, wait_secs: u32 },
+    PreferLastAgent {
+        wait_secs: u32,
+    },
+    PreferAgent {
+        agent_id: AgentId,
+        wait_secs: u32,
+    },
 }
 
 #[cfg(test)]
@@ -411,7 +443,12 @@ mod tests {
     fn proficiency_is_1_to_5() {
         assert!(serde_json::from_value::<Proficiency>(json!(0)).is_err());
         assert!(serde_json::from_value::<Proficiency>(json!(6)).is_err());
-        assert_eq!(serde_json::from_value::<Proficiency>(json!(5)).unwrap().get(), 5);
+        assert_eq!(
+            serde_json::from_value::<Proficiency>(json!(5))
+                .unwrap()
+                .get(),
+            5
+        );
     }
 
     #[test]
@@ -422,14 +459,20 @@ mod tests {
         assert!(!rules.can_offer(&[Voice], Voice));
         assert!(rules.can_offer(&[Chat, Chat], Chat));
         assert!(!rules.can_offer(&[Chat, Chat, Chat], Chat));
-        assert!(rules.can_offer(&[Voice], WorkItem), "work items may ring during a call");
+        assert!(
+            rules.can_offer(&[Voice], WorkItem),
+            "work items may ring during a call"
+        );
         assert!(!rules.can_offer(&[Voice], Chat), "no chat during a call");
         assert!(!rules.can_offer(&[Video], Voice));
         assert!(rules.can_offer(&[WorkItem; 4], WorkItem));
         assert!(!rules.can_offer(&[WorkItem; 5], WorkItem));
         let json = serde_json::to_value(&rules).unwrap();
         assert_eq!(json["limits"]["work_item"], 5);
-        assert_eq!(serde_json::from_value::<BusyAgentRules>(json).unwrap(), rules);
+        assert_eq!(
+            serde_json::from_value::<BusyAgentRules>(json).unwrap(),
+            rules
+        );
     }
 
     #[test]
@@ -472,7 +515,9 @@ mod tests {
 
     #[test]
     fn agent_status_round_trips() {
-        let s = AgentStatus::NotReady { reason: "lunch".into() };
+        let s = AgentStatus::NotReady {
+            reason: "lunch".into(),
+        };
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json, json!({"status": "not_ready", "reason": "lunch"}));
         assert_eq!(serde_json::from_value::<AgentStatus>(json).unwrap(), s);

@@ -157,7 +157,10 @@ mod tests {
             EventKind::EngagementMessagingTranscriptCompleted.webhook_name(),
             "contact_center.engagement_messaging_transcript_completed"
         );
-        assert_eq!(EventKind::RecordingCompleted.webhook_name(), "contact_center.recording_completed");
+        assert_eq!(
+            EventKind::RecordingCompleted.webhook_name(),
+            "contact_center.recording_completed"
+        );
         assert_eq!(
             EventKind::RecordingTranscriptCompleted.webhook_name(),
             "contact_center.recording_transcript_completed"

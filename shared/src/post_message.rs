@@ -164,13 +164,29 @@ pub struct ScreenPopData {
 /// A host → widget request, parsed and checked.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostRequest {
-    AuthToken { token: String },
+    AuthToken {
+        token: String,
+    },
     SnapshotRequest,
-    ClickToDial { phone: String, name: Option<String>, record_id: Option<String> },
-    SetStatus { status: AgentStatus },
-    AddNote { engagement_id: EngagementId, text: String },
-    SetVariables { engagement_id: EngagementId, variables: Variables },
-    OpenEngagement { engagement_id: EngagementId },
+    ClickToDial {
+        phone: String,
+        name: Option<String>,
+        record_id: Option<String>,
+    },
+    SetStatus {
+        status: AgentStatus,
+    },
+    AddNote {
+        engagement_id: EngagementId,
+        text: String,
+    },
+    SetVariables {
+        engagement_id: EngagementId,
+        variables: Variables,
+    },
+    OpenEngagement {
+        engagement_id: EngagementId,
+    },
 }
 
 /// Why a host message was refused. The widget answers with an `error` (or a failed `reply`
@@ -236,10 +252,15 @@ impl HostRequest {
         if raw.get("source").and_then(|s| s.as_str()) != Some(SOURCE) {
             return Err(ProtocolError::NotSwitchboard);
         }
-        let envelope: Envelope = serde_json::from_value(raw.clone()).map_err(|e| ProtocolError::BadData {
-            kind: raw.get("type").and_then(|t| t.as_str()).unwrap_or("").to_string(),
-            message: e.to_string(),
-        })?;
+        let envelope: Envelope =
+            serde_json::from_value(raw.clone()).map_err(|e| ProtocolError::BadData {
+                kind: raw
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("")
+                    .to_string(),
+                message: e.to_string(),
+            })?;
         if envelope.v != VERSION {
             return Err(ProtocolError::UnsupportedVersion(envelope.v));
         }
@@ -249,17 +270,22 @@ impl HostRequest {
         } else {
             envelope.data.clone()
         };
-        fn decode<T: serde::de::DeserializeOwned>(kind: &str, data: serde_json::Value) -> Result<T, ProtocolError> {
+        fn decode<T: serde::de::DeserializeOwned>(
+            kind: &str,
+            data: serde_json::Value,
+        ) -> Result<T, ProtocolError> {
             serde_json::from_value(data).map_err(|e| ProtocolError::BadData {
                 kind: kind.to_string(),
                 message: e.to_string(),
             })
         }
         let engagement = || {
-            envelope.engagement_id.ok_or_else(|| ProtocolError::BadData {
-                kind: kind.to_string(),
-                message: "engagementId is required".to_string(),
-            })
+            envelope
+                .engagement_id
+                .ok_or_else(|| ProtocolError::BadData {
+                    kind: kind.to_string(),
+                    message: "engagementId is required".to_string(),
+                })
         };
         let request = match kind {
             host::AUTH_TOKEN => HostRequest::AuthToken {
@@ -474,13 +500,40 @@ mod tests {
     #[test]
     fn host_requests_parse() {
         let (_, r) = HostRequest::parse(&host("auth.token", json!({"token": "abc"}))).unwrap();
-        assert_eq!(r, HostRequest::AuthToken { token: "abc".into() });
+        assert_eq!(
+            r,
+            HostRequest::AuthToken {
+                token: "abc".into()
+            }
+        );
         let (_, r) = HostRequest::parse(&json!({"source": "switchboard", "v": 1, "type": "snapshot.request", "id": "x", "ts": 0})).unwrap();
         assert_eq!(r, HostRequest::SnapshotRequest);
-        let (_, r) = HostRequest::parse(&host("set_status", json!({"status": "not_ready", "reason": "lunch"}))).unwrap();
-        assert_eq!(r, HostRequest::SetStatus { status: AgentStatus::NotReady { reason: "lunch".into() } });
-        let (_, r) = HostRequest::parse(&host("click_to_dial", json!({"phone": "+1555", "recordId": "C-9"}))).unwrap();
-        assert_eq!(r, HostRequest::ClickToDial { phone: "+1555".into(), name: None, record_id: Some("C-9".into()) });
+        let (_, r) = HostRequest::parse(&host(
+            "set_status",
+            json!({"status": "not_ready", "reason": "lunch"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            r,
+            HostRequest::SetStatus {
+                status: AgentStatus::NotReady {
+                    reason: "lunch".into()
+                }
+            }
+        );
+        let (_, r) = HostRequest::parse(&host(
+            "click_to_dial",
+            json!({"phone": "+1555", "recordId": "C-9"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            r,
+            HostRequest::ClickToDial {
+                phone: "+1555".into(),
+                name: None,
+                record_id: Some("C-9".into())
+            }
+        );
         let mut m = host("add_note", json!({"text": "hi"}));
         m["engagementId"] = json!("00000000-0000-0000-0000-000000000005");
         let (_, r) = HostRequest::parse(&m).unwrap();
@@ -489,11 +542,20 @@ mod tests {
 
     #[test]
     fn bad_host_messages_are_typed_errors() {
-        assert_eq!(HostRequest::parse(&json!({"type": "auth.token"})).unwrap_err(), ProtocolError::NotSwitchboard);
-        assert_eq!(HostRequest::parse(&json!("hello")).unwrap_err(), ProtocolError::NotSwitchboard);
+        assert_eq!(
+            HostRequest::parse(&json!({"type": "auth.token"})).unwrap_err(),
+            ProtocolError::NotSwitchboard
+        );
+        assert_eq!(
+            HostRequest::parse(&json!("hello")).unwrap_err(),
+            ProtocolError::NotSwitchboard
+        );
         let mut m = host("auth.token", json!({"token": "a"}));
         m["v"] = json!(2);
-        assert_eq!(HostRequest::parse(&m).unwrap_err(), ProtocolError::UnsupportedVersion(2));
+        assert_eq!(
+            HostRequest::parse(&m).unwrap_err(),
+            ProtocolError::UnsupportedVersion(2)
+        );
         let e = HostRequest::parse(&host("format_disk", json!({}))).unwrap_err();
         assert_eq!(e.code(), "unknown_type");
         let e = HostRequest::parse(&host("auth.token", json!({}))).unwrap_err();
@@ -505,11 +567,13 @@ mod tests {
 
     #[test]
     fn zcc_shapes() {
-        let cfg: zcc::InitConfig = serde_json::from_value(json!({"phone": {"screenPopEvent": "CONNECTED"}})).unwrap();
+        let cfg: zcc::InitConfig =
+            serde_json::from_value(json!({"phone": {"screenPopEvent": "CONNECTED"}})).unwrap();
         assert_eq!(cfg.phone.screen_pop_event, zcc::ScreenPopEvent::Connected);
         let matches: Vec<zcc::Record> = serde_json::from_value(json!([
             {"id": "C-1", "name": "Ada", "phone": "+1", "email": "a@x", "entity": "contact"}
-        ])).unwrap();
+        ]))
+        .unwrap();
         assert_eq!(matches[0].entity, "contact");
         let log = zcc::PhoneCallLog {
             engagement_id: "e1".into(),
@@ -523,13 +587,19 @@ mod tests {
                 notes: "n".into(),
                 disposition_code: "RESOLVED".into(),
             },
-            user: Some(zcc::Record { id: "C-1".into(), entity: "contact".into(), ..Default::default() }),
+            user: Some(zcc::Record {
+                id: "C-1".into(),
+                entity: "contact".into(),
+                ..Default::default()
+            }),
         };
         let v = serde_json::to_value(&log).unwrap();
         assert_eq!(v["objectRecord"]["callDuration"], 61);
         assert_eq!(v["objectRecord"]["dispositionCode"], "RESOLVED");
         assert_eq!(v["engagementId"], "e1");
-        let act: zcc::ClickToAct = serde_json::from_value(json!({"id": "C-1", "phone": "+1", "userEntity": "contact"})).unwrap();
+        let act: zcc::ClickToAct =
+            serde_json::from_value(json!({"id": "C-1", "phone": "+1", "userEntity": "contact"}))
+                .unwrap();
         assert_eq!(act.user_entity, "contact");
         assert_eq!(serde_json::from_value::<zcc::PhoneCallLog>(v).unwrap(), log);
     }

@@ -177,7 +177,10 @@ pub struct InvalidTransition {
 }
 
 /// Decide what `command` does to an engagement in `state`.
-pub fn transition(state: EngagementState, command: Command) -> Result<Transition, InvalidTransition> {
+pub fn transition(
+    state: EngagementState,
+    command: Command,
+) -> Result<Transition, InvalidTransition> {
     use Command as C;
     use EngagementState as S;
     use EventKind as E;
@@ -307,7 +310,10 @@ mod tests {
         assert!(allowed_commands(S::Closed).is_empty());
         for c in Command::ALL {
             let err = transition(S::Closed, c).unwrap_err();
-            assert_eq!(err.to_string(), format!("cannot {c} an engagement that is closed"));
+            assert_eq!(
+                err.to_string(),
+                format!("cannot {c} an engagement that is closed")
+            );
         }
     }
 
@@ -346,13 +352,22 @@ mod tests {
     #[test]
     fn states_and_commands_use_snake_case_on_the_wire() {
         assert_eq!(serde_json::to_string(&S::WrapUp).unwrap(), "\"wrap_up\"");
-        assert_eq!(serde_json::to_string(&Command::RingTimeout).unwrap(), "\"ring_timeout\"");
+        assert_eq!(
+            serde_json::to_string(&Command::RingTimeout).unwrap(),
+            "\"ring_timeout\""
+        );
         for s in S::ALL {
             assert_eq!(S::parse(s.as_str()), Some(s));
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
         }
         for c in Command::ALL {
-            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.as_str()));
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
         }
     }
 }

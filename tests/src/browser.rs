@@ -23,7 +23,8 @@ impl Browser {
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
         assert!(
-            std::path::Path::new(&chromium).exists() && std::path::Path::new(&chromedriver).exists(),
+            std::path::Path::new(&chromium).exists()
+                && std::path::Path::new(&chromedriver).exists(),
             "Chromium/ChromeDriver not found at {chromium} / {chromedriver}: run scripts/setup.sh"
         );
         let port = free_port();
@@ -61,7 +62,10 @@ impl Browser {
             {
                 Ok(c) => break c,
                 Err(e) => {
-                    assert!(Instant::now() < deadline, "ChromeDriver on {url} did not start: {e}");
+                    assert!(
+                        Instant::now() < deadline,
+                        "ChromeDriver on {url} did not start: {e}"
+                    );
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             }
@@ -78,11 +82,18 @@ impl Browser {
     pub async fn wait_for(&self, what: &str, timeout: Duration, script: &str) -> serde_json::Value {
         let deadline = Instant::now() + timeout;
         loop {
-            let value = self.client.execute(script, vec![]).await.unwrap_or(serde_json::Value::Null);
+            let value = self
+                .client
+                .execute(script, vec![])
+                .await
+                .unwrap_or(serde_json::Value::Null);
             if !(value.is_null() || value == serde_json::Value::Bool(false)) {
                 return value;
             }
-            assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {timeout:?} waiting for {what}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

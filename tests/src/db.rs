@@ -103,7 +103,10 @@ impl Drop for TestDb {
         // Drop runs outside any async context guarantee: use a private runtime on a thread.
         let admin = pg_admin_url();
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             rt.block_on(async {
                 let mut conn = connect(&admin).await.ok()?;
                 conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())

@@ -19,7 +19,9 @@ pub fn workspace_root() -> std::path::PathBuf {
 
 /// True when running in CI (`CI=true`): there, nothing may be skipped.
 pub fn in_ci() -> bool {
-    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
 }
 
 /// Run each named async test body against SQLite and PostgreSQL:

@@ -51,7 +51,9 @@ impl Running {
             .stderr(Stdio::from(log))
             .stdin(Stdio::null())
             .kill_on_drop(true);
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("spawn {name}: {e}"));
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {name}: {e}"));
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
         let started = Instant::now();
@@ -65,7 +67,10 @@ impl Running {
                 }
                 other => {
                     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-                    panic!("{name} did not start ({other:?}) after {:?}; its log:\n{log}", started.elapsed());
+                    panic!(
+                        "{name} did not start ({other:?}) after {:?}; its log:\n{log}",
+                        started.elapsed()
+                    );
                 }
             }
         };

@@ -50,7 +50,11 @@ async fn wait_for_message(browser: &Browser, kind: &str) -> Value {
         json!(kind)
     );
     browser
-        .wait_for(&format!("a {kind} message at the host page"), Duration::from_secs(20), &script)
+        .wait_for(
+            &format!("a {kind} message at the host page"),
+            Duration::from_secs(20),
+            &script,
+        )
         .await
 }
 
@@ -69,7 +73,11 @@ async fn widget_text(browser: &Browser) -> String {
              return w && w.dataset.state !== 'checking' ? document.body.innerText : null;",
         )
         .await;
-    browser.client.enter_parent_frame().await.expect("leave frame");
+    browser
+        .client
+        .enter_parent_frame()
+        .await
+        .expect("leave frame");
     text.as_str().unwrap_or_default().to_string()
 }
 
@@ -80,7 +88,11 @@ async fn the_demo_page_receives_widget_ready_from_the_widget_origin() {
     browser.client.goto(&sys.demo.url("/")).await.unwrap();
 
     let ready = wait_for_message(&browser, "widget.ready").await;
-    assert_eq!(ready["origin"], sys.switchboard.origin(), "posted from the widget's origin");
+    assert_eq!(
+        ready["origin"],
+        sys.switchboard.origin(),
+        "posted from the widget's origin"
+    );
     assert_eq!(ready["accepted"], true);
     let data = &ready["data"];
     assert_eq!(data["source"], "switchboard");
@@ -90,13 +102,19 @@ async fn the_demo_page_receives_widget_ready_from_the_widget_origin() {
     assert!(data["id"].as_str().is_some_and(|id| !id.is_empty()));
 
     let text = widget_text(&browser).await;
-    assert!(text.contains(&format!("Embedded in {}", sys.demo.origin())), "{text}");
+    assert!(
+        text.contains(&format!("Embedded in {}", sys.demo.origin())),
+        "{text}"
+    );
     browser.screenshot("demo-page-widget-ready").await;
 
     // Host → widget: a request from the real parent and origin gets a reply with its requestId.
     browser
         .client
-        .execute("window.sendToWidget('snapshot.request', {}, {requestId: 'r-1'}); return true;", vec![])
+        .execute(
+            "window.sendToWidget('snapshot.request', {}, {requestId: 'r-1'}); return true;",
+            vec![],
+        )
         .await
         .unwrap();
     let reply = wait_for_message(&browser, "reply").await;
@@ -148,7 +166,10 @@ async fn messages_from_another_origin_or_window_are_ignored() {
     // 3. The real parent: must be answered, proving the widget was listening all along.
     browser
         .client
-        .execute("window.sendToWidget('snapshot.request', {}, {requestId: 'from-parent'}); return true;", vec![])
+        .execute(
+            "window.sendToWidget('snapshot.request', {}, {requestId: 'from-parent'}); return true;",
+            vec![],
+        )
         .await
         .unwrap();
     wait_for_message(&browser, "reply").await;
@@ -160,7 +181,11 @@ async fn messages_from_another_origin_or_window_are_ignored() {
         .filter(|m| m["data"]["type"] == "reply")
         .map(|m| m["data"]["requestId"].as_str().unwrap_or("").to_string())
         .collect();
-    assert_eq!(replies, vec!["from-parent".to_string()], "only the parent's request is answered");
+    assert_eq!(
+        replies,
+        vec!["from-parent".to_string()],
+        "only the parent's request is answered"
+    );
     browser.close().await;
 }
 
@@ -170,16 +195,30 @@ async fn a_widget_told_a_disallowed_or_no_origin_posts_nothing_and_says_why() {
     let browser = Browser::start().await;
 
     for (query, expected) in [
-        ("?widget_origin=https%3A%2F%2Fevil.example", "not allowed to run inside https://evil.example"),
-        ("?widget_origin=", "embedded without saying which page it is in"),
+        (
+            "?widget_origin=https%3A%2F%2Fevil.example",
+            "not allowed to run inside https://evil.example",
+        ),
+        (
+            "?widget_origin=",
+            "embedded without saying which page it is in",
+        ),
     ] {
-        browser.client.goto(&sys.demo.url(&format!("/{query}"))).await.unwrap();
+        browser
+            .client
+            .goto(&sys.demo.url(&format!("/{query}")))
+            .await
+            .unwrap();
         let text = widget_text(&browser).await;
         assert!(text.contains("The widget cannot start"), "{query}: {text}");
         assert!(text.contains(expected), "{query}: {text}");
         // Give a misbehaving widget time to post anyway.
         tokio::time::sleep(Duration::from_millis(750)).await;
-        assert_eq!(messages(&browser).await, Vec::<Value>::new(), "{query}: the host received nothing");
+        assert_eq!(
+            messages(&browser).await,
+            Vec::<Value>::new(),
+            "{query}: the host received nothing"
+        );
     }
     browser.screenshot("widget-disallowed-origin").await;
     browser.close().await;
@@ -189,10 +228,17 @@ async fn a_widget_told_a_disallowed_or_no_origin_posts_nothing_and_says_why() {
 async fn the_zcc_dialect_opens_with_init_config_request() {
     let sys = system().await;
     let browser = Browser::start().await;
-    browser.client.goto(&sys.demo.url("/?protocol=zcc")).await.unwrap();
+    browser
+        .client
+        .goto(&sys.demo.url("/?protocol=zcc"))
+        .await
+        .unwrap();
     let init = wait_for_message(&browser, "zcc-init-config-request").await;
     assert_eq!(init["origin"], sys.switchboard.origin());
-    assert!(init["data"].get("source").is_none(), "zcc messages are {{type, data}} only");
+    assert!(
+        init["data"].get("source").is_none(),
+        "zcc messages are {{type, data}} only"
+    );
     browser.close().await;
 }
 
@@ -208,7 +254,10 @@ async fn csp_refuses_framing_by_an_origin_that_is_not_allowed() {
     wait_for_message(&browser, "widget.ready").await;
 
     // The intruder tells the widget an allowed origin, so only the CSP can stop the framing.
-    let query = format!("/?widget_origin={}", sys.demo.origin().replace(':', "%3A").replace('/', "%2F"));
+    let query = format!(
+        "/?widget_origin={}",
+        sys.demo.origin().replace(':', "%3A").replace('/', "%2F")
+    );
     browser.client.goto(&intruder.url(&query)).await.unwrap();
     browser
         .wait_for(
@@ -233,9 +282,15 @@ async fn csp_refuses_framing_by_an_origin_that_is_not_allowed() {
         .await
         .unwrap();
     browser.client.enter_parent_frame().await.unwrap();
-    assert_eq!(inside["widget"], false, "the widget must not load in a disallowed frame: {inside}");
+    assert_eq!(
+        inside["widget"], false,
+        "the widget must not load in a disallowed frame: {inside}"
+    );
     assert!(
-        !inside["href"].as_str().unwrap_or("").starts_with(&sys.switchboard.base_url),
+        !inside["href"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with(&sys.switchboard.base_url),
         "the frame shows the browser's block page, not the widget: {inside}"
     );
     assert_eq!(messages(&browser).await, Vec::<Value>::new());
@@ -248,7 +303,11 @@ async fn the_widget_fits_320_by_460_standalone() {
     let sys = system().await;
     let browser = Browser::start().await;
     browser.client.set_window_size(320, 460).await.unwrap();
-    browser.client.goto(&sys.switchboard.url("/widget/")).await.unwrap();
+    browser
+        .client
+        .goto(&sys.switchboard.url("/widget/"))
+        .await
+        .unwrap();
     let state = browser
         .wait_for(
             "the standalone widget",
@@ -259,7 +318,10 @@ async fn the_widget_fits_320_by_460_standalone() {
     assert_eq!(state, "standalone");
     let overflow = browser
         .client
-        .execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(overflow, false, "no horizontal scrolling at 320 px");

@@ -12,7 +12,11 @@ async fn get(url: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Val
     let status = r.status();
     let headers = r.headers().clone();
     let text = r.text().await.unwrap_or_default();
-    (status, headers, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 fn options() -> ServerOptions {
@@ -39,21 +43,33 @@ async fn health_and_readiness_report_the_store(db: TestDb) {
 
 async fn embedding_check_answers_from_the_allow_list(db: TestDb) {
     let server = start_switchboard(&db, options()).await;
-    let check = |origin: &str| server.url(&format!("/v1/embedding/check?origin={}", urlencode(origin)));
+    let check =
+        |origin: &str| server.url(&format!("/v1/embedding/check?origin={}", urlencode(origin)));
 
     let (status, _, body) = get(&check("http://127.0.0.1:8090")).await;
     assert_eq!(status, 200);
-    assert_eq!(body, serde_json::json!({"origin": "http://127.0.0.1:8090", "allowed": true}));
+    assert_eq!(
+        body,
+        serde_json::json!({"origin": "http://127.0.0.1:8090", "allowed": true})
+    );
 
     // Normalised the way browsers serialise origins.
     let (_, _, body) = get(&check("HTTPS://CRM.example.com:443/")).await;
-    assert_eq!(body, serde_json::json!({"origin": "https://crm.example.com", "allowed": true}));
+    assert_eq!(
+        body,
+        serde_json::json!({"origin": "https://crm.example.com", "allowed": true})
+    );
 
     let (status, _, body) = get(&check("https://evil.example")).await;
     assert_eq!(status, 200);
     assert_eq!(body["allowed"], false);
 
-    for bad in ["", "evil.example", "https://crm.example.com/path", "ftp://x.test"] {
+    for bad in [
+        "",
+        "evil.example",
+        "https://crm.example.com/path",
+        "ftp://x.test",
+    ] {
         let (status, _, body) = get(&check(bad)).await;
         assert_eq!(status, 422, "{bad:?} → {body}");
         assert_eq!(body["error"]["code"], "invalid_field");
@@ -71,7 +87,11 @@ async fn unknown_routes_and_methods_are_json_errors(db: TestDb) {
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
 
-    let r = reqwest::Client::new().post(server.url("/healthz")).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "method_not_allowed");
@@ -97,29 +117,52 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
     assert_eq!(index.status(), 200);
     assert_eq!(index.headers()["cache-control"], "no-cache");
     let html = index.text().await.unwrap();
-    assert!(html.contains("name=\"switchboard-widget\""), "widget index.html");
+    assert!(
+        html.contains("name=\"switchboard-widget\""),
+        "widget index.html"
+    );
     assert!(html.contains(".wasm"), "index.html loads the WASM");
 
-    let manifest = client.get(server.url("/widget/manifest.webmanifest")).send().await.unwrap();
+    let manifest = client
+        .get(server.url("/widget/manifest.webmanifest"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(manifest.status(), 200);
     let manifest: Value = manifest.json().await.unwrap();
     assert_eq!(manifest["display"], "standalone");
     assert_eq!(manifest["scope"], "/widget/");
     for icon in manifest["icons"].as_array().unwrap() {
         let src = icon["src"].as_str().unwrap();
-        let r = client.get(server.url(&format!("/widget/{src}"))).send().await.unwrap();
+        let r = client
+            .get(server.url(&format!("/widget/{src}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{src}");
         assert_eq!(r.headers()["content-type"], "image/png");
         assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
     }
-    let sw = client.get(server.url("/widget/sw.js")).send().await.unwrap();
+    let sw = client
+        .get(server.url("/widget/sw.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(sw.status(), 200);
     assert_eq!(sw.headers()["cache-control"], "no-cache");
     assert!(sw.text().await.unwrap().contains("caches.open"));
 
     // The WASM is served compressed when the browser accepts it.
-    let wasm_name = html.split('"').find(|s| s.ends_with(".wasm")).expect("wasm link").to_string();
-    let wasm_path = if wasm_name.starts_with('/') { wasm_name } else { format!("/widget/{wasm_name}") };
+    let wasm_name = html
+        .split('"')
+        .find(|s| s.ends_with(".wasm"))
+        .expect("wasm link")
+        .to_string();
+    let wasm_path = if wasm_name.starts_with('/') {
+        wasm_name
+    } else {
+        format!("/widget/{wasm_name}")
+    };
     let r = client
         .get(server.url(&wasm_path))
         .header("accept-encoding", "br, gzip")
@@ -128,10 +171,16 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-encoding"], "br");
-    assert!(r.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
 
     // The bare root and /widget lead to the widget.
-    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let r = no_redirect.get(server.url("/widget")).send().await.unwrap();
     assert!(r.status().is_redirection());
     assert_eq!(r.headers()["location"], "/widget/");
@@ -141,7 +190,11 @@ async fn sigterm_shuts_down_gracefully(db: TestDb) {
     let mut server = start_switchboard(&db, options()).await;
     let status = server.terminate().await;
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
-    assert!(server.log().contains("SIGTERM received"), "{}", server.log());
+    assert!(
+        server.log().contains("SIGTERM received"),
+        "{}",
+        server.log()
+    );
 }
 
 both_stores!(
@@ -156,7 +209,9 @@ both_stores!(
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -165,12 +220,22 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn a_malformed_allowed_origin_stops_start_up_with_a_clear_message() {
     let db = TestDb::sqlite();
-    let output = tokio::process::Command::new(tests::process::binary("switchboard", "SWITCHBOARD_BIN"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db.url])
-        .args(["--allowed-origins", "https://ok.example,crm.example.com/app"])
-        .output()
-        .await
-        .unwrap();
+    let output =
+        tokio::process::Command::new(tests::process::binary("switchboard", "SWITCHBOARD_BIN"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &db.url,
+            ])
+            .args([
+                "--allowed-origins",
+                "https://ok.example,crm.example.com/app",
+            ])
+            .output()
+            .await
+            .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("crm.example.com/app"), "{stderr}");

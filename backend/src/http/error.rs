@@ -121,7 +121,10 @@ impl From<StoreError> for ApiError {
 fn is_connectivity(err: &sqlx::Error) -> bool {
     matches!(
         err,
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
     )
 }
 
@@ -138,7 +141,9 @@ mod tests {
 
     #[test]
     fn unique_violations_become_409() {
-        let e = ApiError::from(StoreError::Conflict { constraint: "engagements_active_work_item".into() });
+        let e = ApiError::from(StoreError::Conflict {
+            constraint: "engagements_active_work_item".into(),
+        });
         assert_eq!(e.status(), StatusCode::CONFLICT);
         assert_eq!(e.code(), "conflict");
     }

@@ -27,7 +27,8 @@ where
             .and_then(|v| v.split(';').next())
             .map(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
@@ -81,7 +82,11 @@ fn field_error(path: &str, message: &str) -> ApiError {
         };
         return ApiError::invalid(field.clone(), format!("{field} is required"));
     }
-    let field = if parent.is_empty() { "body".to_string() } else { parent.to_string() };
+    let field = if parent.is_empty() {
+        "body".to_string()
+    } else {
+        parent.to_string()
+    };
     ApiError::invalid(field.clone(), format!("{field}: {message}"))
 }
 
@@ -155,7 +160,10 @@ mod tests {
     #[test]
     fn malformed_json_is_a_400() {
         assert!(matches!(err("{"), ApiError::MalformedBody(_)));
-        assert!(matches!(err(r#"{"name":"x","items":[]} trailing"#), ApiError::MalformedBody(_)));
+        assert!(matches!(
+            err(r#"{"name":"x","items":[]} trailing"#),
+            ApiError::MalformedBody(_)
+        ));
         assert!(matches!(err(""), ApiError::MalformedBody(_)));
     }
 

@@ -27,6 +27,8 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Health>, ApiErr
             version: VERSION.into(),
         })),
         Ok(Err(e)) => Err(ApiError::Unavailable(format!("database not ready: {e}"))),
-        Err(_) => Err(ApiError::Unavailable("database did not answer within 2 s".into())),
+        Err(_) => Err(ApiError::Unavailable(
+            "database did not answer within 2 s".into(),
+        )),
     }
 }

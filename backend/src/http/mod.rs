@@ -58,11 +58,18 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
     api.merge(widget::routes(&config.widget_dir))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
-            axum::response::IntoResponse::into_response(ApiError::Internal("handler panicked".into()))
-        }))
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                axum::response::IntoResponse::into_response(ApiError::Internal(
+                    "handler panicked".into(),
+                ))
+            },
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -70,12 +77,22 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
 }
 
 /// Every response may be framed only by this server and the allowed embedding origins.
-async fn security_headers(State(state): State<AppState>, request: Request<axum::body::Body>, next: Next) -> Response {
+async fn security_headers(
+    State(state): State<AppState>,
+    request: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, state.embedding.csp.clone());
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     response
 }
 
@@ -93,7 +110,12 @@ async fn check_embedding(
     let raw = query
         .origin
         .filter(|o| !o.trim().is_empty())
-        .ok_or_else(|| ApiError::invalid("origin", "origin is required, e.g. ?origin=https://crm.example.com"))?;
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "origin",
+                "origin is required, e.g. ?origin=https://crm.example.com",
+            )
+        })?;
     let origin = Origin::parse(&raw).map_err(|e| ApiError::invalid("origin", e.to_string()))?;
     Ok(Json(EmbeddingCheck {
         allowed: state.embedding.allowed.allows(&origin),

@@ -39,7 +39,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> 
 }
 
 async fn not_built(dir: PathBuf) -> Response {
-    let mut response = ApiError::Unavailable(format!("widget not built in {}", dir.display())).into_response();
+    let mut response =
+        ApiError::Unavailable(format!("widget not built in {}", dir.display())).into_response();
     *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     response
 }
@@ -65,9 +66,10 @@ async fn cache_headers(request: Request<axum::body::Body>, next: Next) -> Respon
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     if file == "sw.js" {
-        response
-            .headers_mut()
-            .insert("service-worker-allowed", HeaderValue::from_static("/widget/"));
+        response.headers_mut().insert(
+            "service-worker-allowed",
+            HeaderValue::from_static("/widget/"),
+        );
     }
     response
 }

@@ -80,7 +80,12 @@ impl Tx {
 impl Store {
     /// The account's events with `seq > after`, oldest first, at most `limit` (capped at
     /// [`MAX_PAGE`]).
-    pub async fn events_after(&self, account: AccountId, after: i64, limit: i64) -> Result<Vec<Event>> {
+    pub async fn events_after(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>> {
         let rows = sqlx::query(
             "SELECT seq, event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data
              FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -129,10 +134,15 @@ fn event_from_row(row: &sqlx::any::AnyRow) -> Result<Event> {
         seq: row.try_get("seq")?,
         id: parse("event id", &row.try_get::<String, _>("event_id")?)?,
         account_id: parse("account id", &row.try_get::<String, _>("account_id")?)?,
-        kind: EventKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
-        engagement_id: engagement.as_deref().map(|e| parse("engagement id", e)).transpose()?,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
+        engagement_id: engagement
+            .as_deref()
+            .map(|e| parse("engagement id", e))
+            .transpose()?,
         agent_id: agent.as_deref().map(|a| parse("agent id", a)).transpose()?,
         occurred_at: ms_to_datetime(row.try_get("occurred_at_ms")?)?,
-        data: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?,
+        data: serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?,
     })
 }

@@ -286,14 +286,22 @@ mod tests {
             (Backend::Sqlite, "sqlite:///tmp/x.db?mode=rwc".into())
         );
         assert_eq!(
-            normalize_database_url("sqlite://data/x.db?mode=ro").unwrap().1,
+            normalize_database_url("sqlite://data/x.db?mode=ro")
+                .unwrap()
+                .1,
             "sqlite://data/x.db?mode=ro"
         );
         assert_eq!(
             normalize_database_url("postgres://u@h/db").unwrap(),
             (Backend::Postgres, "postgres://u@h/db".into())
         );
-        assert!(matches!(normalize_database_url("mysql://x"), Err(StoreError::InvalidUrl(_))));
-        assert!(matches!(normalize_database_url("  "), Err(StoreError::InvalidUrl(_))));
+        assert!(matches!(
+            normalize_database_url("mysql://x"),
+            Err(StoreError::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            normalize_database_url("  "),
+            Err(StoreError::InvalidUrl(_))
+        ));
     }
 }

@@ -40,7 +40,10 @@ fn main() -> ExitCode {
         }
     }
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("{} not found: build the widget first (scripts/build-widget.sh)", dir.display());
+        eprintln!(
+            "{} not found: build the widget first (scripts/build-widget.sh)",
+            dir.display()
+        );
         return ExitCode::from(2);
     };
     let mut files: Vec<PathBuf> = entries
@@ -48,16 +51,26 @@ fn main() -> ExitCode {
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             // sw.js is fetched by the service worker registration, not by the first load.
-            name != "sw.js" && (name.ends_with(".wasm") || name.ends_with(".js") || name.ends_with(".css"))
+            name != "sw.js"
+                && (name.ends_with(".wasm") || name.ends_with(".js") || name.ends_with(".css"))
         })
         .collect();
     files.sort();
-    if !files.iter().any(|f| f.extension().is_some_and(|e| e == "wasm")) {
-        eprintln!("no .wasm in {}: build the widget first (scripts/build-widget.sh)", dir.display());
+    if !files
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "wasm"))
+    {
+        eprintln!(
+            "no .wasm in {}: build the widget first (scripts/build-widget.sh)",
+            dir.display()
+        );
         return ExitCode::from(2);
     }
     let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
-    println!("{:<48} {:>10} {:>10} {:>10}", "file", "raw", "gzip -9", "brotli 11");
+    println!(
+        "{:<48} {:>10} {:>10} {:>10}",
+        "file", "raw", "gzip -9", "brotli 11"
+    );
     for f in &files {
         let bytes = std::fs::read(f).expect("read");
         let (raw, gz, br) = (bytes.len(), gzip(&bytes), brotli(&bytes));
@@ -82,10 +95,17 @@ fn main() -> ExitCode {
     );
     if let Some(budget) = budget_kb {
         if kb(gz_total) > budget {
-            eprintln!("widget first load is {:.1} KB gzip, over the {budget} KB budget", kb(gz_total));
+            eprintln!(
+                "widget first load is {:.1} KB gzip, over the {budget} KB budget",
+                kb(gz_total)
+            );
             return ExitCode::FAILURE;
         }
-        println!("within the {budget} KB budget ({:.1} KB gzip, {:.1} KB brotli)", kb(gz_total), kb(br_total));
+        println!(
+            "within the {budget} KB budget ({:.1} KB gzip, {:.1} KB brotli)",
+            kb(gz_total),
+            kb(br_total)
+        );
     }
     ExitCode::SUCCESS
 }
