@@ -7,5 +7,6 @@
 pub mod config;
 pub mod embedding;
 pub mod http;
+pub mod routing;
 pub mod server;
 pub mod store;
