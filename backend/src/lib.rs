@@ -4,6 +4,7 @@
 //! database, including the event log), `embedding` (who may frame the widget), `config`
 //! (flags and environment), `server` (start-up and graceful shutdown).
 
+pub mod auth;
 pub mod config;
 pub mod embedding;
 pub mod http;

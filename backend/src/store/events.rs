@@ -37,15 +37,22 @@ fn advisory_key(account: &AccountId) -> i64 {
 }
 
 impl Tx {
-    /// Append `event` to the log inside this transaction and return it as it will read back.
-    pub async fn append(&mut self, event: NewEvent) -> Result<Event> {
-        if self.backend == Backend::Postgres && !self.locked_accounts.contains(&event.account_id) {
+    /// Take the account's write lock for the rest of the transaction (no-op on SQLite, whose
+    /// single writer connection serialises every write already). Re-entrant.
+    pub async fn lock_account(&mut self, account: AccountId) -> Result<()> {
+        if self.backend == Backend::Postgres && !self.locked_accounts.contains(&account) {
             sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
-                .bind(advisory_key(&event.account_id))
+                .bind(advisory_key(&account))
                 .execute(&mut *self.inner)
                 .await?;
-            self.locked_accounts.push(event.account_id);
+            self.locked_accounts.push(account);
         }
+        Ok(())
+    }
+
+    /// Append `event` to the log inside this transaction and return it as it will read back.
+    pub async fn append(&mut self, event: NewEvent) -> Result<Event> {
+        self.lock_account(event.account_id).await?;
         let id = EventId(uuid::Uuid::now_v7());
         let occurred_at_ms = now_ms();
         let data = serde_json::to_string(&event.data)

@@ -9,6 +9,9 @@
 //! `SQLITE_BUSY` upgrade failures) while reads use a small pool of their own; the database is
 //! in WAL mode so readers never block the writer. PostgreSQL uses one pool for both.
 
+pub mod agents;
+pub mod config;
+pub mod engagements;
 mod events;
 
 pub use events::NewEvent;
@@ -175,6 +178,21 @@ impl Store {
         let mut conn = self.reader.acquire().await?;
         conn.ping().await?;
         Ok(())
+    }
+
+    /// A connection from the read pool.
+    pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.reader.acquire().await?)
+    }
+
+    /// Start a write transaction and take the account's write lock (PostgreSQL: a
+    /// transaction-scoped advisory lock; SQLite: the single writer connection already is one).
+    /// Everything that changes an account's engagements, agents or configuration goes through
+    /// here, so reads inside the transaction see a state nobody else is changing.
+    pub async fn begin_for(&self, account: shared::ids::AccountId) -> Result<Tx> {
+        let mut tx = self.begin().await?;
+        tx.lock_account(account).await?;
+        Ok(tx)
     }
 
     /// Start a write transaction. Append events with [`Tx::append`]; commit with

@@ -1,0 +1,215 @@
+//! Agents: profile, credentials, status and the routing bookkeeping (idle since, last offer,
+//! missed offers in a row).
+
+use super::config::{from_json, parse_id};
+use super::{Result, StoreError};
+use shared::config::{Agent, AgentSkill, AgentStatus, BusyAgentRules, QueueMembership, Role};
+use shared::ids::{AccountId, AgentId};
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRecord {
+    pub account: AccountId,
+    pub agent: Agent,
+    pub password_hash: Option<String>,
+    pub idle_since_ms: i64,
+    pub last_offer_ms: i64,
+    pub consecutive_misses: i64,
+}
+
+const COLUMNS: &str = "agent_id, account_id, email, display_name, role, password_hash, status, status_reason, \
+                       skills, queues, busy_rules, idle_since_ms, last_offer_ms, consecutive_misses";
+
+pub fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Agent => "agent",
+        Role::Supervisor => "supervisor",
+        Role::Admin => "admin",
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    match s {
+        "agent" => Ok(Role::Agent),
+        "supervisor" => Ok(Role::Supervisor),
+        "admin" => Ok(Role::Admin),
+        other => Err(StoreError::Corrupt(format!("role {other:?}"))),
+    }
+}
+
+fn status_parts(status: &AgentStatus) -> (&'static str, Option<&str>) {
+    match status {
+        AgentStatus::Offline => ("offline", None),
+        AgentStatus::Ready => ("ready", None),
+        AgentStatus::NotReady { reason } => ("not_ready", Some(reason.as_str())),
+    }
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<AgentRecord> {
+    let status: String = r.try_get("status")?;
+    let reason: Option<String> = r.try_get("status_reason")?;
+    let busy: Option<String> = r.try_get("busy_rules")?;
+    Ok(AgentRecord {
+        account: parse_id(&r.try_get::<String, _>("account_id")?)?,
+        agent: Agent {
+            agent_id: parse_id(&r.try_get::<String, _>("agent_id")?)?,
+            display_name: r.try_get("display_name")?,
+            email: r.try_get("email")?,
+            role: parse_role(&r.try_get::<String, _>("role")?)?,
+            status: match status.as_str() {
+                "offline" => AgentStatus::Offline,
+                "ready" => AgentStatus::Ready,
+                "not_ready" => AgentStatus::NotReady {
+                    reason: reason.unwrap_or_default(),
+                },
+                other => return Err(StoreError::Corrupt(format!("status {other:?}"))),
+            },
+            skills: from_json::<Vec<AgentSkill>>("skills", &r.try_get::<String, _>("skills")?)?,
+            queues: from_json::<Vec<QueueMembership>>("queues", &r.try_get::<String, _>("queues")?)?,
+            busy_rules: busy
+                .as_deref()
+                .map(|b| from_json::<BusyAgentRules>("busy_rules", b))
+                .transpose()?,
+        },
+        password_hash: r.try_get("password_hash")?,
+        idle_since_ms: r.try_get("idle_since_ms")?,
+        last_offer_ms: r.try_get("last_offer_ms")?,
+        consecutive_misses: r.try_get("consecutive_misses")?,
+    })
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("config types serialize")
+}
+
+/// Insert or update everything but the routing bookkeeping.
+pub async fn upsert(conn: &mut AnyConnection, rec: &AgentRecord) -> Result<()> {
+    let (status, reason) = status_parts(&rec.agent.status);
+    sqlx::query(
+        "INSERT INTO agents (agent_id, account_id, email, display_name, role, password_hash, status, status_reason,
+                             skills, queues, busy_rules, idle_since_ms, last_offer_ms, consecutive_misses, created_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $12)
+         ON CONFLICT (agent_id) DO UPDATE SET email = excluded.email, display_name = excluded.display_name,
+             role = excluded.role, password_hash = excluded.password_hash, skills = excluded.skills,
+             queues = excluded.queues, busy_rules = excluded.busy_rules",
+    )
+    .bind(rec.agent.agent_id.to_string())
+    .bind(rec.account.to_string())
+    .bind(&rec.agent.email)
+    .bind(&rec.agent.display_name)
+    .bind(role_str(rec.agent.role))
+    .bind(rec.password_hash.clone())
+    .bind(status)
+    .bind(reason.map(str::to_string))
+    .bind(json(&rec.agent.skills))
+    .bind(json(&rec.agent.queues))
+    .bind(rec.agent.busy_rules.as_ref().map(json))
+    .bind(rec.idle_since_ms)
+    .bind(rec.last_offer_ms)
+    .bind(rec.consecutive_misses)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, account: AccountId, id: AgentId) -> Result<Option<AgentRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM agents WHERE agent_id = $1 AND account_id = $2");
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(account.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn by_email(conn: &mut AnyConnection, account: AccountId, email: &str) -> Result<Option<AgentRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM agents WHERE account_id = $1 AND lower(email) = lower($2)");
+    let row = sqlx::query(&sql)
+        .bind(account.to_string())
+        .bind(email)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn list(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<AgentRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM agents WHERE account_id = $1 ORDER BY display_name, agent_id");
+    let rows = sqlx::query(&sql).bind(account.to_string()).fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn delete(conn: &mut AnyConnection, account: AccountId, id: AgentId) -> Result<()> {
+    let done = sqlx::query("DELETE FROM agents WHERE agent_id = $1 AND account_id = $2")
+        .bind(id.to_string())
+        .bind(account.to_string())
+        .execute(conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn set_status(conn: &mut AnyConnection, id: AgentId, status: &AgentStatus, idle_since_ms: Option<i64>) -> Result<()> {
+    let (status, reason) = status_parts(status);
+    sqlx::query(
+        "UPDATE agents SET status = $2, status_reason = $3, idle_since_ms = COALESCE($4, idle_since_ms),
+                consecutive_misses = CASE WHEN $2 = 'ready' THEN 0 ELSE consecutive_misses END
+         WHERE agent_id = $1",
+    )
+    .bind(id.to_string())
+    .bind(status)
+    .bind(reason.map(str::to_string))
+    .bind(idle_since_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_queues(conn: &mut AnyConnection, id: AgentId, queues: &[QueueMembership]) -> Result<()> {
+    sqlx::query("UPDATE agents SET queues = $2 WHERE agent_id = $1")
+        .bind(id.to_string())
+        .bind(json(&queues))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_offered(conn: &mut AnyConnection, id: AgentId, at_ms: i64) -> Result<()> {
+    sqlx::query("UPDATE agents SET last_offer_ms = $2 WHERE agent_id = $1")
+        .bind(id.to_string())
+        .bind(at_ms)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Count a missed (declined or timed-out) offer; returns the misses in a row.
+pub async fn record_miss(conn: &mut AnyConnection, id: AgentId) -> Result<i64> {
+    sqlx::query("UPDATE agents SET consecutive_misses = consecutive_misses + 1 WHERE agent_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let n: i64 = sqlx::query_scalar("SELECT consecutive_misses FROM agents WHERE agent_id = $1")
+        .bind(id.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
+}
+
+pub async fn reset_misses(conn: &mut AnyConnection, id: AgentId) -> Result<()> {
+    sqlx::query("UPDATE agents SET consecutive_misses = 0 WHERE agent_id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_idle_since(conn: &mut AnyConnection, id: AgentId, at_ms: i64) -> Result<()> {
+    sqlx::query("UPDATE agents SET idle_since_ms = $2 WHERE agent_id = $1")
+        .bind(id.to_string())
+        .bind(at_ms)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

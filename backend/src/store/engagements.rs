@@ -1,0 +1,457 @@
+//! Engagements, their offers and notes.
+
+use super::config::{from_json, parse_id};
+use super::{ms_to_datetime, Result, StoreError};
+use shared::config::SkillRequirement;
+use shared::engagement::{Consumer, Engagement, Timestamps, Variables, WorkItem};
+use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, EntryId, FlowId, NoteId, QueueId};
+use shared::{Channel, Direction, EngagementState};
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+/// Everything stored about an engagement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngagementRecord {
+    pub id: EngagementId,
+    pub account: AccountId,
+    pub channel: Channel,
+    pub channel_source: Option<String>,
+    pub direction: Direction,
+    pub state: EngagementState,
+    pub entry_id: Option<String>,
+    pub flow_id: Option<FlowId>,
+    pub queue_id: Option<QueueId>,
+    /// Flow priority + work-item priority + profile boosts (due dates are added when routing).
+    pub base_priority: i32,
+    pub required_skills: Vec<SkillRequirement>,
+    pub skills_relaxed: bool,
+    /// Agents who declined or missed it; offered to others first.
+    pub excluded_agents: Vec<AgentId>,
+    pub preferred_agent: Option<AgentId>,
+    pub preferred_until_ms: Option<i64>,
+    /// The agent working it (connected, inactive, wrap-up).
+    pub agent_id: Option<AgentId>,
+    pub consumer: Option<Consumer>,
+    pub work_item: Option<WorkItem>,
+    pub variables: Variables,
+    pub due_at_ms: Option<i64>,
+    pub overflow_at_ms: Option<i64>,
+    pub disposition_id: Option<DispositionId>,
+    pub close_reason: Option<String>,
+    pub created_at_ms: i64,
+    pub queued_at_ms: Option<i64>,
+    pub offered_at_ms: Option<i64>,
+    pub connected_at_ms: Option<i64>,
+    pub wrap_up_at_ms: Option<i64>,
+    pub closed_at_ms: Option<i64>,
+}
+
+impl EngagementRecord {
+    /// The uniqueness key for active work items: id + name, `None` once closed or when the
+    /// work item has no id.
+    pub fn work_item_key(&self) -> Option<String> {
+        if !self.state.is_active() {
+            return None;
+        }
+        let wi = self.work_item.as_ref()?;
+        Some(format!("{}\n{}", wi.id.as_ref()?, wi.name))
+    }
+
+    /// The API shape. `offered_to` lists the agents currently ringing (from the offers table).
+    pub fn to_api(&self, offered_to: &[AgentId]) -> Result<Engagement> {
+        let ts = |ms: Option<i64>| ms.map(ms_to_datetime).transpose();
+        Ok(Engagement {
+            engagement_id: self.id,
+            channel: self.channel,
+            channel_source: self.channel_source.clone(),
+            direction: self.direction,
+            state: self.state,
+            flow_entry_id: self.entry_id.clone().map(EntryId),
+            flow_id: self.flow_id,
+            queue_id: self.queue_id,
+            priority: self.base_priority,
+            agent_ids: match (self.state, self.agent_id) {
+                (EngagementState::Offered, _) => offered_to.to_vec(),
+                (_, Some(a)) => vec![a],
+                _ => vec![],
+            },
+            consumer: self.consumer.clone(),
+            work_item: self.work_item.clone(),
+            variables: self.variables.clone(),
+            timestamps: Timestamps {
+                created_at: ms_to_datetime(self.created_at_ms)?,
+                queued_at: ts(self.queued_at_ms)?,
+                offered_at: ts(self.offered_at_ms)?,
+                connected_at: ts(self.connected_at_ms)?,
+                wrap_up_at: ts(self.wrap_up_at_ms)?,
+                closed_at: ts(self.closed_at_ms)?,
+            },
+        })
+    }
+}
+
+const COLUMNS: &str = "engagement_id, account_id, channel, channel_source, direction, state, entry_id, flow_id, \
+    queue_id, base_priority, required_skills, skills_relaxed, excluded_agents, preferred_agent, preferred_until_ms, \
+    agent_id, consumer, work_item, variables, due_at_ms, overflow_at_ms, disposition_id, close_reason, \
+    created_at_ms, queued_at_ms, offered_at_ms, connected_at_ms, wrap_up_at_ms, closed_at_ms";
+
+fn opt_json<T: serde::de::DeserializeOwned>(what: &str, v: Option<String>) -> Result<Option<T>> {
+    v.as_deref().map(|s| from_json(what, s)).transpose()
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<EngagementRecord> {
+    let id_opt = |col: &str| -> Result<Option<String>> { Ok(r.try_get(col)?) };
+    let channel: String = r.try_get("channel")?;
+    let state: String = r.try_get("state")?;
+    let direction: String = r.try_get("direction")?;
+    Ok(EngagementRecord {
+        id: parse_id(&r.try_get::<String, _>("engagement_id")?)?,
+        account: parse_id(&r.try_get::<String, _>("account_id")?)?,
+        channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+        channel_source: r.try_get("channel_source")?,
+        direction: if direction == "outbound" { Direction::Outbound } else { Direction::Inbound },
+        state: EngagementState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
+        entry_id: r.try_get("entry_id")?,
+        flow_id: id_opt("flow_id")?.as_deref().map(parse_id).transpose()?,
+        queue_id: id_opt("queue_id")?.as_deref().map(parse_id).transpose()?,
+        base_priority: i32::try_from(r.try_get::<i64, _>("base_priority")?).unwrap_or(0),
+        required_skills: from_json("required_skills", &r.try_get::<String, _>("required_skills")?)?,
+        skills_relaxed: r.try_get::<i64, _>("skills_relaxed")? != 0,
+        excluded_agents: from_json("excluded_agents", &r.try_get::<String, _>("excluded_agents")?)?,
+        preferred_agent: id_opt("preferred_agent")?.as_deref().map(parse_id).transpose()?,
+        preferred_until_ms: r.try_get("preferred_until_ms")?,
+        agent_id: id_opt("agent_id")?.as_deref().map(parse_id).transpose()?,
+        consumer: opt_json("consumer", r.try_get("consumer")?)?,
+        work_item: opt_json("work_item", r.try_get("work_item")?)?,
+        variables: from_json("variables", &r.try_get::<String, _>("variables")?)?,
+        due_at_ms: r.try_get("due_at_ms")?,
+        overflow_at_ms: r.try_get("overflow_at_ms")?,
+        disposition_id: id_opt("disposition_id")?.as_deref().map(parse_id).transpose()?,
+        close_reason: r.try_get("close_reason")?,
+        created_at_ms: r.try_get("created_at_ms")?,
+        queued_at_ms: r.try_get("queued_at_ms")?,
+        offered_at_ms: r.try_get("offered_at_ms")?,
+        connected_at_ms: r.try_get("connected_at_ms")?,
+        wrap_up_at_ms: r.try_get("wrap_up_at_ms")?,
+        closed_at_ms: r.try_get("closed_at_ms")?,
+    })
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("engagement parts serialize")
+}
+
+/// Insert a new engagement, or write every column of an existing one.
+pub async fn save(conn: &mut AnyConnection, e: &EngagementRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO engagements (engagement_id, account_id, channel, channel_source, direction, state, entry_id,
+             flow_id, queue_id, base_priority, required_skills, skills_relaxed, excluded_agents, preferred_agent,
+             preferred_until_ms, agent_id, consumer, work_item, variables, work_item_key, due_at_ms, overflow_at_ms,
+             disposition_id, close_reason, created_at_ms, queued_at_ms, offered_at_ms, connected_at_ms,
+             wrap_up_at_ms, closed_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                 $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
+         ON CONFLICT (engagement_id) DO UPDATE SET state = excluded.state, flow_id = excluded.flow_id,
+             queue_id = excluded.queue_id, base_priority = excluded.base_priority,
+             required_skills = excluded.required_skills, skills_relaxed = excluded.skills_relaxed,
+             excluded_agents = excluded.excluded_agents, preferred_agent = excluded.preferred_agent,
+             preferred_until_ms = excluded.preferred_until_ms, agent_id = excluded.agent_id,
+             variables = excluded.variables, work_item_key = excluded.work_item_key,
+             overflow_at_ms = excluded.overflow_at_ms, disposition_id = excluded.disposition_id,
+             close_reason = excluded.close_reason, queued_at_ms = excluded.queued_at_ms,
+             offered_at_ms = excluded.offered_at_ms, connected_at_ms = excluded.connected_at_ms,
+             wrap_up_at_ms = excluded.wrap_up_at_ms, closed_at_ms = excluded.closed_at_ms",
+    )
+    .bind(e.id.to_string())
+    .bind(e.account.to_string())
+    .bind(e.channel.as_str())
+    .bind(e.channel_source.clone())
+    .bind(match e.direction {
+        Direction::Inbound => "inbound",
+        Direction::Outbound => "outbound",
+    })
+    .bind(e.state.as_str())
+    .bind(e.entry_id.clone())
+    .bind(e.flow_id.map(|f| f.to_string()))
+    .bind(e.queue_id.map(|q| q.to_string()))
+    .bind(i64::from(e.base_priority))
+    .bind(json(&e.required_skills))
+    .bind(i64::from(e.skills_relaxed))
+    .bind(json(&e.excluded_agents))
+    .bind(e.preferred_agent.map(|a| a.to_string()))
+    .bind(e.preferred_until_ms)
+    .bind(e.agent_id.map(|a| a.to_string()))
+    .bind(e.consumer.as_ref().map(json))
+    .bind(e.work_item.as_ref().map(json))
+    .bind(json(&e.variables))
+    .bind(e.work_item_key())
+    .bind(e.due_at_ms)
+    .bind(e.overflow_at_ms)
+    .bind(e.disposition_id.map(|d| d.to_string()))
+    .bind(e.close_reason.clone())
+    .bind(e.created_at_ms)
+    .bind(e.queued_at_ms)
+    .bind(e.offered_at_ms)
+    .bind(e.connected_at_ms)
+    .bind(e.wrap_up_at_ms)
+    .bind(e.closed_at_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, account: AccountId, id: EngagementId) -> Result<Option<EngagementRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM engagements WHERE engagement_id = $1 AND account_id = $2");
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(account.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The active engagement holding this work-item id + name, if any.
+pub async fn active_with_work_item(conn: &mut AnyConnection, account: AccountId, key: &str) -> Result<Option<EngagementId>> {
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT engagement_id FROM engagements WHERE account_id = $1 AND work_item_key = $2")
+            .bind(account.to_string())
+            .bind(key)
+            .fetch_optional(conn)
+            .await?;
+    id.as_deref().map(parse_id).transpose()
+}
+
+/// Engagements in `states`, oldest first.
+pub async fn in_states(conn: &mut AnyConnection, account: AccountId, states: &[EngagementState]) -> Result<Vec<EngagementRecord>> {
+    let list = states.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM engagements WHERE account_id = $1 AND state IN ({list}) ORDER BY created_at_ms, engagement_id"
+    );
+    let rows = sqlx::query(&sql).bind(account.to_string()).fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// An agent's active engagements: assigned ones and ones ringing for them.
+pub async fn for_agent(conn: &mut AnyConnection, account: AccountId, agent: AgentId) -> Result<Vec<EngagementRecord>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM engagements WHERE account_id = $1 AND state <> 'closed' AND (agent_id = $2
+             OR engagement_id IN (SELECT engagement_id FROM offers WHERE agent_id = $2))
+         ORDER BY created_at_ms, engagement_id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(account.to_string())
+        .bind(agent.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// A page of engagements, newest first, optionally in one state.
+pub async fn list(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    state: Option<EngagementState>,
+    limit: i64,
+) -> Result<Vec<EngagementRecord>> {
+    let filter = state.map(|s| format!(" AND state = '{}'", s.as_str())).unwrap_or_default();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM engagements WHERE account_id = $1{filter} ORDER BY created_at_ms DESC, engagement_id DESC LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(account.to_string())
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+// ---- offers ------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferRecord {
+    pub engagement: EngagementId,
+    pub agent: AgentId,
+    pub channel: Channel,
+    pub offered_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+pub async fn insert_offer(conn: &mut AnyConnection, account: AccountId, o: &OfferRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO offers (engagement_id, agent_id, account_id, channel, offered_at_ms, expires_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(o.engagement.to_string())
+    .bind(o.agent.to_string())
+    .bind(account.to_string())
+    .bind(o.channel.as_str())
+    .bind(o.offered_at_ms)
+    .bind(o.expires_at_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn offer_from_row(r: &sqlx::any::AnyRow) -> Result<OfferRecord> {
+    let channel: String = r.try_get("channel")?;
+    Ok(OfferRecord {
+        engagement: parse_id(&r.try_get::<String, _>("engagement_id")?)?,
+        agent: parse_id(&r.try_get::<String, _>("agent_id")?)?,
+        channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+        offered_at_ms: r.try_get("offered_at_ms")?,
+        expires_at_ms: r.try_get("expires_at_ms")?,
+    })
+}
+
+pub async fn offers_for(conn: &mut AnyConnection, engagement: EngagementId) -> Result<Vec<OfferRecord>> {
+    let rows = sqlx::query(
+        "SELECT engagement_id, agent_id, channel, offered_at_ms, expires_at_ms FROM offers WHERE engagement_id = $1 ORDER BY agent_id",
+    )
+    .bind(engagement.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(offer_from_row).collect()
+}
+
+pub async fn delete_offers(conn: &mut AnyConnection, engagement: EngagementId) -> Result<()> {
+    sqlx::query("DELETE FROM offers WHERE engagement_id = $1")
+        .bind(engagement.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_offer(conn: &mut AnyConnection, engagement: EngagementId, agent: AgentId) -> Result<()> {
+    sqlx::query("DELETE FROM offers WHERE engagement_id = $1 AND agent_id = $2")
+        .bind(engagement.to_string())
+        .bind(agent.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every live offer of the account.
+pub async fn all_offers(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<OfferRecord>> {
+    let rows = sqlx::query(
+        "SELECT engagement_id, agent_id, channel, offered_at_ms, expires_at_ms FROM offers WHERE account_id = $1",
+    )
+    .bind(account.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(offer_from_row).collect()
+}
+
+/// What each agent holds: assigned engagements (connected, inactive, wrap-up) and live offers.
+pub async fn holdings(conn: &mut AnyConnection, account: AccountId) -> Result<HashMap<AgentId, Vec<Channel>>> {
+    let mut held: HashMap<AgentId, Vec<Channel>> = HashMap::new();
+    let rows = sqlx::query(
+        "SELECT agent_id, channel FROM engagements
+         WHERE account_id = $1 AND agent_id IS NOT NULL AND state IN ('connected', 'inactive', 'wrap_up')",
+    )
+    .bind(account.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let agent: AgentId = parse_id(&r.try_get::<String, _>("agent_id")?)?;
+        let channel: String = r.try_get("channel")?;
+        if let Some(c) = Channel::parse(&channel) {
+            held.entry(agent).or_default().push(c);
+        }
+    }
+    for offer in all_offers(conn, account).await? {
+        held.entry(offer.agent).or_default().push(offer.channel);
+    }
+    Ok(held)
+}
+
+// ---- notes -------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NoteRecord {
+    pub note_id: NoteId,
+    pub engagement_id: EngagementId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<AgentId>,
+    pub body: String,
+    pub created_at_ms: i64,
+}
+
+pub async fn insert_note(conn: &mut AnyConnection, n: &NoteRecord) -> Result<()> {
+    sqlx::query("INSERT INTO notes (note_id, engagement_id, agent_id, body, created_at_ms) VALUES ($1, $2, $3, $4, $5)")
+        .bind(n.note_id.to_string())
+        .bind(n.engagement_id.to_string())
+        .bind(n.agent_id.map(|a| a.to_string()))
+        .bind(&n.body)
+        .bind(n.created_at_ms)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn notes(conn: &mut AnyConnection, engagement: EngagementId) -> Result<Vec<NoteRecord>> {
+    let rows = sqlx::query(
+        "SELECT note_id, engagement_id, agent_id, body, created_at_ms FROM notes WHERE engagement_id = $1 ORDER BY created_at_ms, note_id",
+    )
+    .bind(engagement.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let agent: Option<String> = r.try_get("agent_id")?;
+            Ok(NoteRecord {
+                note_id: parse_id(&r.try_get::<String, _>("note_id")?)?,
+                engagement_id: parse_id(&r.try_get::<String, _>("engagement_id")?)?,
+                agent_id: agent.as_deref().map(parse_id).transpose()?,
+                body: r.try_get("body")?,
+                created_at_ms: r.try_get("created_at_ms")?,
+            })
+        })
+        .collect()
+}
+
+// ---- idempotency -------------------------------------------------------------------------------
+
+/// A stored first response for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+}
+
+pub async fn idempotent_response(conn: &mut AnyConnection, account: AccountId, key: &str) -> Result<Option<StoredResponse>> {
+    let row = sqlx::query("SELECT request_hash, status, response FROM idempotency_keys WHERE account_id = $1 AND idem_key = $2")
+        .bind(account.to_string())
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(StoredResponse {
+            request_hash: r.try_get("request_hash")?,
+            status: u16::try_from(r.try_get::<i64, _>("status")?).unwrap_or(500),
+            body: r.try_get("response")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn store_response(conn: &mut AnyConnection, account: AccountId, key: &str, response: &StoredResponse) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (account_id, idem_key, request_hash, status, response, created_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(account.to_string())
+    .bind(key)
+    .bind(&response.request_hash)
+    .bind(i64::from(response.status))
+    .bind(&response.body)
+    .bind(super::now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Parse helper for ids in other modules.
+pub fn agent_ids(ids: &[OfferRecord]) -> Vec<AgentId> {
+    ids.iter().map(|o| o.agent).collect()
+}
