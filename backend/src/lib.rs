@@ -10,4 +10,5 @@ pub mod embedding;
 pub mod http;
 pub mod routing;
 pub mod server;
+pub mod service;
 pub mod store;

@@ -120,20 +120,18 @@ pub fn plan(
         let Some(queue) = queues.get(&item.queue) else {
             continue;
         };
-        let mut candidates: Vec<usize> = agents
+        let preferred = item.preferred.filter(|(_, until)| now_ms < *until).map(|(agent, _)| agent);
+        let candidates: Vec<usize> = agents
             .iter()
             .enumerate()
-            .filter(|(_, a)| eligible(a, item))
+            .filter(|(_, a)| match preferred {
+                // A preferred agent (direct transfer, last agent) needs only to be ready and
+                // have room: queue membership and skills do not apply to them.
+                Some(p) => a.id == p && a.ready && a.rules.can_offer(&a.holding, item.channel),
+                None => eligible(a, item),
+            })
             .map(|(i, _)| i)
             .collect();
-        if let Some((preferred, until)) = item.preferred {
-            if now_ms < until {
-                candidates.retain(|i| agents[*i].id == preferred);
-                if candidates.is_empty() {
-                    continue; // waiting for the preferred agent
-                }
-            }
-        }
         if candidates.is_empty() {
             continue;
         }

@@ -1,0 +1,258 @@
+//! Sign-in and credentials: bootstrap admin, agent passwords, API clients, embed tokens, and
+//! turning a bearer token into a [`Principal`].
+
+use super::{invalid, validate, Ctx, Result, ServiceError};
+use crate::auth::token::{Claims, TokenKind};
+use crate::auth::{password, Principal, Scope};
+use crate::store::agents::{self, AgentRecord};
+use crate::store::config::{self as cfg, ApiClientRecord};
+use serde::{Deserialize, Serialize};
+use shared::config::{Agent, AgentStatus, Role};
+use shared::ids::AgentId;
+
+/// Agent session length.
+pub const AGENT_TOKEN_SECS: i64 = 12 * 3600;
+/// API-client token length.
+pub const CLIENT_TOKEN_SECS: i64 = 3600;
+/// Embed tokens only need to survive the trip from the host's backend to the widget.
+pub const EMBED_TOKEN_SECS: i64 = 300;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Agent>,
+}
+
+fn now_secs(ctx: &Ctx) -> i64 {
+    ctx.clock.now_ms() / 1000
+}
+
+/// Verify a bearer token. Agent tokens are also checked against the agent still existing.
+pub async fn authenticate(ctx: &Ctx, bearer: &str) -> Result<Principal> {
+    let claims = ctx
+        .signer
+        .verify(bearer, now_secs(ctx))
+        .map_err(|e| ServiceError::Unauthenticated(e.to_string()))?;
+    let account = claims
+        .acc
+        .parse()
+        .map_err(|_| ServiceError::Unauthenticated("the token is malformed".into()))?;
+    match claims.kind {
+        TokenKind::Client => Ok(Principal::Client {
+            account,
+            client_id: claims.sub,
+            scopes: claims.scopes,
+        }),
+        TokenKind::Agent => {
+            let agent: AgentId = claims
+                .sub
+                .parse()
+                .map_err(|_| ServiceError::Unauthenticated("the token is malformed".into()))?;
+            let mut conn = ctx.store.read().await?;
+            let record = agents::get(&mut conn, account, agent)
+                .await?
+                .ok_or_else(|| ServiceError::Unauthenticated("this agent no longer exists".into()))?;
+            Ok(Principal::Agent {
+                account,
+                agent,
+                role: record.agent.role,
+            })
+        }
+        TokenKind::Embed => Err(ServiceError::Unauthenticated(
+            "an embed token must be exchanged at POST /v1/auth/embed first".into(),
+        )),
+    }
+}
+
+fn agent_token(ctx: &Ctx, record: &AgentRecord) -> TokenResponse {
+    let claims = Claims {
+        kind: TokenKind::Agent,
+        sub: record.agent.agent_id.to_string(),
+        acc: record.account.to_string(),
+        role: Some(record.agent.role),
+        scopes: vec![],
+        exp: now_secs(ctx) + AGENT_TOKEN_SECS,
+    };
+    TokenResponse {
+        access_token: ctx.signer.sign(&claims),
+        token_type: "bearer".into(),
+        expires_in: AGENT_TOKEN_SECS,
+        scope: None,
+        agent: Some(record.agent.clone()),
+    }
+}
+
+/// Email + password → agent token. The same error for an unknown email and a wrong password.
+pub async fn login(ctx: &Ctx, email: &str, secret: &str) -> Result<TokenResponse> {
+    validate::required("email", email, 320)?;
+    validate::required("password", secret, 1024)?;
+    let mut conn = ctx.store.read().await?;
+    let record = agents::by_email(&mut conn, ctx.account, email.trim()).await?;
+    let ok = record
+        .as_ref()
+        .and_then(|r| r.password_hash.as_deref())
+        .is_some_and(|h| password::verify(secret, h));
+    match record {
+        Some(r) if ok => Ok(agent_token(ctx, &r)),
+        _ => Err(ServiceError::Unauthenticated("wrong email or password".into())),
+    }
+}
+
+/// Client credentials → client token with the client's scopes.
+pub async fn client_token(ctx: &Ctx, client_id: &str, secret: &str) -> Result<TokenResponse> {
+    let mut conn = ctx.store.read().await?;
+    let client = cfg::get_client(&mut conn, client_id).await?;
+    let Some(client) = client.filter(|c| password::verify(secret, &c.secret_hash)) else {
+        return Err(ServiceError::Unauthenticated("unknown client or wrong secret".into()));
+    };
+    let account = client.account.unwrap_or(ctx.account);
+    let claims = Claims {
+        kind: TokenKind::Client,
+        sub: client.client_id.clone(),
+        acc: account.to_string(),
+        role: None,
+        scopes: client.scopes.clone(),
+        exp: now_secs(ctx) + CLIENT_TOKEN_SECS,
+    };
+    Ok(TokenResponse {
+        access_token: ctx.signer.sign(&claims),
+        token_type: "bearer".into(),
+        expires_in: CLIENT_TOKEN_SECS,
+        scope: Some(client.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+        agent: None,
+    })
+}
+
+/// An API client mints a short-lived embed token for one of the account's agents.
+pub async fn mint_embed_token(ctx: &Ctx, principal: &Principal, agent: AgentId) -> Result<TokenResponse> {
+    principal.client_with(Scope::EmbedTokensWrite)?;
+    let mut conn = ctx.store.read().await?;
+    let record = agents::get(&mut conn, principal.account(), agent)
+        .await?
+        .ok_or_else(|| invalid("agent_id", format!("no agent {agent}")))?;
+    let claims = Claims {
+        kind: TokenKind::Embed,
+        sub: agent.to_string(),
+        acc: record.account.to_string(),
+        role: Some(record.agent.role),
+        scopes: vec![],
+        exp: now_secs(ctx) + EMBED_TOKEN_SECS,
+    };
+    Ok(TokenResponse {
+        access_token: ctx.signer.sign(&claims),
+        token_type: "embed".into(),
+        expires_in: EMBED_TOKEN_SECS,
+        scope: None,
+        agent: None,
+    })
+}
+
+/// The widget trades an embed token for an agent session.
+pub async fn exchange_embed_token(ctx: &Ctx, token: &str) -> Result<TokenResponse> {
+    let claims = ctx
+        .signer
+        .verify(token, now_secs(ctx))
+        .map_err(|e| ServiceError::Unauthenticated(e.to_string()))?;
+    if claims.kind != TokenKind::Embed {
+        return Err(ServiceError::Unauthenticated("this is not an embed token".into()));
+    }
+    let (Ok(account), Ok(agent)) = (claims.acc.parse(), claims.sub.parse()) else {
+        return Err(ServiceError::Unauthenticated("the token is malformed".into()));
+    };
+    let mut conn = ctx.store.read().await?;
+    let record = agents::get(&mut conn, account, agent)
+        .await?
+        .ok_or_else(|| ServiceError::Unauthenticated("this agent no longer exists".into()))?;
+    Ok(agent_token(ctx, &record))
+}
+
+/// A new API client; the secret is returned once and stored only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewClient {
+    pub client_id: String,
+    pub client_secret: String,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+pub async fn create_client(ctx: &Ctx, principal: &Principal, name: &str, scopes: Vec<Scope>) -> Result<NewClient> {
+    principal.admin_or(Scope::ConfigWrite)?;
+    validate::required("name", name, 100)?;
+    if scopes.is_empty() {
+        return Err(invalid("scopes", "give the client at least one scope"));
+    }
+    let secret = password::generate_secret();
+    let record = ApiClientRecord {
+        client_id: format!("sbc_{}", uuid::Uuid::now_v7().simple()),
+        name: name.trim().to_string(),
+        scopes: scopes.clone(),
+        account: Some(principal.account()),
+        secret_hash: password::hash(&secret),
+    };
+    let mut tx = ctx.store.begin_for(principal.account()).await?;
+    cfg::insert_client(tx.conn(), principal.account(), &record).await?;
+    tx.commit().await?;
+    Ok(NewClient {
+        client_id: record.client_id,
+        client_secret: secret,
+        name: record.name,
+        scopes,
+    })
+}
+
+pub async fn list_clients(ctx: &Ctx, principal: &Principal) -> Result<Vec<ApiClientRecord>> {
+    principal.admin_or(Scope::ConfigRead)?;
+    let mut conn = ctx.store.read().await?;
+    Ok(cfg::list_clients(&mut conn, principal.account()).await?)
+}
+
+pub async fn delete_client(ctx: &Ctx, principal: &Principal, client_id: &str) -> Result<()> {
+    principal.admin_or(Scope::ConfigWrite)?;
+    let mut tx = ctx.store.begin_for(principal.account()).await?;
+    cfg::delete_client(tx.conn(), principal.account(), client_id)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => ServiceError::NotFound(format!("no API client {client_id}")),
+            other => other.into(),
+        })?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Create the first admin if no agent has this email yet (start-up, from configuration).
+pub async fn bootstrap_admin(ctx: &Ctx, email: &str, secret: &str, name: &str) -> Result<bool> {
+    validate::email("admin_email", email)?;
+    if secret.chars().count() < 8 {
+        return Err(invalid("admin_password", "the admin password must have at least 8 characters"));
+    }
+    let mut tx = ctx.store.begin_for(ctx.account).await?;
+    if agents::by_email(tx.conn(), ctx.account, email).await?.is_some() {
+        return Ok(false);
+    }
+    let now = ctx.clock.now_ms();
+    let record = AgentRecord {
+        account: ctx.account,
+        agent: Agent {
+            agent_id: AgentId(uuid::Uuid::now_v7()),
+            display_name: name.to_string(),
+            email: email.to_string(),
+            role: Role::Admin,
+            status: AgentStatus::Offline,
+            skills: vec![],
+            queues: vec![],
+            busy_rules: None,
+        },
+        password_hash: Some(password::hash(secret)),
+        idle_since_ms: now,
+        last_offer_ms: 0,
+        consecutive_misses: 0,
+    };
+    agents::upsert(tx.conn(), &record).await?;
+    tx.commit().await?;
+    Ok(true)
+}

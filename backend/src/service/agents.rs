@@ -1,0 +1,112 @@
+//! The agent's side: status, queue opt-in/out, and what follows from missed offers.
+
+use super::engagements::{emit, MAX_MISSES};
+use super::{invalid, validate, Ctx, Result, ServiceError};
+use crate::auth::Principal;
+use crate::store::engagements as eng;
+use crate::store::{agents, NewEvent, Tx};
+use shared::config::{Agent, AgentStatus, QueueMembership};
+use shared::events::EventKind;
+use shared::ids::{AccountId, AgentId, QueueId};
+use shared::{transition, Command};
+
+async fn status_event(tx: &mut Tx, account: AccountId, agent: AgentId, status: &AgentStatus, cause: &str) -> Result<()> {
+    tx.append(NewEvent {
+        account_id: account,
+        kind: EventKind::AgentStatusChanged,
+        engagement_id: None,
+        agent_id: Some(agent),
+        data: serde_json::json!({ "agent_id": agent, "status": status, "cause": cause }),
+    })
+    .await?;
+    Ok(())
+}
+
+/// Put every engagement ringing for `agent` back in its queue (the agent left ready).
+async fn withdraw_offers(tx: &mut Tx, account: AccountId, agent: AgentId) -> Result<bool> {
+    let mut any = false;
+    for mut rec in eng::for_agent(tx.conn(), account, agent).await? {
+        let offers = eng::agent_ids(&eng::offers_for(tx.conn(), rec.id).await?);
+        if !offers.contains(&agent) {
+            continue;
+        }
+        any = true;
+        eng::delete_offer(tx.conn(), rec.id, agent).await?;
+        let rest: Vec<AgentId> = offers.into_iter().filter(|a| *a != agent).collect();
+        if rest.is_empty() {
+            let t = transition(rec.state, Command::RingTimeout)?;
+            rec.state = t.to;
+            rec.offered_at_ms = None;
+            eng::save(tx.conn(), &rec).await?;
+        }
+        emit(tx, &rec, &rest, EventKind::EngagementOfferRescinded, Some(agent), serde_json::json!({"reason": "agent_unavailable"})).await?;
+    }
+    Ok(any)
+}
+
+/// Count a missed offer; after [`MAX_MISSES`] in a row the agent goes not ready.
+pub(crate) async fn note_miss(tx: &mut Tx, account: AccountId, agent: AgentId) -> Result<()> {
+    let misses = agents::record_miss(tx.conn(), agent).await?;
+    if misses >= MAX_MISSES {
+        let status = AgentStatus::NotReady {
+            reason: format!("Missed {misses} offers in a row"),
+        };
+        agents::set_status(tx.conn(), agent, &status, None).await?;
+        withdraw_offers(tx, account, agent).await?;
+        status_event(tx, account, agent, &status, "missed_offers").await?;
+    }
+    Ok(())
+}
+
+pub async fn me(ctx: &Ctx, p: &Principal) -> Result<Agent> {
+    let (agent, _) = p.agent()?;
+    agents::get(&mut *ctx.store.read().await?, p.account(), agent)
+        .await?
+        .map(|r| r.agent)
+        .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))
+}
+
+/// The agent sets their own status.
+pub async fn set_status(ctx: &Ctx, p: &Principal, status: AgentStatus) -> Result<Agent> {
+    let (agent, _) = p.agent()?;
+    if let AgentStatus::NotReady { reason } = &status {
+        validate::required("reason", reason, 100)?;
+    }
+    let account = p.account();
+    let now = ctx.clock.now_ms();
+    let mut tx = ctx.store.begin_for(account).await?;
+    let before = agents::get(tx.conn(), account, agent)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))?;
+    if before.agent.status == status {
+        return Ok(before.agent);
+    }
+    let becoming_ready = status.is_ready();
+    agents::set_status(tx.conn(), agent, &status, becoming_ready.then_some(now)).await?;
+    if !becoming_ready {
+        withdraw_offers(&mut tx, account, agent).await?;
+    }
+    status_event(&mut tx, account, agent, &status, "agent").await?;
+    tx.commit().await?;
+    ctx.dispatch.poke();
+    me(ctx, p).await
+}
+
+/// The agent opts into or out of one of their queues.
+pub async fn set_queue_opt_in(ctx: &Ctx, p: &Principal, queue: QueueId, opted_in: bool) -> Result<Agent> {
+    let (agent, _) = p.agent()?;
+    let account = p.account();
+    let mut tx = ctx.store.begin_for(account).await?;
+    let mut record = agents::get(tx.conn(), account, agent)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))?;
+    let Some(m) = record.agent.queues.iter_mut().find(|m| m.queue_id == queue) else {
+        return Err(invalid("queue_id", format!("you are not a member of queue {queue}")));
+    };
+    m.opted_in = opted_in;
+    let queues: Vec<QueueMembership> = record.agent.queues.clone();
+    agents::set_queues(tx.conn(), agent, &queues).await?;
+    tx.commit().await?;
+    ctx.dispatch.poke();
+    me(ctx, p).await
+}

@@ -1,0 +1,259 @@
+//! The routing driver: feeds the pure planner (`crate::routing`) from the database and
+//! persists what it decides. It runs on every trigger (a new engagement, an agent becoming
+//! ready or freeing capacity, configuration changes) and on timers (ring timeouts, overflow,
+//! due-date steps, preferred-agent waits, wrap-up), all of which live in the database, so they
+//! survive a restart. Each pass holds the account's write lock, so two instances on one
+//! PostgreSQL database never offer the same engagement twice.
+
+use super::engagements::emit;
+use super::{Ctx, Result};
+use crate::routing::{self, priority, template, AgentView, QueueView, WaitingView};
+use crate::store::config::{self as cfg, DocTable};
+use crate::store::engagements::{self as eng, EngagementRecord, OfferRecord};
+use crate::store::{agents, Tx};
+use shared::config::{OverflowAction, Queue};
+use shared::events::EventKind;
+use shared::ids::{AgentId, EngagementId, QueueId};
+use shared::{transition, Command, EngagementState};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Wakes the dispatcher. Cheap to clone; pokes coalesce.
+#[derive(Clone, Default)]
+pub struct Trigger {
+    notify: Arc<Notify>,
+}
+
+impl Trigger {
+    pub fn poke(&self) {
+        self.notify.notify_one();
+    }
+}
+
+/// The longest the dispatcher sleeps without a trigger: it also picks up timers and changes
+/// made by other instances sharing the database.
+const MAX_SLEEP: Duration = Duration::from_millis(1000);
+
+/// Run passes forever (until the task is aborted).
+pub async fn run(ctx: Ctx) {
+    loop {
+        let next = match pass(&ctx).await {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::warn!(error = %e, "routing pass failed; retrying");
+                Some(ctx.clock.now_ms() + 500)
+            }
+        };
+        let sleep = next
+            .map(|at| Duration::from_millis((at - ctx.clock.now_ms()).clamp(0, MAX_SLEEP.as_millis() as i64) as u64))
+            .unwrap_or(MAX_SLEEP);
+        tokio::select! {
+            _ = ctx.dispatch.notify.notified() => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
+}
+
+/// One pass: expire offers, apply overflow and wrap-up timers, then match. Returns when the
+/// next timer is due.
+pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
+    let account = ctx.account;
+    let now = ctx.clock.now_ms();
+    let mut tx = ctx.store.begin_for(account).await?;
+    let mut next: Option<i64> = None;
+    let mut wake = |at: i64| next = Some(next.map_or(at, |n: i64| n.min(at)));
+
+    let queues: HashMap<QueueId, Queue> = cfg::list_docs::<Queue>(tx.conn(), DocTable::Queues, account)
+        .await?
+        .into_iter()
+        .map(|q| (q.queue_id, q))
+        .collect();
+
+    // 1. Ring timeouts.
+    let mut by_engagement: HashMap<EngagementId, Vec<OfferRecord>> = HashMap::new();
+    for o in eng::all_offers(tx.conn(), account).await? {
+        by_engagement.entry(o.engagement).or_default().push(o);
+    }
+    for (id, offers) in by_engagement {
+        let expires = offers.iter().map(|o| o.expires_at_ms).max().unwrap_or(now);
+        if expires > now {
+            wake(expires);
+            continue;
+        }
+        let Some(mut rec) = eng::get(tx.conn(), account, id).await? else { continue };
+        let t = transition(rec.state, Command::RingTimeout)?;
+        eng::delete_offers(tx.conn(), id).await?;
+        rec.state = t.to;
+        rec.offered_at_ms = None;
+        for o in &offers {
+            if !rec.excluded_agents.contains(&o.agent) {
+                rec.excluded_agents.push(o.agent);
+            }
+        }
+        eng::save(tx.conn(), &rec).await?;
+        for o in &offers {
+            emit(&mut tx, &rec, &[], t.events[0], Some(o.agent), serde_json::json!({})).await?;
+            super::agents::note_miss(&mut tx, account, o.agent).await?;
+        }
+    }
+
+    // 2. Wrap-up that ran out: close it.
+    for mut rec in eng::in_states(tx.conn(), account, &[EngagementState::WrapUp]).await? {
+        let secs = rec.queue_id.and_then(|q| queues.get(&q)).map_or(0, |q| q.wrap_up_secs);
+        let (Some(started), true) = (rec.wrap_up_at_ms, secs > 0) else { continue };
+        let due = started + i64::from(secs) * 1000;
+        if due > now {
+            wake(due);
+            continue;
+        }
+        let t = transition(rec.state, Command::Close)?;
+        rec.state = t.to;
+        rec.closed_at_ms = Some(now);
+        rec.close_reason = Some("completed".into());
+        if let Some(agent) = rec.agent_id {
+            agents::set_idle_since(tx.conn(), agent, now).await?;
+        }
+        eng::save(tx.conn(), &rec).await?;
+        emit(&mut tx, &rec, &[], t.events[0], rec.agent_id, serde_json::json!({"reason": "wrap_up_timeout"})).await?;
+    }
+
+    // 3. Overflow.
+    let mut waiting_records = eng::in_states(tx.conn(), account, &[EngagementState::Queued]).await?;
+    for rec in waiting_records.iter_mut() {
+        let Some(at) = rec.overflow_at_ms else { continue };
+        if at > now {
+            wake(at);
+            continue;
+        }
+        overflow(&mut tx, rec, &queues, now).await?;
+        if let Some(at) = rec.overflow_at_ms {
+            wake(at);
+        }
+    }
+
+    // 4. Match.
+    let default_rules = Arc::new(cfg::busy_rules(tx.conn(), account).await?);
+    let mut holdings = eng::holdings(tx.conn(), account).await?;
+    let mut agent_views: Vec<AgentView> = agents::list(tx.conn(), account)
+        .await?
+        .into_iter()
+        .filter(|a| a.agent.status.is_ready())
+        .map(|a| AgentView {
+            id: a.agent.agent_id,
+            ready: true,
+            skills: a.agent.skills.iter().map(|s| (s.skill_id, s.proficiency.get())).collect(),
+            queues: a.agent.queues.iter().filter(|m| m.opted_in).map(|m| m.queue_id).collect(),
+            holding: holdings.remove(&a.agent.agent_id).unwrap_or_default(),
+            rules: a.agent.busy_rules.map(Arc::new).unwrap_or_else(|| Arc::clone(&default_rules)),
+            idle_since_ms: a.idle_since_ms,
+            last_offer_ms: a.last_offer_ms,
+        })
+        .collect();
+    let queue_views: HashMap<QueueId, QueueView> = queues
+        .values()
+        .map(|q| {
+            (q.queue_id, QueueView {
+                id: q.queue_id,
+                distribution: q.distribution,
+                ring_timeout_secs: q.ring_timeout_secs,
+            })
+        })
+        .collect();
+    let waiting: Vec<WaitingView> = waiting_records
+        .iter()
+        .filter_map(|r| {
+            let queue = r.queue_id?;
+            if let Some(at) = priority::next_boost_change(r.due_at_ms, now) {
+                wake(at);
+            }
+            if let Some(until) = r.preferred_until_ms.filter(|u| *u > now) {
+                wake(until);
+            }
+            Some(WaitingView {
+                id: r.id,
+                queue,
+                channel: r.channel,
+                priority: priority::effective(r.base_priority, r.due_at_ms, now),
+                created_at_ms: r.created_at_ms,
+                required_skills: r.required_skills.clone(),
+                excluded: r.excluded_agents.iter().copied().collect::<BTreeSet<AgentId>>(),
+                preferred: r.preferred_agent.zip(r.preferred_until_ms),
+            })
+        })
+        .collect();
+    let offers = routing::plan(&queue_views, &mut agent_views, &waiting, now);
+    let mut records: HashMap<EngagementId, EngagementRecord> = waiting_records.into_iter().map(|r| (r.id, r)).collect();
+    for offer in &offers {
+        let Some(mut rec) = records.remove(&offer.engagement) else { continue };
+        let t = transition(rec.state, Command::Offer)?;
+        rec.state = t.to;
+        rec.offered_at_ms = Some(now);
+        eng::save(tx.conn(), &rec).await?;
+        let launch_url = rec
+            .queue_id
+            .and_then(|q| queues.get(&q))
+            .and_then(|q| q.launch_url_template.as_deref())
+            .map(|t| template::render_url(t, &rec.variables));
+        for agent in &offer.agents {
+            eng::insert_offer(tx.conn(), account, &OfferRecord {
+                engagement: rec.id,
+                agent: *agent,
+                channel: rec.channel,
+                offered_at_ms: now,
+                expires_at_ms: offer.expires_at_ms,
+            })
+            .await?;
+            agents::mark_offered(tx.conn(), *agent, now).await?;
+        }
+        for agent in &offer.agents {
+            let extra = serde_json::json!({ "launch_url": launch_url, "expires_at_ms": offer.expires_at_ms });
+            emit(&mut tx, &rec, &offer.agents, t.events[0], Some(*agent), extra).await?;
+        }
+        wake(offer.expires_at_ms);
+    }
+    tx.commit().await?;
+    Ok(next)
+}
+
+async fn overflow(tx: &mut Tx, rec: &mut EngagementRecord, queues: &HashMap<QueueId, Queue>, now: i64) -> Result<()> {
+    let Some(queue) = rec.queue_id.and_then(|q| queues.get(&q)) else {
+        rec.overflow_at_ms = None;
+        eng::save(tx.conn(), rec).await?;
+        return Ok(());
+    };
+    let Some(rule) = &queue.overflow else {
+        rec.overflow_at_ms = None;
+        eng::save(tx.conn(), rec).await?;
+        return Ok(());
+    };
+    let detail = match &rule.action {
+        OverflowAction::ToQueue { queue_id } => match queues.get(queue_id) {
+            Some(target) => {
+                rec.queue_id = Some(target.queue_id);
+                rec.required_skills = target.required_skills.clone();
+                rec.skills_relaxed = false;
+                rec.overflow_at_ms = target.overflow.as_ref().map(|o| now + i64::from(o.after_secs) * 1000);
+                serde_json::json!({"action": "to_queue", "from_queue_id": queue.queue_id, "queue_id": target.queue_id})
+            }
+            None => {
+                rec.overflow_at_ms = None;
+                serde_json::json!({"action": "none", "reason": "overflow queue no longer exists"})
+            }
+        },
+        OverflowAction::RelaxSkills { skill_ids } => {
+            if skill_ids.is_empty() {
+                rec.required_skills.clear();
+            } else {
+                rec.required_skills.retain(|r| !skill_ids.contains(&r.skill_id));
+            }
+            rec.skills_relaxed = true;
+            rec.overflow_at_ms = None;
+            serde_json::json!({"action": "relax_skills", "skill_ids": skill_ids})
+        }
+    };
+    eng::save(tx.conn(), rec).await?;
+    emit(tx, rec, &[], EventKind::EngagementOverflowed, None, detail).await?;
+    Ok(())
+}

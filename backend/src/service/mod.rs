@@ -1,0 +1,75 @@
+//! Domain operations: what HTTP handlers call after parsing and before mapping errors. Every
+//! operation that changes state runs in one `store::Tx` that also appends its events.
+
+pub mod accounts;
+pub mod agents;
+pub mod config;
+pub mod dispatch;
+pub mod engagements;
+pub mod validate;
+
+use crate::auth::token::Signer;
+use crate::auth::Denied;
+use crate::store::{Store, StoreError};
+use shared::ids::{AccountId, EngagementId};
+use shared::InvalidTransition;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// The service layer's errors. `http::error` maps each once to a response.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        engagement_id: Option<EngagementId>,
+    },
+    #[error("{0}")]
+    InvalidState(#[from] InvalidTransition),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Denied(#[from] Denied),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Wall-clock milliseconds, with an offset tests can advance.
+#[derive(Clone, Default)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        crate::store::now_ms() + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
+
+/// What every operation needs.
+#[derive(Clone)]
+pub struct Ctx {
+    pub store: Store,
+    pub signer: Signer,
+    /// The account of this single-tenant deployment (created on first start).
+    pub account: AccountId,
+    pub clock: Clock,
+    pub dispatch: dispatch::Trigger,
+}
