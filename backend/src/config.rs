@@ -52,6 +52,14 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
 
+    /// Create this admin on start if no agent has the email yet (first-run bootstrap).
+    #[arg(long, env = "SWITCHBOARD_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// The bootstrap admin's password (at least 8 characters).
+    #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -1,8 +1,11 @@
 //! Start-up and graceful shutdown.
 
+use crate::auth::token::Signer;
 use crate::config::{LogFormat, ServeConfig};
 use crate::embedding::AllowedOrigins;
 use crate::http::{self, AppState, EmbeddingPolicy, RouterConfig};
+use crate::service::dispatch::{self, Trigger};
+use crate::service::{accounts, Clock, Ctx};
 use crate::store::Store;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -22,6 +25,8 @@ pub enum StartError {
     },
     #[error("server: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("bootstrap admin: {0}")]
+    Bootstrap(#[source] crate::service::ServiceError),
 }
 
 pub fn init_tracing(format: LogFormat) {
@@ -42,9 +47,34 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let allowed = AllowedOrigins::parse(&config.allowed_origins)?;
     let store = Store::connect(&config.database_url).await?;
     tracing::info!(backend = store.backend().as_str(), "database ready");
+    let ctx = Ctx {
+        signer: Signer::new(store.server_key().await?),
+        account: store.default_account().await?,
+        store: store.clone(),
+        clock: Clock::default(),
+        dispatch: Trigger::default(),
+    };
+    match (&config.admin_email, &config.admin_password) {
+        (Some(email), Some(password)) => {
+            if accounts::bootstrap_admin(&ctx, email, password, "Administrator")
+                .await
+                .map_err(StartError::Bootstrap)?
+            {
+                tracing::info!(%email, "created the bootstrap admin");
+            }
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(StartError::Bootstrap(crate::service::invalid(
+                "admin_password",
+                "give both --admin-email and --admin-password (or neither)",
+            )))
+        }
+        (None, None) => {}
+    }
+    let dispatcher = tokio::spawn(dispatch::run(ctx.clone()));
 
     let state = AppState {
-        store: store.clone(),
+        ctx,
         embedding: Arc::new(EmbeddingPolicy::new(allowed)),
     };
     let app = http::router(
@@ -70,6 +100,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         .await
         .map_err(StartError::Serve)?;
     tracing::info!("shutting down: closing the database");
+    dispatcher.abort();
     store.close().await;
     Ok(())
 }

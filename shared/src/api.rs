@@ -88,6 +88,9 @@ pub struct ErrorDetail {
     /// The offending input, as a path (`work_item_variables.work_item_name`, `channels[0]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// On a 409 for a duplicate work item: the active engagement that holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement_id: Option<String>,
 }
 
 /// `GET /v1/embedding/check?origin=`: may a page at `origin` embed the widget?
@@ -151,6 +154,7 @@ mod tests {
                 code: "invalid_field".into(),
                 message: "work_item_name is required".into(),
                 field: Some("work_item_variables.work_item_name".into()),
+                engagement_id: None,
             },
         };
         let v = serde_json::to_value(&e).unwrap();

@@ -108,7 +108,9 @@ impl Principal {
     /// Admin agents, or API clients holding `scope`.
     pub fn admin_or(&self, scope: Scope) -> Result<(), Denied> {
         match self {
-            Principal::Agent { role: Role::Admin, .. } => Ok(()),
+            Principal::Agent {
+                role: Role::Admin, ..
+            } => Ok(()),
             Principal::Agent { .. } => Err(Denied::Role("admin")),
             _ if self.has_scope(scope) => Ok(()),
             _ => Err(Denied::Scope(scope.as_str())),
@@ -118,7 +120,10 @@ impl Principal {
     /// Supervisors and admins, or API clients holding `scope`.
     pub fn supervisor_or(&self, scope: Scope) -> Result<(), Denied> {
         match self {
-            Principal::Agent { role: Role::Admin | Role::Supervisor, .. } => Ok(()),
+            Principal::Agent {
+                role: Role::Admin | Role::Supervisor,
+                ..
+            } => Ok(()),
             Principal::Agent { .. } => Err(Denied::Role("supervisor")),
             _ if self.has_scope(scope) => Ok(()),
             _ => Err(Denied::Scope(scope.as_str())),
@@ -159,8 +164,13 @@ mod tests {
     #[test]
     fn roles_and_scopes() {
         assert!(agent(Role::Admin).admin_or(Scope::ConfigWrite).is_ok());
-        assert_eq!(agent(Role::Supervisor).admin_or(Scope::ConfigWrite), Err(Denied::Role("admin")));
-        assert!(agent(Role::Supervisor).supervisor_or(Scope::ConfigRead).is_ok());
+        assert_eq!(
+            agent(Role::Supervisor).admin_or(Scope::ConfigWrite),
+            Err(Denied::Role("admin"))
+        );
+        assert!(agent(Role::Supervisor)
+            .supervisor_or(Scope::ConfigRead)
+            .is_ok());
         assert!(agent(Role::Agent).supervisor_or(Scope::ConfigRead).is_err());
         let client = Principal::Client {
             account: AccountId(Uuid::nil()),
@@ -168,9 +178,14 @@ mod tests {
             scopes: vec![Scope::EngagementsWrite],
         };
         assert!(client.client_with(Scope::EngagementsWrite).is_ok());
-        assert_eq!(client.admin_or(Scope::ConfigWrite), Err(Denied::Scope("config:write")));
+        assert_eq!(
+            client.admin_or(Scope::ConfigWrite),
+            Err(Denied::Scope("config:write"))
+        );
         assert_eq!(client.agent(), Err(Denied::AgentsOnly));
-        assert!(agent(Role::Agent).client_with(Scope::EngagementsWrite).is_err());
+        assert!(agent(Role::Agent)
+            .client_with(Scope::EngagementsWrite)
+            .is_err());
     }
 
     #[test]

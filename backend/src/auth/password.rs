@@ -1,6 +1,8 @@
 //! Password and client-secret hashing (argon2id, PHC strings).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 pub fn hash(secret: &str) -> String {
@@ -14,7 +16,11 @@ pub fn hash(secret: &str) -> String {
 /// Constant-time verification; a malformed stored hash verifies nothing.
 pub fn verify(secret: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(secret.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

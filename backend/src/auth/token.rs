@@ -59,7 +59,8 @@ impl Signer {
     }
 
     fn mac(&self, data: &str) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
         mac.update(data.as_bytes());
         mac
     }
@@ -115,12 +116,18 @@ mod tests {
         let token = signer.sign(&claims(100));
         assert_eq!(signer.verify(&token, 99).unwrap(), claims(100));
         assert_eq!(signer.verify(&token, 100), Err(TokenError::Expired));
-        assert_eq!(Signer::new(b"other".to_vec()).verify(&token, 0), Err(TokenError::BadSignature));
+        assert_eq!(
+            Signer::new(b"other".to_vec()).verify(&token, 0),
+            Err(TokenError::BadSignature)
+        );
 
         // Raise the expiry without re-signing: refused.
         let forged_body = B64.encode(serde_json::to_vec(&claims(i64::MAX)).unwrap());
         let sig = token.rsplit_once('.').unwrap().1;
-        assert_eq!(signer.verify(&format!("sb1.{forged_body}.{sig}"), 0), Err(TokenError::BadSignature));
+        assert_eq!(
+            signer.verify(&format!("sb1.{forged_body}.{sig}"), 0),
+            Err(TokenError::BadSignature)
+        );
         for junk in ["", "sb1", "sb1..", "x.y.z", "Bearer abc"] {
             assert!(signer.verify(junk, 0).is_err(), "{junk}");
         }

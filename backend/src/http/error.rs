@@ -23,11 +23,17 @@ pub enum ApiError {
     NotFound(String),
     #[error("method not allowed on this path")]
     MethodNotAllowed,
-    /// A uniqueness rule refused the request.
+    /// A uniqueness rule refused the request (`engagement_id`: the existing engagement).
     #[error("{message}")]
-    Conflict { message: String },
-    #[error("authentication required")]
-    Unauthorized,
+    Conflict {
+        message: String,
+        engagement_id: Option<String>,
+    },
+    /// The command is not valid in the engagement's current state.
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
     /// A dependency (the database) is not available right now. The cause is logged, not sent.
@@ -54,8 +60,8 @@ impl ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Conflict { .. } | ApiError::InvalidState(_) => StatusCode::CONFLICT,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -71,7 +77,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { .. } => "conflict",
-            ApiError::Unauthorized => "unauthorized",
+            ApiError::InvalidState(_) => "invalid_state",
+            ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -87,6 +94,10 @@ impl ApiError {
                     ApiError::InvalidField { field, .. } => Some(field.clone()),
                     _ => None,
                 },
+                engagement_id: match self {
+                    ApiError::Conflict { engagement_id, .. } => engagement_id.clone(),
+                    _ => None,
+                },
             },
         }
     }
@@ -99,7 +110,35 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
             _ => {}
         }
-        (self.status(), Json(self.body())).into_response()
+        let mut response = (self.status(), Json(self.body())).into_response();
+        if let ApiError::Unauthorized(_) = self {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<crate::service::ServiceError> for ApiError {
+    fn from(err: crate::service::ServiceError) -> Self {
+        use crate::service::ServiceError as S;
+        match err {
+            S::Invalid { field, message } => ApiError::InvalidField { field, message },
+            S::NotFound(m) => ApiError::NotFound(m),
+            S::Conflict {
+                message,
+                engagement_id,
+            } => ApiError::Conflict {
+                message,
+                engagement_id: engagement_id.map(|e| e.to_string()),
+            },
+            S::InvalidState(t) => ApiError::InvalidState(t.to_string()),
+            S::Unauthenticated(m) => ApiError::Unauthorized(m),
+            S::Denied(d) => ApiError::Forbidden(d.to_string()),
+            S::Store(e) => e.into(),
+        }
     }
 }
 
@@ -109,6 +148,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound("not found".into()),
             StoreError::Conflict { constraint } => ApiError::Conflict {
                 message: format!("conflicts with an existing record ({constraint})"),
+                engagement_id: None,
             },
             StoreError::Database(e) if is_connectivity(&e) => {
                 ApiError::Unavailable(format!("database unavailable: {e}"))

@@ -20,10 +20,10 @@ pub async fn live() -> Json<Health> {
 
 /// `GET /readyz`: the database answers; a load balancer may send traffic.
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
+    match tokio::time::timeout(Duration::from_secs(2), state.ctx.store.ping()).await {
         Ok(Ok(())) => Ok(Json(Health {
             status: "ready".into(),
-            database: Some(state.store.backend().as_str().into()),
+            database: Some(state.ctx.store.backend().as_str().into()),
             version: VERSION.into(),
         })),
         Ok(Err(e)) => Err(ApiError::Unavailable(format!("database not ready: {e}"))),

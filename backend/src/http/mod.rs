@@ -1,12 +1,16 @@
 //! The HTTP surface: thin handlers (parse, authorize, call, map errors) and the router.
 
+mod agents;
+pub mod auth;
+mod config;
+mod engagements;
 pub mod error;
 pub mod extract;
 mod health;
 mod widget;
 
 use crate::embedding::{AllowedOrigins, Origin};
-use crate::store::Store;
+use crate::service::Ctx;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, Request};
 use axum::middleware::{self, Next};
@@ -26,7 +30,7 @@ use tower_http::trace::TraceLayer;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub ctx: Ctx,
     pub embedding: Arc<EmbeddingPolicy>,
 }
 
@@ -53,7 +57,11 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
     let api = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
-        .route("/v1/embedding/check", get(check_embedding));
+        .route("/v1/embedding/check", get(check_embedding))
+        .merge(auth::routes())
+        .merge(config::routes())
+        .merge(engagements::routes())
+        .merge(agents::routes());
 
     api.merge(widget::routes(&config.widget_dir))
         .fallback(not_found)

@@ -120,7 +120,10 @@ pub fn plan(
         let Some(queue) = queues.get(&item.queue) else {
             continue;
         };
-        let preferred = item.preferred.filter(|(_, until)| now_ms < *until).map(|(agent, _)| agent);
+        let preferred = item
+            .preferred
+            .filter(|(_, until)| now_ms < *until)
+            .map(|(agent, _)| agent);
         let candidates: Vec<usize> = agents
             .iter()
             .enumerate()

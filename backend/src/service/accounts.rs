@@ -56,7 +56,9 @@ pub async fn authenticate(ctx: &Ctx, bearer: &str) -> Result<Principal> {
             let mut conn = ctx.store.read().await?;
             let record = agents::get(&mut conn, account, agent)
                 .await?
-                .ok_or_else(|| ServiceError::Unauthenticated("this agent no longer exists".into()))?;
+                .ok_or_else(|| {
+                    ServiceError::Unauthenticated("this agent no longer exists".into())
+                })?;
             Ok(Principal::Agent {
                 account,
                 agent,
@@ -99,7 +101,9 @@ pub async fn login(ctx: &Ctx, email: &str, secret: &str) -> Result<TokenResponse
         .is_some_and(|h| password::verify(secret, h));
     match record {
         Some(r) if ok => Ok(agent_token(ctx, &r)),
-        _ => Err(ServiceError::Unauthenticated("wrong email or password".into())),
+        _ => Err(ServiceError::Unauthenticated(
+            "wrong email or password".into(),
+        )),
     }
 }
 
@@ -108,7 +112,9 @@ pub async fn client_token(ctx: &Ctx, client_id: &str, secret: &str) -> Result<To
     let mut conn = ctx.store.read().await?;
     let client = cfg::get_client(&mut conn, client_id).await?;
     let Some(client) = client.filter(|c| password::verify(secret, &c.secret_hash)) else {
-        return Err(ServiceError::Unauthenticated("unknown client or wrong secret".into()));
+        return Err(ServiceError::Unauthenticated(
+            "unknown client or wrong secret".into(),
+        ));
     };
     let account = client.account.unwrap_or(ctx.account);
     let claims = Claims {
@@ -123,13 +129,24 @@ pub async fn client_token(ctx: &Ctx, client_id: &str, secret: &str) -> Result<To
         access_token: ctx.signer.sign(&claims),
         token_type: "bearer".into(),
         expires_in: CLIENT_TOKEN_SECS,
-        scope: Some(client.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+        scope: Some(
+            client
+                .scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
         agent: None,
     })
 }
 
 /// An API client mints a short-lived embed token for one of the account's agents.
-pub async fn mint_embed_token(ctx: &Ctx, principal: &Principal, agent: AgentId) -> Result<TokenResponse> {
+pub async fn mint_embed_token(
+    ctx: &Ctx,
+    principal: &Principal,
+    agent: AgentId,
+) -> Result<TokenResponse> {
     principal.client_with(Scope::EmbedTokensWrite)?;
     let mut conn = ctx.store.read().await?;
     let record = agents::get(&mut conn, principal.account(), agent)
@@ -159,10 +176,14 @@ pub async fn exchange_embed_token(ctx: &Ctx, token: &str) -> Result<TokenRespons
         .verify(token, now_secs(ctx))
         .map_err(|e| ServiceError::Unauthenticated(e.to_string()))?;
     if claims.kind != TokenKind::Embed {
-        return Err(ServiceError::Unauthenticated("this is not an embed token".into()));
+        return Err(ServiceError::Unauthenticated(
+            "this is not an embed token".into(),
+        ));
     }
     let (Ok(account), Ok(agent)) = (claims.acc.parse(), claims.sub.parse()) else {
-        return Err(ServiceError::Unauthenticated("the token is malformed".into()));
+        return Err(ServiceError::Unauthenticated(
+            "the token is malformed".into(),
+        ));
     };
     let mut conn = ctx.store.read().await?;
     let record = agents::get(&mut conn, account, agent)
@@ -180,7 +201,12 @@ pub struct NewClient {
     pub scopes: Vec<Scope>,
 }
 
-pub async fn create_client(ctx: &Ctx, principal: &Principal, name: &str, scopes: Vec<Scope>) -> Result<NewClient> {
+pub async fn create_client(
+    ctx: &Ctx,
+    principal: &Principal,
+    name: &str,
+    scopes: Vec<Scope>,
+) -> Result<NewClient> {
     principal.admin_or(Scope::ConfigWrite)?;
     validate::required("name", name, 100)?;
     if scopes.is_empty() {
@@ -217,7 +243,9 @@ pub async fn delete_client(ctx: &Ctx, principal: &Principal, client_id: &str) ->
     cfg::delete_client(tx.conn(), principal.account(), client_id)
         .await
         .map_err(|e| match e {
-            crate::store::StoreError::NotFound => ServiceError::NotFound(format!("no API client {client_id}")),
+            crate::store::StoreError::NotFound => {
+                ServiceError::NotFound(format!("no API client {client_id}"))
+            }
             other => other.into(),
         })?;
     tx.commit().await?;
@@ -228,10 +256,16 @@ pub async fn delete_client(ctx: &Ctx, principal: &Principal, client_id: &str) ->
 pub async fn bootstrap_admin(ctx: &Ctx, email: &str, secret: &str, name: &str) -> Result<bool> {
     validate::email("admin_email", email)?;
     if secret.chars().count() < 8 {
-        return Err(invalid("admin_password", "the admin password must have at least 8 characters"));
+        return Err(invalid(
+            "admin_password",
+            "the admin password must have at least 8 characters",
+        ));
     }
     let mut tx = ctx.store.begin_for(ctx.account).await?;
-    if agents::by_email(tx.conn(), ctx.account, email).await?.is_some() {
+    if agents::by_email(tx.conn(), ctx.account, email)
+        .await?
+        .is_some()
+    {
         return Ok(false);
     }
     let now = ctx.clock.now_ms();

@@ -10,7 +10,13 @@ use shared::events::EventKind;
 use shared::ids::{AccountId, AgentId, QueueId};
 use shared::{transition, Command};
 
-async fn status_event(tx: &mut Tx, account: AccountId, agent: AgentId, status: &AgentStatus, cause: &str) -> Result<()> {
+async fn status_event(
+    tx: &mut Tx,
+    account: AccountId,
+    agent: AgentId,
+    status: &AgentStatus,
+    cause: &str,
+) -> Result<()> {
     tx.append(NewEvent {
         account_id: account,
         kind: EventKind::AgentStatusChanged,
@@ -39,7 +45,15 @@ async fn withdraw_offers(tx: &mut Tx, account: AccountId, agent: AgentId) -> Res
             rec.offered_at_ms = None;
             eng::save(tx.conn(), &rec).await?;
         }
-        emit(tx, &rec, &rest, EventKind::EngagementOfferRescinded, Some(agent), serde_json::json!({"reason": "agent_unavailable"})).await?;
+        emit(
+            tx,
+            &rec,
+            &rest,
+            EventKind::EngagementOfferRescinded,
+            Some(agent),
+            serde_json::json!({"reason": "agent_unavailable"}),
+        )
+        .await?;
     }
     Ok(any)
 }
@@ -93,7 +107,12 @@ pub async fn set_status(ctx: &Ctx, p: &Principal, status: AgentStatus) -> Result
 }
 
 /// The agent opts into or out of one of their queues.
-pub async fn set_queue_opt_in(ctx: &Ctx, p: &Principal, queue: QueueId, opted_in: bool) -> Result<Agent> {
+pub async fn set_queue_opt_in(
+    ctx: &Ctx,
+    p: &Principal,
+    queue: QueueId,
+    opted_in: bool,
+) -> Result<Agent> {
     let (agent, _) = p.agent()?;
     let account = p.account();
     let mut tx = ctx.store.begin_for(account).await?;
@@ -101,7 +120,10 @@ pub async fn set_queue_opt_in(ctx: &Ctx, p: &Principal, queue: QueueId, opted_in
         .await?
         .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))?;
     let Some(m) = record.agent.queues.iter_mut().find(|m| m.queue_id == queue) else {
-        return Err(invalid("queue_id", format!("you are not a member of queue {queue}")));
+        return Err(invalid(
+            "queue_id",
+            format!("you are not a member of queue {queue}"),
+        ));
     };
     m.opted_in = opted_in;
     let queues: Vec<QueueMembership> = record.agent.queues.clone();

@@ -10,8 +10,8 @@ use crate::store::config::{self as cfg, DocTable, EntryRecord};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 use shared::config::{
-    Agent, AgentSkill, AgentStatus, BusyAgentRules, ConsumerRoutingProfile, Disposition, Flow, FlowStep,
-    OverflowAction, ProfileEffect, QueueMembership, Queue, Role, Skill,
+    Agent, AgentSkill, AgentStatus, BusyAgentRules, ConsumerRoutingProfile, Disposition, Flow,
+    FlowStep, OverflowAction, ProfileEffect, Queue, QueueMembership, Role, Skill,
 };
 use shared::ids::{AccountId, AgentId, DispositionId, FlowId, QueueId, RoutingProfileId, SkillId};
 use std::collections::{BTreeSet, HashMap};
@@ -59,7 +59,9 @@ pub async fn list_skills(ctx: &Ctx, p: &Principal) -> Result<Vec<Skill>> {
 pub async fn delete_skill(ctx: &Ctx, p: &Principal, id: SkillId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    cfg::delete_skill(tx.conn(), p.account(), id).await.map_err(|e| deleted(e, "skill", id))?;
+    cfg::delete_skill(tx.conn(), p.account(), id)
+        .await
+        .map_err(|e| deleted(e, "skill", id))?;
     tx.commit().await?;
     Ok(())
 }
@@ -93,12 +95,18 @@ pub async fn delete_disposition(ctx: &Ctx, p: &Principal, id: DispositionId) -> 
 
 // ---- queues ------------------------------------------------------------------------------------
 
-async fn queue_map(conn: &mut sqlx::AnyConnection, account: AccountId) -> Result<HashMap<QueueId, Queue>> {
+async fn queue_map(
+    conn: &mut sqlx::AnyConnection,
+    account: AccountId,
+) -> Result<HashMap<QueueId, Queue>> {
     let list: Vec<Queue> = cfg::list_docs(conn, DocTable::Queues, account).await?;
     Ok(list.into_iter().map(|q| (q.queue_id, q)).collect())
 }
 
-async fn flow_map(conn: &mut sqlx::AnyConnection, account: AccountId) -> Result<HashMap<FlowId, Flow>> {
+async fn flow_map(
+    conn: &mut sqlx::AnyConnection,
+    account: AccountId,
+) -> Result<HashMap<FlowId, Flow>> {
     let list: Vec<Flow> = cfg::list_docs(conn, DocTable::Flows, account).await?;
     Ok(list.into_iter().map(|f| (f.flow_id, f)).collect())
 }
@@ -108,21 +116,34 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
     p.admin_or(Scope::ConfigWrite)?;
     validate::required("name", &q.name, 100)?;
     if !(1..=600).contains(&q.ring_timeout_secs) {
-        return Err(invalid("ring_timeout_secs", "ring_timeout_secs must be between 1 and 600"));
+        return Err(invalid(
+            "ring_timeout_secs",
+            "ring_timeout_secs must be between 1 and 600",
+        ));
     }
     if q.wrap_up_secs > 3600 {
         return Err(invalid("wrap_up_secs", "wrap_up_secs must be at most 3600"));
     }
     if !(1..=100).contains(&q.service_level.target_percent) {
-        return Err(invalid("service_level.target_percent", "target_percent must be between 1 and 100"));
+        return Err(invalid(
+            "service_level.target_percent",
+            "target_percent must be between 1 and 100",
+        ));
     }
     if !(1..=3600).contains(&q.service_level.threshold_secs) {
-        return Err(invalid("service_level.threshold_secs", "threshold_secs must be between 1 and 3600"));
+        return Err(invalid(
+            "service_level.threshold_secs",
+            "threshold_secs must be between 1 and 3600",
+        ));
     }
     validate::at_most("disposition_ids", &q.disposition_ids, 100)?;
     validate::at_most("required_skills", &q.required_skills, 20)?;
     if let Some(t) = &q.launch_url_template {
-        validate::http_url("launch_url_template", &template::render_url(t, &Default::default()), 2000)?;
+        validate::http_url(
+            "launch_url_template",
+            &template::render_url(t, &Default::default()),
+            2000,
+        )?;
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let queues = queue_map(tx.conn(), p.account()).await?;
@@ -131,28 +152,49 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
     }
     if let Some(o) = &q.overflow {
         if !(1..=86_400).contains(&o.after_secs) {
-            return Err(invalid("overflow.after_secs", "after_secs must be between 1 and 86400"));
+            return Err(invalid(
+                "overflow.after_secs",
+                "after_secs must be between 1 and 86400",
+            ));
         }
         if let OverflowAction::ToQueue { queue_id } = &o.action {
             match queues.get(queue_id) {
                 _ if *queue_id == q.queue_id => {
-                    return Err(invalid("overflow.queue_id", "a queue cannot overflow into itself"))
+                    return Err(invalid(
+                        "overflow.queue_id",
+                        "a queue cannot overflow into itself",
+                    ))
                 }
-                None => return Err(invalid("overflow.queue_id", format!("queue {queue_id} does not exist"))),
+                None => {
+                    return Err(invalid(
+                        "overflow.queue_id",
+                        format!("queue {queue_id} does not exist"),
+                    ))
+                }
                 Some(target) if target.channel != q.channel => {
                     return Err(invalid(
                         "overflow.queue_id",
-                        format!("queue {queue_id} takes {}, not {}", target.channel, q.channel),
+                        format!(
+                            "queue {queue_id} takes {}, not {}",
+                            target.channel, q.channel
+                        ),
                     ))
                 }
                 Some(_) => {}
             }
         }
     }
-    let skills: BTreeSet<SkillId> = cfg::list_skills(tx.conn(), p.account()).await?.into_iter().map(|s| s.skill_id).collect();
+    let skills: BTreeSet<SkillId> = cfg::list_skills(tx.conn(), p.account())
+        .await?
+        .into_iter()
+        .map(|s| s.skill_id)
+        .collect();
     for (i, r) in q.required_skills.iter().enumerate() {
         if !skills.contains(&r.skill_id) {
-            return Err(invalid(format!("required_skills[{i}].skill_id"), format!("skill {} does not exist", r.skill_id)));
+            return Err(invalid(
+                format!("required_skills[{i}].skill_id"),
+                format!("skill {} does not exist", r.skill_id),
+            ));
         }
     }
     let dispositions: BTreeSet<DispositionId> = cfg::list_dispositions(tx.conn(), p.account())
@@ -162,12 +204,22 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
         .collect();
     for (i, d) in q.disposition_ids.iter().enumerate() {
         if !dispositions.contains(d) {
-            return Err(invalid(format!("disposition_ids[{i}]"), format!("disposition {d} does not exist")));
+            return Err(invalid(
+                format!("disposition_ids[{i}]"),
+                format!("disposition {d} does not exist"),
+            ));
         }
     }
-    cfg::put_doc(tx.conn(), DocTable::Queues, p.account(), &q.queue_id.to_string(), &q.name, &q)
-        .await
-        .map_err(|e| named_conflict(e, "queue", &q.name))?;
+    cfg::put_doc(
+        tx.conn(),
+        DocTable::Queues,
+        p.account(),
+        &q.queue_id.to_string(),
+        &q.name,
+        &q,
+    )
+    .await
+    .map_err(|e| named_conflict(e, "queue", &q.name))?;
     tx.commit().await?;
     ctx.dispatch.poke();
     Ok(q)
@@ -175,9 +227,14 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
 
 pub async fn get_queue(ctx: &Ctx, p: &Principal, id: QueueId) -> Result<Queue> {
     p.supervisor_or(Scope::ConfigRead)?;
-    cfg::get_doc(&mut *ctx.store.read().await?, DocTable::Queues, p.account(), &id.to_string())
-        .await?
-        .ok_or_else(|| not_found("queue", id))
+    cfg::get_doc(
+        &mut *ctx.store.read().await?,
+        DocTable::Queues,
+        p.account(),
+        &id.to_string(),
+    )
+    .await?
+    .ok_or_else(|| not_found("queue", id))
 }
 
 pub async fn list_queues(ctx: &Ctx, p: &Principal) -> Result<Vec<Queue>> {
@@ -191,7 +248,11 @@ pub async fn delete_queue(ctx: &Ctx, p: &Principal, id: QueueId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     for flow in flow_map(tx.conn(), p.account()).await?.values() {
-        if flow.steps.values().any(|s| matches!(s, FlowStep::RouteToQueue { queue_id, .. } if *queue_id == id)) {
+        if flow
+            .steps
+            .values()
+            .any(|s| matches!(s, FlowStep::RouteToQueue { queue_id, .. } if *queue_id == id))
+        {
             return Err(ServiceError::Conflict {
                 message: format!("flow {:?} routes to this queue; change it first", flow.name),
                 engagement_id: None,
@@ -219,12 +280,21 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
     validate::at_most("callouts", &f.callouts, 10)?;
     for (i, c) in f.callouts.iter().enumerate() {
         validate::http_url(&format!("callouts[{i}].url"), &c.url, 2000)?;
-        validate::optional(&format!("callouts[{i}].body_template"), Some(&c.body_template), 10_000)?;
+        validate::optional(
+            &format!("callouts[{i}].body_template"),
+            Some(&c.body_template),
+            10_000,
+        )?;
         let sample: shared::engagement::Variables = template::placeholders(&c.body_template)
             .into_iter()
             .map(|n| (n, "x".to_string()))
             .collect();
-        if serde_json::from_str::<serde_json::Value>(&template::render_json(&c.body_template, &sample)).is_err() {
+        if serde_json::from_str::<serde_json::Value>(&template::render_json(
+            &c.body_template,
+            &sample,
+        ))
+        .is_err()
+        {
             return Err(invalid(
                 format!("callouts[{i}].body_template"),
                 "body_template must be JSON (with {variable} placeholders inside strings)",
@@ -238,19 +308,32 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
         return Err(not_found("flow", f.flow_id));
     }
     all.insert(f.flow_id, f.clone());
-    flows::validate_graph(&all, |q| queues.contains_key(q), f.flow_id).map_err(|e| invalid(e.field, e.message))?;
-    cfg::put_doc(tx.conn(), DocTable::Flows, p.account(), &f.flow_id.to_string(), &f.name, &f)
-        .await
-        .map_err(|e| named_conflict(e, "flow", &f.name))?;
+    flows::validate_graph(&all, |q| queues.contains_key(q), f.flow_id)
+        .map_err(|e| invalid(e.field, e.message))?;
+    cfg::put_doc(
+        tx.conn(),
+        DocTable::Flows,
+        p.account(),
+        &f.flow_id.to_string(),
+        &f.name,
+        &f,
+    )
+    .await
+    .map_err(|e| named_conflict(e, "flow", &f.name))?;
     tx.commit().await?;
     Ok(f)
 }
 
 pub async fn get_flow(ctx: &Ctx, p: &Principal, id: FlowId) -> Result<Flow> {
     p.supervisor_or(Scope::ConfigRead)?;
-    cfg::get_doc(&mut *ctx.store.read().await?, DocTable::Flows, p.account(), &id.to_string())
-        .await?
-        .ok_or_else(|| not_found("flow", id))
+    cfg::get_doc(
+        &mut *ctx.store.read().await?,
+        DocTable::Flows,
+        p.account(),
+        &id.to_string(),
+    )
+    .await?
+    .ok_or_else(|| not_found("flow", id))
 }
 
 pub async fn list_flows(ctx: &Ctx, p: &Principal) -> Result<Vec<Flow>> {
@@ -271,7 +354,11 @@ pub async fn delete_flow(ctx: &Ctx, p: &Principal, id: FlowId) -> Result<()> {
         });
     }
     for flow in flow_map(tx.conn(), p.account()).await?.values() {
-        if flow.steps.values().any(|s| matches!(s, FlowStep::RouteToFlow { flow_id } if *flow_id == id)) {
+        if flow
+            .steps
+            .values()
+            .any(|s| matches!(s, FlowStep::RouteToFlow { flow_id } if *flow_id == id))
+        {
             return Err(ServiceError::Conflict {
                 message: format!("flow {:?} routes to this flow; change it first", flow.name),
                 engagement_id: None,
@@ -292,14 +379,28 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
     validate::name("entry_id", &e.entry.entry_id.0, 100)?;
     validate::optional("description", e.entry.description.as_deref(), 500)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    if !flow_map(tx.conn(), p.account()).await?.contains_key(&e.entry.flow_id) {
-        return Err(invalid("flow_id", format!("flow {} does not exist", e.entry.flow_id)));
+    if !flow_map(tx.conn(), p.account())
+        .await?
+        .contains_key(&e.entry.flow_id)
+    {
+        return Err(invalid(
+            "flow_id",
+            format!("flow {} does not exist", e.entry.flow_id),
+        ));
     }
     if let Some(profile) = e.profile_id {
-        let found: Option<ConsumerRoutingProfile> =
-            cfg::get_doc(tx.conn(), DocTable::RoutingProfiles, p.account(), &profile.to_string()).await?;
+        let found: Option<ConsumerRoutingProfile> = cfg::get_doc(
+            tx.conn(),
+            DocTable::RoutingProfiles,
+            p.account(),
+            &profile.to_string(),
+        )
+        .await?;
         if found.is_none() {
-            return Err(invalid("profile_id", format!("routing profile {profile} does not exist")));
+            return Err(invalid(
+                "profile_id",
+                format!("routing profile {profile} does not exist"),
+            ));
         }
     }
     cfg::put_entry(tx.conn(), p.account(), &e).await?;
@@ -324,59 +425,113 @@ pub async fn delete_entry(ctx: &Ctx, p: &Principal, id: &str) -> Result<()> {
 
 // ---- routing profiles --------------------------------------------------------------------------
 
-pub async fn put_profile(ctx: &Ctx, p: &Principal, prof: ConsumerRoutingProfile, replace: bool) -> Result<ConsumerRoutingProfile> {
+pub async fn put_profile(
+    ctx: &Ctx,
+    p: &Principal,
+    prof: ConsumerRoutingProfile,
+    replace: bool,
+) -> Result<ConsumerRoutingProfile> {
     p.admin_or(Scope::ConfigWrite)?;
     validate::required("name", &prof.name, 100)?;
     validate::at_most("rules", &prof.rules, 50)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let queues = queue_map(tx.conn(), p.account()).await?;
-    let agent_ids: BTreeSet<AgentId> = agents::list(tx.conn(), p.account()).await?.iter().map(|a| a.agent.agent_id).collect();
+    let agent_ids: BTreeSet<AgentId> = agents::list(tx.conn(), p.account())
+        .await?
+        .iter()
+        .map(|a| a.agent.agent_id)
+        .collect();
     for (i, rule) in prof.rules.iter().enumerate() {
         match &rule.effect {
             ProfileEffect::UseQueue { queue_id } if !queues.contains_key(queue_id) => {
-                return Err(invalid(format!("rules[{i}].effect.queue_id"), format!("queue {queue_id} does not exist")))
+                return Err(invalid(
+                    format!("rules[{i}].effect.queue_id"),
+                    format!("queue {queue_id} does not exist"),
+                ))
             }
             ProfileEffect::PreferAgent { agent_id, .. } if !agent_ids.contains(agent_id) => {
-                return Err(invalid(format!("rules[{i}].effect.agent_id"), format!("agent {agent_id} does not exist")))
+                return Err(invalid(
+                    format!("rules[{i}].effect.agent_id"),
+                    format!("agent {agent_id} does not exist"),
+                ))
             }
             ProfileEffect::RaisePriority { by } if by.abs() > 1000 => {
-                return Err(invalid(format!("rules[{i}].effect.by"), "by must be between -1000 and 1000"))
+                return Err(invalid(
+                    format!("rules[{i}].effect.by"),
+                    "by must be between -1000 and 1000",
+                ))
             }
-            ProfileEffect::PreferLastAgent { wait_secs } | ProfileEffect::PreferAgent { wait_secs, .. } if *wait_secs > 3600 => {
-                return Err(invalid(format!("rules[{i}].effect.wait_secs"), "wait_secs must be at most 3600"))
+            ProfileEffect::PreferLastAgent { wait_secs }
+            | ProfileEffect::PreferAgent { wait_secs, .. }
+                if *wait_secs > 3600 =>
+            {
+                return Err(invalid(
+                    format!("rules[{i}].effect.wait_secs"),
+                    "wait_secs must be at most 3600",
+                ))
             }
             _ => {}
         }
     }
     let id = prof.profile_id.to_string();
-    if replace && cfg::get_doc::<ConsumerRoutingProfile>(tx.conn(), DocTable::RoutingProfiles, p.account(), &id).await?.is_none() {
+    if replace
+        && cfg::get_doc::<ConsumerRoutingProfile>(
+            tx.conn(),
+            DocTable::RoutingProfiles,
+            p.account(),
+            &id,
+        )
+        .await?
+        .is_none()
+    {
         return Err(not_found("routing profile", &id));
     }
-    cfg::put_doc(tx.conn(), DocTable::RoutingProfiles, p.account(), &id, &prof.name, &prof)
-        .await
-        .map_err(|e| named_conflict(e, "routing profile", &prof.name))?;
+    cfg::put_doc(
+        tx.conn(),
+        DocTable::RoutingProfiles,
+        p.account(),
+        &id,
+        &prof.name,
+        &prof,
+    )
+    .await
+    .map_err(|e| named_conflict(e, "routing profile", &prof.name))?;
     tx.commit().await?;
     Ok(prof)
 }
 
 pub async fn list_profiles(ctx: &Ctx, p: &Principal) -> Result<Vec<ConsumerRoutingProfile>> {
     p.supervisor_or(Scope::ConfigRead)?;
-    Ok(cfg::list_docs(&mut *ctx.store.read().await?, DocTable::RoutingProfiles, p.account()).await?)
+    Ok(cfg::list_docs(
+        &mut *ctx.store.read().await?,
+        DocTable::RoutingProfiles,
+        p.account(),
+    )
+    .await?)
 }
 
 pub async fn delete_profile(ctx: &Ctx, p: &Principal, id: RoutingProfileId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    cfg::delete_doc(tx.conn(), DocTable::RoutingProfiles, p.account(), &id.to_string())
-        .await
-        .map_err(|e| deleted(e, "routing profile", id))?;
+    cfg::delete_doc(
+        tx.conn(),
+        DocTable::RoutingProfiles,
+        p.account(),
+        &id.to_string(),
+    )
+    .await
+    .map_err(|e| deleted(e, "routing profile", id))?;
     tx.commit().await?;
     Ok(())
 }
 
 // ---- busy-agent rules --------------------------------------------------------------------------
 
-pub async fn put_busy_rules(ctx: &Ctx, p: &Principal, rules: BusyAgentRules) -> Result<BusyAgentRules> {
+pub async fn put_busy_rules(
+    ctx: &Ctx,
+    p: &Principal,
+    rules: BusyAgentRules,
+) -> Result<BusyAgentRules> {
     p.admin_or(Scope::ConfigWrite)?;
     check_busy_rules("", &rules)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
@@ -394,7 +549,10 @@ pub async fn get_busy_rules(ctx: &Ctx, p: &Principal) -> Result<BusyAgentRules> 
 fn check_busy_rules(prefix: &str, rules: &BusyAgentRules) -> Result<()> {
     for (channel, limit) in &rules.limits {
         if *limit > 100 {
-            return Err(invalid(format!("{prefix}limits.{channel}"), "a channel limit is at most 100"));
+            return Err(invalid(
+                format!("{prefix}limits.{channel}"),
+                "a channel limit is at most 100",
+            ));
         }
     }
     validate::at_most(&format!("{prefix}combinations"), &rules.combinations, 100)
@@ -421,13 +579,21 @@ pub struct AgentInput {
     pub password: Option<String>,
 }
 
-pub async fn put_agent(ctx: &Ctx, p: &Principal, input: AgentInput, replace: Option<AgentId>) -> Result<Agent> {
+pub async fn put_agent(
+    ctx: &Ctx,
+    p: &Principal,
+    input: AgentInput,
+    replace: Option<AgentId>,
+) -> Result<Agent> {
     p.admin_or(Scope::ConfigWrite)?;
     validate::required("display_name", &input.display_name, 100)?;
     validate::email("email", input.email.trim())?;
     if let Some(pw) = &input.password {
         if pw.chars().count() < 8 || pw.len() > 1024 {
-            return Err(invalid("password", "password must have 8 to 1024 characters"));
+            return Err(invalid(
+                "password",
+                "password must have 8 to 1024 characters",
+            ));
         }
     }
     validate::at_most("skills", &input.skills, 50)?;
@@ -436,31 +602,50 @@ pub async fn put_agent(ctx: &Ctx, p: &Principal, input: AgentInput, replace: Opt
         check_busy_rules("busy_rules.", r)?;
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let skills: BTreeSet<SkillId> = cfg::list_skills(tx.conn(), p.account()).await?.into_iter().map(|s| s.skill_id).collect();
+    let skills: BTreeSet<SkillId> = cfg::list_skills(tx.conn(), p.account())
+        .await?
+        .into_iter()
+        .map(|s| s.skill_id)
+        .collect();
     for (i, s) in input.skills.iter().enumerate() {
         if !skills.contains(&s.skill_id) {
-            return Err(invalid(format!("skills[{i}].skill_id"), format!("skill {} does not exist", s.skill_id)));
+            return Err(invalid(
+                format!("skills[{i}].skill_id"),
+                format!("skill {} does not exist", s.skill_id),
+            ));
         }
     }
     let queues = queue_map(tx.conn(), p.account()).await?;
     for (i, m) in input.queues.iter().enumerate() {
         if !queues.contains_key(&m.queue_id) {
-            return Err(invalid(format!("queues[{i}].queue_id"), format!("queue {} does not exist", m.queue_id)));
+            return Err(invalid(
+                format!("queues[{i}].queue_id"),
+                format!("queue {} does not exist", m.queue_id),
+            ));
         }
     }
     let existing = match replace {
-        Some(id) => Some(agents::get(tx.conn(), p.account(), id).await?.ok_or_else(|| not_found("agent", id))?),
+        Some(id) => Some(
+            agents::get(tx.conn(), p.account(), id)
+                .await?
+                .ok_or_else(|| not_found("agent", id))?,
+        ),
         None => None,
     };
     let now = ctx.clock.now_ms();
     let record = AgentRecord {
         account: p.account(),
         agent: Agent {
-            agent_id: replace.or(input.agent_id).unwrap_or_else(|| AgentId(uuid::Uuid::now_v7())),
+            agent_id: replace
+                .or(input.agent_id)
+                .unwrap_or_else(|| AgentId(uuid::Uuid::now_v7())),
             display_name: input.display_name.trim().to_string(),
             email: input.email.trim().to_string(),
             role: input.role,
-            status: existing.as_ref().map(|e| e.agent.status.clone()).unwrap_or(AgentStatus::Offline),
+            status: existing
+                .as_ref()
+                .map(|e| e.agent.status.clone())
+                .unwrap_or(AgentStatus::Offline),
             skills: input.skills,
             queues: input.queues,
             busy_rules: input.busy_rules,
@@ -473,19 +658,28 @@ pub async fn put_agent(ctx: &Ctx, p: &Principal, input: AgentInput, replace: Opt
         last_offer_ms: existing.as_ref().map_or(0, |e| e.last_offer_ms),
         consecutive_misses: existing.as_ref().map_or(0, |e| e.consecutive_misses),
     };
-    if replace.is_none() && agents::get(tx.conn(), p.account(), record.agent.agent_id).await?.is_some() {
+    if replace.is_none()
+        && agents::get(tx.conn(), p.account(), record.agent.agent_id)
+            .await?
+            .is_some()
+    {
         return Err(ServiceError::Conflict {
             message: format!("agent {} already exists", record.agent.agent_id),
             engagement_id: None,
         });
     }
-    agents::upsert(tx.conn(), &record).await.map_err(|e| match e {
-        StoreError::Conflict { .. } => ServiceError::Conflict {
-            message: format!("an agent with email {:?} already exists", record.agent.email),
-            engagement_id: None,
-        },
-        other => other.into(),
-    })?;
+    agents::upsert(tx.conn(), &record)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { .. } => ServiceError::Conflict {
+                message: format!(
+                    "an agent with email {:?} already exists",
+                    record.agent.email
+                ),
+                engagement_id: None,
+            },
+            other => other.into(),
+        })?;
     tx.commit().await?;
     ctx.dispatch.poke();
     Ok(record.agent)
@@ -516,11 +710,16 @@ pub async fn delete_agent(ctx: &Ctx, p: &Principal, id: AgentId) -> Result<()> {
     let held = crate::store::engagements::for_agent(tx.conn(), p.account(), id).await?;
     if let Some(e) = held.first() {
         return Err(ServiceError::Conflict {
-            message: format!("the agent still holds engagement {}; close or transfer it first", e.id),
+            message: format!(
+                "the agent still holds engagement {}; close or transfer it first",
+                e.id
+            ),
             engagement_id: Some(e.id),
         });
     }
-    agents::delete(tx.conn(), p.account(), id).await.map_err(|e| deleted(e, "agent", id))?;
+    agents::delete(tx.conn(), p.account(), id)
+        .await
+        .map_err(|e| deleted(e, "agent", id))?;
     tx.commit().await?;
     Ok(())
 }

@@ -47,7 +47,11 @@ pub async fn run(ctx: Ctx) {
             }
         };
         let sleep = next
-            .map(|at| Duration::from_millis((at - ctx.clock.now_ms()).clamp(0, MAX_SLEEP.as_millis() as i64) as u64))
+            .map(|at| {
+                Duration::from_millis(
+                    (at - ctx.clock.now_ms()).clamp(0, MAX_SLEEP.as_millis() as i64) as u64,
+                )
+            })
             .unwrap_or(MAX_SLEEP);
         tokio::select! {
             _ = ctx.dispatch.notify.notified() => {}
@@ -65,11 +69,12 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
     let mut next: Option<i64> = None;
     let mut wake = |at: i64| next = Some(next.map_or(at, |n: i64| n.min(at)));
 
-    let queues: HashMap<QueueId, Queue> = cfg::list_docs::<Queue>(tx.conn(), DocTable::Queues, account)
-        .await?
-        .into_iter()
-        .map(|q| (q.queue_id, q))
-        .collect();
+    let queues: HashMap<QueueId, Queue> =
+        cfg::list_docs::<Queue>(tx.conn(), DocTable::Queues, account)
+            .await?
+            .into_iter()
+            .map(|q| (q.queue_id, q))
+            .collect();
 
     // 1. Ring timeouts.
     let mut by_engagement: HashMap<EngagementId, Vec<OfferRecord>> = HashMap::new();
@@ -82,7 +87,9 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
             wake(expires);
             continue;
         }
-        let Some(mut rec) = eng::get(tx.conn(), account, id).await? else { continue };
+        let Some(mut rec) = eng::get(tx.conn(), account, id).await? else {
+            continue;
+        };
         let t = transition(rec.state, Command::RingTimeout)?;
         eng::delete_offers(tx.conn(), id).await?;
         rec.state = t.to;
@@ -94,15 +101,28 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
         }
         eng::save(tx.conn(), &rec).await?;
         for o in &offers {
-            emit(&mut tx, &rec, &[], t.events[0], Some(o.agent), serde_json::json!({})).await?;
+            emit(
+                &mut tx,
+                &rec,
+                &[],
+                t.events[0],
+                Some(o.agent),
+                serde_json::json!({}),
+            )
+            .await?;
             super::agents::note_miss(&mut tx, account, o.agent).await?;
         }
     }
 
     // 2. Wrap-up that ran out: close it.
     for mut rec in eng::in_states(tx.conn(), account, &[EngagementState::WrapUp]).await? {
-        let secs = rec.queue_id.and_then(|q| queues.get(&q)).map_or(0, |q| q.wrap_up_secs);
-        let (Some(started), true) = (rec.wrap_up_at_ms, secs > 0) else { continue };
+        let secs = rec
+            .queue_id
+            .and_then(|q| queues.get(&q))
+            .map_or(0, |q| q.wrap_up_secs);
+        let (Some(started), true) = (rec.wrap_up_at_ms, secs > 0) else {
+            continue;
+        };
         let due = started + i64::from(secs) * 1000;
         if due > now {
             wake(due);
@@ -116,13 +136,24 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
             agents::set_idle_since(tx.conn(), agent, now).await?;
         }
         eng::save(tx.conn(), &rec).await?;
-        emit(&mut tx, &rec, &[], t.events[0], rec.agent_id, serde_json::json!({"reason": "wrap_up_timeout"})).await?;
+        emit(
+            &mut tx,
+            &rec,
+            &[],
+            t.events[0],
+            rec.agent_id,
+            serde_json::json!({"reason": "wrap_up_timeout"}),
+        )
+        .await?;
     }
 
     // 3. Overflow.
-    let mut waiting_records = eng::in_states(tx.conn(), account, &[EngagementState::Queued]).await?;
+    let mut waiting_records =
+        eng::in_states(tx.conn(), account, &[EngagementState::Queued]).await?;
     for rec in waiting_records.iter_mut() {
-        let Some(at) = rec.overflow_at_ms else { continue };
+        let Some(at) = rec.overflow_at_ms else {
+            continue;
+        };
         if at > now {
             wake(at);
             continue;
@@ -143,10 +174,25 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
         .map(|a| AgentView {
             id: a.agent.agent_id,
             ready: true,
-            skills: a.agent.skills.iter().map(|s| (s.skill_id, s.proficiency.get())).collect(),
-            queues: a.agent.queues.iter().filter(|m| m.opted_in).map(|m| m.queue_id).collect(),
+            skills: a
+                .agent
+                .skills
+                .iter()
+                .map(|s| (s.skill_id, s.proficiency.get()))
+                .collect(),
+            queues: a
+                .agent
+                .queues
+                .iter()
+                .filter(|m| m.opted_in)
+                .map(|m| m.queue_id)
+                .collect(),
             holding: holdings.remove(&a.agent.agent_id).unwrap_or_default(),
-            rules: a.agent.busy_rules.map(Arc::new).unwrap_or_else(|| Arc::clone(&default_rules)),
+            rules: a
+                .agent
+                .busy_rules
+                .map(Arc::new)
+                .unwrap_or_else(|| Arc::clone(&default_rules)),
             idle_since_ms: a.idle_since_ms,
             last_offer_ms: a.last_offer_ms,
         })
@@ -154,11 +200,14 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
     let queue_views: HashMap<QueueId, QueueView> = queues
         .values()
         .map(|q| {
-            (q.queue_id, QueueView {
-                id: q.queue_id,
-                distribution: q.distribution,
-                ring_timeout_secs: q.ring_timeout_secs,
-            })
+            (
+                q.queue_id,
+                QueueView {
+                    id: q.queue_id,
+                    distribution: q.distribution,
+                    ring_timeout_secs: q.ring_timeout_secs,
+                },
+            )
         })
         .collect();
     let waiting: Vec<WaitingView> = waiting_records
@@ -178,15 +227,22 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
                 priority: priority::effective(r.base_priority, r.due_at_ms, now),
                 created_at_ms: r.created_at_ms,
                 required_skills: r.required_skills.clone(),
-                excluded: r.excluded_agents.iter().copied().collect::<BTreeSet<AgentId>>(),
+                excluded: r
+                    .excluded_agents
+                    .iter()
+                    .copied()
+                    .collect::<BTreeSet<AgentId>>(),
                 preferred: r.preferred_agent.zip(r.preferred_until_ms),
             })
         })
         .collect();
     let offers = routing::plan(&queue_views, &mut agent_views, &waiting, now);
-    let mut records: HashMap<EngagementId, EngagementRecord> = waiting_records.into_iter().map(|r| (r.id, r)).collect();
+    let mut records: HashMap<EngagementId, EngagementRecord> =
+        waiting_records.into_iter().map(|r| (r.id, r)).collect();
     for offer in &offers {
-        let Some(mut rec) = records.remove(&offer.engagement) else { continue };
+        let Some(mut rec) = records.remove(&offer.engagement) else {
+            continue;
+        };
         let t = transition(rec.state, Command::Offer)?;
         rec.state = t.to;
         rec.offered_at_ms = Some(now);
@@ -197,19 +253,31 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
             .and_then(|q| q.launch_url_template.as_deref())
             .map(|t| template::render_url(t, &rec.variables));
         for agent in &offer.agents {
-            eng::insert_offer(tx.conn(), account, &OfferRecord {
-                engagement: rec.id,
-                agent: *agent,
-                channel: rec.channel,
-                offered_at_ms: now,
-                expires_at_ms: offer.expires_at_ms,
-            })
+            eng::insert_offer(
+                tx.conn(),
+                account,
+                &OfferRecord {
+                    engagement: rec.id,
+                    agent: *agent,
+                    channel: rec.channel,
+                    offered_at_ms: now,
+                    expires_at_ms: offer.expires_at_ms,
+                },
+            )
             .await?;
             agents::mark_offered(tx.conn(), *agent, now).await?;
         }
         for agent in &offer.agents {
             let extra = serde_json::json!({ "launch_url": launch_url, "expires_at_ms": offer.expires_at_ms });
-            emit(&mut tx, &rec, &offer.agents, t.events[0], Some(*agent), extra).await?;
+            emit(
+                &mut tx,
+                &rec,
+                &offer.agents,
+                t.events[0],
+                Some(*agent),
+                extra,
+            )
+            .await?;
         }
         wake(offer.expires_at_ms);
     }
@@ -217,7 +285,12 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
     Ok(next)
 }
 
-async fn overflow(tx: &mut Tx, rec: &mut EngagementRecord, queues: &HashMap<QueueId, Queue>, now: i64) -> Result<()> {
+async fn overflow(
+    tx: &mut Tx,
+    rec: &mut EngagementRecord,
+    queues: &HashMap<QueueId, Queue>,
+    now: i64,
+) -> Result<()> {
     let Some(queue) = rec.queue_id.and_then(|q| queues.get(&q)) else {
         rec.overflow_at_ms = None;
         eng::save(tx.conn(), rec).await?;
@@ -234,7 +307,10 @@ async fn overflow(tx: &mut Tx, rec: &mut EngagementRecord, queues: &HashMap<Queu
                 rec.queue_id = Some(target.queue_id);
                 rec.required_skills = target.required_skills.clone();
                 rec.skills_relaxed = false;
-                rec.overflow_at_ms = target.overflow.as_ref().map(|o| now + i64::from(o.after_secs) * 1000);
+                rec.overflow_at_ms = target
+                    .overflow
+                    .as_ref()
+                    .map(|o| now + i64::from(o.after_secs) * 1000);
                 serde_json::json!({"action": "to_queue", "from_queue_id": queue.queue_id, "queue_id": target.queue_id})
             }
             None => {
@@ -246,7 +322,8 @@ async fn overflow(tx: &mut Tx, rec: &mut EngagementRecord, queues: &HashMap<Queu
             if skill_ids.is_empty() {
                 rec.required_skills.clear();
             } else {
-                rec.required_skills.retain(|r| !skill_ids.contains(&r.skill_id));
+                rec.required_skills
+                    .retain(|r| !skill_ids.contains(&r.skill_id));
             }
             rec.skills_relaxed = true;
             rec.overflow_at_ms = None;

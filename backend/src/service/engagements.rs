@@ -9,13 +9,13 @@ use crate::store::config::{self as cfg, DocTable};
 use crate::store::engagements::{self as eng, EngagementRecord, NoteRecord, StoredResponse};
 use crate::store::{agents, NewEvent, Tx};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use shared::api::StartEngagementRequest;
 use shared::config::{ConsumerRoutingProfile, Flow, ProfileEffect, Queue, Role, SkillRequirement};
 use shared::engagement::{Consumer, Engagement, Variables, WorkItem};
 use shared::events::EventKind;
 use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, FlowId, NoteId, QueueId};
 use shared::{transition, Channel, Command, Direction, EngagementState};
-use sha2::Digest;
 use std::collections::HashMap;
 
 /// Append an engagement event whose payload is the engagement (plus `extra` fields).
@@ -47,7 +47,9 @@ fn not_found(id: EngagementId) -> ServiceError {
 }
 
 async fn load(tx: &mut Tx, account: AccountId, id: EngagementId) -> Result<EngagementRecord> {
-    eng::get(tx.conn(), account, id).await?.ok_or_else(|| not_found(id))
+    eng::get(tx.conn(), account, id)
+        .await?
+        .ok_or_else(|| not_found(id))
 }
 
 // ---- start -------------------------------------------------------------------------------------
@@ -63,16 +65,32 @@ fn check_start(req: &StartEngagementRequest) -> Result<(Channel, Option<WorkItem
         return Err(invalid("channels", "give exactly one channel"));
     }
     let channel = req.channels[0].channel;
-    validate::optional("channels[0].channel_source", req.channels[0].channel_source.as_deref(), 100)?;
+    validate::optional(
+        "channels[0].channel_source",
+        req.channels[0].channel_source.as_deref(),
+        100,
+    )?;
     validate::required("flow.flow_entry_id", &req.flow.flow_entry_id, 100)?;
     validate::at_most("consumers", &req.consumers, 1)?;
     if let Some(c) = req.consumers.first() {
-        validate::optional("consumers[0].consumer_display_name", c.consumer_display_name.as_deref(), 200)?;
+        validate::optional(
+            "consumers[0].consumer_display_name",
+            c.consumer_display_name.as_deref(),
+            200,
+        )?;
         if let Some(e) = c.consumer_email.as_deref().filter(|e| !e.is_empty()) {
             validate::email("consumers[0].consumer_email", e)?;
         }
-        validate::optional("consumers[0].consumer_phone", c.consumer_phone.as_deref(), 50)?;
-        validate::optional("consumers[0].consumer_external_id", c.consumer_external_id.as_deref(), 200)?;
+        validate::optional(
+            "consumers[0].consumer_phone",
+            c.consumer_phone.as_deref(),
+            50,
+        )?;
+        validate::optional(
+            "consumers[0].consumer_external_id",
+            c.consumer_external_id.as_deref(),
+            200,
+        )?;
     }
     validate::at_most("variables", &req.variables, 50)?;
     let mut seen = std::collections::BTreeSet::new();
@@ -80,13 +98,19 @@ fn check_start(req: &StartEngagementRequest) -> Result<(Channel, Option<WorkItem
         validate::name(&format!("variables[{i}].name"), &v.name, 64)?;
         validate::optional(&format!("variables[{i}].value"), Some(&v.value), 1000)?;
         if !seen.insert(&v.name) {
-            return Err(invalid(format!("variables[{i}].name"), format!("variable {:?} is given twice", v.name)));
+            return Err(invalid(
+                format!("variables[{i}].name"),
+                format!("variable {:?} is given twice", v.name),
+            ));
         }
     }
     let mut due = None;
     let work_item = match &req.work_item_variables {
         None if channel == Channel::WorkItem => {
-            return Err(invalid("work_item_variables", "work_item_variables is required for the work_item channel"))
+            return Err(invalid(
+                "work_item_variables",
+                "work_item_variables is required for the work_item channel",
+            ))
         }
         None => None,
         Some(w) => {
@@ -99,15 +123,26 @@ fn check_start(req: &StartEngagementRequest) -> Result<(Channel, Option<WorkItem
             }
             if let Some(p) = w.work_item_priority {
                 if !(-100..=100).contains(&p) {
-                    return Err(invalid(f("work_item_priority"), "work_item_priority must be between -100 and 100"));
+                    return Err(invalid(
+                        f("work_item_priority"),
+                        "work_item_priority must be between -100 and 100",
+                    ));
                 }
             }
             validate::optional(&f("work_item_origin"), w.work_item_origin.as_deref(), 100)?;
             validate::optional(&f("work_item_type_id"), w.work_item_type_id.as_deref(), 100)?;
             let due_date = match w.work_item_due_date.as_deref().filter(|d| !d.is_empty()) {
                 Some(d) => {
-                    let t = time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339)
-                        .map_err(|_| invalid(f("work_item_due_date"), "work_item_due_date must be RFC 3339, e.g. 2026-12-01T17:00:00Z"))?;
+                    let t = time::OffsetDateTime::parse(
+                        d,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .map_err(|_| {
+                        invalid(
+                            f("work_item_due_date"),
+                            "work_item_due_date must be RFC 3339, e.g. 2026-12-01T17:00:00Z",
+                        )
+                    })?;
                     due = Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
                     Some(t)
                 }
@@ -129,7 +164,12 @@ fn check_start(req: &StartEngagementRequest) -> Result<(Channel, Option<WorkItem
 }
 
 /// Work-item and consumer fields as variables and as flow facts.
-fn facts_for(channel: Channel, consumer: &Option<Consumer>, work_item: &Option<WorkItem>, given: Variables) -> Facts {
+fn facts_for(
+    channel: Channel,
+    consumer: &Option<Consumer>,
+    work_item: &Option<WorkItem>,
+    given: Variables,
+) -> Facts {
     let mut facts = Facts {
         variables: given,
         fields: HashMap::new(),
@@ -142,24 +182,46 @@ fn facts_for(channel: Channel, consumer: &Option<Consumer>, work_item: &Option<W
     };
     put("channel", "channel", Some(channel.as_str().to_string()));
     if let Some(c) = consumer {
-        put("consumer_display_name", "consumer.display_name", c.display_name.clone());
+        put(
+            "consumer_display_name",
+            "consumer.display_name",
+            c.display_name.clone(),
+        );
         put("consumer_email", "consumer.email", c.email.clone());
         put("consumer_phone", "consumer.phone", c.phone.clone());
-        put("consumer_external_id", "consumer.external_id", c.external_id.clone());
+        put(
+            "consumer_external_id",
+            "consumer.external_id",
+            c.external_id.clone(),
+        );
     }
     if let Some(w) = work_item {
         put("work_item_name", "work_item.name", Some(w.name.clone()));
         put("work_item_id", "work_item.id", w.id.clone());
-        put("work_item_desc", "work_item.description", w.description.clone());
-        put("work_item_hyperlink", "work_item.hyperlink", w.hyperlink.clone());
-        put("work_item_priority", "work_item.priority", w.priority.map(|p| p.to_string()));
+        put(
+            "work_item_desc",
+            "work_item.description",
+            w.description.clone(),
+        );
+        put(
+            "work_item_hyperlink",
+            "work_item.hyperlink",
+            w.hyperlink.clone(),
+        );
+        put(
+            "work_item_priority",
+            "work_item.priority",
+            w.priority.map(|p| p.to_string()),
+        );
         put("work_item_origin", "work_item.origin", w.origin.clone());
         put("work_item_type_id", "work_item.type_id", w.type_id.clone());
         put(
             "work_item_due_date",
             "work_item.due_date",
-            w.due_date
-                .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok()),
+            w.due_date.and_then(|d| {
+                d.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            }),
         );
     }
     facts
@@ -184,16 +246,32 @@ async fn route_through_flow(
     now: i64,
 ) -> Result<Queue> {
     let all = load_flows(tx, rec.account).await?;
-    let mut facts = facts_for(rec.channel, &rec.consumer, &rec.work_item, rec.variables.clone());
+    let mut facts = facts_for(
+        rec.channel,
+        &rec.consumer,
+        &rec.work_item,
+        rec.variables.clone(),
+    );
     let routed = flows::evaluate(&all, flow, &mut facts)
         .map_err(|e| invalid(field, format!("the flow cannot route this engagement: {e}")))?;
     let queue = load_queue(tx, rec.account, routed.queue)
         .await?
-        .ok_or_else(|| invalid(field, format!("the flow routes to queue {} which no longer exists", routed.queue)))?;
+        .ok_or_else(|| {
+            invalid(
+                field,
+                format!(
+                    "the flow routes to queue {} which no longer exists",
+                    routed.queue
+                ),
+            )
+        })?;
     if queue.channel != rec.channel {
         return Err(invalid(
             "channels[0].channel",
-            format!("this entry point routes to queue {:?}, which takes {} engagements, not {}", queue.name, queue.channel, rec.channel),
+            format!(
+                "this entry point routes to queue {:?}, which takes {} engagements, not {}",
+                queue.name, queue.channel, rec.channel
+            ),
         ));
     }
     rec.variables = facts.variables;
@@ -202,7 +280,13 @@ async fn route_through_flow(
     Ok(queue)
 }
 
-fn place_in_queue(rec: &mut EngagementRecord, queue: &Queue, extra: Vec<SkillRequirement>, flow_priority: i32, now: i64) {
+fn place_in_queue(
+    rec: &mut EngagementRecord,
+    queue: &Queue,
+    extra: Vec<SkillRequirement>,
+    flow_priority: i32,
+    now: i64,
+) {
     let mut skills = queue.required_skills.clone();
     for s in extra {
         if !skills.iter().any(|k| k.skill_id == s.skill_id) {
@@ -212,31 +296,50 @@ fn place_in_queue(rec: &mut EngagementRecord, queue: &Queue, extra: Vec<SkillReq
     rec.queue_id = Some(queue.queue_id);
     rec.required_skills = skills;
     rec.skills_relaxed = false;
-    rec.base_priority = flow_priority
-        .saturating_add(rec.work_item.as_ref().and_then(|w| w.priority).unwrap_or(0));
-    rec.overflow_at_ms = queue.overflow.as_ref().map(|o| now + i64::from(o.after_secs) * 1000);
+    rec.base_priority =
+        flow_priority.saturating_add(rec.work_item.as_ref().and_then(|w| w.priority).unwrap_or(0));
+    rec.overflow_at_ms = queue
+        .overflow
+        .as_ref()
+        .map(|o| now + i64::from(o.after_secs) * 1000);
     rec.queued_at_ms = Some(now);
 }
 
 /// Apply a consumer routing profile's rules.
-async fn apply_profile(tx: &mut Tx, rec: &mut EngagementRecord, profile: &ConsumerRoutingProfile, now: i64) -> Result<()> {
-    let facts = facts_for(rec.channel, &rec.consumer, &rec.work_item, rec.variables.clone());
+async fn apply_profile(
+    tx: &mut Tx,
+    rec: &mut EngagementRecord,
+    profile: &ConsumerRoutingProfile,
+    now: i64,
+) -> Result<()> {
+    let facts = facts_for(
+        rec.channel,
+        &rec.consumer,
+        &rec.work_item,
+        rec.variables.clone(),
+    );
     for rule in &profile.rules {
         if !flows::holds(&rule.when, &facts) {
             continue;
         }
         match &rule.effect {
-            ProfileEffect::RaisePriority { by } => rec.base_priority = rec.base_priority.saturating_add(*by),
+            ProfileEffect::RaisePriority { by } => {
+                rec.base_priority = rec.base_priority.saturating_add(*by)
+            }
             ProfileEffect::UseQueue { queue_id } => {
                 if let Some(q) = load_queue(tx, rec.account, *queue_id).await? {
                     if q.channel == rec.channel {
                         let skills = rec.required_skills.clone();
-                        let prio = rec.base_priority - rec.work_item.as_ref().and_then(|w| w.priority).unwrap_or(0);
+                        let prio = rec.base_priority
+                            - rec.work_item.as_ref().and_then(|w| w.priority).unwrap_or(0);
                         place_in_queue(rec, &q, skills, prio, now);
                     }
                 }
             }
-            ProfileEffect::PreferAgent { agent_id, wait_secs } => {
+            ProfileEffect::PreferAgent {
+                agent_id,
+                wait_secs,
+            } => {
                 rec.preferred_agent = Some(*agent_id);
                 rec.preferred_until_ms = Some(now + i64::from(*wait_secs) * 1000);
             }
@@ -253,7 +356,9 @@ async fn apply_profile(tx: &mut Tx, rec: &mut EngagementRecord, profile: &Consum
 
 /// The agent who most recently served this consumer (same external id, email or phone).
 async fn last_agent_for(tx: &mut Tx, rec: &EngagementRecord) -> Result<Option<AgentId>> {
-    let Some(c) = &rec.consumer else { return Ok(None) };
+    let Some(c) = &rec.consumer else {
+        return Ok(None);
+    };
     let closed = eng::list(tx.conn(), rec.account, Some(EngagementState::Closed), 500).await?;
     let same = |o: &Consumer| {
         (c.external_id.is_some() && o.external_id == c.external_id)
@@ -267,28 +372,50 @@ async fn last_agent_for(tx: &mut Tx, rec: &EngagementRecord) -> Result<Option<Ag
 }
 
 /// `POST /v1/engagements`.
-pub async fn start(ctx: &Ctx, p: &Principal, req: StartEngagementRequest, idempotency_key: Option<&str>) -> Result<Started> {
+pub async fn start(
+    ctx: &Ctx,
+    p: &Principal,
+    req: StartEngagementRequest,
+    idempotency_key: Option<&str>,
+) -> Result<Started> {
     p.admin_or(Scope::EngagementsWrite)?;
     if let Some(key) = idempotency_key {
         if key.is_empty() || key.len() > 255 || !key.is_ascii() {
-            return Err(invalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 ASCII characters"));
+            return Err(invalid(
+                "Idempotency-Key",
+                "Idempotency-Key must be 1 to 255 ASCII characters",
+            ));
         }
     }
     let (channel, work_item, due_at_ms) = check_start(&req)?;
-    let request_hash = format!("{:x}", sha2::Sha256::digest(serde_json::to_vec(&req).unwrap_or_default()));
+    let request_hash = format!(
+        "{:x}",
+        sha2::Sha256::digest(serde_json::to_vec(&req).unwrap_or_default())
+    );
     let account = p.account();
     let mut tx = ctx.store.begin_for(account).await?;
     if let Some(key) = idempotency_key {
         if let Some(stored) = eng::idempotent_response(tx.conn(), account, key).await? {
             if stored.request_hash != request_hash {
-                return Err(invalid("Idempotency-Key", "this Idempotency-Key was used for a different request"));
+                return Err(invalid(
+                    "Idempotency-Key",
+                    "this Idempotency-Key was used for a different request",
+                ));
             }
-            return Ok(Started { status: stored.status, body: stored.body });
+            return Ok(Started {
+                status: stored.status,
+                body: stored.body,
+            });
         }
     }
     let entry = cfg::get_entry(tx.conn(), account, req.flow.flow_entry_id.trim())
         .await?
-        .ok_or_else(|| invalid("flow.flow_entry_id", format!("no entry point {:?}", req.flow.flow_entry_id)))?;
+        .ok_or_else(|| {
+            invalid(
+                "flow.flow_entry_id",
+                format!("no entry point {:?}", req.flow.flow_entry_id),
+            )
+        })?;
     let now = ctx.clock.now_ms();
     let consumer = req.consumers.first().map(|c| Consumer {
         display_name: c.consumer_display_name.clone(),
@@ -315,7 +442,11 @@ pub async fn start(ctx: &Ctx, p: &Principal, req: StartEngagementRequest, idempo
         agent_id: None,
         consumer,
         work_item,
-        variables: req.variables.iter().map(|v| (v.name.clone(), v.value.clone())).collect(),
+        variables: req
+            .variables
+            .iter()
+            .map(|v| (v.name.clone(), v.value.clone()))
+            .collect(),
         due_at_ms,
         overflow_at_ms: None,
         disposition_id: None,
@@ -332,10 +463,22 @@ pub async fn start(ctx: &Ctx, p: &Principal, req: StartEngagementRequest, idempo
             return Err(duplicate(existing));
         }
     }
-    route_through_flow(&mut tx, &mut rec, entry.entry.flow_id, "flow.flow_entry_id", now).await?;
+    route_through_flow(
+        &mut tx,
+        &mut rec,
+        entry.entry.flow_id,
+        "flow.flow_entry_id",
+        now,
+    )
+    .await?;
     if let Some(profile_id) = entry.profile_id {
-        let profile: Option<ConsumerRoutingProfile> =
-            cfg::get_doc(tx.conn(), DocTable::RoutingProfiles, account, &profile_id.to_string()).await?;
+        let profile: Option<ConsumerRoutingProfile> = cfg::get_doc(
+            tx.conn(),
+            DocTable::RoutingProfiles,
+            account,
+            &profile_id.to_string(),
+        )
+        .await?;
         if let Some(profile) = profile {
             apply_profile(&mut tx, &mut rec, &profile, now).await?;
         }
@@ -359,7 +502,17 @@ pub async fn start(ctx: &Ctx, p: &Principal, req: StartEngagementRequest, idempo
     emit(&mut tx, &rec, &[], created, None, serde_json::json!({})).await?;
     let body = serde_json::to_string(&rec.to_api(&[])?).expect("engagement serializes");
     if let Some(key) = idempotency_key {
-        eng::store_response(tx.conn(), account, key, &StoredResponse { request_hash, status: 201, body: body.clone() }).await?;
+        eng::store_response(
+            tx.conn(),
+            account,
+            key,
+            &StoredResponse {
+                request_hash,
+                status: 201,
+                body: body.clone(),
+            },
+        )
+        .await?;
     }
     tx.commit().await?;
     ctx.dispatch.poke();
@@ -368,7 +521,9 @@ pub async fn start(ctx: &Ctx, p: &Principal, req: StartEngagementRequest, idempo
 
 fn duplicate(existing: EngagementId) -> ServiceError {
     ServiceError::Conflict {
-        message: format!("engagement {existing} is already active for this work_item_id and work_item_name"),
+        message: format!(
+            "engagement {existing} is already active for this work_item_id and work_item_name"
+        ),
         engagement_id: Some(existing),
     }
 }
@@ -377,30 +532,44 @@ fn duplicate(existing: EngagementId) -> ServiceError {
 
 /// Who may see an engagement: supervisors/admins, clients with `engagements:read`, and the
 /// agents it is offered or assigned to.
-async fn visible(tx_or_conn: &mut sqlx::AnyConnection, p: &Principal, rec: &EngagementRecord) -> Result<Vec<AgentId>> {
+async fn visible(
+    tx_or_conn: &mut sqlx::AnyConnection,
+    p: &Principal,
+    rec: &EngagementRecord,
+) -> Result<Vec<AgentId>> {
     let offered = eng::agent_ids(&eng::offers_for(tx_or_conn, rec.id).await?);
     match p {
-        Principal::Agent { role: Role::Agent, agent, .. } => {
+        Principal::Agent {
+            role: Role::Agent,
+            agent,
+            ..
+        } => {
             if rec.agent_id != Some(*agent) && !offered.contains(agent) {
                 return Err(Denied::NotYours.into());
             }
         }
         Principal::Agent { .. } => {}
-        Principal::Client { .. } => p.client_with(Scope::EngagementsRead).or_else(|_| p.client_with(Scope::EngagementsWrite))?,
+        Principal::Client { .. } => p
+            .client_with(Scope::EngagementsRead)
+            .or_else(|_| p.client_with(Scope::EngagementsWrite))?,
     }
     Ok(offered)
 }
 
 pub async fn get(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Engagement> {
     let mut conn = ctx.store.read().await?;
-    let rec = eng::get(&mut conn, p.account(), id).await?.ok_or_else(|| not_found(id))?;
+    let rec = eng::get(&mut conn, p.account(), id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
     let offered = visible(&mut conn, p, &rec).await?;
     Ok(rec.to_api(&offered)?)
 }
 
 pub async fn notes(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Vec<NoteRecord>> {
     let mut conn = ctx.store.read().await?;
-    let rec = eng::get(&mut conn, p.account(), id).await?.ok_or_else(|| not_found(id))?;
+    let rec = eng::get(&mut conn, p.account(), id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
     visible(&mut conn, p, &rec).await?;
     Ok(eng::notes(&mut conn, id).await?)
 }
@@ -418,7 +587,12 @@ pub async fn mine(ctx: &Ctx, p: &Principal) -> Result<Vec<Engagement>> {
     Ok(out)
 }
 
-pub async fn list(ctx: &Ctx, p: &Principal, state: Option<EngagementState>, limit: i64) -> Result<Vec<Engagement>> {
+pub async fn list(
+    ctx: &Ctx,
+    p: &Principal,
+    state: Option<EngagementState>,
+    limit: i64,
+) -> Result<Vec<Engagement>> {
     if let Principal::Client { .. } = p {
         p.client_with(Scope::EngagementsRead)?;
     } else {
@@ -440,10 +614,16 @@ pub async fn list(ctx: &Ctx, p: &Principal, state: Option<EngagementState>, limi
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum TransferTarget {
-    Queue { queue_id: QueueId },
-    Flow { flow_id: FlowId },
+    Queue {
+        queue_id: QueueId,
+    },
+    Flow {
+        flow_id: FlowId,
+    },
     /// Ring this agent first (for up to two minutes), then anyone in the current queue.
-    Agent { agent_id: AgentId },
+    Agent {
+        agent_id: AgentId,
+    },
 }
 
 /// A command with its payload, as the API receives it.
@@ -486,7 +666,12 @@ impl Action {
 pub const MAX_MISSES: i64 = 3;
 const DIRECT_TRANSFER_WAIT_MS: i64 = 120_000;
 
-fn authorize(p: &Principal, action: &Action, rec: &EngagementRecord, offered: &[AgentId]) -> Result<()> {
+fn authorize(
+    p: &Principal,
+    action: &Action,
+    rec: &EngagementRecord,
+    offered: &[AgentId],
+) -> Result<()> {
     match p {
         Principal::Client { .. } => match action {
             Action::Cancel => Ok(p.client_with(Scope::EngagementsWrite)?),
@@ -550,23 +735,50 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
     let mut poke = false;
 
     if let Action::Monitor { barge } = action {
-        if !matches!(rec.state, EngagementState::Connected | EngagementState::Inactive) {
-            return Err(ServiceError::InvalidState(shared::InvalidTransition { state: rec.state, command: Command::UpdateVariables }));
+        if !matches!(
+            rec.state,
+            EngagementState::Connected | EngagementState::Inactive
+        ) {
+            return Err(ServiceError::InvalidState(shared::InvalidTransition {
+                state: rec.state,
+                command: Command::UpdateVariables,
+            }));
         }
         let extra = serde_json::json!({ "supervisor_id": actor, "mode": if barge { "barge" } else { "monitor" } });
-        emit(&mut tx, &rec, &[], EventKind::EngagementMonitorStarted, rec.agent_id, extra).await?;
+        emit(
+            &mut tx,
+            &rec,
+            &[],
+            EventKind::EngagementMonitorStarted,
+            rec.agent_id,
+            extra,
+        )
+        .await?;
         tx.commit().await?;
         return Ok(rec.to_api(&[])?);
     }
 
     let command = action.command().expect("monitor handled above");
     // Close from connected/inactive passes through wrap-up (End then Close).
-    if command == Command::Close && matches!(rec.state, EngagementState::Connected | EngagementState::Inactive) {
+    if command == Command::Close
+        && matches!(
+            rec.state,
+            EngagementState::Connected | EngagementState::Inactive
+        )
+    {
         let t = transition(rec.state, Command::End)?;
         rec.state = t.to;
         rec.wrap_up_at_ms = Some(now);
         for kind in t.events {
-            emit(&mut tx, &rec, &[], kind, rec.agent_id, serde_json::json!({})).await?;
+            emit(
+                &mut tx,
+                &rec,
+                &[],
+                kind,
+                rec.agent_id,
+                serde_json::json!({}),
+            )
+            .await?;
         }
     }
     let t = transition(rec.state, command)?;
@@ -580,7 +792,15 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
             eng::delete_offers(tx.conn(), id).await?;
             agents::reset_misses(tx.conn(), me).await?;
             for other in offered.iter().filter(|a| **a != me) {
-                emit(&mut tx, &rec, &[], EventKind::EngagementOfferRescinded, Some(*other), serde_json::json!({"reason": "accepted_by_another"})).await?;
+                emit(
+                    &mut tx,
+                    &rec,
+                    &[],
+                    EventKind::EngagementOfferRescinded,
+                    Some(*other),
+                    serde_json::json!({"reason": "accepted_by_another"}),
+                )
+                .await?;
             }
             remaining_offers.clear();
             poke = offered.len() > 1;
@@ -595,7 +815,15 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
             super::agents::note_miss(&mut tx, account, me).await?;
             if !remaining_offers.is_empty() {
                 // Ring-all: others are still ringing; the engagement stays offered.
-                emit(&mut tx, &rec, &remaining_offers, EventKind::EngagementOfferDeclined, Some(me), serde_json::json!({})).await?;
+                emit(
+                    &mut tx,
+                    &rec,
+                    &remaining_offers,
+                    EventKind::EngagementOfferDeclined,
+                    Some(me),
+                    serde_json::json!({}),
+                )
+                .await?;
                 tx.commit().await?;
                 return Ok(rec.to_api(&remaining_offers)?);
             }
@@ -612,11 +840,20 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
             rec.connected_at_ms = None;
             match target {
                 TransferTarget::Queue { queue_id } => {
-                    let queue = load_queue(&mut tx, account, *queue_id)
-                        .await?
-                        .ok_or_else(|| invalid("queue_id", format!("queue {queue_id} does not exist")))?;
+                    let queue =
+                        load_queue(&mut tx, account, *queue_id)
+                            .await?
+                            .ok_or_else(|| {
+                                invalid("queue_id", format!("queue {queue_id} does not exist"))
+                            })?;
                     if queue.channel != rec.channel {
-                        return Err(invalid("queue_id", format!("queue {:?} takes {}, not {}", queue.name, queue.channel, rec.channel)));
+                        return Err(invalid(
+                            "queue_id",
+                            format!(
+                                "queue {:?} takes {}, not {}",
+                                queue.name, queue.channel, rec.channel
+                            ),
+                        ));
                     }
                     place_in_queue(&mut rec, &queue, vec![], 0, now);
                 }
@@ -625,7 +862,10 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
                 }
                 TransferTarget::Agent { agent_id } => {
                     if agents::get(tx.conn(), account, *agent_id).await?.is_none() {
-                        return Err(invalid("agent_id", format!("agent {agent_id} does not exist")));
+                        return Err(invalid(
+                            "agent_id",
+                            format!("agent {agent_id} does not exist"),
+                        ));
                     }
                     if Some(*agent_id) == from {
                         return Err(invalid("agent_id", "the engagement is already yours"));
@@ -661,23 +901,43 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
         }
         Action::SetDisposition(d) => {
             let allowed: Vec<DispositionId> = match rec.queue_id {
-                Some(q) => load_queue(&mut tx, account, q).await?.map(|q| q.disposition_ids).unwrap_or_default(),
+                Some(q) => load_queue(&mut tx, account, q)
+                    .await?
+                    .map(|q| q.disposition_ids)
+                    .unwrap_or_default(),
                 None => vec![],
             };
             let all = cfg::list_dispositions(tx.conn(), account).await?;
             let found = all.iter().find(|x| x.disposition_id == *d);
             match found {
-                None => return Err(invalid("disposition_id", format!("disposition {d} does not exist"))),
+                None => {
+                    return Err(invalid(
+                        "disposition_id",
+                        format!("disposition {d} does not exist"),
+                    ))
+                }
                 Some(_) if !allowed.is_empty() && !allowed.contains(d) => {
-                    return Err(invalid("disposition_id", "this disposition is not in the queue's disposition set"))
+                    return Err(invalid(
+                        "disposition_id",
+                        "this disposition is not in the queue's disposition set",
+                    ))
                 }
                 Some(x) => extra = serde_json::json!({"disposition": x}),
             }
             rec.disposition_id = Some(*d);
         }
         Action::UpdateVariables(vars) => {
-            if rec.variables.len() + vars.keys().filter(|k| !rec.variables.contains_key(*k)).count() > 200 {
-                return Err(invalid("variables", "an engagement holds at most 200 variables"));
+            if rec.variables.len()
+                + vars
+                    .keys()
+                    .filter(|k| !rec.variables.contains_key(*k))
+                    .count()
+                > 200
+            {
+                return Err(invalid(
+                    "variables",
+                    "an engagement holds at most 200 variables",
+                ));
             }
             rec.variables.extend(vars.clone());
             extra = serde_json::json!({"variables": vars});
@@ -699,7 +959,15 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
             rec.close_reason = Some("cancelled".into());
             eng::delete_offers(tx.conn(), id).await?;
             for agent in &offered {
-                emit(&mut tx, &rec, &[], EventKind::EngagementOfferRescinded, Some(*agent), serde_json::json!({"reason": "cancelled"})).await?;
+                emit(
+                    &mut tx,
+                    &rec,
+                    &[],
+                    EventKind::EngagementOfferRescinded,
+                    Some(*agent),
+                    serde_json::json!({"reason": "cancelled"}),
+                )
+                .await?;
             }
             remaining_offers.clear();
             extra = serde_json::json!({"reason": "cancelled"});
@@ -717,7 +985,15 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
         _ => rec.agent_id,
     };
     for kind in &t.events {
-        emit(&mut tx, &rec, &remaining_offers, *kind, event_agent, extra.clone()).await?;
+        emit(
+            &mut tx,
+            &rec,
+            &remaining_offers,
+            *kind,
+            event_agent,
+            extra.clone(),
+        )
+        .await?;
     }
     tx.commit().await?;
     if poke {

@@ -13,9 +13,18 @@ pub fn required(field: &str, value: &str, max: usize) -> Result<()> {
 /// An optional string of at most `max` characters.
 pub fn optional(field: &str, value: Option<&str>, max: usize) -> Result<()> {
     match value {
-        Some(v) if v.chars().count() > max => Err(invalid(field, format!("{field} is longer than {max} characters"))),
-        Some(v) if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') => {
-            Err(invalid(field, format!("{field} contains control characters")))
+        Some(v) if v.chars().count() > max => Err(invalid(
+            field,
+            format!("{field} is longer than {max} characters"),
+        )),
+        Some(v)
+            if v.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') =>
+        {
+            Err(invalid(
+                field,
+                format!("{field} contains control characters"),
+            ))
         }
         _ => Ok(()),
     }
@@ -23,7 +32,12 @@ pub fn optional(field: &str, value: Option<&str>, max: usize) -> Result<()> {
 
 /// An identifier-like name: 1..=max of letters, digits, `_`, `-`, `.`.
 pub fn name(field: &str, value: &str, max: usize) -> Result<()> {
-    if value.is_empty() || value.len() > max || !value.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+    if value.is_empty()
+        || value.len() > max
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    {
         return Err(invalid(
             field,
             format!("{field} must be 1 to {max} letters, digits, '_', '-' or '.'"),
@@ -37,17 +51,19 @@ pub fn http_url(field: &str, value: &str, max: usize) -> Result<()> {
     optional(field, Some(value), max)?;
     match url::Url::parse(value) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
-        _ => Err(invalid(field, format!("{field} must be an absolute http(s) URL"))),
+        _ => Err(invalid(
+            field,
+            format!("{field} must be an absolute http(s) URL"),
+        )),
     }
 }
 
 /// An email address, loosely: something@something.
 pub fn email(field: &str, value: &str) -> Result<()> {
     optional(field, Some(value), 320)?;
-    let ok = value
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
-        && !value.contains(char::is_whitespace);
+    let ok = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+    }) && !value.contains(char::is_whitespace);
     if ok {
         Ok(())
     } else {
@@ -58,7 +74,10 @@ pub fn email(field: &str, value: &str) -> Result<()> {
 /// A count limit on a list.
 pub fn at_most<T>(field: &str, items: &[T], max: usize) -> Result<()> {
     if items.len() > max {
-        return Err(invalid(field, format!("{field} may have at most {max} entries")));
+        return Err(invalid(
+            field,
+            format!("{field} may have at most {max} entries"),
+        ));
     }
     Ok(())
 }

@@ -65,7 +65,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<AgentRecord> {
                 other => return Err(StoreError::Corrupt(format!("status {other:?}"))),
             },
             skills: from_json::<Vec<AgentSkill>>("skills", &r.try_get::<String, _>("skills")?)?,
-            queues: from_json::<Vec<QueueMembership>>("queues", &r.try_get::<String, _>("queues")?)?,
+            queues: from_json::<Vec<QueueMembership>>(
+                "queues",
+                &r.try_get::<String, _>("queues")?,
+            )?,
             busy_rules: busy
                 .as_deref()
                 .map(|b| from_json::<BusyAgentRules>("busy_rules", b))
@@ -112,7 +115,11 @@ pub async fn upsert(conn: &mut AnyConnection, rec: &AgentRecord) -> Result<()> {
     Ok(())
 }
 
-pub async fn get(conn: &mut AnyConnection, account: AccountId, id: AgentId) -> Result<Option<AgentRecord>> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: AgentId,
+) -> Result<Option<AgentRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM agents WHERE agent_id = $1 AND account_id = $2");
     let row = sqlx::query(&sql)
         .bind(id.to_string())
@@ -122,8 +129,13 @@ pub async fn get(conn: &mut AnyConnection, account: AccountId, id: AgentId) -> R
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn by_email(conn: &mut AnyConnection, account: AccountId, email: &str) -> Result<Option<AgentRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM agents WHERE account_id = $1 AND lower(email) = lower($2)");
+pub async fn by_email(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    email: &str,
+) -> Result<Option<AgentRecord>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM agents WHERE account_id = $1 AND lower(email) = lower($2)");
     let row = sqlx::query(&sql)
         .bind(account.to_string())
         .bind(email)
@@ -133,8 +145,13 @@ pub async fn by_email(conn: &mut AnyConnection, account: AccountId, email: &str)
 }
 
 pub async fn list(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<AgentRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM agents WHERE account_id = $1 ORDER BY display_name, agent_id");
-    let rows = sqlx::query(&sql).bind(account.to_string()).fetch_all(conn).await?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM agents WHERE account_id = $1 ORDER BY display_name, agent_id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(account.to_string())
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -150,7 +167,12 @@ pub async fn delete(conn: &mut AnyConnection, account: AccountId, id: AgentId) -
     Ok(())
 }
 
-pub async fn set_status(conn: &mut AnyConnection, id: AgentId, status: &AgentStatus, idle_since_ms: Option<i64>) -> Result<()> {
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: AgentId,
+    status: &AgentStatus,
+    idle_since_ms: Option<i64>,
+) -> Result<()> {
     let (status, reason) = status_parts(status);
     sqlx::query(
         "UPDATE agents SET status = $2, status_reason = $3, idle_since_ms = COALESCE($4, idle_since_ms),
@@ -166,7 +188,11 @@ pub async fn set_status(conn: &mut AnyConnection, id: AgentId, status: &AgentSta
     Ok(())
 }
 
-pub async fn set_queues(conn: &mut AnyConnection, id: AgentId, queues: &[QueueMembership]) -> Result<()> {
+pub async fn set_queues(
+    conn: &mut AnyConnection,
+    id: AgentId,
+    queues: &[QueueMembership],
+) -> Result<()> {
     sqlx::query("UPDATE agents SET queues = $2 WHERE agent_id = $1")
         .bind(id.to_string())
         .bind(json(&queues))
@@ -186,10 +212,12 @@ pub async fn mark_offered(conn: &mut AnyConnection, id: AgentId, at_ms: i64) -> 
 
 /// Count a missed (declined or timed-out) offer; returns the misses in a row.
 pub async fn record_miss(conn: &mut AnyConnection, id: AgentId) -> Result<i64> {
-    sqlx::query("UPDATE agents SET consecutive_misses = consecutive_misses + 1 WHERE agent_id = $1")
-        .bind(id.to_string())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE agents SET consecutive_misses = consecutive_misses + 1 WHERE agent_id = $1",
+    )
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
     let n: i64 = sqlx::query_scalar("SELECT consecutive_misses FROM agents WHERE agent_id = $1")
         .bind(id.to_string())
         .fetch_one(conn)

@@ -95,20 +95,32 @@ pub async fn list_docs<T: DeserializeOwned>(
         "SELECT config FROM {t} WHERE account_id = $1 ORDER BY name",
         t = table.table()
     );
-    let rows = sqlx::query(&sql).bind(account.to_string()).fetch_all(conn).await?;
+    let rows = sqlx::query(&sql)
+        .bind(account.to_string())
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|r| from_json(table.table(), &r.try_get::<String, _>("config")?))
         .collect()
 }
 
 /// Delete; `NotFound` if there was nothing to delete.
-pub async fn delete_doc(conn: &mut AnyConnection, table: DocTable, account: AccountId, id: &str) -> Result<()> {
+pub async fn delete_doc(
+    conn: &mut AnyConnection,
+    table: DocTable,
+    account: AccountId,
+    id: &str,
+) -> Result<()> {
     let sql = format!(
         "DELETE FROM {t} WHERE {id} = $1 AND account_id = $2",
         t = table.table(),
         id = table.id_column()
     );
-    let done = sqlx::query(&sql).bind(id).bind(account.to_string()).execute(conn).await?;
+    let done = sqlx::query(&sql)
+        .bind(id)
+        .bind(account.to_string())
+        .execute(conn)
+        .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -157,7 +169,11 @@ pub async fn delete_skill(conn: &mut AnyConnection, account: AccountId, id: Skil
     Ok(())
 }
 
-pub async fn put_disposition(conn: &mut AnyConnection, account: AccountId, d: &Disposition) -> Result<()> {
+pub async fn put_disposition(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    d: &Disposition,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO dispositions (disposition_id, account_id, name, code) VALUES ($1, $2, $3, $4)
          ON CONFLICT (disposition_id) DO UPDATE SET name = excluded.name, code = excluded.code",
@@ -171,11 +187,16 @@ pub async fn put_disposition(conn: &mut AnyConnection, account: AccountId, d: &D
     Ok(())
 }
 
-pub async fn list_dispositions(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<Disposition>> {
-    let rows = sqlx::query("SELECT disposition_id, name, code FROM dispositions WHERE account_id = $1 ORDER BY name")
-        .bind(account.to_string())
-        .fetch_all(conn)
-        .await?;
+pub async fn list_dispositions(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<Vec<Disposition>> {
+    let rows = sqlx::query(
+        "SELECT disposition_id, name, code FROM dispositions WHERE account_id = $1 ORDER BY name",
+    )
+    .bind(account.to_string())
+    .fetch_all(conn)
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(Disposition {
@@ -187,12 +208,17 @@ pub async fn list_dispositions(conn: &mut AnyConnection, account: AccountId) -> 
         .collect()
 }
 
-pub async fn delete_disposition(conn: &mut AnyConnection, account: AccountId, id: DispositionId) -> Result<()> {
-    let done = sqlx::query("DELETE FROM dispositions WHERE disposition_id = $1 AND account_id = $2")
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .execute(conn)
-        .await?;
+pub async fn delete_disposition(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: DispositionId,
+) -> Result<()> {
+    let done =
+        sqlx::query("DELETE FROM dispositions WHERE disposition_id = $1 AND account_id = $2")
+            .bind(id.to_string())
+            .bind(account.to_string())
+            .execute(conn)
+            .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -210,7 +236,11 @@ pub struct EntryRecord {
     pub profile_id: Option<RoutingProfileId>,
 }
 
-pub async fn put_entry(conn: &mut AnyConnection, account: AccountId, e: &EntryRecord) -> Result<()> {
+pub async fn put_entry(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    e: &EntryRecord,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO entry_points (account_id, entry_id, flow_id, profile_id, description) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (account_id, entry_id) DO UPDATE SET flow_id = excluded.flow_id,
@@ -238,7 +268,11 @@ fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<EntryRecord> {
     })
 }
 
-pub async fn get_entry(conn: &mut AnyConnection, account: AccountId, entry_id: &str) -> Result<Option<EntryRecord>> {
+pub async fn get_entry(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    entry_id: &str,
+) -> Result<Option<EntryRecord>> {
     let row = sqlx::query(
         "SELECT entry_id, flow_id, profile_id, description FROM entry_points WHERE account_id = $1 AND entry_id = $2",
     )
@@ -249,7 +283,10 @@ pub async fn get_entry(conn: &mut AnyConnection, account: AccountId, entry_id: &
     row.as_ref().map(entry_from_row).transpose()
 }
 
-pub async fn list_entries(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<EntryRecord>> {
+pub async fn list_entries(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<Vec<EntryRecord>> {
     let rows = sqlx::query(
         "SELECT entry_id, flow_id, profile_id, description FROM entry_points WHERE account_id = $1 ORDER BY entry_id",
     )
@@ -259,7 +296,11 @@ pub async fn list_entries(conn: &mut AnyConnection, account: AccountId) -> Resul
     rows.iter().map(entry_from_row).collect()
 }
 
-pub async fn delete_entry(conn: &mut AnyConnection, account: AccountId, entry_id: &str) -> Result<()> {
+pub async fn delete_entry(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    entry_id: &str,
+) -> Result<()> {
     let done = sqlx::query("DELETE FROM entry_points WHERE account_id = $1 AND entry_id = $2")
         .bind(account.to_string())
         .bind(entry_id)
@@ -272,12 +313,17 @@ pub async fn delete_entry(conn: &mut AnyConnection, account: AccountId, entry_id
 }
 
 /// Entry points that start `flow` (to refuse deleting a flow in use).
-pub async fn entries_using_flow(conn: &mut AnyConnection, account: AccountId, flow: FlowId) -> Result<Vec<String>> {
-    let rows = sqlx::query("SELECT entry_id FROM entry_points WHERE account_id = $1 AND flow_id = $2")
-        .bind(account.to_string())
-        .bind(flow.to_string())
-        .fetch_all(conn)
-        .await?;
+pub async fn entries_using_flow(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    flow: FlowId,
+) -> Result<Vec<String>> {
+    let rows =
+        sqlx::query("SELECT entry_id FROM entry_points WHERE account_id = $1 AND flow_id = $2")
+            .bind(account.to_string())
+            .bind(flow.to_string())
+            .fetch_all(conn)
+            .await?;
     rows.iter().map(|r| Ok(r.try_get("entry_id")?)).collect()
 }
 
@@ -294,7 +340,11 @@ pub async fn busy_rules(conn: &mut AnyConnection, account: AccountId) -> Result<
     }
 }
 
-pub async fn put_busy_rules(conn: &mut AnyConnection, account: AccountId, rules: &BusyAgentRules) -> Result<()> {
+pub async fn put_busy_rules(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    rules: &BusyAgentRules,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO account_settings (account_id, busy_rules) VALUES ($1, $2)
          ON CONFLICT (account_id) DO UPDATE SET busy_rules = excluded.busy_rules",
@@ -319,7 +369,11 @@ pub struct ApiClientRecord {
     pub secret_hash: String,
 }
 
-pub async fn insert_client(conn: &mut AnyConnection, account: AccountId, c: &ApiClientRecord) -> Result<()> {
+pub async fn insert_client(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    c: &ApiClientRecord,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO api_clients (client_id, account_id, name, secret_hash, scopes, created_at_ms)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -345,7 +399,10 @@ fn client_from_row(r: &sqlx::any::AnyRow) -> Result<ApiClientRecord> {
     })
 }
 
-pub async fn get_client(conn: &mut AnyConnection, client_id: &str) -> Result<Option<ApiClientRecord>> {
+pub async fn get_client(
+    conn: &mut AnyConnection,
+    client_id: &str,
+) -> Result<Option<ApiClientRecord>> {
     let row = sqlx::query("SELECT client_id, account_id, name, secret_hash, scopes FROM api_clients WHERE client_id = $1")
         .bind(client_id)
         .fetch_optional(conn)
@@ -353,7 +410,10 @@ pub async fn get_client(conn: &mut AnyConnection, client_id: &str) -> Result<Opt
     row.as_ref().map(client_from_row).transpose()
 }
 
-pub async fn list_clients(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<ApiClientRecord>> {
+pub async fn list_clients(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<Vec<ApiClientRecord>> {
     let rows = sqlx::query(
         "SELECT client_id, account_id, name, secret_hash, scopes FROM api_clients WHERE account_id = $1 ORDER BY name",
     )
@@ -363,7 +423,11 @@ pub async fn list_clients(conn: &mut AnyConnection, account: AccountId) -> Resul
     rows.iter().map(client_from_row).collect()
 }
 
-pub async fn delete_client(conn: &mut AnyConnection, account: AccountId, client_id: &str) -> Result<()> {
+pub async fn delete_client(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    client_id: &str,
+) -> Result<()> {
     let done = sqlx::query("DELETE FROM api_clients WHERE client_id = $1 AND account_id = $2")
         .bind(client_id)
         .bind(account.to_string())
@@ -381,20 +445,23 @@ impl Store {
     /// The account a single-tenant deployment uses: the oldest one, created on first start.
     pub async fn default_account(&self) -> Result<AccountId> {
         let mut tx = self.begin().await?;
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT account_id FROM accounts ORDER BY created_at_ms, account_id LIMIT 1")
-                .fetch_optional(tx.conn())
-                .await?;
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT account_id FROM accounts ORDER BY created_at_ms, account_id LIMIT 1",
+        )
+        .fetch_optional(tx.conn())
+        .await?;
         let id = match existing {
             Some(id) => parse_id(&id)?,
             None => {
                 let id = AccountId(uuid::Uuid::now_v7());
-                sqlx::query("INSERT INTO accounts (account_id, name, created_at_ms) VALUES ($1, $2, $3)")
-                    .bind(id.to_string())
-                    .bind("default")
-                    .bind(now_ms())
-                    .execute(tx.conn())
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO accounts (account_id, name, created_at_ms) VALUES ($1, $2, $3)",
+                )
+                .bind(id.to_string())
+                .bind("default")
+                .bind(now_ms())
+                .execute(tx.conn())
+                .await?;
                 id
             }
         };
@@ -405,7 +472,10 @@ impl Store {
     /// The token-signing key, generated once and shared by every instance on this database.
     pub async fn server_key(&self) -> Result<Vec<u8>> {
         let mut tx = self.begin().await?;
-        let candidate: String = rand::random::<[u8; 32]>().iter().map(|b| format!("{b:02x}")).collect();
+        let candidate: String = rand::random::<[u8; 32]>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         sqlx::query(
             "INSERT INTO server_keys (key_id, secret_hex, created_at_ms) VALUES (1, $1, $2) ON CONFLICT (key_id) DO NOTHING",
         )

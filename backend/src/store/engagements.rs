@@ -4,7 +4,9 @@ use super::config::{from_json, parse_id};
 use super::{ms_to_datetime, Result, StoreError};
 use shared::config::SkillRequirement;
 use shared::engagement::{Consumer, Engagement, Timestamps, Variables, WorkItem};
-use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, EntryId, FlowId, NoteId, QueueId};
+use shared::ids::{
+    AccountId, AgentId, DispositionId, EngagementId, EntryId, FlowId, NoteId, QueueId,
+};
 use shared::{Channel, Direction, EngagementState};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -107,18 +109,33 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<EngagementRecord> {
     Ok(EngagementRecord {
         id: parse_id(&r.try_get::<String, _>("engagement_id")?)?,
         account: parse_id(&r.try_get::<String, _>("account_id")?)?,
-        channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+        channel: Channel::parse(&channel)
+            .ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
         channel_source: r.try_get("channel_source")?,
-        direction: if direction == "outbound" { Direction::Outbound } else { Direction::Inbound },
-        state: EngagementState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
+        direction: if direction == "outbound" {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        },
+        state: EngagementState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
         entry_id: r.try_get("entry_id")?,
         flow_id: id_opt("flow_id")?.as_deref().map(parse_id).transpose()?,
         queue_id: id_opt("queue_id")?.as_deref().map(parse_id).transpose()?,
         base_priority: i32::try_from(r.try_get::<i64, _>("base_priority")?).unwrap_or(0),
-        required_skills: from_json("required_skills", &r.try_get::<String, _>("required_skills")?)?,
+        required_skills: from_json(
+            "required_skills",
+            &r.try_get::<String, _>("required_skills")?,
+        )?,
         skills_relaxed: r.try_get::<i64, _>("skills_relaxed")? != 0,
-        excluded_agents: from_json("excluded_agents", &r.try_get::<String, _>("excluded_agents")?)?,
-        preferred_agent: id_opt("preferred_agent")?.as_deref().map(parse_id).transpose()?,
+        excluded_agents: from_json(
+            "excluded_agents",
+            &r.try_get::<String, _>("excluded_agents")?,
+        )?,
+        preferred_agent: id_opt("preferred_agent")?
+            .as_deref()
+            .map(parse_id)
+            .transpose()?,
         preferred_until_ms: r.try_get("preferred_until_ms")?,
         agent_id: id_opt("agent_id")?.as_deref().map(parse_id).transpose()?,
         consumer: opt_json("consumer", r.try_get("consumer")?)?,
@@ -126,7 +143,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<EngagementRecord> {
         variables: from_json("variables", &r.try_get::<String, _>("variables")?)?,
         due_at_ms: r.try_get("due_at_ms")?,
         overflow_at_ms: r.try_get("overflow_at_ms")?,
-        disposition_id: id_opt("disposition_id")?.as_deref().map(parse_id).transpose()?,
+        disposition_id: id_opt("disposition_id")?
+            .as_deref()
+            .map(parse_id)
+            .transpose()?,
         close_reason: r.try_get("close_reason")?,
         created_at_ms: r.try_get("created_at_ms")?,
         queued_at_ms: r.try_get("queued_at_ms")?,
@@ -200,8 +220,13 @@ pub async fn save(conn: &mut AnyConnection, e: &EngagementRecord) -> Result<()> 
     Ok(())
 }
 
-pub async fn get(conn: &mut AnyConnection, account: AccountId, id: EngagementId) -> Result<Option<EngagementRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM engagements WHERE engagement_id = $1 AND account_id = $2");
+pub async fn get(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: EngagementId,
+) -> Result<Option<EngagementRecord>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM engagements WHERE engagement_id = $1 AND account_id = $2");
     let row = sqlx::query(&sql)
         .bind(id.to_string())
         .bind(account.to_string())
@@ -211,28 +236,48 @@ pub async fn get(conn: &mut AnyConnection, account: AccountId, id: EngagementId)
 }
 
 /// The active engagement holding this work-item id + name, if any.
-pub async fn active_with_work_item(conn: &mut AnyConnection, account: AccountId, key: &str) -> Result<Option<EngagementId>> {
-    let id: Option<String> =
-        sqlx::query_scalar("SELECT engagement_id FROM engagements WHERE account_id = $1 AND work_item_key = $2")
-            .bind(account.to_string())
-            .bind(key)
-            .fetch_optional(conn)
-            .await?;
+pub async fn active_with_work_item(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    key: &str,
+) -> Result<Option<EngagementId>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT engagement_id FROM engagements WHERE account_id = $1 AND work_item_key = $2",
+    )
+    .bind(account.to_string())
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
     id.as_deref().map(parse_id).transpose()
 }
 
 /// Engagements in `states`, oldest first.
-pub async fn in_states(conn: &mut AnyConnection, account: AccountId, states: &[EngagementState]) -> Result<Vec<EngagementRecord>> {
-    let list = states.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
+pub async fn in_states(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    states: &[EngagementState],
+) -> Result<Vec<EngagementRecord>> {
+    let list = states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT {COLUMNS} FROM engagements WHERE account_id = $1 AND state IN ({list}) ORDER BY created_at_ms, engagement_id"
     );
-    let rows = sqlx::query(&sql).bind(account.to_string()).fetch_all(conn).await?;
+    let rows = sqlx::query(&sql)
+        .bind(account.to_string())
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// An agent's active engagements: assigned ones and ones ringing for them.
-pub async fn for_agent(conn: &mut AnyConnection, account: AccountId, agent: AgentId) -> Result<Vec<EngagementRecord>> {
+pub async fn for_agent(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    agent: AgentId,
+) -> Result<Vec<EngagementRecord>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM engagements WHERE account_id = $1 AND state <> 'closed' AND (agent_id = $2
              OR engagement_id IN (SELECT engagement_id FROM offers WHERE agent_id = $2))
@@ -253,7 +298,9 @@ pub async fn list(
     state: Option<EngagementState>,
     limit: i64,
 ) -> Result<Vec<EngagementRecord>> {
-    let filter = state.map(|s| format!(" AND state = '{}'", s.as_str())).unwrap_or_default();
+    let filter = state
+        .map(|s| format!(" AND state = '{}'", s.as_str()))
+        .unwrap_or_default();
     let sql = format!(
         "SELECT {COLUMNS} FROM engagements WHERE account_id = $1{filter} ORDER BY created_at_ms DESC, engagement_id DESC LIMIT $2"
     );
@@ -276,7 +323,11 @@ pub struct OfferRecord {
     pub expires_at_ms: i64,
 }
 
-pub async fn insert_offer(conn: &mut AnyConnection, account: AccountId, o: &OfferRecord) -> Result<()> {
+pub async fn insert_offer(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    o: &OfferRecord,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO offers (engagement_id, agent_id, account_id, channel, offered_at_ms, expires_at_ms)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -297,13 +348,17 @@ fn offer_from_row(r: &sqlx::any::AnyRow) -> Result<OfferRecord> {
     Ok(OfferRecord {
         engagement: parse_id(&r.try_get::<String, _>("engagement_id")?)?,
         agent: parse_id(&r.try_get::<String, _>("agent_id")?)?,
-        channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+        channel: Channel::parse(&channel)
+            .ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
         offered_at_ms: r.try_get("offered_at_ms")?,
         expires_at_ms: r.try_get("expires_at_ms")?,
     })
 }
 
-pub async fn offers_for(conn: &mut AnyConnection, engagement: EngagementId) -> Result<Vec<OfferRecord>> {
+pub async fn offers_for(
+    conn: &mut AnyConnection,
+    engagement: EngagementId,
+) -> Result<Vec<OfferRecord>> {
     let rows = sqlx::query(
         "SELECT engagement_id, agent_id, channel, offered_at_ms, expires_at_ms FROM offers WHERE engagement_id = $1 ORDER BY agent_id",
     )
@@ -321,7 +376,11 @@ pub async fn delete_offers(conn: &mut AnyConnection, engagement: EngagementId) -
     Ok(())
 }
 
-pub async fn delete_offer(conn: &mut AnyConnection, engagement: EngagementId, agent: AgentId) -> Result<()> {
+pub async fn delete_offer(
+    conn: &mut AnyConnection,
+    engagement: EngagementId,
+    agent: AgentId,
+) -> Result<()> {
     sqlx::query("DELETE FROM offers WHERE engagement_id = $1 AND agent_id = $2")
         .bind(engagement.to_string())
         .bind(agent.to_string())
@@ -342,7 +401,10 @@ pub async fn all_offers(conn: &mut AnyConnection, account: AccountId) -> Result<
 }
 
 /// What each agent holds: assigned engagements (connected, inactive, wrap-up) and live offers.
-pub async fn holdings(conn: &mut AnyConnection, account: AccountId) -> Result<HashMap<AgentId, Vec<Channel>>> {
+pub async fn holdings(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<HashMap<AgentId, Vec<Channel>>> {
     let mut held: HashMap<AgentId, Vec<Channel>> = HashMap::new();
     let rows = sqlx::query(
         "SELECT agent_id, channel FROM engagements
@@ -419,7 +481,11 @@ pub struct StoredResponse {
     pub body: String,
 }
 
-pub async fn idempotent_response(conn: &mut AnyConnection, account: AccountId, key: &str) -> Result<Option<StoredResponse>> {
+pub async fn idempotent_response(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    key: &str,
+) -> Result<Option<StoredResponse>> {
     let row = sqlx::query("SELECT request_hash, status, response FROM idempotency_keys WHERE account_id = $1 AND idem_key = $2")
         .bind(account.to_string())
         .bind(key)
@@ -435,7 +501,12 @@ pub async fn idempotent_response(conn: &mut AnyConnection, account: AccountId, k
     .transpose()
 }
 
-pub async fn store_response(conn: &mut AnyConnection, account: AccountId, key: &str, response: &StoredResponse) -> Result<()> {
+pub async fn store_response(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    key: &str,
+    response: &StoredResponse,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO idempotency_keys (account_id, idem_key, request_hash, status, response, created_at_ms)
          VALUES ($1, $2, $3, $4, $5, $6)",

@@ -105,6 +105,27 @@ impl Store {
         rows.iter().map(event_from_row).collect()
     }
 
+    /// Events concerning one agent (offers, their engagements, their status), `seq > after`.
+    pub async fn agent_events_after(
+        &self,
+        account: AccountId,
+        agent: AgentId,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT seq, event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data
+             FROM events WHERE account_id = $1 AND agent_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
+        )
+        .bind(account.to_string())
+        .bind(agent.to_string())
+        .bind(after)
+        .bind(limit.clamp(1, MAX_PAGE))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
     /// One engagement's events, oldest first.
     pub async fn engagement_events(&self, engagement: EngagementId) -> Result<Vec<Event>> {
         let rows = sqlx::query(

@@ -25,6 +25,9 @@ use tokio::sync::watch;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// PostgreSQL NOTIFY channel announcing committed event `seq`s to other instances.
+const NOTIFY_CHANNEL: &str = "switchboard_events";
+
 /// Which database a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -157,7 +160,45 @@ impl Store {
         store.migrate().await?;
         let latest = store.latest_seq().await?;
         store.committed.send_replace(latest);
+        if backend == Backend::Postgres {
+            store.listen_for_other_instances(&url).await?;
+        }
         Ok(store)
+    }
+
+    /// PostgreSQL: other instances announce commits with `NOTIFY switchboard_events, '<seq>'`;
+    /// wake local watchers (agent WebSockets) so they read the shared log at once.
+    async fn listen_for_other_instances(&self, url: &str) -> Result<()> {
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(NOTIFY_CHANNEL).await?;
+        let committed = self.committed.clone();
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(note) => {
+                        if let Ok(seq) = note.payload().parse::<i64>() {
+                            committed.send_if_modified(|latest| {
+                                let newer = seq > *latest;
+                                if newer {
+                                    *latest = seq;
+                                }
+                                newer
+                            });
+                        }
+                    }
+                    // PgListener reconnects by itself; a closed pool ends the task.
+                    Err(sqlx::Error::PoolClosed) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event notification listener");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+                if committed.is_closed() {
+                    return;
+                }
+            }
+        });
+        Ok(())
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -258,7 +299,15 @@ impl Tx {
         &mut self.inner
     }
 
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        if let (Backend::Postgres, Some(seq)) = (self.backend, self.appended_up_to) {
+            // Delivered to listeners on other instances when (and only if) this commits.
+            sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+                .bind(NOTIFY_CHANNEL)
+                .bind(seq.to_string())
+                .execute(&mut *self.inner)
+                .await?;
+        }
         self.inner.commit().await?;
         if let Some(seq) = self.appended_up_to {
             self.committed.send_if_modified(|latest| {

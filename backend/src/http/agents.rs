@@ -1,0 +1,196 @@
+//! The agent's own routes, the agent WebSocket and the events polling API.
+
+use super::auth::Auth;
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::AppState;
+use crate::auth::Scope;
+use crate::service::{accounts, agents as svc, engagements};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::config::{Agent, AgentStatus};
+use shared::engagement::Engagement;
+use shared::events::Event;
+use shared::ids::QueueId;
+use std::time::Duration;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/agents/me", get(me))
+        .route("/v1/agents/me/status", put(status))
+        .route("/v1/agents/me/queues/{queue_id}", put(opt_in))
+        .route("/v1/agents/me/engagements", get(my_engagements))
+        .route("/v1/agent/ws", get(websocket))
+        .route("/v1/events", get(events))
+}
+
+async fn me(State(s): State<AppState>, Auth(p): Auth) -> Result<Json<Agent>, ApiError> {
+    Ok(Json(svc::me(&s.ctx, &p).await?))
+}
+
+async fn status(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(status): ApiJson<AgentStatus>,
+) -> Result<Json<Agent>, ApiError> {
+    Ok(Json(svc::set_status(&s.ctx, &p, status).await?))
+}
+
+#[derive(Deserialize)]
+struct OptIn {
+    opted_in: bool,
+}
+
+async fn opt_in(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(queue): ApiPath<QueueId>,
+    ApiJson(b): ApiJson<OptIn>,
+) -> Result<Json<Agent>, ApiError> {
+    Ok(Json(
+        svc::set_queue_opt_in(&s.ctx, &p, queue, b.opted_in).await?,
+    ))
+}
+
+async fn my_engagements(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> Result<Json<Vec<Engagement>>, ApiError> {
+    Ok(Json(engagements::mine(&s.ctx, &p).await?))
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /v1/events?after=<seq>&limit=`: the account's event log (clients with `events:read`,
+/// supervisors and admins).
+async fn events(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<EventsQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    p.supervisor_or(Scope::EventsRead)
+        .map_err(|e| ApiError::Forbidden(e.to_string()))?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            "limit must be between 1 and 1000",
+        ));
+    }
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::invalid(
+            "after",
+            "after must be a seq (0 or more)",
+        ));
+    }
+    let list = s.ctx.store.events_after(p.account(), after, limit).await?;
+    let next = list.last().map_or(after, |e| e.seq);
+    Ok(Json(
+        serde_json::json!({ "events": list, "next_after": next, "has_more": list.len() as i64 == limit }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct WsQuery {
+    access_token: Option<String>,
+    after: Option<i64>,
+}
+
+/// `GET /v1/agent/ws?access_token=…&after=<seq>`: the agent's live feed. Sends
+/// `{"type":"hello","agent":…,"latest_seq":n}`, then `{"type":"event","event":…}` for every
+/// event concerning the agent with `seq > after` (from `latest_seq` when `after` is absent),
+/// in order, without gaps or duplicates; a client that reconnects with the last `seq` it saw
+/// misses nothing.
+async fn websocket(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<WsQuery>,
+    parts: axum::http::request::Parts,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let token = super::auth::bearer(&parts)
+        .or(q.access_token)
+        .ok_or_else(|| {
+            ApiError::Unauthorized("authentication required: ?access_token=<agent token>".into())
+        })?;
+    let principal = accounts::authenticate(&s.ctx, &token).await?;
+    let agent = svc::me(&s.ctx, &principal).await?;
+    if q.after.is_some_and(|a| a < 0) {
+        return Err(ApiError::invalid(
+            "after",
+            "after must be a seq (0 or more)",
+        ));
+    }
+    Ok(upgrade.on_upgrade(move |socket| feed(s, principal.account(), agent, q.after, socket)))
+}
+
+async fn feed(
+    s: AppState,
+    account: shared::ids::AccountId,
+    agent: Agent,
+    after: Option<i64>,
+    mut socket: WebSocket,
+) {
+    let mut committed = s.ctx.store.watch_committed();
+    let latest = *committed.borrow_and_update();
+    let mut cursor = after.unwrap_or(latest);
+    let hello = serde_json::json!({ "type": "hello", "agent": agent, "latest_seq": latest });
+    if socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut ping = tokio::time::interval(Duration::from_secs(25));
+    loop {
+        loop {
+            let batch: Vec<Event> = match s
+                .ctx
+                .store
+                .agent_events_after(account, agent.agent_id, cursor, 500)
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "agent feed read failed");
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+            };
+            let full = batch.len() == 500;
+            for event in batch {
+                cursor = event.seq;
+                let msg = serde_json::json!({ "type": "event", "event": event });
+                if socket
+                    .send(Message::Text(msg.to_string().into()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        tokio::select! {
+            changed = committed.changed() => if changed.is_err() { return },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { return; }
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

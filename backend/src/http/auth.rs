@@ -1,0 +1,217 @@
+//! The `Auth` extractor and the sign-in routes.
+
+use super::error::ApiError;
+use super::extract::ApiJson;
+use super::AppState;
+use crate::auth::{Principal, Scope};
+use crate::service::accounts::{self, NewClient, TokenResponse};
+use crate::store::config::ApiClientRecord;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::routing::{delete, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde::Deserialize;
+use shared::ids::AgentId;
+
+/// The authenticated caller, from `Authorization: Bearer <token>` (or, for WebSockets, which
+/// cannot set headers in browsers, `?access_token=`).
+pub struct Auth(pub Principal);
+
+pub fn bearer(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
+    }
+    None
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(|| {
+            ApiError::Unauthorized(
+                "authentication required: send Authorization: Bearer <token>".into(),
+            )
+        })?;
+        Ok(Auth(accounts::authenticate(&state.ctx, &token).await?))
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/oauth/token", post(token))
+        .route("/v1/auth/login", post(login))
+        .route("/v1/auth/embed", post(exchange_embed))
+        .route("/v1/embed-tokens", post(mint_embed))
+        .route("/v1/api-clients", post(create_client).get(list_clients))
+        .route("/v1/api-clients/{client_id}", delete(delete_client))
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    #[serde(default)]
+    grant_type: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
+}
+
+/// `POST /v1/oauth/token`: the OAuth 2 client-credentials grant. Credentials in HTTP Basic or
+/// in the body; the body may be form-encoded or JSON.
+async fn token(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let is_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let mut req: TokenRequest = if body.is_empty() {
+        TokenRequest {
+            grant_type: None,
+            client_id: None,
+            client_secret: None,
+        }
+    } else if is_json {
+        super::extract::parse_json(&body)?
+    } else {
+        serde_urlencoded::from_bytes(&body)
+            .map_err(|e| ApiError::MalformedBody(format!("form body: {e}")))?
+    };
+    if let Some(basic) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Basic ")
+                .or_else(|| v.strip_prefix("basic "))
+        })
+    {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| ApiError::Unauthorized("malformed Basic credentials".into()))?;
+        let (id, secret) = decoded
+            .split_once(':')
+            .ok_or_else(|| ApiError::Unauthorized("malformed Basic credentials".into()))?;
+        req.client_id = Some(id.to_string());
+        req.client_secret = Some(secret.to_string());
+    }
+    match req.grant_type.as_deref() {
+        Some("client_credentials") | None => {}
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "grant_type",
+                format!("unsupported grant_type {other:?}; use client_credentials"),
+            ))
+        }
+    }
+    let id = req
+        .client_id
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::invalid("client_id", "client_id is required"))?;
+    let secret = req
+        .client_secret
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::invalid("client_secret", "client_secret is required"))?;
+    Ok(Json(
+        accounts::client_token(&state.ctx, &id, &secret).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct Login {
+    email: String,
+    password: String,
+}
+
+/// `POST /v1/auth/login`: an agent signs in with email and password.
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    Ok(Json(
+        accounts::login(&state.ctx, &body.email, &body.password).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct Exchange {
+    embed_token: String,
+}
+
+/// `POST /v1/auth/embed`: the widget trades an embed token for an agent session.
+async fn exchange_embed(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Exchange>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    Ok(Json(
+        accounts::exchange_embed_token(&state.ctx, &body.embed_token).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct Mint {
+    agent_id: AgentId,
+}
+
+/// `POST /v1/embed-tokens`: an API client (scope `embed_tokens:write`) mints one for an agent.
+async fn mint_embed(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(body): ApiJson<Mint>,
+) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::mint_embed_token(&state.ctx, &p, body.agent_id).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CreateClient {
+    name: String,
+    scopes: Vec<Scope>,
+}
+
+async fn create_client(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(body): ApiJson<CreateClient>,
+) -> Result<(StatusCode, Json<NewClient>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::create_client(&state.ctx, &p, &body.name, body.scopes).await?),
+    ))
+}
+
+async fn list_clients(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+) -> Result<Json<Vec<ApiClientRecord>>, ApiError> {
+    Ok(Json(accounts::list_clients(&state.ctx, &p).await?))
+}
+
+async fn delete_client(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    accounts::delete_client(&state.ctx, &p, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,208 @@
+//! Engagement routes: start, read, commands, cancel.
+
+use super::auth::Auth;
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::AppState;
+use crate::service::engagements::{self as svc, Action, TransferTarget};
+use crate::store::engagements::NoteRecord;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::api::StartEngagementRequest;
+use shared::engagement::{Engagement, Variables};
+use shared::ids::{DispositionId, EngagementId};
+use shared::EngagementState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/engagements", post(start).get(list))
+        .route("/v1/engagements/{id}", get(get_one))
+        .route("/v1/engagements/{id}/notes", get(notes).post(add_note))
+        .route("/v1/engagements/{id}/accept", post(accept))
+        .route("/v1/engagements/{id}/decline", post(decline))
+        .route("/v1/engagements/{id}/inactive", post(inactive))
+        .route("/v1/engagements/{id}/resume", post(resume))
+        .route("/v1/engagements/{id}/end", post(end))
+        .route("/v1/engagements/{id}/close", post(close))
+        .route("/v1/engagements/{id}/cancel", post(cancel))
+        .route("/v1/engagements/{id}/transfer", post(transfer))
+        .route("/v1/engagements/{id}/disposition", put(disposition))
+        .route(
+            "/v1/engagements/{id}/variables",
+            axum::routing::patch(variables),
+        )
+        .route("/v1/engagements/{id}/monitor", post(monitor))
+}
+
+/// `POST /v1/engagements`: 201 with the engagement; with `Idempotency-Key`, a retry gets the
+/// first response again.
+async fn start(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<StartEngagementRequest>,
+) -> Result<Response, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| ApiError::invalid("Idempotency-Key", "Idempotency-Key must be ASCII"))
+        })
+        .transpose()?;
+    let started = svc::start(&s.ctx, &p, req, key).await?;
+    let status = StatusCode::from_u16(started.status).unwrap_or(StatusCode::CREATED);
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        started.body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    state: Option<EngagementState>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Vec<Engagement>>, ApiError> {
+    Ok(Json(
+        svc::list(&s.ctx, &p, q.state, q.limit.unwrap_or(100)).await?,
+    ))
+}
+
+async fn get_one(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+) -> Result<Json<Engagement>, ApiError> {
+    Ok(Json(svc::get(&s.ctx, &p, id).await?))
+}
+
+async fn notes(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+) -> Result<Json<Vec<NoteRecord>>, ApiError> {
+    Ok(Json(svc::notes(&s.ctx, &p, id).await?))
+}
+
+async fn run(
+    s: &AppState,
+    p: &crate::auth::Principal,
+    id: EngagementId,
+    action: Action,
+) -> Result<Json<Engagement>, ApiError> {
+    Ok(Json(svc::act(&s.ctx, p, id, action).await?))
+}
+
+macro_rules! simple_command {
+    ($name:ident, $action:expr) => {
+        async fn $name(
+            State(s): State<AppState>,
+            Auth(p): Auth,
+            ApiPath(id): ApiPath<EngagementId>,
+        ) -> Result<Json<Engagement>, ApiError> {
+            run(&s, &p, id, $action).await
+        }
+    };
+}
+
+simple_command!(accept, Action::Accept);
+simple_command!(decline, Action::Decline);
+simple_command!(inactive, Action::MarkInactive);
+simple_command!(resume, Action::Resume);
+simple_command!(end, Action::End);
+simple_command!(close, Action::Close);
+simple_command!(cancel, Action::Cancel);
+
+#[derive(Deserialize)]
+struct NoteBody {
+    body: String,
+}
+
+async fn add_note(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+    ApiJson(b): ApiJson<NoteBody>,
+) -> Result<(StatusCode, Json<Engagement>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        run(&s, &p, id, Action::AddNote(b.body)).await?,
+    ))
+}
+
+async fn transfer(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+    ApiJson(t): ApiJson<TransferTarget>,
+) -> Result<Json<Engagement>, ApiError> {
+    run(&s, &p, id, Action::Transfer(t)).await
+}
+
+#[derive(Deserialize)]
+struct DispositionBody {
+    disposition_id: DispositionId,
+}
+
+async fn disposition(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+    ApiJson(b): ApiJson<DispositionBody>,
+) -> Result<Json<Engagement>, ApiError> {
+    run(&s, &p, id, Action::SetDisposition(b.disposition_id)).await
+}
+
+#[derive(Deserialize)]
+struct VariablesBody {
+    variables: Variables,
+}
+
+async fn variables(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+    ApiJson(b): ApiJson<VariablesBody>,
+) -> Result<Json<Engagement>, ApiError> {
+    run(&s, &p, id, Action::UpdateVariables(b.variables)).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MonitorMode {
+    Monitor,
+    Barge,
+}
+
+#[derive(Deserialize)]
+struct MonitorBody {
+    mode: MonitorMode,
+}
+
+async fn monitor(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+    ApiJson(b): ApiJson<MonitorBody>,
+) -> Result<Json<Engagement>, ApiError> {
+    run(
+        &s,
+        &p,
+        id,
+        Action::Monitor {
+            barge: matches!(b.mode, MonitorMode::Barge),
+        },
+    )
+    .await
+}
