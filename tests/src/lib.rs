@@ -5,6 +5,7 @@
 //! `SWITCHBOARD_BIN` / `EMBED_DEMO_BIN`. Run `cargo build --workspace --bins` first (the
 //! README's test command does).
 
+pub mod api;
 pub mod browser;
 pub mod db;
 pub mod process;

@@ -130,6 +130,8 @@ pub struct ServerOptions {
     pub widget_dir: Option<PathBuf>,
     /// Fixed port; 0 (default) lets the OS choose.
     pub port: u16,
+    /// Bootstrap admin (email, password).
+    pub admin: Option<(String, String)>,
 }
 
 /// Start `switchboard serve` on a fresh database and wait until `/readyz` answers 200.
@@ -149,6 +151,11 @@ pub async fn start_switchboard(db: &TestDb, options: ServerOptions) -> Running {
         .arg("--allowed-origins")
         .arg(options.allowed_origins.join(","))
         .env("RUST_LOG", "info,sqlx=warn");
+    if let Some((email, password)) = &options.admin {
+        command
+            .env("SWITCHBOARD_ADMIN_EMAIL", email)
+            .env("SWITCHBOARD_ADMIN_PASSWORD", password);
+    }
     let running = Running::spawn("switchboard", command).await;
     wait_ready(&running.url("/readyz")).await;
     running

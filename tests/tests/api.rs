@@ -1,0 +1,763 @@
+//! Black-box tests of the engagement API on SQLite and PostgreSQL: auth, configuration
+//! validation, Start Engagement, routing to agents over WebSockets, commands and the events
+//! API.
+
+use serde_json::json;
+use std::time::Duration;
+use tests::api::{Center, CenterOptions, Feed};
+use tests::both_stores;
+use tests::db::TestDb;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn auth_is_required_and_roles_are_enforced(db: TestDb) {
+    let c = Center::start(db, CenterOptions::default()).await;
+    let anon = c.anon();
+    let r = anon
+        .get("/v1/queues")
+        .await
+        .error(401, "unauthorized", None);
+    assert!(r["error"]["message"].as_str().unwrap().contains("Bearer"));
+    anon.with_token("sb1.garbage.sig")
+        .get("/v1/queues")
+        .await
+        .error(401, "unauthorized", None);
+    anon.post(
+        "/v1/auth/login",
+        json!({"email": c.agents[0].1, "password": "wrong-password"}),
+    )
+    .await
+    .error(401, "unauthorized", None);
+    anon.post("/v1/auth/login", json!({"email": c.agents[0].1}))
+        .await
+        .error(422, "invalid_field", Some("password"));
+    anon.post(
+        "/v1/oauth/token",
+        json!({"client_id": c.client_id, "client_secret": "nope"}),
+    )
+    .await
+    .error(401, "unauthorized", None);
+    anon.post("/v1/oauth/token", json!({"grant_type": "password", "client_id": c.client_id, "client_secret": c.client_secret}))
+        .await
+        .error(422, "invalid_field", Some("grant_type"));
+
+    // Form-encoded + HTTP Basic, as OAuth libraries send it.
+    let form = reqwest::Client::new()
+        .post(format!("{}/v1/oauth/token", c.server.base_url))
+        .basic_auth(&c.client_id, Some(&c.client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    let token: serde_json::Value = form.json().await.unwrap();
+    assert_eq!(token["token_type"], "bearer");
+    assert!(token["scope"]
+        .as_str()
+        .unwrap()
+        .contains("engagements:write"));
+
+    let agent = c.agent(0).await;
+    agent.post("/v1/queues", json!({"name": "x", "channel": "chat", "distribution": "round_robin", "ring_timeout_secs": 5}))
+        .await
+        .error(403, "forbidden", None);
+    agent
+        .post("/v1/engagements", c.work_item("T-1", "x"))
+        .await
+        .error(403, "forbidden", None);
+    c.integrator
+        .get("/v1/agents")
+        .await
+        .error(403, "forbidden", None);
+    c.integrator
+        .post(
+            "/v1/engagements/00000000-0000-0000-0000-000000000000/accept",
+            json!({}),
+        )
+        .await
+        .error(404, "not_found", None);
+}
+
+async fn configuration_is_validated_with_named_fields(db: TestDb) {
+    let c = Center::start(db, CenterOptions::default()).await;
+    let a = &c.admin;
+    a.post("/v1/queues", json!({"name": "Neg", "channel": "chat", "distribution": "round_robin", "ring_timeout_secs": -5}))
+        .await
+        .error(422, "invalid_field", Some("ring_timeout_secs"));
+    a.post("/v1/queues", json!({"name": "Zero", "channel": "chat", "distribution": "round_robin", "ring_timeout_secs": 0}))
+        .await
+        .error(422, "invalid_field", Some("ring_timeout_secs"));
+    a.post("/v1/queues", json!({"name": "Bad", "channel": "fax", "distribution": "round_robin", "ring_timeout_secs": 5}))
+        .await
+        .error(422, "invalid_field", Some("channel"));
+    a.post("/v1/queues", json!({"name": "Billing work", "channel": "work_item", "distribution": "ring_all", "ring_timeout_secs": 5}))
+        .await
+        .error(409, "conflict", None);
+    a.post("/v1/queues", json!({"name": "Spill", "channel": "chat", "distribution": "ring_all", "ring_timeout_secs": 5,
+                                "overflow": {"after_secs": 10, "action": "to_queue", "queue_id": c.queue_id}}))
+        .await
+        .error(422, "invalid_field", Some("overflow.queue_id"));
+    let missing = "00000000-0000-0000-0000-00000000dead";
+    a.post("/v1/flows", json!({"name": "Broken", "start": "a", "steps": {"a": {"type": "route_to_queue", "queue_id": missing}}}))
+        .await
+        .error(422, "invalid_field", Some("steps.a.queue_id"));
+    // A loop of flows: A → B → A.
+    let fa = a.post("/v1/flows", json!({"name": "A", "start": "go", "steps": {"go": {"type": "route_to_flow", "flow_id": c.flow_id}}}))
+        .await
+        .expect(201);
+    let loop_back = json!({"name": "Billing", "start": "go", "steps": {"go": {"type": "route_to_flow", "flow_id": fa["flow_id"]}}});
+    let body = a
+        .put(&format!("/v1/flows/{}", c.flow_id), loop_back)
+        .await
+        .error(422, "invalid_field", None);
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("loop"),
+        "{body}"
+    );
+    a.post(
+        "/v1/entry-points",
+        json!({"entry_id": "x", "flow_id": missing}),
+    )
+    .await
+    .error(422, "invalid_field", Some("flow_id"));
+    a.post(
+        "/v1/entry-points",
+        json!({"entry_id": "has space", "flow_id": c.flow_id}),
+    )
+    .await
+    .error(422, "invalid_field", Some("entry_id"));
+    a.delete(&format!("/v1/queues/{}", c.queue_id))
+        .await
+        .error(409, "conflict", None);
+    a.post(
+        "/v1/agents",
+        json!({"display_name": "Dup", "email": c.agents[0].1, "role": "agent"}),
+    )
+    .await
+    .error(409, "conflict", None);
+    a.post("/v1/agents", json!({"display_name": "X", "email": "x@y.test", "role": "agent", "skills": [{"skill_id": c.skill_id, "proficiency": 9}]}))
+        .await
+        .error(422, "invalid_field", Some("skills[0].proficiency"));
+    a.get(&format!("/v1/queues/{missing}"))
+        .await
+        .error(404, "not_found", None);
+    a.get("/v1/queues/not-a-uuid")
+        .await
+        .error(422, "invalid_field", Some("path"));
+    let q = a
+        .get(&format!("/v1/queues/{}", c.queue_id))
+        .await
+        .expect(200);
+    assert_eq!(q["name"], "Billing work");
+}
+
+async fn start_engagement_validates_and_dedupes(db: TestDb) {
+    let c = Center::start(db, CenterOptions::default()).await;
+    let api = &c.integrator;
+    let mut body = c.work_item("T-1", "Refund");
+    body["work_item_variables"]
+        .as_object_mut()
+        .unwrap()
+        .remove("work_item_name");
+    api.post("/v1/engagements", body).await.error(
+        422,
+        "invalid_field",
+        Some("work_item_variables.work_item_name"),
+    );
+    let mut body = c.work_item("T-1", &"x".repeat(201));
+    api.post("/v1/engagements", body.clone()).await.error(
+        422,
+        "invalid_field",
+        Some("work_item_variables.work_item_name"),
+    );
+    body = c.work_item("T-1", "Refund");
+    body["work_item_variables"]["work_item_priority"] = json!("high");
+    api.post("/v1/engagements", body).await.error(
+        422,
+        "invalid_field",
+        Some("work_item_variables.work_item_priority"),
+    );
+    body = c.work_item("T-1", "Refund");
+    body["flow"]["flow_entry_id"] = json!("nowhere");
+    api.post("/v1/engagements", body)
+        .await
+        .error(422, "invalid_field", Some("flow.flow_entry_id"));
+    body = c.work_item("T-1", "Refund");
+    body["work_item_variables"]["work_item_due_date"] = json!("tomorrow");
+    api.post("/v1/engagements", body).await.error(
+        422,
+        "invalid_field",
+        Some("work_item_variables.work_item_due_date"),
+    );
+    body = c.work_item("T-1", "Refund");
+    body["work_item_variables"]["work_item_hyperlink"] = json!("javascript:alert(1)");
+    api.post("/v1/engagements", body).await.error(
+        422,
+        "invalid_field",
+        Some("work_item_variables.work_item_hyperlink"),
+    );
+    body = c.work_item("T-1", "Refund");
+    body["variables"] = json!((0..51)
+        .map(|i| json!({"name": format!("v{i}"), "value": "x"}))
+        .collect::<Vec<_>>());
+    api.post("/v1/engagements", body)
+        .await
+        .error(422, "invalid_field", Some("variables"));
+    body = json!({"channels": [{"channel": "work_item"}], "flow": {"flow_entry_id": c.entry_id}});
+    api.post("/v1/engagements", body).await.error(
+        422,
+        "invalid_field",
+        Some("work_item_variables"),
+    );
+    api.send(
+        "POST",
+        "/v1/engagements",
+        None,
+        &[("content-type", "text/plain")],
+    )
+    .await
+    .error(415, "unsupported_media_type", None);
+
+    let created = api
+        .post("/v1/engagements", c.work_item("T-1", "Refund"))
+        .await
+        .expect(201);
+    assert_eq!(created["state"], "queued");
+    assert_eq!(created["channel"], "work_item");
+    assert_eq!(created["queue_id"], c.queue_id.as_str());
+    assert_eq!(created["variables"]["work_item_id"], "T-1");
+    assert_eq!(created["variables"]["consumer_email"], "ada@example.com");
+    let id = created["engagement_id"].as_str().unwrap().to_string();
+
+    // Same work item while active: 409 naming it. Same id, other name: fine.
+    let dup = api
+        .post("/v1/engagements", c.work_item("T-1", "Refund"))
+        .await
+        .error(409, "conflict", None);
+    assert_eq!(dup["error"]["engagement_id"], id.as_str());
+    assert!(dup["error"]["message"].as_str().unwrap().contains(&id));
+    api.post("/v1/engagements", c.work_item("T-1", "Other name"))
+        .await
+        .expect(201);
+
+    // Cancelled (closed) frees the pair.
+    let cancelled = api
+        .post(&format!("/v1/engagements/{id}/cancel"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(cancelled["state"], "closed");
+    api.post(&format!("/v1/engagements/{id}/cancel"), json!({}))
+        .await
+        .error(409, "invalid_state", None);
+    api.post("/v1/engagements", c.work_item("T-1", "Refund"))
+        .await
+        .expect(201);
+
+    // Idempotency-Key: the retry gets the first response; a different body with it is refused.
+    let key = [("idempotency-key", "retry-123")];
+    let first = api
+        .send(
+            "POST",
+            "/v1/engagements",
+            Some(c.work_item("T-2", "Invoice")),
+            &key,
+        )
+        .await
+        .expect(201);
+    let again = api
+        .send(
+            "POST",
+            "/v1/engagements",
+            Some(c.work_item("T-2", "Invoice")),
+            &key,
+        )
+        .await
+        .expect(201);
+    assert_eq!(first, again);
+    api.send(
+        "POST",
+        "/v1/engagements",
+        Some(c.work_item("T-3", "Invoice")),
+        &key,
+    )
+    .await
+    .error(422, "invalid_field", Some("Idempotency-Key"));
+}
+
+async fn concurrent_duplicates_have_exactly_one_winner(db: TestDb) {
+    let c = Center::start(db, CenterOptions::default()).await;
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let api = c.integrator.clone();
+        let body = c.work_item("RACE-1", "Same ticket");
+        tasks.push(tokio::spawn(async move {
+            api.post("/v1/engagements", body).await
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap().status);
+    }
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+}
+
+async fn a_work_item_rings_an_agent_and_is_worked_to_closed(db: TestDb) {
+    let c = Center::start(
+        db,
+        CenterOptions {
+            agents: 2,
+            ..CenterOptions::default()
+        },
+    )
+    .await;
+    let agent = c.agent(0).await;
+    let other = c.agent(1).await;
+    let mut feed = Feed::connect(&agent, None).await;
+    assert_eq!(feed.hello["agent"]["email"], c.agents[0].1.as_str());
+    agent
+        .put("/v1/agents/me/status", json!({"status": "ready"}))
+        .await
+        .expect(200);
+    agent
+        .put("/v1/agents/me/status", json!({"status": "not_ready"}))
+        .await
+        .error(422, "invalid_field", None);
+    agent
+        .put("/v1/agents/me/status", json!({"status": "ready"}))
+        .await
+        .expect(200);
+
+    let created = c
+        .integrator
+        .post("/v1/engagements", c.work_item("T 9/α", "Refund"))
+        .await
+        .expect(201);
+    let id = created["engagement_id"].as_str().unwrap().to_string();
+    let offer = feed.wait_for("engagement.offered", WAIT).await;
+    assert_eq!(offer["engagement_id"], id.as_str());
+    assert_eq!(offer["data"]["engagement"]["state"], "offered");
+    assert_eq!(
+        offer["data"]["launch_url"],
+        "https://crm.example/tickets/T%209%2F%CE%B1?who=ada%40example.com",
+        "screen pop rendered with URL-encoded variables"
+    );
+
+    // Someone else's engagement.
+    other
+        .post(&format!("/v1/engagements/{id}/accept"), json!({}))
+        .await
+        .error(403, "forbidden", None);
+    other
+        .get(&format!("/v1/engagements/{id}"))
+        .await
+        .error(403, "forbidden", None);
+
+    let connected = agent
+        .post(&format!("/v1/engagements/{id}/accept"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(connected["state"], "connected");
+    agent
+        .post(&format!("/v1/engagements/{id}/accept"), json!({}))
+        .await
+        .error(403, "forbidden", None);
+    agent
+        .post(
+            &format!("/v1/engagements/{id}/notes"),
+            json!({"body": "Refund issued"}),
+        )
+        .await
+        .expect(201);
+    agent
+        .post(&format!("/v1/engagements/{id}/notes"), json!({"body": ""}))
+        .await
+        .error(422, "invalid_field", Some("body"));
+    agent
+        .post(&format!("/v1/engagements/{id}/inactive"), json!({}))
+        .await
+        .expect(200);
+    agent
+        .post(&format!("/v1/engagements/{id}/resume"), json!({}))
+        .await
+        .expect(200);
+    agent
+        .put(
+            &format!("/v1/engagements/{id}/disposition"),
+            json!({"disposition_id": "00000000-0000-0000-0000-000000000001"}),
+        )
+        .await
+        .error(422, "invalid_field", Some("disposition_id"));
+    agent
+        .put(
+            &format!("/v1/engagements/{id}/disposition"),
+            json!({"disposition_id": c.resolved_id}),
+        )
+        .await
+        .expect(200);
+    agent
+        .patch(
+            &format!("/v1/engagements/{id}/variables"),
+            json!({"variables": {"refund": "42.00"}}),
+        )
+        .await
+        .expect(200);
+    let closed = agent
+        .post(&format!("/v1/engagements/{id}/close"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(closed["state"], "closed");
+    assert!(closed["closed_at"].is_string());
+    let notes = agent
+        .get(&format!("/v1/engagements/{id}/notes"))
+        .await
+        .expect(200);
+    assert_eq!(notes[0]["body"], "Refund issued");
+
+    feed.wait_for("engagement.closed", WAIT).await;
+    let kinds = feed.kinds();
+    for k in [
+        "engagement.offered",
+        "engagement.connected",
+        "engagement.note_added",
+        "engagement.inactive",
+        "engagement.resumed",
+        "engagement.disposition_added",
+        "engagement.variables_updated",
+        "engagement.wrap_up_started",
+        "engagement.closed",
+    ] {
+        assert!(kinds.contains(&k.to_string()), "{k} missing from {kinds:?}");
+    }
+
+    // The polling API has the same events, ids and seqs.
+    let page = c
+        .integrator
+        .get("/v1/events?after=0&limit=1000")
+        .await
+        .expect(200);
+    let events = page["events"].as_array().unwrap();
+    for e in &feed.events {
+        assert!(
+            events
+                .iter()
+                .any(|p| p["id"] == e["id"] && p["seq"] == e["seq"]),
+            "{e} not in the events API"
+        );
+    }
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "ordered by seq");
+    c.integrator
+        .get("/v1/events?limit=0")
+        .await
+        .error(422, "invalid_field", Some("limit"));
+    agent.get("/v1/events").await.error(403, "forbidden", None);
+    feed.close().await;
+}
+
+async fn decline_and_ring_timeout_reoffer_to_another_agent(db: TestDb) {
+    let c = Center::start(
+        db,
+        CenterOptions {
+            agents: 2,
+            ring_timeout_secs: 1,
+            ..CenterOptions::default()
+        },
+    )
+    .await;
+    let a0 = c.agent(0).await;
+    let a1 = c.agent(1).await;
+    let mut f0 = Feed::connect(&a0, None).await;
+    let mut f1 = Feed::connect(&a1, None).await;
+    a0.put("/v1/agents/me/status", json!({"status": "ready"}))
+        .await
+        .expect(200);
+    let id = c
+        .integrator
+        .post("/v1/engagements", c.work_item("D-1", "Decline me"))
+        .await
+        .expect(201)["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    f0.wait_for("engagement.offered", WAIT).await;
+    a1.put("/v1/agents/me/status", json!({"status": "ready"}))
+        .await
+        .expect(200);
+    let declined = a0
+        .post(&format!("/v1/engagements/{id}/decline"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(declined["state"], "queued");
+    let offer = f1.wait_for("engagement.offered", WAIT).await;
+    assert_eq!(
+        offer["engagement_id"],
+        id.as_str(),
+        "re-offered to the other agent"
+    );
+    // Agent 1 lets it ring out; nobody else qualifies (agent 0 declined it), so it waits.
+    let timed_out = f1.wait_for("engagement.offer_timed_out", WAIT).await;
+    assert_eq!(timed_out["data"]["engagement"]["state"], "queued");
+    let e = c
+        .admin
+        .get(&format!("/v1/engagements/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(e["state"], "queued");
+    assert_eq!(e["created_at"], declined["created_at"], "keeps its age");
+    f0.close().await;
+    f1.close().await;
+}
+
+async fn missed_offers_set_the_agent_not_ready(db: TestDb) {
+    let c = Center::start(
+        db,
+        CenterOptions {
+            agents: 1,
+            ring_timeout_secs: 30,
+            ..CenterOptions::default()
+        },
+    )
+    .await;
+    let a = c.agent(0).await;
+    let mut feed = Feed::connect(&a, None).await;
+    a.put("/v1/agents/me/status", json!({"status": "ready"}))
+        .await
+        .expect(200);
+    for i in 0..3 {
+        c.integrator
+            .post("/v1/engagements", c.work_item(&format!("M-{i}"), "Miss"))
+            .await
+            .expect(201);
+        let offer = feed.wait_for("engagement.offered", WAIT).await;
+        let id = offer["engagement_id"].as_str().unwrap().to_string();
+        a.post(&format!("/v1/engagements/{id}/decline"), json!({}))
+            .await
+            .expect(200);
+    }
+    let changed = feed.wait_for("agent.status_changed", WAIT).await;
+    assert_eq!(changed["data"]["status"]["status"], "not_ready");
+    let me = a.get("/v1/agents/me").await.expect(200);
+    assert_eq!(me["status"]["status"], "not_ready");
+    assert!(me["status"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("Missed 3"));
+    feed.close().await;
+}
+
+async fn transfers_and_supervision(db: TestDb) {
+    let c = Center::start(
+        db,
+        CenterOptions {
+            agents: 2,
+            ..CenterOptions::default()
+        },
+    )
+    .await;
+    let a0 = c.agent(0).await;
+    let a1 = c.agent(1).await;
+    let mut f0 = Feed::connect(&a0, None).await;
+    let mut f1 = Feed::connect(&a1, None).await;
+    a0.put("/v1/agents/me/status", json!({"status": "ready"}))
+        .await
+        .expect(200);
+    let id = c
+        .integrator
+        .post("/v1/engagements", c.work_item("X-1", "Transfer me"))
+        .await
+        .expect(201)["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    f0.wait_for("engagement.offered", WAIT).await;
+    a0.post(&format!("/v1/engagements/{id}/accept"), json!({}))
+        .await
+        .expect(200);
+    a1.put("/v1/agents/me/status", json!({"status": "ready"}))
+        .await
+        .expect(200);
+    a0.post(
+        &format!("/v1/engagements/{id}/transfer"),
+        json!({"to": "agent", "agent_id": c.agents[0].0}),
+    )
+    .await
+    .error(422, "invalid_field", Some("agent_id"));
+    a0.post(
+        &format!("/v1/engagements/{id}/transfer"),
+        json!({"to": "moon"}),
+    )
+    .await
+    .error(422, "invalid_field", None);
+    let moved = a0
+        .post(
+            &format!("/v1/engagements/{id}/transfer"),
+            json!({"to": "agent", "agent_id": c.agents[1].0}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(moved["state"], "queued");
+    f0.wait_for("engagement.transferred", WAIT).await;
+    let offer = f1.wait_for("engagement.offered", WAIT).await;
+    assert_eq!(offer["engagement_id"], id.as_str());
+    a1.post(&format!("/v1/engagements/{id}/accept"), json!({}))
+        .await
+        .expect(200);
+    a0.post(&format!("/v1/engagements/{id}/close"), json!({}))
+        .await
+        .error(403, "forbidden", None);
+    a0.post(
+        &format!("/v1/engagements/{id}/monitor"),
+        json!({"mode": "barge"}),
+    )
+    .await
+    .error(403, "forbidden", None);
+    c.admin
+        .post(
+            &format!("/v1/engagements/{id}/monitor"),
+            json!({"mode": "barge"}),
+        )
+        .await
+        .expect(200);
+    let m = f1.wait_for("engagement.monitor_started", WAIT).await;
+    assert_eq!(m["data"]["mode"], "barge");
+    f0.close().await;
+    f1.close().await;
+}
+
+async fn embed_tokens_sign_an_agent_in_without_a_password(db: TestDb) {
+    let c = Center::start(db, CenterOptions::default()).await;
+    let minted = c
+        .integrator
+        .post("/v1/embed-tokens", json!({"agent_id": c.agents[0].0}))
+        .await
+        .expect(201);
+    let embed = minted["access_token"].as_str().unwrap();
+    assert!(minted["expires_in"].as_i64().unwrap() <= 300);
+    // An embed token is not a session by itself.
+    c.anon()
+        .with_token(embed)
+        .get("/v1/agents/me")
+        .await
+        .error(401, "unauthorized", None);
+    let session = c
+        .anon()
+        .post("/v1/auth/embed", json!({"embed_token": embed}))
+        .await
+        .expect(200);
+    let agent = c
+        .anon()
+        .with_token(session["access_token"].as_str().unwrap());
+    assert_eq!(
+        agent.get("/v1/agents/me").await.expect(200)["email"],
+        c.agents[0].1.as_str()
+    );
+    c.anon()
+        .post(
+            "/v1/auth/embed",
+            json!({"embed_token": session["access_token"]}),
+        )
+        .await
+        .error(401, "unauthorized", None);
+    // Only clients with the scope mint them.
+    c.admin
+        .post("/v1/embed-tokens", json!({"agent_id": c.agents[0].0}))
+        .await
+        .error(403, "forbidden", None);
+    c.integrator
+        .post(
+            "/v1/embed-tokens",
+            json!({"agent_id": "00000000-0000-0000-0000-000000000009"}),
+        )
+        .await
+        .error(422, "invalid_field", Some("agent_id"));
+}
+
+async fn the_websocket_resumes_from_a_seq_without_loss_or_duplicates(db: TestDb) {
+    let c = Center::start(
+        db,
+        CenterOptions {
+            agents: 1,
+            ..CenterOptions::default()
+        },
+    )
+    .await;
+    let a = c.agent(0).await;
+    let mut feed = Feed::connect(&a, None).await;
+    let start_seq = feed.hello["latest_seq"].as_i64().unwrap();
+    a.put("/v1/agents/me/status", json!({"status": "ready"}))
+        .await
+        .expect(200);
+    c.integrator
+        .post("/v1/engagements", c.work_item("W-1", "First"))
+        .await
+        .expect(201);
+    let offer = feed.wait_for("engagement.offered", WAIT).await;
+    let last_seen = offer["seq"].as_i64().unwrap();
+    feed.close().await;
+
+    // While disconnected: accept, add a note.
+    let id = offer["engagement_id"].as_str().unwrap();
+    a.post(&format!("/v1/engagements/{id}/accept"), json!({}))
+        .await
+        .expect(200);
+    a.post(
+        &format!("/v1/engagements/{id}/notes"),
+        json!({"body": "while away"}),
+    )
+    .await
+    .expect(201);
+
+    let mut again = Feed::connect(&a, Some(last_seen)).await;
+    again.wait_for("engagement.note_added", WAIT).await;
+    again.drain(Duration::from_millis(300)).await;
+    let seqs: Vec<i64> = again
+        .events
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert!(
+        seqs.iter().all(|s| *s > last_seen),
+        "nothing replayed twice: {seqs:?}"
+    );
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(
+        again.kinds(),
+        vec!["engagement.connected", "engagement.note_added"]
+    );
+
+    let mut full = Feed::connect(&a, Some(start_seq)).await;
+    full.wait_for("engagement.note_added", WAIT).await;
+    assert_eq!(
+        full.kinds(),
+        vec![
+            "agent.status_changed",
+            "engagement.offered",
+            "engagement.connected",
+            "engagement.note_added"
+        ]
+    );
+    again.close().await;
+    full.close().await;
+}
+
+both_stores!(
+    auth_is_required_and_roles_are_enforced,
+    configuration_is_validated_with_named_fields,
+    start_engagement_validates_and_dedupes,
+    concurrent_duplicates_have_exactly_one_winner,
+    a_work_item_rings_an_agent_and_is_worked_to_closed,
+    decline_and_ring_timeout_reoffer_to_another_agent,
+    missed_offers_set_the_agent_not_ready,
+    transfers_and_supervision,
+    embed_tokens_sign_an_agent_in_without_a_password,
+    the_websocket_resumes_from_a_seq_without_loss_or_duplicates,
+);
