@@ -5,7 +5,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::AppState;
 use crate::auth::Scope;
-use crate::service::{accounts, agents as svc, engagements};
+use crate::service::{accounts, agents as svc, engagements, stats};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
@@ -26,6 +26,24 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/agents/me/engagements", get(my_engagements))
         .route("/v1/agent/ws", get(websocket))
         .route("/v1/events", get(events))
+        .route("/v1/stats/queues", get(queue_stats))
+        .route("/v1/stats/agents", get(agent_stats))
+}
+
+/// `GET /v1/stats/queues`: waiting, ringing, active, longest wait and service level per queue.
+async fn queue_stats(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> Result<Json<Vec<stats::QueueStats>>, ApiError> {
+    Ok(Json(stats::queues(&s.ctx, &p).await?))
+}
+
+/// `GET /v1/stats/agents`: each agent's status, what they hold and what rings for them.
+async fn agent_stats(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> Result<Json<Vec<stats::AgentStats>>, ApiError> {
+    Ok(Json(stats::agents(&s.ctx, &p).await?))
 }
 
 async fn me(State(s): State<AppState>, Auth(p): Auth) -> Result<Json<Agent>, ApiError> {

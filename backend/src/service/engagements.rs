@@ -557,7 +557,7 @@ async fn visible(
 }
 
 pub async fn get(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Engagement> {
-    let mut conn = ctx.store.read().await?;
+    let mut conn = ctx.store.snapshot().await?;
     let rec = eng::get(&mut conn, p.account(), id)
         .await?
         .ok_or_else(|| not_found(id))?;
@@ -566,7 +566,7 @@ pub async fn get(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Engagemen
 }
 
 pub async fn notes(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Vec<NoteRecord>> {
-    let mut conn = ctx.store.read().await?;
+    let mut conn = ctx.store.snapshot().await?;
     let rec = eng::get(&mut conn, p.account(), id)
         .await?
         .ok_or_else(|| not_found(id))?;
@@ -577,7 +577,7 @@ pub async fn notes(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Vec<Not
 /// The engagements an agent holds or is being offered (the widget's resync).
 pub async fn mine(ctx: &Ctx, p: &Principal) -> Result<Vec<Engagement>> {
     let (agent, _) = p.agent()?;
-    let mut conn = ctx.store.read().await?;
+    let mut conn = ctx.store.snapshot().await?;
     let list = eng::for_agent(&mut conn, p.account(), agent).await?;
     let mut out = Vec::with_capacity(list.len());
     for rec in list {
@@ -598,7 +598,7 @@ pub async fn list(
     } else {
         p.supervisor_or(Scope::EngagementsRead)?;
     }
-    let mut conn = ctx.store.read().await?;
+    let mut conn = ctx.store.snapshot().await?;
     let list = eng::list(&mut conn, p.account(), state, limit.clamp(1, 500)).await?;
     let mut out = Vec::with_capacity(list.len());
     for rec in list {

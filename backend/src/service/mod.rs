@@ -6,6 +6,7 @@ pub mod agents;
 pub mod config;
 pub mod dispatch;
 pub mod engagements;
+pub mod stats;
 pub mod validate;
 
 use crate::auth::token::Signer;

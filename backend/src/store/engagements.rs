@@ -526,3 +526,19 @@ pub async fn store_response(
 pub fn agent_ids(ids: &[OfferRecord]) -> Vec<AgentId> {
     ids.iter().map(|o| o.agent).collect()
 }
+
+/// Engagements created at or after `since_ms` (for live statistics).
+pub async fn created_since(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    since_ms: i64,
+) -> Result<Vec<EngagementRecord>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM engagements WHERE account_id = $1 AND created_at_ms >= $2");
+    let rows = sqlx::query(&sql)
+        .bind(account.to_string())
+        .bind(since_ms)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}

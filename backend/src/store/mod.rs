@@ -221,6 +221,20 @@ impl Store {
         Ok(())
     }
 
+    /// A read-only transaction on the read pool that sees one consistent snapshot across
+    /// several statements (REPEATABLE READ on PostgreSQL; a WAL read transaction on SQLite).
+    /// Reads that combine rows (an engagement and its offers) use this so they never see a
+    /// half-applied change.
+    pub async fn snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let mut tx = self.reader.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// A connection from the read pool.
     pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         Ok(self.reader.acquire().await?)
