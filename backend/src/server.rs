@@ -71,6 +71,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         }
         (None, None) => {}
     }
+    // Build the OpenAPI document now, so a problem shows at start-up, not on a request.
+    let _ = crate::http::openapi::spec();
     let dispatcher = tokio::spawn(dispatch::run(ctx.clone()));
 
     let state = AppState {

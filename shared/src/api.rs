@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /v1/engagements`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartEngagementRequest {
     /// Exactly one channel.
     pub channels: Vec<ChannelSpec>,
@@ -21,6 +22,7 @@ pub struct StartEngagementRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelSpec {
     pub channel: Channel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28,11 +30,13 @@ pub struct ChannelSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowRef {
     pub flow_entry_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsumerInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
@@ -45,6 +49,7 @@ pub struct ConsumerInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkItemVariables {
     pub work_item_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,6 +70,7 @@ pub struct WorkItemVariables {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VariableInput {
     pub name: String,
     pub value: String,
@@ -75,11 +81,13 @@ pub type StartEngagementResponse = Engagement;
 
 /// Every error response: `{"error": {"code", "message", "field"?}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_field`, `not_found`, `conflict`, `unauthorized`, ...
     pub code: String,
@@ -95,6 +103,7 @@ pub struct ErrorDetail {
 
 /// `GET /v1/embedding/check?origin=`: may a page at `origin` embed the widget?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmbeddingCheck {
     /// The origin, normalised as a browser serialises it (`https://crm.example:8443`).
     pub origin: String,
@@ -103,6 +112,7 @@ pub struct EmbeddingCheck {
 
 /// `GET /readyz` and `GET /healthz`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,6 +6,7 @@ use std::fmt;
 /// The medium of an engagement. Live channels (voice, video, chat, SMS) and asynchronous
 /// back-office work (email, work items) are routed by the same engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Voice,
@@ -59,6 +60,7 @@ impl fmt::Display for Channel {
 
 /// Who started the engagement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     #[default]

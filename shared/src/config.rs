@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 /// A skill proficiency, 1 (basic) to 5 (expert). Deserializing anything else fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Proficiency(u8);
 
@@ -51,6 +52,7 @@ impl From<Proficiency> for u8 {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Skill {
     pub skill_id: SkillId,
     pub name: String,
@@ -58,6 +60,7 @@ pub struct Skill {
 
 /// A skill an agent holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentSkill {
     pub skill_id: SkillId,
     pub proficiency: Proficiency,
@@ -65,6 +68,7 @@ pub struct AgentSkill {
 
 /// A skill a queue or flow step requires, at or above a minimum proficiency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkillRequirement {
     pub skill_id: SkillId,
     #[serde(default = "min_proficiency")]
@@ -76,6 +80,7 @@ fn min_proficiency() -> Proficiency {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Agent,
@@ -85,6 +90,7 @@ pub enum Role {
 
 /// An agent's availability. `NotReady` carries the reason the agent picked (break, lunch...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum AgentStatus {
     Offline,
@@ -100,6 +106,7 @@ impl AgentStatus {
 
 /// An agent's membership in a queue; opted-out members get no offers from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueMembership {
     pub queue_id: QueueId,
     #[serde(default = "yes")]
@@ -111,6 +118,7 @@ fn yes() -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agent {
     pub agent_id: AgentId,
     pub display_name: String,
@@ -133,6 +141,7 @@ pub struct Agent {
 /// How much an agent may hold at once: a limit per channel, and which channels may be offered
 /// while the agent already holds another (may a work item ring during a voice call?).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BusyAgentRules {
     /// Maximum concurrent engagements per channel. A channel not listed allows none.
     pub limits: BTreeMap<Channel, u32>,
@@ -143,6 +152,7 @@ pub struct BusyAgentRules {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelCombination {
     pub holding: Channel,
     pub offer: Channel,
@@ -201,6 +211,7 @@ impl BusyAgentRules {
 
 /// How a queue picks among eligible agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Distribution {
     /// The agent idle the longest.
@@ -215,6 +226,7 @@ pub enum Distribution {
 
 /// What happens when an engagement has waited `after_secs` in the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overflow {
     pub after_secs: u32,
     #[serde(flatten)]
@@ -222,6 +234,7 @@ pub struct Overflow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum OverflowAction {
     /// Move it to another queue (keeping its age).
@@ -235,6 +248,7 @@ pub enum OverflowAction {
 
 /// "`target_percent` % of engagements answered within `threshold_secs`."
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceLevel {
     pub threshold_secs: u32,
     pub target_percent: u8,
@@ -250,6 +264,7 @@ impl Default for ServiceLevel {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Queue {
     pub queue_id: QueueId,
     pub name: String,
@@ -275,6 +290,7 @@ pub struct Queue {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disposition {
     pub disposition_id: DispositionId,
     pub name: String,
@@ -290,6 +306,7 @@ pub struct Disposition {
 /// A flow is data, not code: named steps starting at `start`. Evaluated once when an
 /// engagement enters (or is transferred to) the flow, until a step routes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flow {
     pub flow_id: FlowId,
     pub name: String,
@@ -301,6 +318,7 @@ pub struct Flow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FlowStep {
     /// Branch on a condition.
@@ -331,6 +349,7 @@ pub enum FlowStep {
 /// (`name`, `id`, `priority`, `origin`, `type_id`, ...) or `consumer.<field>`
 /// (`display_name`, `email`, `phone`, `external_id`), and `channel`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(no_recursion))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Condition {
     Equals {
@@ -372,6 +391,7 @@ pub enum Condition {
 impl Eq for Condition {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CalloutTrigger {
     EngagementAccepted,
@@ -382,6 +402,7 @@ pub enum CalloutTrigger {
 /// An HTTP POST to an external URL when `on` happens, with a JSON body template whose
 /// `{variable}` placeholders are filled from the engagement's variables (JSON-escaped).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventCallout {
     pub on: CalloutTrigger,
     pub url: String,
@@ -390,6 +411,7 @@ pub struct EventCallout {
 
 /// The public address external systems start engagements at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryPoint {
     pub entry_id: EntryId,
     pub flow_id: FlowId,
@@ -403,6 +425,7 @@ pub struct EntryPoint {
 
 /// Rules on consumer and work-item attributes, applied when an engagement is routed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsumerRoutingProfile {
     pub profile_id: RoutingProfileId,
     pub name: String,
@@ -410,12 +433,14 @@ pub struct ConsumerRoutingProfile {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileRule {
     pub when: Condition,
     pub effect: ProfileEffect,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ProfileEffect {
     RaisePriority {

@@ -13,6 +13,7 @@ pub type Variables = BTreeMap<String, String>;
 
 /// The person on the other side (caller, chatter, ticket requester).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Consumer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -28,6 +29,7 @@ pub struct Consumer {
 /// Back-office work carried by a `work_item` engagement. The external system stays the
 /// system of record; these fields let the agent see and open it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkItem {
     pub name: String,
     /// The work item's id in the external system. Together with `name` it must be unique
@@ -55,6 +57,7 @@ pub struct WorkItem {
 
 /// When each step of the engagement happened (RFC 3339). A step not reached yet is absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Timestamps {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -127,6 +130,7 @@ impl Default for Engagement {
 
 /// An engagement as the API, the WebSocket and the widget see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Engagement {
     pub engagement_id: EngagementId,
     pub channel: Channel,

@@ -16,6 +16,7 @@ macro_rules! event_kinds {
         /// Every lifecycle event, named `object.what_happened` (e.g. `engagement.note_added`).
         /// Its webhook name is [`EventKind::webhook_name`] (`contact_center.engagement_note_added`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum EventKind {
             $( $(#[$doc])* #[serde(rename = $name)] $variant, )+
         }
@@ -107,6 +108,7 @@ impl fmt::Display for EventKind {
 
 /// One entry of the durable event log, as read back (and as served by `GET /v1/events`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Position in the log: strictly increasing, in commit order.
     pub seq: i64,

@@ -21,6 +21,7 @@ use std::fmt;
 
 /// Where an engagement is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EngagementState {
     /// Waiting in a queue for an eligible agent.
@@ -88,6 +89,7 @@ impl fmt::Display for EngagementState {
 /// Every command an engagement understands. Payloads (note text, target queue, ...) travel
 /// beside the command; the state machine only needs to know which command it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Command {
     /// The routing engine reserves the engagement for an agent (or several, ring-all).
@@ -170,6 +172,7 @@ pub struct Transition {
 
 /// A command that is not valid in the engagement's current state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("cannot {command} an engagement that is {state}")]
 pub struct InvalidTransition {
     pub state: EngagementState,

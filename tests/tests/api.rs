@@ -761,3 +761,133 @@ both_stores!(
     embed_tokens_sign_an_agent_in_without_a_password,
     the_websocket_resumes_from_a_seq_without_loss_or_duplicates,
 );
+
+/// Every route the server has, as (method, path): the OpenAPI document must describe each,
+/// with its error responses.
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/v1/embedding/check"),
+    ("post", "/v1/oauth/token"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/auth/embed"),
+    ("post", "/v1/embed-tokens"),
+    ("get", "/v1/api-clients"),
+    ("post", "/v1/api-clients"),
+    ("delete", "/v1/api-clients/{client_id}"),
+    ("get", "/v1/skills"),
+    ("post", "/v1/skills"),
+    ("put", "/v1/skills/{id}"),
+    ("delete", "/v1/skills/{id}"),
+    ("get", "/v1/dispositions"),
+    ("post", "/v1/dispositions"),
+    ("put", "/v1/dispositions/{id}"),
+    ("delete", "/v1/dispositions/{id}"),
+    ("get", "/v1/queues"),
+    ("post", "/v1/queues"),
+    ("get", "/v1/queues/{id}"),
+    ("put", "/v1/queues/{id}"),
+    ("delete", "/v1/queues/{id}"),
+    ("get", "/v1/flows"),
+    ("post", "/v1/flows"),
+    ("get", "/v1/flows/{id}"),
+    ("put", "/v1/flows/{id}"),
+    ("delete", "/v1/flows/{id}"),
+    ("get", "/v1/entry-points"),
+    ("post", "/v1/entry-points"),
+    ("put", "/v1/entry-points/{entry_id}"),
+    ("delete", "/v1/entry-points/{entry_id}"),
+    ("get", "/v1/routing-profiles"),
+    ("post", "/v1/routing-profiles"),
+    ("put", "/v1/routing-profiles/{id}"),
+    ("delete", "/v1/routing-profiles/{id}"),
+    ("get", "/v1/busy-agent-rules"),
+    ("put", "/v1/busy-agent-rules"),
+    ("get", "/v1/agents"),
+    ("post", "/v1/agents"),
+    ("get", "/v1/agents/{id}"),
+    ("put", "/v1/agents/{id}"),
+    ("delete", "/v1/agents/{id}"),
+    ("get", "/v1/agents/me"),
+    ("put", "/v1/agents/me/status"),
+    ("put", "/v1/agents/me/queues/{queue_id}"),
+    ("get", "/v1/agents/me/engagements"),
+    ("get", "/v1/agent/ws"),
+    ("get", "/v1/events"),
+    ("get", "/v1/stats/queues"),
+    ("get", "/v1/stats/agents"),
+    ("post", "/v1/engagements"),
+    ("get", "/v1/engagements"),
+    ("get", "/v1/engagements/{id}"),
+    ("get", "/v1/engagements/{id}/notes"),
+    ("post", "/v1/engagements/{id}/notes"),
+    ("post", "/v1/engagements/{id}/accept"),
+    ("post", "/v1/engagements/{id}/decline"),
+    ("post", "/v1/engagements/{id}/inactive"),
+    ("post", "/v1/engagements/{id}/resume"),
+    ("post", "/v1/engagements/{id}/end"),
+    ("post", "/v1/engagements/{id}/close"),
+    ("post", "/v1/engagements/{id}/cancel"),
+    ("post", "/v1/engagements/{id}/transfer"),
+    ("put", "/v1/engagements/{id}/disposition"),
+    ("patch", "/v1/engagements/{id}/variables"),
+    ("post", "/v1/engagements/{id}/monitor"),
+];
+
+#[tokio::test]
+async fn openapi_describes_every_route_with_its_errors() {
+    let db = TestDb::sqlite();
+    let server = tests::process::start_switchboard(&db, tests::api::server_options()).await;
+    let spec = tests::api::Api::new(&server.base_url)
+        .get("/openapi.json")
+        .await
+        .expect(200);
+    let mut described = 0;
+    for (method, path) in ROUTES {
+        let op = &spec["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is not in /openapi.json");
+        described += 1;
+        if *path != "/healthz" {
+            let codes: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+            assert!(
+                codes
+                    .iter()
+                    .any(|c| c.starts_with('4') || c.starts_with('5')),
+                "{method} {path} lists no errors: {codes:?}"
+            );
+        }
+    }
+    let total: usize = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        total, described,
+        "the document describes routes this test does not know"
+    );
+    // Every route answers (no route in the document is missing from the server).
+    let anon = tests::api::Api::new(&server.base_url);
+    for (method, path) in ROUTES {
+        let concrete = path
+            .replace("{id}", "00000000-0000-0000-0000-000000000001")
+            .replace("{client_id}", "x")
+            .replace("{entry_id}", "x")
+            .replace("{queue_id}", "00000000-0000-0000-0000-000000000001");
+        let r = anon
+            .send(&method.to_uppercase(), &concrete, None, &[])
+            .await;
+        assert_ne!(
+            r.status, 404,
+            "{method} {path} is described but not served: {}",
+            r.body
+        );
+        assert_ne!(r.status, 405, "{method} {path} is described but not served");
+        assert!(r.status < 500, "{method} {path} → {}", r.status);
+    }
+    assert_eq!(
+        spec["paths"]["/v1/engagements"]["post"]["tags"][0],
+        "engagements"
+    );
+}

@@ -15,7 +15,19 @@ use shared::config::Role;
 use shared::ids::{AccountId, AgentId};
 
 /// What an API client may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum Scope {
     /// Start and cancel engagements.
     #[serde(rename = "engagements:write")]

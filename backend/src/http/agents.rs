@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /v1/stats/queues`: waiting, ringing, active, longest wait and service level per queue.
+#[utoipa::path(get, path = "/v1/stats/queues", responses((status = 200, body = Vec<stats::QueueStats>), super::openapi::ReadErrors))]
 async fn queue_stats(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -39,6 +40,7 @@ async fn queue_stats(
 }
 
 /// `GET /v1/stats/agents`: each agent's status, what they hold and what rings for them.
+#[utoipa::path(get, path = "/v1/stats/agents", responses((status = 200, body = Vec<stats::AgentStats>), super::openapi::ReadErrors))]
 async fn agent_stats(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -46,10 +48,12 @@ async fn agent_stats(
     Ok(Json(stats::agents(&s.ctx, &p).await?))
 }
 
+#[utoipa::path(get, path = "/v1/agents/me", responses((status = 200, body = shared::config::Agent), super::openapi::ReadErrors))]
 async fn me(State(s): State<AppState>, Auth(p): Auth) -> Result<Json<Agent>, ApiError> {
     Ok(Json(svc::me(&s.ctx, &p).await?))
 }
 
+#[utoipa::path(put, path = "/v1/agents/me/status", request_body = shared::config::AgentStatus, responses((status = 200, body = shared::config::Agent), super::openapi::WriteErrors))]
 async fn status(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -58,11 +62,12 @@ async fn status(
     Ok(Json(svc::set_status(&s.ctx, &p, status).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct OptIn {
     opted_in: bool,
 }
 
+#[utoipa::path(put, path = "/v1/agents/me/queues/{queue_id}", request_body = OptIn, params(("queue_id" = uuid::Uuid, Path, description = "Queue id")), responses((status = 200, body = shared::config::Agent), super::openapi::WriteErrors))]
 async fn opt_in(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -74,6 +79,7 @@ async fn opt_in(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/agents/me/engagements", responses((status = 200, body = Vec<shared::engagement::Engagement>), super::openapi::ReadErrors))]
 async fn my_engagements(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -81,14 +87,28 @@ async fn my_engagements(
     Ok(Json(engagements::mine(&s.ctx, &p).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct EventsQuery {
+    /// Return events with a larger `seq` (default 0: from the start).
     after: Option<i64>,
+    /// Page size, 1–1000 (default 100).
     limit: Option<i64>,
+}
+
+/// A page of the event log.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct EventsPage {
+    events: Vec<Event>,
+    /// Pass as `after` to get the next page.
+    next_after: i64,
+    /// True when the page is full (ask again at once).
+    has_more: bool,
 }
 
 /// `GET /v1/events?after=<seq>&limit=`: the account's event log (clients with `events:read`,
 /// supervisors and admins).
+#[utoipa::path(get, path = "/v1/events", params(EventsQuery), responses((status = 200, description = "{events: [Event], next_after, has_more}", body = EventsPage), super::openapi::ReadErrors))]
 async fn events(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -117,9 +137,12 @@ async fn events(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct WsQuery {
+    /// An agent token (browsers cannot set headers on WebSockets).
     access_token: Option<String>,
+    /// Resume after this `seq`; default: from now.
     after: Option<i64>,
 }
 
@@ -128,6 +151,7 @@ struct WsQuery {
 /// event concerning the agent with `seq > after` (from `latest_seq` when `after` is absent),
 /// in order, without gaps or duplicates; a client that reconnects with the last `seq` it saw
 /// misses nothing.
+#[utoipa::path(get, path = "/v1/agent/ws", params(WsQuery), responses((status = 101, description = "WebSocket: {type:hello} then {type:event, event} messages"), super::openapi::ReadErrors), security(()))]
 async fn websocket(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<WsQuery>,

@@ -59,7 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/api-clients/{client_id}", delete(delete_client))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TokenRequest {
     #[serde(default)]
     grant_type: Option<String>,
@@ -71,6 +71,7 @@ struct TokenRequest {
 
 /// `POST /v1/oauth/token`: the OAuth 2 client-credentials grant. Credentials in HTTP Basic or
 /// in the body; the body may be form-encoded or JSON.
+#[utoipa::path(post, path = "/v1/oauth/token", request_body = TokenRequest, responses((status = 200, description = "A client token", body = TokenResponse), super::openapi::PublicErrors), security(()))]
 async fn token(
     State(state): State<AppState>,
     parts: Parts,
@@ -135,13 +136,14 @@ async fn token(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Login {
     email: String,
     password: String,
 }
 
 /// `POST /v1/auth/login`: an agent signs in with email and password.
+#[utoipa::path(post, path = "/v1/auth/login", request_body = Login, responses((status = 200, description = "An agent session", body = TokenResponse), super::openapi::PublicErrors), security(()))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Login>,
@@ -151,12 +153,13 @@ async fn login(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Exchange {
     embed_token: String,
 }
 
 /// `POST /v1/auth/embed`: the widget trades an embed token for an agent session.
+#[utoipa::path(post, path = "/v1/auth/embed", request_body = Exchange, responses((status = 200, description = "An agent session", body = TokenResponse), super::openapi::PublicErrors), security(()))]
 async fn exchange_embed(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Exchange>,
@@ -166,12 +169,13 @@ async fn exchange_embed(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Mint {
     agent_id: AgentId,
 }
 
 /// `POST /v1/embed-tokens`: an API client (scope `embed_tokens:write`) mints one for an agent.
+#[utoipa::path(post, path = "/v1/embed-tokens", request_body = Mint, responses((status = 201, description = "An embed token (valid 5 minutes)", body = TokenResponse), super::openapi::WriteErrors))]
 async fn mint_embed(
     State(state): State<AppState>,
     Auth(p): Auth,
@@ -183,12 +187,13 @@ async fn mint_embed(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CreateClient {
     name: String,
     scopes: Vec<Scope>,
 }
 
+#[utoipa::path(post, path = "/v1/api-clients", request_body = CreateClient, responses((status = 201, description = "The client; the secret is shown only now", body = NewClient), super::openapi::WriteErrors))]
 async fn create_client(
     State(state): State<AppState>,
     Auth(p): Auth,
@@ -200,6 +205,7 @@ async fn create_client(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/api-clients", responses((status = 200, body = Vec<ApiClientRecord>), super::openapi::ReadErrors))]
 async fn list_clients(
     State(state): State<AppState>,
     Auth(p): Auth,
@@ -207,6 +213,7 @@ async fn list_clients(
     Ok(Json(accounts::list_clients(&state.ctx, &p).await?))
 }
 
+#[utoipa::path(delete, path = "/v1/api-clients/{client_id}", params(("client_id" = String, Path, description = "The client id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
 async fn delete_client(
     State(state): State<AppState>,
     Auth(p): Auth,

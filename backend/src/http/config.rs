@@ -69,12 +69,14 @@ fn fresh() -> String {
 type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
 
 // skills
+#[utoipa::path(get, path = "/v1/skills", responses((status = 200, body = Vec<shared::config::Skill>), super::openapi::ReadErrors))]
 async fn list_skills(
     State(s): State<AppState>,
     Auth(p): Auth,
 ) -> Result<Json<Vec<Skill>>, ApiError> {
     Ok(Json(svc::list_skills(&s.ctx, &p).await?))
 }
+#[utoipa::path(post, path = "/v1/skills", request_body = shared::config::Skill, responses((status = 201, body = shared::config::Skill), super::openapi::WriteErrors))]
 async fn create_skill(State(s): State<AppState>, Auth(p): Auth, body: Bytes) -> Created<Skill> {
     let skill = parse_with_id(&body, "skill_id", fresh(), false)?;
     Ok((
@@ -82,6 +84,7 @@ async fn create_skill(State(s): State<AppState>, Auth(p): Auth, body: Bytes) -> 
         Json(svc::put_skill(&s.ctx, &p, skill).await?),
     ))
 }
+#[utoipa::path(put, path = "/v1/skills/{id}", request_body = shared::config::Skill, params(("id" = uuid::Uuid, Path, description = "Skill id")), responses((status = 200, body = shared::config::Skill), super::openapi::WriteErrors))]
 async fn replace_skill(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -91,6 +94,7 @@ async fn replace_skill(
     let skill = parse_with_id(&body, "skill_id", id.to_string(), true)?;
     Ok(Json(svc::put_skill(&s.ctx, &p, skill).await?))
 }
+#[utoipa::path(delete, path = "/v1/skills/{id}", params(("id" = uuid::Uuid, Path, description = "Skill id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
 async fn delete_skill(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -101,12 +105,14 @@ async fn delete_skill(
 }
 
 // dispositions
+#[utoipa::path(get, path = "/v1/dispositions", responses((status = 200, body = Vec<shared::config::Disposition>), super::openapi::ReadErrors))]
 async fn list_dispositions(
     State(s): State<AppState>,
     Auth(p): Auth,
 ) -> Result<Json<Vec<Disposition>>, ApiError> {
     Ok(Json(svc::list_dispositions(&s.ctx, &p).await?))
 }
+#[utoipa::path(post, path = "/v1/dispositions", request_body = shared::config::Disposition, responses((status = 201, body = shared::config::Disposition), super::openapi::WriteErrors))]
 async fn create_disposition(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -118,6 +124,7 @@ async fn create_disposition(
         Json(svc::put_disposition(&s.ctx, &p, d).await?),
     ))
 }
+#[utoipa::path(put, path = "/v1/dispositions/{id}", request_body = shared::config::Disposition, params(("id" = uuid::Uuid, Path, description = "Disposition id")), responses((status = 200, body = shared::config::Disposition), super::openapi::WriteErrors))]
 async fn replace_disposition(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -127,6 +134,7 @@ async fn replace_disposition(
     let d = parse_with_id(&body, "disposition_id", id.to_string(), true)?;
     Ok(Json(svc::put_disposition(&s.ctx, &p, d).await?))
 }
+#[utoipa::path(delete, path = "/v1/dispositions/{id}", params(("id" = uuid::Uuid, Path, description = "Disposition id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
 async fn delete_disposition(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -137,12 +145,14 @@ async fn delete_disposition(
 }
 
 // queues
+#[utoipa::path(get, path = "/v1/queues", responses((status = 200, body = Vec<shared::config::Queue>), super::openapi::ReadErrors))]
 async fn list_queues(
     State(s): State<AppState>,
     Auth(p): Auth,
 ) -> Result<Json<Vec<Queue>>, ApiError> {
     Ok(Json(svc::list_queues(&s.ctx, &p).await?))
 }
+#[utoipa::path(get, path = "/v1/queues/{id}", params(("id" = uuid::Uuid, Path, description = "Queue id")), responses((status = 200, body = shared::config::Queue), super::openapi::ReadErrors))]
 async fn get_queue(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -150,6 +160,7 @@ async fn get_queue(
 ) -> Result<Json<Queue>, ApiError> {
     Ok(Json(svc::get_queue(&s.ctx, &p, id).await?))
 }
+#[utoipa::path(post, path = "/v1/queues", request_body = shared::config::Queue, responses((status = 201, description = "Created (queue_id may be omitted)", body = shared::config::Queue), super::openapi::WriteErrors))]
 async fn create_queue(State(s): State<AppState>, Auth(p): Auth, body: Bytes) -> Created<Queue> {
     let q = parse_with_id(&body, "queue_id", fresh(), false)?;
     Ok((
@@ -157,6 +168,7 @@ async fn create_queue(State(s): State<AppState>, Auth(p): Auth, body: Bytes) -> 
         Json(svc::put_queue(&s.ctx, &p, q, false).await?),
     ))
 }
+#[utoipa::path(put, path = "/v1/queues/{id}", request_body = shared::config::Queue, params(("id" = uuid::Uuid, Path, description = "Queue id")), responses((status = 200, body = shared::config::Queue), super::openapi::WriteErrors))]
 async fn replace_queue(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -166,6 +178,7 @@ async fn replace_queue(
     let q = parse_with_id(&body, "queue_id", id.to_string(), true)?;
     Ok(Json(svc::put_queue(&s.ctx, &p, q, true).await?))
 }
+#[utoipa::path(delete, path = "/v1/queues/{id}", params(("id" = uuid::Uuid, Path, description = "Queue id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
 async fn delete_queue(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -176,9 +189,11 @@ async fn delete_queue(
 }
 
 // flows
+#[utoipa::path(get, path = "/v1/flows", responses((status = 200, body = Vec<shared::config::Flow>), super::openapi::ReadErrors))]
 async fn list_flows(State(s): State<AppState>, Auth(p): Auth) -> Result<Json<Vec<Flow>>, ApiError> {
     Ok(Json(svc::list_flows(&s.ctx, &p).await?))
 }
+#[utoipa::path(get, path = "/v1/flows/{id}", params(("id" = uuid::Uuid, Path, description = "Flow id")), responses((status = 200, body = shared::config::Flow), super::openapi::ReadErrors))]
 async fn get_flow(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -186,6 +201,7 @@ async fn get_flow(
 ) -> Result<Json<Flow>, ApiError> {
     Ok(Json(svc::get_flow(&s.ctx, &p, id).await?))
 }
+#[utoipa::path(post, path = "/v1/flows", request_body = shared::config::Flow, responses((status = 201, description = "Created (flow_id may be omitted)", body = shared::config::Flow), super::openapi::WriteErrors))]
 async fn create_flow(State(s): State<AppState>, Auth(p): Auth, body: Bytes) -> Created<Flow> {
     let f = parse_with_id(&body, "flow_id", fresh(), false)?;
     Ok((
@@ -193,6 +209,7 @@ async fn create_flow(State(s): State<AppState>, Auth(p): Auth, body: Bytes) -> C
         Json(svc::put_flow(&s.ctx, &p, f, false).await?),
     ))
 }
+#[utoipa::path(put, path = "/v1/flows/{id}", request_body = shared::config::Flow, params(("id" = uuid::Uuid, Path, description = "Flow id")), responses((status = 200, body = shared::config::Flow), super::openapi::WriteErrors))]
 async fn replace_flow(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -202,6 +219,7 @@ async fn replace_flow(
     let f = parse_with_id(&body, "flow_id", id.to_string(), true)?;
     Ok(Json(svc::put_flow(&s.ctx, &p, f, true).await?))
 }
+#[utoipa::path(delete, path = "/v1/flows/{id}", params(("id" = uuid::Uuid, Path, description = "Flow id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
 async fn delete_flow(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -212,12 +230,14 @@ async fn delete_flow(
 }
 
 // entry points
+#[utoipa::path(get, path = "/v1/entry-points", responses((status = 200, body = Vec<EntryRecord>), super::openapi::ReadErrors))]
 async fn list_entries(
     State(s): State<AppState>,
     Auth(p): Auth,
 ) -> Result<Json<Vec<EntryRecord>>, ApiError> {
     Ok(Json(svc::list_entries(&s.ctx, &p).await?))
 }
+#[utoipa::path(post, path = "/v1/entry-points", request_body = EntryRecord, responses((status = 201, body = EntryRecord), super::openapi::WriteErrors))]
 async fn create_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -228,6 +248,7 @@ async fn create_entry(
         Json(svc::put_entry(&s.ctx, &p, e).await?),
     ))
 }
+#[utoipa::path(put, path = "/v1/entry-points/{entry_id}", request_body = EntryRecord, params(("entry_id" = String, Path, description = "The public entry id")), responses((status = 200, body = EntryRecord), super::openapi::WriteErrors))]
 async fn replace_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -237,6 +258,7 @@ async fn replace_entry(
     let e = parse_with_id(&body, "entry_id", id, true)?;
     Ok(Json(svc::put_entry(&s.ctx, &p, e).await?))
 }
+#[utoipa::path(delete, path = "/v1/entry-points/{entry_id}", params(("entry_id" = String, Path, description = "The public entry id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
 async fn delete_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -247,12 +269,14 @@ async fn delete_entry(
 }
 
 // routing profiles
+#[utoipa::path(get, path = "/v1/routing-profiles", responses((status = 200, body = Vec<shared::config::ConsumerRoutingProfile>), super::openapi::ReadErrors))]
 async fn list_profiles(
     State(s): State<AppState>,
     Auth(p): Auth,
 ) -> Result<Json<Vec<ConsumerRoutingProfile>>, ApiError> {
     Ok(Json(svc::list_profiles(&s.ctx, &p).await?))
 }
+#[utoipa::path(post, path = "/v1/routing-profiles", request_body = shared::config::ConsumerRoutingProfile, responses((status = 201, body = shared::config::ConsumerRoutingProfile), super::openapi::WriteErrors))]
 async fn create_profile(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -264,6 +288,7 @@ async fn create_profile(
         Json(svc::put_profile(&s.ctx, &p, prof, false).await?),
     ))
 }
+#[utoipa::path(put, path = "/v1/routing-profiles/{id}", request_body = shared::config::ConsumerRoutingProfile, params(("id" = uuid::Uuid, Path, description = "Profile id")), responses((status = 200, body = shared::config::ConsumerRoutingProfile), super::openapi::WriteErrors))]
 async fn replace_profile(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -273,6 +298,7 @@ async fn replace_profile(
     let prof = parse_with_id(&body, "profile_id", id.to_string(), true)?;
     Ok(Json(svc::put_profile(&s.ctx, &p, prof, true).await?))
 }
+#[utoipa::path(delete, path = "/v1/routing-profiles/{id}", params(("id" = uuid::Uuid, Path, description = "Profile id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
 async fn delete_profile(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -283,12 +309,14 @@ async fn delete_profile(
 }
 
 // busy-agent rules
+#[utoipa::path(get, path = "/v1/busy-agent-rules", responses((status = 200, body = shared::config::BusyAgentRules), super::openapi::ReadErrors))]
 async fn get_busy_rules(
     State(s): State<AppState>,
     Auth(p): Auth,
 ) -> Result<Json<BusyAgentRules>, ApiError> {
     Ok(Json(svc::get_busy_rules(&s.ctx, &p).await?))
 }
+#[utoipa::path(put, path = "/v1/busy-agent-rules", request_body = shared::config::BusyAgentRules, responses((status = 200, body = shared::config::BusyAgentRules), super::openapi::WriteErrors))]
 async fn put_busy_rules(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -298,12 +326,14 @@ async fn put_busy_rules(
 }
 
 // agents
+#[utoipa::path(get, path = "/v1/agents", responses((status = 200, body = Vec<shared::config::Agent>), super::openapi::ReadErrors))]
 async fn list_agents(
     State(s): State<AppState>,
     Auth(p): Auth,
 ) -> Result<Json<Vec<Agent>>, ApiError> {
     Ok(Json(svc::list_agents(&s.ctx, &p).await?))
 }
+#[utoipa::path(get, path = "/v1/agents/{id}", params(("id" = uuid::Uuid, Path, description = "Agent id")), responses((status = 200, body = shared::config::Agent), super::openapi::ReadErrors))]
 async fn get_agent(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -311,6 +341,7 @@ async fn get_agent(
 ) -> Result<Json<Agent>, ApiError> {
     Ok(Json(svc::get_agent(&s.ctx, &p, id).await?))
 }
+#[utoipa::path(post, path = "/v1/agents", request_body = AgentInput, responses((status = 201, body = shared::config::Agent), super::openapi::WriteErrors))]
 async fn create_agent(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -321,6 +352,7 @@ async fn create_agent(
         Json(svc::put_agent(&s.ctx, &p, a, None).await?),
     ))
 }
+#[utoipa::path(put, path = "/v1/agents/{id}", request_body = AgentInput, params(("id" = uuid::Uuid, Path, description = "Agent id")), responses((status = 200, body = shared::config::Agent), super::openapi::WriteErrors))]
 async fn replace_agent(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -335,6 +367,7 @@ async fn replace_agent(
     }
     Ok(Json(svc::put_agent(&s.ctx, &p, a, Some(id)).await?))
 }
+#[utoipa::path(delete, path = "/v1/agents/{id}", params(("id" = uuid::Uuid, Path, description = "Agent id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
 async fn delete_agent(
     State(s): State<AppState>,
     Auth(p): Auth,

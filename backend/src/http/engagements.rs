@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
 
 /// `POST /v1/engagements`: 201 with the engagement; with `Idempotency-Key`, a retry gets the
 /// first response again.
+#[utoipa::path(post, path = "/v1/engagements", request_body = shared::api::StartEngagementRequest, params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the first response")), responses((status = 201, description = "Created (or the first response again for a repeated Idempotency-Key)", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
 async fn start(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -63,12 +64,16 @@ async fn start(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only engagements in this state.
     state: Option<EngagementState>,
+    /// At most this many, newest first (1–500, default 100).
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/v1/engagements", params(ListQuery), responses((status = 200, body = Vec<shared::engagement::Engagement>), super::openapi::ReadErrors))]
 async fn list(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -79,6 +84,7 @@ async fn list(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/engagements/{id}", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = shared::engagement::Engagement), super::openapi::ReadErrors))]
 async fn get_one(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -87,6 +93,7 @@ async fn get_one(
     Ok(Json(svc::get(&s.ctx, &p, id).await?))
 }
 
+#[utoipa::path(get, path = "/v1/engagements/{id}/notes", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = Vec<NoteRecord>), super::openapi::ReadErrors))]
 async fn notes(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -105,7 +112,8 @@ async fn run(
 }
 
 macro_rules! simple_command {
-    ($name:ident, $action:expr) => {
+    ($(#[$meta:meta])* $name:ident, $action:expr) => {
+        $(#[$meta])*
         async fn $name(
             State(s): State<AppState>,
             Auth(p): Auth,
@@ -116,19 +124,48 @@ macro_rules! simple_command {
     };
 }
 
-simple_command!(accept, Action::Accept);
-simple_command!(decline, Action::Decline);
-simple_command!(inactive, Action::MarkInactive);
-simple_command!(resume, Action::Resume);
-simple_command!(end, Action::End);
-simple_command!(close, Action::Close);
-simple_command!(cancel, Action::Cancel);
+simple_command!(
+    #[utoipa::path(post, path = "/v1/engagements/{id}/accept", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, description = "The offered agent takes it", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+    accept,
+    Action::Accept
+);
+simple_command!(
+    #[utoipa::path(post, path = "/v1/engagements/{id}/decline", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, description = "The offered agent refuses it", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+    decline,
+    Action::Decline
+);
+simple_command!(
+    #[utoipa::path(post, path = "/v1/engagements/{id}/inactive", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, description = "connected → inactive", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+    inactive,
+    Action::MarkInactive
+);
+simple_command!(
+    #[utoipa::path(post, path = "/v1/engagements/{id}/resume", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, description = "inactive → connected", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+    resume,
+    Action::Resume
+);
+simple_command!(
+    #[utoipa::path(post, path = "/v1/engagements/{id}/end", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, description = "The conversation ended: wrap-up starts", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+    end,
+    Action::End
+);
+simple_command!(
+    #[utoipa::path(post, path = "/v1/engagements/{id}/close", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, description = "Finish (through wrap-up)", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+    close,
+    Action::Close
+);
+simple_command!(
+    #[utoipa::path(post, path = "/v1/engagements/{id}/cancel", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, description = "The external system withdraws a queued or ringing engagement", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+    cancel,
+    Action::Cancel
+);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NoteBody {
     body: String,
 }
 
+#[utoipa::path(post, path = "/v1/engagements/{id}/notes", request_body = NoteBody, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 201, body = shared::engagement::Engagement), super::openapi::WriteErrors))]
 async fn add_note(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -141,6 +178,7 @@ async fn add_note(
     ))
 }
 
+#[utoipa::path(post, path = "/v1/engagements/{id}/transfer", request_body = TransferTarget, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = shared::engagement::Engagement), super::openapi::WriteErrors))]
 async fn transfer(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -150,11 +188,12 @@ async fn transfer(
     run(&s, &p, id, Action::Transfer(t)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DispositionBody {
     disposition_id: DispositionId,
 }
 
+#[utoipa::path(put, path = "/v1/engagements/{id}/disposition", request_body = DispositionBody, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = shared::engagement::Engagement), super::openapi::WriteErrors))]
 async fn disposition(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -164,11 +203,12 @@ async fn disposition(
     run(&s, &p, id, Action::SetDisposition(b.disposition_id)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct VariablesBody {
     variables: Variables,
 }
 
+#[utoipa::path(patch, path = "/v1/engagements/{id}/variables", request_body = VariablesBody, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = shared::engagement::Engagement), super::openapi::WriteErrors))]
 async fn variables(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -178,18 +218,19 @@ async fn variables(
     run(&s, &p, id, Action::UpdateVariables(b.variables)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 enum MonitorMode {
     Monitor,
     Barge,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct MonitorBody {
     mode: MonitorMode,
 }
 
+#[utoipa::path(post, path = "/v1/engagements/{id}/monitor", request_body = MonitorBody, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = shared::engagement::Engagement), super::openapi::WriteErrors))]
 async fn monitor(
     State(s): State<AppState>,
     Auth(p): Auth,

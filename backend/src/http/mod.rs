@@ -7,6 +7,7 @@ mod engagements;
 pub mod error;
 pub mod extract;
 mod health;
+pub mod openapi;
 mod widget;
 
 use crate::embedding::{AllowedOrigins, Origin};
@@ -58,6 +59,7 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/v1/embedding/check", get(check_embedding))
+        .route("/openapi.json", get(openapi::document))
         .merge(auth::routes())
         .merge(config::routes())
         .merge(engagements::routes())
@@ -104,13 +106,16 @@ async fn security_headers(
     response
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CheckQuery {
+    /// The embedding page's origin, e.g. `https://crm.example.com`.
     origin: Option<String>,
 }
 
 /// `GET /v1/embedding/check?origin=…`: the widget asks before it talks to its host page.
 /// Public: the widget calls it before anyone signs in, and it reveals one bit per guess.
+#[utoipa::path(get, path = "/v1/embedding/check", params(CheckQuery), responses((status = 200, description = "Whether the origin may embed the widget", body = shared::api::EmbeddingCheck), (status = 422, description = "origin missing or not an origin", body = shared::api::ErrorBody)), security(()))]
 async fn check_embedding(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<CheckQuery>,

@@ -17,7 +17,7 @@ pub const CLIENT_TOKEN_SECS: i64 = 3600;
 /// Embed tokens only need to survive the trip from the host's backend to the widget.
 pub const EMBED_TOKEN_SECS: i64 = 300;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
@@ -193,7 +193,7 @@ pub async fn exchange_embed_token(ctx: &Ctx, token: &str) -> Result<TokenRespons
 }
 
 /// A new API client; the secret is returned once and stored only as a hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewClient {
     pub client_id: String,
     pub client_secret: String,

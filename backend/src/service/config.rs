@@ -561,7 +561,7 @@ fn check_busy_rules(prefix: &str, rules: &BusyAgentRules) -> Result<()> {
 // ---- agents ------------------------------------------------------------------------------------
 
 /// An agent as an admin writes it: the profile plus an optional new password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentInput {
     #[serde(default)]
     pub agent_id: Option<AgentId>,

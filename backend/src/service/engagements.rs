@@ -611,7 +611,7 @@ pub async fn list(
 // ---- commands ----------------------------------------------------------------------------------
 
 /// Where a transfer sends the engagement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum TransferTarget {
     Queue {

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 /// The window service level is computed over.
 const WINDOW_MS: i64 = 24 * 3600 * 1000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QueueStats {
     pub queue_id: QueueId,
     pub name: String,
@@ -36,7 +36,7 @@ pub struct QueueStats {
     pub abandoned_24h: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentStats {
     pub agent_id: AgentId,
     pub display_name: String,

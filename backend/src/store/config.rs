@@ -228,7 +228,7 @@ pub async fn delete_disposition(
 // ---- entry points ------------------------------------------------------------------------------
 
 /// An entry point and the routing profile applied to engagements started through it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct EntryRecord {
     #[serde(flatten)]
     pub entry: EntryPoint,
@@ -358,7 +358,7 @@ pub async fn put_busy_rules(
 
 // ---- API clients -------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ApiClientRecord {
     pub client_id: String,
     pub name: String,

@@ -428,7 +428,7 @@ pub async fn holdings(
 
 // ---- notes -------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct NoteRecord {
     pub note_id: NoteId,
     pub engagement_id: EngagementId,
