@@ -24,7 +24,8 @@ trap cleanup EXIT INT TERM
   --listen "127.0.0.1:$SB_PORT" \
   --database-url "$DB" \
   --widget-dir frontend/dist \
-  --allowed-origins "http://127.0.0.1:$DEMO_PORT,http://localhost:$DEMO_PORT" &
+  --allowed-origins "http://127.0.0.1:$DEMO_PORT,http://localhost:$DEMO_PORT" \
+  --demo &
 pids+=($!)
 "$BIN/embed-demo" --listen "127.0.0.1:$DEMO_PORT" --switchboard-url "http://127.0.0.1:$SB_PORT" &
 pids+=($!)
@@ -43,6 +44,9 @@ cat <<MSG
     Demo CRM (agent page, widget embedded):  http://127.0.0.1:$DEMO_PORT/
     Widget standalone (installable PWA):     http://127.0.0.1:$SB_PORT/widget/
     API readiness:                           http://127.0.0.1:$SB_PORT/readyz
+    API description (OpenAPI):               http://127.0.0.1:$SB_PORT/openapi.json
+  Demo sign-ins (password switchboard-demo): agents ada@demo.test, grace@demo.test;
+  admin admin@demo.test. Entry point for work items: crm-tickets.
   Database: $DB      Stop with Ctrl-C.
 
 MSG

@@ -60,6 +60,11 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 
+    /// Add demo data on start (queues, a flow, entry point `crm-tickets`, agents
+    /// ada@demo.test and grace@demo.test, admin admin@demo.test; password `switchboard-demo`).
+    #[arg(long, env = "SWITCHBOARD_DEMO")]
+    pub demo: bool,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

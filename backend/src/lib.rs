@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod delivery;
 pub mod embedding;
 pub mod http;
 pub mod routing;

@@ -25,7 +25,7 @@ pub enum StartError {
     },
     #[error("server: {0}")]
     Serve(#[source] std::io::Error),
-    #[error("bootstrap admin: {0}")]
+    #[error("bootstrap: {0}")]
     Bootstrap(#[source] crate::service::ServiceError),
 }
 
@@ -71,12 +71,20 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         }
         (None, None) => {}
     }
+    if config.demo {
+        crate::service::demo::seed(&ctx)
+            .await
+            .map_err(StartError::Bootstrap)?;
+    }
     // Build the OpenAPI document now, so a problem shows at start-up, not on a request.
     let _ = crate::http::openapi::spec();
     let dispatcher = tokio::spawn(dispatch::run(ctx.clone()));
 
+    let hub = crate::delivery::hub::Hub::default();
+    let hub_task = tokio::spawn(hub.clone().run(store.clone(), ctx.account));
     let state = AppState {
         ctx,
+        hub,
         embedding: Arc::new(EmbeddingPolicy::new(allowed)),
     };
     let app = http::router(
@@ -103,6 +111,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         .map_err(StartError::Serve)?;
     tracing::info!("shutting down: closing the database");
     dispatcher.abort();
+    hub_task.abort();
     store.close().await;
     Ok(())
 }

@@ -13,9 +13,15 @@ pub fn binary(name: &str, env: &str) -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("current exe");
-    // target/<profile>/deps/<test-binary> → target/<profile>/<name>
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let path = dir.join(name);
+    // Tests run from target/<profile>/deps/, programs (bench) from target/<profile>/.
+    let here = exe.parent().expect("exe dir");
+    let path = [
+        here.join(name),
+        here.parent().map(|p| p.join(name)).unwrap_or_default(),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+    .unwrap_or_else(|| here.join(name));
     assert!(
         path.is_file(),
         "{} not found: run `cargo build --workspace --bins` first (or set {env})",
@@ -132,6 +138,8 @@ pub struct ServerOptions {
     pub port: u16,
     /// Bootstrap admin (email, password).
     pub admin: Option<(String, String)>,
+    /// More `serve` flags.
+    pub extra_args: Vec<String>,
 }
 
 /// Start `switchboard serve` on a fresh database and wait until `/readyz` answers 200.
@@ -150,6 +158,7 @@ pub async fn start_switchboard(db: &TestDb, options: ServerOptions) -> Running {
         .arg(widget_dir)
         .arg("--allowed-origins")
         .arg(options.allowed_origins.join(","))
+        .args(&options.extra_args)
         .env("RUST_LOG", "info,sqlx=warn");
     if let Some((email, password)) = &options.admin {
         command

@@ -251,3 +251,70 @@ async fn the_sqlite_file_is_created_where_asked() {
     assert!(path.is_file(), "plain path creates the SQLite file");
     assert!(dir.path().join("nested-name.db-wal").is_file(), "WAL mode");
 }
+
+#[tokio::test]
+async fn demo_data_lets_an_agent_work_a_ticket() {
+    let db = TestDb::sqlite();
+    let options = ServerOptions {
+        extra_args: vec!["--demo".into()],
+        ..options()
+    };
+    let server = start_switchboard(&db, options.clone()).await;
+    let api = tests::api::Api::new(&server.base_url);
+    let admin = api.login("admin@demo.test", "switchboard-demo").await;
+    let queues = admin.get("/v1/queues").await.expect(200);
+    assert_eq!(queues.as_array().unwrap().len(), 3);
+    let client = admin
+        .post(
+            "/v1/api-clients",
+            serde_json::json!({"name": "t", "scopes": ["engagements:write"]}),
+        )
+        .await
+        .expect(201);
+    let crm = api
+        .client(
+            client["client_id"].as_str().unwrap(),
+            client["client_secret"].as_str().unwrap(),
+        )
+        .await;
+    let ada = api.login("ada@demo.test", "switchboard-demo").await;
+    let mut feed = tests::api::Feed::connect(&ada, None).await;
+    ada.put(
+        "/v1/agents/me/status",
+        serde_json::json!({"status": "ready"}),
+    )
+    .await
+    .expect(200);
+    crm.post(
+        "/v1/engagements",
+        serde_json::json!({
+        "channels": [{"channel": "work_item"}], "flow": {"flow_entry_id": "crm-tickets"},
+        "work_item_variables": {"work_item_name": "Printer on fire", "work_item_id": "T-100"}}),
+    )
+    .await
+    .expect(201);
+    let offer = feed
+        .wait_for("engagement.offered", std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(
+        offer["data"]["launch_url"],
+        "http://127.0.0.1:8090/tickets/T-100"
+    );
+    feed.close().await;
+    drop(server);
+    // Seeding again (a restart) changes nothing.
+    let server = start_switchboard(&db, options).await;
+    let admin = tests::api::Api::new(&server.base_url)
+        .login("admin@demo.test", "switchboard-demo")
+        .await;
+    assert_eq!(
+        admin
+            .get("/v1/queues")
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}

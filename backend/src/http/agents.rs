@@ -6,7 +6,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::AppState;
 use crate::auth::Scope;
 use crate::service::{accounts, agents as svc, engagements, stats};
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, put};
@@ -16,7 +16,6 @@ use shared::config::{Agent, AgentStatus};
 use shared::engagement::Engagement;
 use shared::events::Event;
 use shared::ids::QueueId;
-use std::time::Duration;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -171,68 +170,9 @@ async fn websocket(
             "after must be a seq (0 or more)",
         ));
     }
-    Ok(upgrade.on_upgrade(move |socket| feed(s, principal.account(), agent, q.after, socket)))
-}
-
-async fn feed(
-    s: AppState,
-    account: shared::ids::AccountId,
-    agent: Agent,
-    after: Option<i64>,
-    mut socket: WebSocket,
-) {
-    let mut committed = s.ctx.store.watch_committed();
-    let latest = *committed.borrow_and_update();
-    let mut cursor = after.unwrap_or(latest);
-    let hello = serde_json::json!({ "type": "hello", "agent": agent, "latest_seq": latest });
-    if socket
-        .send(Message::Text(hello.to_string().into()))
-        .await
-        .is_err()
-    {
-        return;
-    }
-    let mut ping = tokio::time::interval(Duration::from_secs(25));
-    loop {
-        loop {
-            let batch: Vec<Event> = match s
-                .ctx
-                .store
-                .agent_events_after(account, agent.agent_id, cursor, 500)
-                .await
-            {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::warn!(error = %e, "agent feed read failed");
-                    let _ = socket.send(Message::Close(None)).await;
-                    return;
-                }
-            };
-            let full = batch.len() == 500;
-            for event in batch {
-                cursor = event.seq;
-                let msg = serde_json::json!({ "type": "event", "event": event });
-                if socket
-                    .send(Message::Text(msg.to_string().into()))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-            if !full {
-                break;
-            }
-        }
-        tokio::select! {
-            changed = committed.changed() => if changed.is_err() { return },
-            _ = ping.tick() => {
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { return; }
-            }
-            incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
-            },
-        }
-    }
+    let store = s.ctx.store.clone();
+    let hub = s.hub.clone();
+    Ok(upgrade.on_upgrade(move |socket| {
+        crate::delivery::ws::serve(store, hub, principal.account(), agent, q.after, socket)
+    }))
 }

@@ -32,6 +32,7 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub ctx: Ctx,
+    pub hub: crate::delivery::hub::Hub,
     pub embedding: Arc<EmbeddingPolicy>,
 }
 

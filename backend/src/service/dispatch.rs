@@ -114,8 +114,13 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
         }
     }
 
-    // 2. Wrap-up that ran out: close it.
-    for mut rec in eng::in_states(tx.conn(), account, &[EngagementState::WrapUp]).await? {
+    // 2. Wrap-up that ran out: close it (only queues with a wrap-up time have any).
+    let wrapping = if queues.values().any(|q| q.wrap_up_secs > 0) {
+        eng::in_states(tx.conn(), account, &[EngagementState::WrapUp]).await?
+    } else {
+        Vec::new()
+    };
+    for mut rec in wrapping {
         let secs = rec
             .queue_id
             .and_then(|q| queues.get(&q))
@@ -147,24 +152,8 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
         .await?;
     }
 
-    // 3. Overflow.
-    let mut waiting_records =
-        eng::in_states(tx.conn(), account, &[EngagementState::Queued]).await?;
-    for rec in waiting_records.iter_mut() {
-        let Some(at) = rec.overflow_at_ms else {
-            continue;
-        };
-        if at > now {
-            wake(at);
-            continue;
-        }
-        overflow(&mut tx, rec, &queues, now).await?;
-        if let Some(at) = rec.overflow_at_ms {
-            wake(at);
-        }
-    }
-
-    // 4. Match.
+    // 3. Ready agents and what they hold. Without one who has room, matching cannot offer
+    // anything, so the (possibly long) queue is read only when a timer on it is due.
     let default_rules = Arc::new(cfg::busy_rules(tx.conn(), account).await?);
     let mut holdings = eng::holdings(tx.conn(), account).await?;
     let mut agent_views: Vec<AgentView> = agents::list(tx.conn(), account)
@@ -197,6 +186,39 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
             last_offer_ms: a.last_offer_ms,
         })
         .collect();
+    let any_room = agent_views.iter().any(|a| {
+        !a.queues.is_empty()
+            && shared::Channel::ALL
+                .iter()
+                .any(|c| a.rules.can_offer(&a.holding, *c))
+    });
+    let queue_timer = eng::next_queue_timer(tx.conn(), account).await?;
+    if !any_room && queue_timer.is_none_or(|at| at > now) {
+        if let Some(at) = queue_timer {
+            wake(at);
+        }
+        tx.commit().await?;
+        return Ok(next);
+    }
+
+    // 4. Overflow.
+    let mut waiting_records =
+        eng::in_states(tx.conn(), account, &[EngagementState::Queued]).await?;
+    for rec in waiting_records.iter_mut() {
+        let Some(at) = rec.overflow_at_ms else {
+            continue;
+        };
+        if at > now {
+            wake(at);
+            continue;
+        }
+        overflow(&mut tx, rec, &queues, now).await?;
+        if let Some(at) = rec.overflow_at_ms {
+            wake(at);
+        }
+    }
+
+    // 5. Match.
     let queue_views: HashMap<QueueId, QueueView> = queues
         .values()
         .map(|q| {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod config;
+pub mod demo;
 pub mod dispatch;
 pub mod engagements;
 pub mod stats;

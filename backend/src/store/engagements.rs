@@ -272,6 +272,21 @@ pub async fn in_states(
     rows.iter().map(from_row).collect()
 }
 
+/// The earliest timer on a waiting engagement: overflow or the end of a preferred-agent wait.
+/// (Due-date steps change priority, which matters only when matching runs anyway.)
+pub async fn next_queue_timer(conn: &mut AnyConnection, account: AccountId) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT MIN(overflow_at_ms) AS o, MIN(preferred_until_ms) AS p
+         FROM engagements WHERE account_id = $1 AND state = 'queued'",
+    )
+    .bind(account.to_string())
+    .fetch_one(conn)
+    .await?;
+    let o: Option<i64> = row.try_get("o")?;
+    let p: Option<i64> = row.try_get("p")?;
+    Ok([o, p].into_iter().flatten().min())
+}
+
 /// An agent's active engagements: assigned ones and ones ringing for them.
 pub async fn for_agent(
     conn: &mut AnyConnection,

@@ -288,6 +288,8 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
                     "PRAGMA synchronous = NORMAL",
                     "PRAGMA busy_timeout = 10000",
                     "PRAGMA foreign_keys = ON",
+                    "PRAGMA temp_store = MEMORY",
+                    "PRAGMA cache_size = -32768",
                 ] {
                     sqlx::query(pragma).execute(&mut *conn).await?;
                 }

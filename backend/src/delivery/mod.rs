@@ -1,0 +1,8 @@
+//! Delivery: getting events from the durable log to the people and systems that follow it.
+//!
+//! - [`hub`]: one reader per process follows the log and fans events out to the agent feeds
+//!   in memory, so a commit costs one database read however many agents are connected.
+//! - [`ws`]: the agent WebSocket (backlog from the log, then live events from the hub).
+
+pub mod hub;
+pub mod ws;

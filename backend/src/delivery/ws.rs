@@ -1,0 +1,95 @@
+//! The agent WebSocket: `{"type":"hello",…}`, then every event concerning the agent in `seq`
+//! order, first the backlog after the client's `after` from the log, then live ones from the
+//! hub, without gaps or duplicates.
+
+use super::hub::Hub;
+use crate::store::Store;
+use axum::extract::ws::{Message, WebSocket};
+use shared::config::Agent;
+use shared::events::Event;
+use shared::ids::AccountId;
+use std::time::Duration;
+
+async fn send_event(socket: &mut WebSocket, event: &Event) -> bool {
+    let msg = serde_json::json!({ "type": "event", "event": event });
+    socket
+        .send(Message::Text(msg.to_string().into()))
+        .await
+        .is_ok()
+}
+
+pub async fn serve(
+    store: Store,
+    hub: Hub,
+    account: AccountId,
+    agent: Agent,
+    after: Option<i64>,
+    mut socket: WebSocket,
+) {
+    // Subscribe before reading the backlog so nothing committed in between is missed.
+    let mut live = hub.subscribe(agent.agent_id);
+    let latest = *store.watch_committed().borrow();
+    let mut cursor = after.unwrap_or(latest);
+    let hello = serde_json::json!({ "type": "hello", "agent": agent, "latest_seq": latest });
+    if socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        let batch = match store
+            .agent_events_after(account, agent.agent_id, cursor, 500)
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "agent feed backlog read failed");
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+        };
+        let full = batch.len() == 500;
+        for event in batch {
+            cursor = event.seq;
+            if !send_event(&mut socket, &event).await {
+                return;
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    let mut ping = tokio::time::interval(Duration::from_secs(25));
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            event = live.recv() => match event {
+                Some(event) => {
+                    if event.seq <= cursor {
+                        continue; // already sent from the backlog
+                    }
+                    cursor = event.seq;
+                    if !send_event(&mut socket, &event).await {
+                        return;
+                    }
+                }
+                // Cut off for lagging: close so the client resumes from its last seq.
+                None => {
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
