@@ -81,9 +81,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<AgentRecord> {
     })
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("config types serialize")
-}
+use super::json;
 
 /// Insert or update everything but the routing bookkeeping.
 pub async fn upsert(conn: &mut AnyConnection, rec: &AgentRecord) -> Result<()> {
@@ -156,15 +154,13 @@ pub async fn list(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<Ag
 }
 
 pub async fn delete(conn: &mut AnyConnection, account: AccountId, id: AgentId) -> Result<()> {
-    let done = sqlx::query("DELETE FROM agents WHERE agent_id = $1 AND account_id = $2")
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .execute(conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_one(
+        conn,
+        "DELETE FROM agents WHERE agent_id = $1 AND account_id = $2",
+        &id.to_string(),
+        &account.to_string(),
+    )
+    .await
 }
 
 pub async fn set_status(

@@ -33,10 +33,6 @@ impl DocTable {
     }
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("serialize: {e}")))
-}
-
 pub(crate) fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
@@ -60,7 +56,7 @@ pub async fn put_doc<T: Serialize>(
         .bind(id)
         .bind(account.to_string())
         .bind(name)
-        .bind(to_json(doc)?)
+        .bind(super::json(doc))
         .execute(conn)
         .await?;
     Ok(())
@@ -116,15 +112,7 @@ pub async fn delete_doc(
         t = table.table(),
         id = table.id_column()
     );
-    let done = sqlx::query(&sql)
-        .bind(id)
-        .bind(account.to_string())
-        .execute(conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_one(conn, &sql, id, &account.to_string()).await
 }
 
 // ---- skills and dispositions ------------------------------------------------------------------
@@ -158,15 +146,13 @@ pub async fn list_skills(conn: &mut AnyConnection, account: AccountId) -> Result
 }
 
 pub async fn delete_skill(conn: &mut AnyConnection, account: AccountId, id: SkillId) -> Result<()> {
-    let done = sqlx::query("DELETE FROM skills WHERE skill_id = $1 AND account_id = $2")
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .execute(conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_one(
+        conn,
+        "DELETE FROM skills WHERE skill_id = $1 AND account_id = $2",
+        &id.to_string(),
+        &account.to_string(),
+    )
+    .await
 }
 
 pub async fn put_disposition(
@@ -213,16 +199,13 @@ pub async fn delete_disposition(
     account: AccountId,
     id: DispositionId,
 ) -> Result<()> {
-    let done =
-        sqlx::query("DELETE FROM dispositions WHERE disposition_id = $1 AND account_id = $2")
-            .bind(id.to_string())
-            .bind(account.to_string())
-            .execute(conn)
-            .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_one(
+        conn,
+        "DELETE FROM dispositions WHERE disposition_id = $1 AND account_id = $2",
+        &id.to_string(),
+        &account.to_string(),
+    )
+    .await
 }
 
 // ---- entry points ------------------------------------------------------------------------------
@@ -301,15 +284,13 @@ pub async fn delete_entry(
     account: AccountId,
     entry_id: &str,
 ) -> Result<()> {
-    let done = sqlx::query("DELETE FROM entry_points WHERE account_id = $1 AND entry_id = $2")
-        .bind(account.to_string())
-        .bind(entry_id)
-        .execute(conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_one(
+        conn,
+        "DELETE FROM entry_points WHERE account_id = $1 AND entry_id = $2",
+        &account.to_string(),
+        entry_id,
+    )
+    .await
 }
 
 /// Entry points that start `flow` (to refuse deleting a flow in use).
@@ -350,7 +331,7 @@ pub async fn put_busy_rules(
          ON CONFLICT (account_id) DO UPDATE SET busy_rules = excluded.busy_rules",
     )
     .bind(account.to_string())
-    .bind(to_json(rules)?)
+    .bind(super::json(rules))
     .execute(conn)
     .await?;
     Ok(())
@@ -382,7 +363,7 @@ pub async fn insert_client(
     .bind(account.to_string())
     .bind(&c.name)
     .bind(&c.secret_hash)
-    .bind(to_json(&c.scopes)?)
+    .bind(super::json(&c.scopes))
     .bind(now_ms())
     .execute(conn)
     .await?;
@@ -428,15 +409,13 @@ pub async fn delete_client(
     account: AccountId,
     client_id: &str,
 ) -> Result<()> {
-    let done = sqlx::query("DELETE FROM api_clients WHERE client_id = $1 AND account_id = $2")
-        .bind(client_id)
-        .bind(account.to_string())
-        .execute(conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_one(
+        conn,
+        "DELETE FROM api_clients WHERE client_id = $1 AND account_id = $2",
+        client_id,
+        &account.to_string(),
+    )
+    .await
 }
 
 // ---- accounts and the server key ---------------------------------------------------------------

@@ -157,9 +157,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<EngagementRecord> {
     })
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("engagement parts serialize")
-}
+use super::json;
 
 /// Insert a new engagement, or write every column of an existing one.
 pub async fn save(conn: &mut AnyConnection, e: &EngagementRecord) -> Result<()> {

@@ -23,6 +23,9 @@ pub struct NewEvent {
     pub data: serde_json::Value,
 }
 
+const EVENT_COLUMNS: &str =
+    "seq, event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data";
+
 /// Upper bound on one page of [`Store::events_after`].
 pub const MAX_PAGE: i64 = 1000;
 
@@ -93,15 +96,13 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<Event>> {
-        let rows = sqlx::query(
-            "SELECT seq, event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data
-             FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        )
-        .bind(account.to_string())
-        .bind(after)
-        .bind(limit.clamp(1, MAX_PAGE))
-        .fetch_all(&self.reader)
-        .await?;
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+        let rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(after)
+            .bind(limit.clamp(1, MAX_PAGE))
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(event_from_row).collect()
     }
 
@@ -113,28 +114,27 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<Event>> {
-        let rows = sqlx::query(
-            "SELECT seq, event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data
-             FROM events WHERE account_id = $1 AND agent_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
-        )
-        .bind(account.to_string())
-        .bind(agent.to_string())
-        .bind(after)
-        .bind(limit.clamp(1, MAX_PAGE))
-        .fetch_all(&self.reader)
-        .await?;
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND agent_id = $2 AND seq > $3 ORDER BY seq LIMIT $4"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(agent.to_string())
+            .bind(after)
+            .bind(limit.clamp(1, MAX_PAGE))
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(event_from_row).collect()
     }
 
     /// One engagement's events, oldest first.
     pub async fn engagement_events(&self, engagement: EngagementId) -> Result<Vec<Event>> {
-        let rows = sqlx::query(
-            "SELECT seq, event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data
-             FROM events WHERE engagement_id = $1 ORDER BY seq",
-        )
-        .bind(engagement.to_string())
-        .fetch_all(&self.reader)
-        .await?;
+        let sql =
+            format!("SELECT {EVENT_COLUMNS} FROM events WHERE engagement_id = $1 ORDER BY seq");
+        let rows = sqlx::query(&sql)
+            .bind(engagement.to_string())
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(event_from_row).collect()
     }
 

@@ -344,6 +344,29 @@ impl Tx {
     }
 }
 
+/// Run a `DELETE` with two text parameters; `NotFound` when it removed nothing.
+pub(crate) async fn delete_one(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    first: &str,
+    second: &str,
+) -> Result<()> {
+    let done = sqlx::query(sql)
+        .bind(first)
+        .bind(second)
+        .execute(conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// JSON text for a column. Every stored type serializes (no maps with non-string keys).
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("stored types serialize to JSON")
+}
+
 /// Current time in milliseconds since the Unix epoch, as stored.
 pub(crate) fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
