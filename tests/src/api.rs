@@ -77,6 +77,19 @@ impl Api {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
+        self.try_send(method, path, body, headers)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// Like [`Api::send`], but a transport failure (server gone) is an error, not a panic.
+    pub async fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, String> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(t) = &self.token {
@@ -88,7 +101,7 @@ impl Api {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let r = req.send().await.expect("request");
+        let r = req.send().await.map_err(|e| e.to_string())?;
         let status = r.status().as_u16();
         let text = r.text().await.unwrap_or_default();
         let body = if text.is_empty() {
@@ -96,7 +109,7 @@ impl Api {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        Reply { status, body }
+        Ok(Reply { status, body })
     }
 
     pub async fn get(&self, path: &str) -> Reply {

@@ -194,10 +194,10 @@ async fn main() {
             let body = json!({"channels": [{"channel": "work_item"}], "flow": {"flow_entry_id": "bench"},
                               "work_item_variables": {"work_item_name": "Bench", "work_item_id": format!("B-{n}")}});
             let t0 = Instant::now();
-            let r = api.post("/v1/engagements", body).await;
+            let r = api.try_send("POST", "/v1/engagements", Some(body), &[]).await;
             drop(permit);
-            match r.body["engagement_id"].as_str() {
-                Some(id) if r.status == 201 => {
+            match r.as_ref().ok().and_then(|r| (r.status == 201).then(|| r.body["engagement_id"].as_str()).flatten()) {
+                Some(id) => {
                     started_at.lock().unwrap().insert(id.to_string(), t0);
                 }
                 _ => {
