@@ -46,6 +46,15 @@ fn js_string(value: &str) -> String {
         .replace('>', "\\u003e")
 }
 
+/// Text safe inside a double-quoted HTML attribute.
+fn html_attr(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -64,7 +73,9 @@ async fn main() -> std::process::ExitCode {
     };
     let base = switchboard.as_str().trim_end_matches('/').to_string();
     let demo = Arc::new(Demo {
-        agent_page: AGENT_PAGE.replace("__SWITCHBOARD_URL__", &js_string(&base)),
+        agent_page: AGENT_PAGE
+            .replace("__SWITCHBOARD_URL__", &js_string(&base))
+            .replace("__SWITCHBOARD_ATTR__", &html_attr(&base)),
     });
     let app = Router::new()
         .route("/", get(agent_page))
@@ -110,5 +121,7 @@ mod tests {
             "\"http://a/\\u003c/script\\u003e\""
         );
         assert!(AGENT_PAGE.contains("__SWITCHBOARD_URL__"));
+        assert!(AGENT_PAGE.contains("__SWITCHBOARD_ATTR__/embed.js"));
+        assert_eq!(html_attr("http://a/\"><x"), "http://a/&quot;&gt;&lt;x");
     }
 }

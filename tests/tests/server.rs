@@ -176,6 +176,16 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
         .unwrap()
         .contains("immutable"));
 
+    // The host helper.
+    let js = client.get(server.url("/embed.js")).send().await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/javascript"));
+    let js = js.text().await.unwrap();
+    assert!(js.contains("window.Switchboard") && js.contains("event.origin !== SWITCHBOARD"));
+
     // The bare root and /widget lead to the widget.
     let no_redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

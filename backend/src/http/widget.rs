@@ -14,7 +14,25 @@ use std::path::{Path, PathBuf};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
+/// `GET /embed.js`: the host-page helper (creates the iframe, `on(type, fn)`, `send(type, data)`).
+const EMBED_JS: &str = include_str!("../../static/embed.js");
+
+async fn embed_js() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/javascript; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        EMBED_JS,
+    )
+        .into_response()
+}
+
 pub fn routes<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> {
+    let common = Router::new().route("/embed.js", get(embed_js));
     let index = widget_dir.join("index.html");
     if !index.is_file() {
         tracing::warn!(
@@ -22,7 +40,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> 
             "the widget is not built (no index.html): /widget/ answers 503 until it is; run scripts/build-widget.sh"
         );
         let dir = widget_dir.to_path_buf();
-        return Router::new()
+        return common
             .route("/", get(|| async { Redirect::temporary("/widget/") }))
             .route("/widget", get(|| async { Redirect::permanent("/widget/") }))
             .nest_service("/widget/", get(move || not_built(dir.clone())));
@@ -30,7 +48,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> 
     let files = ServeDir::new(widget_dir)
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(index));
-    Router::new()
+    common
         .route("/", get(|| async { Redirect::temporary("/widget/") }))
         .route("/widget", get(|| async { Redirect::permanent("/widget/") }))
         .nest_service("/widget/", files)
