@@ -78,8 +78,11 @@ pub async fn put_disposition(ctx: &Ctx, p: &Principal, d: Disposition) -> Result
     Ok(d)
 }
 
+/// Agents may read dispositions too: they pick one for each engagement.
 pub async fn list_dispositions(ctx: &Ctx, p: &Principal) -> Result<Vec<Disposition>> {
-    p.supervisor_or(Scope::ConfigRead)?;
+    if p.agent().is_err() {
+        p.supervisor_or(Scope::ConfigRead)?;
+    }
     Ok(cfg::list_dispositions(&mut *ctx.store.read().await?, p.account()).await?)
 }
 
