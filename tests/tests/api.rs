@@ -69,6 +69,13 @@ async fn auth_is_required_and_roles_are_enforced(db: TestDb) {
         .get("/v1/agents")
         .await
         .error(403, "forbidden", None);
+    // Agents read what they need to work (queues, dispositions), not other agents.
+    agent.get("/v1/queues").await.expect(200);
+    assert_eq!(
+        agent.get("/v1/dispositions").await.expect(200)[0]["code"],
+        "RESOLVED"
+    );
+    agent.get("/v1/agents").await.error(403, "forbidden", None);
     c.integrator
         .post(
             "/v1/engagements/00000000-0000-0000-0000-000000000000/accept",
