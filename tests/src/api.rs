@@ -140,6 +140,13 @@ impl Api {
         self.with_token(body["access_token"].as_str().expect("token"))
     }
 
+    /// Set this agent ready (asserting success).
+    pub async fn set_ready(&self) {
+        self.put("/v1/agents/me/status", json!({"status": "ready"}))
+            .await
+            .expect(200);
+    }
+
     /// Client-credentials token.
     pub async fn client(&self, id: &str, secret: &str) -> Api {
         let body = self
@@ -326,6 +333,19 @@ impl Center {
     /// Sign in agent `i`.
     pub async fn agent(&self, i: usize) -> Api {
         self.anon().login(&self.agents[i].1, AGENT_PASSWORD).await
+    }
+
+    /// Start a work item through the integrator's API client; returns its engagement id.
+    pub async fn start_work_item(&self, id: &str, name: &str) -> String {
+        let body = self
+            .integrator
+            .post("/v1/engagements", self.work_item(id, name))
+            .await
+            .expect(201);
+        body["engagement_id"]
+            .as_str()
+            .expect("engagement_id")
+            .to_string()
     }
 
     /// A Start Engagement body for a work item.

@@ -330,18 +330,12 @@ async fn a_work_item_rings_an_agent_and_is_worked_to_closed(db: TestDb) {
     let other = c.agent(1).await;
     let mut feed = Feed::connect(&agent, None).await;
     assert_eq!(feed.hello["agent"]["email"], c.agents[0].1.as_str());
-    agent
-        .put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    agent.set_ready().await;
     agent
         .put("/v1/agents/me/status", json!({"status": "not_ready"}))
         .await
         .error(422, "invalid_field", None);
-    agent
-        .put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    agent.set_ready().await;
 
     let created = c
         .integrator
@@ -484,21 +478,10 @@ async fn decline_and_ring_timeout_reoffer_to_another_agent(db: TestDb) {
     let a1 = c.agent(1).await;
     let mut f0 = Feed::connect(&a0, None).await;
     let mut f1 = Feed::connect(&a1, None).await;
-    a0.put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
-    let id = c
-        .integrator
-        .post("/v1/engagements", c.work_item("D-1", "Decline me"))
-        .await
-        .expect(201)["engagement_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    a0.set_ready().await;
+    let id = c.start_work_item("D-1", "Decline me").await;
     f0.wait_for("engagement.offered", WAIT).await;
-    a1.put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    a1.set_ready().await;
     let declined = a0
         .post(&format!("/v1/engagements/{id}/decline"), json!({}))
         .await
@@ -536,9 +519,7 @@ async fn missed_offers_set_the_agent_not_ready(db: TestDb) {
     .await;
     let a = c.agent(0).await;
     let mut feed = Feed::connect(&a, None).await;
-    a.put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    a.set_ready().await;
     for i in 0..3 {
         c.integrator
             .post("/v1/engagements", c.work_item(&format!("M-{i}"), "Miss"))
@@ -574,24 +555,13 @@ async fn transfers_and_supervision(db: TestDb) {
     let a1 = c.agent(1).await;
     let mut f0 = Feed::connect(&a0, None).await;
     let mut f1 = Feed::connect(&a1, None).await;
-    a0.put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
-    let id = c
-        .integrator
-        .post("/v1/engagements", c.work_item("X-1", "Transfer me"))
-        .await
-        .expect(201)["engagement_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    a0.set_ready().await;
+    let id = c.start_work_item("X-1", "Transfer me").await;
     f0.wait_for("engagement.offered", WAIT).await;
     a0.post(&format!("/v1/engagements/{id}/accept"), json!({}))
         .await
         .expect(200);
-    a1.put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    a1.set_ready().await;
     a0.post(
         &format!("/v1/engagements/{id}/transfer"),
         json!({"to": "agent", "agent_id": c.agents[0].0}),
@@ -700,9 +670,7 @@ async fn the_websocket_resumes_from_a_seq_without_loss_or_duplicates(db: TestDb)
     let a = c.agent(0).await;
     let mut feed = Feed::connect(&a, None).await;
     let start_seq = feed.hello["latest_seq"].as_i64().unwrap();
-    a.put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    a.set_ready().await;
     c.integrator
         .post("/v1/engagements", c.work_item("W-1", "First"))
         .await

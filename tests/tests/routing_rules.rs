@@ -62,10 +62,7 @@ async fn overflow_moves_to_another_queue_and_relaxes_skills(db: TestDb) {
         .expect(200);
     let agent = c.agent(0).await;
     let mut feed = Feed::connect(&agent, None).await;
-    agent
-        .put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    agent.set_ready().await;
     let mut body = c.work_item("OV-1", "Spill over");
     body["flow"]["flow_entry_id"] = json!("spill");
     let id = c.integrator.post("/v1/engagements", body).await.expect(201)["engagement_id"]
@@ -160,9 +157,7 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
         .await
         .expect(200);
     let mut f1 = Feed::connect(&a1, None).await;
-    a1.put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    a1.set_ready().await;
     let offer = f1.wait_for("engagement.offered", WAIT).await;
     assert_eq!(
         offer["engagement_id"], vip["engagement_id"],
@@ -195,9 +190,7 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
     )
     .await
     .expect(200);
-    a0.put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    a0.set_ready().await;
     let back = c
         .integrator
         .post("/v1/engagements", with_email("P-3", "ceo@vip.example.com"))
@@ -209,9 +202,7 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
         "not offered to another agent while waiting: {:?}",
         f0.kinds()
     );
-    a1.put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    a1.set_ready().await;
     let offer = f1.wait_for("engagement.offered", WAIT).await;
     assert_eq!(
         offer["engagement_id"], back["engagement_id"],

@@ -28,10 +28,7 @@ async fn an_agent_on_one_instance_is_offered_work_started_through_the_other() {
     // The agent talks only to instance B; the CRM only to instance A.
     let agent = b.login(&a.agents[0].1, tests::api::AGENT_PASSWORD).await;
     let mut feed = Feed::connect(&agent, None).await;
-    agent
-        .put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
+    agent.set_ready().await;
     let started = std::time::Instant::now();
     let id = a
         .integrator
@@ -88,9 +85,7 @@ async fn concurrent_load_on_two_instances_double_assigns_nothing() {
         let api = Api::new(base)
             .login(&a.agents[i].1, tests::api::AGENT_PASSWORD)
             .await;
-        api.put("/v1/agents/me/status", json!({"status": "ready"}))
-            .await
-            .expect(200);
+        api.set_ready().await;
         agents.push(api);
     }
     // 40 work items through both instances at once; 4 agents × 5 work items = room for 20.
@@ -154,18 +149,8 @@ async fn timers_survive_a_restart(db: TestDb) {
     .await;
     let agent = c.agent(0).await;
     let mut feed = Feed::connect(&agent, None).await;
-    agent
-        .put("/v1/agents/me/status", json!({"status": "ready"}))
-        .await
-        .expect(200);
-    let id = c
-        .integrator
-        .post("/v1/engagements", c.work_item("TIMER-1", "Restart"))
-        .await
-        .expect(201)["engagement_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    agent.set_ready().await;
+    let id = c.start_work_item("TIMER-1", "Restart").await;
     feed.wait_for("engagement.offered", WAIT).await;
     feed.close().await;
     // Stop the server while the offer rings; start a new one on the same database.

@@ -263,9 +263,7 @@ async fn randomized_concurrent_simulation_keeps_the_invariants(db: TestDb) {
 
     // Drain: everyone ready and working; everything must close.
     for a in &agents {
-        a.put("/v1/agents/me/status", json!({"status": "ready"}))
-            .await
-            .expect(200);
+        a.set_ready().await;
     }
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
