@@ -1,6 +1,8 @@
 //! The widget's root component and its start-up sequence.
 
-use crate::host::{is_framed, HostLink};
+use crate::bridge::{self, is_framed};
+use crate::session::{self, Session};
+use crate::ui::SignedIn;
 use crate::launch::{self, Launch, LaunchError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -18,12 +20,18 @@ enum Phase {
 #[component]
 pub fn App() -> impl IntoView {
     let (phase, set_phase) = signal(Phase::Checking);
+    let session = Session::new();
+    session::watch_wakeups(session);
     spawn_local(async move {
-        let next = match start().await {
+        let next = match start(session).await {
             Ok(p) => p,
             Err(e) => Phase::Failed(e.message()),
         };
+        let failed = matches!(next, Phase::Failed(_));
         set_phase.set(next);
+        if !failed {
+            session.restore().await;
+        }
     });
 
     view! {
@@ -31,23 +39,16 @@ pub fn App() -> impl IntoView {
             <header class="bar">
                 <span class="logo" aria-hidden="true">"◎"</span>
                 <h1>"Switchboard"</h1>
+                <span class="where muted" data-test="where">{move || match phase.get() {
+                    Phase::Embedded { origin, dialect } => format!(
+                        "in {origin}{}", if dialect == Dialect::Zcc { " · Zoom-compatible" } else { "" }),
+                    Phase::Standalone => "standalone".to_string(),
+                    _ => String::new(),
+                }}</span>
             </header>
             {move || match phase.get() {
                 Phase::Checking => view! {
                     <p class="status" role="status" data-state="checking">"Connecting…"</p>
-                }.into_any(),
-                Phase::Embedded { origin, dialect } => view! {
-                    <section class="status" role="status" data-state="ready">
-                        <p>"Embedded in " <strong>{origin}</strong>
-                            {(dialect == Dialect::Zcc).then_some(" (Zoom-compatible protocol)")}</p>
-                        <p class="muted">"No agent is signed in."</p>
-                    </section>
-                }.into_any(),
-                Phase::Standalone => view! {
-                    <section class="status" role="status" data-state="standalone">
-                        <p>"Running standalone."</p>
-                        <p class="muted">"No agent is signed in."</p>
-                    </section>
                 }.into_any(),
                 Phase::Failed(message) => view! {
                     <div class="error" role="alert" data-state="error">
@@ -55,12 +56,56 @@ pub fn App() -> impl IntoView {
                         <p>{message}</p>
                     </div>
                 }.into_any(),
+                _ => view! {
+                    <div data-state="ready">
+                        {move || if session.token.with(Option::is_some) {
+                            view! { <SignedIn session=session/> }.into_any()
+                        } else {
+                            view! { <SignIn session=session/> }.into_any()
+                        }}
+                    </div>
+                }.into_any(),
             }}
         </main>
     }
 }
 
-async fn start() -> Result<Phase, LaunchError> {
+/// Password sign-in. Inside a host that signs its users in, the host sends `auth.token`
+/// instead and this form is never used.
+#[component]
+fn SignIn(session: Session) -> impl IntoView {
+    let email: NodeRef<leptos::html::Input> = NodeRef::new();
+    let password: NodeRef<leptos::html::Input> = NodeRef::new();
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(e), Some(p)) = (email.get(), password.get()) else { return };
+        let (e, p) = (e.value(), p.value());
+        if e.trim().is_empty() || p.is_empty() {
+            session.notice.set(Some("Enter your email and password.".into()));
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let r = session.login(e.trim().to_string(), p).await;
+            busy.set(false);
+            session.report(&r);
+        });
+    };
+    view! {
+        <form class="signin" data-test="signin" on:submit=submit>
+            <h2>"Sign in"</h2>
+            <Show when=move || session.notice.with(Option::is_some)>
+                <p class="error" role="alert" data-test="notice">{move || session.notice.get()}</p>
+            </Show>
+            <label>"Email"<input type="email" node_ref=email autocomplete="username" required data-test="email"/></label>
+            <label>"Password"<input type="password" node_ref=password autocomplete="current-password" required data-test="password"/></label>
+            <button class="primary" type="submit" data-test="sign-in" disabled=move || busy.get()>"Sign in"</button>
+        </form>
+    }
+}
+
+async fn start(session: Session) -> Result<Phase, LaunchError> {
     let window = web_sys::window().ok_or(LaunchError::CheckFailed("no window".into()))?;
     let search = window.location().search().unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search)
@@ -79,27 +124,15 @@ async fn start() -> Result<Phase, LaunchError> {
         "/v1/embedding/check?origin={}",
         String::from(js_sys::encode_uri_component(&origin))
     );
-    let response = gloo_net::http::Request::get(&url)
-        .send()
+    let check: EmbeddingCheck = crate::api::json("GET", &url, None, None)
         .await
-        .map_err(|e| LaunchError::CheckFailed(e.to_string()))?;
-    if !response.ok() {
-        return Err(LaunchError::CheckFailed(format!(
-            "HTTP {}",
-            response.status()
-        )));
-    }
-    let check: EmbeddingCheck = response
-        .json()
-        .await
-        .map_err(|e| LaunchError::CheckFailed(e.to_string()))?;
+        .map_err(|e| LaunchError::CheckFailed(e.message))?;
     if !check.allowed || check.origin != origin {
         return Err(LaunchError::NotAllowed(origin));
     }
-    let link = HostLink::new(&window, origin.clone(), dialect)
-        .ok_or(LaunchError::CheckFailed("no parent window".into()))?;
-    link.listen(&window);
-    link.announce_ready();
+    if !bridge::install(&window, origin.clone(), dialect, session) {
+        return Err(LaunchError::CheckFailed("no parent window".into()));
+    }
     Ok(Phase::Embedded { origin, dialect })
 }
 

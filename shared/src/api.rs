@@ -2,7 +2,10 @@
 //! know from other contact-center products (`work_item_variables.work_item_name`, ...).
 
 use crate::channel::Channel;
+use crate::config::{AgentStatus, QueueMembership, Role};
 use crate::engagement::Engagement;
+use crate::events::Event;
+use crate::ids::{AgentId, DispositionId, QueueId};
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/engagements`.
@@ -118,6 +121,100 @@ pub struct Health {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     pub version: String,
+}
+
+/// The part of an agent (`GET /v1/agents/me`, the WebSocket `hello`) the widget reads. The
+/// server sends the whole [`crate::config::Agent`]; this view skips skills and busy rules so
+/// the widget's WASM carries no code to decode them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentProfile {
+    pub agent_id: AgentId,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: AgentStatus,
+    #[serde(default)]
+    pub queues: Vec<QueueMembership>,
+}
+
+/// The part of a queue (`GET /v1/queues`) the widget reads: names for opt-in and transfer,
+/// and the disposition set for the picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueSummary {
+    pub queue_id: QueueId,
+    pub name: String,
+    pub channel: Channel,
+    #[serde(default)]
+    pub disposition_ids: Vec<DispositionId>,
+}
+
+/// The part of a flow (`GET /v1/flows`) the widget reads: a transfer target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowSummary {
+    pub flow_id: crate::ids::FlowId,
+    pub name: String,
+}
+
+/// The part of a sign-in answer (`POST /v1/auth/login`, `POST /v1/auth/embed`) the widget
+/// reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSession {
+    pub access_token: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+}
+
+/// One frame of the agent WebSocket (`GET /v1/agent/ws`): first
+/// `{"type":"hello","agent":…,"latest_seq":n}`, then `{"type":"event","event":…}` per event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "A: Deserialize<'de>", serialize = "A: Serialize"))]
+pub struct SocketFrame<A = AgentProfile> {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<A>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_seq: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
+}
+
+impl<A> SocketFrame<A> {
+    pub const HELLO: &'static str = "hello";
+    pub const EVENT: &'static str = "event";
+
+    pub fn hello(agent: A, latest_seq: i64) -> Self {
+        SocketFrame {
+            kind: Self::HELLO.into(),
+            agent: Some(agent),
+            latest_seq: Some(latest_seq),
+            event: None,
+        }
+    }
+
+    pub fn event(event: Event) -> Self {
+        SocketFrame {
+            kind: Self::EVENT.into(),
+            agent: None,
+            latest_seq: None,
+            event: Some(event),
+        }
+    }
+}
+
+/// `POST /v1/agents/me/calls`: the agent dials out (click-to-dial from the host page). The
+/// call becomes an outbound voice engagement, connected to the agent at once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DialRequest {
+    /// The number to call, as the host shows it (`+1 555 0100`); 3–32 characters.
+    pub phone: String,
+    /// Who is called, for the agent's screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The host's record id (contact, lead…), kept as the consumer's `external_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 #[cfg(test)]

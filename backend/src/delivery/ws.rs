@@ -5,15 +5,19 @@
 use super::hub::Hub;
 use crate::store::Store;
 use axum::extract::ws::{Message, WebSocket};
+use shared::api::SocketFrame;
 use shared::config::Agent;
 use shared::events::Event;
 use shared::ids::AccountId;
 use std::time::Duration;
 
 async fn send_event(socket: &mut WebSocket, event: &Event) -> bool {
-    let msg = serde_json::json!({ "type": "event", "event": event });
+    let frame = SocketFrame::<Agent>::event(event.clone());
+    let Ok(text) = serde_json::to_string(&frame) else {
+        return false;
+    };
     socket
-        .send(Message::Text(msg.to_string().into()))
+        .send(Message::Text(text.into()))
         .await
         .is_ok()
 }
@@ -30,9 +34,10 @@ pub async fn serve(
     let mut live = hub.subscribe(agent.agent_id);
     let latest = *store.watch_committed().borrow();
     let mut cursor = after.unwrap_or(latest);
-    let hello = serde_json::json!({ "type": "hello", "agent": agent, "latest_seq": latest });
+    let hello = serde_json::to_string(&SocketFrame::hello(agent.clone(), latest))
+        .expect("an agent serializes");
     if socket
-        .send(Message::Text(hello.to_string().into()))
+        .send(Message::Text(hello.into()))
         .await
         .is_err()
     {

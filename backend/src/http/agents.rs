@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/agents/me/status", put(status))
         .route("/v1/agents/me/queues/{queue_id}", put(opt_in))
         .route("/v1/agents/me/engagements", get(my_engagements))
+        .route("/v1/agents/me/calls", axum::routing::post(dial))
         .route("/v1/agent/ws", get(websocket))
         .route("/v1/events", get(events))
         .route("/v1/stats/queues", get(queue_stats))
@@ -84,6 +85,20 @@ async fn my_engagements(
     Auth(p): Auth,
 ) -> Result<Json<Vec<Engagement>>, ApiError> {
     Ok(Json(engagements::mine(&s.ctx, &p).await?))
+}
+
+/// `POST /v1/agents/me/calls`: click-to-dial. Starts an outbound voice engagement connected to
+/// the calling agent (409 while the agent is offline or already on a call).
+#[utoipa::path(post, path = "/v1/agents/me/calls", request_body = shared::api::DialRequest, responses((status = 201, body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+async fn dial(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(req): ApiJson<shared::api::DialRequest>,
+) -> Result<(axum::http::StatusCode, Json<Engagement>), ApiError> {
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(engagements::dial(&s.ctx, &p, req).await?),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

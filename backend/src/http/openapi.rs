@@ -174,6 +174,7 @@ impl Modify for BearerAuth {
         super::agents::status,
         super::agents::opt_in,
         super::agents::my_engagements,
+        super::agents::dial,
         super::agents::websocket,
         super::agents::events,
         super::agents::queue_stats,

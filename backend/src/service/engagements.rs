@@ -519,6 +519,134 @@ pub async fn start(
     Ok(Started { status: 201, body })
 }
 
+/// Click-to-dial: the signed-in agent calls a number. The call is an outbound voice engagement
+/// that skips routing (the agent chose to make it): it is created, offered to and accepted by
+/// that agent in one transaction, so the log shows `created → offered → connected` like any
+/// other call and the widget, webhooks and reports treat it the same way.
+///
+/// Refused with 409 while the agent already holds a voice or video call; an offline agent must
+/// sign in (set a status) first.
+pub async fn dial(ctx: &Ctx, p: &Principal, req: shared::api::DialRequest) -> Result<Engagement> {
+    let Some(me) = p.agent_id() else {
+        return Err(Denied::AgentsOnly.into());
+    };
+    let phone = req.phone.trim().to_string();
+    let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
+    if phone.chars().count() > 32
+        || digits < 3
+        || !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().#*".contains(c))
+    {
+        return Err(invalid(
+            "phone",
+            "phone must be a telephone number: 3 to 32 characters of digits, spaces and + - ( ) . # *",
+        ));
+    }
+    for (field, value, max) in [
+        ("display_name", &req.display_name, 200),
+        ("external_id", &req.external_id, 255),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(invalid(field, format!("{field} is longer than {max} characters")));
+        }
+    }
+    let account = p.account();
+    let mut tx = ctx.store.begin_for(account).await?;
+    let agent = agents::get(tx.conn(), account, me)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("no such agent".into()))?;
+    if matches!(agent.agent.status, shared::config::AgentStatus::Offline) {
+        return Err(ServiceError::Conflict {
+            message: "you are offline: set your status to ready or not ready before dialing"
+                .into(),
+            engagement_id: None,
+        });
+    }
+    let held = eng::holdings(tx.conn(), account).await?;
+    if held
+        .get(&me)
+        .is_some_and(|h| h.iter().any(|c| matches!(c, Channel::Voice | Channel::Video)))
+    {
+        return Err(ServiceError::Conflict {
+            message: "you are already on a call or have one ringing; finish it before dialing"
+                .into(),
+            engagement_id: None,
+        });
+    }
+    let now = ctx.clock.now_ms();
+    let (state, created) = shared::state_machine::initial();
+    let mut rec = EngagementRecord {
+        id: EngagementId(uuid::Uuid::now_v7()),
+        account,
+        channel: Channel::Voice,
+        channel_source: Some("click_to_dial".into()),
+        direction: Direction::Outbound,
+        state,
+        entry_id: None,
+        flow_id: None,
+        queue_id: None,
+        base_priority: 0,
+        required_skills: vec![],
+        skills_relaxed: false,
+        excluded_agents: vec![],
+        preferred_agent: None,
+        preferred_until_ms: None,
+        agent_id: None,
+        consumer: Some(Consumer {
+            display_name: req.display_name.filter(|v| !v.trim().is_empty()),
+            email: None,
+            phone: Some(phone),
+            external_id: req.external_id.filter(|v| !v.trim().is_empty()),
+        }),
+        work_item: None,
+        variables: Variables::new(),
+        due_at_ms: None,
+        overflow_at_ms: None,
+        disposition_id: None,
+        close_reason: None,
+        created_at_ms: now,
+        queued_at_ms: None,
+        offered_at_ms: None,
+        connected_at_ms: None,
+        wrap_up_at_ms: None,
+        closed_at_ms: None,
+    };
+    if let Some(c) = &rec.consumer {
+        for (name, value) in [
+            ("consumer_phone", &c.phone),
+            ("consumer_display_name", &c.display_name),
+            ("consumer_external_id", &c.external_id),
+        ] {
+            if let Some(v) = value {
+                rec.variables.insert(name.into(), v.clone());
+            }
+        }
+    }
+    emit(&mut tx, &rec, &[], created, Some(me), serde_json::json!({})).await?;
+    for command in [Command::Offer, Command::Accept] {
+        let t = transition(rec.state, command)?;
+        rec.state = t.to;
+        let offered_to: Vec<AgentId> = match command {
+            Command::Offer => {
+                rec.offered_at_ms = Some(now);
+                vec![me]
+            }
+            _ => {
+                rec.agent_id = Some(me);
+                rec.connected_at_ms = Some(now);
+                vec![]
+            }
+        };
+        for kind in t.events {
+            emit(&mut tx, &rec, &offered_to, kind, Some(me), serde_json::json!({})).await?;
+        }
+    }
+    eng::save(tx.conn(), &rec).await?;
+    tx.commit().await?;
+    Ok(rec.to_api(&[])?)
+}
+
 fn duplicate(existing: EngagementId) -> ServiceError {
     ServiceError::Conflict {
         message: format!(

@@ -1,0 +1,137 @@
+//! The REST client: `fetch` through `web-sys` (one non-generic request function, so the WASM
+//! carries one copy of the request code) and errors turned into sentences for the agent.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use shared::api::ErrorBody;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// A failed call, already in words a person understands (`message`); `status` 0 means the
+/// network failed before any answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    fn network() -> ApiError {
+        ApiError {
+            status: 0,
+            code: "network".into(),
+            message: "Switchboard cannot be reached. Check your connection; the widget retries by itself."
+                .into(),
+        }
+    }
+
+    /// Turn an error response into a sentence. The server's own `message` is written for
+    /// people already; the status adds context where the message alone would puzzle.
+    fn from_response(status: u16, body: &str) -> ApiError {
+        let parsed = serde_json::from_str::<ErrorBody>(body).ok().map(|b| b.error);
+        let code = parsed.as_ref().map_or_else(String::new, |e| e.code.clone());
+        let detail = parsed.map(|e| e.message).unwrap_or_default();
+        let message = match status {
+            401 => "Your session has ended. Please sign in again.".to_string(),
+            403 => format!("You are not allowed to do that. {detail}"),
+            404 => "That no longer exists: it may have been closed or taken by someone else.".into(),
+            409 if !detail.is_empty() => format!("That could not be done right now: {detail}."),
+            400 | 422 if !detail.is_empty() => format!("Please check your input: {detail}."),
+            429 => "Too many requests. Wait a moment and try again.".into(),
+            s if s >= 500 => "Switchboard had a problem. Try again in a moment.".into(),
+            _ if !detail.is_empty() => detail,
+            s => format!("The request failed (HTTP {s})."),
+        };
+        ApiError {
+            status,
+            code,
+            message,
+        }
+    }
+}
+
+/// One request; returns the body text. `token` is sent as a bearer token.
+pub async fn request(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> Result<String, ApiError> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|_| ApiError::network())?;
+    if let Some(token) = token {
+        let _ = headers.set("authorization", &format!("Bearer {token}"));
+    }
+    if let Some(body) = body {
+        let _ = headers.set("content-type", "application/json");
+        init.set_body(&body.into());
+    }
+    init.set_headers(&headers);
+    let window = web_sys::window().ok_or_else(ApiError::network)?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .map_err(|_| ApiError::network())?
+        .unchecked_into();
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    if response.ok() {
+        Ok(text)
+    } else {
+        Err(ApiError::from_response(response.status(), &text))
+    }
+}
+
+/// A request whose answer is JSON.
+pub async fn json<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> Result<T, ApiError> {
+    let text = request(method, path, token, body).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError {
+        status: 200,
+        code: "unreadable".into(),
+        message: "Switchboard sent an answer this widget cannot read. Reload the widget.".into(),
+    })
+}
+
+/// Serialize a request body (our own types always serialize).
+pub fn body<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_like_sentences() {
+        let e = ApiError::from_response(
+            409,
+            r#"{"error":{"code":"conflict","message":"you are already on a call"}}"#,
+        );
+        assert_eq!(e.code, "conflict");
+        assert_eq!(
+            e.message,
+            "That could not be done right now: you are already on a call."
+        );
+        let e = ApiError::from_response(401, "");
+        assert!(e.message.contains("sign in again"));
+        let e = ApiError::from_response(500, "<html>proxy error</html>");
+        assert!(!e.message.contains("html"));
+        let e = ApiError::from_response(
+            422,
+            r#"{"error":{"code":"invalid_field","message":"body must not be empty","field":"body"}}"#,
+        );
+        assert!(e.message.contains("body must not be empty"));
+    }
+}

@@ -1,0 +1,402 @@
+//! What the widget knows about its agent, as plain data: the agent, the engagements offered to
+//! or held by them, and the recently closed ones. The agent feed's events are applied here,
+//! one at a time, by a pure function that the native tests drive; the reactive session only
+//! wraps it in a signal.
+
+use shared::api::AgentProfile;
+use shared::config::AgentStatus;
+use shared::events::{Event, EventKind};
+use shared::ids::{AgentId, EngagementId};
+use shared::{Engagement, EngagementState};
+
+/// How many closed engagements the agent can revisit.
+pub const RECENT_LIMIT: usize = 10;
+
+/// One engagement as the agent's screen needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub engagement: Engagement,
+    /// Note bodies, oldest first.
+    pub notes: Vec<String>,
+    /// The chosen disposition's name and code.
+    pub disposition: Option<(String, Option<String>)>,
+    /// The rendered screen-pop URL of the offer, when the queue has a template.
+    pub launch_url: Option<String>,
+    /// When the offer stops ringing, in this browser's clock (ms since the epoch).
+    pub ring_deadline_ms: Option<f64>,
+}
+
+impl Item {
+    pub fn new(engagement: Engagement) -> Item {
+        Item {
+            engagement,
+            notes: Vec::new(),
+            disposition: None,
+            launch_url: None,
+            ring_deadline_ms: None,
+        }
+    }
+
+    pub fn id(&self) -> EngagementId {
+        self.engagement.engagement_id
+    }
+
+    /// A one-line title: the work item's name, the consumer, or the channel.
+    pub fn title(&self) -> String {
+        let e = &self.engagement;
+        if let Some(w) = &e.work_item {
+            return w.name.clone();
+        }
+        if let Some(c) = &e.consumer {
+            if let Some(v) = c.display_name.as_ref().or(c.phone.as_ref()).or(c.email.as_ref()) {
+                return v.clone();
+            }
+        }
+        e.channel.as_str().replace('_', " ")
+    }
+
+    /// Seconds from connected (or created) to closed (or wrap-up).
+    pub fn duration_secs(&self) -> u64 {
+        let t = &self.engagement.timestamps;
+        let start = t.connected_at.unwrap_or(t.created_at);
+        let end = t.closed_at.or(t.wrap_up_at).unwrap_or(start);
+        (end - start).whole_seconds().max(0) as u64
+    }
+}
+
+/// Something the host page should hear about, produced by [`Model::apply`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// An engagement changed; `kind` says how. The item is its state after the event.
+    Engagement { kind: EventKind, item: Item },
+    /// The agent's status changed.
+    Status(AgentStatus),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Model {
+    pub agent: Option<AgentProfile>,
+    /// Offered or held, oldest first.
+    pub active: Vec<Item>,
+    /// Closed, newest first.
+    pub recent: Vec<Item>,
+    /// The last event `seq` applied; the WebSocket resumes after it.
+    pub last_seq: i64,
+}
+
+impl Model {
+    pub fn me(&self) -> Option<AgentId> {
+        self.agent.as_ref().map(|a| a.agent_id)
+    }
+
+    pub fn find(&self, id: EngagementId) -> Option<&Item> {
+        self.active
+            .iter()
+            .chain(self.recent.iter())
+            .find(|i| i.id() == id)
+    }
+
+    pub fn ringing(&self) -> impl Iterator<Item = &Item> {
+        self.active
+            .iter()
+            .filter(|i| i.engagement.state == EngagementState::Offered)
+    }
+
+    /// Replace the active list with what the server says the agent holds (sign-in, reload),
+    /// keeping what was known locally about engagements still held.
+    pub fn resync(&mut self, agent: AgentProfile, engagements: Vec<Engagement>) {
+        let mut active = Vec::with_capacity(engagements.len());
+        for e in engagements {
+            let mut item = match self.active.iter().position(|i| i.id() == e.engagement_id) {
+                Some(pos) => self.active.swap_remove(pos),
+                None => Item::new(e.clone()),
+            };
+            item.engagement = e;
+            active.push(item);
+        }
+        active.sort_by_key(|i| i.engagement.timestamps.created_at);
+        self.active = active;
+        self.agent = Some(agent);
+    }
+
+    /// Apply one event of the agent feed. Events at or below `last_seq` are ignored, so a
+    /// replay after a reconnect changes nothing twice. `now_ms` is this browser's clock.
+    pub fn apply(&mut self, event: &Event, now_ms: f64) -> Option<Change> {
+        if event.seq <= self.last_seq {
+            return None;
+        }
+        self.last_seq = event.seq;
+        let me = self.me()?;
+        match event.kind {
+            EventKind::AgentStatusChanged => {
+                if event.agent_id != Some(me) {
+                    return None;
+                }
+                let status: AgentStatus =
+                    serde_json::from_value(event.data.get("status")?.clone()).ok()?;
+                let agent = self.agent.as_mut()?;
+                agent.status = status.clone();
+                Some(Change::Status(status))
+            }
+            EventKind::AgentLoggedIn | EventKind::AgentLoggedOut => None,
+            kind => {
+                let engagement: Engagement =
+                    serde_json::from_value(event.data.get("engagement")?.clone()).ok()?;
+                self.apply_engagement(kind, engagement, &event.data, event, now_ms, me)
+            }
+        }
+    }
+
+    fn apply_engagement(
+        &mut self,
+        kind: EventKind,
+        engagement: Engagement,
+        data: &serde_json::Value,
+        event: &Event,
+        now_ms: f64,
+        me: AgentId,
+    ) -> Option<Change> {
+        let id = engagement.engagement_id;
+        let mine = engagement.agent_ids.contains(&me);
+        let pos = self.active.iter().position(|i| i.id() == id);
+        let leaves = match kind {
+            EventKind::EngagementOfferRescinded
+            | EventKind::EngagementOfferDeclined
+            | EventKind::EngagementOfferTimedOut
+            | EventKind::EngagementTransferred => true,
+            EventKind::EngagementConnected => !mine,
+            EventKind::EngagementClosed => {
+                let mut item = match pos {
+                    Some(p) => self.active.remove(p),
+                    None => return None,
+                };
+                item.engagement = engagement;
+                item.ring_deadline_ms = None;
+                self.recent.retain(|i| i.id() != id);
+                self.recent.insert(0, item.clone());
+                self.recent.truncate(RECENT_LIMIT);
+                return Some(Change::Engagement { kind, item });
+            }
+            _ => false,
+        };
+        if leaves {
+            let mut item = self.active.remove(pos?);
+            item.engagement = engagement;
+            item.ring_deadline_ms = None;
+            return Some(Change::Engagement { kind, item });
+        }
+        let item = match pos {
+            Some(p) => &mut self.active[p],
+            None if kind == EventKind::EngagementOffered && mine => {
+                self.active.push(Item::new(engagement.clone()));
+                self.active.last_mut()?
+            }
+            // Connected straight to me (click-to-dial, or an offer I missed while away).
+            None if mine && engagement.state != EngagementState::Closed => {
+                self.active.push(Item::new(engagement.clone()));
+                self.active.last_mut()?
+            }
+            None => return None,
+        };
+        item.engagement = engagement;
+        match kind {
+            EventKind::EngagementOffered => {
+                item.launch_url = data
+                    .get("launch_url")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string);
+                // The ring lasts (expiry − event time) by the server's clock; counting that
+                // span from now in this browser's clock ignores skew between the two.
+                if let Some(expires) = data.get("expires_at_ms").and_then(|v| v.as_i64()) {
+                    let sent = (event.occurred_at.unix_timestamp_nanos() / 1_000_000) as i64;
+                    item.ring_deadline_ms = Some(now_ms + (expires - sent).max(0) as f64);
+                }
+            }
+            EventKind::EngagementConnected => item.ring_deadline_ms = None,
+            EventKind::EngagementNoteAdded => {
+                if let Some(body) = data.pointer("/note/body").and_then(|v| v.as_str()) {
+                    item.notes.push(body.to_string());
+                }
+            }
+            EventKind::EngagementDispositionAdded => {
+                if let Some(d) = data.get("disposition") {
+                    let name = d.get("name").and_then(|v| v.as_str()).unwrap_or_default();
+                    let code = d.get("code").and_then(|v| v.as_str()).map(str::to_string);
+                    item.disposition = Some((name.to_string(), code));
+                }
+            }
+            _ => {}
+        }
+        Some(Change::Engagement {
+            kind,
+            item: item.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use shared::config::Role;
+    use shared::ids::{AccountId, EventId};
+    use shared::WorkItem;
+    use time::OffsetDateTime;
+
+    fn agent(n: u128) -> AgentProfile {
+        AgentProfile {
+            agent_id: AgentId(uuid::Uuid::from_u128(n)),
+            display_name: "Ada".into(),
+            email: "ada@demo.test".into(),
+            role: Role::Agent,
+            status: AgentStatus::Ready,
+            queues: vec![],
+        }
+    }
+
+    fn engagement(state: EngagementState, agents: &[u128]) -> Engagement {
+        Engagement {
+            engagement_id: EngagementId(uuid::Uuid::from_u128(77)),
+            state,
+            agent_ids: agents
+                .iter()
+                .map(|a| AgentId(uuid::Uuid::from_u128(*a)))
+                .collect(),
+            work_item: Some(WorkItem {
+                name: "Ticket 7".into(),
+                ..WorkItem::default()
+            }),
+            ..Engagement::default()
+        }
+    }
+
+    fn event(seq: i64, kind: EventKind, data: serde_json::Value) -> Event {
+        Event {
+            seq,
+            id: EventId(uuid::Uuid::from_u128(seq as u128)),
+            account_id: AccountId(uuid::Uuid::nil()),
+            kind,
+            engagement_id: None,
+            agent_id: Some(AgentId(uuid::Uuid::from_u128(1))),
+            occurred_at: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+            data,
+        }
+    }
+
+    fn signed_in() -> Model {
+        let mut m = Model::default();
+        m.resync(agent(1), vec![]);
+        m
+    }
+
+    #[test]
+    fn an_offer_rings_then_connects_then_closes_into_recent() {
+        let mut m = signed_in();
+        let offered = event(
+            1,
+            EventKind::EngagementOffered,
+            json!({"engagement": engagement(EngagementState::Offered, &[1]),
+                   "launch_url": "http://crm/t/7", "expires_at_ms": 1_800_000_030_000i64}),
+        );
+        let change = m.apply(&offered, 5_000.0).unwrap();
+        assert!(matches!(change, Change::Engagement { kind: EventKind::EngagementOffered, .. }));
+        assert_eq!(m.ringing().count(), 1);
+        assert_eq!(m.active[0].ring_deadline_ms, Some(35_000.0));
+        assert_eq!(m.active[0].launch_url.as_deref(), Some("http://crm/t/7"));
+        assert_eq!(m.active[0].title(), "Ticket 7");
+
+        m.apply(
+            &event(2, EventKind::EngagementConnected, json!({"engagement": engagement(EngagementState::Connected, &[1])})),
+            6_000.0,
+        );
+        assert_eq!(m.ringing().count(), 0);
+        assert_eq!(m.active[0].ring_deadline_ms, None);
+        m.apply(
+            &event(3, EventKind::EngagementNoteAdded, json!({"engagement": engagement(EngagementState::Connected, &[1]), "note": {"body": "called back"}})),
+            7_000.0,
+        );
+        m.apply(
+            &event(4, EventKind::EngagementDispositionAdded, json!({"engagement": engagement(EngagementState::Connected, &[1]), "disposition": {"name": "Resolved", "code": "RESOLVED"}})),
+            7_000.0,
+        );
+        let closed = m
+            .apply(
+                &event(5, EventKind::EngagementClosed, json!({"engagement": engagement(EngagementState::Closed, &[1])})),
+                8_000.0,
+            )
+            .unwrap();
+        let Change::Engagement { item, .. } = closed else {
+            panic!("expected an engagement change")
+        };
+        assert_eq!(item.notes, vec!["called back".to_string()]);
+        assert_eq!(item.disposition, Some(("Resolved".into(), Some("RESOLVED".into()))));
+        assert!(m.active.is_empty());
+        assert_eq!(m.recent.len(), 1);
+    }
+
+    #[test]
+    fn declines_and_offers_taken_elsewhere_leave_the_list() {
+        let mut m = signed_in();
+        let offer = json!({"engagement": engagement(EngagementState::Offered, &[1, 2])});
+        m.apply(&event(1, EventKind::EngagementOffered, offer), 0.0);
+        assert_eq!(m.active.len(), 1);
+        // Ring-all: agent 2 accepted.
+        m.apply(
+            &event(2, EventKind::EngagementConnected, json!({"engagement": engagement(EngagementState::Connected, &[2])})),
+            0.0,
+        );
+        assert!(m.active.is_empty());
+        assert!(m.recent.is_empty(), "never mine, so not in recent either");
+
+        let offer = json!({"engagement": engagement(EngagementState::Offered, &[1])});
+        m.apply(&event(3, EventKind::EngagementOffered, offer), 0.0);
+        m.apply(
+            &event(4, EventKind::EngagementOfferDeclined, json!({"engagement": engagement(EngagementState::Queued, &[])})),
+            0.0,
+        );
+        assert!(m.active.is_empty());
+    }
+
+    #[test]
+    fn replayed_events_change_nothing() {
+        let mut m = signed_in();
+        let note = event(
+            9,
+            EventKind::EngagementNoteAdded,
+            json!({"engagement": engagement(EngagementState::Connected, &[1]), "note": {"body": "x"}}),
+        );
+        assert!(m.apply(&note, 0.0).is_some());
+        assert!(m.apply(&note, 0.0).is_none());
+        assert_eq!(m.active[0].notes.len(), 1);
+        assert_eq!(m.last_seq, 9);
+    }
+
+    #[test]
+    fn status_changes_of_other_agents_are_ignored() {
+        let mut m = signed_in();
+        let mut e = event(1, EventKind::AgentStatusChanged, json!({"status": {"status": "not_ready", "reason": "Lunch"}}));
+        e.agent_id = Some(AgentId(uuid::Uuid::from_u128(2)));
+        assert!(m.apply(&e, 0.0).is_none());
+        e.seq = 2;
+        e.agent_id = Some(AgentId(uuid::Uuid::from_u128(1)));
+        assert_eq!(
+            m.apply(&e, 0.0),
+            Some(Change::Status(AgentStatus::NotReady { reason: "Lunch".into() }))
+        );
+        assert!(!m.agent.as_ref().unwrap().status.is_ready());
+    }
+
+    #[test]
+    fn resync_keeps_local_notes_of_held_engagements() {
+        let mut m = signed_in();
+        m.apply(
+            &event(1, EventKind::EngagementNoteAdded, json!({"engagement": engagement(EngagementState::Connected, &[1]), "note": {"body": "kept"}})),
+            0.0,
+        );
+        m.resync(agent(1), vec![engagement(EngagementState::Inactive, &[1])]);
+        assert_eq!(m.active[0].notes, vec!["kept".to_string()]);
+        assert_eq!(m.active[0].engagement.state, EngagementState::Inactive);
+        m.resync(agent(1), vec![]);
+        assert!(m.active.is_empty());
+    }
+}

@@ -1,0 +1,116 @@
+//! The ring and offer notifications.
+//!
+//! Browsers keep audio locked until the page gets a user gesture, and a ring that cannot play is
+//! a missed call. So the audio context is created by [`unlock`], which the UI calls from a click
+//! (going ready is such a click), and the agent cannot go ready from the host page until it has
+//! been unlocked. The ring is a two-tone burst every three seconds, made with Web Audio, so
+//! there is no sound file to load.
+
+use std::cell::RefCell;
+use wasm_bindgen::JsCast;
+
+thread_local! {
+    static AUDIO: RefCell<Option<web_sys::AudioContext>> = const { RefCell::new(None) };
+    /// The gain node of the ring that is playing, if one is.
+    static RINGING: RefCell<Option<(web_sys::GainNode, [web_sys::OscillatorNode; 2])>> = const { RefCell::new(None) };
+}
+
+/// Call from a user gesture: creates (or resumes) the audio context and asks for permission to
+/// show notifications in the standalone app.
+pub fn unlock() -> bool {
+    let ok = AUDIO.with(|a| {
+        let mut a = a.borrow_mut();
+        if a.is_none() {
+            *a = web_sys::AudioContext::new().ok();
+        }
+        match a.as_ref() {
+            Some(ctx) => {
+                let _ = ctx.resume();
+                true
+            }
+            None => false,
+        }
+    });
+    if !crate::bridge::is_framed_here() {
+        if let Ok(p) = web_sys::Notification::request_permission() {
+            drop(p);
+        }
+    }
+    ok
+}
+
+/// Has a gesture unlocked audio (the context exists and is running)?
+pub fn unlocked() -> bool {
+    AUDIO.with(|a| {
+        a.borrow()
+            .as_ref()
+            .is_some_and(|c| c.state() == web_sys::AudioContextState::Running)
+    })
+}
+
+/// Ring while something is offered; stop when nothing is.
+pub fn sync(should_ring: bool) {
+    let playing = RINGING.with(|r| r.borrow().is_some());
+    if should_ring && !playing {
+        start();
+    } else if !should_ring && playing {
+        RINGING.with(|r| {
+            if let Some((gain, oscillators)) = r.borrow_mut().take() {
+                for osc in oscillators {
+                    osc.stop().ok();
+                }
+                gain.disconnect().ok();
+            }
+        });
+    }
+}
+
+fn start() {
+    let Some(ctx) = AUDIO.with(|a| a.borrow().clone()) else {
+        return;
+    };
+    let (Ok(gain), Ok(low), Ok(high)) = (ctx.create_gain(), ctx.create_oscillator(), ctx.create_oscillator()) else {
+        return;
+    };
+    low.frequency().set_value(440.0);
+    high.frequency().set_value(480.0);
+    let level = gain.gain();
+    let t0 = ctx.current_time();
+    level.set_value_at_time(0.0, t0).ok();
+    // Up to ten minutes of bursts (the longest ring timeout); stopped early by `sync(false)`.
+    for i in 0..200 {
+        let t = t0 + f64::from(i) * 3.0;
+        level.set_value_at_time(0.12, t).ok();
+        level.set_value_at_time(0.0, t + 1.2).ok();
+    }
+    for osc in [&low, &high] {
+        osc.connect_with_audio_node(&gain).ok();
+        osc.start().ok();
+    }
+    gain.connect_with_audio_node(&ctx.destination()).ok();
+    RINGING.with(|r| *r.borrow_mut() = Some((gain, [low, high])));
+}
+
+/// A system notification for an offer while the page is hidden (the installed app in the
+/// background); clicking it brings the app forward.
+pub fn notify_offer(title: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if !doc.hidden() || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted {
+        return;
+    }
+    let options = web_sys::NotificationOptions::new();
+    options.set_body(title);
+    options.set_tag("switchboard-offer");
+    options.set_require_interaction(true);
+    if let Ok(n) = web_sys::Notification::new_with_options("Incoming — Switchboard", &options) {
+        let focus = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(|| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.focus();
+            }
+        });
+        n.set_onclick(Some(focus.as_ref().unchecked_ref()));
+        focus.forget();
+    }
+}

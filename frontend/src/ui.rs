@@ -1,0 +1,429 @@
+//! The signed-in agent's screen: status, offers, one panel per engagement, recent engagements
+//! and, for supervisors, live queue stats with monitor/barge.
+//!
+//! Every piece of untrusted text (work-item fields, variables, notes, names) is put into the
+//! page as a text node by Leptos, never as HTML. Links from work items open in a new tab and
+//! only when they are `http(s)`.
+
+use crate::model::Item;
+use crate::session::{now_ms, Session};
+use crate::{bridge, sound};
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::FlowSummary;
+use shared::config::{AgentStatus, Role};
+use shared::ids::EngagementId;
+use shared::state_machine::allowed_commands;
+use shared::{Command, EngagementState};
+
+/// Reasons an agent can give for not being ready.
+const NOT_READY_REASONS: [&str; 4] = ["Break", "Lunch", "Meeting", "Training"];
+
+fn status_value(s: &AgentStatus) -> String {
+    match s {
+        AgentStatus::Ready => "ready".into(),
+        AgentStatus::Offline => "offline".into(),
+        AgentStatus::NotReady { reason } => format!("nr:{reason}"),
+    }
+}
+
+fn parse_status(v: &str) -> AgentStatus {
+    match v {
+        "ready" => AgentStatus::Ready,
+        "offline" => AgentStatus::Offline,
+        other => AgentStatus::NotReady {
+            reason: other.trim_start_matches("nr:").to_string(),
+        },
+    }
+}
+
+fn state_label(s: EngagementState) -> &'static str {
+    match s {
+        EngagementState::Queued => "Queued",
+        EngagementState::Offered => "Ringing",
+        EngagementState::Connected => "Connected",
+        EngagementState::Inactive => "On hold",
+        EngagementState::WrapUp => "Wrap-up",
+        EngagementState::Closed => "Closed",
+    }
+}
+
+/// Only web links may be opened from a work item (no `javascript:` or `data:`).
+fn safe_link(url: &str) -> Option<String> {
+    let lower = url.trim().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.trim().to_string())
+}
+
+#[component]
+pub fn SignedIn(session: Session) -> impl IntoView {
+    let model = session.model;
+    let agent_name = move || model.with(|m| m.agent.as_ref().map(|a| a.display_name.clone()).unwrap_or_default());
+    let status = move || model.with(|m| m.agent.as_ref().map(|a| status_value(&a.status)).unwrap_or_default());
+    let is_ready = move || model.with(|m| m.agent.as_ref().is_some_and(|a| a.status.is_ready()));
+    let supervisor = move || model.with(|m| m.agent.as_ref().is_some_and(|a| a.role != Role::Agent));
+    // Re-evaluated on every status change and by the unlock button.
+    let sound_on = RwSignal::new(sound::unlocked());
+    let on_status = move |ev: ev::Event| {
+        let value = event_target_value(&ev);
+        let next = parse_status(&value);
+        if next.is_ready() {
+            // The select is a user gesture: unlock audio before going ready.
+            sound_on.set(sound::unlock());
+        }
+        spawn_local(async move {
+            let _ = session.set_status(next).await;
+        });
+    };
+
+    view! {
+        <div class="bar-row">
+            <span class="agent" title=move || model.with(|m| m.agent.as_ref().map(|a| a.email.clone()).unwrap_or_default())>{agent_name}</span>
+            <span class="dot" class:online=move || session.online.get()
+                title=move || if session.online.get() { "Connected" } else { "Reconnecting…" }
+                aria-label=move || if session.online.get() { "Connected" } else { "Reconnecting" }></span>
+            <label class="sr-only" for="sb-status">"Status"</label>
+            <select id="sb-status" data-test="status" prop:value=status on:change=on_status>
+                <option value="ready">"Ready"</option>
+                {NOT_READY_REASONS.map(|r| view! { <option value=format!("nr:{r}")>{format!("Not ready: {r}")}</option> })}
+                <option value="offline">"Offline"</option>
+                {move || {
+                    let v = status();
+                    (v.starts_with("nr:") && !NOT_READY_REASONS.iter().any(|r| v == format!("nr:{r}")))
+                        .then(|| view! { <option value=v.clone()>{format!("Not ready: {}", v.trim_start_matches("nr:"))}</option> })
+                }}
+            </select>
+            <button class="link" on:click=move |_| session.sign_out(None)>"Sign out"</button>
+        </div>
+        <Show when=move || session.notice.with(Option::is_some)>
+            <div class="error" role="alert" data-test="notice">
+                <span>{move || session.notice.get().unwrap_or_default()}</span>
+                <button class="link" aria-label="Dismiss" on:click=move |_| session.notice.set(None)>"×"</button>
+            </div>
+        </Show>
+        <Show when=move || is_ready() && !sound_on.get()>
+            <div class="warn" role="alert">
+                "The ring sound is off. "
+                <button data-test="sound" on:click=move |_| sound_on.set(sound::unlock())>"Turn on sound"</button>
+            </div>
+        </Show>
+        <Offers session=session/>
+        <Tabs session=session/>
+        {move || session.selected.get().map(|id| view! { <Panel session=session id=id/> })}
+        <Recent session=session/>
+        <QueuePrefs session=session/>
+        <Show when=supervisor>
+            <Supervisor session=session/>
+        </Show>
+    }
+}
+
+/// Ringing offers with a countdown, accept and decline.
+#[component]
+fn Offers(session: Session) -> impl IntoView {
+    let now = RwSignal::new(now_ms());
+    if let Ok(h) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_millis(500)) {
+        on_cleanup(move || h.clear());
+    }
+    let ringing = move || {
+        session
+            .model
+            .with(|m| m.ringing().map(|i| i.id()).collect::<Vec<_>>())
+    };
+    view! {
+        <For each=ringing key=|id| *id let(id)>
+            {
+                let item = move || session.model.with(|m| m.find(id).cloned());
+                let left = move || {
+                    item().and_then(|i| i.ring_deadline_ms).map(|d| ((d - now.get()) / 1000.0).ceil().max(0.0) as i64)
+                };
+                view! {
+                    <section class="offer" role="alert" data-test="offer" data-engagement=id.to_string()>
+                        <div class="offer-head">
+                            <span class="channel">{move || item().map(|i| i.engagement.channel.as_str().replace('_', " ")).unwrap_or_default()}</span>
+                            <span class="countdown" data-test="countdown">{move || left().map(|s| format!("{s} s")).unwrap_or_default()}</span>
+                        </div>
+                        <strong class="title" data-test="offer-title">{move || item().map(|i| i.title()).unwrap_or_default()}</strong>
+                        <div class="muted">
+                            {move || item().and_then(|i| i.engagement.consumer.and_then(|c| c.display_name.or(c.phone).or(c.email)))}
+                            {move || item().and_then(|i| i.engagement.work_item.and_then(|w| w.priority)).map(|p| format!(" · priority {p}"))}
+                        </div>
+                        <div class="actions">
+                            <button class="primary" data-test="accept" on:click=move |_| session.act(id, "accept")>"Accept"</button>
+                            <button data-test="decline" on:click=move |_| session.act(id, "decline")>"Decline"</button>
+                        </div>
+                    </section>
+                }
+            }
+        </For>
+    }
+}
+
+/// One tab per held engagement.
+#[component]
+fn Tabs(session: Session) -> impl IntoView {
+    let held = move || {
+        session.model.with(|m| {
+            m.active
+                .iter()
+                .filter(|i| i.engagement.state != EngagementState::Offered)
+                .map(|i| (i.id(), i.title(), i.engagement.state))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <nav class="tabs" aria-label="Engagements">
+            <For each=held key=|t| t.clone() let((id, title, state))>
+                <button class="tab" data-test="tab" aria-current=move || (session.selected.get() == Some(id)).then_some("true")
+                    on:click=move |_| session.selected.set(Some(id))>
+                    {title}<small>{state_label(state)}</small>
+                </button>
+            </For>
+        </nav>
+    }
+}
+
+/// The panel of one engagement: work item, consumer, details, notes, disposition, transfer
+/// and the actions its state allows.
+#[component]
+fn Panel(session: Session, id: EngagementId) -> impl IntoView {
+    let item = Memo::new(move |_| session.model.with(|m| m.find(id).cloned()));
+    let with_item = move |f: fn(&Item) -> Option<String>| move || item.with(|i| i.as_ref().and_then(f));
+    let state = move || item.with(|i| i.as_ref().map(|i| i.engagement.state));
+    let can = move |c: Command| state().is_some_and(|s| allowed_commands(s).contains(&c));
+    let note: NodeRef<html::Textarea> = NodeRef::new();
+    let add_note = move |_| {
+        let Some(el) = note.get() else { return };
+        let text = el.value();
+        if text.trim().is_empty() {
+            session.notice.set(Some("Write a note before adding it.".into()));
+            return;
+        }
+        spawn_local(async move {
+            if session.add_note(id, text).await.is_ok() {
+                if let Some(el) = note.get_untracked() {
+                    el.set_value("");
+                }
+            }
+        });
+    };
+    let dispositions = move || {
+        let allowed = item.with(|i| {
+            i.as_ref().and_then(|i| i.engagement.queue_id).and_then(|q| {
+                session.queues.with(|qs| qs.iter().find(|x| x.queue_id == q).map(|x| x.disposition_ids.clone()))
+            })
+        });
+        session.dispositions.with(|ds| {
+            ds.iter()
+                .filter(|d| allowed.as_ref().is_none_or(|a| a.is_empty() || a.contains(&d.disposition_id)))
+                .map(|d| (d.disposition_id.to_string(), d.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let on_disposition = move |ev: ev::Event| {
+        let v = event_target_value(&ev);
+        if !v.is_empty() {
+            session.fire("PUT", format!("/v1/engagements/{id}/disposition"), Some(format!("{{\"disposition_id\":\"{v}\"}}")));
+        }
+    };
+    let flows = RwSignal::new(Vec::<FlowSummary>::new());
+    let transfer: NodeRef<html::Select> = NodeRef::new();
+    let load_flows = move |_| {
+        if flows.with_untracked(Vec::is_empty) {
+            spawn_local(async move {
+                if let Ok(text) = session.call("GET", "/v1/flows".into(), None).await {
+                    flows.set(serde_json::from_str(&text).unwrap_or_default());
+                }
+            });
+        }
+    };
+    let do_transfer = move |_| {
+        let Some(target) = transfer.get().map(|s| s.value()) else { return };
+        let body = match target.split_once(':') {
+            Some(("q", q)) => format!("{{\"to\":\"queue\",\"queue_id\":\"{q}\"}}"),
+            Some(("f", f)) => format!("{{\"to\":\"flow\",\"flow_id\":\"{f}\"}}"),
+            _ => {
+                session.notice.set(Some("Pick where to transfer to.".into()));
+                return;
+            }
+        };
+        session.fire("POST", format!("/v1/engagements/{id}/transfer"), Some(body));
+    };
+    let matches = bridge::matches();
+    let button = move |c: Command, label: &'static str, action: &'static str| {
+        view! { <Show when=move || can(c)><button data-test=action on:click=move |_| session.act(id, action)>{label}</button></Show> }
+    };
+
+    view! {
+        <Show when=move || item.with(Option::is_some) fallback=|| view! { <p class="muted">"This engagement is no longer here."</p> }>
+        <article class="panel" data-test="panel" data-engagement=id.to_string() data-state=move || state().map(|s| s.as_str())>
+            <header>
+                <h2 data-test="panel-title">{with_item(|i| Some(i.title()))}</h2>
+                <span class="badge">{move || state().map(state_label)}</span>
+            </header>
+            <dl class="facts">
+                {move || item.with(|i| i.as_ref().and_then(|i| i.engagement.work_item.clone())).map(|w| {
+                    let link = w.hyperlink.as_deref().and_then(safe_link);
+                    view! {
+                        <dt>"Work item"</dt><dd data-test="work-item-name">{w.name}</dd>
+                        {w.description.map(|d| view! { <dt>"Description"</dt><dd>{d}</dd> })}
+                        {link.map(|l| { let text = l.clone(); view! { <dt>"Link"</dt><dd><a href=l target="_blank" rel="noopener noreferrer" data-test="work-item-link">{text}</a></dd> } })}
+                        {w.due_date.map(|d| view! { <dt>"Due"</dt><dd>{d.date().to_string()}</dd> })}
+                        {w.priority.map(|p| view! { <dt>"Priority"</dt><dd>{p}</dd> })}
+                        {w.origin.map(|o| view! { <dt>"Origin"</dt><dd>{o}</dd> })}
+                    }
+                })}
+                {with_item(|i| i.engagement.consumer.as_ref().and_then(|c| c.display_name.clone()))().map(|n| view! { <dt>"Contact"</dt><dd>{n}</dd> })}
+                {with_item(|i| i.engagement.consumer.as_ref().and_then(|c| c.phone.clone()))().map(|n| view! { <dt>"Phone"</dt><dd>{n}</dd> })}
+                {with_item(|i| i.engagement.consumer.as_ref().and_then(|c| c.email.clone()))().map(|n| view! { <dt>"Email"</dt><dd>{n}</dd> })}
+                {with_item(|i| i.disposition.as_ref().map(|d| d.0.clone()))().map(|n| view! { <dt>"Disposition"</dt><dd data-test="disposition">{n}</dd> })}
+            </dl>
+            {move || matches.and_then(|m| m.0.with(|v| v.iter().find(|(e, _)| *e == id).map(|(_, r)| r.clone()))).map(|records| view! {
+                <div class="matches" role="group" aria-label="Matching records">
+                    <span class="muted">"Which record is this?"</span>
+                    {records.into_iter().map(|r| {
+                        let label = format!("{} ({})", r.name, r.entity);
+                        view! { <button on:click=move |_| bridge::pick(id, r.clone())>{label}</button> }
+                    }).collect_view()}
+                </div>
+            })}
+            <details>
+                <summary>"Details"</summary>
+                <table class="vars" data-test="variables">
+                    {move || item.with(|i| i.as_ref().map(|i| i.engagement.variables.clone())).unwrap_or_default().into_iter().map(|(k, v)| view! {
+                        <tr><th scope="row">{k}</th><td>{v}</td></tr>
+                    }).collect_view()}
+                </table>
+            </details>
+            <section class="notes">
+                <h3>"Notes"</h3>
+                <ul data-test="notes">
+                    {move || item.with(|i| i.as_ref().map(|i| i.notes.clone())).unwrap_or_default().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+                <Show when=move || can(Command::AddNote)>
+                    <label class="sr-only" for=format!("note-{id}")>"New note"</label>
+                    <textarea id=format!("note-{id}") node_ref=note data-test="note-input" rows="2" maxlength="10000" placeholder="Add a note"></textarea>
+                    <button data-test="add-note" on:click=add_note>"Add note"</button>
+                </Show>
+            </section>
+            <Show when=move || can(Command::SetDisposition)>
+                <label>"Disposition "
+                    <select data-test="disposition-select" on:change=on_disposition>
+                        <option value="">"Choose…"</option>
+                        {move || dispositions().into_iter().map(|(v, n)| view! { <option value=v>{n}</option> }).collect_view()}
+                    </select>
+                </label>
+            </Show>
+            <Show when=move || can(Command::Transfer)>
+                <div class="transfer">
+                    <select node_ref=transfer data-test="transfer-select" aria-label="Transfer to" on:focus=load_flows>
+                        <option value="">"Transfer to…"</option>
+                        {move || session.queues.get().into_iter().map(|q| view! { <option value=format!("q:{}", q.queue_id)>{format!("Queue: {}", q.name)}</option> }).collect_view()}
+                        {move || flows.get().into_iter().map(|f| view! { <option value=format!("f:{}", f.flow_id)>{format!("Flow: {}", f.name)}</option> }).collect_view()}
+                    </select>
+                    <button data-test="transfer" on:click=do_transfer>"Transfer"</button>
+                </div>
+            </Show>
+            <div class="actions">
+                {button(Command::Accept, "Accept", "accept")}
+                {button(Command::MarkInactive, "Hold", "inactive")}
+                {button(Command::Resume, "Resume", "resume")}
+                {button(Command::End, "End", "end")}
+                {button(Command::Close, "Close", "close")}
+            </div>
+        </article>
+        </Show>
+    }
+}
+
+/// Recently closed engagements, to look back at.
+#[component]
+fn Recent(session: Session) -> impl IntoView {
+    let recent = move || session.model.with(|m| m.recent.iter().map(|i| (i.id(), i.title())).collect::<Vec<_>>());
+    view! {
+        <Show when=move || session.model.with(|m| !m.recent.is_empty())>
+            <details class="recent">
+                <summary>"Recently closed"</summary>
+                <ul>
+                    <For each=recent key=|r| r.0 let((id, title))>
+                        <li><button class="link" data-test="recent" on:click=move |_| session.selected.set(Some(id))>{title}</button></li>
+                    </For>
+                </ul>
+            </details>
+        </Show>
+    }
+}
+
+/// Opt in or out of each of the agent's queues.
+#[component]
+fn QueuePrefs(session: Session) -> impl IntoView {
+    let memberships = move || session.model.with(|m| m.agent.as_ref().map(|a| a.queues.clone()).unwrap_or_default());
+    let name = move |q: shared::ids::QueueId| session.queues.with(|qs| qs.iter().find(|x| x.queue_id == q).map(|x| x.name.clone()).unwrap_or_else(|| q.to_string()));
+    view! {
+        <details class="queues">
+            <summary>"My queues"</summary>
+            {move || memberships().into_iter().map(|m| {
+                let q = m.queue_id;
+                let toggle = move |ev: ev::Event| {
+                    let on = event_target_checked(&ev);
+                    spawn_local(async move {
+                        let r = session.call("PUT", format!("/v1/agents/me/queues/{q}"), Some(format!("{{\"opted_in\":{on}}}"))).await;
+                        if let Ok(text) = r {
+                            if let Ok(agent) = serde_json::from_str(&text) {
+                                session.model.update(|m| m.agent = Some(agent));
+                            }
+                        }
+                    });
+                };
+                view! { <label class="check"><input type="checkbox" data-test="opt-in" prop:checked=m.opted_in on:change=toggle/>{name(q)}</label> }
+            }).collect_view()}
+        </details>
+    }
+}
+
+/// Supervisors: live queue stats, and monitor/barge on connected engagements.
+#[component]
+fn Supervisor(session: Session) -> impl IntoView {
+    let stats = RwSignal::new(serde_json::Value::Null);
+    let live = RwSignal::new(Vec::<shared::Engagement>::new());
+    let refresh = move || {
+        spawn_local(async move {
+            if let Ok(t) = session.call("GET", "/v1/stats/queues".into(), None).await {
+                stats.set(serde_json::from_str(&t).unwrap_or_default());
+            }
+            if let Ok(t) = session.call("GET", "/v1/engagements?state=connected&limit=50".into(), None).await {
+                let list = serde_json::from_str::<serde_json::Value>(&t).ok().and_then(|v| {
+                    let arr = v.get("engagements").cloned().unwrap_or(v);
+                    serde_json::from_value(arr).ok()
+                });
+                live.set(list.unwrap_or_default());
+            }
+        });
+    };
+    refresh();
+    if let Ok(h) = set_interval_with_handle(refresh, std::time::Duration::from_secs(5)) {
+        on_cleanup(move || h.clear());
+    }
+    let cell = |v: &serde_json::Value, k: &str| v.get(k).map(|x| x.to_string().trim_matches('"').to_string()).unwrap_or_default();
+    view! {
+        <details class="supervisor" open>
+            <summary>"Queues now"</summary>
+            <table data-test="queue-stats">
+                <tr><th>"Queue"</th><th>"Waiting"</th><th>"Ringing"</th><th>"Active"</th><th>"Longest"</th></tr>
+                {move || stats.get().as_array().cloned().unwrap_or_default().into_iter().map(|q| view! {
+                    <tr><td>{cell(&q, "name")}</td><td>{cell(&q, "waiting")}</td><td>{cell(&q, "offered")}</td><td>{cell(&q, "active")}</td><td>{format!("{} s", cell(&q, "longest_wait_secs"))}</td></tr>
+                }).collect_view()}
+            </table>
+            <ul class="live">
+                {move || live.get().into_iter().map(|e| {
+                    let id = e.engagement_id;
+                    let mode = move |m: &'static str| move |_| session.fire("POST", format!("/v1/engagements/{id}/monitor"), Some(format!("{{\"mode\":\"{m}\"}}")));
+                    view! { <li>{crate::model::Item::new(e).title()}
+                        <button on:click=mode("monitor")>"Listen"</button>
+                        <button data-test="barge" on:click=mode("barge")>"Barge"</button></li> }
+                }).collect_view()}
+            </ul>
+        </details>
+    }
+}
