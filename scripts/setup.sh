@@ -33,6 +33,21 @@ else
   rustup target add wasm32-unknown-unknown
 fi
 
+# --- The widget's nightly (build-std) ---------------------------------------------------------
+source "$ROOT/scripts/env.sh"
+if rustup run "$WIDGET_TOOLCHAIN" rustc --print target-list >/dev/null 2>&1 \
+   && rustup component list --toolchain "$WIDGET_TOOLCHAIN" --installed 2>/dev/null | grep -q '^rust-src' \
+   && rustup target list --toolchain "$WIDGET_TOOLCHAIN" --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "$WIDGET_TOOLCHAIN (rust-src, wasm32): present"
+else
+  log "installing $WIDGET_TOOLCHAIN with rust-src and wasm32 (the widget's build-std toolchain)"
+  rustup toolchain install "$WIDGET_TOOLCHAIN" --profile minimal --component rust-src --target wasm32-unknown-unknown
+fi
+# Trunk builds offline, so std's own dependencies must be in the cargo cache first.
+SYSROOT="$(rustup run "$WIDGET_TOOLCHAIN" rustc --print sysroot)"
+rustup run "$WIDGET_TOOLCHAIN" cargo fetch --manifest-path "$SYSROOT/lib/rustlib/src/rust/library/Cargo.toml" >/dev/null 2>&1 \
+  || rustup run "$WIDGET_TOOLCHAIN" cargo fetch --manifest-path "$SYSROOT/lib/rustlib/src/rust/library/Cargo.toml"
+
 # --- Trunk -----------------------------------------------------------------------------------
 if command -v trunk >/dev/null 2>&1 && trunk --version 2>/dev/null | grep -q " ${TRUNK_VERSION}\$"; then
   log "trunk ${TRUNK_VERSION}: present"

@@ -29,7 +29,7 @@ impl ApiError {
     /// Turn an error response into a sentence. The server's own `message` is written for
     /// people already; the status adds context where the message alone would puzzle.
     fn from_response(status: u16, body: &str) -> ApiError {
-        let parsed = serde_json::from_str::<ErrorBody>(body).ok().map(|b| b.error);
+        let parsed = decode::<ErrorBody>(body).map(|b| b.error);
         let code = parsed.as_ref().map_or_else(String::new, |e| e.code.clone());
         let detail = parsed.map(|e| e.message).unwrap_or_default();
         let message = match status {
@@ -97,16 +97,24 @@ pub async fn json<T: DeserializeOwned>(
     body: Option<String>,
 ) -> Result<T, ApiError> {
     let text = request(method, path, token, body).await?;
-    serde_json::from_str(&text).map_err(|_| ApiError {
+    decode(&text).ok_or_else(|| ApiError {
         status: 200,
         code: "unreadable".into(),
         message: "Switchboard sent an answer this widget cannot read. Reload the widget.".into(),
     })
 }
 
+/// Parse JSON text into `T`. Everything the widget reads goes text → `Value` → `T`, so each
+/// type's deserializer is compiled once (for `Value`), not once per input kind: this keeps the
+/// WASM small.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    serde_json::from_value(value).ok()
+}
+
 /// Serialize a request body (our own types always serialize).
 pub fn body<T: Serialize>(value: &T) -> Option<String> {
-    serde_json::to_string(value).ok()
+    serde_json::to_value(value).ok().map(|v| v.to_string())
 }
 
 #[cfg(test)]

@@ -95,9 +95,7 @@ fn SignIn(session: Session) -> impl IntoView {
     view! {
         <form class="signin" data-test="signin" on:submit=submit>
             <h2>"Sign in"</h2>
-            <Show when=move || session.notice.with(Option::is_some)>
-                <p class="error" role="alert" data-test="notice">{move || session.notice.get()}</p>
-            </Show>
+            <p class="error" role="alert" data-test="notice" hidden=move || session.notice.with(Option::is_none)>{move || session.notice.get()}</p>
             <label>"Email"<input type="email" node_ref=email autocomplete="username" required data-test="email"/></label>
             <label>"Password"<input type="password" node_ref=password autocomplete="current-password" required data-test="password"/></label>
             <button class="primary" type="submit" data-test="sign-in" disabled=move || busy.get()>"Sign in"</button>

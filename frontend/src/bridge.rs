@@ -403,7 +403,7 @@ async fn dial(s: Session, req: DialRequest) -> Result<Engagement, (String, Strin
         .call("POST", "/v1/agents/me/calls".into(), crate::api::body(&req))
         .await
         .map_err(api_failed)?;
-    serde_json::from_str(&text).map_err(|_| ("unreadable".into(), "unreadable answer".into()))
+    crate::api::decode(&text).ok_or_else(|| ("unreadable".into(), "unreadable answer".into()))
 }
 
 fn handle_native(s: Session, value: Value) {

@@ -231,7 +231,7 @@ impl Session {
     }
 
     fn on_frame(self, text: &str) {
-        let Ok(frame) = serde_json::from_str::<SocketFrame>(text) else {
+        let Some(frame) = crate::api::decode::<SocketFrame>(text) else {
             return;
         };
         match frame.kind.as_str() {

@@ -62,7 +62,7 @@ pub fn SignedIn(session: Session) -> impl IntoView {
     let agent_name = move || model.with(|m| m.agent.as_ref().map(|a| a.display_name.clone()).unwrap_or_default());
     let status = move || model.with(|m| m.agent.as_ref().map(|a| status_value(&a.status)).unwrap_or_default());
     let is_ready = move || model.with(|m| m.agent.as_ref().is_some_and(|a| a.status.is_ready()));
-    let supervisor = move || model.with(|m| m.agent.as_ref().is_some_and(|a| a.role != Role::Agent));
+    let supervisor = Memo::new(move |_| model.with(|m| m.agent.as_ref().is_some_and(|a| a.role != Role::Agent)));
     // Re-evaluated on every status change and by the unlock button.
     let sound_on = RwSignal::new(sound::unlocked());
     let on_status = move |ev: ev::Event| {
@@ -96,26 +96,19 @@ pub fn SignedIn(session: Session) -> impl IntoView {
             </select>
             <button class="link" on:click=move |_| session.sign_out(None)>"Sign out"</button>
         </div>
-        <Show when=move || session.notice.with(Option::is_some)>
-            <div class="error" role="alert" data-test="notice">
-                <span>{move || session.notice.get().unwrap_or_default()}</span>
-                <button class="link" aria-label="Dismiss" on:click=move |_| session.notice.set(None)>"×"</button>
-            </div>
-        </Show>
-        <Show when=move || is_ready() && !sound_on.get()>
-            <div class="warn" role="alert">
-                "The ring sound is off. "
-                <button data-test="sound" on:click=move |_| sound_on.set(sound::unlock())>"Turn on sound"</button>
-            </div>
-        </Show>
+        <div class="error" role="alert" data-test="notice" hidden=move || session.notice.with(Option::is_none)>
+            <span>{move || session.notice.get().unwrap_or_default()}</span>
+            <button class="link" aria-label="Dismiss" on:click=move |_| session.notice.set(None)>"×"</button>
+        </div>
+        <div class="warn" role="alert" data-test="sound-warning" hidden=move || !is_ready() || sound_on.get()>
+            "The ring sound is off. "
+            <button data-test="sound" on:click=move |_| sound_on.set(sound::unlock())>"Turn on sound"</button>
+        </div>
         <Offers session=session/>
         <Tabs session=session/>
         {move || session.selected.get().map(|id| view! { <Panel session=session id=id/> })}
-        <Recent session=session/>
         <QueuePrefs session=session/>
-        <Show when=supervisor>
-            <Supervisor session=session/>
-        </Show>
+        {move || supervisor.get().then(|| view! { <Supervisor session=session/> })}
     }
 }
 
@@ -160,38 +153,70 @@ fn Offers(session: Session) -> impl IntoView {
     }
 }
 
-/// One tab per held engagement.
+/// One tab per held engagement, then the recently closed ones to look back at.
 #[component]
 fn Tabs(session: Session) -> impl IntoView {
+    let tab = move |(id, title, label): (EngagementId, String, &'static str)| {
+        view! {
+            <button class="tab" data-test="tab" aria-current=move || (session.selected.get() == Some(id)).then_some("true")
+                on:click=move |_| session.selected.set(Some(id))>
+                {title}<small>{label}</small>
+            </button>
+        }
+    };
     let held = move || {
         session.model.with(|m| {
             m.active
                 .iter()
                 .filter(|i| i.engagement.state != EngagementState::Offered)
-                .map(|i| (i.id(), i.title(), i.engagement.state))
+                .map(|i| (i.id(), i.title(), state_label(i.engagement.state)))
                 .collect::<Vec<_>>()
         })
     };
+    let recent = move || session.model.with(|m| m.recent.iter().map(|i| (i.id(), i.title(), "Closed")).collect::<Vec<_>>());
     view! {
-        <nav class="tabs" aria-label="Engagements">
-            <For each=held key=|t| t.clone() let((id, title, state))>
-                <button class="tab" data-test="tab" aria-current=move || (session.selected.get() == Some(id)).then_some("true")
-                    on:click=move |_| session.selected.set(Some(id))>
-                    {title}<small>{state_label(state)}</small>
-                </button>
-            </For>
-        </nav>
+        <nav class="tabs" aria-label="Engagements">{move || held().into_iter().map(tab).collect_view()}</nav>
+        <details class="recent" hidden=move || session.model.with(|m| m.recent.is_empty())>
+            <summary>"Recently closed"</summary>
+            <nav class="tabs" aria-label="Recently closed" data-test="recent">{move || recent().into_iter().map(tab).collect_view()}</nav>
+        </details>
     }
 }
 
+/// The label and value of each fact about an engagement, for the panel's list.
+fn facts(i: &Item) -> Vec<(&'static str, String)> {
+    let e = &i.engagement;
+    let mut out = Vec::new();
+    let mut push = |label, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            out.push((label, v));
+        }
+    };
+    if let Some(w) = &e.work_item {
+        push("Work item", Some(w.name.clone()));
+        push("Description", w.description.clone());
+        push("Due", w.due_date.map(|d| d.date().to_string()));
+        push("Priority", w.priority.map(|p| p.to_string()));
+        push("Origin", w.origin.clone());
+    }
+    if let Some(c) = &e.consumer {
+        push("Contact", c.display_name.clone());
+        push("Phone", c.phone.clone());
+        push("Email", c.email.clone());
+    }
+    push("Channel", Some(e.channel.as_str().replace('_', " ")));
+    push("Disposition", i.disposition.as_ref().map(|d| d.0.clone()));
+    out
+}
+
 /// The panel of one engagement: work item, consumer, details, notes, disposition, transfer
-/// and the actions its state allows.
+/// and the actions its state allows. Parts the state does not allow are hidden, not rebuilt,
+/// so a half-written note survives every event.
 #[component]
 fn Panel(session: Session, id: EngagementId) -> impl IntoView {
     let item = Memo::new(move |_| session.model.with(|m| m.find(id).cloned()));
-    let with_item = move |f: fn(&Item) -> Option<String>| move || item.with(|i| i.as_ref().and_then(f));
-    let state = move || item.with(|i| i.as_ref().map(|i| i.engagement.state));
-    let can = move |c: Command| state().is_some_and(|s| allowed_commands(s).contains(&c));
+    let state = Memo::new(move |_| item.with(|i| i.as_ref().map(|i| i.engagement.state)));
+    let can = move |c: Command| state.get().is_some_and(|s| allowed_commands(s).contains(&c));
     let note: NodeRef<html::Textarea> = NodeRef::new();
     let add_note = move |_| {
         let Some(el) = note.get() else { return };
@@ -233,7 +258,7 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
         if flows.with_untracked(Vec::is_empty) {
             spawn_local(async move {
                 if let Ok(text) = session.call("GET", "/v1/flows".into(), None).await {
-                    flows.set(serde_json::from_str(&text).unwrap_or_default());
+                    flows.set(crate::api::decode(&text).unwrap_or_default());
                 }
             });
         }
@@ -250,35 +275,34 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
         };
         session.fire("POST", format!("/v1/engagements/{id}/transfer"), Some(body));
     };
-    let matches = bridge::matches();
-    let button = move |c: Command, label: &'static str, action: &'static str| {
-        view! { <Show when=move || can(c)><button data-test=action on:click=move |_| session.act(id, action)>{label}</button></Show> }
+    let targets = move || {
+        let mut v: Vec<(String, String)> = session.queues.with(|qs| qs.iter().map(|q| (format!("q:{}", q.queue_id), format!("Queue: {}", q.name))).collect());
+        flows.with(|fs| v.extend(fs.iter().map(|f| (format!("f:{}", f.flow_id), format!("Flow: {}", f.name)))));
+        v
     };
+    let option = |(value, label): (String, String)| view! { <option value=value>{label}</option> };
+    let matches = bridge::matches();
+    let link = move || item.with(|i| i.as_ref().and_then(|i| i.engagement.work_item.as_ref()?.hyperlink.as_deref().and_then(safe_link)));
+    const ACTIONS: [(Command, &str, &str); 5] = [
+        (Command::Accept, "Accept", "accept"),
+        (Command::MarkInactive, "Hold", "inactive"),
+        (Command::Resume, "Resume", "resume"),
+        (Command::End, "End", "end"),
+        (Command::Close, "Close", "close"),
+    ];
 
     view! {
-        <Show when=move || item.with(Option::is_some) fallback=|| view! { <p class="muted">"This engagement is no longer here."</p> }>
-        <article class="panel" data-test="panel" data-engagement=id.to_string() data-state=move || state().map(|s| s.as_str())>
+        <article class="panel" data-test="panel" data-engagement=id.to_string() data-state=move || state.get().map(|s| s.as_str())>
             <header>
-                <h2 data-test="panel-title">{with_item(|i| Some(i.title()))}</h2>
-                <span class="badge">{move || state().map(state_label)}</span>
+                <h2 data-test="panel-title">{move || item.with(|i| i.as_ref().map(Item::title))}</h2>
+                <span class="badge">{move || state.get().map(state_label).unwrap_or("Gone")}</span>
             </header>
             <dl class="facts">
-                {move || item.with(|i| i.as_ref().and_then(|i| i.engagement.work_item.clone())).map(|w| {
-                    let link = w.hyperlink.as_deref().and_then(safe_link);
-                    view! {
-                        <dt>"Work item"</dt><dd data-test="work-item-name">{w.name}</dd>
-                        {w.description.map(|d| view! { <dt>"Description"</dt><dd>{d}</dd> })}
-                        {link.map(|l| { let text = l.clone(); view! { <dt>"Link"</dt><dd><a href=l target="_blank" rel="noopener noreferrer" data-test="work-item-link">{text}</a></dd> } })}
-                        {w.due_date.map(|d| view! { <dt>"Due"</dt><dd>{d.date().to_string()}</dd> })}
-                        {w.priority.map(|p| view! { <dt>"Priority"</dt><dd>{p}</dd> })}
-                        {w.origin.map(|o| view! { <dt>"Origin"</dt><dd>{o}</dd> })}
-                    }
-                })}
-                {with_item(|i| i.engagement.consumer.as_ref().and_then(|c| c.display_name.clone()))().map(|n| view! { <dt>"Contact"</dt><dd>{n}</dd> })}
-                {with_item(|i| i.engagement.consumer.as_ref().and_then(|c| c.phone.clone()))().map(|n| view! { <dt>"Phone"</dt><dd>{n}</dd> })}
-                {with_item(|i| i.engagement.consumer.as_ref().and_then(|c| c.email.clone()))().map(|n| view! { <dt>"Email"</dt><dd>{n}</dd> })}
-                {with_item(|i| i.disposition.as_ref().map(|d| d.0.clone()))().map(|n| view! { <dt>"Disposition"</dt><dd data-test="disposition">{n}</dd> })}
+                {move || item.with(|i| i.as_ref().map(facts)).unwrap_or_default().into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
             </dl>
+            <p hidden=move || link().is_none()>
+                <a href=link target="_blank" rel="noopener noreferrer" data-test="work-item-link">"Open the work item ↗"</a>
+            </p>
             {move || matches.and_then(|m| m.0.with(|v| v.iter().find(|(e, _)| *e == id).map(|(_, r)| r.clone()))).map(|records| view! {
                 <div class="matches" role="group" aria-label="Matching records">
                     <span class="muted">"Which record is this?"</span>
@@ -290,68 +314,40 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
             })}
             <details>
                 <summary>"Details"</summary>
-                <table class="vars" data-test="variables">
-                    {move || item.with(|i| i.as_ref().map(|i| i.engagement.variables.clone())).unwrap_or_default().into_iter().map(|(k, v)| view! {
-                        <tr><th scope="row">{k}</th><td>{v}</td></tr>
-                    }).collect_view()}
-                </table>
+                <dl class="facts" data-test="variables">
+                    {move || item.with(|i| i.as_ref().map(|i| i.engagement.variables.clone())).unwrap_or_default().into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+                </dl>
             </details>
             <section class="notes">
                 <h3>"Notes"</h3>
                 <ul data-test="notes">
                     {move || item.with(|i| i.as_ref().map(|i| i.notes.clone())).unwrap_or_default().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
                 </ul>
-                <Show when=move || can(Command::AddNote)>
+                <div hidden=move || !can(Command::AddNote)>
                     <label class="sr-only" for=format!("note-{id}")>"New note"</label>
                     <textarea id=format!("note-{id}") node_ref=note data-test="note-input" rows="2" maxlength="10000" placeholder="Add a note"></textarea>
                     <button data-test="add-note" on:click=add_note>"Add note"</button>
-                </Show>
-            </section>
-            <Show when=move || can(Command::SetDisposition)>
-                <label>"Disposition "
-                    <select data-test="disposition-select" on:change=on_disposition>
-                        <option value="">"Choose…"</option>
-                        {move || dispositions().into_iter().map(|(v, n)| view! { <option value=v>{n}</option> }).collect_view()}
-                    </select>
-                </label>
-            </Show>
-            <Show when=move || can(Command::Transfer)>
-                <div class="transfer">
-                    <select node_ref=transfer data-test="transfer-select" aria-label="Transfer to" on:focus=load_flows>
-                        <option value="">"Transfer to…"</option>
-                        {move || session.queues.get().into_iter().map(|q| view! { <option value=format!("q:{}", q.queue_id)>{format!("Queue: {}", q.name)}</option> }).collect_view()}
-                        {move || flows.get().into_iter().map(|f| view! { <option value=format!("f:{}", f.flow_id)>{format!("Flow: {}", f.name)}</option> }).collect_view()}
-                    </select>
-                    <button data-test="transfer" on:click=do_transfer>"Transfer"</button>
                 </div>
-            </Show>
+            </section>
+            <label hidden=move || !can(Command::SetDisposition)>"Disposition "
+                <select data-test="disposition-select" on:change=on_disposition>
+                    <option value="">"Choose…"</option>
+                    {move || dispositions().into_iter().map(option).collect_view()}
+                </select>
+            </label>
+            <div class="transfer" hidden=move || !can(Command::Transfer)>
+                <select node_ref=transfer data-test="transfer-select" aria-label="Transfer to" on:focus=load_flows>
+                    <option value="">"Transfer to…"</option>
+                    {move || targets().into_iter().map(option).collect_view()}
+                </select>
+                <button data-test="transfer" on:click=do_transfer>"Transfer"</button>
+            </div>
             <div class="actions">
-                {button(Command::Accept, "Accept", "accept")}
-                {button(Command::MarkInactive, "Hold", "inactive")}
-                {button(Command::Resume, "Resume", "resume")}
-                {button(Command::End, "End", "end")}
-                {button(Command::Close, "Close", "close")}
+                {ACTIONS.map(|(c, label, action)| view! {
+                    <button data-test=action hidden=move || !can(c) on:click=move |_| session.act(id, action)>{label}</button>
+                })}
             </div>
         </article>
-        </Show>
-    }
-}
-
-/// Recently closed engagements, to look back at.
-#[component]
-fn Recent(session: Session) -> impl IntoView {
-    let recent = move || session.model.with(|m| m.recent.iter().map(|i| (i.id(), i.title())).collect::<Vec<_>>());
-    view! {
-        <Show when=move || session.model.with(|m| !m.recent.is_empty())>
-            <details class="recent">
-                <summary>"Recently closed"</summary>
-                <ul>
-                    <For each=recent key=|r| r.0 let((id, title))>
-                        <li><button class="link" data-test="recent" on:click=move |_| session.selected.set(Some(id))>{title}</button></li>
-                    </For>
-                </ul>
-            </details>
-        </Show>
     }
 }
 
@@ -370,7 +366,7 @@ fn QueuePrefs(session: Session) -> impl IntoView {
                     spawn_local(async move {
                         let r = session.call("PUT", format!("/v1/agents/me/queues/{q}"), Some(format!("{{\"opted_in\":{on}}}"))).await;
                         if let Ok(text) = r {
-                            if let Ok(agent) = serde_json::from_str(&text) {
+                            if let Some(agent) = crate::api::decode(&text) {
                                 session.model.update(|m| m.agent = Some(agent));
                             }
                         }
@@ -390,10 +386,10 @@ fn Supervisor(session: Session) -> impl IntoView {
     let refresh = move || {
         spawn_local(async move {
             if let Ok(t) = session.call("GET", "/v1/stats/queues".into(), None).await {
-                stats.set(serde_json::from_str(&t).unwrap_or_default());
+                stats.set(crate::api::decode(&t).unwrap_or_default());
             }
             if let Ok(t) = session.call("GET", "/v1/engagements?state=connected&limit=50".into(), None).await {
-                let list = serde_json::from_str::<serde_json::Value>(&t).ok().and_then(|v| {
+                let list = crate::api::decode::<serde_json::Value>(&t).and_then(|v| {
                     let arr = v.get("engagements").cloned().unwrap_or(v);
                     serde_json::from_value(arr).ok()
                 });

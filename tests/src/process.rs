@@ -1,7 +1,7 @@
 //! Starting and stopping the real binaries on loopback.
 
 use crate::db::TestDb;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -171,13 +171,31 @@ pub async fn start_switchboard(db: &TestDb, options: ServerOptions) -> Running {
 }
 
 /// Start the demo CRM on `port` (0: any), pointing at `switchboard_url`.
-pub async fn start_demo(switchboard_url: &str, port: u16) -> Running {
+///
+/// `crm_db` is the CRM's own SQLite file (a fresh one per test). With `admin`, the CRM
+/// creates its own API client at Switchboard with that admin's sign-in (as the demo script
+/// does); without, it runs unconfigured (embedding works, routing and embed sign-in do not).
+pub async fn start_demo(
+    switchboard_url: &str,
+    port: u16,
+    crm_db: &Path,
+    admin: Option<(&str, &str)>,
+) -> Running {
     let mut command = Command::new(binary("embed-demo", "EMBED_DEMO_BIN"));
     command
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--switchboard-url")
-        .arg(switchboard_url);
+        .arg(switchboard_url)
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", crm_db.display()));
+    if let Some((email, password)) = admin {
+        command
+            .arg("--provision-admin-email")
+            .arg(email)
+            .arg("--provision-admin-password")
+            .arg(password);
+    }
     let running = Running::spawn("embed-demo", command).await;
     wait_ready(&running.url("/healthz")).await;
     running

@@ -1,7 +1,11 @@
 //! Measures the widget's first-load size: the WASM, JS and CSS that `index.html` loads, raw,
-//! gzip (level 9) and brotli (quality 11), and fails when the gzip total is over budget.
+//! gzip (level 9) and brotli (quality 11).
 //!
-//! Usage: `cargo run -p tests --bin widget-size -- [--budget-kb 150] [frontend/dist]`
+//! Usage: `cargo run -p tests --bin widget-size -- [--budget-kb 150] [--ceiling-kb N] [frontend/dist]`
+//!
+//! `--budget-kb` is the design bar: the report says plainly whether the gzip total meets it.
+//! `--ceiling-kb` is the regression gate: exit non-zero above it. Without a ceiling, the budget
+//! is the gate. (CI gates on a ceiling while the widget misses the bar; see BENCHMARKS.md.)
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,6 +29,7 @@ fn brotli(bytes: &[u8]) -> usize {
 
 fn main() -> ExitCode {
     let mut budget_kb: Option<f64> = None;
+    let mut ceiling_kb: Option<f64> = None;
     let mut dir = PathBuf::from("frontend/dist");
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -33,6 +38,13 @@ fn main() -> ExitCode {
                 Some(v) => budget_kb = Some(v),
                 None => {
                     eprintln!("--budget-kb needs a number");
+                    return ExitCode::from(2);
+                }
+            },
+            "--ceiling-kb" => match args.next().and_then(|v| v.parse().ok()) {
+                Some(v) => ceiling_kb = Some(v),
+                None => {
+                    eprintln!("--ceiling-kb needs a number");
                     return ExitCode::from(2);
                 }
             },
@@ -93,19 +105,19 @@ fn main() -> ExitCode {
         kb(gz_total),
         kb(br_total)
     );
+    let gz = kb(gz_total);
     if let Some(budget) = budget_kb {
-        if kb(gz_total) > budget {
-            eprintln!(
-                "widget first load is {:.1} KB gzip, over the {budget} KB budget",
-                kb(gz_total)
-            );
+        if gz > budget {
+            println!("BAR MISSED: widget first load is {gz:.1} KB gzip ({:.1} KB brotli), over the {budget} KB bar", kb(br_total));
+        } else {
+            println!("bar met: {gz:.1} KB gzip ({:.1} KB brotli), within the {budget} KB bar", kb(br_total));
+        }
+    }
+    if let Some(gate) = ceiling_kb.or(budget_kb) {
+        if gz > gate {
+            eprintln!("widget first load is {gz:.1} KB gzip, over the {gate} KB gate");
             return ExitCode::FAILURE;
         }
-        println!(
-            "within the {budget} KB budget ({:.1} KB gzip, {:.1} KB brotli)",
-            kb(gz_total),
-            kb(br_total)
-        );
     }
     ExitCode::SUCCESS
 }
