@@ -98,6 +98,84 @@ impl Browser {
         }
     }
 
+    /// Enter the embedded widget's iframe (`#switchboard-widget-frame` of the demo CRM).
+    pub async fn enter_widget(&self) {
+        let frame = self
+            .client
+            .find(fantoccini::Locator::Css("#switchboard-widget-frame"))
+            .await
+            .expect("the widget iframe");
+        frame.enter_frame().await.expect("enter the widget frame");
+    }
+
+    /// Back to the host page.
+    pub async fn leave_widget(&self) {
+        self.client.enter_parent_frame().await.expect("leave the widget frame");
+    }
+
+    /// [`Browser::wait_for`] inside the widget's frame.
+    pub async fn in_widget(&self, what: &str, script: &str) -> serde_json::Value {
+        self.enter_widget().await;
+        let v = self.wait_for(what, Duration::from_secs(20), script).await;
+        self.leave_widget().await;
+        v
+    }
+
+    /// Click the first element matching `css` inside the widget, waiting for it to be shown.
+    pub async fn click_in_widget(&self, css: &str) {
+        self.enter_widget().await;
+        let script = format!(
+            "const e = document.querySelector({}); return e && !e.closest('[hidden]') && e.offsetParent !== null ? true : null;",
+            serde_json::json!(css)
+        );
+        self.wait_for(&format!("{css} in the widget"), Duration::from_secs(20), &script)
+            .await;
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .expect(css)
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.leave_widget().await;
+    }
+
+    /// Click the first element matching `css` on the host page, waiting for it.
+    pub async fn click(&self, css: &str) {
+        let script = format!("return document.querySelector({}) ? true : null;", serde_json::json!(css));
+        self.wait_for(&format!("{css} on the page"), Duration::from_secs(20), &script)
+            .await;
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .expect(css)
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Sign in to the demo CRM at `crm` (its base URL) as `email`, then open `path`.
+    pub async fn sign_in_crm(&self, crm: &str, email: &str, path: &str) {
+        self.client.goto(&format!("{crm}/signin")).await.expect("CRM sign-in page");
+        let field = self
+            .client
+            .find(fantoccini::Locator::Css("[data-test=crm-email]"))
+            .await
+            .expect("email field");
+        field.clear().await.expect("clear");
+        field.send_keys(email).await.expect("type email");
+        self.click("[data-test=crm-signin]").await;
+        self.wait_for(
+            "the CRM desk after sign-in",
+            Duration::from_secs(20),
+            "return document.getElementById('widget-slot') ? true : null;",
+        )
+        .await;
+        if path != "/" {
+            self.client.goto(&format!("{crm}{path}")).await.expect("CRM page");
+        }
+    }
+
     /// Save a screenshot under `<root>/test-artifacts/` (kept by CI as an artifact).
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = crate::workspace_root().join("test-artifacts");
