@@ -344,7 +344,10 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
             </div>
             <div class="actions">
                 {ACTIONS.map(|(c, label, action)| view! {
-                    <button data-test=action hidden=move || !can(c) on:click=move |_| session.act(id, action)>{label}</button>
+                    // The server closes a live engagement through wrap-up, so Close is offered
+                    // wherever End is.
+                    <button data-test=action hidden=move || !(can(c) || (c == Command::Close && can(Command::End)))
+                        on:click=move |_| session.act(id, action)>{label}</button>
                 })}
             </div>
         </article>

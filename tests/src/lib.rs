@@ -8,6 +8,7 @@
 pub mod api;
 pub mod browser;
 pub mod db;
+pub mod demo;
 pub mod process;
 
 /// The workspace root (this crate lives in `<root>/tests`).

@@ -1,0 +1,465 @@
+//! The agent's and the integrator's whole flow in a real headless Chromium: the demo CRM embeds
+//! the widget, routes tickets through the Start Engagement API, pops records on `ringing`,
+//! and logs calls on `closed`; the widget signs in with the CRM's embed token, rings, accepts,
+//! takes notes and a disposition, closes, holds two engagements, and survives a backend restart
+//! and a host reload.
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use tests::api::{Api, Feed};
+use tests::browser::Browser;
+use tests::demo::{open_desk, system, wait_for_reply, System, PASSWORD};
+use tests::process::{start_switchboard, ServerOptions};
+
+/// Wait until the host page received a message of `kind` matching `filter` (a JS expression
+/// over `m`, the message's data), and return that data.
+async fn host_got(browser: &Browser, kind: &str, filter: &str) -> Value {
+    let script = format!(
+        "const hit = (window.switchboardMessages || []).find(x => x.accepted && x.data && x.data.type === {} && ((m) => {filter})(x.data)); return hit ? hit.data : null;",
+        json!(kind)
+    );
+    browser
+        .wait_for(&format!("{kind} at the host page"), Duration::from_secs(25), &script)
+        .await
+}
+
+/// Ada goes ready by choosing it in the widget's status selector (a real user gesture, which
+/// also unlocks the ring sound).
+async fn go_ready(browser: &Browser) {
+    browser
+        .in_widget(
+            "the signed-in widget",
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    browser.enter_widget().await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("[data-test=status]"))
+        .await
+        .unwrap()
+        .select_by_value("ready")
+        .await
+        .unwrap();
+    browser.leave_widget().await;
+    host_got(browser, "agent.status_changed", "m.data.status.status === 'ready'").await;
+}
+
+/// Type into a field inside the widget.
+async fn type_in_widget(browser: &Browser, css: &str, text: &str) {
+    browser.enter_widget().await;
+    let field = browser
+        .client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.send_keys(text).await.unwrap();
+    browser.leave_widget().await;
+}
+
+async fn route(browser: &Browser, ticket: &str) {
+    browser
+        .click(&format!("tr[data-ticket=\"{ticket}\"] [data-test=route]"))
+        .await;
+}
+
+async fn admin(sys: &System) -> Api {
+    Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", PASSWORD)
+        .await
+}
+
+#[tokio::test]
+async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
+    let mut sys = system().await;
+    let browser = Browser::start().await;
+    open_desk(&browser, &sys, "").await;
+    go_ready(&browser).await;
+    // Going ready was a click in the widget, so the ring sound is unlocked: no warning.
+    let warning_hidden = browser
+        .in_widget(
+            "the status row",
+            "const w = document.querySelector('[data-test=sound-warning]'); return w ? String(w.hidden) : null;",
+        )
+        .await;
+    assert_eq!(warning_hidden, "true", "audio is unlocked before ready");
+
+    // The CRM routes a ticket through the Start Engagement API with its own client.
+    route(&browser, "T-2001").await;
+    let ringing = host_got(&browser, "engagement.ringing", "true").await;
+    let id = ringing["engagementId"].as_str().expect("engagementId").to_string();
+    assert!(ringing["seq"].as_i64().is_some(), "mirrors the event log: {ringing}");
+    let work_item = &ringing["data"]["engagement"]["work_item"];
+    assert_eq!(work_item["id"], "T-2001");
+    assert!(work_item["hyperlink"]
+        .as_str()
+        .is_some_and(|l| l.ends_with("/tickets/T-2001")));
+    // The host popped the ticket.
+    browser
+        .wait_for(
+            "the CRM to pop T-2001",
+            Duration::from_secs(10),
+            "return document.getElementById('current').dataset.recordId === 'T-2001' || null;",
+        )
+        .await;
+
+    // The offer card: title, countdown, accept.
+    let card = browser
+        .in_widget(
+            "the offer card",
+            "const t = document.querySelector('[data-test=offer-title]'); const c = document.querySelector('[data-test=countdown]');
+             return t && c && c.textContent.endsWith(' s') ? [t.textContent, c.textContent] : null;",
+        )
+        .await;
+    assert_eq!(card[0], "Invoice 4471 charged twice");
+    browser.click_in_widget("[data-test=offer] [data-test=accept]").await;
+    host_got(&browser, "engagement.connected", &format!("m.engagementId === {}", json!(id))).await;
+
+    // Panel: the work item shows, a note and a disposition go in.
+    browser
+        .in_widget(
+            "the connected panel",
+            "return document.querySelector('[data-test=panel][data-state=connected]') ? true : null;",
+        )
+        .await;
+    type_in_widget(&browser, "[data-test=note-input]", "Refunded the duplicate charge").await;
+    browser.click_in_widget("[data-test=add-note]").await;
+    host_got(&browser, "engagement.note_added", "true").await;
+    browser.enter_widget().await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("[data-test=disposition-select]"))
+        .await
+        .unwrap()
+        .select_by_index(1)
+        .await
+        .unwrap();
+    browser.leave_widget().await;
+    let disposition = host_got(&browser, "engagement.disposition_added", "true").await;
+    let disposition_name = disposition["data"]["disposition"]["name"]
+        .as_str()
+        .expect("disposition name")
+        .to_string();
+    browser.click_in_widget("[data-test=panel] [data-test=close]").await;
+
+    // closed carries what the host needs to log the call; the CRM wrote its call log.
+    let closed = host_got(&browser, "engagement.closed", "true").await;
+    assert_eq!(closed["engagementId"], json!(id));
+    assert!(closed["data"]["durationSecs"].as_u64().is_some(), "{closed}");
+    assert_eq!(closed["data"]["notes"], json!(["Refunded the duplicate charge"]));
+    assert_eq!(closed["data"]["disposition"], json!(disposition_name));
+    let logged = browser
+        .wait_for(
+            "the call-log row",
+            Duration::from_secs(10),
+            &format!(
+                "const r = document.querySelector('#call-logs tr[data-engagement={}]'); return r ? r.innerText : null;",
+                json!(id)
+            ),
+        )
+        .await;
+    let logged = logged.as_str().unwrap_or_default();
+    assert!(logged.contains("T-2001") && logged.contains("Refunded the duplicate charge"), "{logged}");
+    let logs: Value = reqwest::get(sys.demo.url("/api/call-logs")).await.unwrap().json().await.unwrap();
+    assert_eq!(logs[0]["ticket_id"], "T-2001");
+    assert_eq!(logs[0]["agent_email"], "ada@demo.test");
+    browser.screenshot("crm-desk-after-call-log").await;
+
+    // Routing the same ticket twice while active: the second is a 409 the CRM shows clearly.
+    route(&browser, "T-2002").await;
+    browser
+        .wait_for(
+            "the first route",
+            Duration::from_secs(10),
+            "return document.getElementById('route-result').dataset.status === '201' || null;",
+        )
+        .await;
+    route(&browser, "T-2002").await;
+    let dup = browser
+        .wait_for(
+            "the duplicate answer",
+            Duration::from_secs(10),
+            "const r = document.getElementById('route-result'); return r.dataset.status === '409' ? r.textContent : null;",
+        )
+        .await;
+    assert!(dup.as_str().unwrap_or("").contains("already routed"), "{dup}");
+
+    // Two engagements at once in one widget.
+    route(&browser, "T-2003").await;
+    for _ in 0..2 {
+        browser.click_in_widget("[data-test=offer] [data-test=accept]").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let tabs = browser
+        .in_widget(
+            "two engagement tabs",
+            "const t = document.querySelectorAll('.tabs[aria-label=Engagements] [data-test=tab]'); return t.length === 2 ? t.length : null;",
+        )
+        .await;
+    assert_eq!(tabs, 2);
+    browser.screenshot("crm-desk-two-engagements").await;
+
+    // The backend restarts: the widget reconnects by itself and resynchronizes.
+    let port: u16 = sys.switchboard.base_url.rsplit(':').next().unwrap().parse().unwrap();
+    sys.switchboard.terminate().await;
+    browser
+        .in_widget(
+            "the widget to notice the outage",
+            "const d = document.querySelector('.dot'); return d && !d.classList.contains('online') ? true : null;",
+        )
+        .await;
+    sys.switchboard = start_switchboard(
+        &sys.db,
+        ServerOptions {
+            port,
+            allowed_origins: vec![sys.demo.origin()],
+            extra_args: vec!["--demo".into()],
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    browser
+        .in_widget(
+            "the widget to reconnect",
+            "const d = document.querySelector('.dot'); return d && d.classList.contains('online') ? true : null;",
+        )
+        .await;
+    // Changes made while it was away arrive: a note added through the API shows up.
+    let ada = Api::new(&sys.switchboard.base_url).login("ada@demo.test", PASSWORD).await;
+    let held = ada.get("/v1/agents/me/engagements").await.expect(200);
+    let first = held[0]["engagement_id"].as_str().unwrap().to_string();
+    ada.post(&format!("/v1/engagements/{first}/notes"), json!({"body": "added after the restart"}))
+        .await
+        .expect(201);
+    host_got(&browser, "engagement.note_added", "m.data.note.body === 'added after the restart'").await;
+
+    // A reloaded host page resynchronizes with snapshot.request.
+    browser.client.refresh().await.unwrap();
+    host_got(&browser, "widget.ready", "true").await;
+    browser
+        .wait_for(
+            "the widget signed in again",
+            Duration::from_secs(20),
+            "window.sendToWidget('snapshot.request', {}, {requestId: 'resync-' + (window.__n = (window.__n || 0) + 1)}); \
+             const r = (window.switchboardMessages || []).filter(m => m.data && m.data.type === 'reply' && String(m.data.requestId).startsWith('resync-')); \
+             return r.some(m => m.data.data.result && m.data.data.result.authenticated) ? true : null;",
+        )
+        .await;
+    let reply = browser
+        .client
+        .execute(
+            "return (window.switchboardMessages || []).filter(m => m.data && m.data.type === 'reply' && m.data.data.result && m.data.data.result.authenticated).pop().data;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let engagements = reply["data"]["result"]["engagements"].as_array().cloned().unwrap_or_default();
+    assert_eq!(engagements.len(), 2, "{reply}");
+    assert_eq!(reply["data"]["result"]["agent"]["email"], "ada@demo.test");
+    let _ = wait_for_reply;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn declined_and_timed_out_offers_go_to_another_agent() {
+    let sys = system().await;
+    let admin = admin(&sys).await;
+    // Short rings for the test.
+    let queues = admin.get("/v1/queues").await.expect(200);
+    let mut tickets = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["channel"] == "work_item")
+        .cloned()
+        .unwrap();
+    tickets["ring_timeout_secs"] = json!(3);
+    let qid = tickets["queue_id"].as_str().unwrap().to_string();
+    admin.put(&format!("/v1/queues/{qid}"), tickets).await.expect(200);
+
+    let browser = Browser::start().await;
+    open_desk(&browser, &sys, "").await;
+    go_ready(&browser).await;
+    let grace = Api::new(&sys.switchboard.base_url).login("grace@demo.test", PASSWORD).await;
+    let mut grace_feed = Feed::connect(&grace, None).await;
+
+    // Declined by Ada → offered to Grace.
+    route(&browser, "T-2001").await;
+    let ringing = host_got(&browser, "engagement.ringing", "true").await;
+    let declined = ringing["engagementId"].as_str().unwrap().to_string();
+    grace.set_ready().await;
+    browser.click_in_widget("[data-test=offer] [data-test=decline]").await;
+    let offer = grace_feed.wait_for("engagement.offered", Duration::from_secs(10)).await;
+    assert_eq!(offer["engagement_id"], json!(declined));
+    browser
+        .in_widget(
+            "the declined card to go",
+            "return document.querySelector('[data-test=offer]') ? null : true;",
+        )
+        .await;
+    grace
+        .post(&format!("/v1/engagements/{declined}/accept"), json!({}))
+        .await
+        .expect(200);
+
+    // Nobody answers in 3 s → offered to the other agent.
+    route(&browser, "T-2002").await;
+    let id = browser
+        .wait_for(
+            "T-2002 routed",
+            Duration::from_secs(10),
+            "const r = document.getElementById('route-result'); return r.dataset.status === '201' ? r.textContent.split('engagement ')[1] : null;",
+        )
+        .await;
+    let id = id.as_str().unwrap().to_string();
+    let first = loop {
+        let e = admin.get(&format!("/v1/engagements/{id}")).await.expect(200);
+        if e["state"] == "offered" {
+            break e["agent_ids"][0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let e = admin.get(&format!("/v1/engagements/{id}")).await.expect(200);
+        if e["state"] == "offered" && e["agent_ids"][0] != first {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not re-offered: {e}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let events = admin.get("/v1/events?after=0&limit=1000").await.expect(200);
+    assert!(events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["event"] == "engagement.offer_timed_out" && e["engagement_id"] == json!(id)));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    open_desk(&browser, &sys, "?protocol=zcc").await;
+    // zcc has no token message: the agent signs in inside the widget.
+    type_in_widget(&browser, "[data-test=email]", "ada@demo.test").await;
+    type_in_widget(&browser, "[data-test=password]", PASSWORD).await;
+    browser.click_in_widget("[data-test=sign-in]").await;
+    go_ready_zcc(&browser).await;
+
+    // Inbound: ringing → incomingPhone lookup → the host answers → the widget pops the match.
+    route(&browser, "T-2003").await;
+    let ring = host_got(&browser, "zcc-call-ringing", "true").await;
+    assert_eq!(ring["data"]["channel"], "work_item");
+    let ask = host_got(&browser, "zcc-incomingPhone-request", "true").await;
+    assert_eq!(ask["data"]["incomingPhoneNumber"], "+44 20 7946 0102");
+    host_got(&browser, "zcc-screen-pop", "m.data.id === 'C-1003'").await;
+    browser
+        .wait_for(
+            "the CRM to pop C-1003",
+            Duration::from_secs(10),
+            "return document.getElementById('current').dataset.recordId === 'C-1003' || null;",
+        )
+        .await;
+    browser.click_in_widget("[data-test=offer] [data-test=accept]").await;
+    host_got(&browser, "zcc-call-connected", "true").await;
+    browser.click_in_widget("[data-test=panel] [data-test=close]").await;
+    host_got(&browser, "zcc-phone-call-log", "m.data.objectRecord.callType === 'inbound'").await;
+
+    // Outbound: onclicktoact from a contact → connected call → call log echoes the record.
+    browser.click("tr[data-contact=\"C-1001\"] [data-test=call]").await;
+    let connected = host_got(&browser, "zcc-call-connected", "m.data.to === '+1 555 0100'").await;
+    let call = connected["data"]["engagementId"].as_str().unwrap().to_string();
+    type_in_widget(&browser, "[data-test=panel][data-state=connected] [data-test=note-input]", "Called back").await;
+    browser.click_in_widget("[data-test=panel][data-state=connected] [data-test=add-note]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    browser.click_in_widget("[data-test=panel][data-state=connected] [data-test=close]").await;
+    let log = host_got(
+        &browser,
+        "zcc-phone-call-log",
+        &format!("m.data.engagementId === {}", json!(call)),
+    )
+    .await;
+    assert_eq!(log["data"]["objectRecord"]["callType"], "outbound");
+    assert_eq!(log["data"]["objectRecord"]["notes"], "Called back");
+    assert_eq!(log["data"]["user"]["id"], "C-1001");
+    assert_eq!(log["data"]["user"]["entity"], "contact");
+    browser
+        .wait_for(
+            "the outbound call in the CRM's log",
+            Duration::from_secs(10),
+            &format!(
+                "const r = document.querySelector('#call-logs tr[data-engagement={}]'); return r && r.innerText.includes('C-1001') ? true : null;",
+                json!(call)
+            ),
+        )
+        .await;
+    browser.close().await;
+}
+
+async fn go_ready_zcc(browser: &Browser) {
+    browser
+        .in_widget(
+            "the signed-in widget",
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    browser.enter_widget().await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("[data-test=status]"))
+        .await
+        .unwrap()
+        .select_by_value("ready")
+        .await
+        .unwrap();
+    browser.leave_widget().await;
+    host_got(browser, "zcc-agent-status-notification", "m.data.status === 'Ready'").await;
+}
+
+#[tokio::test]
+async fn untrusted_work_item_text_renders_as_text() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    open_desk(&browser, &sys, "").await;
+    go_ready(&browser).await;
+    let admin = admin(&sys).await;
+    let hostile = "<img src=x onerror=alert(1)>";
+    admin
+        .post(
+            "/v1/engagements",
+            json!({
+                "channels": [{"channel": "work_item"}],
+                "flow": {"flow_entry_id": "crm-tickets"},
+                "work_item_variables": {"work_item_name": hostile, "work_item_id": "XSS-1",
+                    "work_item_desc": "<script>alert(2)</script>"},
+                "variables": [{"name": "note", "value": "<b>bold?</b>"}]
+            }),
+        )
+        .await
+        .expect(201);
+    let title = browser
+        .in_widget(
+            "the hostile offer",
+            "const t = document.querySelector('[data-test=offer-title]'); return t ? t.textContent : null;",
+        )
+        .await;
+    assert_eq!(title, hostile);
+    browser.click_in_widget("[data-test=offer] [data-test=accept]").await;
+    let check = browser
+        .in_widget(
+            "the hostile panel",
+            "const p = document.querySelector('[data-test=panel][data-state=connected]'); if (!p) return null;
+             return {imgs: document.querySelectorAll('img').length, scripts: p.querySelectorAll('script, b').length,
+                     title: p.querySelector('[data-test=panel-title]').textContent,
+                     text: p.textContent};",
+        )
+        .await;
+    assert_eq!(check["imgs"], 0, "{check}");
+    assert_eq!(check["scripts"], 0, "{check}");
+    assert_eq!(check["title"], hostile);
+    let text = check["text"].as_str().unwrap_or_default();
+    assert!(text.contains("<script>alert(2)</script>") && text.contains("<b>bold?</b>"), "{text}");
+    browser.close().await;
+}
