@@ -255,9 +255,16 @@ impl Session {
                 self.model.update(|m| change = m.apply(&event, now_ms()));
                 if let Some(change) = change {
                     if let Change::Engagement { kind, item } = &change {
-                        if *kind == shared::events::EventKind::EngagementOffered {
+                        use shared::events::EventKind as K;
+                        if *kind == K::EngagementOffered {
                             sound::notify_offer(&item.title());
-                            if self.selected.get_untracked().is_none() {
+                        }
+                        // Open the new engagement's panel unless one that is still active is open.
+                        if matches!(kind, K::EngagementOffered | K::EngagementConnected) {
+                            let keep = self.selected.get_untracked().is_some_and(|s| {
+                                self.model.with_untracked(|m| m.active.iter().any(|i| i.id() == s))
+                            }) && self.selected.get_untracked() != Some(item.id());
+                            if !keep && item.engagement.state != shared::EngagementState::Closed {
                                 self.selected.set(Some(item.id()));
                             }
                         }

@@ -106,7 +106,12 @@ pub fn SignedIn(session: Session) -> impl IntoView {
         </div>
         <Offers session=session/>
         <Tabs session=session/>
-        {move || session.selected.get().map(|id| view! { <Panel session=session id=id/> })}
+        // One panel per engagement, only the selected one shown: switching keeps each half-written
+        // note where it was.
+        <For each=move || session.model.with(|m| m.active.iter().chain(m.recent.iter()).map(Item::id).collect::<Vec<_>>())
+            key=|id| *id let(id)>
+            <Panel session=session id=id/>
+        </For>
         <QueuePrefs session=session/>
         {move || supervisor.get().then(|| view! { <Supervisor session=session/> })}
     }
@@ -292,7 +297,8 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
     ];
 
     view! {
-        <article class="panel" data-test="panel" data-engagement=id.to_string() data-state=move || state.get().map(|s| s.as_str())>
+        <article class="panel" data-test="panel" data-engagement=id.to_string() data-state=move || state.get().map(|s| s.as_str())
+            hidden=move || session.selected.get() != Some(id)>
             <header>
                 <h2 data-test="panel-title">{move || item.with(|i| i.as_ref().map(Item::title))}</h2>
                 <span class="badge">{move || state.get().map(state_label).unwrap_or("Gone")}</span>

@@ -47,6 +47,15 @@ async fn go_ready(browser: &Browser) {
 
 /// Type into a field inside the widget.
 async fn type_in_widget(browser: &Browser, css: &str, text: &str) {
+    browser
+        .in_widget(
+            &format!("{css} in the widget"),
+            &format!(
+                "const e = document.querySelector({}); if (e) return true; return null;",
+                json!(css)
+            ),
+        )
+        .await;
     browser.enter_widget().await;
     let field = browser
         .client
@@ -119,7 +128,7 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
     browser
         .in_widget(
             "the connected panel",
-            "return document.querySelector('[data-test=panel][data-state=connected]') ? true : null;",
+            "return document.querySelector('[data-test=panel]:not([hidden])[data-state=connected]') ? true : null;",
         )
         .await;
     type_in_widget(&browser, "[data-test=note-input]", "Refunded the duplicate charge").await;
@@ -140,7 +149,7 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
         .as_str()
         .expect("disposition name")
         .to_string();
-    browser.click_in_widget("[data-test=panel] [data-test=close]").await;
+    browser.click_in_widget("[data-test=panel]:not([hidden]) [data-test=close]").await;
 
     // closed carries what the host needs to log the call; the CRM wrote its call log.
     let closed = host_got(&browser, "engagement.closed", "true").await;
@@ -171,7 +180,7 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
         .wait_for(
             "the first route",
             Duration::from_secs(10),
-            "return document.getElementById('route-result').dataset.status === '201' || null;",
+            "const r = document.getElementById('route-result'); return r.dataset.status === '201' && r.textContent.startsWith('T-2002') || null;",
         )
         .await;
     route(&browser, "T-2002").await;
@@ -308,15 +317,17 @@ async fn declined_and_timed_out_offers_go_to_another_agent() {
         .wait_for(
             "T-2002 routed",
             Duration::from_secs(10),
-            "const r = document.getElementById('route-result'); return r.dataset.status === '201' ? r.textContent.split('engagement ')[1] : null;",
+            "const r = document.getElementById('route-result'); return r.dataset.status === '201' && r.textContent.startsWith('T-2002') ? r.textContent.split('engagement ')[1] : null;",
         )
         .await;
     let id = id.as_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let first = loop {
         let e = admin.get(&format!("/v1/engagements/{id}")).await.expect(200);
         if e["state"] == "offered" {
             break e["agent_ids"][0].clone();
         }
+        assert!(std::time::Instant::now() < deadline, "never offered: {e}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
@@ -364,17 +375,17 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
         .await;
     browser.click_in_widget("[data-test=offer] [data-test=accept]").await;
     host_got(&browser, "zcc-call-connected", "true").await;
-    browser.click_in_widget("[data-test=panel] [data-test=close]").await;
+    browser.click_in_widget("[data-test=panel]:not([hidden]) [data-test=close]").await;
     host_got(&browser, "zcc-phone-call-log", "m.data.objectRecord.callType === 'inbound'").await;
 
     // Outbound: onclicktoact from a contact → connected call → call log echoes the record.
     browser.click("tr[data-contact=\"C-1001\"] [data-test=call]").await;
     let connected = host_got(&browser, "zcc-call-connected", "m.data.to === '+1 555 0100'").await;
     let call = connected["data"]["engagementId"].as_str().unwrap().to_string();
-    type_in_widget(&browser, "[data-test=panel][data-state=connected] [data-test=note-input]", "Called back").await;
-    browser.click_in_widget("[data-test=panel][data-state=connected] [data-test=add-note]").await;
+    type_in_widget(&browser, "[data-test=panel]:not([hidden])[data-state=connected] [data-test=note-input]", "Called back").await;
+    browser.click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=add-note]").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    browser.click_in_widget("[data-test=panel][data-state=connected] [data-test=close]").await;
+    browser.click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=close]").await;
     let log = host_got(
         &browser,
         "zcc-phone-call-log",
@@ -450,7 +461,7 @@ async fn untrusted_work_item_text_renders_as_text() {
     let check = browser
         .in_widget(
             "the hostile panel",
-            "const p = document.querySelector('[data-test=panel][data-state=connected]'); if (!p) return null;
+            "const p = document.querySelector('[data-test=panel]:not([hidden])[data-state=connected]'); if (!p) return null;
              return {imgs: document.querySelectorAll('img').length, scripts: p.querySelectorAll('script, b').length,
                      title: p.querySelector('[data-test=panel-title]').textContent,
                      text: p.textContent};",
