@@ -27,7 +27,11 @@ trap cleanup EXIT INT TERM
   --allowed-origins "http://127.0.0.1:$DEMO_PORT,http://localhost:$DEMO_PORT" \
   --demo &
 pids+=($!)
-"$BIN/embed-demo" --listen "127.0.0.1:$DEMO_PORT" --switchboard-url "http://127.0.0.1:$SB_PORT" &
+# The CRM creates its own API client at Switchboard on first start (with the demo admin's
+# sign-in) and keeps it, with its contacts, tickets and call logs, in .demo/crm.db.
+"$BIN/embed-demo" --listen "127.0.0.1:$DEMO_PORT" --switchboard-url "http://127.0.0.1:$SB_PORT" \
+  --database-url "sqlite://.demo/crm.db" \
+  --provision-admin-email admin@demo.test --provision-admin-password switchboard-demo &
 pids+=($!)
 
 # Wait until both ports accept connections (bash's /dev/tcp: no curl needed).
@@ -41,12 +45,14 @@ done
 cat <<MSG
 
   Switchboard is running.
-    Demo CRM (agent page, widget embedded):  http://127.0.0.1:$DEMO_PORT/
+    Demo CRM (sign in as ada@demo.test):     http://127.0.0.1:$DEMO_PORT/
     Widget standalone (installable PWA):     http://127.0.0.1:$SB_PORT/widget/
     API readiness:                           http://127.0.0.1:$SB_PORT/readyz
     API description (OpenAPI):               http://127.0.0.1:$SB_PORT/openapi.json
   Demo sign-ins (password switchboard-demo): agents ada@demo.test, grace@demo.test;
   admin admin@demo.test. Entry point for work items: crm-tickets.
+  Try it: sign in to the CRM, choose "Ready" in the widget, click "Route to an agent" on a
+  ticket, accept the offer, add a note and a disposition, close: the call log fills in.
   Database: $DB      Stop with Ctrl-C.
 
 MSG

@@ -724,7 +724,54 @@ async fn the_websocket_resumes_from_a_seq_without_loss_or_duplicates(db: TestDb)
     full.close().await;
 }
 
+/// Click-to-dial: an outbound voice engagement connected to the agent, logged like any call.
+async fn an_agent_dials_out(db: TestDb) {
+    let c = Center::start(db, CenterOptions::default()).await;
+    let agent = c.agent(0).await;
+    agent
+        .put("/v1/agents/me/status", json!({"status": "offline"}))
+        .await
+        .expect(200);
+    let body = json!({"phone": "+1 555 0100", "display_name": "Margaret", "external_id": "C-1"});
+    let refused = agent.post("/v1/agents/me/calls", body.clone()).await.error(409, "conflict", None);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("offline"));
+    agent
+        .put("/v1/agents/me/status", json!({"status": "not_ready", "reason": "Calls"}))
+        .await
+        .expect(200);
+    for bad in [json!({"phone": "call me"}), json!({"phone": "12"}), json!({"phone": "+1 555 0100 ".repeat(5)})] {
+        agent.post("/v1/agents/me/calls", bad).await.error(422, "invalid_field", Some("phone"));
+    }
+    let mut feed = Feed::connect(&agent, None).await;
+    let call = agent.post("/v1/agents/me/calls", body.clone()).await.expect(201);
+    assert_eq!(call["state"], "connected");
+    assert_eq!(call["direction"], "outbound");
+    assert_eq!(call["channel"], "voice");
+    assert_eq!(call["consumer"]["external_id"], "C-1");
+    assert_eq!(call["agent_ids"], json!([c.agents[0].0]));
+    for kind in ["engagement.created", "engagement.offered", "engagement.connected"] {
+        let e = feed.wait_for(kind, Duration::from_secs(5)).await;
+        assert_eq!(e["engagement_id"], call["engagement_id"], "{kind}");
+    }
+    // One call at a time.
+    agent
+        .post("/v1/agents/me/calls", body)
+        .await
+        .error(409, "conflict", None);
+    // Clients cannot dial for an agent.
+    c.integrator
+        .post("/v1/agents/me/calls", json!({"phone": "+1 555 0100"}))
+        .await
+        .error(403, "forbidden", None);
+    let id = call["engagement_id"].as_str().unwrap();
+    agent
+        .post(&format!("/v1/engagements/{id}/close"), json!({}))
+        .await
+        .expect(200);
+}
+
 both_stores!(
+    an_agent_dials_out,
     auth_is_required_and_roles_are_enforced,
     configuration_is_validated_with_named_fields,
     start_engagement_validates_and_dedupes,
@@ -787,6 +834,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/v1/agents/me/status"),
     ("put", "/v1/agents/me/queues/{queue_id}"),
     ("get", "/v1/agents/me/engagements"),
+    ("post", "/v1/agents/me/calls"),
     ("get", "/v1/agent/ws"),
     ("get", "/v1/events"),
     ("get", "/v1/stats/queues"),
