@@ -196,5 +196,11 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // A test that panicked never closed its session: Chromium outlives ChromeDriver. Its
+        // command line names this browser's own profile directory, so only it is stopped.
+        let _ = std::process::Command::new("pkill")
+            .args(["-f", "--"])
+            .arg(format!("--user-data-dir={}", self._profile.path().display()))
+            .status();
     }
 }
