@@ -33,7 +33,10 @@ use store::{CallLog, Store};
 use switchboard::{Credentials, Switchboard, SwitchboardError};
 
 #[derive(Debug, Parser)]
-#[command(name = "embed-demo", about = "Demo CRM that embeds the Switchboard widget")]
+#[command(
+    name = "embed-demo",
+    about = "Demo CRM that embeds the Switchboard widget"
+)]
 struct Config {
     /// Address to listen on (port 0: any free port; printed as `listening on http://…`).
     #[arg(long, env = "EMBED_DEMO_LISTEN", default_value = "127.0.0.1:8090")]
@@ -42,7 +45,11 @@ struct Config {
     #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
     switchboard_url: String,
     /// The CRM's own database (created on first start, seeded with demo contacts and tickets).
-    #[arg(long, env = "EMBED_DEMO_DATABASE_URL", default_value = "sqlite://.demo/crm.db")]
+    #[arg(
+        long,
+        env = "EMBED_DEMO_DATABASE_URL",
+        default_value = "sqlite://.demo/crm.db"
+    )]
     database_url: String,
     /// Switchboard entry point that CRM tickets are routed through.
     #[arg(long, env = "EMBED_DEMO_ENTRY", default_value = "crm-tickets")]
@@ -53,9 +60,17 @@ struct Config {
     #[arg(long, env = "EMBED_DEMO_CLIENT_SECRET", requires = "client_id")]
     client_secret: Option<String>,
     /// Without a client: create one at first start with this Switchboard admin's sign-in.
-    #[arg(long, env = "EMBED_DEMO_ADMIN_EMAIL", requires = "provision_admin_password")]
+    #[arg(
+        long,
+        env = "EMBED_DEMO_ADMIN_EMAIL",
+        requires = "provision_admin_password"
+    )]
     provision_admin_email: Option<String>,
-    #[arg(long, env = "EMBED_DEMO_ADMIN_PASSWORD", requires = "provision_admin_email")]
+    #[arg(
+        long,
+        env = "EMBED_DEMO_ADMIN_PASSWORD",
+        requires = "provision_admin_email"
+    )]
     provision_admin_password: Option<String>,
 }
 
@@ -109,7 +124,9 @@ impl IntoResponse for CrmError {
                 },
                 json!({"message": message, "code": code, "engagement_id": engagement_id, "switchboard_status": status}),
             ),
-            CrmError::Switchboard(e) => (StatusCode::BAD_GATEWAY, json!({"message": e.to_string()})),
+            CrmError::Switchboard(e) => {
+                (StatusCode::BAD_GATEWAY, json!({"message": e.to_string()}))
+            }
             CrmError::Internal(m) => {
                 tracing::error!(error = %m, "embed-demo internal error");
                 (
@@ -139,7 +156,9 @@ fn current_user(headers: &HeaderMap) -> Option<String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
     let config = Config::parse();
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -152,8 +171,15 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(config: Config) -> std::result::Result<(), String> {
     let switchboard_url = match url::Url::parse(&config.switchboard_url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => u.as_str().trim_end_matches('/').to_string(),
-        _ => return Err(format!("--switchboard-url {:?} is not an http(s) URL", config.switchboard_url)),
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {
+            u.as_str().trim_end_matches('/').to_string()
+        }
+        _ => {
+            return Err(format!(
+                "--switchboard-url {:?} is not an http(s) URL",
+                config.switchboard_url
+            ))
+        }
     };
     if let Some(dir) = config
         .database_url
@@ -161,27 +187,46 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         .and_then(|p| std::path::Path::new(p.split('?').next().unwrap_or(p)).parent())
     {
         if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
     }
     let store = Store::open(&config.database_url)
         .await
         .map_err(|e| format!("database {}: {e}", config.database_url))?;
     let credentials = match (config.client_id, config.client_secret) {
-        (Some(client_id), Some(client_secret)) => Some(Credentials { client_id, client_secret }),
+        (Some(client_id), Some(client_secret)) => Some(Credentials {
+            client_id,
+            client_secret,
+        }),
         _ => match (
-            store.setting("client_id").await.map_err(|e| e.to_string())?,
-            store.setting("client_secret").await.map_err(|e| e.to_string())?,
+            store
+                .setting("client_id")
+                .await
+                .map_err(|e| e.to_string())?,
+            store
+                .setting("client_secret")
+                .await
+                .map_err(|e| e.to_string())?,
         ) {
-            (Some(client_id), Some(client_secret)) => Some(Credentials { client_id, client_secret }),
+            (Some(client_id), Some(client_secret)) => Some(Credentials {
+                client_id,
+                client_secret,
+            }),
             _ => None,
         },
     };
     let switchboard = Switchboard::new(switchboard_url.clone(), credentials.clone());
     if credentials.is_none() {
-        if let (Some(email), Some(password)) = (config.provision_admin_email, config.provision_admin_password) {
+        if let (Some(email), Some(password)) = (
+            config.provision_admin_email,
+            config.provision_admin_password,
+        ) {
             let c = provision_with_retry(&switchboard, &email, &password).await?;
-            store.set_setting("client_id", &c.client_id).await.map_err(|e| e.to_string())?;
+            store
+                .set_setting("client_id", &c.client_id)
+                .await
+                .map_err(|e| e.to_string())?;
             store
                 .set_setting("client_secret", &c.client_secret)
                 .await
@@ -227,7 +272,11 @@ async fn run(config: Config) -> std::result::Result<(), String> {
 }
 
 /// Switchboard may still be starting (the demo script starts both at once).
-async fn provision_with_retry(sb: &Switchboard, email: &str, password: &str) -> std::result::Result<Credentials, String> {
+async fn provision_with_retry(
+    sb: &Switchboard,
+    email: &str,
+    password: &str,
+) -> std::result::Result<Credentials, String> {
     let mut last = String::new();
     for _ in 0..50 {
         match sb.provision(email, password).await {
@@ -237,7 +286,10 @@ async fn provision_with_retry(sb: &Switchboard, email: &str, password: &str) -> 
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    Err(format!("Switchboard at {} did not answer: {last}", sb.base()))
+    Err(format!(
+        "Switchboard at {} did not answer: {last}",
+        sb.base()
+    ))
 }
 
 fn no_cache(html: String) -> Response {
@@ -268,7 +320,10 @@ async fn signin(State(crm): State<AppState>, Form(form): Form<SignIn>) -> Respon
     }
     match crm.switchboard.agent_id_for(&email).await {
         Ok(Some(_)) => (
-            [(header::SET_COOKIE, format!("crm_user={email}; Path=/; HttpOnly; SameSite=Lax"))],
+            [(
+                header::SET_COOKIE,
+                format!("crm_user={email}; Path=/; HttpOnly; SameSite=Lax"),
+            )],
             Redirect::to("/"),
         )
             .into_response(),
@@ -279,7 +334,10 @@ async fn signin(State(crm): State<AppState>, Form(form): Form<SignIn>) -> Respon
 
 async fn signout() -> Response {
     (
-        [(header::SET_COOKIE, "crm_user=; Path=/; Max-Age=0".to_string())],
+        [(
+            header::SET_COOKIE,
+            "crm_user=; Path=/; Max-Age=0".to_string(),
+        )],
         Redirect::to("/signin"),
     )
         .into_response()
@@ -311,7 +369,10 @@ async fn contacts(State(crm): State<AppState>) -> Result<Json<Vec<store::Contact
 }
 
 /// "Route to an agent": start a work item for the ticket.
-async fn route_ticket(State(crm): State<AppState>, Path(id): Path<String>) -> Result<(StatusCode, Json<serde_json::Value>)> {
+async fn route_ticket(
+    State(crm): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<serde_json::Value>)> {
     let ticket = crm
         .store
         .ticket(&id)
@@ -322,9 +383,14 @@ async fn route_ticket(State(crm): State<AppState>, Path(id): Path<String>) -> Re
     let request = switchboard::work_item_request(&crm.entry_id, &ticket, contact.as_ref(), url);
     let engagement = crm.switchboard.start_work_item(&request).await?;
     if let Some(eid) = engagement["engagement_id"].as_str() {
-        crm.store.set_ticket_engagement(&ticket.ticket_id, eid).await?;
+        crm.store
+            .set_ticket_engagement(&ticket.ticket_id, eid)
+            .await?;
     }
-    Ok((StatusCode::CREATED, Json(json!({ "engagement": engagement }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "engagement": engagement })),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -336,7 +402,10 @@ struct Lookup {
 
 /// Screen-pop lookup: the records matching a caller, in the zcc record shape
 /// `{id, name, phone, email, entity}` (tickets first).
-async fn lookup(State(crm): State<AppState>, Query(q): Query<Lookup>) -> Result<Json<Vec<serde_json::Value>>> {
+async fn lookup(
+    State(crm): State<AppState>,
+    Query(q): Query<Lookup>,
+) -> Result<Json<Vec<serde_json::Value>>> {
     let mut out = Vec::new();
     if let Some(id) = q.work_item_id.as_deref().filter(|s| !s.is_empty()) {
         if let Some(t) = crm.store.ticket(id).await? {
@@ -373,12 +442,18 @@ struct NewLog {
 
 /// The agent page reports a closed engagement (from `engagement.closed` or
 /// `zcc-phone-call-log`). Idempotent per engagement.
-async fn log_call(State(crm): State<AppState>, headers: HeaderMap, Json(n): Json<NewLog>) -> Result<(StatusCode, Json<serde_json::Value>)> {
+async fn log_call(
+    State(crm): State<AppState>,
+    headers: HeaderMap,
+    Json(n): Json<NewLog>,
+) -> Result<(StatusCode, Json<serde_json::Value>)> {
     if n.engagement_id.trim().is_empty() || n.engagement_id.len() > 64 {
         return Err(CrmError::BadRequest("engagement_id is required".into()));
     }
     if n.notes.len() > 100_000 || n.duration_secs < 0 {
-        return Err(CrmError::BadRequest("notes or duration_secs out of range".into()));
+        return Err(CrmError::BadRequest(
+            "notes or duration_secs out of range".into(),
+        ));
     }
     // Only link records that exist here.
     let contact_id = match n.contact_id.filter(|s| !s.is_empty()) {
@@ -406,19 +481,26 @@ async fn log_call(State(crm): State<AppState>, headers: HeaderMap, Json(n): Json
     };
     let created = crm.store.log_call(&log).await?;
     Ok((
-        if created { StatusCode::CREATED } else { StatusCode::OK },
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
         Json(json!({ "created": created, "log": log })),
     ))
 }
 
 /// An embed token for the signed-in CRM user's Switchboard agent.
-async fn embed_token(State(crm): State<AppState>, headers: HeaderMap) -> Result<Json<serde_json::Value>> {
-    let user = current_user(&headers).ok_or_else(|| CrmError::BadRequest("sign in to the CRM first".into()))?;
-    let agent = crm
-        .switchboard
-        .agent_id_for(&user)
-        .await?
-        .ok_or_else(|| CrmError::NotFound(format!("no Switchboard agent has the email {user}")))?;
+async fn embed_token(
+    State(crm): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>> {
+    let user = current_user(&headers)
+        .ok_or_else(|| CrmError::BadRequest("sign in to the CRM first".into()))?;
+    let agent =
+        crm.switchboard.agent_id_for(&user).await?.ok_or_else(|| {
+            CrmError::NotFound(format!("no Switchboard agent has the email {user}"))
+        })?;
     let token = crm.switchboard.mint_embed_token(&agent).await?;
     Ok(Json(json!({ "token": token })))
 }
@@ -430,7 +512,10 @@ mod tests {
     #[test]
     fn the_user_comes_from_the_cookie() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; crm_user=ada%40demo.test; b=2".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "a=1; crm_user=ada%40demo.test; b=2".parse().unwrap(),
+        );
         assert_eq!(current_user(&h).as_deref(), Some("ada@demo.test"));
         assert_eq!(current_user(&HeaderMap::new()), None);
     }

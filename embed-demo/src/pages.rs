@@ -115,7 +115,10 @@ mod tests {
 
     #[test]
     fn injected_values_cannot_break_out() {
-        assert_eq!(js_string("http://a/</script>"), "\"http://a/\\u003c/script\\u003e\"");
+        assert_eq!(
+            js_string("http://a/</script>"),
+            "\"http://a/\\u003c/script\\u003e\""
+        );
         assert_eq!(escape("\"><img src=x>"), "&quot;&gt;&lt;img src=x&gt;");
         let page = desk("http://sb.test");
         assert!(page.contains("\"http://sb.test\""));

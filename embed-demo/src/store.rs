@@ -79,9 +79,27 @@ impl Store {
             return Ok(());
         }
         let contacts = [
-            ("C-1001", "Margaret Hamilton", "+1 555 0100", "margaret@apollo.test", "Apollo Guidance"),
-            ("C-1002", "Katherine Johnson", "+1 555 0101", "katherine@langley.test", "Langley Research"),
-            ("C-1003", "Alan Turing", "+44 20 7946 0102", "alan@bletchley.test", "Bletchley Park"),
+            (
+                "C-1001",
+                "Margaret Hamilton",
+                "+1 555 0100",
+                "margaret@apollo.test",
+                "Apollo Guidance",
+            ),
+            (
+                "C-1002",
+                "Katherine Johnson",
+                "+1 555 0101",
+                "katherine@langley.test",
+                "Langley Research",
+            ),
+            (
+                "C-1003",
+                "Alan Turing",
+                "+44 20 7946 0102",
+                "alan@bletchley.test",
+                "Bletchley Park",
+            ),
         ];
         for (id, name, phone, email, company) in contacts {
             sqlx::query("INSERT INTO contacts (contact_id, name, phone, email, company) VALUES (?, ?, ?, ?, ?)")
@@ -94,9 +112,27 @@ impl Store {
                 .await?;
         }
         let tickets = [
-            ("T-2001", "Invoice 4471 charged twice", "The customer sees two charges for the October invoice.", "C-1001", 3),
-            ("T-2002", "Cannot reset password", "Reset emails never arrive.", "C-1002", 1),
-            ("T-2003", "Upgrade to the enterprise plan", "Wants a quote for 250 seats.", "C-1003", 2),
+            (
+                "T-2001",
+                "Invoice 4471 charged twice",
+                "The customer sees two charges for the October invoice.",
+                "C-1001",
+                3,
+            ),
+            (
+                "T-2002",
+                "Cannot reset password",
+                "Reset emails never arrive.",
+                "C-1002",
+                1,
+            ),
+            (
+                "T-2003",
+                "Upgrade to the enterprise plan",
+                "Wants a quote for 250 seats.",
+                "C-1003",
+                2,
+            ),
         ];
         for (id, subject, description, contact, priority) in tickets {
             sqlx::query("INSERT INTO tickets (ticket_id, subject, description, contact_id, priority) VALUES (?, ?, ?, ?, ?)")
@@ -112,32 +148,44 @@ impl Store {
     }
 
     pub async fn contacts(&self) -> Result<Vec<Contact>> {
-        let rows = sqlx::query("SELECT contact_id, name, phone, email, company FROM contacts ORDER BY contact_id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT contact_id, name, phone, email, company FROM contacts ORDER BY contact_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(contact).collect()
     }
 
     pub async fn contact(&self, id: &str) -> Result<Option<Contact>> {
-        let row = sqlx::query("SELECT contact_id, name, phone, email, company FROM contacts WHERE contact_id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT contact_id, name, phone, email, company FROM contacts WHERE contact_id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(contact).transpose()
     }
 
     /// Contacts whose phone (digits only) or email (case-insensitive) matches.
-    pub async fn find_contacts(&self, phone: Option<&str>, email: Option<&str>) -> Result<Vec<Contact>> {
+    pub async fn find_contacts(
+        &self,
+        phone: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Vec<Contact>> {
         let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
         let phone = phone.map(digits).filter(|p| p.len() >= 3);
-        let email = email.map(|e| e.trim().to_ascii_lowercase()).filter(|e| !e.is_empty());
+        let email = email
+            .map(|e| e.trim().to_ascii_lowercase())
+            .filter(|e| !e.is_empty());
         Ok(self
             .contacts()
             .await?
             .into_iter()
             .filter(|c| {
                 phone.as_ref().is_some_and(|p| digits(&c.phone) == *p)
-                    || email.as_ref().is_some_and(|e| c.email.to_ascii_lowercase() == *e)
+                    || email
+                        .as_ref()
+                        .is_some_and(|e| c.email.to_ascii_lowercase() == *e)
             })
             .collect())
     }
@@ -217,10 +265,12 @@ impl Store {
     }
 
     pub async fn setting(&self, name: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn set_setting(&self, name: &str, value: &str) -> Result<()> {

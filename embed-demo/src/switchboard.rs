@@ -94,7 +94,10 @@ impl Switchboard {
         let body = serde_json::from_str::<ErrorBody>(&text).ok();
         Err(SwitchboardError::Api {
             status,
-            code: body.as_ref().map(|b| b.error.code.clone()).unwrap_or_default(),
+            code: body
+                .as_ref()
+                .map(|b| b.error.code.clone())
+                .unwrap_or_default(),
             message: body
                 .as_ref()
                 .map(|b| b.error.message.clone())
@@ -124,7 +127,8 @@ impl Switchboard {
                     .form(&[("grant_type", "client_credentials")]),
             )
             .await?;
-        let t: Token = serde_json::from_value(v).map_err(|e| SwitchboardError::Unreachable(e.to_string()))?;
+        let t: Token =
+            serde_json::from_value(v).map_err(|e| SwitchboardError::Unreachable(e.to_string()))?;
         let life = Duration::from_secs(t.expires_in.max(60) as u64 - 30);
         *cached = Some((t.access_token.clone(), Instant::now() + life));
         Ok(t.access_token)
@@ -144,7 +148,10 @@ impl Switchboard {
                     .json(&json!({"email": admin_email, "password": admin_password})),
             )
             .await?;
-        let admin = login["access_token"].as_str().unwrap_or_default().to_string();
+        let admin = login["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let client = self
             .send(
                 self.http
@@ -155,7 +162,10 @@ impl Switchboard {
             .await?;
         Ok(Credentials {
             client_id: client["client_id"].as_str().unwrap_or_default().to_string(),
-            client_secret: client["client_secret"].as_str().unwrap_or_default().to_string(),
+            client_secret: client["client_secret"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
         })
     }
 
@@ -166,7 +176,11 @@ impl Switchboard {
             .await?;
         Ok(agents.as_array().and_then(|list| {
             list.iter()
-                .find(|a| a["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+                .find(|a| {
+                    a["email"]
+                        .as_str()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(email))
+                })
                 .and_then(|a| a["agent_id"].as_str().map(str::to_string))
         }))
     }

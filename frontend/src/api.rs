@@ -35,7 +35,9 @@ impl ApiError {
         let message = match status {
             401 => "Your session has ended. Please sign in again.".to_string(),
             403 => format!("You are not allowed to do that. {detail}"),
-            404 => "That no longer exists: it may have been closed or taken by someone else.".into(),
+            404 => {
+                "That no longer exists: it may have been closed or taken by someone else.".into()
+            }
             409 if !detail.is_empty() => format!("That could not be done right now: {detail}."),
             400 | 422 if !detail.is_empty() => format!("Please check your input: {detail}."),
             429 => "Too many requests. Wait a moment and try again.".into(),

@@ -1,9 +1,9 @@
 //! The widget's root component and its start-up sequence.
 
 use crate::bridge::{self, is_framed};
+use crate::launch::{self, Launch, LaunchError};
 use crate::session::{self, Session};
 use crate::ui::SignedIn;
-use crate::launch::{self, Launch, LaunchError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::EmbeddingCheck;
@@ -79,10 +79,14 @@ fn SignIn(session: Session) -> impl IntoView {
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(e), Some(p)) = (email.get(), password.get()) else { return };
+        let (Some(e), Some(p)) = (email.get(), password.get()) else {
+            return;
+        };
         let (e, p) = (e.value(), p.value());
         if e.trim().is_empty() || p.is_empty() {
-            session.notice.set(Some("Enter your email and password.".into()));
+            session
+                .notice
+                .set(Some("Enter your email and password.".into()));
             return;
         }
         busy.set(true);

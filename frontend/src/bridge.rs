@@ -61,7 +61,12 @@ pub fn dialect() -> Option<Dialect> {
 
 /// Connect to the parent window at `origin` (already checked against the allow-list), start
 /// listening and announce the widget.
-pub fn install(window: &web_sys::Window, origin: String, dialect: Dialect, session: Session) -> bool {
+pub fn install(
+    window: &web_sys::Window,
+    origin: String,
+    dialect: Dialect,
+    session: Session,
+) -> bool {
     let Some(parent) = window.parent().ok().flatten() else {
         return false;
     };
@@ -111,7 +116,9 @@ fn post(message: &Value) {
 
 /// A native message; `event` gives it the mirrored log entry's id, seq and engagement.
 fn send(kind: &str, data: Value, event: Option<&Event>, request_id: Option<String>) {
-    let Some(Dialect::Native) = dialect() else { return };
+    let Some(Dialect::Native) = dialect() else {
+        return;
+    };
     let id = match event {
         Some(e) => e.id.to_string(),
         None => LINK.with(|l| {
@@ -136,7 +143,12 @@ fn send_zcc(kind: &str, data: Value) {
 
 fn reply(request_id: Option<String>, result: Result<Value, (String, String)>) {
     match (result, request_id.is_some()) {
-        (Ok(v), _) => send(pm::widget::REPLY, json!({"ok": true, "result": v}), None, request_id),
+        (Ok(v), _) => send(
+            pm::widget::REPLY,
+            json!({"ok": true, "result": v}),
+            None,
+            request_id,
+        ),
         (Err((code, message)), true) => send(
             pm::widget::REPLY,
             json!({"ok": false, "error": {"code": code, "message": message}}),
@@ -161,7 +173,12 @@ fn session() -> Option<Session> {
 pub fn logged_in(s: &Session) {
     let agent = s.model.with_untracked(|m| m.agent.clone());
     match dialect() {
-        Some(Dialect::Native) => send(pm::widget::AGENT_LOGGED_IN, json!({ "agent": agent }), None, None),
+        Some(Dialect::Native) => send(
+            pm::widget::AGENT_LOGGED_IN,
+            json!({ "agent": agent }),
+            None,
+            None,
+        ),
         Some(Dialect::Zcc) => {
             if let Some(a) = agent {
                 send_zcc(zcc::AGENT_STATUS_NOTIFICATION, zcc_status(&a.status));
@@ -196,10 +213,18 @@ fn parties(e: &Engagement) -> (String, String) {
     let them = e
         .consumer
         .as_ref()
-        .and_then(|c| c.phone.clone().or(c.email.clone()).or(c.display_name.clone()))
+        .and_then(|c| {
+            c.phone
+                .clone()
+                .or(c.email.clone())
+                .or(c.display_name.clone())
+        })
         .or_else(|| e.work_item.as_ref().and_then(|w| w.id.clone()))
         .unwrap_or_default();
-    let us = e.channel_source.clone().unwrap_or_else(|| "switchboard".into());
+    let us = e
+        .channel_source
+        .clone()
+        .unwrap_or_else(|| "switchboard".into());
     match e.direction {
         Direction::Inbound => (them, us),
         Direction::Outbound => (us, them),
@@ -229,7 +254,12 @@ pub fn publish(s: &Session, event: &Event, change: &Change) {
 fn publish_native(event: &Event, change: &Change) {
     let item = match change {
         Change::Status(status) => {
-            send(pm::widget::AGENT_STATUS_CHANGED, json!({ "status": status }), Some(event), None);
+            send(
+                pm::widget::AGENT_STATUS_CHANGED,
+                json!({ "status": status }),
+                Some(event),
+                None,
+            );
             return;
         }
         Change::Engagement { item, .. } => item,
@@ -237,14 +267,29 @@ fn publish_native(event: &Event, change: &Change) {
     let e = &item.engagement;
     let kind = match event.kind {
         EventKind::EngagementOffered => {
-            send(pm::widget::ENGAGEMENT_RINGING, json!({ "engagement": e, "launchUrl": item.launch_url }), Some(event), None);
+            send(
+                pm::widget::ENGAGEMENT_RINGING,
+                json!({ "engagement": e, "launchUrl": item.launch_url }),
+                Some(event),
+                None,
+            );
             if let Some(url) = &item.launch_url {
-                send(pm::widget::SCREEN_POP, json!({ "url": url, "variables": e.variables }), Some(event), None);
+                send(
+                    pm::widget::SCREEN_POP,
+                    json!({ "url": url, "variables": e.variables }),
+                    Some(event),
+                    None,
+                );
             }
             return;
         }
         EventKind::EngagementClosed => {
-            send(pm::widget::ENGAGEMENT_CLOSED, closed_data(item), Some(event), None);
+            send(
+                pm::widget::ENGAGEMENT_CLOSED,
+                closed_data(item),
+                Some(event),
+                None,
+            );
             return;
         }
         EventKind::EngagementConnected => pm::widget::ENGAGEMENT_CONNECTED,
@@ -257,7 +302,10 @@ fn publish_native(event: &Event, change: &Change) {
     };
     let mut data = event.data.clone();
     if let Some(obj) = data.as_object_mut() {
-        obj.insert("engagement".into(), serde_json::to_value(e).unwrap_or_default());
+        obj.insert(
+            "engagement".into(),
+            serde_json::to_value(e).unwrap_or_default(),
+        );
     }
     send(kind, data, Some(event), None);
 }
@@ -283,7 +331,11 @@ fn publish_zcc(s: &Session, change: &Change) {
                     l.pending_lookup = Some(e.engagement_id);
                 }
             });
-            let number = if from.is_empty() { to.clone() } else { from.clone() };
+            let number = if from.is_empty() {
+                to.clone()
+            } else {
+                from.clone()
+            };
             send_zcc(
                 zcc::INCOMING_PHONE_REQUEST,
                 json!({"incomingPhoneNumber": number, "engagementId": e.engagement_id, "channel": e.channel.as_str()}),
@@ -308,8 +360,11 @@ fn publish_zcc(s: &Session, change: &Change) {
             });
             let t = &e.timestamps;
             let rfc = |t: Option<time::OffsetDateTime>| {
-                t.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-                    .unwrap_or_default()
+                t.and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_default()
             };
             let log = json!({
                 "engagementId": e.engagement_id,
@@ -325,7 +380,10 @@ fn publish_zcc(s: &Session, change: &Change) {
                 "user": record,
             });
             send_zcc(zcc::PHONE_CALL_LOG, log);
-            send_zcc(zcc::END_POST_ENGAGEMENT, json!({"engagementId": e.engagement_id}));
+            send_zcc(
+                zcc::END_POST_ENGAGEMENT,
+                json!({"engagementId": e.engagement_id}),
+            );
             let _ = s;
         }
         _ => {}
@@ -376,11 +434,18 @@ fn snapshot(s: &Session) -> Value {
 type Outcome = Result<Value, (String, String)>;
 
 fn not_signed_in() -> (String, String) {
-    ("not_authenticated".into(), "No agent is signed in to the widget yet.".into())
+    (
+        "not_authenticated".into(),
+        "No agent is signed in to the widget yet.".into(),
+    )
 }
 
 fn api_failed(e: crate::api::ApiError) -> (String, String) {
-    let code = if e.code.is_empty() { "request_failed".into() } else { e.code };
+    let code = if e.code.is_empty() {
+        "request_failed".into()
+    } else {
+        e.code
+    };
     (code, e.message)
 }
 
@@ -389,7 +454,8 @@ fn audio_gate(status: &shared::config::AgentStatus) -> Result<(), (String, Strin
     if status.is_ready() && !crate::sound::unlocked() {
         return Err((
             "audio_locked".into(),
-            "The agent must click in the widget (to allow the ring sound) before going ready.".into(),
+            "The agent must click in the widget (to allow the ring sound) before going ready."
+                .into(),
         ));
     }
     Ok(())
@@ -425,9 +491,17 @@ fn handle_native(s: Session, value: Value) {
                 Err(e) => Err(api_failed(e)),
             },
             _ if !s.signed_in() => Err(not_signed_in()),
-            HostRequest::ClickToDial { phone, name, record_id } => dial(
+            HostRequest::ClickToDial {
+                phone,
+                name,
+                record_id,
+            } => dial(
                 s,
-                DialRequest { phone, display_name: name, external_id: record_id },
+                DialRequest {
+                    phone,
+                    display_name: name,
+                    external_id: record_id,
+                },
             )
             .await
             .map(|e| json!({ "engagement": e })),
@@ -439,12 +513,18 @@ fn handle_native(s: Session, value: Value) {
                     .map(|()| json!({ "agent": s.model.with_untracked(|m| m.agent.clone()) }))
                     .map_err(api_failed),
             },
-            HostRequest::AddNote { engagement_id, text } => s
+            HostRequest::AddNote {
+                engagement_id,
+                text,
+            } => s
                 .add_note(engagement_id, text)
                 .await
                 .map(|_| json!({}))
                 .map_err(api_failed),
-            HostRequest::SetVariables { engagement_id, variables } => s
+            HostRequest::SetVariables {
+                engagement_id,
+                variables,
+            } => s
                 .call(
                     "PATCH",
                     format!("/v1/engagements/{engagement_id}/variables"),
@@ -458,7 +538,10 @@ fn handle_native(s: Session, value: Value) {
                     s.selected.set(Some(engagement_id));
                     Ok(json!({}))
                 } else {
-                    Err(("not_found".into(), "This agent has no such engagement.".into()))
+                    Err((
+                        "not_found".into(),
+                        "This agent has no such engagement.".into(),
+                    ))
                 }
             }
         };
@@ -471,7 +554,11 @@ fn zcc_error(code: &str, message: &str) {
 }
 
 fn handle_zcc(s: Session, value: Value) {
-    let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("").to_string();
+    let kind = value
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or("")
+        .to_string();
     let data = value.get("data").cloned().unwrap_or(Value::Null);
     match kind.as_str() {
         zcc::INIT_CONFIG_RESPONSE => {
@@ -487,9 +574,16 @@ fn handle_zcc(s: Session, value: Value) {
         }
         zcc::INCOMING_PHONE_RESPONSE => {
             let Ok(records) = serde_json::from_value::<Vec<zcc::Record>>(data) else {
-                return zcc_error("invalid-data", "zcc-incomingPhone-response data must be an array of records");
+                return zcc_error(
+                    "invalid-data",
+                    "zcc-incomingPhone-response data must be an array of records",
+                );
             };
-            let Some(id) = LINK.with(|l| l.borrow_mut().as_mut().and_then(|l| l.pending_lookup.take())) else {
+            let Some(id) = LINK.with(|l| {
+                l.borrow_mut()
+                    .as_mut()
+                    .and_then(|l| l.pending_lookup.take())
+            }) else {
                 return;
             };
             if records.len() == 1 {
@@ -541,7 +635,10 @@ fn handle_zcc(s: Session, value: Value) {
                     })
                     .collect()
             });
-            send_zcc(zcc::ENGAGEMENT_STATUS_RESPONSE, json!({ "engagements": list }));
+            send_zcc(
+                zcc::ENGAGEMENT_STATUS_RESPONSE,
+                json!({ "engagements": list }),
+            );
         }
         _ => {}
     }

@@ -48,7 +48,12 @@ impl Item {
             return w.name.clone();
         }
         if let Some(c) = &e.consumer {
-            if let Some(v) = c.display_name.as_ref().or(c.phone.as_ref()).or(c.email.as_ref()) {
+            if let Some(v) = c
+                .display_name
+                .as_ref()
+                .or(c.phone.as_ref())
+                .or(c.email.as_ref())
+            {
                 return v.clone();
             }
         }
@@ -299,14 +304,24 @@ mod tests {
                    "launch_url": "http://crm/t/7", "expires_at_ms": 1_800_000_030_000i64}),
         );
         let change = m.apply(&offered, 5_000.0).unwrap();
-        assert!(matches!(change, Change::Engagement { kind: EventKind::EngagementOffered, .. }));
+        assert!(matches!(
+            change,
+            Change::Engagement {
+                kind: EventKind::EngagementOffered,
+                ..
+            }
+        ));
         assert_eq!(m.ringing().count(), 1);
         assert_eq!(m.active[0].ring_deadline_ms, Some(35_000.0));
         assert_eq!(m.active[0].launch_url.as_deref(), Some("http://crm/t/7"));
         assert_eq!(m.active[0].title(), "Ticket 7");
 
         m.apply(
-            &event(2, EventKind::EngagementConnected, json!({"engagement": engagement(EngagementState::Connected, &[1])})),
+            &event(
+                2,
+                EventKind::EngagementConnected,
+                json!({"engagement": engagement(EngagementState::Connected, &[1])}),
+            ),
             6_000.0,
         );
         assert_eq!(m.ringing().count(), 0);
@@ -321,7 +336,11 @@ mod tests {
         );
         let closed = m
             .apply(
-                &event(5, EventKind::EngagementClosed, json!({"engagement": engagement(EngagementState::Closed, &[1])})),
+                &event(
+                    5,
+                    EventKind::EngagementClosed,
+                    json!({"engagement": engagement(EngagementState::Closed, &[1])}),
+                ),
                 8_000.0,
             )
             .unwrap();
@@ -329,7 +348,10 @@ mod tests {
             panic!("expected an engagement change")
         };
         assert_eq!(item.notes, vec!["called back".to_string()]);
-        assert_eq!(item.disposition, Some(("Resolved".into(), Some("RESOLVED".into()))));
+        assert_eq!(
+            item.disposition,
+            Some(("Resolved".into(), Some("RESOLVED".into())))
+        );
         assert!(m.active.is_empty());
         assert_eq!(m.recent.len(), 1);
     }
@@ -342,7 +364,11 @@ mod tests {
         assert_eq!(m.active.len(), 1);
         // Ring-all: agent 2 accepted.
         m.apply(
-            &event(2, EventKind::EngagementConnected, json!({"engagement": engagement(EngagementState::Connected, &[2])})),
+            &event(
+                2,
+                EventKind::EngagementConnected,
+                json!({"engagement": engagement(EngagementState::Connected, &[2])}),
+            ),
             0.0,
         );
         assert!(m.active.is_empty());
@@ -351,7 +377,11 @@ mod tests {
         let offer = json!({"engagement": engagement(EngagementState::Offered, &[1])});
         m.apply(&event(3, EventKind::EngagementOffered, offer), 0.0);
         m.apply(
-            &event(4, EventKind::EngagementOfferDeclined, json!({"engagement": engagement(EngagementState::Queued, &[])})),
+            &event(
+                4,
+                EventKind::EngagementOfferDeclined,
+                json!({"engagement": engagement(EngagementState::Queued, &[])}),
+            ),
             0.0,
         );
         assert!(m.active.is_empty());
@@ -374,14 +404,20 @@ mod tests {
     #[test]
     fn status_changes_of_other_agents_are_ignored() {
         let mut m = signed_in();
-        let mut e = event(1, EventKind::AgentStatusChanged, json!({"status": {"status": "not_ready", "reason": "Lunch"}}));
+        let mut e = event(
+            1,
+            EventKind::AgentStatusChanged,
+            json!({"status": {"status": "not_ready", "reason": "Lunch"}}),
+        );
         e.agent_id = Some(AgentId(uuid::Uuid::from_u128(2)));
         assert!(m.apply(&e, 0.0).is_none());
         e.seq = 2;
         e.agent_id = Some(AgentId(uuid::Uuid::from_u128(1)));
         assert_eq!(
             m.apply(&e, 0.0),
-            Some(Change::Status(AgentStatus::NotReady { reason: "Lunch".into() }))
+            Some(Change::Status(AgentStatus::NotReady {
+                reason: "Lunch".into()
+            }))
         );
         assert!(!m.agent.as_ref().unwrap().status.is_ready());
     }

@@ -134,7 +134,8 @@ impl Session {
     async fn resync_with(self, agent: AgentProfile) {
         let token = self.bearer();
         let t = token.as_deref();
-        let Ok(list) = api::json::<Vec<Engagement>>("GET", "/v1/agents/me/engagements", t, None).await
+        let Ok(list) =
+            api::json::<Vec<Engagement>>("GET", "/v1/agents/me/engagements", t, None).await
         else {
             return;
         };
@@ -188,7 +189,9 @@ impl Session {
     /// Open the agent WebSocket, resuming after the last applied `seq`.
     pub fn connect(self) {
         let Some(token) = self.bearer() else { return };
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         let location = window.location();
         let scheme = if location.protocol().ok().as_deref() == Some("https:") {
             "wss"
@@ -208,11 +211,12 @@ impl Session {
             self.retry_later();
             return;
         };
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-            if let Some(text) = e.data().as_string() {
-                self.on_frame(&text);
-            }
-        });
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                if let Some(text) = e.data().as_string() {
+                    self.on_frame(&text);
+                }
+            });
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
         let on_close = Closure::<dyn FnMut()>::new(move || {
@@ -262,7 +266,8 @@ impl Session {
                         // Open the new engagement's panel unless one that is still active is open.
                         if matches!(kind, K::EngagementOffered | K::EngagementConnected) {
                             let keep = self.selected.get_untracked().is_some_and(|s| {
-                                self.model.with_untracked(|m| m.active.iter().any(|i| i.id() == s))
+                                self.model
+                                    .with_untracked(|m| m.active.iter().any(|i| i.id() == s))
                             }) && self.selected.get_untracked() != Some(item.id());
                             if !keep && item.engagement.state != shared::EngagementState::Closed {
                                 self.selected.set(Some(item.id()));
@@ -296,7 +301,8 @@ impl Session {
                     return;
                 }
                 if attempt >= 3 {
-                    let r = api::request("GET", "/v1/agents/me", self.bearer().as_deref(), None).await;
+                    let r =
+                        api::request("GET", "/v1/agents/me", self.bearer().as_deref(), None).await;
                     if matches!(&r, Err(e) if e.status == 401) {
                         self.report(&r);
                         return;
@@ -306,7 +312,10 @@ impl Session {
             });
         });
         if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), delay);
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                retry.unchecked_ref(),
+                delay,
+            );
         }
     }
 
@@ -321,7 +330,12 @@ impl Session {
     // ---- actions ---------------------------------------------------------------------------
 
     /// `POST`/`PUT`/`PATCH` something; the feed brings the result, so only errors matter.
-    pub async fn call(self, method: &str, path: String, body: Option<String>) -> Result<String, ApiError> {
+    pub async fn call(
+        self,
+        method: &str,
+        path: String,
+        body: Option<String>,
+    ) -> Result<String, ApiError> {
         let r = api::request(method, &path, self.bearer().as_deref(), body).await;
         self.report(&r);
         r
@@ -354,18 +368,22 @@ impl Session {
 
     pub async fn add_note(self, id: EngagementId, text: String) -> Result<String, ApiError> {
         let body = serde_json::json!({ "body": text }).to_string();
-        self.call("POST", format!("/v1/engagements/{id}/notes"), Some(body)).await
+        self.call("POST", format!("/v1/engagements/{id}/notes"), Some(body))
+            .await
     }
 }
 
 /// Reconnect as soon as the page is visible again or the network is back.
 pub fn watch_wakeups(session: Session) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let wake = Closure::<dyn FnMut()>::new(move || session.wake());
     let _ = window.add_event_listener_with_callback("online", wake.as_ref().unchecked_ref());
     let _ = window.add_event_listener_with_callback("focus", wake.as_ref().unchecked_ref());
     if let Some(doc) = window.document() {
-        let _ = doc.add_event_listener_with_callback("visibilitychange", wake.as_ref().unchecked_ref());
+        let _ =
+            doc.add_event_listener_with_callback("visibilitychange", wake.as_ref().unchecked_ref());
     }
     wake.forget();
 }

@@ -69,7 +69,11 @@ fn start() {
     let Some(ctx) = AUDIO.with(|a| a.borrow().clone()) else {
         return;
     };
-    let (Ok(gain), Ok(low), Ok(high)) = (ctx.create_gain(), ctx.create_oscillator(), ctx.create_oscillator()) else {
+    let (Ok(gain), Ok(low), Ok(high)) = (
+        ctx.create_gain(),
+        ctx.create_oscillator(),
+        ctx.create_oscillator(),
+    ) else {
         return;
     };
     low.frequency().set_value(440.0);
@@ -97,7 +101,9 @@ pub fn notify_offer(title: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    if !doc.hidden() || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted {
+    if !doc.hidden()
+        || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
+    {
         return;
     }
     let options = web_sys::NotificationOptions::new();

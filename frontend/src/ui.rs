@@ -59,10 +59,25 @@ fn safe_link(url: &str) -> Option<String> {
 #[component]
 pub fn SignedIn(session: Session) -> impl IntoView {
     let model = session.model;
-    let agent_name = move || model.with(|m| m.agent.as_ref().map(|a| a.display_name.clone()).unwrap_or_default());
-    let status = move || model.with(|m| m.agent.as_ref().map(|a| status_value(&a.status)).unwrap_or_default());
+    let agent_name = move || {
+        model.with(|m| {
+            m.agent
+                .as_ref()
+                .map(|a| a.display_name.clone())
+                .unwrap_or_default()
+        })
+    };
+    let status = move || {
+        model.with(|m| {
+            m.agent
+                .as_ref()
+                .map(|a| status_value(&a.status))
+                .unwrap_or_default()
+        })
+    };
     let is_ready = move || model.with(|m| m.agent.as_ref().is_some_and(|a| a.status.is_ready()));
-    let supervisor = Memo::new(move |_| model.with(|m| m.agent.as_ref().is_some_and(|a| a.role != Role::Agent)));
+    let supervisor =
+        Memo::new(move |_| model.with(|m| m.agent.as_ref().is_some_and(|a| a.role != Role::Agent)));
     // Re-evaluated on every status change and by the unlock button.
     let sound_on = RwSignal::new(sound::unlocked());
     let on_status = move |ev: ev::Event| {
@@ -121,7 +136,10 @@ pub fn SignedIn(session: Session) -> impl IntoView {
 #[component]
 fn Offers(session: Session) -> impl IntoView {
     let now = RwSignal::new(now_ms());
-    if let Ok(h) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_millis(500)) {
+    if let Ok(h) = set_interval_with_handle(
+        move || now.set(now_ms()),
+        std::time::Duration::from_millis(500),
+    ) {
         on_cleanup(move || h.clear());
     }
     let ringing = move || {
@@ -178,7 +196,14 @@ fn Tabs(session: Session) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
-    let recent = move || session.model.with(|m| m.recent.iter().map(|i| (i.id(), i.title(), "Closed")).collect::<Vec<_>>());
+    let recent = move || {
+        session.model.with(|m| {
+            m.recent
+                .iter()
+                .map(|i| (i.id(), i.title(), "Closed"))
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <nav class="tabs" aria-label="Engagements">{move || held().into_iter().map(tab).collect_view()}</nav>
         <details class="recent" hidden=move || session.model.with(|m| m.recent.is_empty())>
@@ -221,13 +246,19 @@ fn facts(i: &Item) -> Vec<(&'static str, String)> {
 fn Panel(session: Session, id: EngagementId) -> impl IntoView {
     let item = Memo::new(move |_| session.model.with(|m| m.find(id).cloned()));
     let state = Memo::new(move |_| item.with(|i| i.as_ref().map(|i| i.engagement.state)));
-    let can = move |c: Command| state.get().is_some_and(|s| allowed_commands(s).contains(&c));
+    let can = move |c: Command| {
+        state
+            .get()
+            .is_some_and(|s| allowed_commands(s).contains(&c))
+    };
     let note: NodeRef<html::Textarea> = NodeRef::new();
     let add_note = move |_| {
         let Some(el) = note.get() else { return };
         let text = el.value();
         if text.trim().is_empty() {
-            session.notice.set(Some("Write a note before adding it.".into()));
+            session
+                .notice
+                .set(Some("Write a note before adding it.".into()));
             return;
         }
         spawn_local(async move {
@@ -240,13 +271,23 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
     };
     let dispositions = move || {
         let allowed = item.with(|i| {
-            i.as_ref().and_then(|i| i.engagement.queue_id).and_then(|q| {
-                session.queues.with(|qs| qs.iter().find(|x| x.queue_id == q).map(|x| x.disposition_ids.clone()))
-            })
+            i.as_ref()
+                .and_then(|i| i.engagement.queue_id)
+                .and_then(|q| {
+                    session.queues.with(|qs| {
+                        qs.iter()
+                            .find(|x| x.queue_id == q)
+                            .map(|x| x.disposition_ids.clone())
+                    })
+                })
         });
         session.dispositions.with(|ds| {
             ds.iter()
-                .filter(|d| allowed.as_ref().is_none_or(|a| a.is_empty() || a.contains(&d.disposition_id)))
+                .filter(|d| {
+                    allowed
+                        .as_ref()
+                        .is_none_or(|a| a.is_empty() || a.contains(&d.disposition_id))
+                })
                 .map(|d| (d.disposition_id.to_string(), d.name.clone()))
                 .collect::<Vec<_>>()
         })
@@ -254,7 +295,11 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
     let on_disposition = move |ev: ev::Event| {
         let v = event_target_value(&ev);
         if !v.is_empty() {
-            session.fire("PUT", format!("/v1/engagements/{id}/disposition"), Some(format!("{{\"disposition_id\":\"{v}\"}}")));
+            session.fire(
+                "PUT",
+                format!("/v1/engagements/{id}/disposition"),
+                Some(format!("{{\"disposition_id\":\"{v}\"}}")),
+            );
         }
     };
     let flows = RwSignal::new(Vec::<FlowSummary>::new());
@@ -269,25 +314,49 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
         }
     };
     let do_transfer = move |_| {
-        let Some(target) = transfer.get().map(|s| s.value()) else { return };
+        let Some(target) = transfer.get().map(|s| s.value()) else {
+            return;
+        };
         let body = match target.split_once(':') {
             Some(("q", q)) => format!("{{\"to\":\"queue\",\"queue_id\":\"{q}\"}}"),
             Some(("f", f)) => format!("{{\"to\":\"flow\",\"flow_id\":\"{f}\"}}"),
             _ => {
-                session.notice.set(Some("Pick where to transfer to.".into()));
+                session
+                    .notice
+                    .set(Some("Pick where to transfer to.".into()));
                 return;
             }
         };
         session.fire("POST", format!("/v1/engagements/{id}/transfer"), Some(body));
     };
     let targets = move || {
-        let mut v: Vec<(String, String)> = session.queues.with(|qs| qs.iter().map(|q| (format!("q:{}", q.queue_id), format!("Queue: {}", q.name))).collect());
-        flows.with(|fs| v.extend(fs.iter().map(|f| (format!("f:{}", f.flow_id), format!("Flow: {}", f.name)))));
+        let mut v: Vec<(String, String)> = session.queues.with(|qs| {
+            qs.iter()
+                .map(|q| (format!("q:{}", q.queue_id), format!("Queue: {}", q.name)))
+                .collect()
+        });
+        flows.with(|fs| {
+            v.extend(
+                fs.iter()
+                    .map(|f| (format!("f:{}", f.flow_id), format!("Flow: {}", f.name))),
+            )
+        });
         v
     };
     let option = |(value, label): (String, String)| view! { <option value=value>{label}</option> };
     let matches = bridge::matches();
-    let link = move || item.with(|i| i.as_ref().and_then(|i| i.engagement.work_item.as_ref()?.hyperlink.as_deref().and_then(safe_link)));
+    let link = move || {
+        item.with(|i| {
+            i.as_ref().and_then(|i| {
+                i.engagement
+                    .work_item
+                    .as_ref()?
+                    .hyperlink
+                    .as_deref()
+                    .and_then(safe_link)
+            })
+        })
+    };
     const ACTIONS: [(Command, &str, &str); 5] = [
         (Command::Accept, "Accept", "accept"),
         (Command::MarkInactive, "Hold", "inactive"),
@@ -363,8 +432,22 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
 /// Opt in or out of each of the agent's queues.
 #[component]
 fn QueuePrefs(session: Session) -> impl IntoView {
-    let memberships = move || session.model.with(|m| m.agent.as_ref().map(|a| a.queues.clone()).unwrap_or_default());
-    let name = move |q: shared::ids::QueueId| session.queues.with(|qs| qs.iter().find(|x| x.queue_id == q).map(|x| x.name.clone()).unwrap_or_else(|| q.to_string()));
+    let memberships = move || {
+        session.model.with(|m| {
+            m.agent
+                .as_ref()
+                .map(|a| a.queues.clone())
+                .unwrap_or_default()
+        })
+    };
+    let name = move |q: shared::ids::QueueId| {
+        session.queues.with(|qs| {
+            qs.iter()
+                .find(|x| x.queue_id == q)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| q.to_string())
+        })
+    };
     view! {
         <details class="queues">
             <summary>"My queues"</summary>
@@ -397,7 +480,14 @@ fn Supervisor(session: Session) -> impl IntoView {
             if let Ok(t) = session.call("GET", "/v1/stats/queues".into(), None).await {
                 stats.set(crate::api::decode(&t).unwrap_or_default());
             }
-            if let Ok(t) = session.call("GET", "/v1/engagements?state=connected&limit=50".into(), None).await {
+            if let Ok(t) = session
+                .call(
+                    "GET",
+                    "/v1/engagements?state=connected&limit=50".into(),
+                    None,
+                )
+                .await
+            {
                 let list = crate::api::decode::<serde_json::Value>(&t).and_then(|v| {
                     let arr = v.get("engagements").cloned().unwrap_or(v);
                     serde_json::from_value(arr).ok()
@@ -410,7 +500,11 @@ fn Supervisor(session: Session) -> impl IntoView {
     if let Ok(h) = set_interval_with_handle(refresh, std::time::Duration::from_secs(5)) {
         on_cleanup(move || h.clear());
     }
-    let cell = |v: &serde_json::Value, k: &str| v.get(k).map(|x| x.to_string().trim_matches('"').to_string()).unwrap_or_default();
+    let cell = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .map(|x| x.to_string().trim_matches('"').to_string())
+            .unwrap_or_default()
+    };
     view! {
         <details class="supervisor" open>
             <summary>"Queues now"</summary>

@@ -110,7 +110,10 @@ impl Browser {
 
     /// Back to the host page.
     pub async fn leave_widget(&self) {
-        self.client.enter_parent_frame().await.expect("leave the widget frame");
+        self.client
+            .enter_parent_frame()
+            .await
+            .expect("leave the widget frame");
     }
 
     /// [`Browser::wait_for`] inside the widget's frame.
@@ -128,8 +131,12 @@ impl Browser {
             "const e = document.querySelector({}); return e && !e.closest('[hidden]') && e.offsetParent !== null ? true : null;",
             serde_json::json!(css)
         );
-        self.wait_for(&format!("{css} in the widget"), Duration::from_secs(20), &script)
-            .await;
+        self.wait_for(
+            &format!("{css} in the widget"),
+            Duration::from_secs(20),
+            &script,
+        )
+        .await;
         self.client
             .find(fantoccini::Locator::Css(css))
             .await
@@ -142,9 +149,16 @@ impl Browser {
 
     /// Click the first element matching `css` on the host page, waiting for it.
     pub async fn click(&self, css: &str) {
-        let script = format!("return document.querySelector({}) ? true : null;", serde_json::json!(css));
-        self.wait_for(&format!("{css} on the page"), Duration::from_secs(20), &script)
-            .await;
+        let script = format!(
+            "return document.querySelector({}) ? true : null;",
+            serde_json::json!(css)
+        );
+        self.wait_for(
+            &format!("{css} on the page"),
+            Duration::from_secs(20),
+            &script,
+        )
+        .await;
         self.client
             .find(fantoccini::Locator::Css(css))
             .await
@@ -156,7 +170,10 @@ impl Browser {
 
     /// Sign in to the demo CRM at `crm` (its base URL) as `email`, then open `path`.
     pub async fn sign_in_crm(&self, crm: &str, email: &str, path: &str) {
-        self.client.goto(&format!("{crm}/signin")).await.expect("CRM sign-in page");
+        self.client
+            .goto(&format!("{crm}/signin"))
+            .await
+            .expect("CRM sign-in page");
         let field = self
             .client
             .find(fantoccini::Locator::Css("[data-test=crm-email]"))
@@ -172,7 +189,10 @@ impl Browser {
         )
         .await;
         if path != "/" {
-            self.client.goto(&format!("{crm}{path}")).await.expect("CRM page");
+            self.client
+                .goto(&format!("{crm}{path}"))
+                .await
+                .expect("CRM page");
         }
     }
 
@@ -200,7 +220,10 @@ impl Drop for Browser {
         // command line names this browser's own profile directory, so only it is stopped.
         let _ = std::process::Command::new("pkill")
             .args(["-f", "--"])
-            .arg(format!("--user-data-dir={}", self._profile.path().display()))
+            .arg(format!(
+                "--user-data-dir={}",
+                self._profile.path().display()
+            ))
             .status();
     }
 }

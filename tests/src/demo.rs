@@ -93,4 +93,3 @@ pub async fn wait_for_reply(browser: &Browser, request_id: &str) -> Value {
         )
         .await
 }
-

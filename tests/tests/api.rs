@@ -733,23 +733,46 @@ async fn an_agent_dials_out(db: TestDb) {
         .await
         .expect(200);
     let body = json!({"phone": "+1 555 0100", "display_name": "Margaret", "external_id": "C-1"});
-    let refused = agent.post("/v1/agents/me/calls", body.clone()).await.error(409, "conflict", None);
-    assert!(refused["error"]["message"].as_str().unwrap().contains("offline"));
+    let refused = agent
+        .post("/v1/agents/me/calls", body.clone())
+        .await
+        .error(409, "conflict", None);
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("offline"));
     agent
-        .put("/v1/agents/me/status", json!({"status": "not_ready", "reason": "Calls"}))
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "Calls"}),
+        )
         .await
         .expect(200);
-    for bad in [json!({"phone": "call me"}), json!({"phone": "12"}), json!({"phone": "+1 555 0100 ".repeat(5)})] {
-        agent.post("/v1/agents/me/calls", bad).await.error(422, "invalid_field", Some("phone"));
+    for bad in [
+        json!({"phone": "call me"}),
+        json!({"phone": "12"}),
+        json!({"phone": "+1 555 0100 ".repeat(5)}),
+    ] {
+        agent
+            .post("/v1/agents/me/calls", bad)
+            .await
+            .error(422, "invalid_field", Some("phone"));
     }
     let mut feed = Feed::connect(&agent, None).await;
-    let call = agent.post("/v1/agents/me/calls", body.clone()).await.expect(201);
+    let call = agent
+        .post("/v1/agents/me/calls", body.clone())
+        .await
+        .expect(201);
     assert_eq!(call["state"], "connected");
     assert_eq!(call["direction"], "outbound");
     assert_eq!(call["channel"], "voice");
     assert_eq!(call["consumer"]["external_id"], "C-1");
     assert_eq!(call["agent_ids"], json!([c.agents[0].0]));
-    for kind in ["engagement.created", "engagement.offered", "engagement.connected"] {
+    for kind in [
+        "engagement.created",
+        "engagement.offered",
+        "engagement.connected",
+    ] {
         let e = feed.wait_for(kind, Duration::from_secs(5)).await;
         assert_eq!(e["engagement_id"], call["engagement_id"], "{kind}");
     }

@@ -50,7 +50,10 @@ async fn the_demo_page_receives_widget_ready_from_the_widget_origin() {
     assert!(data["id"].as_str().is_some_and(|id| !id.is_empty()));
 
     let text = widget_text(&browser).await;
-    assert!(text.contains(&format!("in {}", sys.demo.origin())), "{text}");
+    assert!(
+        text.contains(&format!("in {}", sys.demo.origin())),
+        "{text}"
+    );
     browser.screenshot("demo-page-widget-ready").await;
 
     // Host → widget: a request from the real parent and origin gets a reply with its requestId.

@@ -19,7 +19,11 @@ async fn host_got(browser: &Browser, kind: &str, filter: &str) -> Value {
         json!(kind)
     );
     browser
-        .wait_for(&format!("{kind} at the host page"), Duration::from_secs(25), &script)
+        .wait_for(
+            &format!("{kind} at the host page"),
+            Duration::from_secs(25),
+            &script,
+        )
         .await
 }
 
@@ -42,7 +46,12 @@ async fn go_ready(browser: &Browser) {
         .await
         .unwrap();
     browser.leave_widget().await;
-    host_got(browser, "agent.status_changed", "m.data.status.status === 'ready'").await;
+    host_got(
+        browser,
+        "agent.status_changed",
+        "m.data.status.status === 'ready'",
+    )
+    .await;
 }
 
 /// Type into a field inside the widget.
@@ -96,8 +105,14 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
     // The CRM routes a ticket through the Start Engagement API with its own client.
     route(&browser, "T-2001").await;
     let ringing = host_got(&browser, "engagement.ringing", "true").await;
-    let id = ringing["engagementId"].as_str().expect("engagementId").to_string();
-    assert!(ringing["seq"].as_i64().is_some(), "mirrors the event log: {ringing}");
+    let id = ringing["engagementId"]
+        .as_str()
+        .expect("engagementId")
+        .to_string();
+    assert!(
+        ringing["seq"].as_i64().is_some(),
+        "mirrors the event log: {ringing}"
+    );
     let work_item = &ringing["data"]["engagement"]["work_item"];
     assert_eq!(work_item["id"], "T-2001");
     assert!(work_item["hyperlink"]
@@ -121,8 +136,15 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
         )
         .await;
     assert_eq!(card[0], "Invoice 4471 charged twice");
-    browser.click_in_widget("[data-test=offer] [data-test=accept]").await;
-    host_got(&browser, "engagement.connected", &format!("m.engagementId === {}", json!(id))).await;
+    browser
+        .click_in_widget("[data-test=offer] [data-test=accept]")
+        .await;
+    host_got(
+        &browser,
+        "engagement.connected",
+        &format!("m.engagementId === {}", json!(id)),
+    )
+    .await;
 
     // Panel: the work item shows, a note and a disposition go in.
     browser
@@ -131,7 +153,12 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
             "return document.querySelector('[data-test=panel]:not([hidden])[data-state=connected]') ? true : null;",
         )
         .await;
-    type_in_widget(&browser, "[data-test=note-input]", "Refunded the duplicate charge").await;
+    type_in_widget(
+        &browser,
+        "[data-test=note-input]",
+        "Refunded the duplicate charge",
+    )
+    .await;
     browser.click_in_widget("[data-test=add-note]").await;
     host_got(&browser, "engagement.note_added", "true").await;
     browser.enter_widget().await;
@@ -149,13 +176,21 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
         .as_str()
         .expect("disposition name")
         .to_string();
-    browser.click_in_widget("[data-test=panel]:not([hidden]) [data-test=close]").await;
+    browser
+        .click_in_widget("[data-test=panel]:not([hidden]) [data-test=close]")
+        .await;
 
     // closed carries what the host needs to log the call; the CRM wrote its call log.
     let closed = host_got(&browser, "engagement.closed", "true").await;
     assert_eq!(closed["engagementId"], json!(id));
-    assert!(closed["data"]["durationSecs"].as_u64().is_some(), "{closed}");
-    assert_eq!(closed["data"]["notes"], json!(["Refunded the duplicate charge"]));
+    assert!(
+        closed["data"]["durationSecs"].as_u64().is_some(),
+        "{closed}"
+    );
+    assert_eq!(
+        closed["data"]["notes"],
+        json!(["Refunded the duplicate charge"])
+    );
     assert_eq!(closed["data"]["disposition"], json!(disposition_name));
     let logged = browser
         .wait_for(
@@ -168,8 +203,16 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
         )
         .await;
     let logged = logged.as_str().unwrap_or_default();
-    assert!(logged.contains("T-2001") && logged.contains("Refunded the duplicate charge"), "{logged}");
-    let logs: Value = reqwest::get(sys.demo.url("/api/call-logs")).await.unwrap().json().await.unwrap();
+    assert!(
+        logged.contains("T-2001") && logged.contains("Refunded the duplicate charge"),
+        "{logged}"
+    );
+    let logs: Value = reqwest::get(sys.demo.url("/api/call-logs"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(logs[0]["ticket_id"], "T-2001");
     assert_eq!(logs[0]["agent_email"], "ada@demo.test");
     browser.screenshot("crm-desk-after-call-log").await;
@@ -191,12 +234,17 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
             "const r = document.getElementById('route-result'); return r.dataset.status === '409' ? r.textContent : null;",
         )
         .await;
-    assert!(dup.as_str().unwrap_or("").contains("already routed"), "{dup}");
+    assert!(
+        dup.as_str().unwrap_or("").contains("already routed"),
+        "{dup}"
+    );
 
     // Two engagements at once in one widget.
     route(&browser, "T-2003").await;
     for _ in 0..2 {
-        browser.click_in_widget("[data-test=offer] [data-test=accept]").await;
+        browser
+            .click_in_widget("[data-test=offer] [data-test=accept]")
+            .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     let tabs = browser
@@ -209,7 +257,14 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
     browser.screenshot("crm-desk-two-engagements").await;
 
     // The backend restarts: the widget reconnects by itself and resynchronizes.
-    let port: u16 = sys.switchboard.base_url.rsplit(':').next().unwrap().parse().unwrap();
+    let port: u16 = sys
+        .switchboard
+        .base_url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     sys.switchboard.terminate().await;
     browser
         .in_widget(
@@ -234,13 +289,23 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
         )
         .await;
     // Changes made while it was away arrive: a note added through the API shows up.
-    let ada = Api::new(&sys.switchboard.base_url).login("ada@demo.test", PASSWORD).await;
+    let ada = Api::new(&sys.switchboard.base_url)
+        .login("ada@demo.test", PASSWORD)
+        .await;
     let held = ada.get("/v1/agents/me/engagements").await.expect(200);
     let first = held[0]["engagement_id"].as_str().unwrap().to_string();
-    ada.post(&format!("/v1/engagements/{first}/notes"), json!({"body": "added after the restart"}))
-        .await
-        .expect(201);
-    host_got(&browser, "engagement.note_added", "m.data.note.body === 'added after the restart'").await;
+    ada.post(
+        &format!("/v1/engagements/{first}/notes"),
+        json!({"body": "added after the restart"}),
+    )
+    .await
+    .expect(201);
+    host_got(
+        &browser,
+        "engagement.note_added",
+        "m.data.note.body === 'added after the restart'",
+    )
+    .await;
 
     // A reloaded host page resynchronizes with snapshot.request.
     browser.client.refresh().await.unwrap();
@@ -262,7 +327,10 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
         )
         .await
         .unwrap();
-    let engagements = reply["data"]["result"]["engagements"].as_array().cloned().unwrap_or_default();
+    let engagements = reply["data"]["result"]["engagements"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(engagements.len(), 2, "{reply}");
     assert_eq!(reply["data"]["result"]["agent"]["email"], "ada@demo.test");
     let _ = wait_for_reply;
@@ -284,12 +352,17 @@ async fn declined_and_timed_out_offers_go_to_another_agent() {
         .unwrap();
     tickets["ring_timeout_secs"] = json!(3);
     let qid = tickets["queue_id"].as_str().unwrap().to_string();
-    admin.put(&format!("/v1/queues/{qid}"), tickets).await.expect(200);
+    admin
+        .put(&format!("/v1/queues/{qid}"), tickets)
+        .await
+        .expect(200);
 
     let browser = Browser::start().await;
     open_desk(&browser, &sys, "").await;
     go_ready(&browser).await;
-    let grace = Api::new(&sys.switchboard.base_url).login("grace@demo.test", PASSWORD).await;
+    let grace = Api::new(&sys.switchboard.base_url)
+        .login("grace@demo.test", PASSWORD)
+        .await;
     let mut grace_feed = Feed::connect(&grace, None).await;
 
     // Declined by Ada → offered to Grace.
@@ -297,8 +370,12 @@ async fn declined_and_timed_out_offers_go_to_another_agent() {
     let ringing = host_got(&browser, "engagement.ringing", "true").await;
     let declined = ringing["engagementId"].as_str().unwrap().to_string();
     grace.set_ready().await;
-    browser.click_in_widget("[data-test=offer] [data-test=decline]").await;
-    let offer = grace_feed.wait_for("engagement.offered", Duration::from_secs(10)).await;
+    browser
+        .click_in_widget("[data-test=offer] [data-test=decline]")
+        .await;
+    let offer = grace_feed
+        .wait_for("engagement.offered", Duration::from_secs(10))
+        .await;
     assert_eq!(offer["engagement_id"], json!(declined));
     browser
         .in_widget(
@@ -323,7 +400,10 @@ async fn declined_and_timed_out_offers_go_to_another_agent() {
     let id = id.as_str().unwrap().to_string();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let first = loop {
-        let e = admin.get(&format!("/v1/engagements/{id}")).await.expect(200);
+        let e = admin
+            .get(&format!("/v1/engagements/{id}"))
+            .await
+            .expect(200);
         if e["state"] == "offered" {
             break e["agent_ids"][0].clone();
         }
@@ -332,7 +412,10 @@ async fn declined_and_timed_out_offers_go_to_another_agent() {
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let e = admin.get(&format!("/v1/engagements/{id}")).await.expect(200);
+        let e = admin
+            .get(&format!("/v1/engagements/{id}"))
+            .await
+            .expect(200);
         if e["state"] == "offered" && e["agent_ids"][0] != first {
             break;
         }
@@ -373,19 +456,49 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
             "return document.getElementById('current').dataset.recordId === 'C-1003' || null;",
         )
         .await;
-    browser.click_in_widget("[data-test=offer] [data-test=accept]").await;
+    browser
+        .click_in_widget("[data-test=offer] [data-test=accept]")
+        .await;
     host_got(&browser, "zcc-call-connected", "true").await;
-    browser.click_in_widget("[data-test=panel]:not([hidden]) [data-test=close]").await;
-    host_got(&browser, "zcc-phone-call-log", "m.data.objectRecord.callType === 'inbound'").await;
+    browser
+        .click_in_widget("[data-test=panel]:not([hidden]) [data-test=close]")
+        .await;
+    host_got(
+        &browser,
+        "zcc-phone-call-log",
+        "m.data.objectRecord.callType === 'inbound'",
+    )
+    .await;
 
     // Outbound: onclicktoact from a contact → connected call → call log echoes the record.
-    browser.click("tr[data-contact=\"C-1001\"] [data-test=call]").await;
-    let connected = host_got(&browser, "zcc-call-connected", "m.data.to === '+1 555 0100'").await;
-    let call = connected["data"]["engagementId"].as_str().unwrap().to_string();
-    type_in_widget(&browser, "[data-test=panel]:not([hidden])[data-state=connected] [data-test=note-input]", "Called back").await;
-    browser.click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=add-note]").await;
+    browser
+        .click("tr[data-contact=\"C-1001\"] [data-test=call]")
+        .await;
+    let connected = host_got(
+        &browser,
+        "zcc-call-connected",
+        "m.data.to === '+1 555 0100'",
+    )
+    .await;
+    let call = connected["data"]["engagementId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    type_in_widget(
+        &browser,
+        "[data-test=panel]:not([hidden])[data-state=connected] [data-test=note-input]",
+        "Called back",
+    )
+    .await;
+    browser
+        .click_in_widget(
+            "[data-test=panel]:not([hidden])[data-state=connected] [data-test=add-note]",
+        )
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    browser.click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=close]").await;
+    browser
+        .click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=close]")
+        .await;
     let log = host_got(
         &browser,
         "zcc-phone-call-log",
@@ -426,7 +539,12 @@ async fn go_ready_zcc(browser: &Browser) {
         .await
         .unwrap();
     browser.leave_widget().await;
-    host_got(browser, "zcc-agent-status-notification", "m.data.status === 'Ready'").await;
+    host_got(
+        browser,
+        "zcc-agent-status-notification",
+        "m.data.status === 'Ready'",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -457,7 +575,9 @@ async fn untrusted_work_item_text_renders_as_text() {
         )
         .await;
     assert_eq!(title, hostile);
-    browser.click_in_widget("[data-test=offer] [data-test=accept]").await;
+    browser
+        .click_in_widget("[data-test=offer] [data-test=accept]")
+        .await;
     let check = browser
         .in_widget(
             "the hostile panel",
@@ -471,6 +591,9 @@ async fn untrusted_work_item_text_renders_as_text() {
     assert_eq!(check["scripts"], 0, "{check}");
     assert_eq!(check["title"], hostile);
     let text = check["text"].as_str().unwrap_or_default();
-    assert!(text.contains("<script>alert(2)</script>") && text.contains("<b>bold?</b>"), "{text}");
+    assert!(
+        text.contains("<script>alert(2)</script>") && text.contains("<b>bold?</b>"),
+        "{text}"
+    );
     browser.close().await;
 }

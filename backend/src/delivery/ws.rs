@@ -16,10 +16,7 @@ async fn send_event(socket: &mut WebSocket, event: &Event) -> bool {
     let Ok(text) = serde_json::to_string(&frame) else {
         return false;
     };
-    socket
-        .send(Message::Text(text.into()))
-        .await
-        .is_ok()
+    socket.send(Message::Text(text.into())).await.is_ok()
 }
 
 pub async fn serve(
@@ -36,11 +33,7 @@ pub async fn serve(
     let mut cursor = after.unwrap_or(latest);
     let hello = serde_json::to_string(&SocketFrame::hello(agent.clone(), latest))
         .expect("an agent serializes");
-    if socket
-        .send(Message::Text(hello.into()))
-        .await
-        .is_err()
-    {
+    if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
     }
     loop {

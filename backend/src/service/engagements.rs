@@ -548,7 +548,10 @@ pub async fn dial(ctx: &Ctx, p: &Principal, req: shared::api::DialRequest) -> Re
         ("external_id", &req.external_id, 255),
     ] {
         if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-            return Err(invalid(field, format!("{field} is longer than {max} characters")));
+            return Err(invalid(
+                field,
+                format!("{field} is longer than {max} characters"),
+            ));
         }
     }
     let account = p.account();
@@ -558,16 +561,15 @@ pub async fn dial(ctx: &Ctx, p: &Principal, req: shared::api::DialRequest) -> Re
         .ok_or_else(|| ServiceError::NotFound("no such agent".into()))?;
     if matches!(agent.agent.status, shared::config::AgentStatus::Offline) {
         return Err(ServiceError::Conflict {
-            message: "you are offline: set your status to ready or not ready before dialing"
-                .into(),
+            message: "you are offline: set your status to ready or not ready before dialing".into(),
             engagement_id: None,
         });
     }
     let held = eng::holdings(tx.conn(), account).await?;
-    if held
-        .get(&me)
-        .is_some_and(|h| h.iter().any(|c| matches!(c, Channel::Voice | Channel::Video)))
-    {
+    if held.get(&me).is_some_and(|h| {
+        h.iter()
+            .any(|c| matches!(c, Channel::Voice | Channel::Video))
+    }) {
         return Err(ServiceError::Conflict {
             message: "you are already on a call or have one ringing; finish it before dialing"
                 .into(),
@@ -639,7 +641,15 @@ pub async fn dial(ctx: &Ctx, p: &Principal, req: shared::api::DialRequest) -> Re
             }
         };
         for kind in t.events {
-            emit(&mut tx, &rec, &offered_to, kind, Some(me), serde_json::json!({})).await?;
+            emit(
+                &mut tx,
+                &rec,
+                &offered_to,
+                kind,
+                Some(me),
+                serde_json::json!({}),
+            )
+            .await?;
         }
     }
     eng::save(tx.conn(), &rec).await?;

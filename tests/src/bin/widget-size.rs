@@ -110,7 +110,10 @@ fn main() -> ExitCode {
         if gz > budget {
             println!("BAR MISSED: widget first load is {gz:.1} KB gzip ({:.1} KB brotli), over the {budget} KB bar", kb(br_total));
         } else {
-            println!("bar met: {gz:.1} KB gzip ({:.1} KB brotli), within the {budget} KB bar", kb(br_total));
+            println!(
+                "bar met: {gz:.1} KB gzip ({:.1} KB brotli), within the {budget} KB bar",
+                kb(br_total)
+            );
         }
     }
     if let Some(gate) = ceiling_kb.or(budget_kb) {
