@@ -243,10 +243,10 @@ fn closed_data(item: &Item) -> Value {
 }
 
 /// Tell the host what an applied event changed.
-pub fn publish(s: &Session, event: &Event, change: &Change) {
+pub fn publish(event: &Event, change: &Change) {
     match dialect() {
         Some(Dialect::Native) => publish_native(event, change),
-        Some(Dialect::Zcc) => publish_zcc(s, change),
+        Some(Dialect::Zcc) => publish_zcc(change),
         None => {}
     }
 }
@@ -310,7 +310,7 @@ fn publish_native(event: &Event, change: &Change) {
     send(kind, data, Some(event), None);
 }
 
-fn publish_zcc(s: &Session, change: &Change) {
+fn publish_zcc(change: &Change) {
     let (kind, item) = match change {
         Change::Status(status) => {
             send_zcc(zcc::AGENT_STATUS_NOTIFICATION, zcc_status(status));
@@ -384,7 +384,6 @@ fn publish_zcc(s: &Session, change: &Change) {
                 zcc::END_POST_ENGAGEMENT,
                 json!({"engagementId": e.engagement_id}),
             );
-            let _ = s;
         }
         _ => {}
     }
@@ -589,7 +588,7 @@ fn handle_zcc(s: Session, value: Value) {
             if records.len() == 1 {
                 pick(id, records[0].clone());
             } else if !records.is_empty() {
-                if let Some(m) = use_context::<Matches>().or_else(matches) {
+                if let Some(m) = matches() {
                     m.0.update(|v| {
                         v.retain(|(e, _)| *e != id);
                         v.push((id, records));

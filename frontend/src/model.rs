@@ -101,6 +101,11 @@ impl Model {
             .find(|i| i.id() == id)
     }
 
+    /// An engagement the agent still has (offered or held).
+    pub fn find_active(&self, id: EngagementId) -> Option<&Item> {
+        self.active.iter().find(|i| i.id() == id)
+    }
+
     pub fn ringing(&self) -> impl Iterator<Item = &Item> {
         self.active
             .iter()

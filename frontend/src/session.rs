@@ -116,8 +116,9 @@ impl Session {
         if let Some(s) = storage() {
             let _ = s.set_item(TOKEN_KEY, &token);
         }
+        // Signed in (and so `authenticated` in snapshots) only once the picture is complete.
+        self.resync_with(agent, token.clone()).await;
         self.token.set(Some(token.clone()));
-        self.resync_with(agent).await;
         if let Ok(q) = api::json("GET", "/v1/queues", t, None).await {
             self.queues.set(q);
         }
@@ -131,9 +132,8 @@ impl Session {
 
     /// Fetch what the agent holds and replace the local picture with it; notes of engagements
     /// not known locally are fetched too.
-    async fn resync_with(self, agent: AgentProfile) {
-        let token = self.bearer();
-        let t = token.as_deref();
+    async fn resync_with(self, agent: AgentProfile, token: String) {
+        let t = Some(token.as_str());
         let Ok(list) =
             api::json::<Vec<Engagement>>("GET", "/v1/agents/me/engagements", t, None).await
         else {
@@ -250,7 +250,9 @@ impl Session {
                         // start over from its picture.
                         self.model.update(|m| m.last_seq = server_latest);
                     }
-                    spawn_local(self.resync_with(agent));
+                    if let Some(token) = self.bearer() {
+                        spawn_local(self.resync_with(agent, token));
+                    }
                 }
             }
             SocketFrame::<AgentProfile>::EVENT => {
@@ -265,17 +267,19 @@ impl Session {
                         }
                         // Open the new engagement's panel unless one that is still active is open.
                         if matches!(kind, K::EngagementOffered | K::EngagementConnected) {
-                            let keep = self.selected.get_untracked().is_some_and(|s| {
-                                self.model
-                                    .with_untracked(|m| m.active.iter().any(|i| i.id() == s))
-                            }) && self.selected.get_untracked() != Some(item.id());
-                            if !keep && item.engagement.state != shared::EngagementState::Closed {
+                            let showing_another = self.selected.get_untracked().is_some_and(|s| {
+                                s != item.id()
+                                    && self.model.with_untracked(|m| m.find_active(s).is_some())
+                            });
+                            if !showing_another
+                                && item.engagement.state != shared::EngagementState::Closed
+                            {
                                 self.selected.set(Some(item.id()));
                             }
                         }
                     }
                     sound::sync(self.model.with_untracked(|m| m.ringing().count() > 0));
-                    bridge::publish(&self, &event, &change);
+                    bridge::publish(&event, &change);
                 }
             }
             _ => {}

@@ -127,38 +127,24 @@ impl Browser {
     /// Click the first element matching `css` inside the widget, waiting for it to be shown.
     pub async fn click_in_widget(&self, css: &str) {
         self.enter_widget().await;
-        let script = format!(
-            "const e = document.querySelector({}); return e && !e.closest('[hidden]') && e.offsetParent !== null ? true : null;",
-            serde_json::json!(css)
-        );
-        self.wait_for(
-            &format!("{css} in the widget"),
-            Duration::from_secs(20),
-            &script,
-        )
-        .await;
-        self.client
-            .find(fantoccini::Locator::Css(css))
-            .await
-            .expect(css)
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.click_when_shown(css, "in the widget").await;
         self.leave_widget().await;
     }
 
     /// Click the first element matching `css` on the host page, waiting for it.
     pub async fn click(&self, css: &str) {
+        self.click_when_shown(css, "on the page").await;
+    }
+
+    /// In the current frame: wait until the first match of `css` is rendered and not inside a
+    /// `hidden` element, then click it.
+    async fn click_when_shown(&self, css: &str, place: &str) {
         let script = format!(
-            "return document.querySelector({}) ? true : null;",
+            "const e = document.querySelector({}); return e && !e.closest('[hidden]') && e.offsetParent !== null ? true : null;",
             serde_json::json!(css)
         );
-        self.wait_for(
-            &format!("{css} on the page"),
-            Duration::from_secs(20),
-            &script,
-        )
-        .await;
+        self.wait_for(&format!("{css} {place}"), Duration::from_secs(20), &script)
+            .await;
         self.client
             .find(fantoccini::Locator::Css(css))
             .await

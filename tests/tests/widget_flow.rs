@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Api, Feed};
 use tests::browser::Browser;
-use tests::demo::{open_desk, system, wait_for_reply, System, PASSWORD};
+use tests::demo::{open_desk, system, System, PASSWORD};
 use tests::process::{start_switchboard, ServerOptions};
 
 /// Wait until the host page received a message of `kind` matching `filter` (a JS expression
@@ -27,9 +27,9 @@ async fn host_got(browser: &Browser, kind: &str, filter: &str) -> Value {
         .await
 }
 
-/// Ada goes ready by choosing it in the widget's status selector (a real user gesture, which
-/// also unlocks the ring sound).
-async fn go_ready(browser: &Browser) {
+/// Choose "Ready" in the widget's status selector: a real user gesture, which also unlocks the
+/// ring sound.
+async fn select_ready(browser: &Browser) {
     browser
         .in_widget(
             "the signed-in widget",
@@ -46,6 +46,11 @@ async fn go_ready(browser: &Browser) {
         .await
         .unwrap();
     browser.leave_widget().await;
+}
+
+/// Ada goes ready; the host hears it in the native dialect.
+async fn go_ready(browser: &Browser) {
+    select_ready(browser).await;
     host_got(
         browser,
         "agent.status_changed",
@@ -333,7 +338,6 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
         .unwrap_or_default();
     assert_eq!(engagements.len(), 2, "{reply}");
     assert_eq!(reply["data"]["result"]["agent"]["email"], "ada@demo.test");
-    let _ = wait_for_reply;
     browser.close().await;
 }
 
@@ -440,7 +444,13 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     type_in_widget(&browser, "[data-test=email]", "ada@demo.test").await;
     type_in_widget(&browser, "[data-test=password]", PASSWORD).await;
     browser.click_in_widget("[data-test=sign-in]").await;
-    go_ready_zcc(&browser).await;
+    select_ready(&browser).await;
+    host_got(
+        &browser,
+        "zcc-agent-status-notification",
+        "m.data.status === 'Ready'",
+    )
+    .await;
 
     // Inbound: ringing → incomingPhone lookup → the host answers → the widget pops the match.
     route(&browser, "T-2003").await;
@@ -520,31 +530,6 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
         )
         .await;
     browser.close().await;
-}
-
-async fn go_ready_zcc(browser: &Browser) {
-    browser
-        .in_widget(
-            "the signed-in widget",
-            "return document.querySelector('[data-test=status]') ? true : null;",
-        )
-        .await;
-    browser.enter_widget().await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css("[data-test=status]"))
-        .await
-        .unwrap()
-        .select_by_value("ready")
-        .await
-        .unwrap();
-    browser.leave_widget().await;
-    host_got(
-        browser,
-        "zcc-agent-status-notification",
-        "m.data.status === 'Ready'",
-    )
-    .await;
 }
 
 #[tokio::test]

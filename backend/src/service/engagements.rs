@@ -424,22 +424,8 @@ pub async fn start(
         external_id: c.consumer_external_id.clone(),
     });
     let mut rec = EngagementRecord {
-        id: EngagementId(uuid::Uuid::now_v7()),
-        account,
-        channel,
         channel_source: req.channels[0].channel_source.clone(),
-        direction: Direction::Inbound,
-        state: shared::state_machine::initial().0,
         entry_id: Some(entry.entry.entry_id.0.clone()),
-        flow_id: None,
-        queue_id: None,
-        base_priority: 0,
-        required_skills: vec![],
-        skills_relaxed: false,
-        excluded_agents: vec![],
-        preferred_agent: None,
-        preferred_until_ms: None,
-        agent_id: None,
         consumer,
         work_item,
         variables: req
@@ -448,15 +434,8 @@ pub async fn start(
             .map(|v| (v.name.clone(), v.value.clone()))
             .collect(),
         due_at_ms,
-        overflow_at_ms: None,
-        disposition_id: None,
-        close_reason: None,
-        created_at_ms: now,
         queued_at_ms: Some(now),
-        offered_at_ms: None,
-        connected_at_ms: None,
-        wrap_up_at_ms: None,
-        closed_at_ms: None,
+        ..EngagementRecord::new(account, channel, Direction::Inbound, now)
     };
     if let Some(key) = rec.work_item_key() {
         if let Some(existing) = eng::active_with_work_item(tx.conn(), account, &key).await? {
@@ -577,42 +556,16 @@ pub async fn dial(ctx: &Ctx, p: &Principal, req: shared::api::DialRequest) -> Re
         });
     }
     let now = ctx.clock.now_ms();
-    let (state, created) = shared::state_machine::initial();
+    let created = shared::state_machine::initial().1;
     let mut rec = EngagementRecord {
-        id: EngagementId(uuid::Uuid::now_v7()),
-        account,
-        channel: Channel::Voice,
         channel_source: Some("click_to_dial".into()),
-        direction: Direction::Outbound,
-        state,
-        entry_id: None,
-        flow_id: None,
-        queue_id: None,
-        base_priority: 0,
-        required_skills: vec![],
-        skills_relaxed: false,
-        excluded_agents: vec![],
-        preferred_agent: None,
-        preferred_until_ms: None,
-        agent_id: None,
         consumer: Some(Consumer {
             display_name: req.display_name.filter(|v| !v.trim().is_empty()),
             email: None,
             phone: Some(phone),
             external_id: req.external_id.filter(|v| !v.trim().is_empty()),
         }),
-        work_item: None,
-        variables: Variables::new(),
-        due_at_ms: None,
-        overflow_at_ms: None,
-        disposition_id: None,
-        close_reason: None,
-        created_at_ms: now,
-        queued_at_ms: None,
-        offered_at_ms: None,
-        connected_at_ms: None,
-        wrap_up_at_ms: None,
-        closed_at_ms: None,
+        ..EngagementRecord::new(account, Channel::Voice, Direction::Outbound, now)
     };
     if let Some(c) = &rec.consumer {
         for (name, value) in [

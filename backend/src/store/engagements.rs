@@ -49,6 +49,42 @@ pub struct EngagementRecord {
 }
 
 impl EngagementRecord {
+    /// A new engagement in the state machine's initial state, created `now_ms`, with nothing
+    /// routed, offered or recorded yet; callers fill in what they know.
+    pub fn new(account: AccountId, channel: Channel, direction: Direction, now_ms: i64) -> Self {
+        EngagementRecord {
+            id: EngagementId(uuid::Uuid::now_v7()),
+            account,
+            channel,
+            channel_source: None,
+            direction,
+            state: shared::state_machine::initial().0,
+            entry_id: None,
+            flow_id: None,
+            queue_id: None,
+            base_priority: 0,
+            required_skills: vec![],
+            skills_relaxed: false,
+            excluded_agents: vec![],
+            preferred_agent: None,
+            preferred_until_ms: None,
+            agent_id: None,
+            consumer: None,
+            work_item: None,
+            variables: Variables::new(),
+            due_at_ms: None,
+            overflow_at_ms: None,
+            disposition_id: None,
+            close_reason: None,
+            created_at_ms: now_ms,
+            queued_at_ms: None,
+            offered_at_ms: None,
+            connected_at_ms: None,
+            wrap_up_at_ms: None,
+            closed_at_ms: None,
+        }
+    }
+
     /// The uniqueness key for active work items: id + name, `None` once closed or when the
     /// work item has no id.
     pub fn work_item_key(&self) -> Option<String> {
