@@ -8,6 +8,7 @@
 #   - wasm-bindgen-cli 0.2.130 (must equal wasm-bindgen in Cargo.lock; installed without --locked)
 #   - wasm-opt from npm binaryen@132.0.0 (never Debian's binaryen 108: it emits broken WASM)
 #   - Debian chromium + chromium-driver (for the browser tests; skipped with SKIP_CHROMIUM=1)
+#   - Debian brotli (precompresses the widget's files at build time)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -78,6 +79,15 @@ else
   mkdir -p "$TOOLS_DIR"
   (cd "$TOOLS_DIR" && [ -f package.json ] || echo '{"name":"switchboard-tools","private":true}' > "$TOOLS_DIR/package.json")
   npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "binaryen@${BINARYEN_VERSION}"
+fi
+
+# --- brotli (the widget's files are served precompressed, scripts/build-widget.sh) -----------
+if command -v brotli >/dev/null 2>&1; then
+  log "brotli: present"
+else
+  log "installing brotli from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli
 fi
 
 # --- Chromium + ChromeDriver -----------------------------------------------------------------

@@ -26,6 +26,6 @@ echo "== tests"
 cargo test --locked --workspace -- --test-threads="${TEST_THREADS:-2}"
 
 echo "== widget size budget"
-# The bar is 150 KB (reported); the gate is a regression ceiling while the bar is missed
+# The bar: 150 KB as served (brotli); the gzip fallback has a regression ceiling
 # (BENCHMARKS.md, "Widget first load").
-cargo run --locked -q -p tests --bin widget-size -- --budget-kb 150 --ceiling-kb 205 frontend/dist
+cargo run --locked -q -p tests --bin widget-size -- --budget-kb 150 --gzip-ceiling-kb 185 frontend/dist

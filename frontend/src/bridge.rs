@@ -468,7 +468,11 @@ async fn dial(s: Session, req: DialRequest) -> Result<Engagement, (String, Strin
         .call("POST", "/v1/agents/me/calls".into(), crate::api::body(&req))
         .await
         .map_err(api_failed)?;
-    crate::api::decode(&text).ok_or_else(|| ("unreadable".into(), "unreadable answer".into()))
+    serde_json::from_str(&text)
+        .ok()
+        .as_ref()
+        .and_then(Engagement::read)
+        .ok_or_else(|| ("unreadable".into(), "unreadable answer".into()))
 }
 
 fn handle_native(s: Session, value: Value) {
@@ -561,7 +565,7 @@ fn handle_zcc(s: Session, value: Value) {
     let data = value.get("data").cloned().unwrap_or(Value::Null);
     match kind.as_str() {
         zcc::INIT_CONFIG_RESPONSE => {
-            let config: zcc::InitConfig = serde_json::from_value(data).unwrap_or_default();
+            let config = zcc::InitConfig::read(&data);
             LINK.with(|l| {
                 if let Some(l) = l.borrow_mut().as_mut() {
                     l.pop_on = config.phone.screen_pop_event;
@@ -572,7 +576,7 @@ fn handle_zcc(s: Session, value: Value) {
             zcc_error("agent-not-authenticated", "No agent is signed in.")
         }
         zcc::INCOMING_PHONE_RESPONSE => {
-            let Ok(records) = serde_json::from_value::<Vec<zcc::Record>>(data) else {
+            let Some(records) = zcc::Record::read_list(&data) else {
                 return zcc_error(
                     "invalid-data",
                     "zcc-incomingPhone-response data must be an array of records",
@@ -597,7 +601,7 @@ fn handle_zcc(s: Session, value: Value) {
             }
         }
         zcc::CLICK_TO_ACT => {
-            let Ok(act) = serde_json::from_value::<zcc::ClickToAct>(data) else {
+            let Some(act) = zcc::ClickToAct::read(&data) else {
                 return zcc_error("invalid-data", "onclicktoact needs {id, phone}");
             };
             let record = zcc::Record {

@@ -150,8 +150,7 @@ impl Model {
             }
             EventKind::AgentLoggedIn | EventKind::AgentLoggedOut => None,
             kind => {
-                let engagement: Engagement =
-                    serde_json::from_value(event.data.get("engagement")?.clone()).ok()?;
+                let engagement = Engagement::read(event.data.get("engagement")?)?;
                 self.apply_engagement(kind, engagement, &event.data, event, now_ms, me)
             }
         }

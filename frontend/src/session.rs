@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use shared::api::{AgentProfile, AgentSession, QueueSummary, SocketFrame};
 use shared::config::{AgentStatus, Disposition};
 use shared::ids::EngagementId;
-use shared::Engagement;
+use shared::{Engagement, Event};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -134,8 +134,11 @@ impl Session {
     /// not known locally are fetched too.
     async fn resync_with(self, agent: AgentProfile, token: String) {
         let t = Some(token.as_str());
-        let Ok(list) =
-            api::json::<Vec<Engagement>>("GET", "/v1/agents/me/engagements", t, None).await
+        let Some(list) =
+            api::json::<serde_json::Value>("GET", "/v1/agents/me/engagements", t, None)
+                .await
+                .ok()
+                .and_then(|v| Engagement::read_list(&v))
         else {
             return;
         };
@@ -235,16 +238,24 @@ impl Session {
     }
 
     fn on_frame(self, text: &str) {
-        let Some(frame) = crate::api::decode::<SocketFrame>(text) else {
+        // Read by hand (shared::feed) rather than as a derived `SocketFrame`: the feed's
+        // readers are a fraction of the WASM of the derived deserializers.
+        let Ok(frame) = serde_json::from_str::<serde_json::Value>(text) else {
             return;
         };
-        match frame.kind.as_str() {
+        match frame.get("type").and_then(|t| t.as_str()).unwrap_or("") {
             SocketFrame::<AgentProfile>::HELLO => {
                 ATTEMPT.with(|a| *a.borrow_mut() = 0);
                 self.online.set(true);
-                let server_latest = frame.latest_seq.unwrap_or(0);
+                let server_latest = frame
+                    .get("latest_seq")
+                    .and_then(|s| s.as_i64())
+                    .unwrap_or(0);
                 let stale = self.model.with_untracked(|m| m.last_seq > server_latest);
-                if let Some(agent) = frame.agent {
+                if let Some(agent) = frame
+                    .get("agent")
+                    .and_then(|a| serde_json::from_value::<AgentProfile>(a.clone()).ok())
+                {
                     if stale {
                         // The server's log is behind what we saw (a restored database):
                         // start over from its picture.
@@ -256,7 +267,9 @@ impl Session {
                 }
             }
             SocketFrame::<AgentProfile>::EVENT => {
-                let Some(event) = frame.event else { return };
+                let Some(event) = frame.get("event").and_then(Event::read) else {
+                    return;
+                };
                 let mut change = None;
                 self.model.update(|m| change = m.apply(&event, now_ms()));
                 if let Some(change) = change {

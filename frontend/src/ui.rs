@@ -491,8 +491,7 @@ fn Supervisor(session: Session) -> impl IntoView {
                 .await
             {
                 let list = crate::api::decode::<serde_json::Value>(&t).and_then(|v| {
-                    let arr = v.get("engagements").cloned().unwrap_or(v);
-                    serde_json::from_value(arr).ok()
+                    shared::Engagement::read_list(v.get("engagements").unwrap_or(&v))
                 });
                 live.set(list.unwrap_or_default());
             }

@@ -89,16 +89,70 @@ pub enum Role {
 }
 
 /// An agent's availability. `NotReady` carries the reason the agent picked (break, lunch...).
+/// On the wire `{"status": "ready"}` or `{"status": "not_ready", "reason": "Lunch"}`.
+///
+/// Read through [`AgentStatusWire`]: an internally tagged enum is read by buffering the whole
+/// object first, which costs the widget's WASM several kilobytes per place it is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "status", rename_all = "snake_case")]
+#[serde(
+    tag = "status",
+    rename_all = "snake_case",
+    try_from = "AgentStatusWire"
+)]
 pub enum AgentStatus {
     Offline,
     Ready,
     NotReady { reason: String },
 }
 
+#[derive(Deserialize)]
+struct AgentStatusWire {
+    status: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl TryFrom<AgentStatusWire> for AgentStatus {
+    type Error = String;
+    fn try_from(w: AgentStatusWire) -> Result<AgentStatus, String> {
+        AgentStatus::from_parts(&w.status, w.reason).map_err(|e| match e {
+            StatusPartsError::MissingReason => {
+                "missing field `reason` (required for not_ready)".into()
+            }
+            StatusPartsError::Unknown => format!(
+                "unknown status `{}`, expected one of `offline`, `ready`, `not_ready`",
+                w.status
+            ),
+        })
+    }
+}
+
+/// Why [`AgentStatus::from_parts`] refused its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusPartsError {
+    /// Not `offline`, `ready` or `not_ready`.
+    Unknown,
+    /// `not_ready` without a reason.
+    MissingReason,
+}
+
 impl AgentStatus {
+    /// The status named `status` on the wire, with the `reason` a `not_ready` needs. The one
+    /// mapping of wire names, used by serde and by the host protocol's reader.
+    pub fn from_parts(
+        status: &str,
+        reason: Option<String>,
+    ) -> Result<AgentStatus, StatusPartsError> {
+        match (status, reason) {
+            ("offline", _) => Ok(AgentStatus::Offline),
+            ("ready", _) => Ok(AgentStatus::Ready),
+            ("not_ready", Some(reason)) => Ok(AgentStatus::NotReady { reason }),
+            ("not_ready", None) => Err(StatusPartsError::MissingReason),
+            _ => Err(StatusPartsError::Unknown),
+        }
+    }
+
     pub const fn is_ready(&self) -> bool {
         matches!(self, AgentStatus::Ready)
     }
@@ -463,6 +517,31 @@ pub enum ProfileEffect {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn agent_status_wire_shape_round_trips() {
+        for status in [
+            AgentStatus::Offline,
+            AgentStatus::Ready,
+            AgentStatus::NotReady {
+                reason: "Lunch".into(),
+            },
+        ] {
+            let v = serde_json::to_value(&status).unwrap();
+            assert_eq!(serde_json::from_value::<AgentStatus>(v).unwrap(), status);
+        }
+        assert_eq!(
+            serde_json::to_value(AgentStatus::NotReady {
+                reason: "Lunch".into()
+            })
+            .unwrap(),
+            json!({"status": "not_ready", "reason": "Lunch"})
+        );
+        let e = serde_json::from_value::<AgentStatus>(json!({"status": "asleep"})).unwrap_err();
+        assert!(e.to_string().contains("unknown status `asleep`"), "{e}");
+        let e = serde_json::from_value::<AgentStatus>(json!({"status": "not_ready"})).unwrap_err();
+        assert!(e.to_string().contains("reason"), "{e}");
+    }
 
     #[test]
     fn proficiency_is_1_to_5() {

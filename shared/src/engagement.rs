@@ -129,6 +129,8 @@ impl Default for Engagement {
 }
 
 /// An engagement as the API, the WebSocket and the widget see it.
+///
+/// The widget reads it with [`crate::feed`] rather than this derived `Deserialize`, for size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Engagement {

@@ -11,6 +11,7 @@ pub mod channel;
 pub mod config;
 pub mod engagement;
 pub mod events;
+pub mod feed;
 pub mod ids;
 pub mod post_message;
 pub mod state_machine;

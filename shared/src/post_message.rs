@@ -10,7 +10,7 @@
 //! host origin as the explicit target origin (never `"*"`), and accepts a message only when
 //! `event.origin` equals that origin and `event.source` is `window.parent`.
 
-use crate::config::AgentStatus;
+use crate::config::{AgentStatus, StatusPartsError};
 use crate::engagement::{Engagement, Variables};
 use crate::ids::EngagementId;
 use serde::{Deserialize, Serialize};
@@ -214,105 +214,158 @@ impl ProtocolError {
     }
 }
 
-#[derive(Deserialize)]
-struct TokenData {
-    token: String,
+/// Reads the fields of a message by hand, so each error names its field (`data.phone must be
+/// a string`). Host messages are small; reading them without derived deserializers also keeps
+/// a few kilobytes of generic code per message type out of the widget's WASM, whose first load
+/// has a budget (BENCHMARKS.md). Unit tests check it against the serde shapes of the same types.
+struct Reader<'a> {
+    kind: &'a str,
+    object: &'a serde_json::Value,
+    /// How the fields are named in errors: `""` (the envelope) or `"data."`.
+    path: &'static str,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DialData {
-    phone: String,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    record_id: Option<String>,
-}
+impl<'a> Reader<'a> {
+    fn bad(&self, key: &str, what: &str) -> ProtocolError {
+        ProtocolError::BadData {
+            kind: self.kind.to_string(),
+            message: format!("{}{key} {what}", self.path),
+        }
+    }
 
-#[derive(Deserialize)]
-struct StatusData {
-    #[serde(flatten)]
-    status: AgentStatus,
-}
+    /// A present, non-null field.
+    fn get(&self, key: &str) -> Option<&'a serde_json::Value> {
+        self.object.get(key).filter(|v| !v.is_null())
+    }
 
-#[derive(Deserialize)]
-struct NoteData {
-    text: String,
-}
+    fn opt_str(&self, key: &str) -> Result<Option<String>, ProtocolError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.bad(key, "must be a string")),
+        }
+    }
 
-#[derive(Deserialize)]
-struct VariablesData {
-    variables: Variables,
+    fn str(&self, key: &str) -> Result<String, ProtocolError> {
+        self.opt_str(key)?
+            .ok_or_else(|| self.bad(key, "is required"))
+    }
+
+    fn opt_int(&self, key: &str) -> Result<Option<i64>, ProtocolError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.bad(key, "must be an integer")),
+        }
+    }
+
+    fn int(&self, key: &str) -> Result<i64, ProtocolError> {
+        self.opt_int(key)?
+            .ok_or_else(|| self.bad(key, "is required"))
+    }
+
+    fn engagement_id(&self) -> Result<Option<EngagementId>, ProtocolError> {
+        self.opt_str("engagementId")?
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| self.bad("engagementId", "must be an engagement id (a UUID)"))
+            })
+            .transpose()
+    }
+
+    fn status(&self) -> Result<AgentStatus, ProtocolError> {
+        let status = self.str("status")?;
+        let reason = if status == "not_ready" {
+            self.opt_str("reason")?
+        } else {
+            None
+        };
+        AgentStatus::from_parts(&status, reason).map_err(|e| match e {
+            StatusPartsError::MissingReason => self.bad("reason", "is required"),
+            StatusPartsError::Unknown => {
+                self.bad("status", "must be \"ready\", \"not_ready\" or \"offline\"")
+            }
+        })
+    }
+
+    fn variables(&self) -> Result<Variables, ProtocolError> {
+        let not_a_map = || self.bad("variables", "must be an object of string values");
+        let map = self
+            .get("variables")
+            .ok_or_else(|| self.bad("variables", "is required"))?
+            .as_object()
+            .ok_or_else(not_a_map)?;
+        map.iter()
+            .map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect::<Option<Variables>>()
+            .ok_or_else(not_a_map)
+    }
 }
 
 impl HostRequest {
     /// Parse a message the host posted. Unknown fields are ignored; missing or ill-typed ones
-    /// are a [`ProtocolError::BadData`] that says what was wrong.
+    /// are a [`ProtocolError::BadData`] that names the field.
     pub fn parse(raw: &serde_json::Value) -> Result<(Envelope, HostRequest), ProtocolError> {
         if raw.get("source").and_then(|s| s.as_str()) != Some(SOURCE) {
             return Err(ProtocolError::NotSwitchboard);
         }
-        let envelope: Envelope =
-            serde_json::from_value(raw.clone()).map_err(|e| ProtocolError::BadData {
-                kind: raw
-                    .get("type")
-                    .and_then(|t| t.as_str())
-                    .unwrap_or("")
-                    .to_string(),
-                message: e.to_string(),
-            })?;
-        if envelope.v != VERSION {
-            return Err(ProtocolError::UnsupportedVersion(envelope.v));
-        }
-        let kind = envelope.kind.as_str();
-        let data = if envelope.data.is_null() {
-            serde_json::Value::Object(Default::default())
-        } else {
-            envelope.data.clone()
+        let top = Reader {
+            kind: raw.get("type").and_then(|t| t.as_str()).unwrap_or(""),
+            object: raw,
+            path: "",
         };
-        fn decode<T: serde::de::DeserializeOwned>(
-            kind: &str,
-            data: serde_json::Value,
-        ) -> Result<T, ProtocolError> {
-            serde_json::from_value(data).map_err(|e| ProtocolError::BadData {
-                kind: kind.to_string(),
-                message: e.to_string(),
-            })
+        let v = top.int("v")?;
+        if v != i64::from(VERSION) {
+            return Err(ProtocolError::UnsupportedVersion(
+                u32::try_from(v).unwrap_or(u32::MAX),
+            ));
         }
-        let engagement = || {
+        let envelope = Envelope {
+            source: SOURCE.to_string(),
+            v: VERSION,
+            kind: top.str("type")?,
+            id: top.str("id")?,
+            seq: top.opt_int("seq")?,
+            ts: top.int("ts")?,
+            engagement_id: top.engagement_id()?,
+            request_id: top.opt_str("requestId")?,
+            data: raw.get("data").cloned().unwrap_or_default(),
+        };
+        let data = Reader {
+            kind: top.kind,
+            object: &envelope.data,
+            path: "data.",
+        };
+        let engagement_id = || {
             envelope
                 .engagement_id
-                .ok_or_else(|| ProtocolError::BadData {
-                    kind: kind.to_string(),
-                    message: "engagementId is required".to_string(),
-                })
+                .ok_or_else(|| top.bad("engagementId", "is required"))
         };
-        let request = match kind {
+        let request = match top.kind {
             host::AUTH_TOKEN => HostRequest::AuthToken {
-                token: decode::<TokenData>(kind, data)?.token,
+                token: data.str("token")?,
             },
             host::SNAPSHOT_REQUEST => HostRequest::SnapshotRequest,
-            host::CLICK_TO_DIAL => {
-                let d: DialData = decode(kind, data)?;
-                HostRequest::ClickToDial {
-                    phone: d.phone,
-                    name: d.name,
-                    record_id: d.record_id,
-                }
-            }
+            host::CLICK_TO_DIAL => HostRequest::ClickToDial {
+                phone: data.str("phone")?,
+                name: data.opt_str("name")?,
+                record_id: data.opt_str("recordId")?,
+            },
             host::SET_STATUS => HostRequest::SetStatus {
-                status: decode::<StatusData>(kind, data)?.status,
+                status: data.status()?,
             },
             host::ADD_NOTE => HostRequest::AddNote {
-                engagement_id: engagement()?,
-                text: decode::<NoteData>(kind, data)?.text,
+                engagement_id: engagement_id()?,
+                text: data.str("text")?,
             },
             host::SET_VARIABLES => HostRequest::SetVariables {
-                engagement_id: engagement()?,
-                variables: decode::<VariablesData>(kind, data)?.variables,
+                engagement_id: engagement_id()?,
+                variables: data.variables()?,
             },
             host::OPEN_ENGAGEMENT => HostRequest::OpenEngagement {
-                engagement_id: engagement()?,
+                engagement_id: engagement_id()?,
             },
             other => return Err(ProtocolError::UnknownType(other.to_string())),
         };
@@ -452,6 +505,63 @@ pub mod zcc {
         pub call_end_time: String,
         pub notes: String,
         pub disposition_code: String,
+    }
+
+    // Reading what a zcc host sends, by hand (see `Reader` above for why): lenient like the
+    // product it mirrors — optional text fields default to empty.
+
+    use crate::feed::text as required;
+
+    fn text(v: &serde_json::Value, key: &str) -> String {
+        required(v, key).unwrap_or_default()
+    }
+
+    impl InitConfig {
+        /// `zcc-init-config-response` data; anything unreadable means the defaults.
+        pub fn read(data: &serde_json::Value) -> InitConfig {
+            let event = data
+                .pointer("/phone/screenPopEvent")
+                .and_then(|e| e.as_str());
+            InitConfig {
+                phone: PhoneConfig {
+                    screen_pop_event: match event {
+                        Some("CONNECTED") => ScreenPopEvent::Connected,
+                        _ => ScreenPopEvent::Ringing,
+                    },
+                },
+            }
+        }
+    }
+
+    impl Record {
+        /// One record; `None` without a string `id`.
+        pub fn read(v: &serde_json::Value) -> Option<Record> {
+            Some(Record {
+                id: required(v, "id")?,
+                name: text(v, "name"),
+                phone: text(v, "phone"),
+                email: text(v, "email"),
+                entity: text(v, "entity"),
+            })
+        }
+
+        /// `zcc-incomingPhone-response` data: an array of records.
+        pub fn read_list(data: &serde_json::Value) -> Option<Vec<Record>> {
+            data.as_array()?.iter().map(Record::read).collect()
+        }
+    }
+
+    impl ClickToAct {
+        /// `onclicktoact` data; `None` without a string `id` and `phone`.
+        pub fn read(v: &serde_json::Value) -> Option<ClickToAct> {
+            Some(ClickToAct {
+                id: required(v, "id")?,
+                phone: required(v, "phone")?,
+                name: text(v, "name"),
+                email: text(v, "email"),
+                user_entity: text(v, "userEntity"),
+            })
+        }
     }
 
     /// `zcc-error` data.
@@ -602,6 +712,77 @@ mod tests {
                 .unwrap();
         assert_eq!(act.user_entity, "contact");
         assert_eq!(serde_json::from_value::<zcc::PhoneCallLog>(v).unwrap(), log);
+    }
+
+    #[test]
+    fn zcc_readers_agree_with_the_serde_shapes() {
+        let record = zcc::Record {
+            id: "C-1".into(),
+            name: "Ada".into(),
+            phone: "+1".into(),
+            email: "a@x".into(),
+            entity: "contact".into(),
+        };
+        let list = serde_json::to_value(vec![record.clone()]).unwrap();
+        assert_eq!(zcc::Record::read_list(&list), Some(vec![record]));
+        assert_eq!(zcc::Record::read_list(&json!([{"name": "no id"}])), None);
+        assert_eq!(zcc::Record::read_list(&json!({"id": "C-1"})), None);
+        let act = zcc::ClickToAct {
+            id: "C-1".into(),
+            name: "Ada".into(),
+            phone: "+1".into(),
+            email: String::new(),
+            user_entity: "contact".into(),
+        };
+        let v = serde_json::to_value(&act).unwrap();
+        assert_eq!(zcc::ClickToAct::read(&v), Some(act));
+        assert_eq!(zcc::ClickToAct::read(&json!({"id": "C-1"})), None);
+        let cfg = zcc::InitConfig {
+            phone: zcc::PhoneConfig {
+                screen_pop_event: zcc::ScreenPopEvent::Connected,
+            },
+        };
+        let v = serde_json::to_value(&cfg).unwrap();
+        assert_eq!(zcc::InitConfig::read(&v), cfg);
+        assert_eq!(
+            zcc::InitConfig::read(&json!("junk")),
+            zcc::InitConfig::default()
+        );
+    }
+
+    #[test]
+    fn host_request_reader_names_the_field() {
+        let e = HostRequest::parse(&host("click_to_dial", json!({"phone": 5}))).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "bad data for \"click_to_dial\": data.phone must be a string"
+        );
+        let e = HostRequest::parse(&host("set_status", json!({"status": "asleep"}))).unwrap_err();
+        assert!(e.to_string().contains("data.status must be"), "{e}");
+        let e =
+            HostRequest::parse(&host("set_status", json!({"status": "not_ready"}))).unwrap_err();
+        assert!(e.to_string().contains("data.reason is required"), "{e}");
+        let mut m = host("set_variables", json!({"variables": {"a": 1}}));
+        m["engagementId"] = json!("00000000-0000-0000-0000-000000000005");
+        let e = HostRequest::parse(&m).unwrap_err();
+        assert!(e.to_string().contains("data.variables must be"), "{e}");
+        m["data"] = json!({"variables": {"a": "1"}});
+        let (envelope, r) = HostRequest::parse(&m).unwrap();
+        assert_eq!(envelope.id, "h1");
+        assert!(matches!(r, HostRequest::SetVariables { variables, .. } if variables["a"] == "1"));
+        m["engagementId"] = json!("not-a-uuid");
+        let e = HostRequest::parse(&m).unwrap_err();
+        assert!(e.to_string().contains("engagementId must be"), "{e}");
+        let mut m = host("snapshot.request", json!(null));
+        m["requestId"] = json!("r7");
+        m["seq"] = json!(3);
+        let (envelope, r) = HostRequest::parse(&m).unwrap();
+        assert_eq!(r, HostRequest::SnapshotRequest);
+        assert_eq!(envelope.request_id.as_deref(), Some("r7"));
+        assert_eq!(envelope.seq, Some(3));
+        m.as_object_mut().unwrap().remove("ts");
+        let e = HostRequest::parse(&m).unwrap_err();
+        assert!(e.to_string().contains("ts is required"), "{e}");
     }
 
     #[test]

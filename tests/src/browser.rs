@@ -80,6 +80,18 @@ impl Browser {
     /// Evaluate `script` (a function body; use `return`) until it returns something other than
     /// null/false, or panic after `timeout` with `what`.
     pub async fn wait_for(&self, what: &str, timeout: Duration, script: &str) -> serde_json::Value {
+        match self.poll(timeout, script).await {
+            Some(value) => value,
+            None => panic!(
+                "timed out after {timeout:?} waiting for {what}; the page showed: {}",
+                self.visible_text().await
+            ),
+        }
+    }
+
+    /// Evaluate `script` until it returns something other than null/false; `None` after
+    /// `timeout`.
+    async fn poll(&self, timeout: Duration, script: &str) -> Option<serde_json::Value> {
         let deadline = Instant::now() + timeout;
         loop {
             let value = self
@@ -88,14 +100,26 @@ impl Browser {
                 .await
                 .unwrap_or(serde_json::Value::Null);
             if !(value.is_null() || value == serde_json::Value::Bool(false)) {
-                return value;
+                return Some(value);
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out after {timeout:?} waiting for {what}"
-            );
+            if Instant::now() >= deadline {
+                return None;
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The current frame's address and the start of its visible text, for failure messages.
+    async fn visible_text(&self) -> String {
+        self.client
+            .execute(
+                "return location.href + ' :: ' + (document.body ? document.body.textContent.replace(/\\s+/g, ' ').slice(0, 600) : '');",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| "(unreadable)".into())
     }
 
     /// Enter the embedded widget's iframe (`#switchboard-widget-frame` of the demo CRM).
@@ -175,6 +199,19 @@ impl Browser {
         )
         .await;
         if path != "/" {
+            // The desk just shown has signed its widget in (native protocol, `auth.token`), and
+            // the widget keeps its token in the tab's sessionStorage: opened in this tab, `path`
+            // would find the agent signed in or not depending on timing. A new tab starts
+            // clean, as a CRM tab the user opens does.
+            let tab = self.client.new_window(true).await.expect("open a tab");
+            self.client
+                .close_window()
+                .await
+                .expect("close the first tab");
+            self.client
+                .switch_to_window(tab.handle)
+                .await
+                .expect("switch to the new tab");
             self.client
                 .goto(&format!("{crm}{path}"))
                 .await

@@ -292,5 +292,32 @@ async fn the_widget_fits_320_by_460_standalone() {
         .unwrap();
     assert_eq!(overflow, false, "no horizontal scrolling at 320 px");
     browser.screenshot("widget-320x460").await;
+
+    // What Chromium really fetched for the first load (Resource Timing): the WASM, JS and CSS
+    // arrive compressed (precompressed brotli), within the 150 KB bar of BENCHMARKS.md.
+    let loaded = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource')
+                .filter(e => /\\/(frontend|style)-[^/]*\\.(wasm|js|css)$/.test(e.name))
+                .map(e => [e.name, e.encodedBodySize, e.decodedBodySize]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let loaded: Vec<(String, u64, u64)> = serde_json::from_value(loaded).unwrap();
+    assert_eq!(loaded.len(), 3, "WASM, JS and CSS: {loaded:?}");
+    for (name, encoded, decoded) in &loaded {
+        assert!(
+            *encoded > 0 && encoded * 2 < *decoded,
+            "{name} came compressed: {encoded} of {decoded} bytes"
+        );
+    }
+    let wire: u64 = loaded.iter().map(|(_, e, _)| e).sum();
+    let report = format!("first load over the wire: {wire} bytes\n{loaded:#?}\n");
+    let dir = tests::workspace_root().join("test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("first-load.txt"), &report).unwrap();
+    assert!(wire <= 150 * 1024, "{report}");
     browser.close().await;
 }

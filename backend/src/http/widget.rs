@@ -2,7 +2,9 @@
 //!
 //! `index.html`, `sw.js` and the manifest are revalidated on every load so a new release is
 //! picked up at once; Trunk's content-hashed `.js`/`.wasm`/`.css` files are immutable.
-//! Responses are compressed (brotli or gzip) when the browser accepts it.
+//! Responses are compressed (brotli or gzip) when the browser accepts it: from the `.br`/`.gz`
+//! files `scripts/build-widget.sh` writes next to each asset (maximum compression, no CPU per
+//! request), otherwise on the fly.
 
 use super::error::ApiError;
 use axum::http::{header, HeaderValue, Request, StatusCode};
@@ -46,6 +48,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> 
             .nest_service("/widget/", get(move || not_built(dir.clone())));
     }
     let files = ServeDir::new(widget_dir)
+        .precompressed_br()
+        .precompressed_gzip()
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(index));
     common

@@ -1,0 +1,265 @@
+//! Readers for what the widget decodes on every event of the agent feed: [`Engagement`] and
+//! [`Event`], from an already parsed `serde_json::Value`.
+//!
+//! The wire format is the one the serde derives on those types define (the backend writes it
+//! with them). The widget reads it with these few plain functions instead of the derived
+//! deserializers because the derived code for these two types alone was ~20 KB of the widget's
+//! WASM, whose first load has a budget (BENCHMARKS.md). They cannot drift apart unnoticed: the
+//! struct literals below name every field (a new field does not compile until it is read
+//! here), and the tests read randomized values that serde wrote.
+//!
+//! The readers are lenient where serde is strict only about optional fields of the wrong type
+//! (read as absent); a missing or malformed required field makes the whole value `None`.
+
+use crate::engagement::{Consumer, Engagement, Timestamps, Variables, WorkItem};
+use crate::events::{Event, EventKind};
+use crate::ids::EntryId;
+use crate::{Channel, Direction, EngagementState};
+use serde_json::Value;
+use std::str::FromStr;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// A string field; `None` when absent or not a string.
+pub(crate) fn text(v: &Value, key: &str) -> Option<String> {
+    Some(v.get(key)?.as_str()?.to_string())
+}
+
+fn int32(v: &Value, key: &str) -> Option<i32> {
+    i32::try_from(v.get(key)?.as_i64()?).ok()
+}
+
+fn id<T: FromStr>(v: &Value, key: &str) -> Option<T> {
+    v.get(key)?.as_str()?.parse().ok()
+}
+
+fn when(v: &Value, key: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(v.get(key)?.as_str()?, &Rfc3339).ok()
+}
+
+fn consumer(v: &Value) -> Option<Consumer> {
+    v.is_object().then(|| Consumer {
+        display_name: text(v, "display_name"),
+        email: text(v, "email"),
+        phone: text(v, "phone"),
+        external_id: text(v, "external_id"),
+    })
+}
+
+fn work_item(v: &Value) -> Option<WorkItem> {
+    Some(WorkItem {
+        name: text(v, "name")?,
+        id: text(v, "id"),
+        description: text(v, "description"),
+        hyperlink: text(v, "hyperlink"),
+        priority: int32(v, "priority"),
+        due_date: when(v, "due_date"),
+        origin: text(v, "origin"),
+        type_id: text(v, "type_id"),
+    })
+}
+
+fn variables(v: Option<&Value>) -> Variables {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Engagement {
+    /// Read an engagement as the API and the agent feed send it.
+    pub fn read(v: &Value) -> Option<Engagement> {
+        Some(Engagement {
+            engagement_id: id(v, "engagement_id")?,
+            channel: Channel::parse(v.get("channel")?.as_str()?)?,
+            channel_source: text(v, "channel_source"),
+            direction: match v.get("direction")?.as_str()? {
+                "inbound" => Direction::Inbound,
+                "outbound" => Direction::Outbound,
+                _ => return None,
+            },
+            state: EngagementState::parse(v.get("state")?.as_str()?)?,
+            flow_entry_id: text(v, "flow_entry_id").map(EntryId),
+            flow_id: id(v, "flow_id"),
+            queue_id: id(v, "queue_id"),
+            priority: int32(v, "priority").unwrap_or(0),
+            agent_ids: match v.get("agent_ids").and_then(Value::as_array) {
+                Some(ids) => ids
+                    .iter()
+                    .map(|i| i.as_str()?.parse().ok())
+                    .collect::<Option<_>>()?,
+                None => Vec::new(),
+            },
+            consumer: v.get("consumer").and_then(consumer),
+            work_item: v.get("work_item").and_then(work_item),
+            variables: variables(v.get("variables")),
+            timestamps: Timestamps {
+                created_at: when(v, "created_at")?,
+                queued_at: when(v, "queued_at"),
+                offered_at: when(v, "offered_at"),
+                connected_at: when(v, "connected_at"),
+                wrap_up_at: when(v, "wrap_up_at"),
+                closed_at: when(v, "closed_at"),
+            },
+        })
+    }
+
+    /// Read a JSON array of engagements; `None` if any of them is unreadable.
+    pub fn read_list(v: &Value) -> Option<Vec<Engagement>> {
+        v.as_array()?.iter().map(Engagement::read).collect()
+    }
+}
+
+impl Event {
+    /// Read one event-log entry as the agent feed and `GET /v1/events` send it.
+    pub fn read(v: &Value) -> Option<Event> {
+        Some(Event {
+            seq: v.get("seq")?.as_i64()?,
+            id: id(v, "id")?,
+            account_id: id(v, "account_id")?,
+            kind: EventKind::parse(v.get("event")?.as_str()?)?,
+            engagement_id: id(v, "engagement_id"),
+            agent_id: id(v, "agent_id"),
+            occurred_at: when(v, "occurred_at")?,
+            data: v.get("data")?.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{AccountId, AgentId, EngagementId, EventId, FlowId, QueueId};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn uuid() -> impl Strategy<Value = uuid::Uuid> {
+        any::<u128>().prop_map(uuid::Uuid::from_u128)
+    }
+
+    fn moment() -> impl Strategy<Value = OffsetDateTime> {
+        // Whole and fractional seconds across 1970–2100, in UTC as the backend writes them.
+        (0i64..4_102_444_800, 0u32..1_000_000_000).prop_map(|(s, n)| {
+            OffsetDateTime::from_unix_timestamp(s)
+                .unwrap()
+                .replace_nanosecond(n)
+                .unwrap()
+        })
+    }
+
+    fn words() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of("[a-zA-Z0-9 <>&\"'é/:.-]{0,12}")
+    }
+
+    prop_compose! {
+        fn engagement()(
+            ids in (uuid(), proptest::option::of(uuid()), proptest::option::of(uuid()),
+                    proptest::collection::vec(uuid(), 0..3)),
+            channel in proptest::sample::select(Channel::ALL.to_vec()),
+            outbound in any::<bool>(),
+            state in proptest::sample::select(vec![
+                EngagementState::Queued, EngagementState::Offered, EngagementState::Connected,
+                EngagementState::Inactive, EngagementState::WrapUp, EngagementState::Closed]),
+            texts in (words(), words(), words(), words(), words()),
+            priority in any::<i32>(),
+            consumer in proptest::option::of((words(), words(), words(), words())),
+            work in proptest::option::of((
+                "[a-zA-Z0-9 <>]{1,12}", words(), words(), words(),
+                proptest::option::of(any::<i32>()), proptest::option::of(moment()),
+                words(), words())),
+            variables in proptest::collection::btree_map("[a-z_]{1,8}", "[a-zA-Z0-9 ]{0,8}", 0..4),
+            times in (moment(), proptest::option::of(moment()), proptest::option::of(moment()),
+                      proptest::option::of(moment()), proptest::option::of(moment()),
+                      proptest::option::of(moment())),
+        ) -> Engagement {
+            Engagement {
+                engagement_id: EngagementId(ids.0),
+                channel,
+                channel_source: texts.0,
+                direction: if outbound { Direction::Outbound } else { Direction::Inbound },
+                state,
+                flow_entry_id: texts.1.map(EntryId),
+                flow_id: ids.1.map(FlowId),
+                queue_id: ids.2.map(QueueId),
+                priority,
+                agent_ids: ids.3.into_iter().map(AgentId).collect(),
+                consumer: consumer.map(|(display_name, email, phone, external_id)| Consumer {
+                    display_name, email, phone, external_id,
+                }),
+                work_item: work.map(|(name, id, description, hyperlink, priority, due_date,
+                                      origin, type_id)| WorkItem {
+                    name, id, description, hyperlink, priority, due_date, origin, type_id,
+                }),
+                variables,
+                timestamps: Timestamps {
+                    created_at: times.0,
+                    queued_at: times.1,
+                    offered_at: times.2,
+                    connected_at: times.3,
+                    wrap_up_at: times.4,
+                    closed_at: times.5,
+                },
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn engagements_read_back_exactly_what_serde_writes(e in engagement()) {
+            let v = serde_json::to_value(&e).unwrap();
+            prop_assert_eq!(Engagement::read(&v), Some(e.clone()));
+            let list = serde_json::to_value(vec![e.clone(), e.clone()]).unwrap();
+            prop_assert_eq!(Engagement::read_list(&list), Some(vec![e.clone(), e]));
+        }
+
+        #[test]
+        fn events_read_back_exactly_what_serde_writes(
+            seq in any::<i64>(),
+            ids in (uuid(), uuid(), proptest::option::of(uuid()), proptest::option::of(uuid())),
+            kind in proptest::sample::select(EventKind::ALL.to_vec()),
+            occurred_at in moment(),
+            e in engagement(),
+        ) {
+            let event = Event {
+                seq,
+                id: EventId(ids.0),
+                account_id: AccountId(ids.1),
+                kind,
+                engagement_id: ids.2.map(EngagementId),
+                agent_id: ids.3.map(AgentId),
+                occurred_at,
+                data: json!({ "engagement": e }),
+            };
+            let v = serde_json::to_value(&event).unwrap();
+            prop_assert_eq!(Event::read(&v), Some(event));
+        }
+    }
+
+    #[test]
+    fn what_serde_refuses_is_unreadable_here_too() {
+        let e = serde_json::to_value(Engagement::default()).unwrap();
+        for field in [
+            "engagement_id",
+            "channel",
+            "direction",
+            "state",
+            "created_at",
+        ] {
+            let mut broken = e.clone();
+            broken.as_object_mut().unwrap().remove(field);
+            assert!(serde_json::from_value::<Engagement>(broken.clone()).is_err());
+            assert_eq!(Engagement::read(&broken), None, "{field}");
+        }
+        let mut broken = e.clone();
+        broken["state"] = json!("sleeping");
+        assert_eq!(Engagement::read(&broken), None);
+        broken = e;
+        broken["agent_ids"] = json!(["not-a-uuid"]);
+        assert_eq!(Engagement::read(&broken), None);
+        assert_eq!(Engagement::read_list(&json!({"not": "a list"})), None);
+        assert_eq!(Event::read(&json!({"seq": 1})), None);
+    }
+}
