@@ -27,6 +27,8 @@ pub enum StartError {
     Serve(#[source] std::io::Error),
     #[error("bootstrap: {0}")]
     Bootstrap(#[source] crate::service::ServiceError),
+    #[error("cannot handle shutdown signals: {0}")]
+    Signals(#[source] std::io::Error),
 }
 
 pub fn init_tracing(format: LogFormat) {
@@ -44,6 +46,9 @@ pub fn init_tracing(format: LogFormat) {
 
 /// Run until SIGTERM or Ctrl-C, then finish in-flight requests and close the database.
 pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
+    // First of all: from here on a SIGTERM is ours to handle, even one that arrives while the
+    // database is still migrating (it then stops the server as soon as it is up).
+    let shutdown = ShutdownSignals::install().map_err(StartError::Signals)?;
     let allowed = AllowedOrigins::parse(&config.allowed_origins)?;
     let store = Store::connect(&config.database_url).await?;
     tracing::info!(backend = store.backend().as_str(), "database ready");
@@ -106,7 +111,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     tracing::info!(%local, "switchboard serving");
 
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown.received())
         .await
         .map_err(StartError::Serve)?;
     tracing::info!("shutting down: closing the database");
@@ -116,23 +121,47 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM and Ctrl-C (SIGINT), registered eagerly. A handler that is only registered when
+/// its future is first polled leaves a window after start-up in which the default action
+/// kills the process mid-request instead of draining it.
+struct ShutdownSignals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(ShutdownSignals {
+                term: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("Ctrl-C received"),
-        _ = term => tracing::info!("SIGTERM received"),
+        #[cfg(not(unix))]
+        Ok(ShutdownSignals {})
+    }
+
+    /// Resolves at the first SIGTERM or Ctrl-C, including one received before this is polled.
+    async fn received(self) {
+        #[cfg(unix)]
+        {
+            let ShutdownSignals {
+                mut term,
+                mut interrupt,
+            } = self;
+            tokio::select! {
+                _ = interrupt.recv() => tracing::info!("Ctrl-C received"),
+                _ = term.recv() => tracing::info!("SIGTERM received"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("Ctrl-C received");
+        }
     }
 }
