@@ -12,7 +12,7 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::FlowSummary;
+use shared::api::{Colleague, FlowSummary};
 use shared::config::{AgentStatus, Role};
 use shared::ids::EngagementId;
 use shared::state_machine::allowed_commands;
@@ -36,6 +36,15 @@ fn parse_status(v: &str) -> AgentStatus {
         other => AgentStatus::NotReady {
             reason: other.trim_start_matches("nr:").to_string(),
         },
+    }
+}
+
+/// A colleague's status as the transfer list shows it.
+fn presence(s: &AgentStatus) -> String {
+    match s {
+        AgentStatus::Ready => "ready".into(),
+        AgentStatus::Offline => "offline".into(),
+        AgentStatus::NotReady { reason } => format!("not ready: {reason}"),
     }
 }
 
@@ -305,12 +314,34 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
         }
     };
     let flows = RwSignal::new(Vec::<FlowSummary>::new());
+    let colleagues = RwSignal::new(Vec::<Colleague>::new());
+    let colleagues_loaded_ms = StoredValue::new(f64::NEG_INFINITY);
     let transfer: NodeRef<html::Select> = NodeRef::new();
-    let load_flows = move |_| {
+    // Flows rarely change; colleagues' statuses do, so they are fetched again when the list is
+    // opened more than 20 s after the last fetch.
+    let load_targets = move |_| {
         if flows.with_untracked(Vec::is_empty) {
             spawn_local(async move {
                 if let Ok(text) = session.call("GET", "/v1/flows".into(), None).await {
                     flows.set(crate::api::decode(&text).unwrap_or_default());
+                }
+            });
+        }
+        let now = crate::session::now_ms();
+        if now - colleagues_loaded_ms.get_value() > 20_000.0 {
+            colleagues_loaded_ms.set_value(now);
+            spawn_local(async move {
+                if let Ok(text) = session
+                    .call("GET", "/v1/agents/directory".into(), None)
+                    .await
+                {
+                    colleagues.set(
+                        serde_json::from_str(&text)
+                            .ok()
+                            .as_ref()
+                            .and_then(Colleague::read_list)
+                            .unwrap_or_default(),
+                    );
                 }
             });
         }
@@ -322,6 +353,7 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
         let body = match target.split_once(':') {
             Some(("q", q)) => format!("{{\"to\":\"queue\",\"queue_id\":\"{q}\"}}"),
             Some(("f", f)) => format!("{{\"to\":\"flow\",\"flow_id\":\"{f}\"}}"),
+            Some(("a", a)) => format!("{{\"to\":\"agent\",\"agent_id\":\"{a}\"}}"),
             _ => {
                 session
                     .notice
@@ -342,6 +374,14 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
                 fs.iter()
                     .map(|f| (format!("f:{}", f.flow_id), format!("Flow: {}", f.name))),
             )
+        });
+        colleagues.with(|cs| {
+            v.extend(cs.iter().map(|c| {
+                (
+                    format!("a:{}", c.agent_id),
+                    format!("Agent: {} ({})", c.display_name, presence(&c.status)),
+                )
+            }))
         });
         v
     };
@@ -413,7 +453,7 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
                 </select>
             </label>
             <div class="transfer" hidden=move || !can(Command::Transfer)>
-                <select node_ref=transfer data-test="transfer-select" aria-label="Transfer to" on:focus=load_flows>
+                <select node_ref=transfer data-test="transfer-select" aria-label="Transfer to" on:focus=load_targets>
                     <option value="">"Transfer to…"</option>
                     {move || targets().into_iter().map(option).collect_view()}
                 </select>

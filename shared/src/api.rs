@@ -155,6 +155,17 @@ pub struct FlowSummary {
     pub name: String,
 }
 
+/// One entry of the agent directory (`GET /v1/agents/directory`): a colleague the widget offers
+/// as a transfer target, with their status so the agent can pick someone who will answer.
+/// Readable by every agent of the account; it carries no email, skills or queues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Colleague {
+    pub agent_id: AgentId,
+    pub display_name: String,
+    pub status: AgentStatus,
+}
+
 /// The part of a sign-in answer (`POST /v1/auth/login`, `POST /v1/auth/embed`) the widget
 /// reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

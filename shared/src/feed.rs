@@ -1,5 +1,6 @@
 //! Readers for what the widget decodes on every event of the agent feed: [`Engagement`] and
-//! [`Event`], from an already parsed `serde_json::Value`.
+//! [`Event`], and the agent directory's [`Colleague`]s, from an already parsed
+//! `serde_json::Value`.
 //!
 //! The wire format is the one the serde derives on those types define (the backend writes it
 //! with them). The widget reads it with these few plain functions instead of the derived
@@ -11,6 +12,8 @@
 //! The readers are lenient where serde is strict only about optional fields of the wrong type
 //! (read as absent); a missing or malformed required field makes the whole value `None`.
 
+use crate::api::Colleague;
+use crate::config::AgentStatus;
 use crate::engagement::{Consumer, Engagement, Timestamps, Variables, WorkItem};
 use crate::events::{Event, EventKind};
 use crate::ids::EntryId;
@@ -129,6 +132,28 @@ impl Event {
     }
 }
 
+impl Colleague {
+    /// Read the agent directory (`GET /v1/agents/directory`); `None` if any entry is
+    /// unreadable.
+    pub fn read_list(v: &Value) -> Option<Vec<Colleague>> {
+        v.as_array()?
+            .iter()
+            .map(|c| {
+                let status = c.get("status")?;
+                Some(Colleague {
+                    agent_id: id(c, "agent_id")?,
+                    display_name: text(c, "display_name")?,
+                    status: AgentStatus::from_parts(
+                        status.get("status")?.as_str()?,
+                        text(status, "reason"),
+                    )
+                    .ok()?,
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +238,29 @@ mod tests {
             prop_assert_eq!(Engagement::read(&v), Some(e.clone()));
             let list = serde_json::to_value(vec![e.clone(), e.clone()]).unwrap();
             prop_assert_eq!(Engagement::read_list(&list), Some(vec![e.clone(), e]));
+        }
+
+        #[test]
+        fn colleagues_read_back_exactly_what_serde_writes(
+            people in proptest::collection::vec(
+                (uuid(), "[a-zA-Z <>&\"'é]{0,12}", proptest::option::of(words())),
+                0..4,
+            ),
+        ) {
+            let list: Vec<Colleague> = people
+                .into_iter()
+                .map(|(agent, display_name, status)| Colleague {
+                    agent_id: AgentId(agent),
+                    display_name,
+                    status: match status {
+                        None => AgentStatus::Offline,
+                        Some(None) => AgentStatus::Ready,
+                        Some(Some(reason)) => AgentStatus::NotReady { reason },
+                    },
+                })
+                .collect();
+            let v = serde_json::to_value(&list).unwrap();
+            prop_assert_eq!(Colleague::read_list(&v), Some(list));
         }
 
         #[test]

@@ -562,6 +562,36 @@ async fn transfers_and_supervision(db: TestDb) {
         .await
         .expect(200);
     a1.set_ready().await;
+
+    // The directory the widget offers as transfer targets: every other agent, by name, with
+    // their status; no email. Integrators need config:read for it.
+    let directory = a0.get("/v1/agents/directory").await.expect(200);
+    let directory = directory.as_array().unwrap();
+    assert!(
+        directory
+            .iter()
+            .all(|e| e["agent_id"] != c.agents[0].0.as_str()),
+        "the caller is not a transfer target: {directory:?}"
+    );
+    let names: Vec<&str> = directory
+        .iter()
+        .map(|e| e["display_name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, sorted);
+    let colleague = directory
+        .iter()
+        .find(|e| e["agent_id"] == c.agents[1].0.as_str())
+        .expect("agent 1 is listed");
+    assert_eq!(colleague["display_name"], "Agent 1");
+    assert_eq!(colleague["status"], json!({"status": "ready"}));
+    assert!(colleague.get("email").is_none(), "{colleague}");
+    c.integrator
+        .get("/v1/agents/directory")
+        .await
+        .error(403, "forbidden", None);
+
     a0.post(
         &format!("/v1/engagements/{id}/transfer"),
         json!({"to": "agent", "agent_id": c.agents[0].0}),
@@ -854,6 +884,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/v1/agents/{id}"),
     ("delete", "/v1/agents/{id}"),
     ("get", "/v1/agents/me"),
+    ("get", "/v1/agents/directory"),
     ("put", "/v1/agents/me/status"),
     ("put", "/v1/agents/me/queues/{queue_id}"),
     ("get", "/v1/agents/me/engagements"),

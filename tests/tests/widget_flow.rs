@@ -533,6 +533,91 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
 }
 
 #[tokio::test]
+async fn an_agent_transfers_a_ticket_to_a_ready_colleague_from_the_widget() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    open_desk(&browser, &sys, "").await;
+    go_ready(&browser).await;
+    route(&browser, "T-2001").await;
+    let ringing = host_got(&browser, "engagement.ringing", "true").await;
+    let id = ringing["engagementId"].as_str().unwrap().to_string();
+    browser
+        .click_in_widget("[data-test=offer] [data-test=accept]")
+        .await;
+    host_got(
+        &browser,
+        "engagement.connected",
+        &format!("m.engagementId === {}", json!(id)),
+    )
+    .await;
+
+    let grace = Api::new(&sys.switchboard.base_url)
+        .login("grace@demo.test", PASSWORD)
+        .await;
+    let grace_id = grace.get("/v1/agents/me").await.expect(200)["agent_id"].clone();
+    let mut grace_feed = Feed::connect(&grace, None).await;
+    grace.set_ready().await;
+
+    // Opening the transfer list fetches the directory: Grace, with her status.
+    let select = "[data-test=panel]:not([hidden]) [data-test=transfer-select]";
+    browser.click_in_widget(select).await;
+    let label = browser
+        .in_widget(
+            "Grace in the transfer list",
+            &format!(
+                "const o = document.querySelector({}); return o ? o.textContent : null;",
+                json!(format!(
+                    "{select} option[value=\"a:{}\"]",
+                    grace_id.as_str().unwrap()
+                ))
+            ),
+        )
+        .await;
+    assert_eq!(label, "Agent: Grace Hopper (ready)");
+    let ada_listed = browser
+        .in_widget(
+            "the transfer list",
+            &format!(
+                "return [...document.querySelectorAll({})].some(o => o.textContent.includes('Ada Lovelace')) ? 'yes' : 'no';",
+                json!(format!("{select} option"))
+            ),
+        )
+        .await;
+    assert_eq!(ada_listed, "no", "an agent cannot transfer to herself");
+    browser.enter_widget().await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css(select))
+        .await
+        .unwrap()
+        .select_by_value(&format!("a:{}", grace_id.as_str().unwrap()))
+        .await
+        .unwrap();
+    browser.leave_widget().await;
+    browser
+        .click_in_widget("[data-test=panel]:not([hidden]) [data-test=transfer]")
+        .await;
+
+    // The host hears it left Ada; it rings for Grace.
+    host_got(
+        &browser,
+        "engagement.transferred",
+        &format!("m.engagementId === {}", json!(id)),
+    )
+    .await;
+    let offer = grace_feed
+        .wait_for("engagement.offered", Duration::from_secs(10))
+        .await;
+    assert_eq!(offer["engagement_id"], json!(id));
+    let e = grace
+        .get(&format!("/v1/engagements/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(e["agent_ids"], json!([grace_id]), "{e}");
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn untrusted_work_item_text_renders_as_text() {
     let sys = system().await;
     let browser = Browser::start().await;

@@ -20,6 +20,7 @@ use shared::ids::QueueId;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/agents/me", get(me))
+        .route("/v1/agents/directory", get(directory))
         .route("/v1/agents/me/status", put(status))
         .route("/v1/agents/me/queues/{queue_id}", put(opt_in))
         .route("/v1/agents/me/engagements", get(my_engagements))
@@ -51,6 +52,16 @@ async fn agent_stats(
 #[utoipa::path(get, path = "/v1/agents/me", responses((status = 200, body = shared::config::Agent), super::openapi::ReadErrors))]
 async fn me(State(s): State<AppState>, Auth(p): Auth) -> Result<Json<Agent>, ApiError> {
     Ok(Json(svc::me(&s.ctx, &p).await?))
+}
+
+/// `GET /v1/agents/directory`: the other agents of the account with their status (transfer
+/// targets), readable by every agent.
+#[utoipa::path(get, path = "/v1/agents/directory", responses((status = 200, body = Vec<shared::api::Colleague>), super::openapi::ReadErrors))]
+async fn directory(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> Result<Json<Vec<shared::api::Colleague>>, ApiError> {
+    Ok(Json(svc::directory(&s.ctx, &p).await?))
 }
 
 #[utoipa::path(put, path = "/v1/agents/me/status", request_body = shared::config::AgentStatus, responses((status = 200, body = shared::config::Agent), super::openapi::WriteErrors))]

@@ -171,6 +171,7 @@ impl Modify for BearerAuth {
         super::engagements::variables,
         super::engagements::monitor,
         super::agents::me,
+        super::agents::directory,
         super::agents::status,
         super::agents::opt_in,
         super::agents::my_engagements,

@@ -2,9 +2,10 @@
 
 use super::engagements::{emit, MAX_MISSES};
 use super::{invalid, validate, Ctx, Result, ServiceError};
-use crate::auth::Principal;
+use crate::auth::{Principal, Scope};
 use crate::store::engagements as eng;
 use crate::store::{agents, NewEvent, Tx};
+use shared::api::Colleague;
 use shared::config::{Agent, AgentStatus, QueueMembership};
 use shared::events::EventKind;
 use shared::ids::{AccountId, AgentId, QueueId};
@@ -78,6 +79,36 @@ pub async fn me(ctx: &Ctx, p: &Principal) -> Result<Agent> {
         .await?
         .map(|r| r.agent)
         .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))
+}
+
+/// The account's agents other than the caller, by name: whom an agent can transfer to.
+/// Every agent may read it (it holds names and statuses only); an API client needs
+/// `config:read`.
+pub async fn directory(ctx: &Ctx, p: &Principal) -> Result<Vec<Colleague>> {
+    let me = match p.agent() {
+        Ok((agent, _)) => Some(agent),
+        Err(_) => {
+            p.client_with(Scope::ConfigRead)?;
+            None
+        }
+    };
+    let mut list: Vec<Colleague> = agents::list(&mut *ctx.store.read().await?, p.account())
+        .await?
+        .into_iter()
+        .filter(|r| Some(r.agent.agent_id) != me)
+        .map(|r| Colleague {
+            agent_id: r.agent.agent_id,
+            display_name: r.agent.display_name,
+            status: r.agent.status,
+        })
+        .collect();
+    list.sort_by(|a, b| {
+        a.display_name
+            .to_lowercase()
+            .cmp(&b.display_name.to_lowercase())
+            .then(a.agent_id.0.cmp(&b.agent_id.0))
+    });
+    Ok(list)
 }
 
 /// The agent sets their own status.
