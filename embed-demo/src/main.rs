@@ -398,10 +398,12 @@ struct Lookup {
     phone: Option<String>,
     email: Option<String>,
     work_item_id: Option<String>,
+    /// Free text: the agent's contact search.
+    q: Option<String>,
 }
 
-/// Screen-pop lookup: the records matching a caller, in the zcc record shape
-/// `{id, name, phone, email, entity}` (tickets first).
+/// Screen-pop lookup and contact search: the records matching a caller (or the text `q`), in
+/// the zcc record shape `{id, name, phone, email, entity}` (tickets first).
 async fn lookup(
     State(crm): State<AppState>,
     Query(q): Query<Lookup>,
@@ -412,11 +414,14 @@ async fn lookup(
             out.push(json!({"id": t.ticket_id, "name": t.subject, "phone": "", "email": "", "entity": "ticket"}));
         }
     }
-    for c in crm
+    let mut contacts = crm
         .store
         .find_contacts(q.phone.as_deref(), q.email.as_deref())
-        .await?
-    {
+        .await?;
+    if let Some(text) = q.q.as_deref() {
+        contacts.extend(crm.store.search_contacts(text).await?);
+    }
+    for c in contacts {
         out.push(json!({"id": c.contact_id, "name": c.name, "phone": c.phone, "email": c.email, "entity": "contact"}));
     }
     Ok(Json(out))

@@ -190,6 +190,32 @@ impl Store {
             .collect())
     }
 
+    /// Contacts whose name, email, company or id contains `text` (any case), or whose phone
+    /// contains its digits (three or more): the agent's contact search from the widget.
+    pub async fn search_contacts(&self, text: &str) -> Result<Vec<Contact>> {
+        let needle = text.trim().to_lowercase();
+        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+        if needle.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .contacts()
+            .await?
+            .into_iter()
+            .filter(|c| {
+                [&c.name, &c.email, &c.company, &c.contact_id]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(&needle))
+                    || (digits.len() >= 3
+                        && c.phone
+                            .chars()
+                            .filter(char::is_ascii_digit)
+                            .collect::<String>()
+                            .contains(&digits))
+            })
+            .collect())
+    }
+
     pub async fn tickets(&self) -> Result<Vec<Ticket>> {
         let rows = sqlx::query("SELECT ticket_id, subject, description, contact_id, priority, status, engagement_id FROM tickets ORDER BY ticket_id")
             .fetch_all(&self.pool)

@@ -17,6 +17,15 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    fn unreadable() -> ApiError {
+        ApiError {
+            status: 200,
+            code: "unreadable".into(),
+            message: "Switchboard sent an answer this widget cannot read. Reload the widget."
+                .into(),
+        }
+    }
+
     fn network() -> ApiError {
         ApiError {
             status: 0,
@@ -99,11 +108,24 @@ pub async fn json<T: DeserializeOwned>(
     body: Option<String>,
 ) -> Result<T, ApiError> {
     let text = request(method, path, token, body).await?;
-    decode(&text).ok_or_else(|| ApiError {
-        status: 200,
-        code: "unreadable".into(),
-        message: "Switchboard sent an answer this widget cannot read. Reload the widget.".into(),
-    })
+    decode(&text).ok_or_else(ApiError::unreadable)
+}
+
+/// A request whose JSON answer is read by one of `shared::feed`'s plain readers.
+pub async fn read<T>(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+    reader: fn(&serde_json::Value) -> Option<T>,
+) -> Result<T, ApiError> {
+    let text = request(method, path, token, body).await?;
+    parse(&text, reader).ok_or_else(ApiError::unreadable)
+}
+
+/// Parse JSON text and read it with one of `shared::feed`'s plain readers.
+pub fn parse<T>(text: &str, reader: fn(&serde_json::Value) -> Option<T>) -> Option<T> {
+    reader(&serde_json::from_str(text).ok()?)
 }
 
 /// Parse JSON text into `T`. Everything the widget reads goes text → `Value` → `T`, so each

@@ -33,6 +33,8 @@ struct Link {
     /// zcc: the host record of each engagement (picked match, or the click-to-dial record),
     /// echoed as `user` in `zcc-phone-call-log`.
     records: HashMap<EngagementId, zcc::Record>,
+    /// zcc: the search key of the `zcc-contact-search-event` awaiting its response.
+    pending_search: Option<String>,
 }
 
 thread_local! {
@@ -42,6 +44,31 @@ thread_local! {
 /// Host records matching an engagement's caller, for the agent to pick from (zcc dialect).
 #[derive(Clone, Copy)]
 pub struct Matches(pub RwSignal<Vec<(EngagementId, Vec<zcc::Record>)>>);
+
+thread_local! {
+    /// The host's answer to the agent's last contact search (zcc dialect), shown by the dialer.
+    static CONTACTS: RwSignal<Vec<zcc::Record>> = RwSignal::new(Vec::new());
+}
+
+pub fn contact_results() -> RwSignal<Vec<zcc::Record>> {
+    CONTACTS.with(|c| *c)
+}
+
+/// Ask the host for contacts matching `key` (`zcc-contact-search-event {searchKey}`); the
+/// answer fills [`contact_results`]. `false` where the host speaks no contact search (the
+/// native dialect, standalone).
+pub fn search_contacts(key: &str) -> bool {
+    if dialect() != Some(Dialect::Zcc) {
+        return false;
+    }
+    LINK.with(|l| {
+        if let Some(l) = l.borrow_mut().as_mut() {
+            l.pending_search = Some(key.to_string());
+        }
+    });
+    send_zcc(zcc::CONTACT_SEARCH_EVENT, json!({ "searchKey": key }));
+    true
+}
 
 /// Is this document inside a frame?
 pub fn is_framed(window: &web_sys::Window) -> bool {
@@ -80,6 +107,7 @@ pub fn install(
             pop_on: zcc::ScreenPopEvent::Ringing,
             pending_lookup: None,
             records: HashMap::new(),
+            pending_search: None,
         })
     });
     let handler = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(on_message);
@@ -460,6 +488,35 @@ fn audio_gate(status: &shared::config::AgentStatus) -> Result<(), (String, Strin
     Ok(())
 }
 
+/// Dial `phone` for the agent. `record` is the host record being called (zcc: echoed as
+/// `user` in the call log; its name and id also label the call).
+pub async fn call(
+    s: Session,
+    phone: String,
+    record: Option<zcc::Record>,
+) -> Result<(), (String, String)> {
+    let req = DialRequest {
+        phone,
+        display_name: record
+            .as_ref()
+            .map(|r| r.name.clone())
+            .filter(|n| !n.is_empty()),
+        external_id: record
+            .as_ref()
+            .map(|r| r.id.clone())
+            .filter(|i| !i.is_empty()),
+    };
+    let e = dial(s, req).await?;
+    if let Some(record) = record {
+        LINK.with(|l| {
+            if let Some(l) = l.borrow_mut().as_mut() {
+                l.records.insert(e.engagement_id, record);
+            }
+        });
+    }
+    Ok(())
+}
+
 async fn dial(s: Session, req: DialRequest) -> Result<Engagement, (String, String)> {
     if !s.signed_in() {
         return Err(not_signed_in());
@@ -468,10 +525,7 @@ async fn dial(s: Session, req: DialRequest) -> Result<Engagement, (String, Strin
         .call("POST", "/v1/agents/me/calls".into(), crate::api::body(&req))
         .await
         .map_err(api_failed)?;
-    serde_json::from_str(&text)
-        .ok()
-        .as_ref()
-        .and_then(Engagement::read)
+    crate::api::parse(&text, Engagement::read)
         .ok_or_else(|| ("unreadable".into(), "unreadable answer".into()))
 }
 
@@ -605,27 +659,40 @@ fn handle_zcc(s: Session, value: Value) {
                 return zcc_error("invalid-data", "onclicktoact needs {id, phone}");
             };
             let record = zcc::Record {
-                id: act.id.clone(),
-                name: act.name.clone(),
+                id: act.id,
+                name: act.name,
                 phone: act.phone.clone(),
-                email: act.email.clone(),
-                entity: act.user_entity.clone(),
+                email: act.email,
+                entity: act.user_entity,
             };
             spawn_local(async move {
-                let req = DialRequest {
-                    phone: act.phone,
-                    display_name: (!act.name.is_empty()).then_some(act.name),
-                    external_id: (!act.id.is_empty()).then_some(act.id),
-                };
-                match dial(s, req).await {
-                    Ok(e) => LINK.with(|l| {
-                        if let Some(l) = l.borrow_mut().as_mut() {
-                            l.records.insert(e.engagement_id, record);
-                        }
-                    }),
-                    Err((code, message)) => zcc_error(&code, &message),
+                if let Err((code, message)) = call(s, act.phone, Some(record)).await {
+                    zcc_error(&code, &message);
                 }
             });
+        }
+        zcc::CONTACT_SEARCH_RESPONSE => {
+            let Some(key) = LINK.with(|l| {
+                l.borrow_mut()
+                    .as_mut()
+                    .and_then(|l| l.pending_search.take())
+            }) else {
+                return;
+            };
+            let Some(records) = zcc::Record::read_list(&data) else {
+                s.notice.set(Some(
+                    "The page answered the contact search with something unreadable.".into(),
+                ));
+                return zcc_error(
+                    "invalid-data",
+                    "zcc-contact-search-response data must be an array of records",
+                );
+            };
+            if records.is_empty() {
+                s.notice
+                    .set(Some(format!("No contact matches \u{201c}{key}\u{201d}.")));
+            }
+            contact_results().set(records);
         }
         zcc::ENGAGEMENT_STATUS_REQUEST => {
             let list: Vec<Value> = s.model.with_untracked(|m| {

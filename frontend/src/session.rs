@@ -104,7 +104,7 @@ impl Session {
 
     async fn start(self, token: String) -> Result<(), ApiError> {
         let t = Some(token.as_str());
-        let agent: AgentProfile = match api::json("GET", "/v1/agents/me", t, None).await {
+        let agent = match api::read("GET", "/v1/agents/me", t, None, AgentProfile::read).await {
             Ok(a) => a,
             Err(e) => {
                 if let Some(s) = storage() {
@@ -119,7 +119,7 @@ impl Session {
         // Signed in (and so `authenticated` in snapshots) only once the picture is complete.
         self.resync_with(agent, token.clone()).await;
         self.token.set(Some(token.clone()));
-        if let Ok(q) = api::json("GET", "/v1/queues", t, None).await {
+        if let Ok(q) = api::read("GET", "/v1/queues", t, None, QueueSummary::read_list).await {
             self.queues.set(q);
         }
         if let Ok(d) = api::json("GET", "/v1/dispositions", t, None).await {
@@ -134,11 +134,14 @@ impl Session {
     /// not known locally are fetched too.
     async fn resync_with(self, agent: AgentProfile, token: String) {
         let t = Some(token.as_str());
-        let Some(list) =
-            api::json::<serde_json::Value>("GET", "/v1/agents/me/engagements", t, None)
-                .await
-                .ok()
-                .and_then(|v| Engagement::read_list(&v))
+        let Ok(list) = api::read(
+            "GET",
+            "/v1/agents/me/engagements",
+            t,
+            None,
+            Engagement::read_list,
+        )
+        .await
         else {
             return;
         };
@@ -252,10 +255,7 @@ impl Session {
                     .and_then(|s| s.as_i64())
                     .unwrap_or(0);
                 let stale = self.model.with_untracked(|m| m.last_seq > server_latest);
-                if let Some(agent) = frame
-                    .get("agent")
-                    .and_then(|a| serde_json::from_value::<AgentProfile>(a.clone()).ok())
-                {
+                if let Some(agent) = frame.get("agent").and_then(AgentProfile::read) {
                     if stale {
                         // The server's log is behind what we saw (a restored database):
                         // start over from its picture.
@@ -370,11 +370,12 @@ impl Session {
     }
 
     pub async fn set_status(self, status: AgentStatus) -> Result<(), ApiError> {
-        let agent: Result<AgentProfile, ApiError> = api::json(
+        let agent = api::read(
             "PUT",
             "/v1/agents/me/status",
             self.bearer().as_deref(),
             api::body(&status),
+            AgentProfile::read,
         )
         .await;
         self.report(&agent);

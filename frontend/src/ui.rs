@@ -12,7 +12,7 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{Colleague, FlowSummary};
+use shared::api::{Colleague, DialRequest, FlowSummary};
 use shared::config::{AgentStatus, Role};
 use shared::ids::EngagementId;
 use shared::state_machine::allowed_commands;
@@ -136,6 +136,7 @@ pub fn SignedIn(session: Session) -> impl IntoView {
             key=|id| *id let(id)>
             <Panel session=session id=id/>
         </For>
+        <Dialer session=session/>
         <QueuePrefs session=session/>
         {move || supervisor.get().then(|| view! { <Supervisor session=session/> })}
     }
@@ -323,7 +324,7 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
         if flows.with_untracked(Vec::is_empty) {
             spawn_local(async move {
                 if let Ok(text) = session.call("GET", "/v1/flows".into(), None).await {
-                    flows.set(crate::api::decode(&text).unwrap_or_default());
+                    flows.set(crate::api::parse(&text, FlowSummary::read_list).unwrap_or_default());
                 }
             });
         }
@@ -335,13 +336,8 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
                     .call("GET", "/v1/agents/directory".into(), None)
                     .await
                 {
-                    colleagues.set(
-                        serde_json::from_str(&text)
-                            .ok()
-                            .as_ref()
-                            .and_then(Colleague::read_list)
-                            .unwrap_or_default(),
-                    );
+                    colleagues
+                        .set(crate::api::parse(&text, Colleague::read_list).unwrap_or_default());
                 }
             });
         }
@@ -500,7 +496,7 @@ fn QueuePrefs(session: Session) -> impl IntoView {
                     spawn_local(async move {
                         let r = session.call("PUT", format!("/v1/agents/me/queues/{q}"), Some(format!("{{\"opted_in\":{on}}}"))).await;
                         if let Ok(text) = r {
-                            if let Some(agent) = crate::api::decode(&text) {
+                            if let Some(agent) = crate::api::parse(&text, shared::api::AgentProfile::read) {
                                 session.model.update(|m| m.agent = Some(agent));
                             }
                         }
@@ -508,6 +504,52 @@ fn QueuePrefs(session: Session) -> impl IntoView {
                 };
                 view! { <label class="check"><input type="checkbox" data-test="opt-in" prop:checked=m.opted_in on:change=toggle/>{name(q)}</label> }
             }).collect_view()}
+        </details>
+    }
+}
+
+/// Calling out from the widget. A number is dialed at once; inside a host that speaks the
+/// Zoom-compatible dialect, a name (or anything else) searches the host's contacts
+/// (`zcc-contact-search-event`) and each match becomes a button that calls it.
+#[component]
+fn Dialer(session: Session) -> impl IntoView {
+    let input: NodeRef<html::Input> = NodeRef::new();
+    let results = bridge::contact_results();
+    let call = move |phone: String, record: Option<shared::post_message::zcc::Record>| {
+        results.set(Vec::new());
+        spawn_local(async move {
+            if let Err((_, message)) = bridge::call(session, phone, record).await {
+                session.notice.set(Some(message));
+            }
+        });
+    };
+    let submit = move |ev: ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = input.get().map(|i| i.value()).unwrap_or_default();
+        let text = text.trim();
+        if DialRequest::is_dialable(text) {
+            call(text.to_string(), None);
+        } else if text.is_empty() || !bridge::search_contacts(text) {
+            session.notice.set(Some(
+                "Enter a phone number: digits, spaces and + - ( ) . # *".into(),
+            ));
+        }
+    };
+    view! {
+        <details class="dialer" data-test="dialer">
+            <summary>"Call out"</summary>
+            <form on:submit=submit>
+                <input type="text" node_ref=input data-test="dial-input" maxlength="100"
+                    aria-label="Number or contact" placeholder=move || if bridge::dialect() == Some(shared::post_message::Dialect::Zcc) { "Number or name" } else { "Number" }/>
+                <button type="submit" data-test="dial">"Call"</button>
+            </form>
+            <div class="matches" role="group" aria-label="Contacts found" hidden=move || results.with(Vec::is_empty)>
+                {move || results.get().into_iter().map(|r| {
+                    let label = format!("{} · {}", r.name, r.phone);
+                    let phone = r.phone.clone();
+                    view! { <button data-test="contact" disabled=phone.is_empty() on:click=move |_| call(phone.clone(), Some(r.clone()))>{label}</button> }
+                }).collect_view()}
+            </div>
         </details>
     }
 }

@@ -228,10 +228,45 @@ pub struct DialRequest {
     pub external_id: Option<String>,
 }
 
+impl DialRequest {
+    /// Why [`DialRequest::phone`] cannot be dialed, as shown to whoever typed it.
+    pub const PHONE_RULE: &'static str =
+        "phone must be a telephone number: 3 to 32 characters of digits, spaces and + - ( ) . # *";
+
+    /// Can `phone` be dialed (after trimming)? The server refuses anything else with
+    /// [`DialRequest::PHONE_RULE`]; the widget uses the same rule to tell a number from a name.
+    pub fn is_dialable(phone: &str) -> bool {
+        let phone = phone.trim();
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        phone.chars().count() <= 32
+            && digits >= 3
+            && phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().#*".contains(c))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn dialable_numbers() {
+        for ok in ["+1 555 0100", "(020) 7946-0102", "911", " 123 ", "*67#12"] {
+            assert!(DialRequest::is_dialable(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "12",
+            "Grace",
+            "+1 555 0100 ext",
+            "555-0100a",
+            &"1".repeat(33),
+        ] {
+            assert!(!DialRequest::is_dialable(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn start_engagement_accepts_the_public_shape() {

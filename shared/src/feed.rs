@@ -1,6 +1,7 @@
-//! Readers for what the widget decodes on every event of the agent feed: [`Engagement`] and
-//! [`Event`], and the agent directory's [`Colleague`]s, from an already parsed
-//! `serde_json::Value`.
+//! Readers for what the widget decodes: on every event of the agent feed [`Engagement`] and
+//! [`Event`]; at sign-in and on each status change [`AgentProfile`]; the queue, flow and
+//! agent lists its pickers offer ([`QueueSummary`], [`FlowSummary`], [`Colleague`]). Each
+//! reads an already parsed `serde_json::Value`.
 //!
 //! The wire format is the one the serde derives on those types define (the backend writes it
 //! with them). The widget reads it with these few plain functions instead of the derived
@@ -12,8 +13,8 @@
 //! The readers are lenient where serde is strict only about optional fields of the wrong type
 //! (read as absent); a missing or malformed required field makes the whole value `None`.
 
-use crate::api::Colleague;
-use crate::config::AgentStatus;
+use crate::api::{AgentProfile, Colleague, FlowSummary, QueueSummary};
+use crate::config::{AgentStatus, QueueMembership, Role};
 use crate::engagement::{Consumer, Engagement, Timestamps, Variables, WorkItem};
 use crate::events::{Event, EventKind};
 use crate::ids::EntryId;
@@ -112,7 +113,7 @@ impl Engagement {
 
     /// Read a JSON array of engagements; `None` if any of them is unreadable.
     pub fn read_list(v: &Value) -> Option<Vec<Engagement>> {
-        v.as_array()?.iter().map(Engagement::read).collect()
+        list(v, Engagement::read)
     }
 }
 
@@ -132,25 +133,88 @@ impl Event {
     }
 }
 
+/// Every element of a JSON array read by `read`; `None` if it is not an array or any element
+/// is unreadable.
+fn list<T>(v: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    v.as_array()?.iter().map(read).collect()
+}
+
+/// A `#[serde(default)]` array field: absent is empty, present must be readable.
+fn list_field<T>(v: &Value, key: &str, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    match v.get(key) {
+        None => Some(Vec::new()),
+        Some(items) => list(items, read),
+    }
+}
+
+/// `{"status":"not_ready","reason":"Lunch"}`.
+fn status(v: &Value) -> Option<AgentStatus> {
+    AgentStatus::from_parts(v.get("status")?.as_str()?, text(v, "reason")).ok()
+}
+
 impl Colleague {
-    /// Read the agent directory (`GET /v1/agents/directory`); `None` if any entry is
-    /// unreadable.
+    /// Read the agent directory (`GET /v1/agents/directory`).
     pub fn read_list(v: &Value) -> Option<Vec<Colleague>> {
-        v.as_array()?
-            .iter()
-            .map(|c| {
-                let status = c.get("status")?;
-                Some(Colleague {
-                    agent_id: id(c, "agent_id")?,
-                    display_name: text(c, "display_name")?,
-                    status: AgentStatus::from_parts(
-                        status.get("status")?.as_str()?,
-                        text(status, "reason"),
-                    )
-                    .ok()?,
-                })
+        list(v, |c| {
+            Some(Colleague {
+                agent_id: id(c, "agent_id")?,
+                display_name: text(c, "display_name")?,
+                status: status(c.get("status")?)?,
             })
-            .collect()
+        })
+    }
+}
+
+impl AgentProfile {
+    /// Read the agent as `GET /v1/agents/me`, status changes and the socket's hello send it.
+    pub fn read(v: &Value) -> Option<AgentProfile> {
+        Some(AgentProfile {
+            agent_id: id(v, "agent_id")?,
+            display_name: text(v, "display_name")?,
+            email: text(v, "email")?,
+            role: match v.get("role")?.as_str()? {
+                "agent" => Role::Agent,
+                "supervisor" => Role::Supervisor,
+                "admin" => Role::Admin,
+                _ => return None,
+            },
+            status: status(v.get("status")?)?,
+            queues: list_field(v, "queues", |m| {
+                Some(QueueMembership {
+                    queue_id: id(m, "queue_id")?,
+                    opted_in: match m.get("opted_in") {
+                        None => true,
+                        Some(b) => b.as_bool()?,
+                    },
+                })
+            })?,
+        })
+    }
+}
+
+impl QueueSummary {
+    /// Read `GET /v1/queues`.
+    pub fn read_list(v: &Value) -> Option<Vec<QueueSummary>> {
+        list(v, |q| {
+            Some(QueueSummary {
+                queue_id: id(q, "queue_id")?,
+                name: text(q, "name")?,
+                channel: Channel::parse(q.get("channel")?.as_str()?)?,
+                disposition_ids: list_field(q, "disposition_ids", |d| d.as_str()?.parse().ok())?,
+            })
+        })
+    }
+}
+
+impl FlowSummary {
+    /// Read `GET /v1/flows`.
+    pub fn read_list(v: &Value) -> Option<Vec<FlowSummary>> {
+        list(v, |f| {
+            Some(FlowSummary {
+                flow_id: id(f, "flow_id")?,
+                name: text(f, "name")?,
+            })
+        })
     }
 }
 
@@ -264,6 +328,47 @@ mod tests {
         }
 
         #[test]
+        fn agents_queues_and_flows_read_back_exactly_what_serde_writes(
+            ids in proptest::collection::vec(uuid(), 4),
+            name in "[a-zA-Z <>&\"'é]{0,12}",
+            role in proptest::sample::select(vec![Role::Agent, Role::Supervisor, Role::Admin]),
+            reason in proptest::option::of(words()),
+            opted in proptest::collection::vec(any::<bool>(), 0..3),
+            channel in proptest::sample::select(Channel::ALL.to_vec()),
+        ) {
+            let agent = AgentProfile {
+                agent_id: AgentId(ids[0]),
+                display_name: name.clone(),
+                email: format!("{}@example.test", ids[1]),
+                role,
+                status: match reason {
+                    None => AgentStatus::Offline,
+                    Some(None) => AgentStatus::Ready,
+                    Some(Some(reason)) => AgentStatus::NotReady { reason },
+                },
+                queues: opted
+                    .iter()
+                    .map(|o| QueueMembership { queue_id: QueueId(ids[2]), opted_in: *o })
+                    .collect(),
+            };
+            let v = serde_json::to_value(&agent).unwrap();
+            prop_assert_eq!(AgentProfile::read(&v), Some(agent));
+
+            let queues = vec![QueueSummary {
+                queue_id: QueueId(ids[2]),
+                name: name.clone(),
+                channel,
+                disposition_ids: opted.iter().map(|_| crate::ids::DispositionId(ids[3])).collect(),
+            }];
+            let v = serde_json::to_value(&queues).unwrap();
+            prop_assert_eq!(QueueSummary::read_list(&v), Some(queues));
+
+            let flows = vec![FlowSummary { flow_id: FlowId(ids[3]), name }];
+            let v = serde_json::to_value(&flows).unwrap();
+            prop_assert_eq!(FlowSummary::read_list(&v), Some(flows));
+        }
+
+        #[test]
         fn events_read_back_exactly_what_serde_writes(
             seq in any::<i64>(),
             ids in (uuid(), uuid(), proptest::option::of(uuid()), proptest::option::of(uuid())),
@@ -283,6 +388,49 @@ mod tests {
             };
             let v = serde_json::to_value(&event).unwrap();
             prop_assert_eq!(Event::read(&v), Some(event));
+        }
+    }
+
+    #[test]
+    fn defaults_match_serde() {
+        // What the backend's full `Agent`/`Queue` documents omit reads as serde's defaults.
+        let v = json!({"agent_id": uuid::Uuid::nil(), "display_name": "Ada", "email": "a@x",
+                       "role": "agent", "status": {"status": "ready"},
+                       "skills": [], "busy_rules": null});
+        let agent = AgentProfile::read(&v).unwrap();
+        assert!(agent.queues.is_empty());
+        assert_eq!(Some(agent), serde_json::from_value(v).ok());
+        let v = json!({"agent_id": uuid::Uuid::nil(), "display_name": "Ada", "email": "a@x",
+                       "role": "agent", "status": {"status": "ready"},
+                       "queues": [{"queue_id": uuid::Uuid::nil()}]});
+        let agent = AgentProfile::read(&v).unwrap();
+        assert!(agent.queues[0].opted_in);
+        assert_eq!(Some(agent), serde_json::from_value(v).ok());
+        let v = json!([{"queue_id": uuid::Uuid::nil(), "name": "Q", "channel": "voice",
+                        "ring_timeout_secs": 30}]);
+        let queues = QueueSummary::read_list(&v).unwrap();
+        assert!(queues[0].disposition_ids.is_empty());
+        assert_eq!(Some(queues), serde_json::from_value(v).ok());
+        for broken in [
+            json!({"role": "boss"}),
+            json!({"status": {"status": "not_ready"}}),
+            json!({"queues": [{"queue_id": "nope"}]}),
+        ] {
+            let mut v = serde_json::to_value(
+                AgentProfile::read(&json!({
+                "agent_id": uuid::Uuid::nil(), "display_name": "Ada", "email": "a@x",
+                "role": "agent", "status": {"status": "ready"}}))
+                .unwrap(),
+            )
+            .unwrap();
+            for (k, x) in broken.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            assert!(
+                serde_json::from_value::<AgentProfile>(v.clone()).is_err(),
+                "{v}"
+            );
+            assert_eq!(AgentProfile::read(&v), None, "{v}");
         }
     }
 

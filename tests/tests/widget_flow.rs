@@ -519,6 +519,39 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     assert_eq!(log["data"]["objectRecord"]["notes"], "Called back");
     assert_eq!(log["data"]["user"]["id"], "C-1001");
     assert_eq!(log["data"]["user"]["entity"], "contact");
+
+    // Contact search in the widget's dialer: the host answers with its matches, and calling
+    // one logs the call against that contact.
+    browser.click_in_widget("[data-test=dialer] summary").await;
+    type_in_widget(&browser, "[data-test=dial-input]", "katherine").await;
+    browser.click_in_widget("[data-test=dial]").await;
+    let search = host_got(&browser, "zcc-contact-search-event", "true").await;
+    assert_eq!(search["data"]["searchKey"], "katherine");
+    let found = browser
+        .in_widget(
+            "the contact found",
+            "const b = document.querySelector('[data-test=contact]'); return b ? b.textContent : null;",
+        )
+        .await;
+    assert_eq!(found, "Katherine Johnson · +1 555 0101");
+    browser.click_in_widget("[data-test=contact]").await;
+    let connected = host_got(
+        &browser,
+        "zcc-call-connected",
+        "m.data.to === '+1 555 0101'",
+    )
+    .await;
+    let searched_call = connected["data"]["engagementId"].clone();
+    browser
+        .click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=close]")
+        .await;
+    let log = host_got(
+        &browser,
+        "zcc-phone-call-log",
+        &format!("m.data.engagementId === {searched_call}"),
+    )
+    .await;
+    assert_eq!(log["data"]["user"]["id"], "C-1002");
     browser
         .wait_for(
             "the outbound call in the CRM's log",
@@ -614,6 +647,71 @@ async fn an_agent_transfers_a_ticket_to_a_ready_colleague_from_the_widget() {
         .await
         .expect(200);
     assert_eq!(e["agent_ids"], json!([grace_id]), "{e}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_agent_dials_a_number_from_the_widget() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    open_desk(&browser, &sys, "").await;
+    select_ready(&browser).await;
+    browser.click_in_widget("[data-test=dialer] summary").await;
+
+    // Not a number, and this host has no contact search: the agent is told what to type.
+    type_in_widget(&browser, "[data-test=dial-input]", "Grace").await;
+    browser.click_in_widget("[data-test=dial]").await;
+    let notice = browser
+        .in_widget(
+            "the dialer's message",
+            "const n = document.querySelector('[data-test=notice]'); return n && !n.hidden && n.textContent.includes('phone number') ? n.textContent : null;",
+        )
+        .await;
+    assert!(notice.as_str().unwrap().contains("digits"), "{notice}");
+
+    browser.enter_widget().await;
+    let field = browser
+        .client
+        .find(fantoccini::Locator::Css("[data-test=dial-input]"))
+        .await
+        .unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("+1 555 0199").await.unwrap();
+    browser.leave_widget().await;
+    browser.click_in_widget("[data-test=dial]").await;
+    let connected = host_got(
+        &browser,
+        "engagement.connected",
+        "m.data.engagement.direction === 'outbound'",
+    )
+    .await;
+    assert_eq!(connected["data"]["engagement"]["channel"], "voice");
+    assert_eq!(
+        connected["data"]["engagement"]["consumer"]["phone"],
+        "+1 555 0199"
+    );
+    browser
+        .in_widget(
+            "the call's panel",
+            "return document.querySelector('[data-test=panel]:not([hidden])[data-state=connected]') ? true : null;",
+        )
+        .await;
+    // Nothing is wider than the widget's frame (no sideways scrolling), dialer open.
+    let overflow = browser
+        .in_widget(
+            "the widget's width",
+            "const w = document.documentElement.clientWidth;
+             const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 0.5)
+               .map(e => e.tagName + '.' + e.className + '[' + (e.dataset.test || '') + '] ' + Math.round(e.getBoundingClientRect().right));
+             return JSON.stringify({ w, scroll: document.documentElement.scrollWidth, wide: wide.slice(0, 8) });",
+        )
+        .await;
+    let overflow: Value = serde_json::from_str(overflow.as_str().unwrap()).unwrap();
+    assert!(
+        overflow["scroll"].as_i64() <= overflow["w"].as_i64(),
+        "the widget scrolls sideways: {overflow}"
+    );
+    browser.screenshot("crm-desk-outbound-call").await;
     browser.close().await;
 }
 

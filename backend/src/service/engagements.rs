@@ -510,17 +510,8 @@ pub async fn dial(ctx: &Ctx, p: &Principal, req: shared::api::DialRequest) -> Re
         return Err(Denied::AgentsOnly.into());
     };
     let phone = req.phone.trim().to_string();
-    let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
-    if phone.chars().count() > 32
-        || digits < 3
-        || !phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().#*".contains(c))
-    {
-        return Err(invalid(
-            "phone",
-            "phone must be a telephone number: 3 to 32 characters of digits, spaces and + - ( ) . # *",
-        ));
+    if !shared::api::DialRequest::is_dialable(&phone) {
+        return Err(invalid("phone", shared::api::DialRequest::PHONE_RULE));
     }
     for (field, value, max) in [
         ("display_name", &req.display_name, 200),
