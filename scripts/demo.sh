@@ -25,7 +25,7 @@ trap cleanup EXIT INT TERM
   --database-url "$DB" \
   --widget-dir frontend/dist \
   --allowed-origins "http://127.0.0.1:$DEMO_PORT,http://localhost:$DEMO_PORT" \
-  --demo &
+  --demo --demo-crm-url "http://127.0.0.1:$DEMO_PORT" &
 pids+=($!)
 # The CRM creates its own API client at Switchboard on first start (with the demo admin's
 # sign-in) and keeps it, with its contacts, tickets and call logs, in .demo/crm.db.

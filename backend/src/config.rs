@@ -65,13 +65,51 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_DEMO")]
     pub demo: bool,
 
+    /// With `--demo`: where the demo CRM runs, for the demo queues' launch URLs
+    /// (`<url>/tickets/{work_item_id}`…). Used when the demo data is first created.
+    #[arg(long, env = "SWITCHBOARD_DEMO_CRM_URL", default_value = "http://127.0.0.1:8090", value_parser = crm_url)]
+    pub demo_crm_url: String,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+}
+
+/// An http(s) base URL, without a trailing slash.
+fn crm_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"))
+        .ok_or("must start with http:// or https://")?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err("must name a host, e.g. http://127.0.0.1:8090".into());
+    }
+    Ok(s.to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Pretty,
     Json,
+}
+
+#[cfg(test)]
+mod crm_url_tests {
+    use super::crm_url;
+
+    #[test]
+    fn base_urls_are_http_and_lose_their_trailing_slash() {
+        assert_eq!(
+            crm_url(" http://127.0.0.1:9000/ ").unwrap(),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(
+            crm_url("https://crm.example").unwrap(),
+            "https://crm.example"
+        );
+        for bad in ["crm.example", "ftp://crm.example", "http://", "http://a b"] {
+            assert!(crm_url(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -77,7 +77,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         (None, None) => {}
     }
     if config.demo {
-        crate::service::demo::seed(&ctx)
+        crate::service::demo::seed(&ctx, &config.demo_crm_url)
             .await
             .map_err(StartError::Bootstrap)?;
     }

@@ -26,7 +26,11 @@ pub async fn system() -> System {
         &db,
         ServerOptions {
             allowed_origins: vec![format!("http://127.0.0.1:{demo_port}")],
-            extra_args: vec!["--demo".into()],
+            extra_args: vec![
+                "--demo".into(),
+                "--demo-crm-url".into(),
+                format!("http://127.0.0.1:{demo_port}"),
+            ],
             ..ServerOptions::default()
         },
     )

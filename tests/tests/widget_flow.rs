@@ -568,6 +568,18 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
 #[tokio::test]
 async fn an_agent_transfers_a_ticket_to_a_ready_colleague_from_the_widget() {
     let sys = system().await;
+    // The demo queues open records in this run's CRM (`--demo-crm-url`), wherever it listens.
+    let queues = admin(&sys).await.get("/v1/queues").await.expect(200);
+    let tickets = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "CRM tickets")
+        .expect("the demo's ticket queue");
+    assert_eq!(
+        tickets["launch_url_template"],
+        format!("{}/tickets/{{work_item_id}}", sys.demo.base_url)
+    );
     let browser = Browser::start().await;
     open_desk(&browser, &sys, "").await;
     go_ready(&browser).await;

@@ -109,6 +109,52 @@ where
     }
 }
 
+/// Path parameters, with a JSON 422 naming the parameter when one does not parse.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(rejection) => Err(ApiError::invalid("path", rejection.body_text())),
+        }
+    }
+}
+
+/// Parse a JSON document, filling `id_field` with `id` (a path parameter or a fresh id) when
+/// the body leaves it out; a body id that differs from the path is refused.
+pub fn parse_with_id<T: DeserializeOwned>(
+    bytes: &[u8],
+    id_field: &str,
+    id: String,
+    from_path: bool,
+) -> Result<T, ApiError> {
+    let mut value: serde_json::Value = parse_json(bytes)?;
+    let Some(obj) = value.as_object_mut() else {
+        return Err(ApiError::invalid("body", "the body must be a JSON object"));
+    };
+    match obj.get(id_field) {
+        Some(serde_json::Value::String(given)) if from_path && *given != id => {
+            return Err(ApiError::invalid(
+                id_field,
+                format!("{id_field} in the body does not match the path"),
+            ));
+        }
+        Some(v) if !v.is_null() => {}
+        _ => {
+            obj.insert(id_field.to_string(), serde_json::Value::String(id));
+        }
+    }
+    let text = serde_json::to_vec(&value).expect("a JSON value serializes");
+    parse_json(&text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,50 +220,4 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
-}
-
-/// Path parameters, with a JSON 422 naming the parameter when one does not parse.
-pub struct ApiPath<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for ApiPath<T>
-where
-    S: Send + Sync,
-    T: DeserializeOwned + Send,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
-            Err(rejection) => Err(ApiError::invalid("path", rejection.body_text())),
-        }
-    }
-}
-
-/// Parse a JSON document, filling `id_field` with `id` (a path parameter or a fresh id) when
-/// the body leaves it out; a body id that differs from the path is refused.
-pub fn parse_with_id<T: DeserializeOwned>(
-    bytes: &[u8],
-    id_field: &str,
-    id: String,
-    from_path: bool,
-) -> Result<T, ApiError> {
-    let mut value: serde_json::Value = parse_json(bytes)?;
-    let Some(obj) = value.as_object_mut() else {
-        return Err(ApiError::invalid("body", "the body must be a JSON object"));
-    };
-    match obj.get(id_field) {
-        Some(serde_json::Value::String(given)) if from_path && *given != id => {
-            return Err(ApiError::invalid(
-                id_field,
-                format!("{id_field} in the body does not match the path"),
-            ));
-        }
-        Some(v) if !v.is_null() => {}
-        _ => {
-            obj.insert(id_field.to_string(), serde_json::Value::String(id));
-        }
-    }
-    let text = serde_json::to_vec(&value).expect("a JSON value serializes");
-    parse_json(&text)
 }

@@ -314,7 +314,7 @@ mod tests {
         let mut w = item(1, q.id, Channel::Chat, 0, 0);
         w.preferred = Some((agents[1].id, 5_000));
         assert!(plan(
-            &queues(&[q.clone()]),
+            &queues(std::slice::from_ref(&q)),
             &mut agents.clone(),
             &[w.clone()],
             1_000

@@ -26,7 +26,7 @@ fn fixed(n: u128) -> Uuid {
     Uuid::from_u128(0x5b00_0000_0000_0000_0000_0000_0000_0000 | n)
 }
 
-pub async fn seed(ctx: &Ctx) -> Result<()> {
+pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
     accounts::bootstrap_admin(ctx, "admin@demo.test", DEMO_PASSWORD, "Demo admin").await?;
     let admin = {
         let mut conn = ctx.store.read().await?;
@@ -97,19 +97,19 @@ pub async fn seed(ctx: &Ctx) -> Result<()> {
         10,
         "CRM tickets",
         Channel::WorkItem,
-        "http://127.0.0.1:8090/tickets/{work_item_id}",
+        &format!("{crm_url}/tickets/{{work_item_id}}"),
     );
     let calls = queue(
         11,
         "Support calls",
         Channel::Voice,
-        "http://127.0.0.1:8090/contacts?phone={consumer_phone}",
+        &format!("{crm_url}/contacts?phone={{consumer_phone}}"),
     );
     let chats = queue(
         12,
         "Web chat",
         Channel::Chat,
-        "http://127.0.0.1:8090/contacts?email={consumer_email}",
+        &format!("{crm_url}/contacts?email={{consumer_email}}"),
     );
     for q in [&tickets, &calls, &chats] {
         cfg::put_queue(ctx, &admin, q.clone(), false).await?;
