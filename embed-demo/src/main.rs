@@ -343,12 +343,15 @@ async fn signout() -> Response {
         .into_response()
 }
 
-async fn ticket_page(State(crm): State<AppState>, Path(id): Path<String>) -> Result<Response> {
-    let ticket = crm
-        .store
-        .ticket(&id)
+async fn ticket_or_404(crm: &AppState, id: &str) -> Result<store::Ticket> {
+    crm.store
+        .ticket(id)
         .await?
-        .ok_or_else(|| CrmError::NotFound(format!("no ticket {id}")))?;
+        .ok_or_else(|| CrmError::NotFound(format!("no ticket {id}")))
+}
+
+async fn ticket_page(State(crm): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    let ticket = ticket_or_404(&crm, &id).await?;
     let contact = crm.store.contact(&ticket.contact_id).await?;
     let logs: Vec<CallLog> = crm
         .store
@@ -373,11 +376,7 @@ async fn route_ticket(
     State(crm): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>)> {
-    let ticket = crm
-        .store
-        .ticket(&id)
-        .await?
-        .ok_or_else(|| CrmError::NotFound(format!("no ticket {id}")))?;
+    let ticket = ticket_or_404(&crm, &id).await?;
     let contact = crm.store.contact(&ticket.contact_id).await?;
     let url = format!("{}/tickets/{}", crm.public_url, ticket.ticket_id);
     let request = switchboard::work_item_request(&crm.entry_id, &ticket, contact.as_ref(), url);

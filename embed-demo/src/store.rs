@@ -172,7 +172,6 @@ impl Store {
         phone: Option<&str>,
         email: Option<&str>,
     ) -> Result<Vec<Contact>> {
-        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
         let phone = phone.map(digits).filter(|p| p.len() >= 3);
         let email = email
             .map(|e| e.trim().to_ascii_lowercase())
@@ -194,7 +193,7 @@ impl Store {
     /// contains its digits (three or more): the agent's contact search from the widget.
     pub async fn search_contacts(&self, text: &str) -> Result<Vec<Contact>> {
         let needle = text.trim().to_lowercase();
-        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+        let number = digits(&needle);
         if needle.is_empty() {
             return Ok(Vec::new());
         }
@@ -206,12 +205,7 @@ impl Store {
                 [&c.name, &c.email, &c.company, &c.contact_id]
                     .iter()
                     .any(|f| f.to_lowercase().contains(&needle))
-                    || (digits.len() >= 3
-                        && c.phone
-                            .chars()
-                            .filter(char::is_ascii_digit)
-                            .collect::<String>()
-                            .contains(&digits))
+                    || (number.len() >= 3 && digits(&c.phone).contains(&number))
             })
             .collect())
     }
@@ -307,6 +301,11 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// A phone number's digits, for matching numbers written differently.
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
 }
 
 fn contact(r: &sqlx::sqlite::SqliteRow) -> Result<Contact> {

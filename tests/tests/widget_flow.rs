@@ -36,16 +36,34 @@ async fn select_ready(browser: &Browser) {
             "return document.querySelector('[data-test=status]') ? true : null;",
         )
         .await;
+    select_in_widget(browser, "[data-test=status]", "ready").await;
+}
+
+/// Choose `value` in the widget's `<select>` matching `css`.
+async fn select_in_widget(browser: &Browser, css: &str, value: &str) {
     browser.enter_widget().await;
     browser
         .client
-        .find(fantoccini::Locator::Css("[data-test=status]"))
+        .find(fantoccini::Locator::Css(css))
         .await
-        .unwrap()
-        .select_by_value("ready")
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
     browser.leave_widget().await;
+}
+
+/// Accept the ringing offer in the widget; the host hears `engagement.connected` for `id`.
+async fn accept(browser: &Browser, id: &str) {
+    browser
+        .click_in_widget("[data-test=offer] [data-test=accept]")
+        .await;
+    host_got(
+        browser,
+        "engagement.connected",
+        &format!("m.engagementId === {}", json!(id)),
+    )
+    .await;
 }
 
 /// Ada goes ready; the host hears it in the native dialect.
@@ -76,6 +94,7 @@ async fn type_in_widget(browser: &Browser, css: &str, text: &str) {
         .find(fantoccini::Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
     browser.leave_widget().await;
 }
@@ -141,15 +160,7 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
         )
         .await;
     assert_eq!(card[0], "Invoice 4471 charged twice");
-    browser
-        .click_in_widget("[data-test=offer] [data-test=accept]")
-        .await;
-    host_got(
-        &browser,
-        "engagement.connected",
-        &format!("m.engagementId === {}", json!(id)),
-    )
-    .await;
+    accept(&browser, &id).await;
 
     // Panel: the work item shows, a note and a disposition go in.
     browser
@@ -586,15 +597,7 @@ async fn an_agent_transfers_a_ticket_to_a_ready_colleague_from_the_widget() {
     route(&browser, "T-2001").await;
     let ringing = host_got(&browser, "engagement.ringing", "true").await;
     let id = ringing["engagementId"].as_str().unwrap().to_string();
-    browser
-        .click_in_widget("[data-test=offer] [data-test=accept]")
-        .await;
-    host_got(
-        &browser,
-        "engagement.connected",
-        &format!("m.engagementId === {}", json!(id)),
-    )
-    .await;
+    accept(&browser, &id).await;
 
     let grace = Api::new(&sys.switchboard.base_url)
         .login("grace@demo.test", PASSWORD)
@@ -629,16 +632,12 @@ async fn an_agent_transfers_a_ticket_to_a_ready_colleague_from_the_widget() {
         )
         .await;
     assert_eq!(ada_listed, "no", "an agent cannot transfer to herself");
-    browser.enter_widget().await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css(select))
-        .await
-        .unwrap()
-        .select_by_value(&format!("a:{}", grace_id.as_str().unwrap()))
-        .await
-        .unwrap();
-    browser.leave_widget().await;
+    select_in_widget(
+        &browser,
+        select,
+        &format!("a:{}", grace_id.as_str().unwrap()),
+    )
+    .await;
     browser
         .click_in_widget("[data-test=panel]:not([hidden]) [data-test=transfer]")
         .await;
@@ -681,15 +680,7 @@ async fn the_agent_dials_a_number_from_the_widget() {
         .await;
     assert!(notice.as_str().unwrap().contains("digits"), "{notice}");
 
-    browser.enter_widget().await;
-    let field = browser
-        .client
-        .find(fantoccini::Locator::Css("[data-test=dial-input]"))
-        .await
-        .unwrap();
-    field.clear().await.unwrap();
-    field.send_keys("+1 555 0199").await.unwrap();
-    browser.leave_widget().await;
+    type_in_widget(&browser, "[data-test=dial-input]", "+1 555 0199").await;
     browser.click_in_widget("[data-test=dial]").await;
     let connected = host_got(
         &browser,

@@ -81,7 +81,8 @@ pub async fn me(ctx: &Ctx, p: &Principal) -> Result<Agent> {
         .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))
 }
 
-/// The account's agents other than the caller, by name: whom an agent can transfer to.
+/// The account's agents other than the caller, by name (the store's order): whom an agent can
+/// transfer to.
 /// Every agent may read it (it holds names and statuses only); an API client needs
 /// `config:read`.
 pub async fn directory(ctx: &Ctx, p: &Principal) -> Result<Vec<Colleague>> {
@@ -92,7 +93,7 @@ pub async fn directory(ctx: &Ctx, p: &Principal) -> Result<Vec<Colleague>> {
             None
         }
     };
-    let mut list: Vec<Colleague> = agents::list(&mut *ctx.store.read().await?, p.account())
+    Ok(agents::list(&mut *ctx.store.read().await?, p.account())
         .await?
         .into_iter()
         .filter(|r| Some(r.agent.agent_id) != me)
@@ -101,14 +102,7 @@ pub async fn directory(ctx: &Ctx, p: &Principal) -> Result<Vec<Colleague>> {
             display_name: r.agent.display_name,
             status: r.agent.status,
         })
-        .collect();
-    list.sort_by(|a, b| {
-        a.display_name
-            .to_lowercase()
-            .cmp(&b.display_name.to_lowercase())
-            .then(a.agent_id.0.cmp(&b.agent_id.0))
-    });
-    Ok(list)
+        .collect())
 }
 
 /// The agent sets their own status.

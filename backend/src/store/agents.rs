@@ -144,7 +144,7 @@ pub async fn by_email(
 
 pub async fn list(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<AgentRecord>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM agents WHERE account_id = $1 ORDER BY display_name, agent_id"
+        "SELECT {COLUMNS} FROM agents WHERE account_id = $1 ORDER BY LOWER(display_name), agent_id"
     );
     let rows = sqlx::query(&sql)
         .bind(account.to_string())
