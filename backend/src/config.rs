@@ -70,6 +70,20 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_DEMO_CRM_URL", default_value = "http://127.0.0.1:8090", value_parser = crm_url)]
     pub demo_crm_url: String,
 
+    /// Let webhooks and flow callouts call loopback, private, link-local and other non-public
+    /// addresses, and plain `http`. For development, the demo and tests only.
+    #[arg(long, env = "SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub webhook_allow_private: bool,
+
+    /// Webhook retry schedule: comma-separated delays (`ms`, `s`, `m`, `h`, `d`), the first
+    /// before the first attempt, each next one after a failure. Default: Standard Webhooks'.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE",
+        default_value = "0s,5s,5m,30m,2h,5h,10h,14h,20h,24h"
+    )]
+    pub webhook_retry_schedule: crate::delivery::webhooks::retry::RetrySchedule,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -58,7 +58,16 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         store: store.clone(),
         clock: Clock::default(),
         dispatch: Trigger::default(),
+        outbound: Arc::new(crate::delivery::webhooks::Outbound::new(
+            config.webhook_allow_private,
+            config.webhook_retry_schedule.clone(),
+        )),
     };
+    if config.webhook_allow_private {
+        tracing::warn!(
+            "webhooks and callouts may call private addresses (--webhook-allow-private)"
+        );
+    }
     match (&config.admin_email, &config.admin_password) {
         (Some(email), Some(password)) => {
             if accounts::bootstrap_admin(&ctx, email, password, "Administrator")
@@ -84,6 +93,10 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     // Build the OpenAPI document now, so a problem shows at start-up, not on a request.
     let _ = crate::http::openapi::spec();
     let dispatcher = tokio::spawn(dispatch::run(ctx.clone()));
+    let webhooks = tokio::spawn(crate::delivery::webhooks::worker::run(
+        store.clone(),
+        ctx.outbound.clone(),
+    ));
 
     let hub = crate::delivery::hub::Hub::default();
     let hub_task = tokio::spawn(hub.clone().run(store.clone(), ctx.account));
@@ -116,6 +129,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         .map_err(StartError::Serve)?;
     tracing::info!("shutting down: closing the database");
     dispatcher.abort();
+    webhooks.abort();
     hub_task.abort();
     store.close().await;
     Ok(())

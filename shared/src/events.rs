@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 macro_rules! event_kinds {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal ),+ $(,)?) => {
         /// Every lifecycle event, named `object.what_happened` (e.g. `engagement.note_added`).
-        /// Its webhook name is [`EventKind::webhook_name`] (`contact_center.engagement_note_added`).
+        /// Its webhook names are [`crate::webhooks::webhook_names`]
+        /// (`contact_center.engagement_note_added`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum EventKind {
@@ -69,15 +70,11 @@ event_kinds! {
     AgentLoggedIn = "agent.logged_in",
     AgentLoggedOut = "agent.logged_out",
     AgentStatusChanged = "agent.status_changed",
+    /// The server disabled a webhook subscription (`410 Gone`, or five days of failures).
+    WebhookEndpointDisabled = "webhook.endpoint_disabled",
 }
 
 impl EventKind {
-    /// The webhook event name: `contact_center.` + the name with `.` → `_`
-    /// (`engagement.note_added` → `contact_center.engagement_note_added`).
-    pub fn webhook_name(self) -> String {
-        format!("contact_center.{}", self.as_str().replace('.', "_"))
-    }
-
     pub fn parse(name: &str) -> Option<EventKind> {
         EventKind::ALL.iter().copied().find(|k| k.as_str() == name)
     }
@@ -143,30 +140,6 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", k.as_str()));
             assert_eq!(serde_json::from_str::<EventKind>(&json).unwrap(), *k);
         }
-    }
-
-    #[test]
-    fn webhook_names_match_the_published_ones() {
-        assert_eq!(
-            EventKind::EngagementNoteAdded.webhook_name(),
-            "contact_center.engagement_note_added"
-        );
-        assert_eq!(
-            EventKind::EngagementDispositionAdded.webhook_name(),
-            "contact_center.engagement_disposition_added"
-        );
-        assert_eq!(
-            EventKind::EngagementMessagingTranscriptCompleted.webhook_name(),
-            "contact_center.engagement_messaging_transcript_completed"
-        );
-        assert_eq!(
-            EventKind::RecordingCompleted.webhook_name(),
-            "contact_center.recording_completed"
-        );
-        assert_eq!(
-            EventKind::RecordingTranscriptCompleted.webhook_name(),
-            "contact_center.recording_transcript_completed"
-        );
     }
 
     #[test]

@@ -78,6 +78,14 @@ define_id!(
     /// A note on an engagement.
     NoteId
 );
+define_id!(
+    /// A webhook subscription.
+    WebhookId
+);
+define_id!(
+    /// One event's delivery to one webhook subscription (or one callout).
+    DeliveryId
+);
 
 /// The public address external systems call to start an engagement (`flow.flow_entry_id`).
 /// Unlike the UUID ids above it is chosen by the admin, e.g. `"billing-tickets"`.

@@ -13,8 +13,10 @@ pub mod engagement;
 pub mod events;
 pub mod feed;
 pub mod ids;
+pub mod interactions;
 pub mod post_message;
 pub mod state_machine;
+pub mod webhooks;
 
 pub use channel::{Channel, Direction};
 pub use engagement::{Consumer, Engagement, WorkItem};

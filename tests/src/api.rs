@@ -196,10 +196,13 @@ impl Default for CenterOptions {
     }
 }
 
+/// The options every API test starts the server with: the admin, the demo CRM's origin, and
+/// webhooks allowed to call loopback receivers (`--webhook-allow-private`).
 pub fn server_options() -> ServerOptions {
     ServerOptions {
         allowed_origins: vec!["http://127.0.0.1:8090".into()],
         admin: Some((ADMIN_EMAIL.into(), ADMIN_PASSWORD.into())),
+        extra_args: vec!["--webhook-allow-private".into()],
         ..ServerOptions::default()
     }
 }

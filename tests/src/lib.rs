@@ -10,6 +10,7 @@ pub mod browser;
 pub mod db;
 pub mod demo;
 pub mod process;
+pub mod receiver;
 
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> std::path::PathBuf {

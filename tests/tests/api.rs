@@ -909,6 +909,19 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/v1/engagements/{id}/disposition"),
     ("patch", "/v1/engagements/{id}/variables"),
     ("post", "/v1/engagements/{id}/monitor"),
+    ("post", "/v1/webhooks"),
+    ("get", "/v1/webhooks"),
+    ("get", "/v1/webhooks/{id}"),
+    ("patch", "/v1/webhooks/{id}"),
+    ("delete", "/v1/webhooks/{id}"),
+    ("post", "/v1/webhooks/{id}/validate"),
+    ("post", "/v1/webhooks/{id}/rotate-secret"),
+    ("get", "/v1/webhooks/{id}/deliveries"),
+    (
+        "post",
+        "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    ),
+    ("post", "/v1/webhooks/{id}/recover"),
 ];
 
 #[tokio::test]
@@ -951,7 +964,8 @@ async fn openapi_describes_every_route_with_its_errors() {
             .replace("{id}", "00000000-0000-0000-0000-000000000001")
             .replace("{client_id}", "x")
             .replace("{entry_id}", "x")
-            .replace("{queue_id}", "00000000-0000-0000-0000-000000000001");
+            .replace("{queue_id}", "00000000-0000-0000-0000-000000000001")
+            .replace("{delivery_id}", "00000000-0000-0000-0000-000000000001");
         let r = anon
             .send(&method.to_uppercase(), &concrete, None, &[])
             .await;

@@ -47,16 +47,28 @@ pub enum Scope {
     /// Change configuration.
     #[serde(rename = "config:write")]
     ConfigWrite,
+    /// Manage webhook subscriptions and their deliveries.
+    #[serde(rename = "webhooks:write")]
+    WebhooksWrite,
+    /// Upload recordings and transcripts (telephony and messaging connectors).
+    #[serde(rename = "recordings:write")]
+    RecordingsWrite,
+    /// List and download recordings and transcripts.
+    #[serde(rename = "recordings:read")]
+    RecordingsRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 9] = [
         Scope::EngagementsWrite,
         Scope::EngagementsRead,
         Scope::EventsRead,
         Scope::EmbedTokensWrite,
         Scope::ConfigRead,
         Scope::ConfigWrite,
+        Scope::WebhooksWrite,
+        Scope::RecordingsWrite,
+        Scope::RecordingsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +79,9 @@ impl Scope {
             Scope::EmbedTokensWrite => "embed_tokens:write",
             Scope::ConfigRead => "config:read",
             Scope::ConfigWrite => "config:write",
+            Scope::WebhooksWrite => "webhooks:write",
+            Scope::RecordingsWrite => "recordings:write",
+            Scope::RecordingsRead => "recordings:read",
         }
     }
 }

@@ -3,6 +3,8 @@
 //! - [`hub`]: one reader per process follows the log and fans events out to the agent feeds
 //!   in memory, so a commit costs one database read however many agents are connected.
 //! - [`ws`]: the agent WebSocket (backlog from the log, then live events from the hub).
+//! - [`webhooks`]: signed webhook deliveries from the log (a transactional outbox).
 
 pub mod hub;
+pub mod webhooks;
 pub mod ws;

@@ -7,7 +7,7 @@ use super::AppState;
 use crate::auth::Scope;
 use crate::service::{accounts, agents as svc, engagements, stats};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use axum::routing::{get, put};
 use axum::{Json, Router};
@@ -116,9 +116,13 @@ async fn dial(
 #[into_params(parameter_in = Query)]
 struct EventsQuery {
     /// Return events with a larger `seq` (default 0: from the start).
+    #[param(minimum = 0)]
     after: Option<i64>,
     /// Page size, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
+    /// Only this engagement's events.
+    engagement_id: Option<shared::ids::EngagementId>,
 }
 
 /// A page of the event log.
@@ -131,14 +135,16 @@ struct EventsPage {
     has_more: bool,
 }
 
-/// `GET /v1/events?after=<seq>&limit=`: the account's event log (clients with `events:read`,
-/// supervisors and admins).
-#[utoipa::path(get, path = "/v1/events", params(EventsQuery), responses((status = 200, description = "{events: [Event], next_after, has_more}", body = EventsPage), super::openapi::ReadErrors))]
+/// `GET /v1/events?after=<seq>&limit=&event=<name>&engagement_id=`: the account's event log
+/// (clients with `events:read`, supervisors and admins). `event` (repeatable) keeps only
+/// those log event names (`engagement.note_added`, …).
+#[utoipa::path(get, path = "/v1/events", params(EventsQuery, ("event" = Option<Vec<shared::events::EventKind>>, Query, explode = true, description = "Only events with these names (repeat the parameter for several)")), responses((status = 200, description = "{events: [Event], next_after, has_more}", body = EventsPage), super::openapi::ReadErrors))]
 async fn events(
     State(s): State<AppState>,
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<EventsQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    RawQuery(raw): RawQuery,
+) -> Result<Json<EventsPage>, ApiError> {
     p.supervisor_or(Scope::EventsRead)
         .map_err(|e| ApiError::Forbidden(e.to_string()))?;
     let limit = q.limit.unwrap_or(100);
@@ -155,11 +161,30 @@ async fn events(
             "after must be a seq (0 or more)",
         ));
     }
-    let list = s.ctx.store.events_after(p.account(), after, limit).await?;
+    let mut kinds = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if key == "event" {
+            let kind = shared::events::EventKind::parse(&value).ok_or_else(|| {
+                ApiError::invalid(
+                    "event",
+                    format!("{value:?} is not an event name (e.g. engagement.note_added)"),
+                )
+            })?;
+            kinds.push(kind);
+        }
+    }
+    let list = s
+        .ctx
+        .store
+        .events_filtered(p.account(), after, limit, &kinds, q.engagement_id)
+        .await?;
     let next = list.last().map_or(after, |e| e.seq);
-    Ok(Json(
-        serde_json::json!({ "events": list, "next_after": next, "has_more": list.len() as i64 == limit }),
-    ))
+    let has_more = list.len() as i64 == limit;
+    Ok(Json(EventsPage {
+        events: list,
+        next_after: next,
+        has_more,
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod openapi;
+mod webhooks;
 mod widget;
 
 use crate::embedding::{AllowedOrigins, Origin};
@@ -64,7 +65,8 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
         .merge(auth::routes())
         .merge(config::routes())
         .merge(engagements::routes())
-        .merge(agents::routes());
+        .merge(agents::routes())
+        .merge(webhooks::routes());
 
     api.merge(widget::routes(&config.widget_dir))
         .fallback(not_found)

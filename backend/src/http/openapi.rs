@@ -180,6 +180,16 @@ impl Modify for BearerAuth {
         super::agents::events,
         super::agents::queue_stats,
         super::agents::agent_stats,
+        super::webhooks::create,
+        super::webhooks::list,
+        super::webhooks::read,
+        super::webhooks::update,
+        super::webhooks::remove,
+        super::webhooks::validate,
+        super::webhooks::rotate_secret,
+        super::webhooks::deliveries,
+        super::webhooks::redeliver,
+        super::webhooks::recover,
     )
 )]
 pub struct ApiDoc;

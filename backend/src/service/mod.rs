@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod engagements;
 pub mod stats;
 pub mod validate;
+pub mod webhooks;
 
 use crate::auth::token::Signer;
 use crate::auth::Denied;
@@ -74,4 +75,6 @@ pub struct Ctx {
     pub account: AccountId,
     pub clock: Clock,
     pub dispatch: dispatch::Trigger,
+    /// Outbound HTTP (webhooks, callouts): the address policy and the retry schedule.
+    pub outbound: Arc<crate::delivery::webhooks::Outbound>,
 }

@@ -23,7 +23,7 @@ pub struct NewEvent {
     pub data: serde_json::Value,
 }
 
-const EVENT_COLUMNS: &str =
+pub(super) const EVENT_COLUMNS: &str =
     "seq, event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data";
 
 /// Upper bound on one page of [`Store::events_after`].
@@ -106,6 +106,38 @@ impl Store {
         rows.iter().map(event_from_row).collect()
     }
 
+    /// Like [`Store::events_after`], narrowed to some kinds (none given: every kind) and/or
+    /// one engagement. Kinds are from a closed set, so they are written into the query.
+    pub async fn events_filtered(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+        kinds: &[EventKind],
+        engagement: Option<EngagementId>,
+    ) -> Result<Vec<Event>> {
+        let mut sql =
+            format!("SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND seq > $2");
+        if !kinds.is_empty() {
+            let list: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+            sql.push_str(&format!(" AND kind IN ({})", list.join(",")));
+        }
+        if engagement.is_some() {
+            sql.push_str(" AND engagement_id = $4");
+        }
+        sql.push_str(" ORDER BY seq LIMIT $3");
+        let rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(after)
+            .bind(limit.clamp(1, MAX_PAGE));
+        let rows = match engagement {
+            Some(e) => rows.bind(e.to_string()),
+            None => rows,
+        };
+        let rows = rows.fetch_all(&self.reader).await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
     /// Events concerning one agent (offers, their engagements, their status), `seq > after`.
     pub async fn agent_events_after(
         &self,
@@ -153,7 +185,7 @@ fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T> {
         .map_err(|_| StoreError::Corrupt(format!("{what} {value:?}")))
 }
 
-fn event_from_row(row: &sqlx::any::AnyRow) -> Result<Event> {
+pub(super) fn event_from_row(row: &sqlx::any::AnyRow) -> Result<Event> {
     let kind: String = row.try_get("kind")?;
     let data: String = row.try_get("data")?;
     let engagement: Option<String> = row.try_get("engagement_id")?;

@@ -10,9 +10,11 @@
 //! in WAL mode so readers never block the writer. PostgreSQL uses one pool for both.
 
 pub mod agents;
+pub mod blobs;
 pub mod config;
 pub mod engagements;
 mod events;
+pub mod webhooks;
 
 pub use events::NewEvent;
 
@@ -265,6 +267,11 @@ impl Store {
     /// Watch the highest committed `seq` (changes after every commit that appended events).
     pub fn watch_committed(&self) -> watch::Receiver<i64> {
         self.committed.subscribe()
+    }
+
+    /// Wake the log's watchers without a new event (a redelivery queued work for them).
+    pub fn poke_watchers(&self) {
+        self.committed.send_modify(|_| {});
     }
 
     /// Close both pools (graceful shutdown).

@@ -1,0 +1,309 @@
+//! Files (recordings, transcripts) behind one interface: the `object_store` crate, with a local
+//! folder as the embedded default (`--data-dir`) and any S3-compatible store by URL
+//! (`--blob-store-url s3://bucket/prefix`, built with the `s3` feature) in production.
+//!
+//! Uploads stream to the store in parts, never held whole in memory, and are cut off at the
+//! size limit; downloads stream back, whole or one byte range. A file is always written
+//! before the database row that points at it commits, so a row never names a missing file.
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use std::ops::Range;
+use std::sync::Arc;
+
+/// What can go wrong with a file.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("the upload is empty")]
+    Empty,
+    #[error("reading the upload failed: {0}")]
+    Upload(String),
+    #[error("the requested range is outside the file ({size} bytes)")]
+    RangeNotSatisfiable { size: u64 },
+    #[error("the file is missing from the blob store")]
+    Missing,
+    #[error("blob store: {0}")]
+    Store(#[from] object_store::Error),
+    #[error("blob store configuration: {0}")]
+    Config(String),
+}
+
+/// A handle to the blob store. Cheap to clone.
+#[derive(Clone)]
+pub struct Blobs {
+    store: Arc<dyn ObjectStore>,
+    prefix: Path,
+}
+
+/// A file read back: its total size, the range sent, and the bytes.
+pub struct Download {
+    pub size: u64,
+    pub range: Range<u64>,
+    pub body: futures_util::stream::BoxStream<'static, Result<Bytes, object_store::Error>>,
+}
+
+impl Blobs {
+    /// Files under `data_dir/blobs`, or in the store at `url` when given.
+    pub fn open(data_dir: &std::path::Path, url: Option<&str>) -> Result<Blobs, BlobError> {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => {
+                let dir = data_dir.join("blobs");
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    BlobError::Config(format!("cannot create {}: {e}", dir.display()))
+                })?;
+                let local = object_store::local::LocalFileSystem::new_with_prefix(&dir)?;
+                Ok(Blobs {
+                    store: Arc::new(local),
+                    prefix: Path::default(),
+                })
+            }
+            Some(url) => {
+                let parsed =
+                    url::Url::parse(url).map_err(|e| BlobError::Config(format!("{url}: {e}")))?;
+                let (store, prefix) = object_store::parse_url_opts(
+                    &parsed,
+                    std::env::vars().filter(|(k, _)| k.starts_with("AWS_")),
+                )
+                .map_err(|e| {
+                    BlobError::Config(format!(
+                        "{url}: {e} (S3 needs a server built with --features s3)"
+                    ))
+                })?;
+                Ok(Blobs {
+                    store: Arc::from(store),
+                    prefix,
+                })
+            }
+        }
+    }
+
+    fn path(&self, key: &str) -> Path {
+        let mut path = self.prefix.clone();
+        for part in key.split('/') {
+            path = path.join(part);
+        }
+        path
+    }
+
+    /// Stream `body` into `key`, at most `limit` bytes; returns the size written. On any
+    /// failure the partial upload is aborted and nothing is left behind.
+    pub async fn put_stream<S, E>(&self, key: &str, body: S, limit: u64) -> Result<u64, BlobError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let upload = self.store.put_multipart(&self.path(key)).await?;
+        let mut writer = WriteMultipart::new(upload);
+        let mut body = body;
+        let mut size: u64 = 0;
+        let result: Result<(), BlobError> = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| BlobError::Upload(e.to_string()))?;
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(BlobError::TooLarge { limit });
+                }
+                writer.wait_for_capacity(4).await?;
+                writer.put(chunk);
+            }
+            if size == 0 {
+                return Err(BlobError::Empty);
+            }
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                writer.finish().await?;
+                Ok(size)
+            }
+            Err(e) => {
+                let _ = writer.abort().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Write a small file whole.
+    pub async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<u64, BlobError> {
+        let size = bytes.len() as u64;
+        self.store.put(&self.path(key), bytes.into()).await?;
+        Ok(size)
+    }
+
+    /// Read `key`, whole or the byte range `range` (inclusive start, exclusive end; an end
+    /// past the file is cut to its size).
+    pub async fn get(&self, key: &str, range: Option<ByteRange>) -> Result<Download, BlobError> {
+        let path = self.path(key);
+        let meta = match self.store.head(&path).await {
+            Ok(m) => m,
+            Err(object_store::Error::NotFound { .. }) => return Err(BlobError::Missing),
+            Err(e) => return Err(e.into()),
+        };
+        let size = meta.size;
+        let range = match range {
+            None => 0..size,
+            Some(r) => r
+                .resolve(size)
+                .ok_or(BlobError::RangeNotSatisfiable { size })?,
+        };
+        if range.is_empty() {
+            return Ok(Download {
+                size,
+                range,
+                body: futures_util::stream::empty().boxed(),
+            });
+        }
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(range.clone())),
+            ..GetOptions::default()
+        };
+        let result = self.store.get_opts(&path, options).await?;
+        Ok(Download {
+            size,
+            range,
+            body: result.into_stream(),
+        })
+    }
+
+    pub async fn delete(&self, key: &str) {
+        let _ = self.store.delete(&self.path(key)).await;
+    }
+}
+
+/// One HTTP byte range (`Range: bytes=…`); several ranges are not supported (the whole file
+/// is sent instead, which RFC 9110 allows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `bytes=a-b` (inclusive) or `bytes=a-`.
+    From { start: u64, end: Option<u64> },
+    /// `bytes=-n`: the last n bytes.
+    Suffix(u64),
+}
+
+impl ByteRange {
+    /// Parse a `Range` header; `None` for anything but one well-formed byte range.
+    pub fn parse(header: &str) -> Option<ByteRange> {
+        let spec = header.trim().strip_prefix("bytes=")?;
+        if spec.contains(',') {
+            return None;
+        }
+        let (a, b) = spec.split_once('-')?;
+        let (a, b) = (a.trim(), b.trim());
+        if a.is_empty() {
+            return b.parse().ok().filter(|n| *n > 0).map(ByteRange::Suffix);
+        }
+        let start: u64 = a.parse().ok()?;
+        let end = if b.is_empty() {
+            None
+        } else {
+            let end: u64 = b.parse().ok()?;
+            if end < start {
+                return None;
+            }
+            Some(end)
+        };
+        Some(ByteRange::From { start, end })
+    }
+
+    /// The half-open range within a file of `size` bytes, or `None` if it is unsatisfiable.
+    pub fn resolve(self, size: u64) -> Option<Range<u64>> {
+        match self {
+            ByteRange::Suffix(n) if size > 0 => Some(size.saturating_sub(n)..size),
+            ByteRange::Suffix(_) => None,
+            ByteRange::From { start, .. } if start >= size => None,
+            ByteRange::From { start, end } => Some(start..end.map_or(size, |e| (e + 1).min(size))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(
+            ByteRange::parse("bytes=0-99").unwrap().resolve(1000),
+            Some(0..100)
+        );
+        assert_eq!(
+            ByteRange::parse("bytes=900-").unwrap().resolve(1000),
+            Some(900..1000)
+        );
+        assert_eq!(
+            ByteRange::parse("bytes=-100").unwrap().resolve(1000),
+            Some(900..1000)
+        );
+        assert_eq!(
+            ByteRange::parse("bytes=-5000").unwrap().resolve(1000),
+            Some(0..1000)
+        );
+        assert_eq!(
+            ByteRange::parse("bytes=990-5000").unwrap().resolve(1000),
+            Some(990..1000)
+        );
+        assert_eq!(ByteRange::parse("bytes=1000-").unwrap().resolve(1000), None);
+        for bad in [
+            "bytes=5-1",
+            "bytes=a-b",
+            "items=0-1",
+            "bytes=0-1,5-6",
+            "bytes=-0",
+            "bytes=-",
+        ] {
+            assert_eq!(ByteRange::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn files_stream_in_and_out_with_ranges_and_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::open(dir.path(), None).unwrap();
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let chunks: Vec<Result<Bytes, std::io::Error>> = data
+            .chunks(7000)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let size = blobs
+            .put_stream("rec/a.wav", futures_util::stream::iter(chunks), 1_000_000)
+            .await
+            .unwrap();
+        assert_eq!(size, 200_000);
+        let read = |d: Download| async move {
+            let parts: Vec<Bytes> = d.body.map(|b| b.unwrap()).collect().await;
+            parts.concat()
+        };
+        let whole = blobs.get("rec/a.wav", None).await.unwrap();
+        assert_eq!(whole.size, 200_000);
+        assert_eq!(read(whole).await, data);
+        let part = blobs
+            .get("rec/a.wav", ByteRange::parse("bytes=100-199"))
+            .await
+            .unwrap();
+        assert_eq!(part.range, 100..200);
+        assert_eq!(read(part).await, data[100..200].to_vec());
+
+        let too_big: Vec<Result<Bytes, std::io::Error>> = vec![Ok(Bytes::from(vec![0u8; 600]))];
+        assert!(matches!(
+            blobs
+                .put_stream("rec/b.wav", futures_util::stream::iter(too_big), 500)
+                .await,
+            Err(BlobError::TooLarge { limit: 500 })
+        ));
+        assert!(matches!(
+            blobs.get("rec/b.wav", None).await,
+            Err(BlobError::Missing)
+        ));
+        assert!(matches!(
+            blobs
+                .get("rec/a.wav", ByteRange::parse("bytes=300000-"))
+                .await,
+            Err(BlobError::RangeNotSatisfiable { size: 200_000 })
+        ));
+    }
+}

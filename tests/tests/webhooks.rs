@@ -1,0 +1,851 @@
+//! Webhooks, black-box on SQLite and PostgreSQL: subscribing (URL validation, refusals),
+//! signed at-least-once delivery of a work item's whole life to a local receiver that
+//! verifies with the independent `standardwebhooks` crate, retries, `410 Gone`, secret
+//! rotation, redelivery and recovery, `kill -9` with deliveries pending, two instances.
+
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+use tests::api::{server_options, Api, Center, CenterOptions};
+use tests::both_stores;
+use tests::db::TestDb;
+use tests::process::{start_switchboard, ServerOptions};
+use tests::receiver::{Mode, Receiver};
+
+const WAIT: Duration = Duration::from_secs(20);
+/// A receiver secret (`whsec_` + base64 of 24 bytes).
+const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+/// Server options with a compressed retry schedule.
+fn fast_retries(schedule: &str) -> ServerOptions {
+    let mut o = server_options();
+    o.extra_args
+        .extend(["--webhook-retry-schedule".into(), schedule.into()]);
+    o
+}
+
+async fn center(db: TestDb, options: ServerOptions) -> Center {
+    let server = start_switchboard(&db, options).await;
+    Center::configure(
+        server,
+        db,
+        CenterOptions {
+            agents: 1,
+            ..CenterOptions::default()
+        },
+    )
+    .await
+}
+
+/// Subscribe `receiver` (holding SECRET) to `events`; returns the webhook id.
+async fn subscribe(c: &Center, receiver: &Receiver, events: Value) -> String {
+    let body = c
+        .admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": receiver.url, "events": events, "secret": SECRET, "description": "CRM"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(body["enabled"], true);
+    assert_eq!(body["validation"], "passed");
+    assert_eq!(body["secret"], SECRET);
+    body["webhook_id"].as_str().unwrap().to_string()
+}
+
+/// Accept, note, disposition and close a new work item; returns its engagement id.
+async fn work_item_life(c: &Center, agent: &Api, id: &str) -> String {
+    let engagement = c.start_work_item(id, "Invoice dispute").await;
+    let path = |cmd: &str| format!("/v1/engagements/{engagement}/{cmd}");
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let r = agent.post(&path("accept"), json!({})).await;
+        if r.status == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never offered: {:?}",
+            r.body
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    agent
+        .post(&path("notes"), json!({"body": "Customer wants a refund"}))
+        .await
+        .expect(201);
+    agent
+        .put(
+            &path("disposition"),
+            json!({"disposition_id": c.resolved_id}),
+        )
+        .await
+        .expect(200);
+    agent.post(&path("close"), json!({})).await.expect(200);
+    engagement
+}
+
+/// Every event of the log after `after`, by id.
+async fn log_events(api: &Api, after: i64) -> BTreeMap<String, Value> {
+    let page = api
+        .get(&format!("/v1/events?after={after}&limit=1000"))
+        .await
+        .expect(200);
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["id"].as_str().unwrap().to_string(), e.clone()))
+        .collect()
+}
+
+async fn latest_seq(api: &Api) -> i64 {
+    let mut after = 0;
+    loop {
+        let page = api
+            .get(&format!("/v1/events?after={after}&limit=1000"))
+            .await
+            .expect(200);
+        after = page["next_after"].as_i64().unwrap();
+        if page["has_more"] != true {
+            return after;
+        }
+    }
+}
+
+async fn subscribing_validates_the_url_and_refuses_what_it_must(db: TestDb) {
+    let c = center(db, server_options()).await;
+    let good = Receiver::start(Some(SECRET)).await;
+
+    // A receiver that already holds its secret: validated before anything is saved.
+    let created = c
+        .admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": good.url, "events": ["contact_center.engagement_note_added"], "secret": SECRET}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(good.validations(), 1);
+    let id = created["webhook_id"].as_str().unwrap();
+    let read = c.admin.get(&format!("/v1/webhooks/{id}")).await.expect(200);
+    assert!(
+        read.get("secret").is_none(),
+        "the secret is never shown again: {read}"
+    );
+    assert_eq!(
+        read["events"],
+        json!(["contact_center.engagement_note_added"])
+    );
+
+    // A wrong answer, a slow endpoint and a 500 are refused with what the endpoint did.
+    let wrong = Receiver::start(Some(SECRET)).await;
+    wrong.set_mode(Mode::WrongToken);
+    let r = c
+        .admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": wrong.url, "events": ["*"], "secret": SECRET}),
+        )
+        .await
+        .error(422, "invalid_field", Some("url"));
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("encryptedToken"),
+        "{r}"
+    );
+    let slow = Receiver::start(Some(SECRET)).await;
+    slow.set_mode(Mode::Slow(Duration::from_secs(5)));
+    let started = std::time::Instant::now();
+    let r = c
+        .admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": slow.url, "events": ["*"], "secret": SECRET}),
+        )
+        .await
+        .error(422, "invalid_field", Some("url"));
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{r}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the challenge waits 3 s at most"
+    );
+    let failing = Receiver::start(Some(SECRET)).await;
+    failing.set_mode(Mode::Status(500));
+    let r = c
+        .admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": failing.url, "events": ["*"], "secret": SECRET}),
+        )
+        .await
+        .error(422, "invalid_field", Some("url"));
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("500"),
+        "{r}"
+    );
+    assert_eq!(
+        c.admin
+            .get("/v1/webhooks")
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Bad input names its field.
+    c.admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": good.url, "events": ["*"], "secret": "not-a-whsec"}),
+        )
+        .await
+        .error(422, "invalid_field", Some("secret"));
+    c.admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": good.url, "events": ["*"], "secret": "whsec_c2hvcnQ="}),
+        )
+        .await
+        .error(422, "invalid_field", Some("secret"));
+    c.admin
+        .post("/v1/webhooks", json!({"url": good.url, "events": ["contact_center.engagement_note_added", "engagement.nope"]}))
+        .await
+        .error(422, "invalid_field", Some("events[1]"));
+    c.admin
+        .post("/v1/webhooks", json!({"url": good.url, "events": []}))
+        .await
+        .error(422, "invalid_field", Some("events"));
+    c.admin
+        .post("/v1/webhooks", json!({"url": "ftp://x", "events": ["*"]}))
+        .await
+        .error(422, "invalid_field", Some("url"));
+    c.admin
+        .post("/v1/webhooks", json!({"events": ["*"]}))
+        .await
+        .error(422, "invalid_field", Some("url"));
+
+    // Without a secret: generated, shown once, and the subscription waits for /validate.
+    let later = Receiver::start(None).await;
+    let pending = c
+        .admin
+        .post("/v1/webhooks", json!({"url": later.url, "events": ["*"]}))
+        .await
+        .expect(201);
+    assert_eq!(pending["enabled"], false);
+    assert_eq!(pending["validation"], "pending");
+    let generated = pending["secret"].as_str().unwrap();
+    assert!(generated.starts_with("whsec_"));
+    assert_eq!(later.validations(), 0);
+    let pid = pending["webhook_id"].as_str().unwrap();
+    c.admin
+        .patch(&format!("/v1/webhooks/{pid}"), json!({"enabled": true}))
+        .await
+        .error(409, "conflict", None);
+    later.set_secret(generated);
+    let validated = c
+        .admin
+        .post(&format!("/v1/webhooks/{pid}/validate"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(validated["enabled"], true);
+    assert_eq!(validated["validation"], "passed");
+
+    // A new URL is validated again; a failure keeps the old one.
+    let r = c
+        .admin
+        .patch(&format!("/v1/webhooks/{pid}"), json!({"url": wrong.url}))
+        .await
+        .error(422, "invalid_field", Some("url"));
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("validation"));
+    assert_eq!(
+        c.admin
+            .get(&format!("/v1/webhooks/{pid}"))
+            .await
+            .expect(200)["url"],
+        later.url.as_str()
+    );
+
+    // Agents may not; API clients need webhooks:write.
+    let agent = c.agent(0).await;
+    agent
+        .get("/v1/webhooks")
+        .await
+        .error(403, "forbidden", None);
+    c.integrator
+        .get("/v1/webhooks")
+        .await
+        .error(403, "forbidden", None);
+    let hooks_client = c
+        .admin
+        .post(
+            "/v1/api-clients",
+            json!({"name": "Hooks", "scopes": ["webhooks:write"]}),
+        )
+        .await
+        .expect(201);
+    let hooks = c
+        .anon()
+        .client(
+            hooks_client["client_id"].as_str().unwrap(),
+            hooks_client["client_secret"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(
+        hooks
+            .get("/v1/webhooks")
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    hooks
+        .delete(&format!("/v1/webhooks/{pid}"))
+        .await
+        .expect(204);
+    hooks
+        .get(&format!("/v1/webhooks/{pid}"))
+        .await
+        .error(404, "not_found", None);
+}
+
+/// Without `--webhook-allow-private`, loopback URLs are refused before any connection.
+async fn non_public_addresses_are_refused_without_a_connection(db: TestDb) {
+    let mut options = server_options();
+    options.extra_args.clear();
+    let c = center(db, options).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for url in [
+        format!("https://127.0.0.1:{port}/hook"),
+        format!("https://localhost:{port}/hook"),
+        format!("https://[::1]:{port}/hook"),
+        format!("https://[::ffff:127.0.0.1]:{port}/hook"),
+    ] {
+        let r = c
+            .admin
+            .post(
+                "/v1/webhooks",
+                json!({"url": url, "events": ["*"], "secret": SECRET}),
+            )
+            .await
+            .error(422, "invalid_field", Some("url"));
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("non-public"),
+            "{url}: {r}"
+        );
+    }
+    let r = c
+        .admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ["*"], "secret": SECRET}),
+        )
+        .await
+        .error(422, "invalid_field", Some("url"));
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("https"),
+        "{r}"
+    );
+    let accepted = tokio::time::timeout(Duration::from_millis(500), listener.accept()).await;
+    assert!(
+        accepted.is_err(),
+        "the server connected to a refused address"
+    );
+}
+
+async fn a_work_items_life_arrives_signed_and_once_each(db: TestDb) {
+    let c = center(db, server_options()).await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    let after = latest_seq(&c.admin).await;
+    subscribe(&c, &receiver, json!(["*"])).await;
+    let agent = c.agent(0).await;
+    agent.set_ready().await;
+    let engagement = work_item_life(&c, &agent, "INV-1").await;
+
+    let expected = log_events(&c.admin, after).await;
+    receiver
+        .wait_until("every event", WAIT, |d| {
+            let ids: BTreeSet<&str> = d.iter().map(|r| r.webhook_id()).collect();
+            expected.keys().all(|k| ids.contains(k.as_str()))
+        })
+        .await;
+    // Give stragglers a moment, then count: each event exactly once (no failure happened).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = receiver.deliveries();
+    assert!(received.len() >= expected.len());
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &received {
+        *counts.entry(r.webhook_id()).or_default() += 1;
+        assert!(r.standard_ok, "standardwebhooks rejected {}", r.event());
+        assert!(r.zoom_ok, "x-zm-signature did not verify for {}", r.event());
+        let event = &expected[r.webhook_id()];
+        assert_eq!(r.json["payload"]["object"]["seq"], event["seq"]);
+        assert_eq!(r.json["payload"]["account_id"], event["account_id"]);
+        assert!(r.json["event"]
+            .as_str()
+            .unwrap()
+            .starts_with("contact_center."));
+        assert!(r.json["event_ts"].as_i64().unwrap() > 1_700_000_000_000);
+    }
+    assert!(counts.values().all(|n| *n == 1), "duplicates: {counts:?}");
+    assert_eq!(counts.len(), expected.len());
+
+    let by_name = |name: &str| {
+        received
+            .iter()
+            .find(|r| r.event() == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .json["payload"]["object"]
+            .clone()
+    };
+    for name in [
+        "contact_center.engagement_started",
+        "contact_center.engagement_user_ringing",
+        "contact_center.engagement_user_answered",
+        "contact_center.engagement_ended",
+    ] {
+        assert_eq!(
+            by_name(name)["engagement_id"],
+            engagement.as_str(),
+            "{name}"
+        );
+    }
+    let note = by_name("contact_center.engagement_note_added");
+    assert_eq!(note["note"]["body"], "Customer wants a refund");
+    assert_eq!(note["note"]["agent_id"], c.agents[0].0.as_str());
+    let disposition = by_name("contact_center.engagement_disposition_added");
+    assert_eq!(disposition["disposition"]["name"], "Resolved");
+    assert_eq!(disposition["disposition"]["code"], "RESOLVED");
+    assert_eq!(
+        by_name("contact_center.engagement_ended")["engagement"]["work_item"]["id"],
+        "INV-1"
+    );
+}
+
+async fn task_names_select_work_items_only(db: TestDb) {
+    let c = center(db, server_options()).await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    subscribe(
+        &c,
+        &receiver,
+        json!([
+            "contact_center.task_created",
+            "contact_center.task_completed"
+        ]),
+    )
+    .await;
+    let agent = c.agent(0).await;
+    agent.set_ready().await;
+    let engagement = work_item_life(&c, &agent, "TASK-1").await;
+    let got = receiver
+        .wait_until("task_completed", WAIT, |d| {
+            d.iter()
+                .any(|r| r.event() == "contact_center.task_completed")
+        })
+        .await;
+    let names: Vec<&str> = got.iter().map(|r| r.event()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "contact_center.task_created",
+            "contact_center.task_completed"
+        ]
+    );
+    assert_eq!(
+        got[0].json["payload"]["object"]["engagement_id"],
+        engagement.as_str()
+    );
+}
+
+async fn a_failing_receiver_gets_everything_once_it_recovers(db: TestDb) {
+    let c = center(
+        db,
+        fast_retries("0s,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,1s,1s,1s"),
+    )
+    .await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    let after = latest_seq(&c.admin).await;
+    let id = subscribe(&c, &receiver, json!(["*"])).await;
+    receiver.set_mode(Mode::Status(500));
+    let agent = c.agent(0).await;
+    agent.set_ready().await;
+    work_item_life(&c, &agent, "RETRY-1").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(
+        receiver.requests() > 0,
+        "nothing was attempted while failing"
+    );
+    assert!(receiver.deliveries().is_empty());
+    let failing = c
+        .admin
+        .get(&format!("/v1/webhooks/{id}/deliveries?status=pending"))
+        .await
+        .expect(200);
+    let first = &failing["deliveries"][0];
+    assert_eq!(first["attempts"][0]["response_status"], 500);
+    assert!(first["next_attempt_at"].is_string());
+
+    receiver.set_mode(Mode::Ok);
+    let expected = log_events(&c.admin, after).await;
+    receiver
+        .wait_until("everything after recovery", WAIT, |d| {
+            let ids: BTreeSet<&str> = d.iter().map(|r| r.webhook_id()).collect();
+            expected.keys().all(|k| ids.contains(k.as_str()))
+        })
+        .await;
+    let log = c
+        .admin
+        .get(&format!("/v1/webhooks/{id}/deliveries?limit=1000"))
+        .await
+        .expect(200);
+    let deliveries = log["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), expected.len());
+    assert!(
+        deliveries.iter().all(|d| d["status"] == "succeeded"),
+        "{log}"
+    );
+    let first = &deliveries[0]["attempts"];
+    let statuses: Vec<&Value> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["response_status"])
+        .collect();
+    assert!(
+        statuses.len() >= 2 && statuses[0] == 500 && *statuses.last().unwrap() == 200,
+        "{statuses:?}"
+    );
+    assert!(deliveries[0]["attempts"][0]["latency_ms"].is_i64());
+
+    // The schedule runs out: the delivery is failed for good.
+    let dead = Receiver::start(Some(SECRET)).await;
+    let c2 = center(TestDb::sqlite(), fast_retries("0s,100ms,100ms")).await;
+    let id2 = subscribe(&c2, &dead, json!(["contact_center.engagement_started"])).await;
+    dead.set_mode(Mode::Status(503));
+    c2.start_work_item("DEAD-1", "Never").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let failed = c2
+            .admin
+            .get(&format!("/v1/webhooks/{id2}/deliveries?status=failed"))
+            .await
+            .expect(200);
+        if let Some(d) = failed["deliveries"].as_array().unwrap().first() {
+            assert_eq!(d["attempts"].as_array().unwrap().len(), 3);
+            assert!(d.get("next_attempt_at").is_none());
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never failed for good"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn gone_disables_the_subscription(db: TestDb) {
+    let c = center(db, server_options()).await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    let id = subscribe(&c, &receiver, json!(["*"])).await;
+    receiver.set_mode(Mode::Status(410));
+    c.start_work_item("GONE-1", "Gone").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let hook = loop {
+        let hook = c.admin.get(&format!("/v1/webhooks/{id}")).await.expect(200);
+        if hook["enabled"] == false {
+            break hook;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "410 did not disable it"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(hook["disabled_reason"].as_str().unwrap().contains("410"));
+    let events = c
+        .admin
+        .get("/v1/events?event=webhook.endpoint_disabled")
+        .await
+        .expect(200);
+    let list = events["events"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{events}");
+    assert_eq!(list[0]["data"]["webhook_id"], id.as_str());
+    // Re-enabling is the admin's call.
+    receiver.set_mode(Mode::Ok);
+    let again = c
+        .admin
+        .patch(&format!("/v1/webhooks/{id}"), json!({"enabled": true}))
+        .await
+        .expect(200);
+    assert_eq!(again["enabled"], true);
+    assert!(again.get("disabled_reason").is_none());
+}
+
+async fn rotation_signs_with_both_secrets_for_the_overlap(db: TestDb) {
+    let c = center(db, server_options()).await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    let id = subscribe(&c, &receiver, json!(["contact_center.engagement_started"])).await;
+    let rotated = c
+        .admin
+        .post(&format!("/v1/webhooks/{id}/rotate-secret"), json!({}))
+        .await
+        .expect(200);
+    let new_secret = rotated["secret"].as_str().unwrap().to_string();
+    assert_ne!(new_secret, SECRET);
+    assert!(rotated["previous_secret_expires_at"].is_string());
+    c.start_work_item("ROT-1", "Rotate").await;
+    let r = receiver
+        .wait_for("contact_center.engagement_started", WAIT)
+        .await;
+    let signatures: Vec<&str> = r.header("webhook-signature").split(' ').collect();
+    assert_eq!(signatures.len(), 2, "{signatures:?}");
+    // Receivers holding either secret verify it, with the independent library.
+    assert!(r.standard_ok, "the old secret still verifies");
+    assert!(tests::receiver::verify_standard(
+        &new_secret,
+        &r.headers,
+        &r.body
+    ));
+    assert!(tests::receiver::verify_zoom(
+        &new_secret,
+        &r.headers,
+        &r.body
+    ));
+    assert!(!tests::receiver::verify_standard(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        &r.headers,
+        &r.body
+    ));
+}
+
+async fn redeliver_and_recover_send_again(db: TestDb) {
+    let c = center(db, server_options()).await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    let since = time_now_rfc3339();
+    let id = subscribe(&c, &receiver, json!(["contact_center.engagement_started"])).await;
+    c.start_work_item("RE-1", "One").await;
+    c.start_work_item("RE-2", "Two").await;
+    receiver
+        .wait_until("two starts", WAIT, |d| d.len() == 2)
+        .await;
+    let log = c
+        .admin
+        .get(&format!("/v1/webhooks/{id}/deliveries?status=succeeded"))
+        .await
+        .expect(200);
+    let first = &log["deliveries"][0];
+    let delivery_id = first["delivery_id"].as_str().unwrap();
+    c.admin
+        .post(
+            &format!("/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver"),
+            json!({}),
+        )
+        .await
+        .expect(202);
+    let got = receiver
+        .wait_until("the redelivery", WAIT, |d| d.len() == 3)
+        .await;
+    assert_eq!(got[2].webhook_id(), first["event_id"].as_str().unwrap());
+    c.admin
+        .post(
+            &format!("/v1/webhooks/{id}/deliveries/{}/redeliver", uuid_like()),
+            json!({}),
+        )
+        .await
+        .error(404, "not_found", None);
+
+    let queued = c
+        .admin
+        .post(
+            &format!("/v1/webhooks/{id}/recover"),
+            json!({"since": since}),
+        )
+        .await
+        .expect(202);
+    assert_eq!(queued["queued"], 2);
+    let got = receiver
+        .wait_until("the recovery", WAIT, |d| d.len() == 5)
+        .await;
+    let ids: BTreeSet<&str> = got.iter().map(|r| r.webhook_id()).collect();
+    assert_eq!(ids.len(), 2, "the same two events, again");
+    c.admin
+        .post(
+            &format!("/v1/webhooks/{id}/recover"),
+            json!({"since": "yesterday"}),
+        )
+        .await
+        .error(422, "invalid_field", Some("since"));
+}
+
+fn time_now_rfc3339() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 1;
+    // Format as RFC 3339 UTC without a date library: days since the epoch → civil date.
+    let (days, secs) = ((now / 86_400) as i64, now % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+fn uuid_like() -> &'static str {
+    "01900000-0000-7000-8000-000000000000"
+}
+
+/// `kill -9` while deliveries are pending: after a restart, everything arrives.
+async fn pending_deliveries_survive_kill_9(db: TestDb) {
+    let mut c = center(db, fast_retries("0s,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms")).await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    let after = latest_seq(&c.admin).await;
+    subscribe(&c, &receiver, json!(["*"])).await;
+    receiver.set_mode(Mode::Status(503));
+    for i in 0..5 {
+        c.start_work_item(&format!("KILL-{i}"), "Killed").await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.server.child.start_kill().unwrap();
+    c.server.child.wait().await.unwrap();
+    receiver.set_mode(Mode::Ok);
+    c.server = start_switchboard(&c.db, fast_retries("0s,200ms,200ms")).await;
+    let admin = c
+        .anon()
+        .login(tests::api::ADMIN_EMAIL, tests::api::ADMIN_PASSWORD)
+        .await;
+    let expected = log_events(&admin, after).await;
+    assert!(expected.len() >= 5);
+    receiver
+        .wait_until("everything after the restart", WAIT, |d| {
+            let ids: BTreeSet<&str> = d.iter().map(|r| r.webhook_id()).collect();
+            expected.keys().all(|k| ids.contains(k.as_str()))
+        })
+        .await;
+}
+
+/// Two instances on one PostgreSQL: every event reaches the receiver, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_deliver_everything_once() {
+    let Some(db) = TestDb::postgres("webhooks::two_instances").await else {
+        return;
+    };
+    let c = center(db, server_options()).await;
+    let b_server = start_switchboard(&c.db, server_options()).await;
+    let b = Api::new(&b_server.base_url)
+        .login(tests::api::ADMIN_EMAIL, tests::api::ADMIN_PASSWORD)
+        .await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    let after = latest_seq(&c.admin).await;
+    subscribe(&c, &receiver, json!(["*"])).await;
+    let b_client = Api::new(&b_server.base_url)
+        .client(&c.client_id, &c.client_secret)
+        .await;
+    for i in 0..20 {
+        let via = if i % 2 == 0 { &c.integrator } else { &b_client };
+        via.post("/v1/engagements", c.work_item(&format!("TWO-{i}"), "Both"))
+            .await
+            .expect(201);
+    }
+    let expected = log_events(&b, after).await;
+    assert!(expected.len() >= 20);
+    receiver
+        .wait_until("every event from both instances", WAIT, |d| {
+            let ids: BTreeSet<&str> = d.iter().map(|r| r.webhook_id()).collect();
+            expected.keys().all(|k| ids.contains(k.as_str()))
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in receiver.deliveries() {
+        assert!(r.standard_ok);
+        *counts.entry(r.webhook_id().to_string()).or_default() += 1;
+    }
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "a delivery was sent twice: {counts:?}"
+    );
+}
+
+async fn the_events_api_filters_by_name_and_engagement(db: TestDb) {
+    let c = center(db, server_options()).await;
+    let agent = c.agent(0).await;
+    agent.set_ready().await;
+    let one = work_item_life(&c, &agent, "F-1").await;
+    let two = c.start_work_item("F-2", "Other").await;
+    let notes = c
+        .integrator
+        .get("/v1/events?event=engagement.note_added&event=engagement.closed")
+        .await
+        .expect(200);
+    let kinds: Vec<&str> = notes["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["engagement.note_added", "engagement.closed"]);
+    let only_two = c
+        .integrator
+        .get(&format!("/v1/events?engagement_id={two}"))
+        .await
+        .expect(200);
+    assert!(only_two["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["engagement_id"] == two.as_str()));
+    assert_ne!(one, two);
+    c.integrator
+        .get("/v1/events?event=engagement.nope")
+        .await
+        .error(422, "invalid_field", Some("event"));
+    c.integrator
+        .get("/v1/events?engagement_id=nope")
+        .await
+        .error(422, "invalid_field", Some("engagement_id"));
+}
+
+both_stores!(
+    subscribing_validates_the_url_and_refuses_what_it_must,
+    non_public_addresses_are_refused_without_a_connection,
+    a_work_items_life_arrives_signed_and_once_each,
+    task_names_select_work_items_only,
+    a_failing_receiver_gets_everything_once_it_recovers,
+    gone_disables_the_subscription,
+    rotation_signs_with_both_secrets_for_the_overlap,
+    redeliver_and_recover_send_again,
+    pending_deliveries_survive_kill_9,
+    the_events_api_filters_by_name_and_engagement,
+);
