@@ -24,6 +24,8 @@ trap cleanup EXIT INT TERM
   --listen "127.0.0.1:$SB_PORT" \
   --database-url "$DB" \
   --widget-dir frontend/dist \
+  --data-dir .demo/data \
+  --webhook-allow-private \
   --allowed-origins "http://127.0.0.1:$DEMO_PORT,http://localhost:$DEMO_PORT" \
   --demo --demo-crm-url "http://127.0.0.1:$DEMO_PORT" &
 pids+=($!)

@@ -84,6 +84,26 @@ pub struct ServeConfig {
     )]
     pub webhook_retry_schedule: crate::delivery::webhooks::retry::RetrySchedule,
 
+    /// Where Switchboard keeps its files (recordings, transcripts) when no blob store URL is
+    /// given: `<data-dir>/blobs`.
+    #[arg(long, env = "SWITCHBOARD_DATA_DIR", default_value = "switchboard-data")]
+    pub data_dir: PathBuf,
+
+    /// An object store for files instead of the data folder, e.g. `s3://bucket/prefix`
+    /// (credentials from the usual `AWS_*` variables; needs a server built with
+    /// `--features s3`).
+    #[arg(long, env = "SWITCHBOARD_BLOB_STORE_URL")]
+    pub blob_store_url: Option<String>,
+
+    /// Largest recording upload accepted, in bytes (default 500 MB).
+    #[arg(long, env = "SWITCHBOARD_MAX_UPLOAD_BYTES", default_value_t = 500 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+
+    /// The server's public base URL, used in `download_url` and `transcript_url`
+    /// (e.g. `https://cc.example.com`). Default: `http://<listen address>`.
+    #[arg(long, env = "SWITCHBOARD_PUBLIC_URL", value_parser = crm_url)]
+    pub public_url: Option<String>,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -27,6 +27,8 @@ pub enum StartError {
     Serve(#[source] std::io::Error),
     #[error("bootstrap: {0}")]
     Bootstrap(#[source] crate::service::ServiceError),
+    #[error("files: {0}")]
+    Blobs(#[source] crate::store::blobs::BlobError),
     #[error("cannot handle shutdown signals: {0}")]
     Signals(#[source] std::io::Error),
 }
@@ -52,6 +54,16 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let allowed = AllowedOrigins::parse(&config.allowed_origins)?;
     let store = Store::connect(&config.database_url).await?;
     tracing::info!(backend = store.backend().as_str(), "database ready");
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let local = listener.local_addr().map_err(StartError::Serve)?;
+    let blobs =
+        crate::store::blobs::Blobs::open(&config.data_dir, config.blob_store_url.as_deref())
+            .map_err(StartError::Blobs)?;
     let ctx = Ctx {
         signer: Signer::new(store.server_key().await?),
         account: store.default_account().await?,
@@ -62,6 +74,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             config.webhook_allow_private,
             config.webhook_retry_schedule.clone(),
         )),
+        files: Arc::new(crate::service::interactions::Files {
+            blobs,
+            public_url: config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{local}")),
+            max_upload_bytes: config.max_upload_bytes,
+        }),
     };
     if config.webhook_allow_private {
         tracing::warn!(
@@ -112,13 +132,6 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             max_body_bytes: config.max_body_bytes,
         },
     );
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| StartError::Listen {
-            addr: config.listen,
-            source,
-        })?;
-    let local = listener.local_addr().map_err(StartError::Serve)?;
     // A plain line on stdout that scripts and tests wait for (the port may have been 0).
     println!("listening on http://{local}");
     tracing::info!(%local, "switchboard serving");

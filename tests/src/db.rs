@@ -21,8 +21,16 @@ pub struct TestDb {
     /// What to pass as `DATABASE_URL` / `--database-url`.
     pub url: String,
     pub kind: Kind,
+    /// The server's `--data-dir` (recordings, transcripts): kept with the database, so a
+    /// restarted server finds its files.
+    pub data_dir: std::path::PathBuf,
     _dir: Option<tempfile::TempDir>,
+    _data: tempfile::TempDir,
     pg_name: Option<String>,
+}
+
+fn data_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,20 +43,26 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("switchboard.db").display());
+        let data = data_dir();
         TestDb {
             url,
             kind: Kind::Sqlite,
+            data_dir: data.path().to_path_buf(),
             _dir: Some(dir),
+            _data: data,
             pg_name: None,
         }
     }
 
     /// SQLite at a path the caller owns, given as a plain path (not a URL).
     pub fn sqlite_path(path: &std::path::Path) -> TestDb {
+        let data = data_dir();
         TestDb {
             url: path.display().to_string(),
             kind: Kind::Sqlite,
+            data_dir: data.path().to_path_buf(),
             _dir: None,
+            _data: data,
             pg_name: None,
         }
     }
@@ -77,10 +91,13 @@ impl TestDb {
             .database(&name)
             .to_url_lossy()
             .to_string();
+        let data = data_dir();
         Some(TestDb {
             url,
             kind: Kind::Postgres,
+            data_dir: data.path().to_path_buf(),
             _dir: None,
+            _data: data,
             pg_name: Some(name),
         })
     }

@@ -156,6 +156,8 @@ pub async fn start_switchboard(db: &TestDb, options: ServerOptions) -> Running {
         .arg(&db.url)
         .arg("--widget-dir")
         .arg(widget_dir)
+        .arg("--data-dir")
+        .arg(&db.data_dir)
         .arg("--allowed-origins")
         .arg(options.allowed_origins.join(","))
         .args(&options.extra_args)

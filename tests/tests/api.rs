@@ -922,6 +922,16 @@ const ROUTES: &[(&str, &str)] = &[
         "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
     ),
     ("post", "/v1/webhooks/{id}/recover"),
+    ("post", "/v1/engagements/{id}/recordings"),
+    ("put", "/v1/engagements/{id}/transcript"),
+    ("get", "/v1/engagements/{id}/transcript"),
+    ("get", "/v1/recordings"),
+    ("get", "/v1/recordings/{id}/download"),
+    ("put", "/v1/recordings/{id}/transcript"),
+    ("get", "/v1/recordings/{id}/transcript"),
+    ("get", "/v1/transcripts"),
+    ("get", "/v1/notes"),
+    ("get", "/v1/dispositions/assigned"),
 ];
 
 #[tokio::test]

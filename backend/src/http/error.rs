@@ -19,6 +19,15 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("request body is larger than this server accepts")]
     PayloadTooLarge,
+    /// An upload over its limit, with a message saying the limit.
+    #[error("{0}")]
+    UploadTooLarge(String),
+    /// A body of a media type the route does not take (uploads).
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    /// A `Range` outside the file; the response carries `Content-Range: bytes */size`.
+    #[error("the requested range is outside the file ({size} bytes)")]
+    RangeNotSatisfiable { size: u64 },
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed on this path")]
@@ -57,7 +66,11 @@ impl ApiError {
             ApiError::InvalidField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::UploadTooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } | ApiError::InvalidState(_) => StatusCode::CONFLICT,
@@ -73,7 +86,9 @@ impl ApiError {
             ApiError::InvalidField { .. } => "invalid_field",
             ApiError::MalformedBody(_) => "malformed_body",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::PayloadTooLarge | ApiError::UploadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMedia(_) => "unsupported_media_type",
+            ApiError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { .. } => "conflict",
@@ -111,6 +126,13 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (self.status(), Json(self.body())).into_response();
+        if let ApiError::RangeNotSatisfiable { size } = self {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&format!("bytes */{size}")) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::CONTENT_RANGE, v);
+            }
+        }
         if let ApiError::Unauthorized(_) = self {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -137,6 +159,9 @@ impl From<crate::service::ServiceError> for ApiError {
             S::InvalidState(t) => ApiError::InvalidState(t.to_string()),
             S::Unauthenticated(m) => ApiError::Unauthorized(m),
             S::Denied(d) => ApiError::Forbidden(d.to_string()),
+            S::TooLarge(m) => ApiError::UploadTooLarge(m),
+            S::UnsupportedMedia(m) => ApiError::UnsupportedMedia(m),
+            S::RangeNotSatisfiable { size } => ApiError::RangeNotSatisfiable { size },
             S::Store(e) => e.into(),
         }
     }

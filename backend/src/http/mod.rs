@@ -7,6 +7,7 @@ mod engagements;
 pub mod error;
 pub mod extract;
 mod health;
+mod interactions;
 pub mod openapi;
 mod webhooks;
 mod widget;
@@ -66,7 +67,8 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
         .merge(config::routes())
         .merge(engagements::routes())
         .merge(agents::routes())
-        .merge(webhooks::routes());
+        .merge(webhooks::routes())
+        .merge(interactions::routes());
 
     api.merge(widget::routes(&config.widget_dir))
         .fallback(not_found)

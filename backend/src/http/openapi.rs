@@ -190,6 +190,16 @@ impl Modify for BearerAuth {
         super::webhooks::deliveries,
         super::webhooks::redeliver,
         super::webhooks::recover,
+        super::interactions::upload_recording,
+        super::interactions::put_recording_transcript,
+        super::interactions::put_engagement_transcript,
+        super::interactions::download_recording,
+        super::interactions::download_recording_transcript,
+        super::interactions::download_engagement_transcript,
+        super::interactions::list_recordings,
+        super::interactions::list_transcripts,
+        super::interactions::list_notes,
+        super::interactions::list_dispositions,
     )
 )]
 pub struct ApiDoc;

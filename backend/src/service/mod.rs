@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod dispatch;
 pub mod engagements;
+pub mod interactions;
 pub mod stats;
 pub mod validate;
 pub mod webhooks;
@@ -37,6 +38,15 @@ pub enum ServiceError {
     Unauthenticated(String),
     #[error("{0}")]
     Denied(#[from] Denied),
+    /// An upload is over the size limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// An upload's Content-Type is not one this operation takes.
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    /// A `Range` outside the file.
+    #[error("the requested range is outside the file ({size} bytes)")]
+    RangeNotSatisfiable { size: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -77,4 +87,6 @@ pub struct Ctx {
     pub dispatch: dispatch::Trigger,
     /// Outbound HTTP (webhooks, callouts): the address policy and the retry schedule.
     pub outbound: Arc<crate::delivery::webhooks::Outbound>,
+    /// Recordings and transcripts: the blob store and how files are addressed.
+    pub files: Arc<interactions::Files>,
 }

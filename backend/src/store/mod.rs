@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod config;
 pub mod engagements;
 mod events;
+pub mod interactions;
 pub mod webhooks;
 
 pub use events::NewEvent;

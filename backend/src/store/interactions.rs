@@ -1,0 +1,378 @@
+//! Interaction data rows: recordings, engagement transcripts, and the windowed lists of
+//! recordings, transcripts, notes and dispositions across engagements.
+//!
+//! Lists page by key (`(time, id)` after the last row seen), so a page is stable while new
+//! rows arrive and deep pages cost the same as the first.
+
+use super::{Result, StoreError};
+use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, NoteId};
+use shared::Channel;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingRow {
+    pub recording_id: uuid::Uuid,
+    pub account_id: AccountId,
+    pub engagement_id: EngagementId,
+    pub agent_id: Option<AgentId>,
+    pub channel: Channel,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub blob_key: String,
+    pub recording_start_ms: i64,
+    pub recording_end_ms: i64,
+    pub transcript_key: Option<String>,
+    pub transcript_content_type: Option<String>,
+    pub transcript_completed_ms: Option<i64>,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscriptRow {
+    pub engagement_id: EngagementId,
+    pub account_id: AccountId,
+    pub channel: Channel,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub blob_key: String,
+    pub completed_at_ms: i64,
+}
+
+fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what} {value:?}")))
+}
+
+fn channel(value: &str) -> Result<Channel> {
+    Channel::parse(value).ok_or_else(|| StoreError::Corrupt(format!("channel {value:?}")))
+}
+
+fn channel_str(c: Channel) -> &'static str {
+    c.as_str()
+}
+
+const RECORDING_COLUMNS: &str = "recording_id, account_id, engagement_id, agent_id, channel, content_type, size_bytes, blob_key, recording_start_ms, recording_end_ms, transcript_key, transcript_content_type, transcript_completed_ms, created_at_ms";
+
+fn recording_from_row(row: &sqlx::any::AnyRow) -> Result<RecordingRow> {
+    let agent: Option<String> = row.try_get("agent_id")?;
+    Ok(RecordingRow {
+        recording_id: parse("recording id", &row.try_get::<String, _>("recording_id")?)?,
+        account_id: parse("account id", &row.try_get::<String, _>("account_id")?)?,
+        engagement_id: parse("engagement id", &row.try_get::<String, _>("engagement_id")?)?,
+        agent_id: agent.as_deref().map(|a| parse("agent id", a)).transpose()?,
+        channel: channel(&row.try_get::<String, _>("channel")?)?,
+        content_type: row.try_get("content_type")?,
+        size_bytes: row.try_get("size_bytes")?,
+        blob_key: row.try_get("blob_key")?,
+        recording_start_ms: row.try_get("recording_start_ms")?,
+        recording_end_ms: row.try_get("recording_end_ms")?,
+        transcript_key: row.try_get("transcript_key")?,
+        transcript_content_type: row.try_get("transcript_content_type")?,
+        transcript_completed_ms: row.try_get("transcript_completed_ms")?,
+        created_at_ms: row.try_get("created_at_ms")?,
+    })
+}
+
+pub async fn insert_recording(conn: &mut AnyConnection, r: &RecordingRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO recordings ({RECORDING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    ))
+    .bind(r.recording_id.to_string())
+    .bind(r.account_id.to_string())
+    .bind(r.engagement_id.to_string())
+    .bind(r.agent_id.map(|a| a.to_string()))
+    .bind(channel_str(r.channel))
+    .bind(&r.content_type)
+    .bind(r.size_bytes)
+    .bind(&r.blob_key)
+    .bind(r.recording_start_ms)
+    .bind(r.recording_end_ms)
+    .bind(&r.transcript_key)
+    .bind(&r.transcript_content_type)
+    .bind(r.transcript_completed_ms)
+    .bind(r.created_at_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_recording(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: uuid::Uuid,
+) -> Result<Option<RecordingRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {RECORDING_COLUMNS} FROM recordings WHERE recording_id = $1 AND account_id = $2"
+    ))
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(recording_from_row).transpose()
+}
+
+pub async fn set_recording_transcript(
+    conn: &mut AnyConnection,
+    id: uuid::Uuid,
+    key: &str,
+    content_type: &str,
+    completed_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE recordings SET transcript_key = $1, transcript_content_type = $2, transcript_completed_ms = $3 WHERE recording_id = $4",
+    )
+    .bind(key)
+    .bind(content_type)
+    .bind(completed_ms)
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+const TRANSCRIPT_COLUMNS: &str =
+    "t.engagement_id, t.account_id, t.channel, t.content_type, t.size_bytes, t.blob_key, t.completed_at_ms";
+
+fn transcript_from_row(row: &sqlx::any::AnyRow) -> Result<TranscriptRow> {
+    Ok(TranscriptRow {
+        engagement_id: parse("engagement id", &row.try_get::<String, _>("engagement_id")?)?,
+        account_id: parse("account id", &row.try_get::<String, _>("account_id")?)?,
+        channel: channel(&row.try_get::<String, _>("channel")?)?,
+        content_type: row.try_get("content_type")?,
+        size_bytes: row.try_get("size_bytes")?,
+        blob_key: row.try_get("blob_key")?,
+        completed_at_ms: row.try_get("completed_at_ms")?,
+    })
+}
+
+/// Save an engagement's transcript, replacing an earlier one.
+pub async fn upsert_transcript(conn: &mut AnyConnection, t: &TranscriptRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO engagement_transcripts (engagement_id, account_id, channel, content_type, size_bytes, blob_key, completed_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (engagement_id) DO UPDATE SET content_type = $4, size_bytes = $5, blob_key = $6, completed_at_ms = $7",
+    )
+    .bind(t.engagement_id.to_string())
+    .bind(t.account_id.to_string())
+    .bind(channel_str(t.channel))
+    .bind(&t.content_type)
+    .bind(t.size_bytes)
+    .bind(&t.blob_key)
+    .bind(t.completed_at_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_transcript(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    engagement: EngagementId,
+) -> Result<Option<TranscriptRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {TRANSCRIPT_COLUMNS} FROM engagement_transcripts t WHERE t.engagement_id = $1 AND t.account_id = $2"
+    ))
+    .bind(engagement.to_string())
+    .bind(account.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(transcript_from_row).transpose()
+}
+
+/// A time window and a page position. `after` is the `(time, id)` of the last row of the
+/// previous page.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+/// Which time of an engagement a window applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngagementTime {
+    Start,
+    End,
+}
+
+impl EngagementTime {
+    fn column(self) -> &'static str {
+        match self {
+            EngagementTime::Start => "e.created_at_ms",
+            EngagementTime::End => "e.closed_at_ms",
+        }
+    }
+}
+
+/// `AND <time> BETWEEN from AND to` plus the keyset condition, with parameters from `$2`.
+fn window_sql(time: &str, id: &str, w: &Window) -> String {
+    let mut sql = format!(" AND {time} >= $2 AND {time} <= $3");
+    if w.after.is_some() {
+        sql.push_str(&format!(
+            " AND ({time} > $5 OR ({time} = $5 AND {id} > $6))"
+        ));
+    }
+    sql.push_str(&format!(" ORDER BY {time}, {id} LIMIT $4"));
+    sql
+}
+
+async fn fetch_window(
+    conn: &mut AnyConnection,
+    sql: &str,
+    account: AccountId,
+    w: &Window,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let q = sqlx::query(sql)
+        .bind(account.to_string())
+        .bind(w.from_ms)
+        .bind(w.to_ms)
+        .bind(w.limit);
+    let q = match &w.after {
+        Some((ms, id)) => q.bind(*ms).bind(id.clone()),
+        None => q,
+    };
+    Ok(q.fetch_all(conn).await?)
+}
+
+/// Recordings whose start (`by_end = false`) or end falls in the window.
+pub async fn list_recordings(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    by_end: bool,
+    w: &Window,
+) -> Result<Vec<RecordingRow>> {
+    let time = if by_end {
+        "recording_end_ms"
+    } else {
+        "recording_start_ms"
+    };
+    let sql = format!(
+        "SELECT {RECORDING_COLUMNS} FROM recordings WHERE account_id = $1{}",
+        window_sql(time, "recording_id", w)
+    );
+    fetch_window(conn, &sql, account, w)
+        .await?
+        .iter()
+        .map(recording_from_row)
+        .collect()
+}
+
+/// Transcripts of engagements that started (or ended) in the window, with that time.
+pub async fn list_transcripts(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    by: EngagementTime,
+    w: &Window,
+) -> Result<Vec<(TranscriptRow, i64)>> {
+    let time = by.column();
+    let sql = format!(
+        "SELECT {TRANSCRIPT_COLUMNS}, {time} AS window_ms FROM engagement_transcripts t
+         JOIN engagements e ON e.engagement_id = t.engagement_id
+         WHERE t.account_id = $1{}",
+        window_sql(time, "t.engagement_id", w)
+    );
+    fetch_window(conn, &sql, account, w)
+        .await?
+        .iter()
+        .map(|row| Ok((transcript_from_row(row)?, row.try_get("window_ms")?)))
+        .collect()
+}
+
+/// A note with its engagement's times.
+#[derive(Debug, Clone)]
+pub struct NoteListRow {
+    pub note_id: NoteId,
+    pub engagement_id: EngagementId,
+    pub agent_id: Option<AgentId>,
+    pub body: String,
+    pub created_at_ms: i64,
+    pub engagement_start_ms: i64,
+    pub engagement_end_ms: Option<i64>,
+    pub window_ms: i64,
+}
+
+/// Notes of engagements that started (or ended) in the window.
+pub async fn list_notes(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    by: EngagementTime,
+    w: &Window,
+) -> Result<Vec<NoteListRow>> {
+    let time = by.column();
+    let sql = format!(
+        "SELECT n.note_id, n.engagement_id, n.agent_id, n.body, n.created_at_ms,
+                e.created_at_ms AS engagement_start_ms, e.closed_at_ms AS engagement_end_ms, {time} AS window_ms
+         FROM notes n JOIN engagements e ON e.engagement_id = n.engagement_id
+         WHERE e.account_id = $1{}",
+        window_sql(time, "n.note_id", w)
+    );
+    fetch_window(conn, &sql, account, w)
+        .await?
+        .iter()
+        .map(|row| {
+            let agent: Option<String> = row.try_get("agent_id")?;
+            Ok(NoteListRow {
+                note_id: parse("note id", &row.try_get::<String, _>("note_id")?)?,
+                engagement_id: parse("engagement id", &row.try_get::<String, _>("engagement_id")?)?,
+                agent_id: agent.as_deref().map(|a| parse("agent id", a)).transpose()?,
+                body: row.try_get("body")?,
+                created_at_ms: row.try_get("created_at_ms")?,
+                engagement_start_ms: row.try_get("engagement_start_ms")?,
+                engagement_end_ms: row.try_get("engagement_end_ms")?,
+                window_ms: row.try_get("window_ms")?,
+            })
+        })
+        .collect()
+}
+
+/// An engagement's disposition with its engagement's times.
+#[derive(Debug, Clone)]
+pub struct DispositionListRow {
+    pub engagement_id: EngagementId,
+    pub disposition_id: DispositionId,
+    pub name: String,
+    pub code: Option<String>,
+    pub agent_id: Option<AgentId>,
+    pub engagement_start_ms: i64,
+    pub engagement_end_ms: Option<i64>,
+    pub window_ms: i64,
+}
+
+/// Dispositions given to engagements that started (or ended) in the window.
+pub async fn list_dispositions(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    by: EngagementTime,
+    w: &Window,
+) -> Result<Vec<DispositionListRow>> {
+    let time = by.column();
+    let sql = format!(
+        "SELECT e.engagement_id, e.disposition_id, d.name, d.code, e.agent_id,
+                e.created_at_ms AS engagement_start_ms, e.closed_at_ms AS engagement_end_ms, {time} AS window_ms
+         FROM engagements e JOIN dispositions d ON d.disposition_id = e.disposition_id
+         WHERE e.account_id = $1{}",
+        window_sql(time, "e.engagement_id", w)
+    );
+    fetch_window(conn, &sql, account, w)
+        .await?
+        .iter()
+        .map(|row| {
+            let agent: Option<String> = row.try_get("agent_id")?;
+            Ok(DispositionListRow {
+                engagement_id: parse("engagement id", &row.try_get::<String, _>("engagement_id")?)?,
+                disposition_id: parse(
+                    "disposition id",
+                    &row.try_get::<String, _>("disposition_id")?,
+                )?,
+                name: row.try_get("name")?,
+                code: row.try_get("code")?,
+                agent_id: agent.as_deref().map(|a| parse("agent id", a)).transpose()?,
+                engagement_start_ms: row.try_get("engagement_start_ms")?,
+                engagement_end_ms: row.try_get("engagement_end_ms")?,
+                window_ms: row.try_get("window_ms")?,
+            })
+        })
+        .collect()
+}
