@@ -104,6 +104,15 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_PUBLIC_URL", value_parser = crm_url)]
     pub public_url: Option<String>,
 
+    /// Flow callout retry schedule, like `--webhook-retry-schedule`. Default: three attempts
+    /// within a minute (at once, 5 s and 20 s after a failure).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_CALLOUT_RETRY_SCHEDULE",
+        default_value = "0s,5s,20s"
+    )]
+    pub callout_retry_schedule: crate::delivery::webhooks::retry::RetrySchedule,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -73,6 +73,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         outbound: Arc::new(crate::delivery::webhooks::Outbound::new(
             config.webhook_allow_private,
             config.webhook_retry_schedule.clone(),
+            config.callout_retry_schedule.clone(),
         )),
         files: Arc::new(crate::service::interactions::Files {
             blobs,
@@ -113,6 +114,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     // Build the OpenAPI document now, so a problem shows at start-up, not on a request.
     let _ = crate::http::openapi::spec();
     let dispatcher = tokio::spawn(dispatch::run(ctx.clone()));
+    let callouts = tokio::spawn(crate::delivery::callouts::run(ctx.clone()));
     let webhooks = tokio::spawn(crate::delivery::webhooks::worker::run(
         store.clone(),
         ctx.outbound.clone(),
@@ -143,6 +145,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     tracing::info!("shutting down: closing the database");
     dispatcher.abort();
     webhooks.abort();
+    callouts.abort();
     hub_task.abort();
     store.close().await;
     Ok(())

@@ -444,20 +444,70 @@ pub enum Condition {
 // `f64` fields rule out a derived `Eq`; JSON cannot carry NaN, so equality is total here.
 impl Eq for Condition {}
 
+/// When a callout fires: `engagement_accepted`, `disposition_saved`, `engagement_closed`, or
+/// any event-log name (`engagement.note_added`, `engagement.transferred`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "String", into = "String")]
 pub enum CalloutTrigger {
     EngagementAccepted,
     DispositionSaved,
     EngagementClosed,
+    /// Any other event of the log.
+    Event(crate::events::EventKind),
 }
 
-/// An HTTP POST to an external URL when `on` happens, with a JSON body template whose
-/// `{variable}` placeholders are filled from the engagement's variables (JSON-escaped).
+impl CalloutTrigger {
+    /// The log event this trigger fires on.
+    pub const fn event(self) -> crate::events::EventKind {
+        use crate::events::EventKind as K;
+        match self {
+            CalloutTrigger::EngagementAccepted => K::EngagementConnected,
+            CalloutTrigger::DispositionSaved => K::EngagementDispositionAdded,
+            CalloutTrigger::EngagementClosed => K::EngagementClosed,
+            CalloutTrigger::Event(kind) => kind,
+        }
+    }
+}
+
+impl TryFrom<String> for CalloutTrigger {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.as_str() {
+            "engagement_accepted" => Ok(CalloutTrigger::EngagementAccepted),
+            "disposition_saved" => Ok(CalloutTrigger::DispositionSaved),
+            "engagement_closed" => Ok(CalloutTrigger::EngagementClosed),
+            other => crate::events::EventKind::parse(other)
+                .map(CalloutTrigger::Event)
+                .ok_or_else(|| {
+                    format!("{other:?} is not a trigger: use engagement_accepted, disposition_saved, engagement_closed or an event name such as engagement.note_added")
+                }),
+        }
+    }
+}
+
+impl From<CalloutTrigger> for String {
+    fn from(t: CalloutTrigger) -> String {
+        match t {
+            CalloutTrigger::EngagementAccepted => "engagement_accepted".into(),
+            CalloutTrigger::DispositionSaved => "disposition_saved".into(),
+            CalloutTrigger::EngagementClosed => "engagement_closed".into(),
+            CalloutTrigger::Event(kind) => kind.as_str().into(),
+        }
+    }
+}
+
+/// An HTTP POST to an external URL when `on` happens, with a JSON body template. Its
+/// `{{engagement.engagement_id}}`, `{{engagement.queue_name}}`, `{{agent.email}}`,
+/// `{{consumer.phone}}`, `{{disposition.name}}`, `{{variables.<name>}}` placeholders become
+/// JSON values (a missing one is `null`; inside a JSON string, the escaped text). The older
+/// `{variable}` form inside strings is filled from the engagement's variables.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventCallout {
+    /// `engagement_accepted`, `disposition_saved`, `engagement_closed`, or an event name
+    /// (`engagement.note_added`, …).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "engagement_closed"))]
     pub on: CalloutTrigger,
     pub url: String,
     pub body_template: String,

@@ -422,6 +422,48 @@ pub struct Requeued {
     pub queued: u64,
 }
 
+// ---- flow callouts -------------------------------------------------------------------------
+
+/// `GET /v1/flows/callout-secret`: the key flow callouts are signed with (admins only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalloutSecret {
+    /// `whsec_…`: verify callouts with it exactly as webhook deliveries.
+    pub secret: String,
+}
+
+/// One callout of a flow for one event, with its attempts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalloutDelivery {
+    pub delivery_id: DeliveryId,
+    /// The event that fired it (the `webhook-id` header).
+    pub event_id: EventId,
+    pub seq: i64,
+    /// Which of the flow's `callouts` (its index).
+    pub callout_index: i64,
+    /// Its trigger (`engagement_closed`, …).
+    pub on: String,
+    pub url: String,
+    pub status: DeliveryStatus,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+/// `GET /v1/flows/{id}/callouts/deliveries`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalloutDeliveriesPage {
+    pub deliveries: Vec<CalloutDelivery>,
+    pub next_after: i64,
+    pub has_more: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

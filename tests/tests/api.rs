@@ -932,6 +932,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/transcripts"),
     ("get", "/v1/notes"),
     ("get", "/v1/dispositions/assigned"),
+    ("get", "/v1/flows/callout-secret"),
+    ("get", "/v1/flows/{id}/callouts/deliveries"),
 ];
 
 #[tokio::test]

@@ -365,6 +365,23 @@ async fn non_public_addresses_are_refused_without_a_connection(db: TestDb) {
         r["error"]["message"].as_str().unwrap().contains("https"),
         "{r}"
     );
+    // Flow callouts follow the same rules.
+    let r = c
+        .admin
+        .post(
+            "/v1/flows",
+            json!({"name": "Private", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": c.queue_id}},
+                   "callouts": [{"on": "engagement_closed", "url": format!("https://localhost:{port}/x"), "body_template": "{}"}]}),
+        )
+        .await
+        .error(422, "invalid_field", Some("callouts[0].url"));
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("non-public"),
+        "{r}"
+    );
     let accepted = tokio::time::timeout(Duration::from_millis(500), listener.accept()).await;
     assert!(
         accepted.is_err(),
@@ -837,7 +854,161 @@ async fn the_events_api_filters_by_name_and_engagement(db: TestDb) {
         .error(422, "invalid_field", Some("engagement_id"));
 }
 
+/// A flow's callouts reach their URL with the template filled, signed with the account's
+/// callout secret; a failing endpoint ends up in the flow's callout log as failed.
+async fn flow_callouts_reach_their_url_filled_and_signed(db: TestDb) {
+    let mut options = server_options();
+    options
+        .extra_args
+        .extend(["--callout-retry-schedule".into(), "0s,200ms,200ms".into()]);
+    let c = center(db, options).await;
+    let secret = c.admin.get("/v1/flows/callout-secret").await.expect(200)["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(secret.starts_with("whsec_"));
+    c.integrator
+        .get("/v1/flows/callout-secret")
+        .await
+        .error(403, "forbidden", None);
+    let crm = Receiver::start(Some(&secret)).await;
+    let dead = Receiver::start(Some(&secret)).await;
+    dead.set_mode(Mode::Status(500));
+    let body = r#"{"id": {{engagement.engagement_id}}, "queue": {{engagement.queue_name}}, "agent": {{agent.email}},
+        "phone": {{consumer.phone}}, "disposition": {{disposition.name}}, "code": {{disposition.code}}, "tier": {{variables.tier}},
+        "missing": {{variables.nope}}, "text": "Closed by {{agent.display_name}} for {{consumer.phone}}", "ticket": "{ticket}"}"#;
+    let flow = c
+        .admin
+        .post(
+            "/v1/flows",
+            json!({"name": "With callouts", "start": "q",
+                   "steps": {"q": {"type": "route_to_queue", "queue_id": c.queue_id}},
+                   "callouts": [
+                       {"on": "engagement_closed", "url": crm.url, "body_template": body},
+                       {"on": "engagement.note_added", "url": crm.url, "body_template": r#"{"note": {{note.body}}, "by": {{agent.email}}}"#},
+                       {"on": "engagement_accepted", "url": dead.url, "body_template": r#"{"id": {{engagement.engagement_id}}}"#}
+                   ]}),
+        )
+        .await
+        .expect(201);
+    let flow_id = flow["flow_id"].as_str().unwrap();
+    c.admin
+        .post(
+            "/v1/entry-points",
+            json!({"entry_id": "callouts", "flow_id": flow_id}),
+        )
+        .await
+        .expect(201);
+    c.admin
+        .post(
+            "/v1/flows",
+            json!({"name": "Bad", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": c.queue_id}},
+                   "callouts": [{"on": "engagement_closed", "url": crm.url, "body_template": "{\"a\": {{x}} {{y}}}"}]}),
+        )
+        .await
+        .error(422, "invalid_field", Some("callouts[0].body_template"));
+    c.admin
+        .post(
+            "/v1/flows",
+            json!({"name": "Bad trigger", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": c.queue_id}},
+                   "callouts": [{"on": "whenever", "url": crm.url, "body_template": "{}"}]}),
+        )
+        .await
+        .error(422, "invalid_field", None);
+
+    let engagement = c
+        .integrator
+        .post(
+            "/v1/engagements",
+            json!({"channels": [{"channel": "work_item"}], "flow": {"flow_entry_id": "callouts"},
+                   "consumers": [{"consumer_display_name": "Ada", "consumer_phone": "+1 555 0100"}],
+                   "work_item_variables": {"work_item_name": "Callout", "work_item_id": "CO-1"},
+                   "variables": [{"name": "tier", "value": "gold"}, {"name": "ticket", "value": "T-\"9\""}]}),
+        )
+        .await
+        .expect(201)["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let agent = c.agent(0).await;
+    agent.set_ready().await;
+    let path = |cmd: &str| format!("/v1/engagements/{engagement}/{cmd}");
+    let deadline = std::time::Instant::now() + WAIT;
+    while agent.post(&path("accept"), json!({})).await.status != 200 {
+        assert!(std::time::Instant::now() < deadline, "never offered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    agent
+        .post(&path("notes"), json!({"body": "Called back"}))
+        .await
+        .expect(201);
+    agent
+        .put(
+            &path("disposition"),
+            json!({"disposition_id": c.resolved_id}),
+        )
+        .await
+        .expect(200);
+    agent.post(&path("close"), json!({})).await.expect(200);
+
+    let got = crm.wait_until("two callouts", WAIT, |d| d.len() == 2).await;
+    for r in &got {
+        assert!(r.standard_ok, "standardwebhooks rejected a callout");
+        assert!(r.zoom_ok);
+    }
+    let note = got.iter().find(|r| r.json.get("note").is_some()).unwrap();
+    assert_eq!(
+        note.json,
+        json!({"note": "Called back", "by": c.agents[0].1})
+    );
+    let closed = got.iter().find(|r| r.json.get("id").is_some()).unwrap();
+    assert_eq!(
+        closed.json,
+        json!({"id": engagement, "queue": "Billing work", "agent": c.agents[0].1, "phone": "+1 555 0100",
+               "disposition": "Resolved", "code": "RESOLVED", "tier": "gold", "missing": null,
+               "text": "Closed by Agent 0 for +1 555 0100", "ticket": "T-\"9\""})
+    );
+    let events = log_events(&c.admin, 0).await;
+    assert!(
+        events.contains_key(closed.webhook_id()),
+        "webhook-id is the event's id"
+    );
+
+    // The failing callout: three attempts, then failed, in the flow's log.
+    let deadline = std::time::Instant::now() + WAIT;
+    let failed = loop {
+        let log = c
+            .admin
+            .get(&format!(
+                "/v1/flows/{flow_id}/callouts/deliveries?status=failed"
+            ))
+            .await
+            .expect(200);
+        if let Some(d) = log["deliveries"].as_array().unwrap().first() {
+            break d.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the failing callout never failed for good"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(failed["on"], "engagement_accepted");
+    assert_eq!(failed["callout_index"], 2);
+    let attempts = failed["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 3);
+    assert!(attempts.iter().all(|a| a["response_status"] == 500));
+    assert_eq!(dead.requests(), 3);
+    let all = c
+        .admin
+        .get(&format!("/v1/flows/{flow_id}/callouts/deliveries"))
+        .await
+        .expect(200);
+    assert_eq!(all["deliveries"].as_array().unwrap().len(), 3);
+}
+
 both_stores!(
+    flow_callouts_reach_their_url_filled_and_signed,
     subscribing_validates_the_url_and_refuses_what_it_must,
     non_public_addresses_are_refused_without_a_connection,
     a_work_items_life_arrives_signed_and_once_each,

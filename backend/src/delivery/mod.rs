@@ -4,7 +4,9 @@
 //!   in memory, so a commit costs one database read however many agents are connected.
 //! - [`ws`]: the agent WebSocket (backlog from the log, then live events from the hub).
 //! - [`webhooks`]: signed webhook deliveries from the log (a transactional outbox).
+//! - [`callouts`]: flow event callouts, through the same outbox and signing.
 
+pub mod callouts;
 pub mod hub;
 pub mod webhooks;
 pub mod ws;

@@ -190,6 +190,8 @@ impl Modify for BearerAuth {
         super::webhooks::deliveries,
         super::webhooks::redeliver,
         super::webhooks::recover,
+        super::webhooks::callout_secret,
+        super::webhooks::callout_deliveries,
         super::interactions::upload_recording,
         super::interactions::put_recording_transcript,
         super::interactions::put_engagement_transcript,

@@ -28,6 +28,11 @@ pub fn routes() -> Router<AppState> {
             post(redeliver),
         )
         .route("/v1/webhooks/{id}/recover", post(recover))
+        .route("/v1/flows/callout-secret", get(callout_secret))
+        .route(
+            "/v1/flows/{id}/callouts/deliveries",
+            get(callout_deliveries),
+        )
 }
 
 /// `POST /v1/webhooks`: subscribe. With `secret`, the URL must pass Zoom's
@@ -117,6 +122,27 @@ struct DeliveriesQuery {
     limit: Option<i64>,
 }
 
+impl DeliveriesQuery {
+    /// `(after, limit)`, checked.
+    fn page(&self) -> Result<(i64, i64), ApiError> {
+        let limit = self.limit.unwrap_or(100);
+        if !(1..=1000).contains(&limit) {
+            return Err(ApiError::invalid(
+                "limit",
+                "limit must be between 1 and 1000",
+            ));
+        }
+        let after = self.after.unwrap_or(0);
+        if after < 0 {
+            return Err(ApiError::invalid(
+                "after",
+                "after must be a seq (0 or more)",
+            ));
+        }
+        Ok((after, limit))
+    }
+}
+
 /// `GET /v1/webhooks/{id}/deliveries?status=&after=&limit=`: the delivery log, by event
 /// `seq`, each delivery with its attempts.
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", params(("id" = uuid::Uuid, Path, description = "Webhook id"), DeliveriesQuery), responses((status = 200, body = DeliveriesPage), super::openapi::ReadErrors))]
@@ -171,5 +197,29 @@ async fn recover(
     Ok((
         StatusCode::ACCEPTED,
         Json(svc::recover(&s.ctx, &p, id, req.since).await?),
+    ))
+}
+
+/// `GET /v1/flows/callout-secret`: the `whsec_` secret flow callouts are signed with, exactly
+/// as webhook deliveries (admins only).
+#[utoipa::path(get, path = "/v1/flows/callout-secret", responses((status = 200, body = shared::webhooks::CalloutSecret), super::openapi::ReadErrors))]
+async fn callout_secret(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> Result<Json<shared::webhooks::CalloutSecret>, ApiError> {
+    Ok(Json(svc::callout_secret(&s.ctx, &p).await?))
+}
+
+/// `GET /v1/flows/{id}/callouts/deliveries?status=&after=&limit=`: the flow's callout log.
+#[utoipa::path(get, path = "/v1/flows/{id}/callouts/deliveries", params(("id" = uuid::Uuid, Path, description = "Flow id"), DeliveriesQuery), responses((status = 200, body = shared::webhooks::CalloutDeliveriesPage), super::openapi::ReadErrors))]
+async fn callout_deliveries(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<shared::ids::FlowId>,
+    ApiQuery(q): ApiQuery<DeliveriesQuery>,
+) -> Result<Json<shared::webhooks::CalloutDeliveriesPage>, ApiError> {
+    let (after, limit) = q.page()?;
+    Ok(Json(
+        svc::callout_deliveries(&s.ctx, &p, id, q.status, after, limit).await?,
     ))
 }

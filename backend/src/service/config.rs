@@ -283,16 +283,22 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
     validate::at_most("callouts", &f.callouts, 10)?;
     for (i, c) in f.callouts.iter().enumerate() {
         validate::http_url(&format!("callouts[{i}].url"), &c.url, 2000)?;
+        // The same outbound rules as webhooks: https, public addresses only (unless allowed).
+        let url = ctx
+            .outbound
+            .sender
+            .check(&c.url)
+            .map_err(|e| invalid(format!("callouts[{i}].url"), e.to_string()))?;
+        crate::delivery::webhooks::address::check_resolved(&url, ctx.outbound.sender.allow_private)
+            .await
+            .map_err(|e| invalid(format!("callouts[{i}].url"), e.to_string()))?;
         validate::optional(
             &format!("callouts[{i}].body_template"),
             Some(&c.body_template),
             10_000,
         )?;
-        let sample: shared::engagement::Variables = template::placeholders(&c.body_template)
-            .into_iter()
-            .map(|n| (n, "x".to_string()))
-            .collect();
-        if serde_json::from_str::<serde_json::Value>(&template::render_json(
+        let sample = |_: &str| Some(serde_json::Value::String("x".into()));
+        if serde_json::from_str::<serde_json::Value>(&template::render_callout(
             &c.body_template,
             &sample,
         ))
@@ -300,7 +306,7 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
         {
             return Err(invalid(
                 format!("callouts[{i}].body_template"),
-                "body_template must be JSON (with {variable} placeholders inside strings)",
+                "body_template must be JSON, with {{placeholders}} as values or inside strings",
             ));
         }
     }

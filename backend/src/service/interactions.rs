@@ -579,21 +579,22 @@ fn engagement_time(q: &WindowQuery) -> Result<EngagementTime> {
 
 pub async fn list_recordings(ctx: &Ctx, p: &Principal, q: &WindowQuery) -> Result<Page<Recording>> {
     p.admin_or(Scope::RecordingsRead)?;
-    let by_end =
-        match q
-            .query_date_type
-            .as_deref()
-            .unwrap_or("recording_start_time")
-        {
-            "recording_start_time" => false,
-            "recording_end_time" => true,
-            other => return Err(invalid(
+    let by_end = match q
+        .query_date_type
+        .as_deref()
+        .unwrap_or("recording_start_time")
+    {
+        "recording_start_time" => false,
+        "recording_end_time" => true,
+        other => {
+            return Err(invalid(
                 "query_date_type",
                 format!(
                     "query_date_type is recording_start_time or recording_end_time, not {other:?}"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let r = resolve(ctx, q)?;
     let mut conn = ctx.store.read().await?;
     let rows = store::list_recordings(&mut conn, p.account(), by_end, &r.window).await?;

@@ -298,19 +298,7 @@ pub async fn deliveries(
                     .filter(|_| d.status == DeliveryStatus::Pending)
                     .map(crate::store::ms_to_datetime)
                     .transpose()?,
-                attempts: d
-                    .attempts
-                    .into_iter()
-                    .map(|a| {
-                        Ok(DeliveryAttempt {
-                            attempted_at: crate::store::ms_to_datetime(a.attempted_at_ms)?,
-                            response_status: a.response_status,
-                            latency_ms: a.latency_ms,
-                            response_body: a.response_body,
-                            error: a.error,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?,
+                attempts: attempts_view(d.attempts)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -360,4 +348,92 @@ pub async fn recover(
     tx.commit().await?;
     ctx.store.poke_watchers();
     Ok(Requeued { queued })
+}
+
+// ---- flow callouts -------------------------------------------------------------------------
+
+/// The key flow callouts are signed with (admins only: it lets its holder forge callouts).
+pub async fn callout_secret(ctx: &Ctx, p: &Principal) -> Result<shared::webhooks::CalloutSecret> {
+    match p {
+        Principal::Agent {
+            role: shared::config::Role::Admin,
+            ..
+        } => {}
+        _ => return Err(crate::auth::Denied::Role("admin").into()),
+    }
+    let secret = ctx
+        .store
+        .callout_secret(p.account(), Secret::generate().as_str())
+        .await?;
+    Ok(shared::webhooks::CalloutSecret { secret })
+}
+
+/// A flow's callout log.
+pub async fn callout_deliveries(
+    ctx: &Ctx,
+    p: &Principal,
+    flow: shared::ids::FlowId,
+    status: Option<DeliveryStatus>,
+    after: i64,
+    limit: i64,
+) -> Result<shared::webhooks::CalloutDeliveriesPage> {
+    p.admin_or(Scope::ConfigRead)?;
+    let mut conn = ctx.store.read().await?;
+    let exists: Option<shared::config::Flow> = crate::store::config::get_doc(
+        &mut conn,
+        crate::store::config::DocTable::Flows,
+        p.account(),
+        &flow.to_string(),
+    )
+    .await?;
+    if exists.is_none() {
+        return Err(ServiceError::NotFound(format!("no flow {flow}")));
+    }
+    let rows =
+        crate::store::callouts::deliveries(&mut conn, p.account(), flow, status, after, limit)
+            .await?;
+    let has_more = rows.len() as i64 == limit;
+    let next_after = rows.last().map_or(after, |d| d.event_seq);
+    let deliveries = rows
+        .into_iter()
+        .map(|d| {
+            Ok(shared::webhooks::CalloutDelivery {
+                delivery_id: d.delivery_id,
+                event_id: d.event_id,
+                seq: d.event_seq,
+                callout_index: d.callout_index,
+                on: d.trigger,
+                url: d.url,
+                status: d.status,
+                next_attempt_at: d
+                    .next_attempt_ms
+                    .filter(|_| d.status == DeliveryStatus::Pending)
+                    .map(crate::store::ms_to_datetime)
+                    .transpose()?,
+                attempts: attempts_view(d.attempts)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(shared::webhooks::CalloutDeliveriesPage {
+        deliveries,
+        next_after,
+        has_more,
+    })
+}
+
+fn attempts_view(
+    attempts: Vec<crate::store::webhooks::AttemptRow>,
+) -> Result<Vec<DeliveryAttempt>> {
+    attempts
+        .into_iter()
+        .map(|a| {
+            Ok(DeliveryAttempt {
+                attempted_at: crate::store::ms_to_datetime(a.attempted_at_ms)?,
+                response_status: a.response_status,
+                latency_ms: a.latency_ms,
+                response_body: a.response_body,
+                error: a.error,
+            })
+        })
+        .collect()
 }

@@ -11,6 +11,7 @@
 
 pub mod agents;
 pub mod blobs;
+pub mod callouts;
 pub mod config;
 pub mod engagements;
 mod events;

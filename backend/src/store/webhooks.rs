@@ -290,19 +290,7 @@ impl Tx {
     /// Write attempts and the deliveries' new states.
     pub async fn record_attempts(&mut self, records: &[AttemptRecord]) -> Result<()> {
         for r in records {
-            sqlx::query(
-                "INSERT INTO webhook_attempts (delivery_id, attempt_no, attempted_at_ms, response_status, latency_ms, response_body, error)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-            )
-            .bind(r.delivery_id.to_string())
-            .bind(r.attempt_no)
-            .bind(r.attempted_at_ms)
-            .bind(r.response_status.map(i64::from))
-            .bind(r.latency_ms)
-            .bind(&r.response_body)
-            .bind(&r.error)
-            .execute(&mut *self.inner)
-            .await?;
+            insert_attempt(&mut self.inner, r).await?;
             sqlx::query(
                 "UPDATE webhook_deliveries SET status = $1, attempt_count = $2, schedule_pos = $3, next_attempt_ms = $4, lease_until_ms = 0
                  WHERE delivery_id = $5",
@@ -488,34 +476,60 @@ pub async fn deliveries(
             attempts: Vec::new(),
         });
     }
-    if out.is_empty() {
-        return Ok(out);
-    }
-    let ids = out
-        .iter()
-        .map(|d| format!("'{}'", d.delivery_id))
-        .collect::<Vec<_>>()
-        .join(",");
-    let attempts = sqlx::query(&format!(
-        "SELECT delivery_id, attempted_at_ms, response_status, latency_ms, response_body, error FROM webhook_attempts
-         WHERE delivery_id IN ({ids}) ORDER BY attempt_no"
-    ))
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in &attempts {
-        let id: DeliveryId = parse("delivery id", &row.try_get::<String, _>("delivery_id")?)?;
-        let status: Option<i64> = row.try_get("response_status")?;
-        if let Some(d) = out.iter_mut().find(|d| d.delivery_id == id) {
-            d.attempts.push(AttemptRow {
-                attempted_at_ms: row.try_get("attempted_at_ms")?,
-                response_status: status.and_then(|s| u16::try_from(s).ok()),
-                latency_ms: row.try_get("latency_ms")?,
-                response_body: row.try_get("response_body")?,
-                error: row.try_get("error")?,
-            });
-        }
+    let mut attempts = attempts_for(conn, out.iter().map(|d| d.delivery_id)).await?;
+    for d in &mut out {
+        d.attempts = attempts.remove(&d.delivery_id).unwrap_or_default();
     }
     Ok(out)
+}
+
+/// The attempts of some deliveries (webhooks or callouts), oldest first.
+pub(super) async fn attempts_for(
+    conn: &mut AnyConnection,
+    ids: impl Iterator<Item = DeliveryId>,
+) -> Result<std::collections::HashMap<DeliveryId, Vec<AttemptRow>>> {
+    let list: Vec<String> = ids.map(|d| format!("'{d}'")).collect();
+    let mut out: std::collections::HashMap<DeliveryId, Vec<AttemptRow>> = Default::default();
+    if list.is_empty() {
+        return Ok(out);
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT delivery_id, attempted_at_ms, response_status, latency_ms, response_body, error FROM webhook_attempts
+         WHERE delivery_id IN ({}) ORDER BY attempt_no",
+        list.join(",")
+    ))
+    .fetch_all(conn)
+    .await?;
+    for row in &rows {
+        let id: DeliveryId = parse("delivery id", &row.try_get::<String, _>("delivery_id")?)?;
+        let status: Option<i64> = row.try_get("response_status")?;
+        out.entry(id).or_default().push(AttemptRow {
+            attempted_at_ms: row.try_get("attempted_at_ms")?,
+            response_status: status.and_then(|s| u16::try_from(s).ok()),
+            latency_ms: row.try_get("latency_ms")?,
+            response_body: row.try_get("response_body")?,
+            error: row.try_get("error")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Write one attempt to the shared attempt log (webhook and callout deliveries alike).
+pub(super) async fn insert_attempt(conn: &mut AnyConnection, r: &AttemptRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO webhook_attempts (delivery_id, attempt_no, attempted_at_ms, response_status, latency_ms, response_body, error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(r.delivery_id.to_string())
+    .bind(r.attempt_no)
+    .bind(r.attempted_at_ms)
+    .bind(r.response_status.map(i64::from))
+    .bind(r.latency_ms)
+    .bind(&r.response_body)
+    .bind(&r.error)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Send one delivery again now, with a fresh retry schedule. `false`: no such delivery.

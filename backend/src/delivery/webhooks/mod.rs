@@ -30,15 +30,22 @@ pub const ROTATION_OVERLAP_MS: i64 = 24 * 3600 * 1000;
 pub struct Outbound {
     pub sender: sender::Sender,
     pub schedule: retry::RetrySchedule,
+    /// Flow callouts' schedule (default: three attempts within a minute).
+    pub callout_schedule: retry::RetrySchedule,
     /// Poked when subscriptions change, so the worker picks them up at once.
     pub changed: tokio::sync::Notify,
 }
 
 impl Outbound {
-    pub fn new(allow_private: bool, schedule: retry::RetrySchedule) -> Outbound {
+    pub fn new(
+        allow_private: bool,
+        schedule: retry::RetrySchedule,
+        callout_schedule: retry::RetrySchedule,
+    ) -> Outbound {
         Outbound {
             sender: sender::Sender::new(allow_private),
             schedule,
+            callout_schedule,
             changed: tokio::sync::Notify::new(),
         }
     }

@@ -1,0 +1,285 @@
+//! Flow event callouts ("event scripts"): when an engagement's flow has a callout whose
+//! trigger matches an event of the log, POST the callout's rendered body to its URL, signed
+//! like a webhook with the account's callout secret.
+//!
+//! Same outbox as webhooks: a per-account cursor over the event log; each matching
+//! (callout, event) becomes a delivery row with its body rendered from the engagement as it
+//! was at the event, in the transaction that moves the cursor. Each delivery is then sent in
+//! its own task (a slow endpoint never holds up another), at most three attempts within a
+//! minute (8 s timeout each), and every attempt lands in the flow's callout log.
+
+use super::webhooks::retry::{AfterFailure, RetrySchedule};
+use super::webhooks::signing::{self, Secret};
+use super::webhooks::Outbound;
+use crate::routing::template::{lookup_path, render_callout};
+use crate::service::Ctx;
+use crate::store::callouts::{ClaimedCallout, NewCalloutDelivery};
+use crate::store::config::{self as cfg, DocTable};
+use crate::store::webhooks::AttemptRecord;
+use crate::store::{agents, engagements as eng, Store, StoreError, Tx};
+use serde_json::{json, Value};
+use shared::config::{Flow, Queue};
+use shared::events::Event;
+use shared::ids::{AccountId, AgentId, FlowId};
+use shared::webhooks::DeliveryStatus;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a callout's endpoint has to answer.
+pub const CALLOUT_TIMEOUT: Duration = Duration::from_secs(8);
+const LEASE_MS: i64 = CALLOUT_TIMEOUT.as_millis() as i64 + 15_000;
+const PAGE: i64 = 500;
+/// Callouts in flight at once, per process.
+const IN_FLIGHT: usize = 64;
+
+/// Run until the process ends: queue and send the account's callouts.
+pub async fn run(ctx: Ctx) {
+    let schedule: RetrySchedule = ctx.outbound.callout_schedule.clone();
+    let secret = loop {
+        match ctx
+            .store
+            .callout_secret(ctx.account, Secret::generate().as_str())
+            .await
+            .map(|s| Secret::parse(&s))
+        {
+            Ok(Ok(s)) => break s,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the stored callout secret is unusable; callouts are off");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "callouts: cannot read the secret; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    if let Err(e) = ctx.store.release_stale_callout_leases().await {
+        tracing::warn!(error = %e, "callouts: could not release stale leases");
+    }
+    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    let mut committed = ctx.store.watch_committed();
+    loop {
+        committed.borrow_and_update();
+        if let Err(e) = queue(&ctx.store, ctx.account).await {
+            tracing::warn!(error = %e, "callouts: queueing failed");
+        }
+        let now = crate::store::now_ms();
+        let free = slots.available_permits() as i64;
+        let claimed = if free > 0 {
+            ctx.store
+                .claim_due_callouts(ctx.account, now, now + LEASE_MS, free)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "callouts: claiming failed");
+                    vec![]
+                })
+        } else {
+            vec![]
+        };
+        let busy = !claimed.is_empty();
+        for c in claimed {
+            let permit = slots.clone().acquire_owned().await.expect("never closed");
+            let (store, outbound, secret, schedule) = (
+                ctx.store.clone(),
+                ctx.outbound.clone(),
+                secret.clone(),
+                schedule.clone(),
+            );
+            tokio::spawn(async move {
+                send(&store, &outbound, &secret, &schedule, c).await;
+                drop(permit);
+            });
+        }
+        if busy {
+            continue;
+        }
+        let wait = match ctx.store.next_callout_due_ms(ctx.account).await {
+            Ok(Some(due)) => Duration::from_millis((due - now).clamp(50, 1000) as u64),
+            _ => Duration::from_secs(1),
+        };
+        tokio::select! {
+            _ = committed.changed() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Turn the events after the cursor into callout deliveries, a page per transaction.
+async fn queue(store: &Store, account: AccountId) -> Result<(), StoreError> {
+    loop {
+        let mut tx = store.begin().await?;
+        let Some(events) = tx.callout_events(account, PAGE).await? else {
+            return Ok(());
+        };
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(());
+        };
+        let now = crate::store::now_ms();
+        let mut flows: HashMap<FlowId, Option<Flow>> = HashMap::new();
+        for event in &events {
+            for delivery in deliveries_for(&mut tx, account, event, &mut flows).await? {
+                tx.queue_callout(&delivery, now).await?;
+            }
+        }
+        tx.set_callout_cursor(account, last).await?;
+        tx.commit().await?;
+        if (events.len() as i64) < PAGE {
+            return Ok(());
+        }
+    }
+}
+
+/// The callouts `event` fires: those of its engagement's flow whose trigger is its kind.
+async fn deliveries_for(
+    tx: &mut Tx,
+    account: AccountId,
+    event: &Event,
+    flows: &mut HashMap<FlowId, Option<Flow>>,
+) -> Result<Vec<NewCalloutDelivery>, StoreError> {
+    let Some(flow_id) = event.data["engagement"]["flow_id"]
+        .as_str()
+        .and_then(|f| f.parse::<FlowId>().ok())
+    else {
+        return Ok(vec![]);
+    };
+    if !flows.contains_key(&flow_id) {
+        let flow: Option<Flow> =
+            cfg::get_doc(tx.conn(), DocTable::Flows, account, &flow_id.to_string()).await?;
+        flows.insert(flow_id, flow);
+    }
+    let Some(flow) = flows.get(&flow_id).and_then(Option::as_ref) else {
+        return Ok(vec![]);
+    };
+    let matching: Vec<(usize, &shared::config::EventCallout)> = flow
+        .callouts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.on.event() == event.kind)
+        .collect();
+    if matching.is_empty() {
+        return Ok(vec![]);
+    }
+    let context = context(tx, account, event).await?;
+    Ok(matching
+        .into_iter()
+        .map(|(i, c)| NewCalloutDelivery {
+            account_id: account,
+            flow_id,
+            callout_index: i,
+            trigger: String::from(c.on),
+            event: event.clone(),
+            url: c.url.clone(),
+            body: render_callout(&c.body_template, &|p| lookup_path(&context, p)),
+        })
+        .collect())
+}
+
+/// What placeholders read: `engagement.*` (with `queue_name`), `agent.*`, `consumer.*`,
+/// `work_item.*`, `disposition.*`, `note.*`, `variables.*`, `event.*`.
+async fn context(tx: &mut Tx, account: AccountId, event: &Event) -> Result<Value, StoreError> {
+    let mut engagement = event.data["engagement"].clone();
+    let queue_name = match engagement["queue_id"].as_str() {
+        Some(q) => cfg::get_doc::<Queue>(tx.conn(), DocTable::Queues, account, q)
+            .await?
+            .map(|q| q.name),
+        None => None,
+    };
+    if let Value::Object(map) = &mut engagement {
+        map.insert("queue_name".into(), json!(queue_name));
+    }
+    let agent_id: Option<AgentId> = event.agent_id.or_else(|| {
+        engagement["agent_ids"][0]
+            .as_str()
+            .and_then(|a| a.parse().ok())
+    });
+    let agent = match agent_id {
+        Some(id) => agents::get(tx.conn(), account, id).await?.map(|a| {
+            json!({"agent_id": a.agent.agent_id, "email": a.agent.email, "display_name": a.agent.display_name})
+        }),
+        None => None,
+    };
+    let disposition = match event.data.get("disposition") {
+        Some(d) => Some(d.clone()),
+        None => match event.engagement_id {
+            Some(e) => match eng::get(tx.conn(), account, e)
+                .await?
+                .and_then(|r| r.disposition_id)
+            {
+                Some(d) => cfg::list_dispositions(tx.conn(), account)
+                    .await?
+                    .into_iter()
+                    .find(|x| x.disposition_id == d)
+                    .map(|x| json!(x)),
+                None => None,
+            },
+            None => None,
+        },
+    };
+    Ok(json!({
+        "event": {"id": event.id, "seq": event.seq, "name": event.kind.as_str(),
+                  "occurred_at": event.occurred_at.format(&time::format_description::well_known::Rfc3339).ok()},
+        "consumer": engagement["consumer"].clone(),
+        "work_item": engagement["work_item"].clone(),
+        "variables": engagement["variables"].clone(),
+        "engagement": engagement,
+        "agent": agent,
+        "disposition": disposition,
+        "note": event.data.get("note").cloned(),
+        "reason": event.data.get("reason").cloned(),
+    }))
+}
+
+async fn send(
+    store: &Store,
+    outbound: &Outbound,
+    secret: &Secret,
+    schedule: &RetrySchedule,
+    c: ClaimedCallout,
+) {
+    let body = c.body.clone().into_bytes();
+    let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let headers = signing::headers(&c.event_id.to_string(), timestamp, &body, secret, None);
+    let outcome = outbound
+        .sender
+        .post(&c.url, body, &headers, CALLOUT_TIMEOUT)
+        .await;
+    let now = crate::store::now_ms();
+    let (status, next, pos) = if outcome.succeeded() {
+        (DeliveryStatus::Succeeded, None, c.schedule_pos)
+    } else {
+        match schedule.after_failure(c.schedule_pos.max(0) as usize, rand::random::<f64>()) {
+            AfterFailure::GiveUp => (DeliveryStatus::Failed, None, c.schedule_pos),
+            AfterFailure::Retry { pos, delay } => (
+                DeliveryStatus::Pending,
+                Some(now + delay.as_millis() as i64),
+                pos as i64,
+            ),
+        }
+    };
+    if status == DeliveryStatus::Failed {
+        tracing::warn!(url = %c.url, outcome = %outcome.describe(), "callout failed after every attempt");
+    }
+    let record = AttemptRecord {
+        delivery_id: c.delivery_id,
+        attempt_no: c.attempt_count + 1,
+        attempted_at_ms: now - outcome.latency_ms,
+        response_status: outcome.status,
+        latency_ms: outcome.latency_ms,
+        response_body: outcome.body_start,
+        error: outcome.error,
+        status,
+        next_attempt_ms: next,
+        schedule_pos: pos,
+    };
+    let saved = async {
+        let mut tx = store.begin().await?;
+        tx.record_callout_attempt(&record).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = saved {
+        // The lease runs out and the delivery is tried again: at least once.
+        tracing::warn!(error = %e, "callouts: could not record an attempt");
+    }
+}
