@@ -9,12 +9,18 @@
 //!   ticket or contact, `closed` writes a call-log entry; "Call" buttons click-to-dial.
 //! - `/tickets/{id}`: a ticket, with "Route to an agent" (Start Engagement API; a 409 duplicate
 //!   is shown with the engagement that already holds it). It is also the work item's link.
+//! - `/webhooks/switchboard`: the CRM's webhook receiver (`inbox`): URL validation, both
+//!   signatures, dedupe, notes/dispositions/transcripts/recordings stored on the ticket or
+//!   contact; it subscribes itself at start. A reconciliation job pages the events API every
+//!   night (`--reconcile-at`) and on "Reconcile now".
 //! - Sign-in is by picking a CRM user (a demo, no passwords); the server mints an embed token
 //!   for that user's Switchboard agent, so the widget needs no second login.
 //!
 //! Diagnostic query parameters on `/`: `protocol=zcc` (Zoom-compatible dialect) and
 //! `widget_origin=<origin>` (tell the widget a wrong host origin, to see that fail).
 
+mod inbox;
+mod interaction_store;
 mod pages;
 mod store;
 mod switchboard;
@@ -72,10 +78,21 @@ struct Config {
         requires = "provision_admin_email"
     )]
     provision_admin_password: Option<String>,
+    /// The URL Switchboard calls with webhooks (default: this CRM's own
+    /// `/webhooks/switchboard`). Empty: do not subscribe.
+    #[arg(long, env = "EMBED_DEMO_WEBHOOK_URL")]
+    webhook_url: Option<String>,
+    /// When the nightly reconciliation runs, `HH:MM` UTC.
+    #[arg(long, env = "EMBED_DEMO_RECONCILE_AT", default_value = "02:00", value_parser = inbox::parse_hh_mm)]
+    reconcile_at: (u32, u32),
+    /// Where the CRM keeps downloaded recordings (default: next to its database).
+    #[arg(long, env = "EMBED_DEMO_FILES_DIR")]
+    files_dir: Option<std::path::PathBuf>,
 }
 
 pub struct Crm {
     store: Store,
+    inbox: inbox::Inbox,
     switchboard: Switchboard,
     entry_id: String,
     desk_page: String,
@@ -241,7 +258,36 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let secret = match store
+        .setting("webhook_secret")
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(s) => s,
+        None => {
+            let s = inbox::new_secret();
+            store
+                .set_setting("webhook_secret", &s)
+                .await
+                .map_err(|e| e.to_string())?;
+            s
+        }
+    };
+    let files = config.files_dir.clone().unwrap_or_else(|| {
+        let db = config.database_url.trim_start_matches("sqlite://");
+        let db = db.split('?').next().unwrap_or(db);
+        std::path::Path::new(db)
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("crm-files")
+    });
     let crm = Arc::new(Crm {
+        inbox: inbox::Inbox {
+            secret,
+            receiving: std::sync::atomic::AtomicBool::new(true),
+            files,
+            reconciling: tokio::sync::Mutex::new(()),
+        },
         store,
         desk_page: pages::desk(&switchboard_url),
         switchboard,
@@ -259,8 +305,20 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         .route("/api/lookup", get(lookup))
         .route("/api/call-logs", get(call_logs).post(log_call))
         .route("/api/embed-token", post(embed_token))
+        .route("/webhooks/switchboard", post(receive_webhook))
+        .route("/api/reconcile", get(last_reconcile).post(reconcile_now))
+        .route("/api/receiver", post(switch_receiver))
+        .route("/api/tickets/{id}/interactions", get(ticket_interactions))
+        .route("/recordings/{id}", get(recording_file))
         .route("/healthz", get(|| async { "ok" }))
-        .with_state(crm);
+        .with_state(crm.clone());
+    let webhook_url = config
+        .webhook_url
+        .unwrap_or_else(|| format!("{}/webhooks/switchboard", crm.public_url));
+    if !webhook_url.is_empty() {
+        tokio::spawn(subscribe_with_retry(crm.clone(), webhook_url));
+    }
+    tokio::spawn(nightly(crm.clone(), config.reconcile_at));
     println!("listening on http://{local}");
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -269,6 +327,41 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Subscribe once the receiver is serving (Switchboard validates the URL by calling it).
+async fn subscribe_with_retry(crm: AppState, url: String) {
+    let mut wait = std::time::Duration::from_millis(200);
+    for _ in 0..30 {
+        match inbox::subscribe(&crm.store, &crm.switchboard, &crm.inbox, &url).await {
+            Ok(id) => {
+                tracing::info!(webhook_id = %id, %url, "subscribed to Switchboard webhooks");
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "subscribing to Switchboard webhooks; retrying"),
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_secs(30));
+    }
+    tracing::error!(
+        "could not subscribe to Switchboard webhooks; the nightly reconciliation still runs"
+    );
+}
+
+/// The nightly reconciliation.
+async fn nightly(crm: AppState, at: (u32, u32)) {
+    loop {
+        let now = inbox::now_ms() / 1000;
+        tokio::time::sleep(std::time::Duration::from_secs(inbox::secs_until(at, now))).await;
+        match inbox::reconcile(&crm.store, &crm.switchboard, &crm.inbox, "nightly").await {
+            Ok(run) => tracing::info!(
+                seen = run.seen,
+                applied = run.applied,
+                "nightly reconciliation"
+            ),
+            Err(e) => tracing::warn!(error = %e, "nightly reconciliation failed"),
+        }
+    }
 }
 
 /// Switchboard may still be starting (the demo script starts both at once).
@@ -353,6 +446,8 @@ async fn ticket_or_404(crm: &AppState, id: &str) -> Result<store::Ticket> {
 async fn ticket_page(State(crm): State<AppState>, Path(id): Path<String>) -> Result<Response> {
     let ticket = ticket_or_404(&crm, &id).await?;
     let contact = crm.store.contact(&ticket.contact_id).await?;
+    let data = crm.store.ticket_data(&id).await?;
+    let last_run = crm.store.last_run().await?;
     let logs: Vec<CallLog> = crm
         .store
         .call_logs()
@@ -360,7 +455,13 @@ async fn ticket_page(State(crm): State<AppState>, Path(id): Path<String>) -> Res
         .into_iter()
         .filter(|l| l.ticket_id.as_deref() == Some(id.as_str()))
         .collect();
-    Ok(no_cache(pages::ticket(&ticket, contact.as_ref(), &logs)))
+    Ok(no_cache(pages::ticket(
+        &ticket,
+        contact.as_ref(),
+        &logs,
+        &data,
+        last_run.as_ref(),
+    )))
 }
 
 async fn tickets(State(crm): State<AppState>) -> Result<Json<Vec<store::Ticket>>> {
@@ -507,6 +608,121 @@ async fn embed_token(
         })?;
     let token = crm.switchboard.mint_embed_token(&agent).await?;
     Ok(Json(json!({ "token": token })))
+}
+
+/// `POST /webhooks/switchboard`: Switchboard's deliveries (and its URL validation).
+async fn receive_webhook(
+    State(crm): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if !crm
+        .inbox
+        .receiving
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the receiver is switched off",
+        )
+            .into_response();
+    }
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    if let Err(why) = inbox::verify(&crm.inbox.secret, header, &body, inbox::now_ms() / 1000) {
+        tracing::warn!(%why, "refused a webhook");
+        return (StatusCode::UNAUTHORIZED, Json(json!({"message": why}))).into_response();
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not JSON").into_response();
+    };
+    if value["event"] == "endpoint.url_validation" {
+        let plain = value["payload"]["plainToken"].as_str().unwrap_or_default();
+        return Json(inbox::validation_answer(&crm.inbox.secret, plain)).into_response();
+    }
+    let id = header("webhook-id").unwrap_or_default();
+    let Some(event) = inbox::Incoming::from_webhook(&id, &value) else {
+        return (StatusCode::BAD_REQUEST, "not a Switchboard event").into_response();
+    };
+    match inbox::apply(&crm.store, &crm.switchboard, &crm.inbox, &event, "webhook").await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => {
+            // Not stored: answer 500 so Switchboard tries again.
+            tracing::warn!(error = %e, event = %event.event, "could not store a webhook");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"message": e})),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn last_reconcile(State(crm): State<AppState>) -> Result<Json<serde_json::Value>> {
+    Ok(Json(json!({ "last_run": crm.store.last_run().await? })))
+}
+
+/// "Reconcile now".
+async fn reconcile_now(State(crm): State<AppState>) -> Result<Json<serde_json::Value>> {
+    let run = inbox::reconcile(&crm.store, &crm.switchboard, &crm.inbox, "manual")
+        .await
+        .map_err(CrmError::Internal)?;
+    Ok(Json(json!({ "last_run": run })))
+}
+
+#[derive(Deserialize)]
+struct ReceiverSwitch {
+    enabled: bool,
+}
+
+/// The demo's switch to take the webhook receiver down (503) and back up.
+async fn switch_receiver(
+    State(crm): State<AppState>,
+    Json(s): Json<ReceiverSwitch>,
+) -> Json<serde_json::Value> {
+    crm.inbox
+        .receiving
+        .store(s.enabled, std::sync::atomic::Ordering::Relaxed);
+    Json(json!({ "enabled": s.enabled }))
+}
+
+async fn ticket_interactions(
+    State(crm): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<interaction_store::TicketData>> {
+    ticket_or_404(&crm, &id).await?;
+    Ok(Json(crm.store.ticket_data(&id).await?))
+}
+
+/// A recording's audio from the CRM's own copy, for signed-in CRM users.
+async fn recording_file(
+    State(crm): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    if current_user(&headers).is_none() {
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            "sign in to the CRM to play recordings",
+        )
+            .into_response());
+    }
+    let rec = crm
+        .store
+        .recording(&id)
+        .await?
+        .ok_or_else(|| CrmError::NotFound(format!("no recording {id}")))?;
+    let path = rec
+        .local_path
+        .ok_or_else(|| CrmError::NotFound("the recording is not downloaded yet".into()))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| CrmError::Internal(format!("{path}: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, rec.content_type)], bytes).into_response())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The CRM's HTML. Every value from the database or a request is escaped.
 
+use crate::interaction_store::{ReconcileRun, TicketData};
 use crate::store::{CallLog, Contact, Ticket};
 
 const DESK: &str = include_str!("../static/agent.html");
@@ -62,7 +63,111 @@ pub fn signin(error: Option<&str>) -> String {
     )
 }
 
-pub fn ticket(t: &Ticket, contact: Option<&Contact>, logs: &[CallLog]) -> String {
+/// Notes, dispositions, recordings and transcripts Switchboard sent back, with where each came
+/// from (webhook or reconciliation), and the reconciliation panel.
+fn interactions(data: &TicketData, last_run: Option<&ReconcileRun>) -> String {
+    let notes: String = data
+        .notes
+        .iter()
+        .map(|n| {
+            format!(
+                "<li data-test=\"note\">{} <small>({})</small></li>",
+                escape(&n.body),
+                escape(&n.source)
+            )
+        })
+        .collect();
+    let dispositions: String = data
+        .dispositions
+        .iter()
+        .map(|d| {
+            format!(
+                "<li data-test=\"disposition\">{} <code>{}</code> <small>({})</small></li>",
+                escape(&d.name),
+                escape(&d.code),
+                escape(&d.source)
+            )
+        })
+        .collect();
+    let recordings: String = data
+        .recordings
+        .iter()
+        .map(|r| {
+            let player = if r.local_path.is_some() {
+                format!(
+                    "<audio controls preload=\"none\" src=\"/recordings/{}\"></audio>",
+                    escape(&r.recording_id)
+                )
+            } else {
+                "<em>not downloaded yet</em>".into()
+            };
+            let transcript = r
+                .transcript
+                .as_deref()
+                .map(|t| format!("<pre data-test=\"recording-transcript\">{}</pre>", escape(t)))
+                .unwrap_or_default();
+            format!(
+                "<li data-test=\"recording\" data-recording=\"{id}\">{started} · {secs} s · {ct} {player} <small>({source})</small>{transcript}</li>",
+                id = escape(&r.recording_id),
+                started = escape(&r.started_at),
+                secs = r.duration_secs,
+                ct = escape(&r.content_type),
+                source = escape(&r.source),
+            )
+        })
+        .collect();
+    let transcripts: String = data
+        .transcripts
+        .iter()
+        .map(|t| {
+            format!(
+                "<li data-test=\"transcript\"><pre>{}</pre></li>",
+                escape(&t.body)
+            )
+        })
+        .collect();
+    let run = match last_run {
+        None => "Never run yet.".to_string(),
+        Some(r) => format!(
+            "Last run ({trigger}) at <span data-test=\"reconcile-at\">{at}</span>: \
+             <span data-test=\"reconcile-seen\">{seen}</span> events checked, \
+             <span data-test=\"reconcile-applied\">{applied}</span> missed by webhooks and filled in{error}.",
+            trigger = escape(&r.trigger),
+            at = time::OffsetDateTime::from_unix_timestamp(r.started_at_ms / 1000)
+                .ok()
+                .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                .unwrap_or_default(),
+            seen = r.seen,
+            applied = r.applied,
+            error = r
+                .error
+                .as_deref()
+                .map(|e| format!(" — <span class=\"err\">{}</span>", escape(e)))
+                .unwrap_or_default(),
+        ),
+    };
+    format!(
+        "<section class=\"panel\"><h2>From Switchboard</h2>\
+         <h3>Notes</h3><ul>{notes}</ul><h3>Disposition</h3><ul>{dispositions}</ul>\
+         <h3>Recordings</h3><ul>{recordings}</ul><h3>Transcripts</h3><ul>{transcripts}</ul></section>\
+         <section class=\"panel\"><h2>Reconciliation</h2><p data-test=\"reconcile-status\">{run}</p>\
+         <button id=\"reconcile\" data-test=\"reconcile\">Reconcile now</button> <span id=\"reconcile-result\" role=\"status\"></span></section>\
+         <script>document.getElementById('reconcile').addEventListener('click', async () => {{\
+           const out = document.getElementById('reconcile-result');\
+           const r = await fetch('/api/reconcile', {{method: 'POST'}});\
+           const body = await r.json().catch(() => ({{}}));\
+           if (r.ok) {{ location.reload(); }} else {{ out.className = 'err'; out.textContent = 'Reconciliation failed: ' + (body.message || r.status); }}\
+         }});</script>"
+    )
+}
+
+pub fn ticket(
+    t: &Ticket,
+    contact: Option<&Contact>,
+    logs: &[CallLog],
+    data: &TicketData,
+    last_run: Option<&ReconcileRun>,
+) -> String {
     let contact = contact
         .map(|c| {
             format!(
@@ -89,7 +194,7 @@ pub fn ticket(t: &Ticket, contact: Option<&Contact>, logs: &[CallLog]) -> String
         "<section class=\"panel\" data-ticket=\"{id}\"><h1>{id}: {subject}</h1>{contact}\
          <p>{description}</p><p>Priority {priority} · status <span data-test=\"ticket-status\">{status}</span></p>\
          <button id=\"route\" data-test=\"route\">Route to an agent</button> <span id=\"route-result\" role=\"status\"></span></section>\
-         <section class=\"panel\"><h2>Call log</h2><table><tr><th>Channel</th><th>Duration</th><th>Disposition</th><th>Notes</th></tr>{rows}</table></section>\
+         <section class=\"panel\"><h2>Call log</h2><table><tr><th>Channel</th><th>Duration</th><th>Disposition</th><th>Notes</th></tr>{rows}</table></section>{interactions}\
          <script>\
          document.getElementById('route').addEventListener('click', async () => {{\
            const out = document.getElementById('route-result');\
@@ -105,6 +210,7 @@ pub fn ticket(t: &Ticket, contact: Option<&Contact>, logs: &[CallLog]) -> String
         description = escape(&t.description),
         priority = t.priority,
         status = escape(&t.status),
+        interactions = interactions(data, last_run),
     );
     page(&t.subject, &body)
 }
@@ -132,6 +238,6 @@ mod tests {
             status: "open".into(),
             engagement_id: None,
         };
-        assert!(!ticket(&t, None, &[]).contains("<script>alert(1)"));
+        assert!(!ticket(&t, None, &[], &TicketData::default(), None).contains("<script>alert(1)"));
     }
 }

@@ -42,12 +42,16 @@ pub struct Switchboard {
     token: Mutex<Option<(String, Instant)>>,
 }
 
-/// The scopes the CRM's client needs: start work items, mint embed tokens, find agents.
-pub const SCOPES: [&str; 4] = [
+/// The scopes the CRM's client needs: start work items, mint embed tokens, find agents,
+/// subscribe to webhooks, reconcile from the events API, download recordings.
+pub const SCOPES: [&str; 7] = [
     "engagements:write",
     "engagements:read",
     "embed_tokens:write",
     "config:read",
+    "webhooks:write",
+    "events:read",
+    "recordings:read",
 ];
 
 #[derive(Deserialize)]
@@ -195,6 +199,70 @@ impl Switchboard {
             )
             .await?;
         Ok(v["access_token"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// Download a file (`download_url`, `transcript_url`) with the CRM's credentials.
+    pub async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        if !url.starts_with(&self.base) {
+            return Err(SwitchboardError::Unreachable(format!(
+                "{url} is not on this Switchboard ({}); not sending credentials there",
+                self.base
+            )));
+        }
+        let token = self.access_token().await?;
+        let resp = self
+            .http
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| SwitchboardError::Unreachable(e.to_string()))?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SwitchboardError::Unreachable(e.to_string()))?;
+        if !(200..300).contains(&status) {
+            let body = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+            return Err(SwitchboardError::Api {
+                status,
+                code: body
+                    .as_ref()
+                    .map(|b| b.error.code.clone())
+                    .unwrap_or_default(),
+                message: body
+                    .map(|b| b.error.message)
+                    .unwrap_or_else(|| format!("HTTP {status}")),
+                engagement_id: None,
+            });
+        }
+        Ok(bytes.to_vec())
+    }
+
+    /// A page of the event log after `after`, only the named events.
+    pub async fn events(&self, after: i64, kinds: &[&str]) -> Result<Value> {
+        let mut query: Vec<(&str, String)> =
+            vec![("after", after.to_string()), ("limit", "1000".into())];
+        query.extend(kinds.iter().map(|k| ("event", k.to_string())));
+        self.authed(
+            self.http
+                .get(format!("{}/v1/events", self.base))
+                .query(&query),
+        )
+        .await
+    }
+
+    pub async fn webhook(&self, id: &str) -> Result<Value> {
+        self.authed(self.http.get(format!("{}/v1/webhooks/{id}", self.base)))
+            .await
+    }
+
+    /// Subscribe `url` with a secret the CRM holds (Switchboard validates the URL first).
+    pub async fn subscribe(&self, url: &str, events: &[&str], secret: &str) -> Result<Value> {
+        self.authed(self.http.post(format!("{}/v1/webhooks", self.base)).json(
+            &json!({"url": url, "events": events, "secret": secret, "description": "Acme CRM"}),
+        ))
+        .await
     }
 
     /// Start a work item for a ticket through the Start Engagement API.

@@ -27,6 +27,8 @@ pub async fn system() -> System {
         ServerOptions {
             allowed_origins: vec![format!("http://127.0.0.1:{demo_port}")],
             extra_args: vec![
+                // The CRM's webhook receiver is on loopback.
+                "--webhook-allow-private".into(),
                 "--demo".into(),
                 "--demo-crm-url".into(),
                 format!("http://127.0.0.1:{demo_port}"),

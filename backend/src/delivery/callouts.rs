@@ -143,10 +143,8 @@ async fn deliveries_for(
     else {
         return Ok(vec![]);
     };
-    if !flows.contains_key(&flow_id) {
-        let flow: Option<Flow> =
-            cfg::get_doc(tx.conn(), DocTable::Flows, account, &flow_id.to_string()).await?;
-        flows.insert(flow_id, flow);
+    if let std::collections::hash_map::Entry::Vacant(slot) = flows.entry(flow_id) {
+        slot.insert(cfg::get_doc(tx.conn(), DocTable::Flows, account, &flow_id.to_string()).await?);
     }
     let Some(flow) = flows.get(&flow_id).and_then(Option::as_ref) else {
         return Ok(vec![]);
