@@ -657,7 +657,7 @@ async fn rotation_signs_with_both_secrets_for_the_overlap(db: TestDb) {
 async fn redeliver_and_recover_send_again(db: TestDb) {
     let c = center(db, server_options()).await;
     let receiver = Receiver::start(Some(SECRET)).await;
-    let since = time_now_rfc3339();
+    let since = tests::rfc3339(tests::now_ms() - 1000);
     let id = subscribe(&c, &receiver, json!(["contact_center.engagement_started"])).await;
     c.start_work_item("RE-1", "One").await;
     c.start_work_item("RE-2", "Two").await;
@@ -711,32 +711,6 @@ async fn redeliver_and_recover_send_again(db: TestDb) {
         )
         .await
         .error(422, "invalid_field", Some("since"));
-}
-
-fn time_now_rfc3339() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        - 1;
-    // Format as RFC 3339 UTC without a date library: days since the epoch → civil date.
-    let (days, secs) = ((now / 86_400) as i64, now % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
 }
 
 fn uuid_like() -> &'static str {

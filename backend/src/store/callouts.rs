@@ -206,7 +206,7 @@ impl Tx {
         &mut self,
         r: &super::webhooks::AttemptRecord,
     ) -> Result<()> {
-        super::webhooks::insert_attempt(&mut self.inner, r).await?;
+        super::webhooks::insert_attempts(&mut self.inner, std::slice::from_ref(r)).await?;
         sqlx::query(
             "UPDATE callout_deliveries SET status = $1, attempt_count = $2, schedule_pos = $3, next_attempt_ms = $4, lease_until_ms = 0
              WHERE delivery_id = $5",

@@ -261,24 +261,19 @@ impl Tx {
             return Ok(Some(0));
         };
         let last_seq: i64 = last.try_get("seq")?;
+        let mut rows = Vec::with_capacity(events.len());
         for row in &events {
             let event = event_from_row(row)?;
             let Some(name) = select(&event) else { continue };
-            sqlx::query(
-                "INSERT INTO webhook_deliveries (delivery_id, webhook_id, event_seq, event_id, event_name, status, next_attempt_ms, committed_at_ms, created_at_ms)
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) ON CONFLICT DO NOTHING",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(webhook.to_string())
-            .bind(event.seq)
-            .bind(event.id.to_string())
-            .bind(name)
-            .bind(now_ms)
-            .bind((event.occurred_at.unix_timestamp_nanos() / 1_000_000) as i64)
-            .bind(now_ms)
-            .execute(&mut *self.inner)
-            .await?;
+            rows.push(NewDelivery {
+                webhook,
+                event_seq: event.seq,
+                event_id: event.id,
+                event_name: name,
+                committed_at_ms: (event.occurred_at.unix_timestamp_nanos() / 1_000_000) as i64,
+            });
         }
+        insert_deliveries(&mut self.inner, &rows, now_ms, "ON CONFLICT DO NOTHING").await?;
         sqlx::query("UPDATE webhooks SET cursor_seq = $1 WHERE webhook_id = $2")
             .bind(last_seq)
             .bind(webhook.to_string())
@@ -289,8 +284,23 @@ impl Tx {
 
     /// Write attempts and the deliveries' new states.
     pub async fn record_attempts(&mut self, records: &[AttemptRecord]) -> Result<()> {
-        for r in records {
-            insert_attempt(&mut self.inner, r).await?;
+        insert_attempts(&mut self.inner, records).await?;
+        // Successes (the common case) in one statement; the rest one by one.
+        let succeeded: Vec<String> = records
+            .iter()
+            .filter(|r| r.status == DeliveryStatus::Succeeded)
+            .map(|r| format!("'{}'", r.delivery_id))
+            .collect();
+        if !succeeded.is_empty() {
+            sqlx::query(&format!(
+                "UPDATE webhook_deliveries SET status = 'succeeded', attempt_count = attempt_count + 1, next_attempt_ms = NULL, lease_until_ms = 0
+                 WHERE delivery_id IN ({})",
+                succeeded.join(",")
+            ))
+            .execute(&mut *self.inner)
+            .await?;
+        }
+        for r in records.iter().filter(|r| r.status != DeliveryStatus::Succeeded) {
             sqlx::query(
                 "UPDATE webhook_deliveries SET status = $1, attempt_count = $2, schedule_pos = $3, next_attempt_ms = $4, lease_until_ms = 0
                  WHERE delivery_id = $5",
@@ -514,21 +524,85 @@ pub(super) async fn attempts_for(
     Ok(out)
 }
 
-/// Write one attempt to the shared attempt log (webhook and callout deliveries alike).
-pub(super) async fn insert_attempt(conn: &mut AnyConnection, r: &AttemptRecord) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO webhook_attempts (delivery_id, attempt_no, attempted_at_ms, response_status, latency_ms, response_body, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-    )
-    .bind(r.delivery_id.to_string())
-    .bind(r.attempt_no)
-    .bind(r.attempted_at_ms)
-    .bind(r.response_status.map(i64::from))
-    .bind(r.latency_ms)
-    .bind(&r.response_body)
-    .bind(&r.error)
-    .execute(conn)
-    .await?;
+/// Rows per multi-row `INSERT` (parameters stay under SQLite's 999).
+const ROWS_PER_INSERT: usize = 100;
+
+/// `$1, $2, …` groups for a multi-row `VALUES`.
+fn values_list(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Write attempts to the shared attempt log (webhook and callout deliveries alike).
+pub(super) async fn insert_attempts(conn: &mut AnyConnection, records: &[AttemptRecord]) -> Result<()> {
+    for chunk in records.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO webhook_attempts (delivery_id, attempt_no, attempted_at_ms, response_status, latency_ms, response_body, error)
+             VALUES {} ON CONFLICT DO NOTHING",
+            values_list(chunk.len(), 7)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(r.delivery_id.to_string())
+                .bind(r.attempt_no)
+                .bind(r.attempted_at_ms)
+                .bind(r.response_status.map(i64::from))
+                .bind(r.latency_ms)
+                .bind(r.response_body.clone())
+                .bind(r.error.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A delivery to queue.
+struct NewDelivery {
+    webhook: WebhookId,
+    event_seq: i64,
+    event_id: EventId,
+    event_name: &'static str,
+    committed_at_ms: i64,
+}
+
+/// Queue deliveries, due at `due_ms`, in multi-row inserts ending with `on_conflict`.
+async fn insert_deliveries(
+    conn: &mut AnyConnection,
+    rows: &[NewDelivery],
+    due_ms: i64,
+    on_conflict: &str,
+) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO webhook_deliveries (delivery_id, webhook_id, event_seq, event_id, event_name, status, next_attempt_ms, committed_at_ms, created_at_ms)
+             VALUES {} {on_conflict}",
+            (0..chunk.len())
+                .map(|r| {
+                    let b = r * 7;
+                    format!("(${}, ${}, ${}, ${}, ${}, 'pending', ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 6)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for d in chunk {
+            q = q
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(d.webhook.to_string())
+                .bind(d.event_seq)
+                .bind(d.event_id.to_string())
+                .bind(d.event_name)
+                .bind(due_ms)
+                .bind(d.committed_at_ms);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -573,25 +647,27 @@ pub async fn recover(
         .bind(w.cursor_seq)
         .fetch_all(&mut *conn)
         .await?;
+        let mut batch = Vec::with_capacity(rows.len());
         for row in &rows {
             let event = event_from_row(row)?;
             after = event.seq;
             let Some(name) = select(&event) else { continue };
-            sqlx::query(
-                "INSERT INTO webhook_deliveries (delivery_id, webhook_id, event_seq, event_id, event_name, status, next_attempt_ms, committed_at_ms, created_at_ms)
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $6)
-                 ON CONFLICT (webhook_id, event_seq) DO UPDATE SET status = 'pending', schedule_pos = 0, next_attempt_ms = $6, lease_until_ms = 0",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(w.webhook_id.to_string())
-            .bind(event.seq)
-            .bind(event.id.to_string())
-            .bind(name)
-            .bind(now_ms)
-            .execute(&mut *conn)
-            .await?;
-            queued += 1;
+            batch.push(NewDelivery {
+                webhook: w.webhook_id,
+                event_seq: event.seq,
+                event_id: event.id,
+                event_name: name,
+                committed_at_ms: now_ms,
+            });
         }
+        insert_deliveries(
+            &mut *conn,
+            &batch,
+            now_ms,
+            "ON CONFLICT (webhook_id, event_seq) DO UPDATE SET status = 'pending', schedule_pos = 0, next_attempt_ms = excluded.next_attempt_ms, lease_until_ms = 0",
+        )
+        .await?;
+        queued += batch.len() as u64;
         if rows.len() < 1000 {
             return Ok(queued);
         }

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Deliveries claimed (and sent concurrently) per round, per subscription.
-const BATCH: i64 = 64;
+const BATCH: i64 = 128;
 /// Events queued per transaction.
 const FAN_OUT_PAGE: i64 = 500;
 /// A claim outlives the longest request by this margin.
