@@ -448,6 +448,8 @@ async fn a_work_items_life_arrives_signed_and_once_each(db: TestDb) {
     }
     let note = by_name("contact_center.engagement_note_added");
     assert_eq!(note["note"]["body"], "Customer wants a refund");
+    assert_eq!(note["author"]["display_name"], "Agent 0");
+    assert_eq!(note["author"]["email"], c.agents[0].1.as_str());
     assert_eq!(note["note"]["agent_id"], c.agents[0].0.as_str());
     let disposition = by_name("contact_center.engagement_disposition_added");
     assert_eq!(disposition["disposition"]["name"], "Resolved");
@@ -746,6 +748,53 @@ async fn pending_deliveries_survive_kill_9(db: TestDb) {
         .await;
 }
 
+/// The address check runs again at each delivery: a subscription made while private
+/// addresses were allowed gets nothing once they are not, and no connection is made.
+async fn deliveries_recheck_the_address(db: TestDb) {
+    let mut c = center(db, server_options()).await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    let id = subscribe(&c, &receiver, json!(["contact_center.engagement_started"])).await;
+    let before = receiver.requests();
+    assert!(c.server.terminate().await.success());
+    let mut strict = server_options();
+    strict.extra_args = vec!["--webhook-retry-schedule".into(), "0s".into()];
+    c.server = start_switchboard(&c.db, strict).await;
+    let admin = c
+        .anon()
+        .login(tests::api::ADMIN_EMAIL, tests::api::ADMIN_PASSWORD)
+        .await;
+    let integrator = c.anon().client(&c.client_id, &c.client_secret).await;
+    integrator
+        .post("/v1/engagements", c.work_item("ADDR-1", "Refused"))
+        .await
+        .expect(201);
+    let deadline = std::time::Instant::now() + WAIT;
+    let failed = loop {
+        let log = admin
+            .get(&format!("/v1/webhooks/{id}/deliveries?status=failed"))
+            .await
+            .expect(200);
+        if let Some(d) = log["deliveries"].as_array().unwrap().first() {
+            break d.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the delivery never failed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let error = failed["attempts"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("refused") && error.contains("https"),
+        "{error}"
+    );
+    assert_eq!(
+        receiver.requests(),
+        before,
+        "no request reached the receiver"
+    );
+}
+
 /// Two instances on one PostgreSQL: every event reaches the receiver, none twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_deliver_everything_once() {
@@ -993,4 +1042,5 @@ both_stores!(
     redeliver_and_recover_send_again,
     pending_deliveries_survive_kill_9,
     the_events_api_filters_by_name_and_engagement,
+    deliveries_recheck_the_address,
 );

@@ -979,7 +979,14 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
                 created_at_ms: now,
             };
             eng::insert_note(tx.conn(), &note).await?;
-            extra = serde_json::json!({"note": note});
+            // Who wrote it, so a CRM receiving the event needs no second call.
+            let author = match actor {
+                Some(a) => agents::get(tx.conn(), account, a).await?.map(|r| {
+                    serde_json::json!({"agent_id": a, "display_name": r.agent.display_name, "email": r.agent.email})
+                }),
+                None => None,
+            };
+            extra = serde_json::json!({"note": note, "author": author});
         }
         Action::SetDisposition(d) => {
             let allowed: Vec<DispositionId> = match rec.queue_id {

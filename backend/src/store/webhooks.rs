@@ -300,7 +300,10 @@ impl Tx {
             .execute(&mut *self.inner)
             .await?;
         }
-        for r in records.iter().filter(|r| r.status != DeliveryStatus::Succeeded) {
+        for r in records
+            .iter()
+            .filter(|r| r.status != DeliveryStatus::Succeeded)
+        {
             sqlx::query(
                 "UPDATE webhook_deliveries SET status = $1, attempt_count = $2, schedule_pos = $3, next_attempt_ms = $4, lease_until_ms = 0
                  WHERE delivery_id = $5",
@@ -531,7 +534,9 @@ const ROWS_PER_INSERT: usize = 100;
 fn values_list(rows: usize, columns: usize) -> String {
     (0..rows)
         .map(|r| {
-            let cells: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+            let cells: Vec<String> = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect();
             format!("({})", cells.join(", "))
         })
         .collect::<Vec<_>>()
@@ -539,7 +544,10 @@ fn values_list(rows: usize, columns: usize) -> String {
 }
 
 /// Write attempts to the shared attempt log (webhook and callout deliveries alike).
-pub(super) async fn insert_attempts(conn: &mut AnyConnection, records: &[AttemptRecord]) -> Result<()> {
+pub(super) async fn insert_attempts(
+    conn: &mut AnyConnection,
+    records: &[AttemptRecord],
+) -> Result<()> {
     for chunk in records.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO webhook_attempts (delivery_id, attempt_no, attempted_at_ms, response_status, latency_ms, response_body, error)

@@ -107,7 +107,9 @@ async fn logged(admin: &Api, mut after: i64) -> u64 {
     let mut n = 0;
     loop {
         let page = admin
-            .get(&format!("/v1/events?event=agent.status_changed&after={after}&limit=1000"))
+            .get(&format!(
+                "/v1/events?event=agent.status_changed&after={after}&limit=1000"
+            ))
             .await
             .expect(200);
         n += page["events"].as_array().unwrap().len() as u64;

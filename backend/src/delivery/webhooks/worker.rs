@@ -104,6 +104,39 @@ async fn subscription(store: Store, outbound: Arc<Outbound>, id: WebhookId) {
     }
 }
 
+/// What a round's results mean for the endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Health {
+    Unchanged,
+    /// A success after failures: the failure clock stops.
+    Recovered,
+    /// The first failure after successes: the clock starts.
+    StartedFailing,
+    /// `410 Gone`, or five days of nothing but failures.
+    Disable(String),
+}
+
+fn endpoint_health(
+    failing_since_ms: Option<i64>,
+    now_ms: i64,
+    any_success: bool,
+    any_failure: bool,
+    gone: bool,
+) -> Health {
+    if gone {
+        return Health::Disable("the endpoint answered 410 Gone".into());
+    }
+    match (any_success, any_failure, failing_since_ms) {
+        (true, _, Some(_)) => Health::Recovered,
+        (true, _, None) | (false, false, _) => Health::Unchanged,
+        (false, true, None) => Health::StartedFailing,
+        (false, true, Some(since)) if now_ms - since >= DISABLE_AFTER_MS => {
+            Health::Disable("the endpoint failed every delivery for 5 days".into())
+        }
+        (false, true, Some(_)) => Health::Unchanged,
+    }
+}
+
 enum Round {
     /// Deleted or disabled.
     Gone,
@@ -243,22 +276,24 @@ async fn send_and_record(
 
     let mut tx = store.begin().await?;
     tx.record_attempts(&records).await?;
-    let mut disable: Option<String> = None;
-    if gone {
-        disable = Some("the endpoint answered 410 Gone".into());
-    } else if any_success {
-        if webhook.failing_since_ms.is_some() {
+    let disable = match endpoint_health(
+        webhook.failing_since_ms,
+        now,
+        any_success,
+        any_failure,
+        gone,
+    ) {
+        Health::Unchanged => None,
+        Health::Recovered => {
             tx.set_failing_since(webhook.webhook_id, None).await?;
+            None
         }
-    } else if any_failure {
-        match webhook.failing_since_ms {
-            None => tx.set_failing_since(webhook.webhook_id, Some(now)).await?,
-            Some(since) if now - since >= DISABLE_AFTER_MS => {
-                disable = Some("the endpoint failed every delivery for 5 days".into());
-            }
-            Some(_) => {}
+        Health::StartedFailing => {
+            tx.set_failing_since(webhook.webhook_id, Some(now)).await?;
+            None
         }
-    }
+        Health::Disable(reason) => Some(reason),
+    };
     if let Some(reason) = disable {
         if tx.disable_webhook(webhook.webhook_id, &reason, now).await? {
             tracing::warn!(webhook = %webhook.webhook_id, url = %webhook.url, %reason, "webhook disabled");
@@ -278,4 +313,39 @@ async fn send_and_record(
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_days_of_failure_or_a_410_disable_the_endpoint() {
+        let day = 24 * 3600 * 1000;
+        assert_eq!(
+            endpoint_health(None, 0, false, true, true),
+            Health::Disable("the endpoint answered 410 Gone".into())
+        );
+        assert_eq!(
+            endpoint_health(None, 0, false, true, false),
+            Health::StartedFailing
+        );
+        assert_eq!(
+            endpoint_health(Some(0), 4 * day, false, true, false),
+            Health::Unchanged
+        );
+        assert!(matches!(
+            endpoint_health(Some(0), 5 * day, false, true, false),
+            Health::Disable(_)
+        ));
+        // One success stops the clock, however long it ran.
+        assert_eq!(
+            endpoint_health(Some(0), 6 * day, true, true, false),
+            Health::Recovered
+        );
+        assert_eq!(
+            endpoint_health(None, 0, true, false, false),
+            Health::Unchanged
+        );
+    }
 }
