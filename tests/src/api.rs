@@ -147,6 +147,55 @@ impl Api {
             .expect(200);
     }
 
+    /// Accept `engagement` as soon as it is offered to this agent (waiting up to `timeout`).
+    pub async fn accept_when_offered(&self, engagement: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let r = self
+                .post(&format!("/v1/engagements/{engagement}/accept"), json!({}))
+                .await;
+            if r.status == 200 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{engagement} was never offered: {}",
+                r.body
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Add a note, set a disposition and close an engagement this agent holds.
+    pub async fn note_dispose_close(&self, engagement: &str, note: &str, disposition_id: &str) {
+        let path = |cmd: &str| format!("/v1/engagements/{engagement}/{cmd}");
+        self.post(&path("notes"), json!({"body": note}))
+            .await
+            .expect(201);
+        self.put(
+            &path("disposition"),
+            json!({"disposition_id": disposition_id}),
+        )
+        .await
+        .expect(200);
+        self.post(&path("close"), json!({})).await.expect(200);
+    }
+
+    /// The highest `seq` in the event log (needs `events:read`, or a supervisor or admin).
+    pub async fn latest_seq(&self) -> i64 {
+        let mut after = 0;
+        loop {
+            let page = self
+                .get(&format!("/v1/events?after={after}&limit=1000"))
+                .await
+                .expect(200);
+            after = page["next_after"].as_i64().expect("next_after");
+            if page["has_more"] != true {
+                return after;
+            }
+        }
+    }
+
     /// Client-credentials token.
     pub async fn client(&self, id: &str, secret: &str) -> Api {
         let body = self
@@ -211,6 +260,20 @@ impl Center {
     pub async fn start(db: TestDb, options: CenterOptions) -> Center {
         let server = start_switchboard(&db, server_options()).await;
         Center::configure(server, db, options).await
+    }
+
+    /// Start with other server options (extra flags), and `agents` agents.
+    pub async fn start_with(db: TestDb, server: ServerOptions, agents: usize) -> Center {
+        let server = start_switchboard(&db, server).await;
+        Center::configure(
+            server,
+            db,
+            CenterOptions {
+                agents,
+                ..CenterOptions::default()
+            },
+        )
+        .await
     }
 
     pub async fn configure(server: Running, db: TestDb, options: CenterOptions) -> Center {

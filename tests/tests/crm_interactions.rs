@@ -81,11 +81,7 @@ async fn ticket_life(sys: &System, a: &Actors, ticket: &str, note: &str) -> (Str
         .unwrap_or_else(|| panic!("routing {ticket}: {routed}"))
         .to_string();
     let path = |cmd: &str| format!("/v1/engagements/{id}/{cmd}");
-    let deadline = Instant::now() + WAIT;
-    while a.ada.post(&path("accept"), json!({})).await.status != 200 {
-        assert!(Instant::now() < deadline, "{ticket} never rang for Ada");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    a.ada.accept_when_offered(&id, WAIT).await;
     a.ada
         .post(&path("notes"), json!({"body": note}))
         .await

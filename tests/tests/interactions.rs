@@ -4,10 +4,9 @@
 
 use serde_json::{json, Value};
 use std::time::Duration;
-use tests::api::{server_options, Api, Center, CenterOptions};
+use tests::api::{server_options, Api, Center};
 use tests::both_stores;
 use tests::db::TestDb;
-use tests::process::start_switchboard;
 use tests::receiver::Receiver;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -20,16 +19,7 @@ async fn center(db: TestDb, max_upload: Option<u64>) -> Center {
             .extra_args
             .extend(["--max-upload-bytes".into(), max.to_string()]);
     }
-    let server = start_switchboard(&db, options).await;
-    Center::configure(
-        server,
-        db,
-        CenterOptions {
-            agents: 1,
-            ..CenterOptions::default()
-        },
-    )
-    .await
+    Center::start_with(db, options, 1).await
 }
 
 /// An API client with `scopes`.
@@ -424,19 +414,7 @@ async fn messaging_transcripts_notes_and_dispositions_list_by_window(db: TestDb)
     // Two notes and a disposition on a closed work item.
     let agent = c.agent(0).await;
     agent.set_ready().await;
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        if agent
-            .post(&format!("/v1/engagements/{work}/accept"), json!({}))
-            .await
-            .status
-            == 200
-        {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    agent.accept_when_offered(&work, WAIT).await;
     for body in ["first", "second"] {
         agent
             .post(

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use tests::api::{server_options, Api, Center, CenterOptions};
+use tests::api::{server_options, Api, Center};
 use tests::both_stores;
 use tests::db::TestDb;
 use tests::process::{start_switchboard, ServerOptions};
@@ -25,16 +25,7 @@ fn fast_retries(schedule: &str) -> ServerOptions {
 }
 
 async fn center(db: TestDb, options: ServerOptions) -> Center {
-    let server = start_switchboard(&db, options).await;
-    Center::configure(
-        server,
-        db,
-        CenterOptions {
-            agents: 1,
-            ..CenterOptions::default()
-        },
-    )
-    .await
+    Center::start_with(db, options, 1).await
 }
 
 /// Subscribe `receiver` (holding SECRET) to `events`; returns the webhook id.
@@ -56,32 +47,10 @@ async fn subscribe(c: &Center, receiver: &Receiver, events: Value) -> String {
 /// Accept, note, disposition and close a new work item; returns its engagement id.
 async fn work_item_life(c: &Center, agent: &Api, id: &str) -> String {
     let engagement = c.start_work_item(id, "Invoice dispute").await;
-    let path = |cmd: &str| format!("/v1/engagements/{engagement}/{cmd}");
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let r = agent.post(&path("accept"), json!({})).await;
-        if r.status == 200 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never offered: {:?}",
-            r.body
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    agent.accept_when_offered(&engagement, WAIT).await;
     agent
-        .post(&path("notes"), json!({"body": "Customer wants a refund"}))
-        .await
-        .expect(201);
-    agent
-        .put(
-            &path("disposition"),
-            json!({"disposition_id": c.resolved_id}),
-        )
-        .await
-        .expect(200);
-    agent.post(&path("close"), json!({})).await.expect(200);
+        .note_dispose_close(&engagement, "Customer wants a refund", &c.resolved_id)
+        .await;
     engagement
 }
 
@@ -97,20 +66,6 @@ async fn log_events(api: &Api, after: i64) -> BTreeMap<String, Value> {
         .iter()
         .map(|e| (e["id"].as_str().unwrap().to_string(), e.clone()))
         .collect()
-}
-
-async fn latest_seq(api: &Api) -> i64 {
-    let mut after = 0;
-    loop {
-        let page = api
-            .get(&format!("/v1/events?after={after}&limit=1000"))
-            .await
-            .expect(200);
-        after = page["next_after"].as_i64().unwrap();
-        if page["has_more"] != true {
-            return after;
-        }
-    }
 }
 
 async fn subscribing_validates_the_url_and_refuses_what_it_must(db: TestDb) {
@@ -392,7 +347,7 @@ async fn non_public_addresses_are_refused_without_a_connection(db: TestDb) {
 async fn a_work_items_life_arrives_signed_and_once_each(db: TestDb) {
     let c = center(db, server_options()).await;
     let receiver = Receiver::start(Some(SECRET)).await;
-    let after = latest_seq(&c.admin).await;
+    let after = c.admin.latest_seq().await;
     subscribe(&c, &receiver, json!(["*"])).await;
     let agent = c.agent(0).await;
     agent.set_ready().await;
@@ -502,7 +457,7 @@ async fn a_failing_receiver_gets_everything_once_it_recovers(db: TestDb) {
     )
     .await;
     let receiver = Receiver::start(Some(SECRET)).await;
-    let after = latest_seq(&c.admin).await;
+    let after = c.admin.latest_seq().await;
     let id = subscribe(&c, &receiver, json!(["*"])).await;
     receiver.set_mode(Mode::Status(500));
     let agent = c.agent(0).await;
@@ -723,7 +678,7 @@ fn uuid_like() -> &'static str {
 async fn pending_deliveries_survive_kill_9(db: TestDb) {
     let mut c = center(db, fast_retries("0s,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms")).await;
     let receiver = Receiver::start(Some(SECRET)).await;
-    let after = latest_seq(&c.admin).await;
+    let after = c.admin.latest_seq().await;
     subscribe(&c, &receiver, json!(["*"])).await;
     receiver.set_mode(Mode::Status(503));
     for i in 0..5 {
@@ -795,6 +750,36 @@ async fn deliveries_recheck_the_address(db: TestDb) {
     );
 }
 
+/// A slow endpoint delays only itself: another subscription gets its deliveries at once.
+async fn a_slow_endpoint_delays_only_itself(db: TestDb) {
+    let c = center(db, server_options()).await;
+    let slow = Receiver::start(Some(SECRET)).await;
+    let fast = Receiver::start(Some(SECRET)).await;
+    subscribe(&c, &slow, json!(["contact_center.engagement_started"])).await;
+    subscribe(&c, &fast, json!(["contact_center.engagement_started"])).await;
+    slow.set_mode(Mode::Slow(Duration::from_secs(6)));
+    let started = std::time::Instant::now();
+    for i in 0..3 {
+        c.start_work_item(&format!("SLOW-{i}"), "Slow").await;
+    }
+    fast.wait_until(
+        "the fast endpoint's deliveries",
+        Duration::from_secs(3),
+        |d| d.len() == 3,
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the fast endpoint waited for the slow one"
+    );
+    assert!(
+        slow.deliveries().is_empty(),
+        "the slow one has not answered yet"
+    );
+    slow.wait_until("the slow endpoint's deliveries", WAIT, |d| d.len() == 3)
+        .await;
+}
+
 /// Two instances on one PostgreSQL: every event reaches the receiver, none twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_deliver_everything_once() {
@@ -807,7 +792,7 @@ async fn two_instances_deliver_everything_once() {
         .login(tests::api::ADMIN_EMAIL, tests::api::ADMIN_PASSWORD)
         .await;
     let receiver = Receiver::start(Some(SECRET)).await;
-    let after = latest_seq(&c.admin).await;
+    let after = c.admin.latest_seq().await;
     subscribe(&c, &receiver, json!(["*"])).await;
     let b_client = Api::new(&b_server.base_url)
         .client(&c.client_id, &c.client_secret)
@@ -955,24 +940,10 @@ async fn flow_callouts_reach_their_url_filled_and_signed(db: TestDb) {
         .to_string();
     let agent = c.agent(0).await;
     agent.set_ready().await;
-    let path = |cmd: &str| format!("/v1/engagements/{engagement}/{cmd}");
-    let deadline = std::time::Instant::now() + WAIT;
-    while agent.post(&path("accept"), json!({})).await.status != 200 {
-        assert!(std::time::Instant::now() < deadline, "never offered");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    agent.accept_when_offered(&engagement, WAIT).await;
     agent
-        .post(&path("notes"), json!({"body": "Called back"}))
-        .await
-        .expect(201);
-    agent
-        .put(
-            &path("disposition"),
-            json!({"disposition_id": c.resolved_id}),
-        )
-        .await
-        .expect(200);
-    agent.post(&path("close"), json!({})).await.expect(200);
+        .note_dispose_close(&engagement, "Called back", &c.resolved_id)
+        .await;
 
     let got = crm.wait_until("two callouts", WAIT, |d| d.len() == 2).await;
     for r in &got {
@@ -1043,4 +1014,5 @@ both_stores!(
     pending_deliveries_survive_kill_9,
     the_events_api_filters_by_name_and_engagement,
     deliveries_recheck_the_address,
+    a_slow_endpoint_delays_only_itself,
 );

@@ -8,7 +8,7 @@
 //! its own task (a slow endpoint never holds up another), at most three attempts within a
 //! minute (8 s timeout each), and every attempt lands in the flow's callout log.
 
-use super::webhooks::retry::{AfterFailure, RetrySchedule};
+use super::webhooks::retry::{after_attempt, RetrySchedule};
 use super::webhooks::signing::{self, Secret};
 use super::webhooks::Outbound;
 use crate::routing::template::{lookup_path, render_callout};
@@ -243,18 +243,9 @@ async fn send(
         .post(&c.url, body, &headers, CALLOUT_TIMEOUT)
         .await;
     let now = crate::store::now_ms();
-    let (status, next, pos) = if outcome.succeeded() {
-        (DeliveryStatus::Succeeded, None, c.schedule_pos)
-    } else {
-        match schedule.after_failure(c.schedule_pos.max(0) as usize, rand::random::<f64>()) {
-            AfterFailure::GiveUp => (DeliveryStatus::Failed, None, c.schedule_pos),
-            AfterFailure::Retry { pos, delay } => (
-                DeliveryStatus::Pending,
-                Some(now + delay.as_millis() as i64),
-                pos as i64,
-            ),
-        }
-    };
+    // A callout has no 410 rule: only its three attempts.
+    let (status, next, pos) =
+        after_attempt(schedule, outcome.succeeded(), false, c.schedule_pos, now);
     if status == DeliveryStatus::Failed {
         tracing::warn!(url = %c.url, outcome = %outcome.describe(), "callout failed after every attempt");
     }

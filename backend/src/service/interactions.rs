@@ -258,12 +258,7 @@ pub async fn put_recording_transcript(
     p.admin_or(Scope::RecordingsWrite)?;
     check_transcript_size(body.len())?;
     let media = check_transcript(content_type, &body, false)?;
-    let mut row = {
-        let mut conn = ctx.store.read().await?;
-        store::get_recording(&mut conn, p.account(), recording_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("no recording {recording_id}")))?
-    };
+    let mut row = recording_row(ctx, p, recording_id).await?;
     let rec = engagement(ctx, p, row.engagement_id).await?;
     let key = format!(
         "transcripts/recordings/{recording_id}/{}",
@@ -353,6 +348,27 @@ pub struct FileDownload {
     pub download: Download,
 }
 
+async fn recording_row(ctx: &Ctx, p: &Principal, id: uuid::Uuid) -> Result<RecordingRow> {
+    let mut conn = ctx.store.read().await?;
+    store::get_recording(&mut conn, p.account(), id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no recording {id}")))
+}
+
+/// Stream a stored file (whole or a range).
+async fn file(
+    ctx: &Ctx,
+    key: &str,
+    content_type: String,
+    range: Option<ByteRange>,
+) -> Result<FileDownload> {
+    let download = ctx.files.blobs.get(key, range).await.map_err(blob_error)?;
+    Ok(FileDownload {
+        content_type,
+        download,
+    })
+}
+
 pub async fn download_recording(
     ctx: &Ctx,
     p: &Principal,
@@ -360,21 +376,8 @@ pub async fn download_recording(
     range: Option<ByteRange>,
 ) -> Result<FileDownload> {
     p.admin_or(Scope::RecordingsRead)?;
-    let mut conn = ctx.store.read().await?;
-    let row = store::get_recording(&mut conn, p.account(), id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("no recording {id}")))?;
-    drop(conn);
-    let download = ctx
-        .files
-        .blobs
-        .get(&row.blob_key, range)
-        .await
-        .map_err(blob_error)?;
-    Ok(FileDownload {
-        content_type: row.content_type,
-        download,
-    })
+    let row = recording_row(ctx, p, id).await?;
+    file(ctx, &row.blob_key, row.content_type, range).await
 }
 
 pub async fn download_recording_transcript(
@@ -384,21 +387,13 @@ pub async fn download_recording_transcript(
     range: Option<ByteRange>,
 ) -> Result<FileDownload> {
     p.admin_or(Scope::RecordingsRead)?;
-    let mut conn = ctx.store.read().await?;
-    let row = store::get_recording(&mut conn, p.account(), id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("no recording {id}")))?;
-    drop(conn);
+    let row = recording_row(ctx, p, id).await?;
     let (Some(key), Some(media)) = (row.transcript_key, row.transcript_content_type) else {
         return Err(ServiceError::NotFound(format!(
             "recording {id} has no transcript yet"
         )));
     };
-    let download = ctx.files.blobs.get(&key, range).await.map_err(blob_error)?;
-    Ok(FileDownload {
-        content_type: media,
-        download,
-    })
+    file(ctx, &key, media, range).await
 }
 
 pub async fn download_engagement_transcript(
@@ -413,16 +408,7 @@ pub async fn download_engagement_transcript(
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("engagement {id} has no transcript")))?;
     drop(conn);
-    let download = ctx
-        .files
-        .blobs
-        .get(&row.blob_key, range)
-        .await
-        .map_err(blob_error)?;
-    Ok(FileDownload {
-        content_type: row.content_type,
-        download,
-    })
+    file(ctx, &row.blob_key, row.content_type, range).await
 }
 
 // ---- windowed lists ------------------------------------------------------------------------

@@ -120,20 +120,6 @@ async fn logged(admin: &Api, mut after: i64) -> u64 {
     }
 }
 
-async fn latest_seq(admin: &Api) -> i64 {
-    let mut after = 0;
-    loop {
-        let page = admin
-            .get(&format!("/v1/events?after={after}&limit=1000"))
-            .await
-            .expect(200);
-        after = page["next_after"].as_i64().unwrap();
-        if page["has_more"] != true {
-            return after;
-        }
-    }
-}
-
 #[tokio::main]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -234,7 +220,7 @@ async fn main() {
         )
         .await
         .expect(201);
-    let before = latest_seq(&admin).await;
+    let before = admin.latest_seq().await;
     let calls = args.rate * args.seconds;
     eprintln!("committing {calls} events at {}/s…", args.rate);
     let took = produce(&agents, calls, args.rate, concurrency).await;

@@ -91,6 +91,32 @@ impl RetrySchedule {
     }
 }
 
+/// A delivery's state after an attempt made at schedule position `pos`: `(status,
+/// next attempt time, next position)`. `gone` (`410`) fails it at once.
+pub fn after_attempt(
+    schedule: &RetrySchedule,
+    succeeded: bool,
+    gone: bool,
+    pos: i64,
+    now_ms: i64,
+) -> (shared::webhooks::DeliveryStatus, Option<i64>, i64) {
+    use shared::webhooks::DeliveryStatus as S;
+    if succeeded {
+        return (S::Succeeded, None, pos);
+    }
+    if gone {
+        return (S::Failed, None, pos);
+    }
+    match schedule.after_failure(pos.max(0) as usize, rand::random::<f64>()) {
+        AfterFailure::GiveUp => (S::Failed, None, pos),
+        AfterFailure::Retry { pos, delay } => (
+            S::Pending,
+            Some(now_ms + delay.as_millis() as i64),
+            pos as i64,
+        ),
+    }
+}
+
 /// ±20 % of `delay`; a zero delay stays zero.
 fn jitter(delay: Duration, unit: f64) -> Duration {
     let factor = 0.8 + 0.4 * unit.clamp(0.0, 1.0);
@@ -119,6 +145,24 @@ mod tests {
             }
         );
         assert_eq!(s.after_failure(9, 0.5), AfterFailure::GiveUp);
+    }
+
+    #[test]
+    fn attempts_succeed_retry_or_fail() {
+        use shared::webhooks::DeliveryStatus as S;
+        let s: RetrySchedule = "0s,1s".parse().unwrap();
+        assert_eq!(
+            after_attempt(&s, true, false, 0, 100),
+            (S::Succeeded, None, 0)
+        );
+        assert_eq!(after_attempt(&s, false, true, 0, 100), (S::Failed, None, 0));
+        let (status, next, pos) = after_attempt(&s, false, false, 0, 100);
+        assert_eq!((status, pos), (S::Pending, 1));
+        assert!((900..=1300).contains(&next.unwrap()));
+        assert_eq!(
+            after_attempt(&s, false, false, 1, 100),
+            (S::Failed, None, 1)
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! are behind the cursor, claimed but unrecorded deliveries are retried when their lease
 //! ends (at once on SQLite, which has only one process).
 
-use super::retry::AfterFailure;
+use super::retry::after_attempt;
 use super::signing::{self, Secret};
 use super::{envelope, Outbound, DELIVERY_TIMEOUT, DISABLE_AFTER_MS};
 use crate::store::webhooks::{AttemptRecord, Claimed, WebhookRow};
@@ -235,23 +235,16 @@ async fn send_and_record(
             error: Some("the event is missing from the log".into()),
             latency_ms: 0,
         });
-        let pos = claim.schedule_pos.max(0) as usize;
-        let (status, next, next_pos) = if outcome.succeeded() {
-            any_success = true;
-            (DeliveryStatus::Succeeded, None, claim.schedule_pos)
-        } else {
-            any_failure = true;
-            gone |= outcome.gone();
-            match outbound.schedule.after_failure(pos, rand::random::<f64>()) {
-                _ if outcome.gone() => (DeliveryStatus::Failed, None, claim.schedule_pos),
-                AfterFailure::GiveUp => (DeliveryStatus::Failed, None, claim.schedule_pos),
-                AfterFailure::Retry { pos, delay } => (
-                    DeliveryStatus::Pending,
-                    Some(now + delay.as_millis() as i64),
-                    pos as i64,
-                ),
-            }
-        };
+        any_success |= outcome.succeeded();
+        any_failure |= !outcome.succeeded();
+        gone |= outcome.gone();
+        let (status, next, next_pos) = after_attempt(
+            &outbound.schedule,
+            outcome.succeeded(),
+            outcome.gone(),
+            claim.schedule_pos,
+            now,
+        );
         if status == DeliveryStatus::Succeeded {
             tracing::debug!(
                 webhook = %webhook.webhook_id,
