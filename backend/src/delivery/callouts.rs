@@ -15,7 +15,6 @@ use crate::routing::template::{lookup_path, render_callout};
 use crate::service::Ctx;
 use crate::store::callouts::{ClaimedCallout, NewCalloutDelivery};
 use crate::store::config::{self as cfg, DocTable};
-use crate::store::webhooks::AttemptRecord;
 use crate::store::{agents, engagements as eng, Store, StoreError, Tx};
 use serde_json::{json, Value};
 use shared::config::{Flow, Queue};
@@ -249,18 +248,13 @@ async fn send(
     if status == DeliveryStatus::Failed {
         tracing::warn!(url = %c.url, outcome = %outcome.describe(), "callout failed after every attempt");
     }
-    let record = AttemptRecord {
-        delivery_id: c.delivery_id,
-        attempt_no: c.attempt_count + 1,
-        attempted_at_ms: now - outcome.latency_ms,
-        response_status: outcome.status,
-        latency_ms: outcome.latency_ms,
-        response_body: outcome.body_start,
-        error: outcome.error,
-        status,
-        next_attempt_ms: next,
-        schedule_pos: pos,
-    };
+    let record = super::webhooks::attempt_record(
+        c.delivery_id,
+        c.attempt_count,
+        outcome,
+        (status, next, pos),
+        now,
+    );
     let saved = async {
         let mut tx = store.begin().await?;
         tx.record_callout_attempt(&record).await?;

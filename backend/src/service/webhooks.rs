@@ -189,21 +189,34 @@ pub async fn update(
                 engagement_id: None,
             });
         }
-        row.enabled = enabled;
         if enabled {
-            row.disabled_reason = None;
-            row.failing_since_ms = None;
+            enable(&mut row);
+        } else {
+            row.enabled = false;
         }
     }
+    save(ctx, &mut row, was_enabled).await?;
+    to_api(&row)
+}
+
+fn enable(row: &mut WebhookRow) {
+    row.enabled = true;
+    row.disabled_reason = None;
+    row.failing_since_ms = None;
+}
+
+/// Save a changed subscription; one (re-)enabled starts from the end of the log, and the
+/// delivery worker hears of it at once.
+async fn save(ctx: &Ctx, row: &mut WebhookRow, was_enabled: bool) -> Result<()> {
     row.updated_at_ms = ctx.clock.now_ms();
     let mut tx = ctx.store.begin().await?;
-    store::update(tx.conn(), &row).await?;
+    store::update(tx.conn(), row).await?;
     if row.enabled && !was_enabled {
-        store::reset_cursor(tx.conn(), &row).await?;
+        store::reset_cursor(tx.conn(), row).await?;
     }
     tx.commit().await?;
     ctx.outbound.changed.notify_one();
-    to_api(&row)
+    Ok(())
 }
 
 pub async fn delete(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<()> {
@@ -233,18 +246,9 @@ pub async fn validate(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<Webhook
         ValidationState::Failed
     };
     if result.is_ok() {
-        row.enabled = true;
-        row.disabled_reason = None;
-        row.failing_since_ms = None;
+        enable(&mut row);
     }
-    row.updated_at_ms = ctx.clock.now_ms();
-    let mut tx = ctx.store.begin().await?;
-    store::update(tx.conn(), &row).await?;
-    if row.enabled && !was_enabled {
-        store::reset_cursor(tx.conn(), &row).await?;
-    }
-    tx.commit().await?;
-    ctx.outbound.changed.notify_one();
+    save(ctx, &mut row, was_enabled).await?;
     result?;
     to_api(&row)
 }

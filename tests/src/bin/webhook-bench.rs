@@ -84,7 +84,7 @@ async fn produce(agents: &[Api], total: u64, rate: u64, concurrency: usize) -> D
                     let due = started + Duration::from_secs_f64(n as f64 / rate as f64);
                     tokio::time::sleep_until(due.into()).await;
                 }
-                let body = if (n / count) % 2 == 0 {
+                let body = if (n / count).is_multiple_of(2) {
                     json!({"status": "not_ready", "reason": "Bench"})
                 } else {
                     json!({"status": "ready"})

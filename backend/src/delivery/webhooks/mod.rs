@@ -51,6 +51,30 @@ impl Outbound {
     }
 }
 
+/// What to record of an attempt: its outcome and the delivery's state after it
+/// (`after`: from [`retry::after_attempt`]).
+pub fn attempt_record(
+    delivery_id: shared::ids::DeliveryId,
+    attempts_before: i64,
+    outcome: sender::Outcome,
+    after: (shared::webhooks::DeliveryStatus, Option<i64>, i64),
+    now_ms: i64,
+) -> crate::store::webhooks::AttemptRecord {
+    let (status, next_attempt_ms, schedule_pos) = after;
+    crate::store::webhooks::AttemptRecord {
+        delivery_id,
+        attempt_no: attempts_before + 1,
+        attempted_at_ms: now_ms - outcome.latency_ms,
+        response_status: outcome.status,
+        latency_ms: outcome.latency_ms,
+        response_body: outcome.body_start,
+        error: outcome.error,
+        status,
+        next_attempt_ms,
+        schedule_pos,
+    }
+}
+
 /// The delivery body: `{event, event_ts, payload: {account_id, object}}`. `object` carries
 /// the event's id and `seq`, the engagement (and agent) it concerns, and the event's data
 /// (the note, the disposition, the engagement as it is now, …), so a receiver needs no

@@ -17,7 +17,7 @@
 use super::retry::after_attempt;
 use super::signing::{self, Secret};
 use super::{envelope, Outbound, DELIVERY_TIMEOUT, DISABLE_AFTER_MS};
-use crate::store::webhooks::{AttemptRecord, Claimed, WebhookRow};
+use crate::store::webhooks::{Claimed, WebhookRow};
 use crate::store::{NewEvent, Store};
 use futures_util::StreamExt;
 use shared::events::{Event, EventKind};
@@ -253,18 +253,13 @@ async fn send_and_record(
                 "delivered"
             );
         }
-        records.push(AttemptRecord {
-            delivery_id: claim.delivery_id,
-            attempt_no: claim.attempt_count + 1,
-            attempted_at_ms: now - outcome.latency_ms,
-            response_status: outcome.status,
-            latency_ms: outcome.latency_ms,
-            response_body: outcome.body_start,
-            error: outcome.error,
-            status,
-            next_attempt_ms: next,
-            schedule_pos: next_pos,
-        });
+        records.push(super::attempt_record(
+            claim.delivery_id,
+            claim.attempt_count,
+            outcome,
+            (status, next, next_pos),
+            now,
+        ));
     }
 
     let mut tx = store.begin().await?;
