@@ -338,6 +338,11 @@ async fn subscribe_with_retry(crm: AppState, url: String) {
                 tracing::info!(webhook_id = %id, %url, "subscribed to Switchboard webhooks");
                 return;
             }
+            Err(e) if e.contains("webhooks:write") => {
+                // A client provisioned by an older CRM has fewer scopes; retrying cannot help.
+                tracing::error!(error = %e, "the CRM's API client may not subscribe to webhooks: it predates webhooks; delete the CRM's database (.demo/crm.db) to provision a new client");
+                return;
+            }
             Err(e) => tracing::warn!(error = %e, "subscribing to Switchboard webhooks; retrying"),
         }
         tokio::time::sleep(wait).await;
