@@ -284,12 +284,9 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
     for (i, c) in f.callouts.iter().enumerate() {
         validate::http_url(&format!("callouts[{i}].url"), &c.url, 2000)?;
         // The same outbound rules as webhooks: https, public addresses only (unless allowed).
-        let url = ctx
-            .outbound
+        ctx.outbound
             .sender
-            .check(&c.url)
-            .map_err(|e| invalid(format!("callouts[{i}].url"), e.to_string()))?;
-        crate::delivery::webhooks::address::check_resolved(&url, ctx.outbound.sender.allow_private)
+            .check_public(&c.url)
             .await
             .map_err(|e| invalid(format!("callouts[{i}].url"), e.to_string()))?;
         validate::optional(

@@ -43,12 +43,9 @@ fn to_api(w: &WebhookRow) -> Result<Webhook> {
 /// not resolving to a refused address.
 async fn check_url(ctx: &Ctx, url: &str) -> Result<String> {
     validate::required("url", url, 2000)?;
-    let parsed = ctx
-        .outbound
+    ctx.outbound
         .sender
-        .check(url)
-        .map_err(|e| invalid("url", e.to_string()))?;
-    outbound::address::check_resolved(&parsed, ctx.outbound.sender.allow_private)
+        .check_public(url)
         .await
         .map_err(|e| invalid("url", e.to_string()))?;
     Ok(url.trim().to_string())
@@ -171,13 +168,9 @@ pub async fn update(
         let url = check_url(ctx, url).await?;
         if url != row.url {
             row.url = url;
-            if row.validation == ValidationState::Pending {
-                // Still waiting for the receiver to hold its secret: validate later.
-            } else {
-                let secret = Secret::parse(&row.secret).map_err(|e| {
-                    ServiceError::Store(crate::store::StoreError::Corrupt(e.to_string()))
-                })?;
-                validate_url(ctx, &row.url, &secret).await?;
+            // A pending subscription is validated later, once the receiver holds its secret.
+            if row.validation != ValidationState::Pending {
+                validate_url(ctx, &row.url, &stored_secret(&row)?).await?;
                 row.validation = ValidationState::Passed;
             }
         }
@@ -197,6 +190,11 @@ pub async fn update(
     }
     save(ctx, &mut row, was_enabled).await?;
     to_api(&row)
+}
+
+fn stored_secret(row: &WebhookRow) -> Result<Secret> {
+    Secret::parse(&row.secret)
+        .map_err(|e| ServiceError::Store(crate::store::StoreError::Corrupt(e.to_string())))
 }
 
 fn enable(row: &mut WebhookRow) {
@@ -236,9 +234,7 @@ pub async fn delete(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<()> {
 pub async fn validate(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<Webhook> {
     allowed(p)?;
     let mut row = load(ctx, p, id).await?;
-    let secret = Secret::parse(&row.secret)
-        .map_err(|e| ServiceError::Store(crate::store::StoreError::Corrupt(e.to_string())))?;
-    let result = validate_url(ctx, &row.url, &secret).await;
+    let result = validate_url(ctx, &row.url, &stored_secret(&row)?).await;
     let was_enabled = row.enabled;
     row.validation = if result.is_ok() {
         ValidationState::Passed

@@ -207,18 +207,7 @@ impl Tx {
         r: &super::webhooks::AttemptRecord,
     ) -> Result<()> {
         super::webhooks::insert_attempts(&mut self.inner, std::slice::from_ref(r)).await?;
-        sqlx::query(
-            "UPDATE callout_deliveries SET status = $1, attempt_count = $2, schedule_pos = $3, next_attempt_ms = $4, lease_until_ms = 0
-             WHERE delivery_id = $5",
-        )
-        .bind(r.status.as_str())
-        .bind(r.attempt_no)
-        .bind(r.schedule_pos)
-        .bind(r.next_attempt_ms)
-        .bind(r.delivery_id.to_string())
-        .execute(&mut *self.inner)
-        .await?;
-        Ok(())
+        super::webhooks::set_delivery_state(&mut self.inner, "callout_deliveries", r).await
     }
 }
 

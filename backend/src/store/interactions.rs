@@ -48,10 +48,6 @@ fn channel(value: &str) -> Result<Channel> {
     Channel::parse(value).ok_or_else(|| StoreError::Corrupt(format!("channel {value:?}")))
 }
 
-fn channel_str(c: Channel) -> &'static str {
-    c.as_str()
-}
-
 const RECORDING_COLUMNS: &str = "recording_id, account_id, engagement_id, agent_id, channel, content_type, size_bytes, blob_key, recording_start_ms, recording_end_ms, transcript_key, transcript_content_type, transcript_completed_ms, created_at_ms";
 
 fn recording_from_row(row: &sqlx::any::AnyRow) -> Result<RecordingRow> {
@@ -82,7 +78,7 @@ pub async fn insert_recording(conn: &mut AnyConnection, r: &RecordingRow) -> Res
     .bind(r.account_id.to_string())
     .bind(r.engagement_id.to_string())
     .bind(r.agent_id.map(|a| a.to_string()))
-    .bind(channel_str(r.channel))
+    .bind(r.channel.as_str())
     .bind(&r.content_type)
     .bind(r.size_bytes)
     .bind(&r.blob_key)
@@ -155,7 +151,7 @@ pub async fn upsert_transcript(conn: &mut AnyConnection, t: &TranscriptRow) -> R
     )
     .bind(t.engagement_id.to_string())
     .bind(t.account_id.to_string())
-    .bind(channel_str(t.channel))
+    .bind(t.channel.as_str())
     .bind(&t.content_type)
     .bind(t.size_bytes)
     .bind(&t.blob_key)

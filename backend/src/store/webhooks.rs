@@ -304,17 +304,7 @@ impl Tx {
             .iter()
             .filter(|r| r.status != DeliveryStatus::Succeeded)
         {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = $1, attempt_count = $2, schedule_pos = $3, next_attempt_ms = $4, lease_until_ms = 0
-                 WHERE delivery_id = $5",
-            )
-            .bind(r.status.as_str())
-            .bind(r.attempt_no)
-            .bind(r.schedule_pos)
-            .bind(r.next_attempt_ms)
-            .bind(r.delivery_id.to_string())
-            .execute(&mut *self.inner)
-            .await?;
+            set_delivery_state(&mut self.inner, "webhook_deliveries", r).await?;
         }
         Ok(())
     }
@@ -525,6 +515,27 @@ pub(super) async fn attempts_for(
         });
     }
     Ok(out)
+}
+
+/// Save a delivery's state after an attempt, in `table` (`webhook_deliveries` or
+/// `callout_deliveries`: both outboxes share the columns), and end its lease.
+pub(super) async fn set_delivery_state(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    r: &AttemptRecord,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET status = $1, attempt_count = $2, schedule_pos = $3, next_attempt_ms = $4, lease_until_ms = 0
+         WHERE delivery_id = $5"
+    ))
+    .bind(r.status.as_str())
+    .bind(r.attempt_no)
+    .bind(r.schedule_pos)
+    .bind(r.next_attempt_ms)
+    .bind(r.delivery_id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Rows per multi-row `INSERT` (parameters stay under SQLite's 999).

@@ -74,6 +74,14 @@ impl Sender {
         address::check_url(url, self.allow_private)
     }
 
+    /// The whole subscription-time check: the URL's form, then every address its host
+    /// resolves to.
+    pub async fn check_public(&self, url: &str) -> Result<url::Url, AddressError> {
+        let parsed = self.check(url)?;
+        address::check_resolved(&parsed, self.allow_private).await?;
+        Ok(parsed)
+    }
+
     /// POST `body` (JSON) with `headers`; never panics, every failure is an [`Outcome`].
     pub async fn post(
         &self,
@@ -108,7 +116,7 @@ impl Sender {
         let status = response.status().as_u16();
         let mut start = Vec::new();
         // Read no more than the log keeps; the rest of the answer is dropped unread.
-        let read = tokio::time::timeout(timeout, async {
+        let _ = tokio::time::timeout(timeout, async {
             while start.len() < BODY_START {
                 match response.chunk().await {
                     Ok(Some(chunk)) => start.extend_from_slice(&chunk),
@@ -117,7 +125,6 @@ impl Sender {
             }
         })
         .await;
-        let _ = read;
         start.truncate(BODY_START);
         Outcome {
             status: Some(status),
