@@ -16,6 +16,26 @@ export CARGO_UNSTABLE_BUILD_STD_FEATURES="optimize_for_size"
 export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none --cfg erase_components"
 trunk build --release --cargo-profile wasm-release
 
+# Trunk writes its WASM loader as an inline <script type="module">. The widget's
+# Content-Security-Policy allows only the server's own script files (`script-src 'self'
+# 'wasm-unsafe-eval'`, no inline code), so the loader moves into a file of its own, named after
+# its content like Trunk's other assets.
+python3 - frontend/dist/index.html <<'PY'
+import hashlib, pathlib, re, sys
+index = pathlib.Path(sys.argv[1])
+html = index.read_text()
+match = re.search(r'<script type="module">(.*?)</script>', html, re.S)
+if match is None:
+    sys.exit("build-widget: no inline loader in index.html (Trunk's output changed?)")
+code = match.group(1).strip() + "\n"
+name = "boot-%s.js" % hashlib.sha256(code.encode()).hexdigest()[:16]
+(index.parent / name).write_text(code)
+html = html[: match.start()] + '<script type="module" src="/widget/%s"></script>' % name + html[match.end():]
+if "<script>" in html or re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html):
+    sys.exit("build-widget: index.html still holds inline script")
+index.write_text(html)
+PY
+
 if command -v brotli >/dev/null 2>&1; then
   for f in frontend/dist/*.wasm frontend/dist/*.js frontend/dist/*.css frontend/dist/*.html \
            frontend/dist/*.webmanifest; do

@@ -34,6 +34,16 @@ else
   rustup target add wasm32-unknown-unknown
 fi
 
+# --- rustfmt and clippy (scripts/test.sh checks formatting and lints first) -----------------
+for component in rustfmt clippy; do
+  if rustup component list --installed 2>/dev/null | grep -q "^${component}"; then
+    log "${component}: present"
+  else
+    log "adding the ${component} component"
+    rustup component add "${component}"
+  fi
+done
+
 # --- The widget's nightly (build-std) ---------------------------------------------------------
 source "$ROOT/scripts/env.sh"
 if rustup run "$WIDGET_TOOLCHAIN" rustc --print target-list >/dev/null 2>&1 \

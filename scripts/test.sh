@@ -10,6 +10,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 bash scripts/setup.sh
+
+echo "== formatting and lints"
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
 bash scripts/build-widget.sh
 
 echo "== the shared contract builds for the browser"

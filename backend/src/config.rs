@@ -30,8 +30,13 @@ pub struct ServeConfig {
 
     /// `postgres://…` for PostgreSQL; `sqlite:<path>` or a plain path for SQLite (created if
     /// missing, WAL mode).
-    #[arg(long, env = "DATABASE_URL", default_value = "switchboard.db")]
-    pub database_url: String,
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "switchboard.db",
+        hide_env_values = true
+    )]
+    pub database_url: DatabaseUrl,
 
     /// Folder holding the built widget (`trunk build` output), served at `/widget/`.
     #[arg(long, env = "SWITCHBOARD_WIDGET_DIR", default_value = "frontend/dist")]
@@ -58,7 +63,7 @@ pub struct ServeConfig {
 
     /// The bootstrap admin's password (at least 8 characters).
     #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Secret>,
 
     /// Add demo data on start (queues, a flow, entry point `crm-tickets`, agents
     /// ada@demo.test and grace@demo.test, admin admin@demo.test; password `switchboard-demo`).
@@ -113,9 +118,108 @@ pub struct ServeConfig {
     )]
     pub callout_retry_schedule: crate::delivery::webhooks::retry::RetrySchedule,
 
+    /// Sign-in throttling: failed sign-ins allowed per account identifier (email, client id,
+    /// embed-token agent) within `--signin-window-secs`; the next attempt gets `429` with
+    /// `Retry-After` until the window ends. A success resets the count.
+    #[arg(long, env = "SWITCHBOARD_SIGNIN_MAX_FAILURES", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    pub signin_max_failures: i64,
+
+    /// Failed sign-ins allowed per client address within the window (several people may share
+    /// one address behind a NAT, so this is higher).
+    #[arg(long, env = "SWITCHBOARD_SIGNIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub signin_max_failures_per_address: i64,
+
+    /// The throttling window, in seconds, counted from a key's first failure.
+    #[arg(long, env = "SWITCHBOARD_SIGNIN_WINDOW_SECS", default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    pub signin_window_secs: i64,
+
+    /// Behind a reverse proxy: the header holding the client's address (e.g.
+    /// `X-Forwarded-For`; its last entry is used). Without it the TCP peer address is used and
+    /// such headers are ignored, so only set it when a proxy you run overwrites the header.
+    #[arg(long, env = "SWITCHBOARD_TRUSTED_PROXY_HEADER")]
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
+
+    /// How long an instance may trust a session check (seconds): the worst-case delay
+    /// before a signed-out or revoked token is refused by *other* instances (the instance
+    /// that ended it refuses it at once).
+    #[arg(long, env = "SWITCHBOARD_SESSION_CHECK_SECS", default_value_t = 5, value_parser = clap::value_parser!(i64).range(0..=300))]
+    pub session_check_secs: i64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+}
+
+/// A secret from the configuration (a password): `Debug` and `Display` print `***`, so it
+/// never reaches a log line or a panic message; [`Secret::expose`] gives the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// A database URL whose password (`postgres://user:password@host/db`) is hidden in `Debug`
+/// and `Display`; [`DatabaseUrl::expose`] gives the whole URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return self.0.clone();
+        };
+        let (authority, tail) = match rest.find(['/', '?']) {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+                None => self.0.clone(),
+            },
+            None => self.0.clone(),
+        }
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(DatabaseUrl(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
 }
 
 /// An http(s) base URL, without a trailing slash.
@@ -135,6 +239,50 @@ fn crm_url(s: &str) -> Result<String, String> {
 pub enum LogFormat {
     Pretty,
     Json,
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn secrets_in_the_configuration_never_print() {
+        let cli = Cli::try_parse_from([
+            "switchboard",
+            "serve",
+            "--database-url",
+            "postgres://switchboard:hunter2-db@db.internal:5432/cc?sslmode=require",
+            "--admin-email",
+            "admin@example.com",
+            "--admin-password",
+            "hunter2-admin",
+        ])
+        .unwrap();
+        let Command::Serve(config) = cli.command;
+        let shown = format!("{config:?} {}", config.database_url);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("postgres://switchboard:***@db.internal:5432/cc?sslmode=require"),
+            "{shown}"
+        );
+        assert_eq!(config.admin_password.unwrap().expose(), "hunter2-admin");
+        assert_eq!(
+            config.database_url.expose(),
+            "postgres://switchboard:hunter2-db@db.internal:5432/cc?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn urls_without_a_password_are_shown_as_they_are() {
+        for url in [
+            "switchboard.db",
+            "sqlite:data/x.db",
+            "postgres://postgres@127.0.0.1/db",
+        ] {
+            assert_eq!(url.parse::<DatabaseUrl>().unwrap().redacted(), url);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -82,7 +82,20 @@ impl AllowedOrigins {
 
     /// The `Content-Security-Policy` value: only this server itself and the allowed origins
     /// may frame any response.
+    /// The whole policy of every response: only this server's own scripts (and WASM),
+    /// styles, images and connections; no plugins, no `<base>`; framed only by the allowed
+    /// origins; violations reported to [`CSP_REPORT_PATH`].
     pub fn content_security_policy(&self) -> String {
+        format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+             img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; {}; report-uri {CSP_REPORT_PATH}",
+            self.frame_ancestors()
+        )
+    }
+
+    /// `frame-ancestors 'self' <allowed origins>`.
+    pub fn frame_ancestors(&self) -> String {
         let mut csp = String::from("frame-ancestors 'self'");
         for origin in &self.origins {
             csp.push(' ');
@@ -91,6 +104,15 @@ impl AllowedOrigins {
         csp
     }
 }
+
+/// Where browsers send Content-Security-Policy violation reports.
+pub const CSP_REPORT_PATH: &str = "/v1/csp-reports";
+
+/// What the server allows the widget's pages to use (nothing but autoplay of the ring and
+/// fullscreen in its own frame).
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(self), bluetooth=(), camera=(), \
+    display-capture=(), fullscreen=(self), geolocation=(), gyroscope=(), hid=(), magnetometer=(), \
+    microphone=(), midi=(), payment=(), serial=(), usb=(), xr-spatial-tracking=()";
 
 #[cfg(test)]
 mod tests {
@@ -150,14 +172,26 @@ mod tests {
             AllowedOrigins::parse(&["http://a.test:1", "", "http://a.test:1", "https://b.test"])
                 .unwrap();
         assert_eq!(
-            allowed.content_security_policy(),
+            allowed.frame_ancestors(),
             "frame-ancestors 'self' http://a.test:1 https://b.test"
         );
         assert!(allowed.allows(&Origin::parse("https://b.test").unwrap()));
         assert!(!allowed.allows(&Origin::parse("https://c.test").unwrap()));
         assert_eq!(
-            AllowedOrigins::default().content_security_policy(),
+            AllowedOrigins::default().frame_ancestors(),
             "frame-ancestors 'self'"
         );
+        let csp = allowed.content_security_policy();
+        for part in [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'self' http://a.test:1 https://b.test",
+        ] {
+            assert!(csp.contains(part), "{csp} lacks {part}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
     }
 }

@@ -52,7 +52,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     // database is still migrating (it then stops the server as soon as it is up).
     let shutdown = ShutdownSignals::install().map_err(StartError::Signals)?;
     let allowed = AllowedOrigins::parse(&config.allowed_origins)?;
-    let store = Store::connect(&config.database_url).await?;
+    let store = Store::connect(config.database_url.expose()).await?;
     tracing::info!(backend = store.backend().as_str(), "database ready");
     let listener = TcpListener::bind(config.listen)
         .await
@@ -83,6 +83,19 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
                 .unwrap_or_else(|| format!("http://{local}")),
             max_upload_bytes: config.max_upload_bytes,
         }),
+        sessions: Arc::new(crate::service::sessions::SessionCache::new(
+            config.session_check_secs * 1000,
+        )),
+        throttle: crate::service::throttle::Policy {
+            per_identifier: crate::auth::throttle::Limit {
+                max_failures: config.signin_max_failures,
+                window_ms: config.signin_window_secs * 1000,
+            },
+            per_address: crate::auth::throttle::Limit {
+                max_failures: config.signin_max_failures_per_address,
+                window_ms: config.signin_window_secs * 1000,
+            },
+        },
     };
     if config.webhook_allow_private {
         tracing::warn!(
@@ -91,7 +104,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     }
     match (&config.admin_email, &config.admin_password) {
         (Some(email), Some(password)) => {
-            if accounts::bootstrap_admin(&ctx, email, password, "Administrator")
+            if accounts::bootstrap_admin(&ctx, email, password.expose(), "Administrator")
                 .await
                 .map_err(StartError::Bootstrap)?
             {
@@ -126,6 +139,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         ctx,
         hub,
         embedding: Arc::new(EmbeddingPolicy::new(allowed)),
+        client_ip_header: config.trusted_proxy_header.clone(),
     };
     let app = http::router(
         state,
@@ -138,10 +152,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     println!("listening on http://{local}");
     tracing::info!(%local, "switchboard serving");
 
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.received())
-        .await
-        .map_err(StartError::Serve)?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.received())
+    .await
+    .map_err(StartError::Serve)?;
     tracing::info!("shutting down: closing the database");
     dispatcher.abort();
     webhooks.abort();

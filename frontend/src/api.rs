@@ -49,6 +49,8 @@ impl ApiError {
             }
             409 if !detail.is_empty() => format!("That could not be done right now: {detail}."),
             400 | 422 if !detail.is_empty() => format!("Please check your input: {detail}."),
+            // Sign-in throttling says how long to wait; say it as the server wrote it.
+            429 if !detail.is_empty() => detail,
             429 => "Too many requests. Wait a moment and try again.".into(),
             s if s >= 500 => "Switchboard had a problem. Try again in a moment.".into(),
             _ if !detail.is_empty() => detail,
@@ -165,5 +167,14 @@ mod tests {
             r#"{"error":{"code":"invalid_field","message":"body must not be empty","field":"body"}}"#,
         );
         assert!(e.message.contains("body must not be empty"));
+        let e = ApiError::from_response(
+            429,
+            r#"{"error":{"code":"too_many_attempts","message":"Too many failed sign-in attempts. For your security, sign-in is paused: try again in 5 minutes."}}"#,
+        );
+        assert!(
+            e.message.ends_with("try again in 5 minutes."),
+            "{}",
+            e.message
+        );
     }
 }

@@ -91,7 +91,14 @@ impl Session {
     /// Sign in with email and password.
     pub async fn login(self, email: String, password: String) -> Result<(), ApiError> {
         let body = serde_json::json!({ "email": email, "password": password }).to_string();
-        let s: AgentSession = api::json("POST", "/v1/auth/login", None, Some(body)).await?;
+        let s: AgentSession = api::json("POST", "/v1/auth/login", None, Some(body))
+            .await
+            .map_err(|mut e| {
+                if e.status == 401 {
+                    e.message = "Wrong email or password.".into();
+                }
+                e
+            })?;
         self.start(s.access_token).await
     }
 
@@ -169,9 +176,16 @@ impl Session {
         sound::sync(self.model.with_untracked(|m| m.ringing().count() > 0));
     }
 
+    /// Leave: the agent's own Sign out (`why` None) also ends the session on the server, so
+    /// the token stops working everywhere; a session the server already ended is just dropped.
     pub fn sign_out(&self, why: Option<String>) {
         if let Some(s) = storage() {
             let _ = s.remove_item(TOKEN_KEY);
+        }
+        if let (None, Some(token)) = (&why, self.bearer()) {
+            leptos::task::spawn_local(async move {
+                let _ = api::request("POST", "/v1/auth/logout", Some(&token), None).await;
+            });
         }
         let was_in = self.signed_in();
         self.token.set(None);

@@ -72,6 +72,8 @@ event_kinds! {
     AgentStatusChanged = "agent.status_changed",
     /// The server disabled a webhook subscription (`410 Gone`, or five days of failures).
     WebhookEndpointDisabled = "webhook.endpoint_disabled",
+    /// Configuration changed (audit trail): who, which object, what before and after.
+    ConfigChanged = "config.changed",
 }
 
 impl EventKind {

@@ -115,10 +115,12 @@ pub enum Command {
     Cancel,
     /// The consumer left before an agent took it.
     Abandon,
+    /// A supervisor listens in or barges into a live engagement (its state does not change).
+    Monitor,
 }
 
 impl Command {
-    pub const ALL: [Command; 14] = [
+    pub const ALL: [Command; 15] = [
         Command::Offer,
         Command::Accept,
         Command::Decline,
@@ -133,6 +135,7 @@ impl Command {
         Command::Close,
         Command::Cancel,
         Command::Abandon,
+        Command::Monitor,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -151,6 +154,7 @@ impl Command {
             Command::Close => "close",
             Command::Cancel => "cancel",
             Command::Abandon => "abandon",
+            Command::Monitor => "monitor",
         }
     }
 }
@@ -203,6 +207,7 @@ pub fn transition(
         (S::Queued | S::Offered | S::Connected | S::Inactive | S::WrapUp, C::UpdateVariables) => {
             (state, E::EngagementVariablesUpdated)
         }
+        (S::Connected | S::Inactive, C::Monitor) => (state, E::EngagementMonitorStarted),
         (S::Connected | S::Inactive, C::End) => (S::WrapUp, E::EngagementWrapUpStarted),
         (S::WrapUp, C::Close) => (S::Closed, E::EngagementClosed),
         (S::Queued | S::Offered, C::Cancel | C::Abandon) => (S::Closed, E::EngagementClosed),
@@ -271,6 +276,7 @@ mod tests {
             Command::UpdateVariables => EventKind::EngagementVariablesUpdated,
             Command::End => EventKind::EngagementWrapUpStarted,
             Command::Close | Command::Cancel | Command::Abandon => EventKind::EngagementClosed,
+            Command::Monitor => EventKind::EngagementMonitorStarted,
         }
     }
 

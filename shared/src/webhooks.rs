@@ -100,6 +100,7 @@ pub const NAMES: &[(&str, &str)] = &[
         "contact_center.webhook_endpoint_disabled",
         "webhook.endpoint_disabled",
     ),
+    ("contact_center.configuration_changed", "config.changed"),
     (
         "contact_center.task_created",
         "engagement.created (work item)",
@@ -218,6 +219,7 @@ pub fn webhook_names(kind: EventKind, data: &serde_json::Value) -> WebhookNames 
         EventKind::AgentLoggedOut => ("contact_center.user_logout", None),
         EventKind::AgentStatusChanged => ("contact_center.user_status_changed", None),
         EventKind::WebhookEndpointDisabled => ("contact_center.webhook_endpoint_disabled", None),
+        EventKind::ConfigChanged => ("contact_center.configuration_changed", None),
     };
     WebhookNames { primary, task }
 }

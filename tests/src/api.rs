@@ -514,6 +514,28 @@ impl Feed {
             .collect()
     }
 
+    /// Wait until the server closes the socket (recording events on the way); returns the
+    /// close code, or None if it stayed open for `timeout`.
+    pub async fn wait_closed(&mut self, timeout: Duration) -> Option<u16> {
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.socket.next()).await {
+                Err(_) => return None,
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    let msg: Value = serde_json::from_str(&t).unwrap();
+                    self.events.push(msg["event"].clone());
+                }
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return Some(frame.map_or(1005, |f| u16::from(f.code)))
+                }
+                Ok(Some(Ok(_))) => {}
+                Ok(None) | Ok(Some(Err(_))) => return Some(1006),
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }

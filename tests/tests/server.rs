@@ -101,10 +101,26 @@ async fn every_response_limits_framing_to_allowed_origins(db: TestDb) {
     let server = start_switchboard(&db, options()).await;
     for path in ["/widget/", "/healthz", "/v1/nope"] {
         let (_, headers, _) = get(&server.url(path)).await;
-        assert_eq!(
-            headers["content-security-policy"],
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
             "frame-ancestors 'self' http://127.0.0.1:8090 https://crm.example.com",
-            "{path}"
+            "report-uri /v1/csp-reports",
+        ] {
+            assert!(
+                csp.split(';').any(|d| d.trim() == directive),
+                "{path}: {csp} lacks {directive}"
+            );
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        let permissions = headers["permissions-policy"].to_str().unwrap();
+        assert!(
+            permissions.contains("camera=()") && permissions.contains("microphone=()"),
+            "{permissions}"
         );
         assert_eq!(headers["x-content-type-options"], "nosniff");
     }

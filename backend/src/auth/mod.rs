@@ -8,6 +8,7 @@
 //! Tokens are self-contained and signed ([`token`]), so checking one needs no database read.
 
 pub mod password;
+pub mod throttle;
 pub mod token;
 
 use serde::{Deserialize, Serialize};

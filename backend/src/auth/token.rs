@@ -27,6 +27,9 @@ pub struct Claims {
     pub scopes: Vec<super::Scope>,
     /// Expiry, seconds since the Unix epoch.
     pub exp: i64,
+    /// The session (agent and client tokens): revoking it ends the token before `exp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +110,7 @@ mod tests {
             role: Some(shared::config::Role::Agent),
             scopes: vec![],
             exp,
+            sid: Some("s".into()),
         }
     }
 

@@ -7,7 +7,7 @@ use crate::store::Store;
 use axum::extract::ws::{Message, WebSocket};
 use shared::api::SocketFrame;
 use shared::config::Agent;
-use shared::events::Event;
+use shared::events::{Event, EventKind};
 use shared::ids::AccountId;
 use std::time::Duration;
 
@@ -19,11 +19,31 @@ async fn send_event(socket: &mut WebSocket, event: &Event) -> bool {
     socket.send(Message::Text(text.into())).await.is_ok()
 }
 
+/// Does `event` end the session this socket was opened with? (`agent.logged_out` for this
+/// session, or for all of the agent's sessions.)
+fn ends_session(event: &Event, session_id: &str) -> bool {
+    event.kind == EventKind::AgentLoggedOut
+        && match event.data.get("session_id").and_then(|v| v.as_str()) {
+            Some(ended) => ended == session_id,
+            None => true,
+        }
+}
+
+/// Close the socket because its session ended; the client must sign in again.
+async fn close_ended(socket: &mut WebSocket) {
+    let frame = axum::extract::ws::CloseFrame {
+        code: 4001,
+        reason: "session ended".into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
 pub async fn serve(
     store: Store,
     hub: Hub,
     account: AccountId,
     agent: Agent,
+    session_id: String,
     after: Option<i64>,
     mut socket: WebSocket,
 ) {
@@ -54,6 +74,9 @@ pub async fn serve(
             if !send_event(&mut socket, &event).await {
                 return;
             }
+            if ends_session(&event, &session_id) {
+                return close_ended(&mut socket).await;
+            }
         }
         if !full {
             break;
@@ -71,6 +94,9 @@ pub async fn serve(
                     cursor = event.seq;
                     if !send_event(&mut socket, &event).await {
                         return;
+                    }
+                    if ends_session(&event, &session_id) {
+                        return close_ended(&mut socket).await;
                     }
                 }
                 // Cut off for lagging: close so the client resumes from its last seq.

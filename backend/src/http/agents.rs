@@ -214,6 +214,7 @@ async fn websocket(
             ApiError::Unauthorized("authentication required: ?access_token=<agent token>".into())
         })?;
     let principal = accounts::authenticate(&s.ctx, &token).await?;
+    let session_id = crate::service::sessions::session_id(&s.ctx, &token).unwrap_or_default();
     let agent = svc::me(&s.ctx, &principal).await?;
     if q.after.is_some_and(|a| a < 0) {
         return Err(ApiError::invalid(
@@ -224,6 +225,14 @@ async fn websocket(
     let store = s.ctx.store.clone();
     let hub = s.hub.clone();
     Ok(upgrade.on_upgrade(move |socket| {
-        crate::delivery::ws::serve(store, hub, principal.account(), agent, q.after, socket)
+        crate::delivery::ws::serve(
+            store,
+            hub,
+            principal.account(),
+            agent,
+            session_id,
+            q.after,
+            socket,
+        )
     }))
 }

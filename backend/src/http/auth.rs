@@ -6,7 +6,7 @@ use super::AppState;
 use crate::auth::{Principal, Scope};
 use crate::service::accounts::{self, NewClient, TokenResponse};
 use crate::store::config::ApiClientRecord;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::routing::{delete, post};
@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use serde::Deserialize;
 use shared::ids::AgentId;
+use std::net::{IpAddr, SocketAddr};
 
 /// The authenticated caller, from `Authorization: Bearer <token>` (or, for WebSockets, which
 /// cannot set headers in browsers, `?access_token=`).
@@ -49,14 +50,61 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// The caller's address for sign-in throttling: the configured trusted-proxy header's last
+/// value (the address the proxy itself saw) when the server runs behind one, else the TCP
+/// peer. Without the flag the header is ignored, so clients cannot choose their own address.
+pub struct ClientAddr(pub Option<IpAddr>);
+
+/// Read an address from a proxy header value: the last comma-separated entry, as an IP
+/// address or `ip:port` (`[v6]:port`).
+fn forwarded_address(value: &str) -> Option<IpAddr> {
+    let last = value.rsplit(',').next()?.trim();
+    last.parse::<IpAddr>()
+        .ok()
+        .or_else(|| last.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(name) = &state.client_ip_header {
+            let from_proxy = parts
+                .headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .last()
+                .and_then(forwarded_address);
+            if from_proxy.is_some() {
+                return Ok(ClientAddr(from_proxy));
+            }
+        }
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/oauth/token", post(token))
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/embed", post(exchange_embed))
+        .route("/v1/auth/logout", post(logout))
         .route("/v1/embed-tokens", post(mint_embed))
         .route("/v1/api-clients", post(create_client).get(list_clients))
         .route("/v1/api-clients/{client_id}", delete(delete_client))
+        .route(
+            "/v1/api-clients/{client_id}/rotate-secret",
+            post(rotate_client_secret),
+        )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -74,6 +122,7 @@ struct TokenRequest {
 #[utoipa::path(post, path = "/v1/oauth/token", request_body = TokenRequest, responses((status = 200, description = "A client token", body = TokenResponse), super::openapi::PublicErrors), security(()))]
 async fn token(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     parts: Parts,
     body: axum::body::Bytes,
 ) -> Result<Json<TokenResponse>, ApiError> {
@@ -132,7 +181,7 @@ async fn token(
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::invalid("client_secret", "client_secret is required"))?;
     Ok(Json(
-        accounts::client_token(&state.ctx, &id, &secret).await?,
+        accounts::client_token(&state.ctx, &id, &secret, address).await?,
     ))
 }
 
@@ -146,11 +195,24 @@ struct Login {
 #[utoipa::path(post, path = "/v1/auth/login", request_body = Login, responses((status = 200, description = "An agent session", body = TokenResponse), super::openapi::PublicErrors), security(()))]
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     Ok(Json(
-        accounts::login(&state.ctx, &body.email, &body.password).await?,
+        accounts::login(&state.ctx, &body.email, &body.password, address).await?,
     ))
+}
+
+/// `POST /v1/auth/logout`: end the session of the token sent (agents and API clients). The
+/// token stops working at once on this instance and within the session-check period
+/// (`--session-check-secs`, default 5 s) on every other; the agent's WebSockets close.
+#[utoipa::path(post, path = "/v1/auth/logout", responses((status = 204, description = "Signed out"), super::openapi::ReadErrors))]
+async fn logout(State(state): State<AppState>, parts: Parts) -> Result<StatusCode, ApiError> {
+    let token = bearer(&parts).ok_or_else(|| {
+        ApiError::Unauthorized("authentication required: send Authorization: Bearer <token>".into())
+    })?;
+    crate::service::sessions::logout(&state.ctx, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -162,10 +224,11 @@ struct Exchange {
 #[utoipa::path(post, path = "/v1/auth/embed", request_body = Exchange, responses((status = 200, description = "An agent session", body = TokenResponse), super::openapi::PublicErrors), security(()))]
 async fn exchange_embed(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     ApiJson(body): ApiJson<Exchange>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     Ok(Json(
-        accounts::exchange_embed_token(&state.ctx, &body.embed_token).await?,
+        accounts::exchange_embed_token(&state.ctx, &body.embed_token, address).await?,
     ))
 }
 
@@ -221,4 +284,40 @@ async fn delete_client(
 ) -> Result<StatusCode, ApiError> {
     accounts::delete_client(&state.ctx, &p, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/api-clients/{client_id}/rotate-secret`: a new secret (shown only now); the old
+/// one and every token issued with it stop working at once.
+#[utoipa::path(post, path = "/v1/api-clients/{client_id}/rotate-secret", params(("client_id" = String, Path, description = "The client id")), responses((status = 200, description = "The client with its new secret", body = NewClient), super::openapi::WriteErrors))]
+async fn rotate_client_secret(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<NewClient>, ApiError> {
+    Ok(Json(
+        accounts::rotate_client_secret(&state.ctx, &p, &id).await?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_address;
+
+    #[test]
+    fn the_proxy_header_gives_its_last_address() {
+        assert_eq!(
+            forwarded_address("203.0.113.9, 10.0.0.2").map(|a| a.to_string()),
+            Some("10.0.0.2".into())
+        );
+        assert_eq!(
+            forwarded_address("198.51.100.7:4711").map(|a| a.to_string()),
+            Some("198.51.100.7".into())
+        );
+        assert_eq!(
+            forwarded_address("[2001:db8::1]:443").map(|a| a.to_string()),
+            Some("2001:db8::1".into())
+        );
+        assert_eq!(forwarded_address("unknown"), None);
+        assert_eq!(forwarded_address(""), None);
+    }
 }

@@ -60,6 +60,10 @@ pub fn routes() -> Router<AppState> {
             "/v1/agents/{id}",
             get(get_agent).put(replace_agent).delete(delete_agent),
         )
+        .route(
+            "/v1/agents/{id}/sessions/revoke",
+            axum::routing::post(revoke_agent_sessions),
+        )
 }
 
 fn fresh() -> String {
@@ -375,4 +379,18 @@ async fn delete_agent(
 ) -> Result<StatusCode, ApiError> {
     svc::delete_agent(&s.ctx, &p, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/agents/{id}/sessions/revoke`: end every session of the agent (admins, or API
+/// clients with `config:write`). Its tokens are refused at once on this instance, within
+/// `--session-check-secs` on the others, and its WebSockets close everywhere.
+#[utoipa::path(post, path = "/v1/agents/{id}/sessions/revoke", params(("id" = uuid::Uuid, Path, description = "Agent id")), responses((status = 200, description = "How many sessions were ended", body = crate::service::sessions::Revoked), super::openapi::WriteErrors))]
+async fn revoke_agent_sessions(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<AgentId>,
+) -> Result<Json<crate::service::sessions::Revoked>, ApiError> {
+    Ok(Json(
+        crate::service::sessions::revoke_agent(&s.ctx, &p, id).await?,
+    ))
 }

@@ -45,6 +45,12 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Sign-in paused after too many failures; sent with `Retry-After`.
+    #[error("{message}")]
+    TooManyAttempts {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// A dependency (the database) is not available right now. The cause is logged, not sent.
     #[error("the service is temporarily unavailable; retry shortly")]
     Unavailable(String),
@@ -76,6 +82,7 @@ impl ApiError {
             ApiError::Conflict { .. } | ApiError::InvalidState(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -95,6 +102,7 @@ impl ApiError {
             ApiError::InvalidState(_) => "invalid_state",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::TooManyAttempts { .. } => "too_many_attempts",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -133,6 +141,15 @@ impl IntoResponse for ApiError {
                     .insert(axum::http::header::CONTENT_RANGE, v);
             }
         }
+        if let ApiError::TooManyAttempts {
+            retry_after_secs, ..
+        } = self
+        {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
         if let ApiError::Unauthorized(_) = self {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -162,6 +179,13 @@ impl From<crate::service::ServiceError> for ApiError {
             S::TooLarge(m) => ApiError::UploadTooLarge(m),
             S::UnsupportedMedia(m) => ApiError::UnsupportedMedia(m),
             S::RangeNotSatisfiable { size } => ApiError::RangeNotSatisfiable { size },
+            S::Throttled {
+                message,
+                retry_after_secs,
+            } => ApiError::TooManyAttempts {
+                message,
+                retry_after_secs,
+            },
             S::Store(e) => e.into(),
         }
     }

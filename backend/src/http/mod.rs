@@ -36,6 +36,8 @@ pub struct AppState {
     pub ctx: Ctx,
     pub hub: crate::delivery::hub::Hub,
     pub embedding: Arc<EmbeddingPolicy>,
+    /// `--trusted-proxy-header`: where the client's address is, behind a proxy.
+    pub client_ip_header: Option<axum::http::HeaderName>,
 }
 
 /// The embedding allow-list and the header values derived from it once.
@@ -63,6 +65,10 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
         .route("/readyz", get(health::ready))
         .route("/v1/embedding/check", get(check_embedding))
         .route("/openapi.json", get(openapi::document))
+        .route(
+            crate::embedding::CSP_REPORT_PATH,
+            axum::routing::post(csp_report),
+        )
         .merge(auth::routes())
         .merge(config::routes())
         .merge(engagements::routes())
@@ -108,7 +114,37 @@ async fn security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
+    headers.insert(
+        header::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(crate::embedding::PERMISSIONS_POLICY),
+    );
     response
+}
+
+/// Violation reports logged in the last minute; beyond [`CSP_REPORTS_LOGGED_PER_MINUTE`]
+/// they are only counted, so a noisy page cannot flood the log.
+static CSP_REPORTS: std::sync::Mutex<(i64, u64)> = std::sync::Mutex::new((0, 0));
+const CSP_REPORTS_LOGGED_PER_MINUTE: u64 = 20;
+
+/// `POST /v1/csp-reports`: browsers report Content-Security-Policy violations here
+/// (`application/csp-report` or Reporting API JSON). Each is logged as a warning
+/// (`content security policy violation`) so operators see a page the policy breaks.
+#[utoipa::path(post, path = "/v1/csp-reports", request_body(content = serde_json::Value, content_type = "application/csp-report", description = "The browser's violation report"), responses((status = 204, description = "Received"), (status = 413, description = "Too large", body = shared::api::ErrorBody)), security(()))]
+async fn csp_report(body: axum::body::Bytes) -> axum::http::StatusCode {
+    let minute = crate::store::now_ms() / 60_000;
+    let log = {
+        let mut seen = CSP_REPORTS.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.0 != minute {
+            *seen = (minute, 0);
+        }
+        seen.1 += 1;
+        seen.1 <= CSP_REPORTS_LOGGED_PER_MINUTE
+    };
+    if log {
+        let report = String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned();
+        tracing::warn!(%report, "content security policy violation");
+    }
+    axum::http::StatusCode::NO_CONTENT
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -21,6 +21,10 @@ pub enum PublicErrors {
     /// A field is missing, of the wrong type or out of range; `field` names it.
     #[response(status = 422)]
     Invalid(ErrorBody),
+    /// Too many failed sign-ins for this account or address; `Retry-After` says when to try
+    /// again (code `too_many_attempts`).
+    #[response(status = 429)]
+    TooManyAttempts(ErrorBody),
 }
 
 /// Errors of authenticated reads.
@@ -114,13 +118,16 @@ impl Modify for BearerAuth {
         super::health::live,
         super::health::ready,
         super::check_embedding,
+        super::csp_report,
         super::auth::token,
         super::auth::login,
         super::auth::exchange_embed,
+        super::auth::logout,
         super::auth::mint_embed,
         super::auth::create_client,
         super::auth::list_clients,
         super::auth::delete_client,
+        super::auth::rotate_client_secret,
         super::config::list_skills,
         super::config::create_skill,
         super::config::replace_skill,
@@ -154,6 +161,7 @@ impl Modify for BearerAuth {
         super::config::create_agent,
         super::config::replace_agent,
         super::config::delete_agent,
+        super::config::revoke_agent_sessions,
         super::engagements::start,
         super::engagements::list,
         super::engagements::get_one,

@@ -2,6 +2,7 @@
 //! profiles and busy-agent rules. Every write is validated as a whole; a problem is an
 //! `Invalid` error naming the field (`steps.vip.queue_id`, `overflow.queue_id`, ...).
 
+use super::audit::Change;
 use super::{invalid, validate, Ctx, Result, ServiceError};
 use crate::auth::{password, Principal, Scope};
 use crate::routing::{flow as flows, template};
@@ -44,9 +45,19 @@ pub async fn put_skill(ctx: &Ctx, p: &Principal, skill: Skill) -> Result<Skill> 
     p.admin_or(Scope::ConfigWrite)?;
     validate::required("name", &skill.name, 100)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before = cfg::list_skills(tx.conn(), p.account())
+        .await?
+        .into_iter()
+        .find(|x| x.skill_id == skill.skill_id);
     cfg::put_skill(tx.conn(), p.account(), &skill)
         .await
         .map_err(|e| named_conflict(e, "skill", &skill.name))?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::put("skill", skill.skill_id, before.as_ref(), &skill),
+    )
+    .await?;
     tx.commit().await?;
     Ok(skill)
 }
@@ -59,9 +70,14 @@ pub async fn list_skills(ctx: &Ctx, p: &Principal) -> Result<Vec<Skill>> {
 pub async fn delete_skill(ctx: &Ctx, p: &Principal, id: SkillId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before = cfg::list_skills(tx.conn(), p.account())
+        .await?
+        .into_iter()
+        .find(|x| x.skill_id == id);
     cfg::delete_skill(tx.conn(), p.account(), id)
         .await
         .map_err(|e| deleted(e, "skill", id))?;
+    super::audit::record(&mut tx, p, Change::deleted("skill", id, before.as_ref())).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -71,9 +87,19 @@ pub async fn put_disposition(ctx: &Ctx, p: &Principal, d: Disposition) -> Result
     validate::required("name", &d.name, 100)?;
     validate::optional("code", d.code.as_deref(), 50)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before = cfg::list_dispositions(tx.conn(), p.account())
+        .await?
+        .into_iter()
+        .find(|x| x.disposition_id == d.disposition_id);
     cfg::put_disposition(tx.conn(), p.account(), &d)
         .await
         .map_err(|e| named_conflict(e, "disposition", &d.name))?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::put("disposition", d.disposition_id, before.as_ref(), &d),
+    )
+    .await?;
     tx.commit().await?;
     Ok(d)
 }
@@ -89,9 +115,19 @@ pub async fn list_dispositions(ctx: &Ctx, p: &Principal) -> Result<Vec<Dispositi
 pub async fn delete_disposition(ctx: &Ctx, p: &Principal, id: DispositionId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before = cfg::list_dispositions(tx.conn(), p.account())
+        .await?
+        .into_iter()
+        .find(|x| x.disposition_id == id);
     cfg::delete_disposition(tx.conn(), p.account(), id)
         .await
         .map_err(|e| deleted(e, "disposition", id))?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::deleted("disposition", id, before.as_ref()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -149,6 +185,13 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
         )?;
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before: Option<Queue> = cfg::get_doc(
+        tx.conn(),
+        DocTable::Queues,
+        p.account(),
+        &q.queue_id.to_string(),
+    )
+    .await?;
     let queues = queue_map(tx.conn(), p.account()).await?;
     if replace && !queues.contains_key(&q.queue_id) {
         return Err(not_found("queue", q.queue_id));
@@ -223,6 +266,12 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
     )
     .await
     .map_err(|e| named_conflict(e, "queue", &q.name))?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::put("queue", q.queue_id, before.as_ref(), &q),
+    )
+    .await?;
     tx.commit().await?;
     ctx.dispatch.poke();
     Ok(q)
@@ -250,6 +299,8 @@ pub async fn list_queues(ctx: &Ctx, p: &Principal) -> Result<Vec<Queue>> {
 pub async fn delete_queue(ctx: &Ctx, p: &Principal, id: QueueId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before: Option<Queue> =
+        cfg::get_doc(tx.conn(), DocTable::Queues, p.account(), &id.to_string()).await?;
     for flow in flow_map(tx.conn(), p.account()).await?.values() {
         if flow
             .steps
@@ -265,6 +316,7 @@ pub async fn delete_queue(ctx: &Ctx, p: &Principal, id: QueueId) -> Result<()> {
     cfg::delete_doc(tx.conn(), DocTable::Queues, p.account(), &id.to_string())
         .await
         .map_err(|e| deleted(e, "queue", id))?;
+    super::audit::record(&mut tx, p, Change::deleted("queue", id, before.as_ref())).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -308,6 +360,13 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
         }
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before: Option<Flow> = cfg::get_doc(
+        tx.conn(),
+        DocTable::Flows,
+        p.account(),
+        &f.flow_id.to_string(),
+    )
+    .await?;
     let queues = queue_map(tx.conn(), p.account()).await?;
     let mut all = flow_map(tx.conn(), p.account()).await?;
     if replace && !all.contains_key(&f.flow_id) {
@@ -326,6 +385,12 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
     )
     .await
     .map_err(|e| named_conflict(e, "flow", &f.name))?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::put("flow", f.flow_id, before.as_ref(), &f),
+    )
+    .await?;
     tx.commit().await?;
     Ok(f)
 }
@@ -352,6 +417,8 @@ pub async fn list_flows(ctx: &Ctx, p: &Principal) -> Result<Vec<Flow>> {
 pub async fn delete_flow(ctx: &Ctx, p: &Principal, id: FlowId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before: Option<Flow> =
+        cfg::get_doc(tx.conn(), DocTable::Flows, p.account(), &id.to_string()).await?;
     let users = cfg::entries_using_flow(tx.conn(), p.account(), id).await?;
     if let Some(entry) = users.first() {
         return Err(ServiceError::Conflict {
@@ -374,6 +441,7 @@ pub async fn delete_flow(ctx: &Ctx, p: &Principal, id: FlowId) -> Result<()> {
     cfg::delete_doc(tx.conn(), DocTable::Flows, p.account(), &id.to_string())
         .await
         .map_err(|e| deleted(e, "flow", id))?;
+    super::audit::record(&mut tx, p, Change::deleted("flow", id, before.as_ref())).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -385,6 +453,7 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
     validate::name("entry_id", &e.entry.entry_id.0, 100)?;
     validate::optional("description", e.entry.description.as_deref(), 500)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before = cfg::get_entry(tx.conn(), p.account(), &e.entry.entry_id.0).await?;
     if !flow_map(tx.conn(), p.account())
         .await?
         .contains_key(&e.entry.flow_id)
@@ -410,6 +479,12 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
         }
     }
     cfg::put_entry(tx.conn(), p.account(), &e).await?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::put("entry_point", &e.entry.entry_id.0, before.as_ref(), &e),
+    )
+    .await?;
     tx.commit().await?;
     Ok(e)
 }
@@ -422,9 +497,16 @@ pub async fn list_entries(ctx: &Ctx, p: &Principal) -> Result<Vec<EntryRecord>> 
 pub async fn delete_entry(ctx: &Ctx, p: &Principal, id: &str) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before = cfg::get_entry(tx.conn(), p.account(), id).await?;
     cfg::delete_entry(tx.conn(), p.account(), id)
         .await
         .map_err(|e| deleted(e, "entry point", id))?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::deleted("entry_point", id, before.as_ref()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -441,6 +523,13 @@ pub async fn put_profile(
     validate::required("name", &prof.name, 100)?;
     validate::at_most("rules", &prof.rules, 50)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before: Option<ConsumerRoutingProfile> = cfg::get_doc(
+        tx.conn(),
+        DocTable::RoutingProfiles,
+        p.account(),
+        &prof.profile_id.to_string(),
+    )
+    .await?;
     let queues = queue_map(tx.conn(), p.account()).await?;
     let agent_ids: BTreeSet<AgentId> = agents::list(tx.conn(), p.account())
         .await?
@@ -502,6 +591,12 @@ pub async fn put_profile(
     )
     .await
     .map_err(|e| named_conflict(e, "routing profile", &prof.name))?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::put("routing_profile", prof.profile_id, before.as_ref(), &prof),
+    )
+    .await?;
     tx.commit().await?;
     Ok(prof)
 }
@@ -519,6 +614,13 @@ pub async fn list_profiles(ctx: &Ctx, p: &Principal) -> Result<Vec<ConsumerRouti
 pub async fn delete_profile(ctx: &Ctx, p: &Principal, id: RoutingProfileId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before: Option<ConsumerRoutingProfile> = cfg::get_doc(
+        tx.conn(),
+        DocTable::RoutingProfiles,
+        p.account(),
+        &id.to_string(),
+    )
+    .await?;
     cfg::delete_doc(
         tx.conn(),
         DocTable::RoutingProfiles,
@@ -527,6 +629,12 @@ pub async fn delete_profile(ctx: &Ctx, p: &Principal, id: RoutingProfileId) -> R
     )
     .await
     .map_err(|e| deleted(e, "routing profile", id))?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::deleted("routing_profile", id, before.as_ref()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -541,7 +649,14 @@ pub async fn put_busy_rules(
     p.admin_or(Scope::ConfigWrite)?;
     check_busy_rules("", &rules)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
+    let before = cfg::busy_rules(tx.conn(), p.account()).await?;
     cfg::put_busy_rules(tx.conn(), p.account(), &rules).await?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::put("busy_agent_rules", "account", Some(&before), &rules),
+    )
+    .await?;
     tx.commit().await?;
     ctx.dispatch.poke();
     Ok(rules)
@@ -686,6 +801,17 @@ pub async fn put_agent(
             },
             other => other.into(),
         })?;
+    super::audit::record(
+        &mut tx,
+        p,
+        Change::put(
+            "agent",
+            record.agent.agent_id,
+            existing.as_ref().map(|e| &e.agent),
+            &record.agent,
+        ),
+    )
+    .await?;
     tx.commit().await?;
     ctx.dispatch.poke();
     Ok(record.agent)
@@ -723,9 +849,22 @@ pub async fn delete_agent(ctx: &Ctx, p: &Principal, id: AgentId) -> Result<()> {
             engagement_id: Some(e.id),
         });
     }
+    let before = agents::get(tx.conn(), p.account(), id)
+        .await?
+        .map(|r| r.agent);
     agents::delete(tx.conn(), p.account(), id)
         .await
         .map_err(|e| deleted(e, "agent", id))?;
+    super::sessions::end_agent_sessions(
+        &mut tx,
+        p.account(),
+        id,
+        ctx.clock.now_ms(),
+        "agent_deleted",
+    )
+    .await?;
+    super::audit::record(&mut tx, p, Change::deleted("agent", id, before.as_ref())).await?;
     tx.commit().await?;
+    super::sessions::forget_subject(ctx, &id.to_string());
     Ok(())
 }

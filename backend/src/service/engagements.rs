@@ -726,8 +726,8 @@ pub enum Action {
 }
 
 impl Action {
-    fn command(&self) -> Option<Command> {
-        Some(match self {
+    fn command(&self) -> Command {
+        match self {
             Action::Accept => Command::Accept,
             Action::Decline => Command::Decline,
             Action::MarkInactive => Command::MarkInactive,
@@ -739,8 +739,8 @@ impl Action {
             Action::End => Command::End,
             Action::Close => Command::Close,
             Action::Cancel => Command::Cancel,
-            Action::Monitor { .. } => return None,
-        })
+            Action::Monitor { .. } => Command::Monitor,
+        }
     }
 }
 
@@ -817,30 +817,14 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
     let mut poke = false;
 
     if let Action::Monitor { barge } = action {
-        if !matches!(
-            rec.state,
-            EngagementState::Connected | EngagementState::Inactive
-        ) {
-            return Err(ServiceError::InvalidState(shared::InvalidTransition {
-                state: rec.state,
-                command: Command::UpdateVariables,
-            }));
-        }
+        let t = transition(rec.state, Command::Monitor)?;
         let extra = serde_json::json!({ "supervisor_id": actor, "mode": if barge { "barge" } else { "monitor" } });
-        emit(
-            &mut tx,
-            &rec,
-            &[],
-            EventKind::EngagementMonitorStarted,
-            rec.agent_id,
-            extra,
-        )
-        .await?;
+        emit(&mut tx, &rec, &[], t.events[0], rec.agent_id, extra).await?;
         tx.commit().await?;
         return Ok(rec.to_api(&[])?);
     }
 
-    let command = action.command().expect("monitor handled above");
+    let command = action.command();
     // Close from connected/inactive passes through wrap-up (End then Close).
     if command == Command::Close
         && matches!(
@@ -896,7 +880,9 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
             }
             super::agents::note_miss(&mut tx, account, me).await?;
             if !remaining_offers.is_empty() {
-                // Ring-all: others are still ringing; the engagement stays offered.
+                // Ring-all: others are still ringing; the engagement stays offered, and the
+                // decliner stays excluded from it.
+                eng::save(tx.conn(), &rec).await?;
                 emit(
                     &mut tx,
                     &rec,
@@ -962,10 +948,10 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
                 agents::set_idle_since(tx.conn(), agent, now).await?;
             }
             extra = serde_json::json!({"target": target, "from_agent_id": from});
-            // The agent who had it learns it left; the next owner learns through its offer.
-            emit(&mut tx, &rec, &[], t.events[0], from, extra).await?;
             rec.state = t.to;
             eng::save(tx.conn(), &rec).await?;
+            // The agent who had it learns it left; the next owner learns through its offer.
+            emit(&mut tx, &rec, &[], t.events[0], from, extra).await?;
             tx.commit().await?;
             ctx.dispatch.poke();
             return Ok(rec.to_api(&[])?);

@@ -3,12 +3,15 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod audit;
 pub mod config;
 pub mod demo;
 pub mod dispatch;
 pub mod engagements;
 pub mod interactions;
+pub mod sessions;
 pub mod stats;
+pub mod throttle;
 pub mod validate;
 pub mod webhooks;
 
@@ -47,6 +50,12 @@ pub enum ServiceError {
     /// A `Range` outside the file.
     #[error("the requested range is outside the file ({size} bytes)")]
     RangeNotSatisfiable { size: u64 },
+    /// Too many failed sign-ins under one account identifier or client address.
+    #[error("{message}")]
+    Throttled {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -89,4 +98,8 @@ pub struct Ctx {
     pub outbound: Arc<crate::delivery::webhooks::Outbound>,
     /// Recordings and transcripts: the blob store and how files are addressed.
     pub files: Arc<interactions::Files>,
+    /// Recent session checks (token revocation), see [`sessions`].
+    pub sessions: Arc<sessions::SessionCache>,
+    /// Sign-in throttling limits, see [`throttle`].
+    pub throttle: throttle::Policy,
 }

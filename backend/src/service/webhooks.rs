@@ -2,6 +2,7 @@
 //! rotate the secret; the delivery log, redelivery and recovery. Delivery itself is
 //! `delivery::webhooks`.
 
+use super::audit::{self, Change};
 use super::{invalid, validate, Ctx, Result, ServiceError};
 use crate::auth::{Principal, Scope};
 use crate::delivery::webhooks::signing::Secret;
@@ -118,6 +119,8 @@ pub async fn create(ctx: &Ctx, p: &Principal, req: CreateWebhook) -> Result<Webh
     let mut tx = ctx.store.begin().await?;
     store::insert(tx.conn(), &row).await?;
     store::reset_cursor(tx.conn(), &row).await?;
+    let view = to_api(&row)?;
+    audit::record(&mut tx, p, Change::put("webhook", id_of(&row), None, &view)).await?;
     tx.commit().await?;
     ctx.outbound.changed.notify_one();
     Ok(WebhookWithSecret {
@@ -156,6 +159,7 @@ pub async fn update(
 ) -> Result<Webhook> {
     allowed(p)?;
     let mut row = load(ctx, p, id).await?;
+    let before = to_api(&row)?;
     let was_enabled = row.enabled;
     if let Some(events) = &req.events {
         row.events = check_events(events)?;
@@ -188,8 +192,12 @@ pub async fn update(
             row.enabled = false;
         }
     }
-    save(ctx, &mut row, was_enabled).await?;
+    save(ctx, p, &mut row, was_enabled, &before).await?;
     to_api(&row)
+}
+
+fn id_of(row: &WebhookRow) -> String {
+    row.webhook_id.0.to_string()
 }
 
 fn stored_secret(row: &WebhookRow) -> Result<Secret> {
@@ -205,13 +213,27 @@ fn enable(row: &mut WebhookRow) {
 
 /// Save a changed subscription; one (re-)enabled starts from the end of the log, and the
 /// delivery worker hears of it at once.
-async fn save(ctx: &Ctx, row: &mut WebhookRow, was_enabled: bool) -> Result<()> {
+/// The change is recorded in the audit trail against `before`.
+async fn save(
+    ctx: &Ctx,
+    p: &Principal,
+    row: &mut WebhookRow,
+    was_enabled: bool,
+    before: &Webhook,
+) -> Result<()> {
     row.updated_at_ms = ctx.clock.now_ms();
     let mut tx = ctx.store.begin().await?;
     store::update(tx.conn(), row).await?;
     if row.enabled && !was_enabled {
         store::reset_cursor(tx.conn(), row).await?;
     }
+    let after = to_api(row)?;
+    audit::record(
+        &mut tx,
+        p,
+        Change::put("webhook", id_of(row), Some(before), &after),
+    )
+    .await?;
     tx.commit().await?;
     ctx.outbound.changed.notify_one();
     Ok(())
@@ -219,6 +241,7 @@ async fn save(ctx: &Ctx, row: &mut WebhookRow, was_enabled: bool) -> Result<()> 
 
 pub async fn delete(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<()> {
     allowed(p)?;
+    let before = to_api(&load(ctx, p, id).await?)?;
     let mut tx = ctx.store.begin().await?;
     store::delete(tx.conn(), p.account(), id)
         .await
@@ -226,6 +249,7 @@ pub async fn delete(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<()> {
             crate::store::StoreError::NotFound => not_found(id),
             other => other.into(),
         })?;
+    audit::record(&mut tx, p, Change::deleted("webhook", id.0, Some(&before))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -234,6 +258,7 @@ pub async fn delete(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<()> {
 pub async fn validate(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<Webhook> {
     allowed(p)?;
     let mut row = load(ctx, p, id).await?;
+    let before = to_api(&row)?;
     let result = validate_url(ctx, &row.url, &stored_secret(&row)?).await;
     let was_enabled = row.enabled;
     row.validation = if result.is_ok() {
@@ -244,7 +269,7 @@ pub async fn validate(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<Webhook
     if result.is_ok() {
         enable(&mut row);
     }
-    save(ctx, &mut row, was_enabled).await?;
+    save(ctx, p, &mut row, was_enabled, &before).await?;
     result?;
     to_api(&row)
 }
@@ -263,6 +288,12 @@ pub async fn rotate_secret(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<We
     row.updated_at_ms = now;
     let mut tx = ctx.store.begin().await?;
     store::update(tx.conn(), &row).await?;
+    audit::record(
+        &mut tx,
+        p,
+        Change::action("webhook", id_of(&row), "secret_rotated"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(WebhookWithSecret {
         webhook: to_api(&row)?,

@@ -418,6 +418,27 @@ pub async fn delete_client(
     .await
 }
 
+/// Replace a client's secret hash.
+pub async fn set_client_secret(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    client_id: &str,
+    secret_hash: &str,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE api_clients SET secret_hash = $3 WHERE client_id = $1 AND account_id = $2",
+    )
+    .bind(client_id)
+    .bind(account.to_string())
+    .bind(secret_hash)
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(super::StoreError::NotFound);
+    }
+    Ok(())
+}
+
 // ---- accounts and the server key ---------------------------------------------------------------
 
 impl Store {

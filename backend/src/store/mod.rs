@@ -10,6 +10,7 @@
 //! in WAL mode so readers never block the writer. PostgreSQL uses one pool for both.
 
 pub mod agents;
+pub mod auth;
 pub mod blobs;
 pub mod callouts;
 pub mod config;
@@ -124,7 +125,8 @@ pub fn normalize_database_url(input: &str) -> Result<(Backend, String)> {
     }
     if trimmed.contains("://") {
         return Err(StoreError::InvalidUrl(format!(
-            "unsupported database URL scheme in {trimmed:?}: use sqlite:<path> or postgres://"
+            "unsupported database URL scheme {:?} (the URL itself is not shown: it may hold a password): use sqlite:<path> or postgres://",
+            trimmed.split("://").next().unwrap_or_default()
         )));
     }
     Ok((Backend::Sqlite, format!("sqlite://{trimmed}?mode=rwc")))
