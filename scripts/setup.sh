@@ -91,6 +91,18 @@ else
   npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "binaryen@${BINARYEN_VERSION}"
 fi
 
+# --- axe-core (accessibility checks in the browser tests) ------------------------------------
+AXE_VERSION="4.14.1"
+if [ -f "$TOOLS_DIR/node_modules/axe-core/package.json" ] \
+   && grep -q "\"version\": \"${AXE_VERSION}\"" "$TOOLS_DIR/node_modules/axe-core/package.json"; then
+  log "axe-core ${AXE_VERSION}: present"
+else
+  log "installing axe-core@${AXE_VERSION} into .tools/"
+  mkdir -p "$TOOLS_DIR"
+  [ -f "$TOOLS_DIR/package.json" ] || echo '{"name":"switchboard-tools","private":true}' > "$TOOLS_DIR/package.json"
+  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "axe-core@${AXE_VERSION}"
+fi
+
 # --- brotli (the widget's files are served precompressed, scripts/build-widget.sh) -----------
 if command -v brotli >/dev/null 2>&1; then
   log "brotli: present"

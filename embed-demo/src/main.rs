@@ -311,6 +311,11 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         .route("/api/tickets/{id}/interactions", get(ticket_interactions))
         .route("/recordings/{id}", get(recording_file))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/static/{file}", get(static_file))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(content_security_policy(&switchboard_url)),
+            security_headers,
+        ))
         .with_state(crm.clone());
     let webhook_url = config
         .webhook_url
@@ -728,6 +733,64 @@ async fn recording_file(
         .await
         .map_err(|e| CrmError::Internal(format!("{path}: {e}")))?;
     Ok(([(header::CONTENT_TYPE, rec.content_type)], bytes).into_response())
+}
+
+/// The CRM's own policy: scripts only from itself and Switchboard (`embed.js`), frames only
+/// from Switchboard (the widget), no inline code, nobody may frame the CRM.
+fn content_security_policy(switchboard_url: &str) -> String {
+    let origin = url::Url::parse(switchboard_url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self' {origin}; frame-src {origin}; connect-src 'self'; \
+         img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+async fn security_headers(
+    axum::extract::State(csp): axum::extract::State<Arc<String>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&csp) {
+        headers.insert(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(
+        axum::http::HeaderName::from_static("permissions-policy"),
+        axum::http::HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()",
+        ),
+    );
+    headers.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// `/static/{file}`: the pages' style sheets and scripts.
+async fn static_file(
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (body, kind) = match file.as_str() {
+        "crm.css" => (pages::CRM_CSS, "text/css; charset=utf-8"),
+        "desk.css" => (pages::DESK_CSS, "text/css; charset=utf-8"),
+        "desk.js" => (pages::DESK_JS, "text/javascript; charset=utf-8"),
+        "ticket.js" => (pages::TICKET_JS, "text/javascript; charset=utf-8"),
+        _ => return (axum::http::StatusCode::NOT_FOUND, "no such file").into_response(),
+    };
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, kind),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -5,12 +5,12 @@ use crate::store::{CallLog, Contact, Ticket};
 
 const DESK: &str = include_str!("../static/agent.html");
 
-const STYLE: &str = "body{margin:0;font:14px/1.4 system-ui,sans-serif;color:#222;background:#f4f5f7}\
-header{background:#2d2d40;color:#fff;padding:.6rem 1rem;font-weight:600;display:flex;gap:1rem}\
-header a{color:#cfd3ff}main{padding:1rem;max-width:50rem}\
-.panel{background:#fff;border:1px solid #dde;border-radius:6px;padding:.75rem;margin-bottom:1rem}\
-table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.3rem;border-bottom:1px solid #eee}\
-.err{color:#a00}.ok{color:#185c2b}button,input{font:inherit;padding:.3rem .6rem}";
+/// The pages' and the desk's own files, served from `/static/`: no inline script or style,
+/// so every page runs under the strict Content-Security-Policy in `main.rs`.
+pub const CRM_CSS: &str = include_str!("../static/crm.css");
+pub const DESK_CSS: &str = include_str!("../static/desk.css");
+pub const DESK_JS: &str = include_str!("../static/desk.js");
+pub const TICKET_JS: &str = include_str!("../static/ticket.js");
 
 /// Text safe in HTML content and double-quoted attributes.
 pub fn escape(s: &str) -> String {
@@ -21,25 +21,16 @@ pub fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// A JSON string literal that is also safe inside an HTML `<script>` element.
-pub fn js_string(value: &str) -> String {
-    serde_json::to_string(value)
-        .unwrap_or_else(|_| "\"\"".into())
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-}
-
 /// The agent desk, with Switchboard's URL filled in (the user is filled in per request).
 pub fn desk(switchboard: &str) -> String {
-    DESK.replace("__SWITCHBOARD_URL__", &js_string(switchboard))
-        .replace("__SWITCHBOARD_ATTR__", &escape(switchboard))
+    DESK.replace("__SWITCHBOARD_ATTR__", &escape(switchboard))
 }
 
 fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} — Acme CRM</title><style>{STYLE}</style></head><body>\
+         <title>{} — Acme CRM</title><link rel=\"stylesheet\" href=\"/static/crm.css\"><script src=\"/static/ticket.js\" defer></script></head><body>\
          <header><span>Acme CRM</span><a href=\"/\">Agent desk</a></header><main>{body}</main></body></html>",
         escape(title)
     )
@@ -152,12 +143,7 @@ fn interactions(data: &TicketData, last_run: Option<&ReconcileRun>) -> String {
          <h3>Recordings</h3><ul>{recordings}</ul><h3>Transcripts</h3><ul>{transcripts}</ul></section>\
          <section class=\"panel\"><h2>Reconciliation</h2><p data-test=\"reconcile-status\">{run}</p>\
          <button id=\"reconcile\" data-test=\"reconcile\">Reconcile now</button> <span id=\"reconcile-result\" role=\"status\"></span></section>\
-         <script>document.getElementById('reconcile').addEventListener('click', async () => {{\
-           const out = document.getElementById('reconcile-result');\
-           const r = await fetch('/api/reconcile', {{method: 'POST'}});\
-           const body = await r.json().catch(() => ({{}}));\
-           if (r.ok) {{ location.reload(); }} else {{ out.className = 'err'; out.textContent = 'Reconciliation failed: ' + (body.message || r.status); }}\
-         }});</script>"
+"
     )
 }
 
@@ -193,19 +179,10 @@ pub fn ticket(
     let body = format!(
         "<section class=\"panel\" data-ticket=\"{id}\"><h1>{id}: {subject}</h1>{contact}\
          <p>{description}</p><p>Priority {priority} · status <span data-test=\"ticket-status\">{status}</span></p>\
-         <button id=\"route\" data-test=\"route\">Route to an agent</button> <span id=\"route-result\" role=\"status\"></span></section>\
+         <button id=\"route\" data-test=\"route\" data-ticket-id=\"{id}\">Route to an agent</button> <span id=\"route-result\" role=\"status\"></span></section>\
          <section class=\"panel\"><h2>Call log</h2><table><tr><th>Channel</th><th>Duration</th><th>Disposition</th><th>Notes</th></tr>{rows}</table></section>{interactions}\
-         <script>\
-         document.getElementById('route').addEventListener('click', async () => {{\
-           const out = document.getElementById('route-result');\
-           const r = await fetch('/api/tickets/' + encodeURIComponent({id_js}) + '/route', {{method: 'POST'}});\
-           const body = await r.json().catch(() => ({{}}));\
-           if (r.ok) {{ out.className = 'ok'; out.textContent = 'Routed: engagement ' + body.engagement.engagement_id; }}\
-           else if (r.status === 409) {{ out.className = 'err'; out.textContent = 'Already routed: ' + body.message; }}\
-           else {{ out.className = 'err'; out.textContent = 'Could not route: ' + (body.message || r.status); }}\
-         }});</script>",
+",
         id = escape(&t.ticket_id),
-        id_js = js_string(&t.ticket_id),
         subject = escape(&t.subject),
         description = escape(&t.description),
         priority = t.priority,
@@ -221,13 +198,13 @@ mod tests {
 
     #[test]
     fn injected_values_cannot_break_out() {
-        assert_eq!(
-            js_string("http://a/</script>"),
-            "\"http://a/\\u003c/script\\u003e\""
-        );
         assert_eq!(escape("\"><img src=x>"), "&quot;&gt;&lt;img src=x&gt;");
         let page = desk("http://sb.test");
-        assert!(page.contains("\"http://sb.test\""));
+        assert!(page.contains("content=\"http://sb.test\""));
+        assert!(
+            !page.contains("<script>") && !page.contains("<style"),
+            "no inline code"
+        );
         assert!(page.contains("http://sb.test/embed.js"));
         let t = Ticket {
             ticket_id: "T-1".into(),

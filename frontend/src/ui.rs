@@ -104,7 +104,8 @@ pub fn SignedIn(session: Session) -> impl IntoView {
     view! {
         <div class="bar-row">
             <span class="agent" title=move || model.with(|m| m.agent.as_ref().map(|a| a.email.clone()).unwrap_or_default())>{agent_name}</span>
-            <span class="dot" class:online=move || session.online.get()
+            // role=img: a bare span may not carry aria-label (axe: aria-prohibited-attr).
+            <span class="dot" role="img" class:online=move || session.online.get()
                 title=move || if session.online.get() { "Connected" } else { "Reconnecting…" }
                 aria-label=move || if session.online.get() { "Connected" } else { "Reconnecting" }></span>
             <label class="sr-only" for="sb-status">"Status"</label>

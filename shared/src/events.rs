@@ -17,7 +17,6 @@ macro_rules! event_kinds {
         /// Its webhook names are [`crate::webhooks::webhook_names`]
         /// (`contact_center.engagement_note_added`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum EventKind {
             $( $(#[$doc])* #[serde(rename = $name)] $variant, )+
         }
@@ -75,6 +74,22 @@ event_kinds! {
     /// Configuration changed (audit trail): who, which object, what before and after.
     ConfigChanged = "config.changed",
 }
+
+/// The schema lists the names as they travel (`engagement.created`), which a derived schema
+/// cannot see through the macro's `serde(rename)`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for EventKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(EventKind::ALL.iter().map(|k| k.as_str())))
+            .description(Some("An event name, `object.what_happened`."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for EventKind {}
 
 impl EventKind {
     pub fn parse(name: &str) -> Option<EventKind> {

@@ -997,4 +997,11 @@ async fn openapi_describes_every_route_with_its_errors() {
         spec["paths"]["/v1/engagements"]["post"]["tags"][0],
         "engagements"
     );
+    // Event names in the schema are the names on the wire.
+    let kinds = spec["components"]["schemas"]["EventKind"]["enum"]
+        .as_array()
+        .expect("EventKind is an enum of names");
+    assert!(kinds.contains(&json!("engagement.created")), "{kinds:?}");
+    assert!(kinds.contains(&json!("config.changed")), "{kinds:?}");
+    assert!(!kinds.contains(&json!("EngagementCreated")), "{kinds:?}");
 }

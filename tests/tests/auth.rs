@@ -276,7 +276,7 @@ async fn signing_out_and_revoking_end_tokens_and_sockets(db: TestDb) {
     // The log and the webhooks say so.
     let events = c
         .integrator
-        .get(&format!("/v1/events?event=agent.logged_out&limit=100"))
+        .get("/v1/events?event=agent.logged_out&limit=100")
         .await
         .expect(200);
     let reasons: Vec<&str> = events["events"]

@@ -81,19 +81,36 @@ async fn messages_from_another_origin_or_window_are_ignored() {
     open_desk(&browser, &sys, "").await;
     wait_for_message(&browser, "widget.ready").await;
 
-    // 1. Right origin (the demo's), wrong window: an about:blank frame of the host page.
+    // 1. Right origin (the demo's), wrong window: an about:blank frame of the host page. The
+    // script runs inside that frame (the CRM's CSP allows no eval to do it from the parent).
     browser
         .client
         .execute(
-            "const f = document.createElement('iframe'); document.body.appendChild(f);
-             const target = document.getElementById('switchboard-widget-frame').contentWindow;
-             f.contentWindow.eval('(' + ((t, o) => t.postMessage({source:'switchboard', v:1, type:'snapshot.request',
-                 id:'x1', ts:0, requestId:'from-sibling', data:{}}, o)).toString() + ')')(target, new URL(arguments[0]).origin);
+            "const f = document.createElement('iframe'); f.id = 'sibling'; document.body.appendChild(f); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(fantoccini::Locator::Css("#sibling"))
+        .await
+        .unwrap()
+        .enter_frame()
+        .await
+        .unwrap();
+    browser
+        .client
+        .execute(
+            "const target = window.parent.document.getElementById('switchboard-widget-frame').contentWindow;
+             target.postMessage({source:'switchboard', v:1, type:'snapshot.request', id:'x1', ts:0,
+                                 requestId:'from-sibling', data:{}}, new URL(arguments[0]).origin);
              return true;",
             vec![json!(sys.switchboard.base_url)],
         )
         .await
         .unwrap();
+    browser.client.enter_parent_frame().await.unwrap();
 
     // 2. Wrong origin: the widget's own window posting to itself (origin = the backend's).
     let frame = browser

@@ -768,3 +768,164 @@ async fn untrusted_work_item_text_renders_as_text() {
     );
     browser.close().await;
 }
+
+/// Run axe-core (installed by `scripts/setup.sh` into `.tools/`) on the current document and
+/// return its serious and critical findings.
+async fn axe_findings(browser: &Browser) -> Vec<Value> {
+    let path = tests::workspace_root().join(".tools/node_modules/axe-core/axe.min.js");
+    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (scripts/setup.sh installs axe-core)",
+            path.display()
+        )
+    });
+    browser
+        .client
+        .execute(&format!("{source}\nreturn typeof window.axe;"), vec![])
+        .await
+        .expect("inject axe-core");
+    let found = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']}).then(r => done(
+               r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                             nodes: v.nodes.slice(0, 3).map(n => n.html)}))),
+               e => done([{id: 'axe-error', help: String(e)}]));",
+            vec![],
+        )
+        .await
+        .expect("axe.run");
+    found.as_array().cloned().unwrap_or_default()
+}
+
+/// axe inside the embedded widget.
+async fn axe_in_widget(browser: &Browser, view: &str) {
+    browser.enter_widget().await;
+    let findings = axe_findings(browser).await;
+    browser.leave_widget().await;
+    assert!(findings.is_empty(), "axe in the {view} view: {findings:#?}");
+}
+
+/// Wait until the server's log holds a CSP violation report (true) or `wait` passes (false).
+async fn csp_violation_logged(sys: &System, wait: Duration) -> bool {
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        if sys
+            .switchboard
+            .log()
+            .contains("content security policy violation")
+        {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The widget works under its strict Content-Security-Policy (no violation report reaches the
+/// server in any view, while a deliberate inline script is reported), axe-core finds nothing
+/// serious or critical in the sign-in, idle, ringing and connected views, and a throttled
+/// sign-in shows the person how long to wait.
+#[tokio::test]
+async fn the_widget_runs_under_a_strict_csp_passes_axe_and_shows_the_sign_in_wait() {
+    let sys = system().await;
+    let anon = Api::new(&sys.switchboard.base_url);
+    for _ in 0..10 {
+        anon.post(
+            "/v1/auth/login",
+            json!({"email": "grace@demo.test", "password": "a-wrong-guess"}),
+        )
+        .await
+        .expect(401);
+    }
+    let browser = Browser::start().await;
+    browser.client.set_window_size(360, 640).await.unwrap();
+    browser
+        .client
+        .goto(&sys.switchboard.url("/widget/"))
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the sign-in form",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=signin]') ? true : null;",
+        )
+        .await;
+    let findings = axe_findings(&browser).await;
+    assert!(
+        findings.is_empty(),
+        "axe in the sign-in view: {findings:#?}"
+    );
+    for (css, text) in [
+        ("[data-test=email]", "grace@demo.test"),
+        ("[data-test=password]", PASSWORD),
+    ] {
+        let field = browser
+            .client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+    browser.click("[data-test=sign-in]").await;
+    let notice = browser
+        .wait_for(
+            "the sign-in wait",
+            Duration::from_secs(10),
+            "const n = document.querySelector('[data-test=notice]'); return n && !n.hidden && n.innerText ? n.innerText : null;",
+        )
+        .await;
+    let notice = notice.as_str().unwrap();
+    assert!(notice.contains("try again in 5 minutes"), "{notice}");
+    browser.screenshot("widget-sign-in-paused").await;
+
+    open_desk(&browser, &sys, "").await;
+    browser
+        .in_widget(
+            "the signed-in widget",
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    axe_in_widget(&browser, "idle").await;
+    go_ready(&browser).await;
+    route(&browser, "T-2002").await;
+    let ringing = host_got(&browser, "engagement.ringing", "true").await;
+    let id = ringing["engagementId"].as_str().unwrap().to_string();
+    browser
+        .in_widget(
+            "the offer",
+            "return document.querySelector('[data-test=offer] [data-test=accept]') ? true : null;",
+        )
+        .await;
+    axe_in_widget(&browser, "ringing").await;
+    accept(&browser, &id).await;
+    axe_in_widget(&browser, "connected").await;
+
+    assert!(
+        !csp_violation_logged(&sys, Duration::from_secs(2)).await,
+        "the widget broke its own Content-Security-Policy:\n{}",
+        sys.switchboard.log()
+    );
+    // The check can fail: an inline script in the widget's frame is refused and reported.
+    browser.enter_widget().await;
+    let ran = browser
+        .client
+        .execute(
+            "window.__inlineRan = false; const s = document.createElement('script'); s.textContent = 'window.__inlineRan = true'; document.body.appendChild(s); return window.__inlineRan;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.leave_widget().await;
+    assert_eq!(ran, false, "the CSP refuses inline script");
+    assert!(
+        csp_violation_logged(&sys, Duration::from_secs(10)).await,
+        "the refused inline script was reported to /v1/csp-reports"
+    );
+    browser.close().await;
+}

@@ -77,7 +77,7 @@ impl FromRequestParts<AppState> for ClientAddr {
                 .get_all(name)
                 .iter()
                 .filter_map(|v| v.to_str().ok())
-                .last()
+                .next_back()
                 .and_then(forwarded_address);
             if from_proxy.is_some() {
                 return Ok(ClientAddr(from_proxy));
