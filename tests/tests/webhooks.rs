@@ -13,6 +13,8 @@ use tests::process::{start_switchboard, ServerOptions};
 use tests::receiver::{Mode, Receiver};
 
 const WAIT: Duration = Duration::from_secs(20);
+/// How long a claimed delivery stays leased (backend's `LEASE_MS`).
+const LEASE: Duration = Duration::from_secs(30);
 /// A receiver secret (`whsec_` + base64 of 24 bytes).
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
@@ -695,8 +697,11 @@ async fn pending_deliveries_survive_kill_9(db: TestDb) {
         .await;
     let expected = log_events(&admin, after).await;
     assert!(expected.len() >= 5);
+    // On PostgreSQL a delivery that was in flight at the kill stays leased for 30 s
+    // (DELIVERY_TIMEOUT + 15 s): another instance could still be sending it, so nothing may
+    // take it over sooner. SQLite (one process) releases such leases at start-up.
     receiver
-        .wait_until("everything after the restart", WAIT, |d| {
+        .wait_until("everything after the restart", WAIT + LEASE, |d| {
             let ids: BTreeSet<&str> = d.iter().map(|r| r.webhook_id()).collect();
             expected.keys().all(|k| ids.contains(k.as_str()))
         })

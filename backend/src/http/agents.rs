@@ -9,26 +9,26 @@ use crate::service::{accounts, agents as svc, engagements, stats};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::config::{Agent, AgentStatus};
 use shared::engagement::Engagement;
 use shared::events::Event;
 use shared::ids::QueueId;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/me", get(me))
-        .route("/v1/agents/directory", get(directory))
-        .route("/v1/agents/me/status", put(status))
-        .route("/v1/agents/me/queues/{queue_id}", put(opt_in))
-        .route("/v1/agents/me/engagements", get(my_engagements))
-        .route("/v1/agents/me/calls", axum::routing::post(dial))
-        .route("/v1/agent/ws", get(websocket))
-        .route("/v1/events", get(events))
-        .route("/v1/stats/queues", get(queue_stats))
-        .route("/v1/stats/agents", get(agent_stats))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(directory))
+        .routes(routes!(status))
+        .routes(routes!(opt_in))
+        .routes(routes!(my_engagements))
+        .routes(routes!(dial))
+        .routes(routes!(websocket))
+        .routes(routes!(events))
+        .routes(routes!(queue_stats))
+        .routes(routes!(agent_stats))
 }
 
 /// `GET /v1/stats/queues`: waiting, ringing, active, longest wait and service level per queue.

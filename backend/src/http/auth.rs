@@ -9,12 +9,12 @@ use crate::store::config::ApiClientRecord;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::routing::{delete, post};
-use axum::{Json, Router};
+use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
 use shared::ids::AgentId;
 use std::net::{IpAddr, SocketAddr};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The authenticated caller, from `Authorization: Bearer <token>` (or, for WebSockets, which
 /// cannot set headers in browsers, `?access_token=`).
@@ -92,19 +92,16 @@ impl FromRequestParts<AppState> for ClientAddr {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/oauth/token", post(token))
-        .route("/v1/auth/login", post(login))
-        .route("/v1/auth/embed", post(exchange_embed))
-        .route("/v1/auth/logout", post(logout))
-        .route("/v1/embed-tokens", post(mint_embed))
-        .route("/v1/api-clients", post(create_client).get(list_clients))
-        .route("/v1/api-clients/{client_id}", delete(delete_client))
-        .route(
-            "/v1/api-clients/{client_id}/rotate-secret",
-            post(rotate_client_secret),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(token))
+        .routes(routes!(login))
+        .routes(routes!(exchange_embed))
+        .routes(routes!(logout))
+        .routes(routes!(mint_embed))
+        .routes(routes!(create_client, list_clients))
+        .routes(routes!(delete_client))
+        .routes(routes!(rotate_client_secret))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

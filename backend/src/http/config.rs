@@ -9,61 +9,31 @@ use crate::store::config::EntryRecord;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::Json;
 use shared::config::{
     Agent, BusyAgentRules, ConsumerRoutingProfile, Disposition, Flow, Queue, Skill,
 };
 use shared::ids::{AgentId, DispositionId, FlowId, QueueId, RoutingProfileId, SkillId};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/skills", get(list_skills).post(create_skill))
-        .route("/v1/skills/{id}", put(replace_skill).delete(delete_skill))
-        .route(
-            "/v1/dispositions",
-            get(list_dispositions).post(create_disposition),
-        )
-        .route(
-            "/v1/dispositions/{id}",
-            put(replace_disposition).delete(delete_disposition),
-        )
-        .route("/v1/queues", get(list_queues).post(create_queue))
-        .route(
-            "/v1/queues/{id}",
-            get(get_queue).put(replace_queue).delete(delete_queue),
-        )
-        .route("/v1/flows", get(list_flows).post(create_flow))
-        .route(
-            "/v1/flows/{id}",
-            get(get_flow).put(replace_flow).delete(delete_flow),
-        )
-        .route("/v1/entry-points", get(list_entries).post(create_entry))
-        .route(
-            "/v1/entry-points/{entry_id}",
-            put(replace_entry).delete(delete_entry),
-        )
-        .route(
-            "/v1/routing-profiles",
-            get(list_profiles).post(create_profile),
-        )
-        .route(
-            "/v1/routing-profiles/{id}",
-            put(replace_profile).delete(delete_profile),
-        )
-        .route(
-            "/v1/busy-agent-rules",
-            get(get_busy_rules).put(put_busy_rules),
-        )
-        .route("/v1/agents", get(list_agents).post(create_agent))
-        .route(
-            "/v1/agents/{id}",
-            get(get_agent).put(replace_agent).delete(delete_agent),
-        )
-        .route(
-            "/v1/agents/{id}/sessions/revoke",
-            axum::routing::post(revoke_agent_sessions),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_skills, create_skill))
+        .routes(routes!(replace_skill, delete_skill))
+        .routes(routes!(list_dispositions, create_disposition))
+        .routes(routes!(replace_disposition, delete_disposition))
+        .routes(routes!(list_queues, create_queue))
+        .routes(routes!(get_queue, replace_queue, delete_queue))
+        .routes(routes!(list_flows, create_flow))
+        .routes(routes!(get_flow, replace_flow, delete_flow))
+        .routes(routes!(list_entries, create_entry))
+        .routes(routes!(replace_entry, delete_entry))
+        .routes(routes!(list_profiles, create_profile))
+        .routes(routes!(replace_profile, delete_profile))
+        .routes(routes!(get_busy_rules, put_busy_rules))
+        .routes(routes!(list_agents, create_agent))
+        .routes(routes!(get_agent, replace_agent, delete_agent))
+        .routes(routes!(revoke_agent_sessions))
 }
 
 fn fresh() -> String {

@@ -9,33 +9,30 @@ use crate::store::engagements::NoteRecord;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::api::StartEngagementRequest;
 use shared::engagement::{Engagement, Variables};
 use shared::ids::{DispositionId, EngagementId};
 use shared::EngagementState;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/engagements", post(start).get(list))
-        .route("/v1/engagements/{id}", get(get_one))
-        .route("/v1/engagements/{id}/notes", get(notes).post(add_note))
-        .route("/v1/engagements/{id}/accept", post(accept))
-        .route("/v1/engagements/{id}/decline", post(decline))
-        .route("/v1/engagements/{id}/inactive", post(inactive))
-        .route("/v1/engagements/{id}/resume", post(resume))
-        .route("/v1/engagements/{id}/end", post(end))
-        .route("/v1/engagements/{id}/close", post(close))
-        .route("/v1/engagements/{id}/cancel", post(cancel))
-        .route("/v1/engagements/{id}/transfer", post(transfer))
-        .route("/v1/engagements/{id}/disposition", put(disposition))
-        .route(
-            "/v1/engagements/{id}/variables",
-            axum::routing::patch(variables),
-        )
-        .route("/v1/engagements/{id}/monitor", post(monitor))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start, list))
+        .routes(routes!(get_one))
+        .routes(routes!(notes, add_note))
+        .routes(routes!(accept))
+        .routes(routes!(decline))
+        .routes(routes!(inactive))
+        .routes(routes!(resume))
+        .routes(routes!(end))
+        .routes(routes!(close))
+        .routes(routes!(cancel))
+        .routes(routes!(transfer))
+        .routes(routes!(disposition))
+        .routes(routes!(variables))
+        .routes(routes!(monitor))
 }
 
 /// `POST /v1/engagements`: 201 with the engagement; with `Idempotency-Key`, a retry gets the

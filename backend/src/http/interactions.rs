@@ -14,36 +14,33 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::ids::EngagementId;
 use shared::interactions::{AssignedDisposition, NoteEntry, Page, Recording, Transcript};
 use time::OffsetDateTime;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 /// Transcripts are read whole (to check their format); this is their body limit.
 const TRANSCRIPT_BODY_LIMIT: usize = 20 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/engagements/{id}/recordings", post(upload_recording))
-        .route(
-            "/v1/engagements/{id}/transcript",
-            put(put_engagement_transcript)
-                .get(download_engagement_transcript)
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upload_recording))
+        .routes(
+            routes!(put_engagement_transcript, download_engagement_transcript)
                 .layer(DefaultBodyLimit::max(TRANSCRIPT_BODY_LIMIT)),
         )
-        .route("/v1/recordings", get(list_recordings))
-        .route("/v1/recordings/{id}/download", get(download_recording))
-        .route(
-            "/v1/recordings/{id}/transcript",
-            put(put_recording_transcript)
-                .get(download_recording_transcript)
+        .routes(routes!(list_recordings))
+        .routes(routes!(download_recording))
+        .routes(
+            routes!(put_recording_transcript, download_recording_transcript)
                 .layer(DefaultBodyLimit::max(TRANSCRIPT_BODY_LIMIT)),
         )
-        .route("/v1/transcripts", get(list_transcripts))
-        .route("/v1/notes", get(list_notes))
-        .route("/v1/dispositions/assigned", get(list_dispositions))
+        .routes(routes!(list_transcripts))
+        .routes(routes!(list_notes))
+        .routes(routes!(list_dispositions))
 }
 
 fn content_type(headers: &HeaderMap) -> &str {

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -59,22 +60,34 @@ pub struct RouterConfig {
     pub max_body_bytes: usize,
 }
 
+/// Every documented route, each registered once: the router and `/openapi.json` both come
+/// from here.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    use openapi::{tagged, OpenApi};
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(tagged(
+            OpenApiRouter::new()
+                .routes(routes!(health::live))
+                .routes(routes!(health::ready)),
+            "health",
+        ))
+        .merge(tagged(
+            OpenApiRouter::new()
+                .routes(routes!(check_embedding))
+                .routes(routes!(csp_report)),
+            "embedding",
+        ))
+        .merge(tagged(auth::routes(), "auth"))
+        .merge(tagged(config::routes(), "config"))
+        .merge(tagged(engagements::routes(), "engagements"))
+        .merge(tagged(agents::routes(), "agents"))
+        .merge(tagged(webhooks::routes(), "webhooks"))
+        .merge(tagged(interactions::routes(), "interactions"))
+}
+
 pub fn router(state: AppState, config: RouterConfig) -> Router {
-    let api = Router::new()
-        .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready))
-        .route("/v1/embedding/check", get(check_embedding))
-        .route("/openapi.json", get(openapi::document))
-        .route(
-            crate::embedding::CSP_REPORT_PATH,
-            axum::routing::post(csp_report),
-        )
-        .merge(auth::routes())
-        .merge(config::routes())
-        .merge(engagements::routes())
-        .merge(agents::routes())
-        .merge(webhooks::routes())
-        .merge(interactions::routes());
+    let (api, _) = api_routes().split_for_parts();
+    let api = api.route("/openapi.json", get(openapi::document));
 
     api.merge(widget::routes(&config.widget_dir))
         .fallback(not_found)

@@ -1,9 +1,13 @@
 //! `/openapi.json`: the REST surface, generated from the handlers' `#[utoipa::path]`
-//! annotations and the `shared` types' schemas.
+//! annotations and the `shared` types' schemas. Routes are registered once, through
+//! `utoipa_axum`'s `OpenApiRouter`, which adds each to both the router and the document.
 
 use shared::api::ErrorBody;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::Modify;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use utoipa::OpenApi;
 
 /// Errors of routes that need no credentials.
 #[derive(utoipa::IntoResponses)]
@@ -85,27 +89,6 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        // Tags default to the handler's module path (`super::engagements`): keep the last part.
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if let Some(tags) = op.tags.as_mut() {
-                    for tag in tags.iter_mut() {
-                        if let Some(last) = tag.rsplit("::").next() {
-                            *tag = last.to_string();
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 
@@ -114,110 +97,36 @@ impl Modify for BearerAuth {
     info(title = "Switchboard", description = "Contact-center routing for live engagements and work items. See docs/api.md."),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    paths(
-        super::health::live,
-        super::health::ready,
-        super::check_embedding,
-        super::csp_report,
-        super::auth::token,
-        super::auth::login,
-        super::auth::exchange_embed,
-        super::auth::logout,
-        super::auth::mint_embed,
-        super::auth::create_client,
-        super::auth::list_clients,
-        super::auth::delete_client,
-        super::auth::rotate_client_secret,
-        super::config::list_skills,
-        super::config::create_skill,
-        super::config::replace_skill,
-        super::config::delete_skill,
-        super::config::list_dispositions,
-        super::config::create_disposition,
-        super::config::replace_disposition,
-        super::config::delete_disposition,
-        super::config::list_queues,
-        super::config::get_queue,
-        super::config::create_queue,
-        super::config::replace_queue,
-        super::config::delete_queue,
-        super::config::list_flows,
-        super::config::get_flow,
-        super::config::create_flow,
-        super::config::replace_flow,
-        super::config::delete_flow,
-        super::config::list_entries,
-        super::config::create_entry,
-        super::config::replace_entry,
-        super::config::delete_entry,
-        super::config::list_profiles,
-        super::config::create_profile,
-        super::config::replace_profile,
-        super::config::delete_profile,
-        super::config::get_busy_rules,
-        super::config::put_busy_rules,
-        super::config::list_agents,
-        super::config::get_agent,
-        super::config::create_agent,
-        super::config::replace_agent,
-        super::config::delete_agent,
-        super::config::revoke_agent_sessions,
-        super::engagements::start,
-        super::engagements::list,
-        super::engagements::get_one,
-        super::engagements::notes,
-        super::engagements::add_note,
-        super::engagements::accept,
-        super::engagements::decline,
-        super::engagements::inactive,
-        super::engagements::resume,
-        super::engagements::end,
-        super::engagements::close,
-        super::engagements::cancel,
-        super::engagements::transfer,
-        super::engagements::disposition,
-        super::engagements::variables,
-        super::engagements::monitor,
-        super::agents::me,
-        super::agents::directory,
-        super::agents::status,
-        super::agents::opt_in,
-        super::agents::my_engagements,
-        super::agents::dial,
-        super::agents::websocket,
-        super::agents::events,
-        super::agents::queue_stats,
-        super::agents::agent_stats,
-        super::webhooks::create,
-        super::webhooks::list,
-        super::webhooks::read,
-        super::webhooks::update,
-        super::webhooks::remove,
-        super::webhooks::validate,
-        super::webhooks::rotate_secret,
-        super::webhooks::deliveries,
-        super::webhooks::redeliver,
-        super::webhooks::recover,
-        super::webhooks::callout_secret,
-        super::webhooks::callout_deliveries,
-        super::interactions::upload_recording,
-        super::interactions::put_recording_transcript,
-        super::interactions::put_engagement_transcript,
-        super::interactions::download_recording,
-        super::interactions::download_recording_transcript,
-        super::interactions::download_engagement_transcript,
-        super::interactions::list_recordings,
-        super::interactions::list_transcripts,
-        super::interactions::list_notes,
-        super::interactions::list_dispositions,
-    )
 )]
 pub struct ApiDoc;
 
-/// The document, built once.
+/// The document, built once from the same route registrations the server serves
+/// ([`super::api_routes`]), so it cannot drift from the router.
 pub fn spec() -> &'static utoipa::openapi::OpenApi {
     static SPEC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
-    SPEC.get_or_init(ApiDoc::openapi)
+    SPEC.get_or_init(|| super::api_routes().into_openapi())
+}
+
+/// Tag every operation of `router` with `tag` (the document groups operations by module).
+pub fn tagged<S: Clone + Send + Sync + 'static>(
+    mut router: OpenApiRouter<S>,
+    tag: &str,
+) -> OpenApiRouter<S> {
+    for item in router.get_openapi_mut().paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.tags.get_or_insert_with(Vec::new).push(tag.to_string());
+        }
+    }
+    router
 }
 
 /// `GET /openapi.json`.

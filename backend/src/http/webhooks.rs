@@ -7,32 +7,26 @@ use super::AppState;
 use crate::service::webhooks as svc;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::ids::{DeliveryId, WebhookId};
 use shared::webhooks::{
     CreateWebhook, DeliveriesPage, DeliveryStatus, RecoverRequest, Requeued, UpdateWebhook,
     Webhook, WebhookWithSecret,
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/webhooks", get(list).post(create))
-        .route("/v1/webhooks/{id}", get(read).patch(update).delete(remove))
-        .route("/v1/webhooks/{id}/validate", post(validate))
-        .route("/v1/webhooks/{id}/rotate-secret", post(rotate_secret))
-        .route("/v1/webhooks/{id}/deliveries", get(deliveries))
-        .route(
-            "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
-            post(redeliver),
-        )
-        .route("/v1/webhooks/{id}/recover", post(recover))
-        .route("/v1/flows/callout-secret", get(callout_secret))
-        .route(
-            "/v1/flows/{id}/callouts/deliveries",
-            get(callout_deliveries),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update, remove))
+        .routes(routes!(validate))
+        .routes(routes!(rotate_secret))
+        .routes(routes!(deliveries))
+        .routes(routes!(redeliver))
+        .routes(routes!(recover))
+        .routes(routes!(callout_secret))
+        .routes(routes!(callout_deliveries))
 }
 
 /// `POST /v1/webhooks`: subscribe. With `secret`, the URL must pass Zoom's
