@@ -9,6 +9,7 @@
 #   - wasm-opt from npm binaryen@132.0.0 (never Debian's binaryen 108: it emits broken WASM)
 #   - Debian chromium + chromium-driver (for the browser tests; skipped with SKIP_CHROMIUM=1)
 #   - Debian brotli (precompresses the widget's files at build time)
+#   - schemathesis 4.32.5 from PyPI into .tools/py (API fuzzing; python3-venv from Debian if missing)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -101,6 +102,23 @@ else
   mkdir -p "$TOOLS_DIR"
   [ -f "$TOOLS_DIR/package.json" ] || echo '{"name":"switchboard-tools","private":true}' > "$TOOLS_DIR/package.json"
   npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "axe-core@${AXE_VERSION}"
+fi
+
+# --- schemathesis (API fuzzing against /openapi.json, tests/tests/fuzz.rs) --------------------
+SCHEMATHESIS_VERSION="4.32.5"
+if [ -x "$TOOLS_DIR/py/bin/schemathesis" ] \
+   && "$TOOLS_DIR/py/bin/schemathesis" --version 2>/dev/null | grep -q "version ${SCHEMATHESIS_VERSION}\$"; then
+  log "schemathesis ${SCHEMATHESIS_VERSION}: present"
+else
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    log "installing python3-venv from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+  fi
+  log "installing schemathesis ${SCHEMATHESIS_VERSION} into .tools/py"
+  rm -rf "$TOOLS_DIR/py"
+  python3 -m venv "$TOOLS_DIR/py"
+  "$TOOLS_DIR/py/bin/pip" install --quiet --disable-pip-version-check "schemathesis==${SCHEMATHESIS_VERSION}"
 fi
 
 # --- brotli (the widget's files are served precompressed, scripts/build-widget.sh) -----------

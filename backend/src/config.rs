@@ -80,6 +80,12 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub webhook_allow_private: bool,
 
+    /// The only hosts webhooks and flow callouts may call (comma-separated host names or IP
+    /// addresses, `*.example.com` for a domain's names), checked before any DNS lookup.
+    /// Default: any host with a public address. The address rules above still apply.
+    #[arg(long, env = "SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS", value_parser = crate::delivery::webhooks::address::AllowedHosts::parse)]
+    pub webhook_allowed_hosts: Option<crate::delivery::webhooks::address::AllowedHosts>,
+
     /// Webhook retry schedule: comma-separated delays (`ms`, `s`, `m`, `h`, `d`), the first
     /// before the first attempt, each next one after a failure. Default: Standard Webhooks'.
     #[arg(

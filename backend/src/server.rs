@@ -72,6 +72,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         dispatch: Trigger::default(),
         outbound: Arc::new(crate::delivery::webhooks::Outbound::new(
             config.webhook_allow_private,
+            config.webhook_allowed_hosts.clone().unwrap_or_default(),
             config.webhook_retry_schedule.clone(),
             config.callout_retry_schedule.clone(),
         )),

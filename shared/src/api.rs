@@ -13,14 +13,17 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartEngagementRequest {
     /// Exactly one channel.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1))]
     pub channels: Vec<ChannelSpec>,
     pub flow: FlowRef,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1))]
     pub consumers: Vec<ConsumerInput>,
     /// Required when the channel is `work_item`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_item_variables: Option<WorkItemVariables>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub variables: Vec<VariableInput>,
 }
 
@@ -29,12 +32,27 @@ pub struct StartEngagementRequest {
 pub struct ChannelSpec {
     pub channel: Channel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub channel_source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowRef {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub flow_entry_id: String,
 }
 
@@ -42,40 +60,109 @@ pub struct FlowRef {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsumerInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub consumer_display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumer_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 50,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub consumer_phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub consumer_external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkItemVariables {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub work_item_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub work_item_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 4000,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub work_item_desc: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_item_hyperlink: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = -100, maximum = 100))]
     pub work_item_priority: Option<i32>,
     /// RFC 3339, e.g. `2026-12-01T17:00:00Z`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_item_due_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub work_item_origin: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub work_item_type_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VariableInput {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_.-]+$")
+    )]
     pub name: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 1000,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub value: String,
 }
 
@@ -219,6 +306,14 @@ impl<A> SocketFrame<A> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DialRequest {
     /// The number to call, as the host shows it (`+1 555 0100`); 3–32 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 32,
+            pattern = "^[ +().#*-]*([0-9][ +().#*-]*){3,}$"
+        )
+    )]
     pub phone: String,
     /// Who is called, for the agent's screen.
     #[serde(default, skip_serializing_if = "Option::is_none")]

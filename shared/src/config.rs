@@ -54,7 +54,17 @@ impl From<Proficiency> for u8 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Skill {
+    /// Assigned by the server on create; on replace, the path names the object.
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub skill_id: SkillId,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub name: String,
 }
 
@@ -63,6 +73,7 @@ pub struct Skill {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentSkill {
     pub skill_id: SkillId,
+    #[cfg_attr(feature = "openapi", schema(value_type = u8, minimum = 1, maximum = 5))]
     pub proficiency: Proficiency,
 }
 
@@ -72,6 +83,7 @@ pub struct AgentSkill {
 pub struct SkillRequirement {
     pub skill_id: SkillId,
     #[serde(default = "min_proficiency")]
+    #[cfg_attr(feature = "openapi", schema(value_type = u8, minimum = 1, maximum = 5))]
     pub min_proficiency: Proficiency,
 }
 
@@ -103,7 +115,17 @@ pub enum Role {
 pub enum AgentStatus {
     Offline,
     Ready,
-    NotReady { reason: String },
+    NotReady {
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                min_length = 1,
+                max_length = 100,
+                pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+            )
+        )]
+        reason: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -202,6 +224,7 @@ pub struct BusyAgentRules {
     /// Cross-channel exceptions to "anything goes while under the limits". A pair listed here
     /// with `allowed: false` means: while holding `holding`, never offer `offer`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub combinations: Vec<ChannelCombination>,
 }
 
@@ -282,6 +305,7 @@ pub enum Distribution {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overflow {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 86400))]
     pub after_secs: u32,
     #[serde(flatten)]
     pub action: OverflowAction,
@@ -304,7 +328,9 @@ pub enum OverflowAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceLevel {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3600))]
     pub threshold_secs: u32,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub target_percent: u8,
 }
 
@@ -320,36 +346,74 @@ impl Default for ServiceLevel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Queue {
+    /// Assigned by the server on create; on replace, the path names the object.
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub queue_id: QueueId,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub name: String,
     pub channel: Channel,
     pub distribution: Distribution,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
     pub ring_timeout_secs: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overflow: Option<Overflow>,
     #[serde(default)]
     pub service_level: ServiceLevel,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 3600))]
     pub wrap_up_secs: u32,
     /// The dispositions an agent may pick for engagements from this queue.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub disposition_ids: Vec<DispositionId>,
     /// Screen-pop URL with `{variable}` placeholders, rendered URL-encoded on every offer,
     /// e.g. `https://crm.example/tickets/{work_item_id}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2000,
+            pattern = "^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\\.)+[A-Za-z]+(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&()*+,;=:@/?#-]|\\{[A-Za-z0-9_.]+\\})*)?$"
+        )
+    )]
     pub launch_url_template: Option<String>,
     /// Skills every engagement in this queue requires (flows can add more).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub required_skills: Vec<SkillRequirement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disposition {
+    /// Assigned by the server on create; on replace, the path names the object.
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub disposition_id: DispositionId,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub name: String,
     /// Short code for CRMs and reports, e.g. `RESOLVED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 50,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub code: Option<String>,
 }
 
@@ -362,12 +426,23 @@ pub struct Disposition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flow {
+    /// Assigned by the server on create; on replace, the path names the object.
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub flow_id: FlowId,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub name: String,
     pub start: String,
     pub steps: BTreeMap<String, FlowStep>,
     /// HTTP callouts on engagement lifecycle points ("event scripts").
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub callouts: Vec<EventCallout>,
 }
 
@@ -517,9 +592,17 @@ pub struct EventCallout {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryPoint {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$"))]
     pub entry_id: EntryId,
     pub flow_id: FlowId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 500,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub description: Option<String>,
 }
 
@@ -531,8 +614,19 @@ pub struct EntryPoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsumerRoutingProfile {
+    /// Assigned by the server on create; on replace, the path names the object.
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub profile_id: RoutingProfileId,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub rules: Vec<ProfileRule>,
 }
 
@@ -548,6 +642,7 @@ pub struct ProfileRule {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ProfileEffect {
     RaisePriority {
+        #[cfg_attr(feature = "openapi", schema(minimum = -1000, maximum = 1000))]
         by: i32,
     },
     UseQueue {
@@ -555,10 +650,12 @@ pub enum ProfileEffect {
     },
     /// Prefer the agent who last served this consumer, if eligible within `wait_secs`.
     PreferLastAgent {
+        #[cfg_attr(feature = "openapi", schema(maximum = 3600))]
         wait_secs: u32,
     },
     PreferAgent {
         agent_id: AgentId,
+        #[cfg_attr(feature = "openapi", schema(maximum = 3600))]
         wait_secs: u32,
     },
 }

@@ -14,6 +14,7 @@ pub mod events;
 pub mod feed;
 pub mod ids;
 pub mod interactions;
+pub mod limits;
 pub mod post_message;
 pub mod state_machine;
 pub mod webhooks;

@@ -242,6 +242,13 @@ pub fn selected_name(events: &[String], names: WebhookNames) -> Option<&'static 
 pub struct CreateWebhook {
     /// Where deliveries go. `https` (plain `http` only when the server allows private
     /// addresses, for development).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2000,
+            pattern = "^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\\.)+[A-Za-z]+(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&()*+,;=:@/?#-]*)?$"
+        )
+    )]
     pub url: String,
     /// Webhook names to deliver (`contact_center.engagement_note_added`, …), or `["*"]`.
     pub events: Vec<String>,

@@ -104,9 +104,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(rotate_client_secret))
 }
 
+/// No client credentials at all: `401` like wrong ones (RFC 6749 §5.2, `invalid_client`).
+fn missing_client_credentials() -> ApiError {
+    ApiError::Unauthorized(
+        "client credentials are required: client_id and client_secret in the body, or HTTP Basic"
+            .into(),
+    )
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 struct TokenRequest {
+    /// Only `client_credentials` (the default).
     #[serde(default)]
+    #[schema(pattern = "^client_credentials$")]
     grant_type: Option<String>,
     #[serde(default)]
     client_id: Option<String>,
@@ -172,11 +182,11 @@ async fn token(
     let id = req
         .client_id
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::invalid("client_id", "client_id is required"))?;
+        .ok_or_else(missing_client_credentials)?;
     let secret = req
         .client_secret
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::invalid("client_secret", "client_secret is required"))?;
+        .ok_or_else(missing_client_credentials)?;
     Ok(Json(
         accounts::client_token(&state.ctx, &id, &secret, address).await?,
     ))
@@ -184,7 +194,17 @@ async fn token(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct Login {
+    #[schema(
+        min_length = 1,
+        max_length = 320,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     email: String,
+    #[schema(
+        min_length = 1,
+        max_length = 1024,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     password: String,
 }
 
@@ -249,7 +269,13 @@ async fn mint_embed(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct CreateClient {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     name: String,
+    #[schema(min_items = 1)]
     scopes: Vec<Scope>,
 }
 

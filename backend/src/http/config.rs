@@ -222,7 +222,7 @@ async fn create_entry(
         Json(svc::put_entry(&s.ctx, &p, e).await?),
     ))
 }
-#[utoipa::path(put, path = "/v1/entry-points/{entry_id}", request_body = EntryRecord, params(("entry_id" = String, Path, description = "The public entry id")), responses((status = 200, body = EntryRecord), super::openapi::WriteErrors))]
+#[utoipa::path(put, path = "/v1/entry-points/{entry_id}", request_body = EntryRecord, params(("entry_id" = String, Path, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$", description = "The public entry id")), responses((status = 200, body = EntryRecord), super::openapi::WriteErrors))]
 async fn replace_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -232,7 +232,7 @@ async fn replace_entry(
     let e = parse_with_id(&body, "entry_id", id, true)?;
     Ok(Json(svc::put_entry(&s.ctx, &p, e).await?))
 }
-#[utoipa::path(delete, path = "/v1/entry-points/{entry_id}", params(("entry_id" = String, Path, description = "The public entry id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
+#[utoipa::path(delete, path = "/v1/entry-points/{entry_id}", params(("entry_id" = String, Path, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$", description = "The public entry id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]
 async fn delete_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -333,12 +333,7 @@ async fn replace_agent(
     ApiPath(id): ApiPath<AgentId>,
     ApiJson(a): ApiJson<AgentInput>,
 ) -> Result<Json<Agent>, ApiError> {
-    if a.agent_id.is_some_and(|given| given != id) {
-        return Err(ApiError::invalid(
-            "agent_id",
-            "agent_id in the body does not match the path",
-        ));
-    }
+    // The path names the agent; an `agent_id` in the body is ignored.
     Ok(Json(svc::put_agent(&s.ctx, &p, a, Some(id)).await?))
 }
 #[utoipa::path(delete, path = "/v1/agents/{id}", params(("id" = uuid::Uuid, Path, description = "Agent id")), responses((status = 204, description = "Deleted"), super::openapi::WriteErrors))]

@@ -37,7 +37,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// `POST /v1/engagements`: 201 with the engagement; with `Idempotency-Key`, a retry gets the
 /// first response again.
-#[utoipa::path(post, path = "/v1/engagements", request_body = shared::api::StartEngagementRequest, params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the first response")), responses((status = 201, description = "Created (or the first response again for a repeated Idempotency-Key)", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+#[utoipa::path(post, path = "/v1/engagements", request_body = shared::api::StartEngagementRequest, params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]([\x20-\x7E]*[\x21-\x7E])?$", description = "Makes retries safe: the same key returns the first response")), responses((status = 201, description = "Created (or the first response again for a repeated Idempotency-Key)", body = shared::engagement::Engagement), super::openapi::WriteErrors))]
 async fn start(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -159,6 +159,11 @@ simple_command!(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct NoteBody {
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     body: String,
 }
 

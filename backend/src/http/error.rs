@@ -30,6 +30,12 @@ pub enum ApiError {
     RangeNotSatisfiable { size: u64 },
     #[error("{0}")]
     NotFound(String),
+    /// A field names an object that does not exist; `field` says which.
+    #[error("{message}")]
+    UnknownReference { field: String, message: String },
+    /// A well-formed value this server's policy refuses; `field` says which.
+    #[error("{message}")]
+    Refused { field: String, message: String },
     #[error("method not allowed on this path")]
     MethodNotAllowed,
     /// A uniqueness rule refused the request (`engagement_id`: the existing engagement).
@@ -77,7 +83,8 @@ impl ApiError {
             }
             ApiError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::UnknownReference { .. } => StatusCode::NOT_FOUND,
+            ApiError::Refused { .. } => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } | ApiError::InvalidState(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -96,7 +103,8 @@ impl ApiError {
             ApiError::PayloadTooLarge | ApiError::UploadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMedia(_) => "unsupported_media_type",
             ApiError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
-            ApiError::NotFound(_) => "not_found",
+            ApiError::NotFound(_) | ApiError::UnknownReference { .. } => "not_found",
+            ApiError::Refused { .. } => "refused",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { .. } => "conflict",
             ApiError::InvalidState(_) => "invalid_state",
@@ -114,7 +122,9 @@ impl ApiError {
                 code: self.code().to_string(),
                 message: self.to_string(),
                 field: match self {
-                    ApiError::InvalidField { field, .. } => Some(field.clone()),
+                    ApiError::InvalidField { field, .. }
+                    | ApiError::UnknownReference { field, .. }
+                    | ApiError::Refused { field, .. } => Some(field.clone()),
                     _ => None,
                 },
                 engagement_id: match self {
@@ -166,6 +176,8 @@ impl From<crate::service::ServiceError> for ApiError {
         match err {
             S::Invalid { field, message } => ApiError::InvalidField { field, message },
             S::NotFound(m) => ApiError::NotFound(m),
+            S::UnknownReference { field, message } => ApiError::UnknownReference { field, message },
+            S::Refused { field, message } => ApiError::Refused { field, message },
             S::Conflict {
                 message,
                 engagement_id,

@@ -45,8 +45,43 @@ where
     }
 }
 
-/// Deserialize JSON, mapping errors to [`ApiError`] with a field path.
+/// Deserialize JSON, mapping errors to [`ApiError`] with a field path. JSON has one number
+/// type, so a whole number written with a fraction (`61.0`) is accepted where an integer is
+/// expected, as JSON Schema's `integer` (and so `/openapi.json`) says.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    match parse_json_strict(bytes) {
+        Err(ApiError::InvalidField { message, .. })
+            if message.contains("invalid type: floating point") =>
+        {
+            let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+                ApiError::MalformedBody(format!("request body is not valid JSON: {e}"))
+            })?;
+            whole_numbers_as_integers(&mut value);
+            serde_path_to_error::deserialize(value).map_err(|err| {
+                let path = err.path().to_string();
+                field_error(&path, &err.into_inner().to_string())
+            })
+        }
+        other => other,
+    }
+}
+
+/// Rewrite `61.0` as `61` throughout (fractional numbers and out-of-range ones stay).
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+fn parse_json_strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = result.map_err(|err| {
@@ -127,8 +162,9 @@ where
     }
 }
 
-/// Parse a JSON document, filling `id_field` with `id` (a path parameter or a fresh id) when
-/// the body leaves it out; a body id that differs from the path is refused.
+/// Parse a JSON document with `id_field` set to `id`. From the path (`from_path`: a replace),
+/// the path names the object and any id in the body is overwritten (the document marks these
+/// ids read-only); on create, a body id is kept and a missing one filled with a fresh `id`.
 pub fn parse_with_id<T: DeserializeOwned>(
     bytes: &[u8],
     id_field: &str,
@@ -140,13 +176,7 @@ pub fn parse_with_id<T: DeserializeOwned>(
         return Err(ApiError::invalid("body", "the body must be a JSON object"));
     };
     match obj.get(id_field) {
-        Some(serde_json::Value::String(given)) if from_path && *given != id => {
-            return Err(ApiError::invalid(
-                id_field,
-                format!("{id_field} in the body does not match the path"),
-            ));
-        }
-        Some(v) if !v.is_null() => {}
+        Some(v) if !v.is_null() && !from_path => {}
         _ => {
             obj.insert(id_field.to_string(), serde_json::Value::String(id));
         }
@@ -184,6 +214,16 @@ mod tests {
                 assert_eq!(field, "items[1].count");
                 assert!(message.contains("invalid type"), "{message}");
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn whole_numbers_with_a_fraction_are_integers() {
+        let ok: Outer = parse_json(br#"{"name":"x","items":[{"count":61.0}]}"#).unwrap();
+        assert_eq!(ok.items[0].count, 61);
+        match err(r#"{"name":"x","items":[{"count":1},{"count":1.5}]}"#) {
+            ApiError::InvalidField { field, .. } => assert_eq!(field, "items[1].count"),
             other => panic!("{other:?}"),
         }
     }

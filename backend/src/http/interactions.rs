@@ -229,8 +229,26 @@ struct WindowParams {
     /// End of the window: RFC 3339 or a date, that whole day (default: now). At most one
     /// month after `from`.
     to: Option<String>,
-    /// Recordings: `recording_start_time` (default) or `recording_end_time`. Transcripts,
-    /// notes and dispositions: the engagement's `start_time` (default) or `end_time`.
+    /// The engagement's `start_time` (default) or `end_time`.
+    #[param(pattern = "^(start_time|end_time)$")]
+    query_date_type: Option<String>,
+    /// 1–300 (default 30).
+    #[param(minimum = 1, maximum = 300)]
+    page_size: Option<i64>,
+    /// From the previous page, for the next one (same window).
+    next_page_token: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct RecordingWindowParams {
+    /// Start of the window: RFC 3339 or a date (default: 30 days before `to`).
+    from: Option<String>,
+    /// End of the window: RFC 3339 or a date, that whole day (default: now). At most one
+    /// month after `from`.
+    to: Option<String>,
+    /// The recording's `recording_start_time` (default) or `recording_end_time`.
+    #[param(pattern = "^(recording_start_time|recording_end_time)$")]
     query_date_type: Option<String>,
     /// 1–300 (default 30).
     #[param(minimum = 1, maximum = 300)]
@@ -251,12 +269,24 @@ impl From<WindowParams> for WindowQuery {
     }
 }
 
+impl From<RecordingWindowParams> for WindowQuery {
+    fn from(p: RecordingWindowParams) -> Self {
+        WindowQuery {
+            from: p.from,
+            to: p.to,
+            query_date_type: p.query_date_type,
+            page_size: p.page_size,
+            next_page_token: p.next_page_token,
+        }
+    }
+}
+
 /// `GET /v1/recordings?from=&to=&query_date_type=&page_size=&next_page_token=`.
-#[utoipa::path(get, path = "/v1/recordings", params(WindowParams), responses((status = 200, body = Page<Recording>), super::openapi::ReadErrors))]
+#[utoipa::path(get, path = "/v1/recordings", params(RecordingWindowParams), responses((status = 200, body = Page<Recording>), super::openapi::ReadErrors))]
 async fn list_recordings(
     State(s): State<AppState>,
     Auth(p): Auth,
-    ApiQuery(q): ApiQuery<WindowParams>,
+    ApiQuery(q): ApiQuery<RecordingWindowParams>,
 ) -> Result<Json<Page<Recording>>, ApiError> {
     Ok(Json(svc::list_recordings(&s.ctx, &p, &q.into()).await?))
 }

@@ -164,6 +164,10 @@ async fn csp_report(body: axum::body::Bytes) -> axum::http::StatusCode {
 #[into_params(parameter_in = Query)]
 struct CheckQuery {
     /// The embedding page's origin, e.g. `https://crm.example.com`.
+    #[param(
+        required = true,
+        pattern = r"^https?://[A-Za-z0-9]+(-+[A-Za-z0-9]+)*(\.[A-Za-z0-9]+(-+[A-Za-z0-9]+)*)*\.[A-Za-z]+(:[0-9]{1,4})?/?$"
+    )]
     origin: Option<String>,
 }
 

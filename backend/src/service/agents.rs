@@ -1,7 +1,7 @@
 //! The agent's side: status, queue opt-in/out, and what follows from missed offers.
 
 use super::engagements::{emit, MAX_MISSES};
-use super::{invalid, validate, Ctx, Result, ServiceError};
+use super::{validate, Ctx, Result, ServiceError};
 use crate::auth::{Principal, Scope};
 use crate::store::engagements as eng;
 use crate::store::{agents, NewEvent, Tx};
@@ -145,7 +145,7 @@ pub async fn set_queue_opt_in(
         .await?
         .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))?;
     let Some(m) = record.agent.queues.iter_mut().find(|m| m.queue_id == queue) else {
-        return Err(invalid(
+        return Err(super::refused(
             "queue_id",
             format!("you are not a member of queue {queue}"),
         ));

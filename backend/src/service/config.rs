@@ -3,7 +3,7 @@
 //! `Invalid` error naming the field (`steps.vip.queue_id`, `overflow.queue_id`, ...).
 
 use super::audit::Change;
-use super::{invalid, validate, Ctx, Result, ServiceError};
+use super::{invalid, unknown, validate, Ctx, Result, ServiceError};
 use crate::auth::{password, Principal, Scope};
 use crate::routing::{flow as flows, template};
 use crate::store::agents::{self, AgentRecord};
@@ -212,7 +212,7 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
                     ))
                 }
                 None => {
-                    return Err(invalid(
+                    return Err(unknown(
                         "overflow.queue_id",
                         format!("queue {queue_id} does not exist"),
                     ))
@@ -237,7 +237,7 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
         .collect();
     for (i, r) in q.required_skills.iter().enumerate() {
         if !skills.contains(&r.skill_id) {
-            return Err(invalid(
+            return Err(unknown(
                 format!("required_skills[{i}].skill_id"),
                 format!("skill {} does not exist", r.skill_id),
             ));
@@ -250,7 +250,7 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
         .collect();
     for (i, d) in q.disposition_ids.iter().enumerate() {
         if !dispositions.contains(d) {
-            return Err(invalid(
+            return Err(unknown(
                 format!("disposition_ids[{i}]"),
                 format!("disposition {d} does not exist"),
             ));
@@ -340,7 +340,7 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
             .sender
             .check_public(&c.url)
             .await
-            .map_err(|e| invalid(format!("callouts[{i}].url"), e.to_string()))?;
+            .map_err(|e| super::address_error(format!("callouts[{i}].url"), e))?;
         validate::optional(
             &format!("callouts[{i}].body_template"),
             Some(&c.body_template),
@@ -458,7 +458,7 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
         .await?
         .contains_key(&e.entry.flow_id)
     {
-        return Err(invalid(
+        return Err(unknown(
             "flow_id",
             format!("flow {} does not exist", e.entry.flow_id),
         ));
@@ -472,7 +472,7 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
         )
         .await?;
         if found.is_none() {
-            return Err(invalid(
+            return Err(unknown(
                 "profile_id",
                 format!("routing profile {profile} does not exist"),
             ));
@@ -539,13 +539,13 @@ pub async fn put_profile(
     for (i, rule) in prof.rules.iter().enumerate() {
         match &rule.effect {
             ProfileEffect::UseQueue { queue_id } if !queues.contains_key(queue_id) => {
-                return Err(invalid(
+                return Err(unknown(
                     format!("rules[{i}].effect.queue_id"),
                     format!("queue {queue_id} does not exist"),
                 ))
             }
             ProfileEffect::PreferAgent { agent_id, .. } if !agent_ids.contains(agent_id) => {
-                return Err(invalid(
+                return Err(unknown(
                     format!("rules[{i}].effect.agent_id"),
                     format!("agent {agent_id} does not exist"),
                 ))
@@ -686,17 +686,29 @@ fn check_busy_rules(prefix: &str, rules: &BusyAgentRules) -> Result<()> {
 pub struct AgentInput {
     #[serde(default)]
     pub agent_id: Option<AgentId>,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub display_name: String,
+    #[schema(
+        max_length = 320,
+        pattern = "^[A-Za-z0-9._%+-]+@[A-Za-z0-9]+(-+[A-Za-z0-9]+)*(\\.[A-Za-z0-9]+(-+[A-Za-z0-9]+)*)+$"
+    )]
     pub email: String,
     pub role: Role,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub skills: Vec<AgentSkill>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub queues: Vec<QueueMembership>,
     #[serde(default)]
     pub busy_rules: Option<BusyAgentRules>,
     /// At least 8 characters. Omit to keep the current one (or to have none: embed-only agents).
     #[serde(default, skip_serializing)]
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -730,7 +742,7 @@ pub async fn put_agent(
         .collect();
     for (i, s) in input.skills.iter().enumerate() {
         if !skills.contains(&s.skill_id) {
-            return Err(invalid(
+            return Err(unknown(
                 format!("skills[{i}].skill_id"),
                 format!("skill {} does not exist", s.skill_id),
             ));
@@ -739,7 +751,7 @@ pub async fn put_agent(
     let queues = queue_map(tx.conn(), p.account()).await?;
     for (i, m) in input.queues.iter().enumerate() {
         if !queues.contains_key(&m.queue_id) {
-            return Err(invalid(
+            return Err(unknown(
                 format!("queues[{i}].queue_id"),
                 format!("queue {} does not exist", m.queue_id),
             ));
@@ -836,7 +848,10 @@ pub async fn get_agent(ctx: &Ctx, p: &Principal, id: AgentId) -> Result<Agent> {
 pub async fn delete_agent(ctx: &Ctx, p: &Principal, id: AgentId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     if p.agent_id() == Some(id) {
-        return Err(invalid("agent_id", "you cannot delete yourself"));
+        return Err(ServiceError::Conflict {
+            message: "you cannot delete yourself; another admin can".into(),
+            engagement_id: None,
+        });
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let held = crate::store::engagements::for_agent(tx.conn(), p.account(), id).await?;

@@ -2,7 +2,7 @@
 //! cancel, reads. Every change goes through `shared::transition` and appends its events in
 //! the same transaction.
 
-use super::{invalid, validate, Ctx, Result, ServiceError};
+use super::{invalid, unknown, validate, Ctx, Result, ServiceError};
 use crate::auth::{Denied, Principal, Scope};
 use crate::routing::flow::{self as flows, Facts};
 use crate::store::config::{self as cfg, DocTable};
@@ -411,7 +411,7 @@ pub async fn start(
     let entry = cfg::get_entry(tx.conn(), account, req.flow.flow_entry_id.trim())
         .await?
         .ok_or_else(|| {
-            invalid(
+            unknown(
                 "flow.flow_entry_id",
                 format!("no entry point {:?}", req.flow.flow_entry_id),
             )
@@ -912,7 +912,7 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
                         load_queue(&mut tx, account, *queue_id)
                             .await?
                             .ok_or_else(|| {
-                                invalid("queue_id", format!("queue {queue_id} does not exist"))
+                                unknown("queue_id", format!("queue {queue_id} does not exist"))
                             })?;
                     if queue.channel != rec.channel {
                         return Err(invalid(
@@ -930,7 +930,7 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
                 }
                 TransferTarget::Agent { agent_id } => {
                     if agents::get(tx.conn(), account, *agent_id).await?.is_none() {
-                        return Err(invalid(
+                        return Err(unknown(
                             "agent_id",
                             format!("agent {agent_id} does not exist"),
                         ));
@@ -986,7 +986,7 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
             let found = all.iter().find(|x| x.disposition_id == *d);
             match found {
                 None => {
-                    return Err(invalid(
+                    return Err(unknown(
                         "disposition_id",
                         format!("disposition {d} does not exist"),
                     ))

@@ -30,6 +30,12 @@ pub enum ServiceError {
     Invalid { field: String, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// A field names an object (a queue, a skill, an entry point) that does not exist.
+    #[error("{message}")]
+    UnknownReference { field: String, message: String },
+    /// A well-formed value this server's policy refuses (an outbound address it may not call).
+    #[error("{message}")]
+    Refused { field: String, message: String },
     #[error("{message}")]
     Conflict {
         message: String,
@@ -61,6 +67,38 @@ pub enum ServiceError {
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// `field` names an object that does not exist (answered `404` with the field).
+pub fn unknown(field: impl Into<String>, message: impl Into<String>) -> ServiceError {
+    ServiceError::UnknownReference {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// A well-formed `field` this caller may not use (answered `403` with the field).
+pub fn refused(field: impl Into<String>, message: impl Into<String>) -> ServiceError {
+    ServiceError::Refused {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// An outbound URL refused: malformed ones are invalid (`422`), policy refusals (private
+/// addresses, plain http, hosts off the allow-list) are `403`.
+pub fn address_error(
+    field: impl Into<String>,
+    error: crate::delivery::webhooks::address::AddressError,
+) -> ServiceError {
+    if error.is_policy() {
+        ServiceError::Refused {
+            field: field.into(),
+            message: error.to_string(),
+        }
+    } else {
+        invalid(field, error.to_string())
+    }
+}
 
 pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ServiceError {
     ServiceError::Invalid {

@@ -1,43 +1,36 @@
 //! Input limits shared by every operation, with errors that name the field.
 
 use super::{invalid, Result};
+use shared::limits;
 
-/// A required string: trimmed length 1..=max.
+/// A required string ([`shared::limits::VISIBLE_TEXT`]): 1..=max characters, at least one of
+/// them visible.
 pub fn required(field: &str, value: &str, max: usize) -> Result<()> {
-    if value.trim().is_empty() {
+    if !value.chars().any(limits::is_visible_char) {
         return Err(invalid(field, format!("{field} must not be empty")));
     }
     optional(field, Some(value), max)
 }
 
-/// An optional string of at most `max` characters.
+/// An optional string ([`shared::limits::TEXT`]) of at most `max` characters.
 pub fn optional(field: &str, value: Option<&str>, max: usize) -> Result<()> {
     match value {
         Some(v) if v.chars().count() > max => Err(invalid(
             field,
             format!("{field} is longer than {max} characters"),
         )),
-        Some(v)
-            if v.chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') =>
-        {
-            Err(invalid(
-                field,
-                format!("{field} contains control characters"),
-            ))
-        }
+        Some(v) if !v.chars().all(limits::is_text_char) => Err(invalid(
+            field,
+            format!("{field} contains control characters"),
+        )),
         _ => Ok(()),
     }
 }
 
-/// An identifier-like name: 1..=max of letters, digits, `_`, `-`, `.`.
+/// An identifier-like name ([`shared::limits::NAME`]): 1..=max of letters, digits, `_`, `-`,
+/// `.`.
 pub fn name(field: &str, value: &str, max: usize) -> Result<()> {
-    if value.is_empty()
-        || value.len() > max
-        || !value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-    {
+    if value.is_empty() || value.len() > max || !value.chars().all(limits::is_name_char) {
         return Err(invalid(
             field,
             format!("{field} must be 1 to {max} letters, digits, '_', '-' or '.'"),
@@ -99,5 +92,35 @@ mod tests {
         assert!(email("e", "ada@example.com").is_ok());
         assert!(email("e", "ada@example").is_err());
         assert!(email("e", "@example.com").is_err());
+        assert!(required("a", "\u{3000}\u{FEFF}", 5).is_err());
+    }
+
+    fn matches(pattern: &str, value: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(value)
+    }
+
+    proptest::proptest! {
+        /// The published patterns and the server's checks agree on every string (the
+        /// strategy favours the edges: controls, Unicode spaces, the byte-order mark).
+        #[test]
+        fn published_patterns_match_the_checks(
+            value in "[\\x00-\\x21\\x7E-\\xA1\\u{1680}\\u{2000}-\\u{200B}\\u{2028}\\u{3000}\\u{FEFF}a-c_.-]{0,6}"
+        ) {
+            proptest::prop_assert_eq!(
+                matches(limits::VISIBLE_TEXT, &value),
+                required("f", &value, 100).is_ok(),
+                "VISIBLE_TEXT on {:?}", value
+            );
+            proptest::prop_assert_eq!(
+                matches(limits::TEXT, &value),
+                optional("f", Some(&value), 100).is_ok(),
+                "TEXT on {:?}", value
+            );
+            proptest::prop_assert_eq!(
+                matches(limits::NAME, &value),
+                name("f", &value, 100).is_ok(),
+                "NAME on {:?}", value
+            );
+        }
     }
 }

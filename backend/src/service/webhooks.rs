@@ -48,7 +48,7 @@ async fn check_url(ctx: &Ctx, url: &str) -> Result<String> {
         .sender
         .check_public(url)
         .await
-        .map_err(|e| invalid("url", e.to_string()))?;
+        .map_err(|e| super::address_error("url", e))?;
     Ok(url.trim().to_string())
 }
 

@@ -28,6 +28,69 @@ pub enum AddressError {
     NonPublic(IpAddr),
     #[error("url's host {0} could not be resolved")]
     Unresolvable(String),
+    #[error("url's host {0} is not on this server's list of hosts webhooks and callouts may call")]
+    HostNotAllowed(String),
+}
+
+impl AddressError {
+    /// A refusal by this server's outbound policy (private addresses, plain http, the host
+    /// allow-list) rather than a malformed URL: the URL itself is fine elsewhere.
+    pub fn is_policy(&self) -> bool {
+        matches!(
+            self,
+            AddressError::NotHttps | AddressError::NonPublic(_) | AddressError::HostNotAllowed(_)
+        )
+    }
+}
+
+/// `--webhook-allowed-hosts`: the only hosts webhooks and callouts may call, when set. Entries
+/// are host names or IP addresses, compared case-insensitively, or `*.example.com` for every
+/// name under `example.com`. Checked before any DNS lookup, so a refused host is never
+/// resolved or connected to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedHosts(Option<Vec<String>>);
+
+impl AllowedHosts {
+    /// Any host (the address rules still apply).
+    pub fn any() -> Self {
+        AllowedHosts(None)
+    }
+
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let hosts: Vec<String> = list
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        if hosts.is_empty() {
+            return Err("give at least one host name".into());
+        }
+        for h in &hosts {
+            let name = h.strip_prefix("*.").unwrap_or(h);
+            if name.is_empty()
+                || name.contains(['/', ':', '*', ' ']) && name.parse::<IpAddr>().is_err()
+            {
+                return Err(format!(
+                    "{h:?} is not a host name, an IP address or *.domain"
+                ));
+            }
+        }
+        Ok(AllowedHosts(Some(hosts)))
+    }
+
+    pub fn allows(&self, url: &Url) -> bool {
+        let Some(list) = &self.0 else { return true };
+        let host = match url.host() {
+            Some(Host::Domain(d)) => d.trim_end_matches('.').to_ascii_lowercase(),
+            Some(Host::Ipv4(ip)) => ip.to_string(),
+            Some(Host::Ipv6(ip)) => ip.to_string(),
+            None => return false,
+        };
+        list.iter().any(|entry| match entry.strip_prefix("*.") {
+            Some(domain) => host.ends_with(&format!(".{domain}")),
+            None => *entry == host || entry.trim_matches(['[', ']']) == host,
+        })
+    }
 }
 
 /// Check a URL's form (scheme, host, no credentials) and, when its host is an IP literal,

@@ -39,11 +39,12 @@ pub struct Outbound {
 impl Outbound {
     pub fn new(
         allow_private: bool,
+        allowed_hosts: address::AllowedHosts,
         schedule: retry::RetrySchedule,
         callout_schedule: retry::RetrySchedule,
     ) -> Outbound {
         Outbound {
-            sender: sender::Sender::new(allow_private),
+            sender: sender::Sender::new(allow_private, allowed_hosts),
             schedule,
             callout_schedule,
             changed: tokio::sync::Notify::new(),

@@ -2,7 +2,7 @@
 //! request (see [`super::address`]), no proxies from the environment, no redirects, a
 //! timeout per request, and the start of each answer kept for the delivery log.
 
-use super::address::{self, AddressError, GuardedResolver};
+use super::address::{self, AddressError, AllowedHosts, GuardedResolver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,10 +50,11 @@ impl Outcome {
 pub struct Sender {
     client: reqwest::Client,
     pub allow_private: bool,
+    allowed_hosts: AllowedHosts,
 }
 
 impl Sender {
-    pub fn new(allow_private: bool) -> Sender {
+    pub fn new(allow_private: bool, allowed_hosts: AllowedHosts) -> Sender {
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
@@ -66,12 +67,20 @@ impl Sender {
         Sender {
             client,
             allow_private,
+            allowed_hosts,
         }
     }
 
-    /// Check a URL's form and literal address (names are checked at connect time).
+    /// Check a URL's form, its host against the allow-list and a literal address (names are
+    /// checked at connect time). No DNS lookup, no connection.
     pub fn check(&self, url: &str) -> Result<url::Url, AddressError> {
-        address::check_url(url, self.allow_private)
+        let parsed = address::check_url(url, self.allow_private)?;
+        if !self.allowed_hosts.allows(&parsed) {
+            return Err(AddressError::HostNotAllowed(
+                parsed.host_str().unwrap_or_default().to_string(),
+            ));
+        }
+        Ok(parsed)
     }
 
     /// The whole subscription-time check: the URL's form, then every address its host

@@ -1,0 +1,104 @@
+//! Schema-based fuzzing of the whole REST API: schemathesis (installed by `scripts/setup.sh`
+//! into `.tools/py`) reads `/openapi.json` from a fresh server on each store and sends what the
+//! document calls valid, signed in as an admin. Findings fail the test:
+//!
+//! - `not_a_server_error`: no 5xx, whatever the input;
+//! - `response_schema_conformance`: every response matches the document;
+//! - `positive_data_acceptance`: the server accepts what the document calls valid.
+//!
+//! `tests/fuzz/baseline.json` lists the rejections not fixed yet (operation + status), so a
+//! new one fails while the known ones are burned down; `--baseline-prune` drops fixed ones.
+//!
+//! No request leaves loopback: the server runs without `--webhook-allow-private` and with
+//! `--webhook-allowed-hosts 127.0.0.1`, so every webhook or callout URL the fuzzer invents is
+//! refused before any DNS lookup or connection (a loopback literal is non-public, anything
+//! else is off the list).
+//!
+//! Operations left out: `POST /v1/auth/logout` and `POST /v1/agents/{id}/sessions/revoke`
+//! would end the fuzzing admin's own session (both have their own tests), and
+//! `GET /v1/agent/ws` is a WebSocket upgrade, not a request and response.
+
+use std::path::PathBuf;
+use std::time::Duration;
+use tests::api::{Api, ADMIN_EMAIL, ADMIN_PASSWORD};
+use tests::db::TestDb;
+use tests::process::start_switchboard;
+use tests::process::ServerOptions;
+
+/// Generated cases per operation and phase; the whole run stays within a few minutes.
+const MAX_EXAMPLES: &str = "25";
+const RUN_LIMIT: Duration = Duration::from_secs(900);
+
+fn schemathesis() -> Option<PathBuf> {
+    let bin = tests::workspace_root().join(".tools/py/bin/schemathesis");
+    bin.is_file().then_some(bin)
+}
+
+async fn the_api_keeps_its_contract(db: TestDb) {
+    let Some(bin) = schemathesis() else {
+        assert!(
+            !tests::in_ci(),
+            "schemathesis is not installed (.tools/py): scripts/setup.sh installs it"
+        );
+        eprintln!("SKIPPED: schemathesis is not installed; run scripts/setup.sh");
+        return;
+    };
+    let server = start_switchboard(
+        &db,
+        ServerOptions {
+            allowed_origins: vec!["http://127.0.0.1:8090".into()],
+            admin: Some((ADMIN_EMAIL.into(), ADMIN_PASSWORD.into())),
+            extra_args: vec!["--webhook-allowed-hosts".into(), "127.0.0.1".into()],
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    let admin = Api::new(&server.base_url)
+        .login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
+    let token = admin.token.clone().expect("signed in");
+    let root = tests::workspace_root();
+    let base = server.base_url.trim_end_matches('/').to_string();
+    let run = tokio::process::Command::new(&bin)
+        .current_dir(root.join("tests/fuzz"))
+        .env("SCHEMATHESIS_HOOKS", "hooks")
+        .env("PYTHONPATH", root.join("tests/fuzz"))
+        .args(["run", &format!("{base}/openapi.json"), "--url", &base])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args([
+            "--checks",
+            "not_a_server_error,response_schema_conformance,positive_data_acceptance",
+        ])
+        .args(["--exclude-path", "/v1/auth/logout"])
+        .args(["--exclude-path", "/v1/agents/{id}/sessions/revoke"])
+        .args(["--exclude-path", "/v1/agent/ws"])
+        .args(["--max-examples", MAX_EXAMPLES, "--workers", "2"])
+        .args(["--baseline", "baseline.json", "--no-color"])
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(RUN_LIMIT, run)
+        .await
+        .expect("schemathesis finished within its time limit")
+        .expect("schemathesis runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let summary = stdout
+        .lines()
+        .rev()
+        .take(40)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n");
+    println!("{summary}");
+    assert!(
+        output.status.success(),
+        "schemathesis found problems:\n{stdout}\n{stderr}\n---- switchboard log ----\n{}",
+        server.log()
+    );
+    // The whole run was signed in: the admin's session survived it.
+    admin.get("/v1/agents/me").await.expect(200);
+}
+
+tests::both_stores!(the_api_keeps_its_contract);
