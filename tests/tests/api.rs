@@ -126,7 +126,7 @@ async fn configuration_is_validated_with_named_fields(db: TestDb) {
         json!({"entry_id": "x", "flow_id": missing}),
     )
     .await
-    .error(422, "invalid_field", Some("flow_id"));
+    .error(404, "not_found", Some("flow_id"));
     a.post(
         "/v1/entry-points",
         json!({"entry_id": "has space", "flow_id": c.flow_id}),
@@ -188,7 +188,7 @@ async fn start_engagement_validates_and_dedupes(db: TestDb) {
     body["flow"]["flow_entry_id"] = json!("nowhere");
     api.post("/v1/engagements", body)
         .await
-        .error(422, "invalid_field", Some("flow.flow_entry_id"));
+        .error(404, "not_found", Some("flow.flow_entry_id"));
     body = c.work_item("T-1", "Refund");
     body["work_item_variables"]["work_item_due_date"] = json!("tomorrow");
     api.post("/v1/engagements", body).await.error(
@@ -396,7 +396,7 @@ async fn a_work_item_rings_an_agent_and_is_worked_to_closed(db: TestDb) {
             json!({"disposition_id": "00000000-0000-0000-0000-000000000001"}),
         )
         .await
-        .error(422, "invalid_field", Some("disposition_id"));
+        .error(404, "not_found", Some("disposition_id"));
     agent
         .put(
             &format!("/v1/engagements/{id}/disposition"),

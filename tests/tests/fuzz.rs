@@ -28,6 +28,9 @@ use tests::process::ServerOptions;
 /// Generated cases per operation and phase; the whole run stays within a few minutes.
 const MAX_EXAMPLES: &str = "25";
 const RUN_LIMIT: Duration = Duration::from_secs(900);
+/// A fixed seed keeps CI reproducible; explore with other seeds by running schemathesis by
+/// hand (docs/api.md, "Fuzzing the API").
+const SEED: &str = "247987495617309644665731095480668945952";
 
 fn schemathesis() -> Option<PathBuf> {
     let bin = tests::workspace_root().join(".tools/py/bin/schemathesis");
@@ -72,7 +75,14 @@ async fn the_api_keeps_its_contract(db: TestDb) {
         .args(["--exclude-path", "/v1/auth/logout"])
         .args(["--exclude-path", "/v1/agents/{id}/sessions/revoke"])
         .args(["--exclude-path", "/v1/agent/ws"])
-        .args(["--max-examples", MAX_EXAMPLES, "--workers", "2"])
+        .args([
+            "--max-examples",
+            MAX_EXAMPLES,
+            "--workers",
+            "2",
+            "--seed",
+            SEED,
+        ])
         .args(["--baseline", "baseline.json", "--no-color"])
         .kill_on_drop(true)
         .output();

@@ -123,7 +123,7 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
             "effect": {"type": "use_queue", "queue_id": "00000000-0000-0000-0000-000000000001"}}]}),
         )
         .await
-        .error(422, "invalid_field", Some("rules[0].effect.queue_id"));
+        .error(404, "not_found", Some("rules[0].effect.queue_id"));
 
     let with_email = |id: &str, email: &str| {
         let mut b = c.work_item(id, "Ticket");

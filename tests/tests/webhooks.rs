@@ -301,7 +301,7 @@ async fn non_public_addresses_are_refused_without_a_connection(db: TestDb) {
                 json!({"url": url, "events": ["*"], "secret": SECRET}),
             )
             .await
-            .error(422, "invalid_field", Some("url"));
+            .error(403, "refused", Some("url"));
         assert!(
             r["error"]["message"]
                 .as_str()
@@ -317,7 +317,7 @@ async fn non_public_addresses_are_refused_without_a_connection(db: TestDb) {
             json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ["*"], "secret": SECRET}),
         )
         .await
-        .error(422, "invalid_field", Some("url"));
+        .error(403, "refused", Some("url"));
     assert!(
         r["error"]["message"].as_str().unwrap().contains("https"),
         "{r}"
@@ -331,7 +331,7 @@ async fn non_public_addresses_are_refused_without_a_connection(db: TestDb) {
                    "callouts": [{"on": "engagement_closed", "url": format!("https://localhost:{port}/x"), "body_template": "{}"}]}),
         )
         .await
-        .error(422, "invalid_field", Some("callouts[0].url"));
+        .error(403, "refused", Some("callouts[0].url"));
     assert!(
         r["error"]["message"]
             .as_str()

@@ -221,65 +221,52 @@ async fn download_engagement_transcript(
     Ok(file_response(file, r.is_some()))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct WindowParams {
-    /// Start of the window: RFC 3339 or a date (default: 30 days before `to`).
-    from: Option<String>,
-    /// End of the window: RFC 3339 or a date, that whole day (default: now). At most one
-    /// month after `from`.
-    to: Option<String>,
-    /// The engagement's `start_time` (default) or `end_time`.
-    #[param(pattern = "^(start_time|end_time)$")]
-    query_date_type: Option<String>,
-    /// 1–300 (default 30).
-    #[param(minimum = 1, maximum = 300)]
-    page_size: Option<i64>,
-    /// From the previous page, for the next one (same window).
-    next_page_token: Option<String>,
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct RecordingWindowParams {
-    /// Start of the window: RFC 3339 or a date (default: 30 days before `to`).
-    from: Option<String>,
-    /// End of the window: RFC 3339 or a date, that whole day (default: now). At most one
-    /// month after `from`.
-    to: Option<String>,
-    /// The recording's `recording_start_time` (default) or `recording_end_time`.
-    #[param(pattern = "^(recording_start_time|recording_end_time)$")]
-    query_date_type: Option<String>,
-    /// 1–300 (default 30).
-    #[param(minimum = 1, maximum = 300)]
-    page_size: Option<i64>,
-    /// From the previous page, for the next one (same window).
-    next_page_token: Option<String>,
-}
-
-impl From<WindowParams> for WindowQuery {
-    fn from(p: WindowParams) -> Self {
-        WindowQuery {
-            from: p.from,
-            to: p.to,
-            query_date_type: p.query_date_type,
-            page_size: p.page_size,
-            next_page_token: p.next_page_token,
+/// The query of a windowed list; recordings and the other lists differ only in the dates
+/// `query_date_type` may name.
+macro_rules! window_params {
+    ($name:ident, $date_types:literal, $pattern:tt) => {
+        #[derive(Deserialize, utoipa::IntoParams)]
+        #[into_params(parameter_in = Query)]
+        struct $name {
+            /// Start of the window: RFC 3339 or a date (default: 30 days before `to`).
+            from: Option<String>,
+            /// End of the window: RFC 3339 or a date, that whole day (default: now). At most
+            /// one month after `from`.
+            to: Option<String>,
+            #[doc = $date_types]
+            #[param(pattern = $pattern)]
+            query_date_type: Option<String>,
+            /// 1–300 (default 30).
+            #[param(minimum = 1, maximum = 300)]
+            page_size: Option<i64>,
+            /// From the previous page, for the next one (same window).
+            next_page_token: Option<String>,
         }
-    }
+
+        impl From<$name> for WindowQuery {
+            fn from(p: $name) -> Self {
+                WindowQuery {
+                    from: p.from,
+                    to: p.to,
+                    query_date_type: p.query_date_type,
+                    page_size: p.page_size,
+                    next_page_token: p.next_page_token,
+                }
+            }
+        }
+    };
 }
 
-impl From<RecordingWindowParams> for WindowQuery {
-    fn from(p: RecordingWindowParams) -> Self {
-        WindowQuery {
-            from: p.from,
-            to: p.to,
-            query_date_type: p.query_date_type,
-            page_size: p.page_size,
-            next_page_token: p.next_page_token,
-        }
-    }
-}
+window_params!(
+    WindowParams,
+    "The engagement's `start_time` (default) or `end_time`.",
+    "^(start_time|end_time)$"
+);
+window_params!(
+    RecordingWindowParams,
+    "The recording's `recording_start_time` (default) or `recording_end_time`.",
+    "^(recording_start_time|recording_end_time)$"
+);
 
 /// `GET /v1/recordings?from=&to=&query_date_type=&page_size=&next_page_token=`.
 #[utoipa::path(get, path = "/v1/recordings", params(RecordingWindowParams), responses((status = 200, body = Page<Recording>), super::openapi::ReadErrors))]
