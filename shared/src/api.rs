@@ -69,6 +69,13 @@ pub struct ConsumerInput {
     )]
     pub consumer_display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 320,
+            pattern = "^$|^[A-Za-z0-9._%+-]+@[A-Za-z0-9]+(-+[A-Za-z0-9]+)*(\\.[A-Za-z0-9]+(-+[A-Za-z0-9]+)*)+$"
+        )
+    )]
     pub consumer_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
@@ -121,12 +128,20 @@ pub struct WorkItemVariables {
     )]
     pub work_item_desc: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2000,
+            pattern = "^$|^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\\.)+[A-Za-z]+(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&()*+,;=:@/?#-]*)?$"
+        )
+    )]
     pub work_item_hyperlink: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = -100, maximum = 100))]
     pub work_item_priority: Option<i32>,
-    /// RFC 3339, e.g. `2026-12-01T17:00:00Z`.
+    /// RFC 3339, e.g. `2026-12-01T17:00:00Z` (empty: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub work_item_due_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(

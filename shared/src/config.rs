@@ -219,7 +219,8 @@ pub struct Agent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BusyAgentRules {
-    /// Maximum concurrent engagements per channel. A channel not listed allows none.
+    /// Maximum concurrent engagements per channel (0–100). A channel not listed allows none.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::limits::schemas::channel_limits))]
     pub limits: BTreeMap<Channel, u32>,
     /// Cross-channel exceptions to "anything goes while under the limits". A pair listed here
     /// with `allowed: false` means: while holding `holding`, never offer `offer`.
@@ -438,7 +439,11 @@ pub struct Flow {
         )
     )]
     pub name: String,
+    /// The name of the first step (one of `steps`).
     pub start: String,
+    /// Steps by name. A step's `next`, `then` and `otherwise` name other steps of this flow;
+    /// the steps form no loop (checked on save).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::limits::schemas::flow_steps))]
     pub steps: BTreeMap<String, FlowStep>,
     /// HTTP callouts on engagement lifecycle points ("event scripts").
     #[serde(default)]
@@ -458,6 +463,7 @@ pub enum FlowStep {
     },
     /// Set a variable (the value may use `{variable}` placeholders) and continue.
     SetVariable {
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
         name: String,
         value: String,
         next: String,
@@ -582,9 +588,24 @@ impl From<CalloutTrigger> for String {
 pub struct EventCallout {
     /// `engagement_accepted`, `disposition_saved`, `engagement_closed`, or an event name
     /// (`engagement.note_added`, …).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "engagement_closed"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::limits::callout_trigger, example = "engagement_closed"))]
     pub on: CalloutTrigger,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2000,
+            pattern = "^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\\.)+[A-Za-z]+(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&()*+,;=:@/?#-]*)?$"
+        )
+    )]
     pub url: String,
+    /// JSON with `{{placeholders}}` as values or inside strings (checked on save).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 10000,
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub body_template: String,
 }
 

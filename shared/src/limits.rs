@@ -32,3 +32,106 @@ pub fn is_visible_char(c: char) -> bool {
 pub fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
 }
+
+/// Schemas of maps whose keys or values follow the rules above, for `schema_with` (the
+/// derive cannot state `propertyNames`).
+#[cfg(feature = "openapi")]
+pub mod schemas {
+    use utoipa::openapi::schema::{
+        AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    };
+    use utoipa::openapi::{Ref, RefOr};
+
+    fn string(min: Option<usize>, max: usize, pattern: &str) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .min_length(min)
+            .max_length(Some(max))
+            .pattern(Some(pattern))
+    }
+
+    /// Engagement variables: up to `max` names ([`super::NAME`], ≤ 64) to values
+    /// ([`super::TEXT`], ≤ 1000); at least `min`.
+    pub fn variables(min: usize, max: usize) -> Schema {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::Object))
+            .property_names(Some(string(Some(1), 64, super::NAME)))
+            .additional_properties(Some(string(None, 1000, super::TEXT)))
+            .min_properties((min > 0).then_some(min))
+            .max_properties(Some(max))
+            .into()
+    }
+
+    /// The variables `PATCH /v1/engagements/{id}/variables` takes: 1 to 50.
+    pub fn variables_update() -> Schema {
+        variables(1, 50)
+    }
+
+    /// Busy-agent limits: a channel name to 0–100 at once.
+    pub fn channel_limits() -> Schema {
+        let channels: Vec<&str> = crate::Channel::ALL.iter().map(|c| c.as_str()).collect();
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::Object))
+            .property_names(Some(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::Type(Type::String))
+                    .enum_values(Some(channels)),
+            ))
+            .additional_properties(Some(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::Type(Type::Integer))
+                    .minimum(Some(0))
+                    .maximum(Some(100)),
+            ))
+            .into()
+    }
+
+    /// A flow's steps: 1 to 200, named by [`super::VISIBLE_TEXT`] (≤ 64).
+    pub fn flow_steps() -> Schema {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::Object))
+            .property_names(Some(string(Some(1), 64, super::VISIBLE_TEXT)))
+            .additional_properties(Some(RefOr::Ref(Ref::from_schema_name("FlowStep"))))
+            .min_properties(Some(1))
+            .max_properties(Some(200))
+            .into()
+    }
+
+    /// A window bound: an RFC 3339 time or a date.
+    pub fn time_or_date() -> Schema {
+        AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::Type(Type::String))
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::Type(Type::String))
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+            )
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+pub use schemas_more::*;
+
+#[cfg(feature = "openapi")]
+mod schemas_more {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+
+    /// A flow callout's `on`: a trigger or any event name.
+    pub fn callout_trigger() -> Schema {
+        let mut names: Vec<&str> = vec![
+            "engagement_accepted",
+            "disposition_saved",
+            "engagement_closed",
+        ];
+        names.extend(crate::events::EventKind::ALL.iter().map(|k| k.as_str()));
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .enum_values(Some(names))
+            .into()
+    }
+}

@@ -207,6 +207,7 @@ async fn disposition(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct VariablesBody {
+    #[schema(schema_with = shared::limits::schemas::variables_update)]
     variables: Variables,
 }
 

@@ -94,9 +94,47 @@ async fn upload_recording(
     Ok((StatusCode::CREATED, Json(recording)))
 }
 
+/// A WebVTT document (`text/vtt`): it starts with `WEBVTT` (after an optional byte-order mark).
+/// Described for the document only; the service checks the body.
+struct WebVtt;
+
+impl utoipa::PartialSchema for WebVtt {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^\u{FEFF}?WEBVTT"))
+            .into()
+    }
+}
+impl utoipa::ToSchema for WebVtt {}
+
+/// A plain-text transcript (`text/plain`, messaging engagements): any non-empty UTF-8 text.
+struct PlainTranscript;
+
+impl utoipa::PartialSchema for PlainTranscript {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .into()
+    }
+}
+impl utoipa::ToSchema for PlainTranscript {}
+
+/// A JSON transcript (`application/json`): an array of segments, or an object with
+/// `segments` (or `messages`). Segments are kept as sent.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+enum TranscriptJson {
+    Segments(Vec<serde_json::Value>),
+    WithSegments { segments: Vec<serde_json::Value> },
+    WithMessages { messages: Vec<serde_json::Value> },
+}
+
 /// `PUT /v1/recordings/{id}/transcript`: the recording's transcript, WebVTT (`text/vtt`) or
 /// JSON segments (`application/json`). Logs `recording.transcript_completed`.
-#[utoipa::path(put, path = "/v1/recordings/{id}/transcript", params(("id" = uuid::Uuid, Path, description = "Recording id")), request_body(content = String, content_type = "text/vtt", description = "WebVTT, or JSON segments as application/json"), responses((status = 200, body = Recording), super::openapi::WriteErrors))]
+#[utoipa::path(put, path = "/v1/recordings/{id}/transcript", params(("id" = uuid::Uuid, Path, description = "Recording id")), request_body(description = "WebVTT, or JSON segments", content((WebVtt = "text/vtt"), (TranscriptJson = "application/json"))), responses((status = 200, body = Recording), super::openapi::WriteErrors))]
 async fn put_recording_transcript(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -112,7 +150,7 @@ async fn put_recording_transcript(
 /// `PUT /v1/engagements/{id}/transcript`: a chat, SMS or email engagement's transcript
 /// (`application/json`, `text/vtt` or `text/plain`). Logs
 /// `engagement.messaging_transcript_completed`.
-#[utoipa::path(put, path = "/v1/engagements/{id}/transcript", params(("id" = uuid::Uuid, Path, description = "Engagement id")), request_body(content = String, content_type = "application/json", description = "The transcript: JSON messages or segments, WebVTT or plain text"), responses((status = 200, body = Transcript), super::openapi::WriteErrors))]
+#[utoipa::path(put, path = "/v1/engagements/{id}/transcript", params(("id" = uuid::Uuid, Path, description = "Engagement id")), request_body(description = "The transcript: JSON messages or segments, WebVTT or plain text", content((TranscriptJson = "application/json"), (WebVtt = "text/vtt"), (PlainTranscript = "text/plain"))), responses((status = 200, body = Transcript), super::openapi::WriteErrors))]
 async fn put_engagement_transcript(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -229,9 +267,11 @@ macro_rules! window_params {
         #[into_params(parameter_in = Query)]
         struct $name {
             /// Start of the window: RFC 3339 or a date (default: 30 days before `to`).
+            #[param(schema_with = shared::limits::schemas::time_or_date)]
             from: Option<String>,
             /// End of the window: RFC 3339 or a date, that whole day (default: now). At most
             /// one month after `from`.
+            #[param(schema_with = shared::limits::schemas::time_or_date)]
             to: Option<String>,
             #[doc = $date_types]
             #[param(pattern = $pattern)]

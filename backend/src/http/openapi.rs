@@ -97,6 +97,8 @@ impl Modify for BearerAuth {
     info(title = "Switchboard", description = "Contact-center routing for live engagements and work items. See docs/api.md."),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
+    // Referred to by `Flow.steps`, whose schema is built by hand (`propertyNames`).
+    components(schemas(shared::config::FlowStep)),
 )]
 pub struct ApiDoc;
 

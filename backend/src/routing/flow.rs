@@ -130,6 +130,8 @@ pub fn holds(condition: &Condition, facts: &Facts) -> bool {
 pub struct GraphError {
     pub field: String,
     pub message: String,
+    /// The field names a queue or flow that does not exist (rather than a malformed graph).
+    pub missing: bool,
 }
 
 /// Check a set of flows as a whole: every step named exists, every queue and flow referred to
@@ -143,11 +145,13 @@ pub fn validate_graph(
     let this = flows.get(&flow).ok_or_else(|| GraphError {
         field: "flow_id".into(),
         message: "flow not found".into(),
+        missing: false,
     })?;
     if !this.steps.contains_key(&this.start) {
         return Err(GraphError {
             field: "start".into(),
             message: format!("start step {:?} is not one of the steps", this.start),
+            missing: false,
         });
     }
     for (name, step) in &this.steps {
@@ -159,6 +163,7 @@ pub fn validate_graph(
                 Err(GraphError {
                     field: field(f),
                     message: format!("step {next:?} does not exist in this flow"),
+                    missing: false,
                 })
             }
         };
@@ -173,10 +178,11 @@ pub fn validate_graph(
                 next, name: var, ..
             } => {
                 next_ok(next, "next")?;
-                if var.is_empty() || var.len() > 64 {
+                if var.is_empty() || var.chars().count() > 64 {
                     return Err(GraphError {
                         field: field("name"),
                         message: "variable names are 1 to 64 characters".into(),
+                        missing: false,
                     });
                 }
             }
@@ -185,6 +191,7 @@ pub fn validate_graph(
                     return Err(GraphError {
                         field: field("queue_id"),
                         message: format!("queue {queue_id} does not exist"),
+                        missing: true,
                     });
                 }
             }
@@ -193,6 +200,7 @@ pub fn validate_graph(
                     return Err(GraphError {
                         field: field("flow_id"),
                         message: format!("flow {flow_id} does not exist"),
+                        missing: true,
                     });
                 }
             }
@@ -253,6 +261,7 @@ pub fn validate_graph(
                                 "this makes a loop of flows/steps back to step {:?}",
                                 next.1
                             ),
+                            missing: false,
                         });
                     }
                     Some(Mark::Done) => {}

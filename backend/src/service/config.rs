@@ -178,6 +178,7 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
     validate::at_most("disposition_ids", &q.disposition_ids, 100)?;
     validate::at_most("required_skills", &q.required_skills, 20)?;
     if let Some(t) = &q.launch_url_template {
+        validate::optional("launch_url_template", Some(t), 2000)?;
         validate::http_url(
             "launch_url_template",
             &template::render_url(t, &Default::default()),
@@ -373,8 +374,13 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
         return Err(not_found("flow", f.flow_id));
     }
     all.insert(f.flow_id, f.clone());
-    flows::validate_graph(&all, |q| queues.contains_key(q), f.flow_id)
-        .map_err(|e| invalid(e.field, e.message))?;
+    flows::validate_graph(&all, |q| queues.contains_key(q), f.flow_id).map_err(|e| {
+        if e.missing {
+            unknown(e.field, e.message)
+        } else {
+            invalid(e.field, e.message)
+        }
+    })?;
     cfg::put_doc(
         tx.conn(),
         DocTable::Flows,
@@ -731,6 +737,12 @@ pub async fn put_agent(
     }
     validate::at_most("skills", &input.skills, 50)?;
     validate::at_most("queues", &input.queues, 100)?;
+    // An admin cannot lock themselves (or, as the last one, everybody) out of configuration.
+    if replace.is_some() && replace == p.agent_id() && input.role != Role::Admin {
+        return Err(super::conflict(
+            "you cannot remove your own admin role; another admin can",
+        ));
+    }
     if let Some(r) = &input.busy_rules {
         check_busy_rules("busy_rules.", r)?;
     }
@@ -848,10 +860,9 @@ pub async fn get_agent(ctx: &Ctx, p: &Principal, id: AgentId) -> Result<Agent> {
 pub async fn delete_agent(ctx: &Ctx, p: &Principal, id: AgentId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     if p.agent_id() == Some(id) {
-        return Err(ServiceError::Conflict {
-            message: "you cannot delete yourself; another admin can".into(),
-            engagement_id: None,
-        });
+        return Err(super::conflict(
+            "you cannot delete yourself; another admin can",
+        ));
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let held = crate::store::engagements::for_agent(tx.conn(), p.account(), id).await?;

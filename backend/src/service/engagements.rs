@@ -2,7 +2,7 @@
 //! cancel, reads. Every change goes through `shared::transition` and appends its events in
 //! the same transaction.
 
-use super::{invalid, unknown, validate, Ctx, Result, ServiceError};
+use super::{conflict, invalid, unknown, validate, Ctx, Result, ServiceError};
 use crate::auth::{Denied, Principal, Scope};
 use crate::routing::flow::{self as flows, Facts};
 use crate::store::config::{self as cfg, DocTable};
@@ -252,27 +252,25 @@ async fn route_through_flow(
         &rec.work_item,
         rec.variables.clone(),
     );
-    let routed = flows::evaluate(&all, flow, &mut facts)
-        .map_err(|e| invalid(field, format!("the flow cannot route this engagement: {e}")))?;
+    let routed = flows::evaluate(&all, flow, &mut facts).map_err(|e| {
+        conflict(format!(
+            "{field}: the flow cannot route this engagement: {e}"
+        ))
+    })?;
+    // The routing configuration, not the request, is what refuses these: `409`.
     let queue = load_queue(tx, rec.account, routed.queue)
         .await?
         .ok_or_else(|| {
-            invalid(
-                field,
-                format!(
-                    "the flow routes to queue {} which no longer exists",
-                    routed.queue
-                ),
-            )
+            conflict(format!(
+                "{field}: the flow routes to queue {} which no longer exists",
+                routed.queue
+            ))
         })?;
     if queue.channel != rec.channel {
-        return Err(invalid(
-            "channels[0].channel",
-            format!(
-                "this entry point routes to queue {:?}, which takes {} engagements, not {}",
-                queue.name, queue.channel, rec.channel
-            ),
-        ));
+        return Err(conflict(format!(
+            "this entry point routes to queue {:?}, which takes {} engagements, not {}",
+            queue.name, queue.channel, rec.channel
+        )));
     }
     rec.variables = facts.variables;
     rec.flow_id = Some(routed.flow);

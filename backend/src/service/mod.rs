@@ -68,6 +68,14 @@ pub enum ServiceError {
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
+/// The request is well-formed but the current configuration or state refuses it (`409`).
+pub fn conflict(message: impl Into<String>) -> ServiceError {
+    ServiceError::Conflict {
+        message: message.into(),
+        engagement_id: None,
+    }
+}
+
 /// `field` names an object that does not exist (answered `404` with the field).
 pub fn unknown(field: impl Into<String>, message: impl Into<String>) -> ServiceError {
     ServiceError::UnknownReference {
