@@ -34,10 +34,7 @@ pub struct ChannelSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 100,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_100)
     )]
     pub channel_source: Option<String>,
 }
@@ -47,11 +44,7 @@ pub struct ChannelSpec {
 pub struct FlowRef {
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::visible_100)
     )]
     pub flow_entry_id: String,
 }
@@ -62,37 +55,25 @@ pub struct ConsumerInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 200,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_200)
     )]
     pub consumer_display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 320,
-            pattern = "^$|^[A-Za-z0-9._%+-]+@[A-Za-z0-9]+(-+[A-Za-z0-9]+)*(\\.[A-Za-z0-9]+(-+[A-Za-z0-9]+)*)+$"
-        )
+        schema(schema_with = crate::limits::schemas::optional_email_320)
     )]
     pub consumer_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 50,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_50)
     )]
     pub consumer_phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 200,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_200)
     )]
     pub consumer_external_id: Option<String>,
 }
@@ -102,38 +83,25 @@ pub struct ConsumerInput {
 pub struct WorkItemVariables {
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 200,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::visible_200)
     )]
     pub work_item_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 200,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_200)
     )]
     pub work_item_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 4000,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_4000)
     )]
     pub work_item_desc: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 2000,
-            pattern = "^$|^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\\.)+[A-Za-z]+(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&()*+,;=:@/?#-]*)?$"
-        )
+        schema(schema_with = crate::limits::schemas::optional_http_url_2000)
     )]
     pub work_item_hyperlink: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,19 +114,13 @@ pub struct WorkItemVariables {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 100,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_100)
     )]
     pub work_item_origin: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 100,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_100)
     )]
     pub work_item_type_id: Option<String>,
 }
@@ -168,15 +130,12 @@ pub struct WorkItemVariables {
 pub struct VariableInput {
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_.-]+$")
+        schema(schema_with = crate::limits::schemas::name_64)
     )]
     pub name: String,
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 1000,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_1000)
     )]
     pub value: String,
 }

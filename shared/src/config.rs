@@ -59,11 +59,7 @@ pub struct Skill {
     pub skill_id: SkillId,
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::visible_100)
     )]
     pub name: String,
 }
@@ -118,11 +114,7 @@ pub enum AgentStatus {
     NotReady {
         #[cfg_attr(
             feature = "openapi",
-            schema(
-                min_length = 1,
-                max_length = 100,
-                pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-            )
+            schema(schema_with = crate::limits::schemas::visible_100)
         )]
         reason: String,
     },
@@ -352,11 +344,7 @@ pub struct Queue {
     pub queue_id: QueueId,
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::visible_100)
     )]
     pub name: String,
     pub channel: Channel,
@@ -379,10 +367,7 @@ pub struct Queue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 2000,
-            pattern = "^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\\.)+[A-Za-z]+(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&()*+,;=:@/?#-]|\\{[A-Za-z0-9_.]+\\})*)?$"
-        )
+        schema(schema_with = crate::limits::schemas::url_template_2000)
     )]
     pub launch_url_template: Option<String>,
     /// Skills every engagement in this queue requires (flows can add more).
@@ -399,21 +384,14 @@ pub struct Disposition {
     pub disposition_id: DispositionId,
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::visible_100)
     )]
     pub name: String,
     /// Short code for CRMs and reports, e.g. `RESOLVED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 50,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_50)
     )]
     pub code: Option<String>,
 }
@@ -432,11 +410,7 @@ pub struct Flow {
     pub flow_id: FlowId,
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::visible_100)
     )]
     pub name: String,
     /// The name of the first step (one of `steps`).
@@ -592,19 +566,13 @@ pub struct EventCallout {
     pub on: CalloutTrigger,
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 2000,
-            pattern = "^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\\.)+[A-Za-z]+(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&()*+,;=:@/?#-]*)?$"
-        )
+        schema(schema_with = crate::limits::schemas::http_url_2000)
     )]
     pub url: String,
     /// JSON with `{{placeholders}}` as values or inside strings (checked on save).
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 10000,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_10000)
     )]
     pub body_template: String,
 }
@@ -613,16 +581,13 @@ pub struct EventCallout {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryPoint {
-    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::limits::schemas::name_100))]
     pub entry_id: EntryId,
     pub flow_id: FlowId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 500,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::text_500)
     )]
     pub description: Option<String>,
 }
@@ -640,11 +605,7 @@ pub struct ConsumerRoutingProfile {
     pub profile_id: RoutingProfileId,
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-        )
+        schema(schema_with = crate::limits::schemas::visible_100)
     )]
     pub name: String,
     #[cfg_attr(feature = "openapi", schema(max_items = 50))]

@@ -15,8 +15,18 @@ pub const VISIBLE_TEXT: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\x00-
 /// Identifier-like names (entry ids, variable names): ASCII letters, digits, `_`, `-`, `.`.
 pub const NAME: &str = r"^[A-Za-z0-9_.-]+$";
 
-/// Every pattern above, for the document test.
-pub const ALL: &[&str] = &[TEXT, VISIBLE_TEXT, NAME];
+/// Absolute `http(s)` URLs with a domain name, as the document describes them. The server
+/// takes any absolute http(s) URL; every URL this pattern admits is one (a property test in
+/// the backend checks).
+pub const HTTP_URL: &str = r"^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\.)+[A-Za-z]+(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&()*+,;=:@/?#-]*)?$";
+
+/// [`HTTP_URL`] with `{variable}` placeholders in its path and query (screen-pop templates).
+pub const URL_TEMPLATE: &str = r"^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\.)+[A-Za-z]+(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&()*+,;=:@/?#-]|\{[A-Za-z0-9_.]+\})*)?$";
+
+/// Email addresses as the document describes them (ASCII); every one is an address the
+/// server takes.
+pub const EMAIL: &str =
+    r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9]+(-+[A-Za-z0-9]+)*(\.[A-Za-z0-9]+(-+[A-Za-z0-9]+)*)+$";
 
 /// Is `c` allowed in [`TEXT`]?
 pub fn is_text_char(c: char) -> bool {
@@ -60,6 +70,40 @@ pub mod schemas {
             .min_properties((min > 0).then_some(min))
             .max_properties(Some(max))
             .into()
+    }
+
+    /// `schema_with` functions for strings: `<rule>_<max length>`.
+    macro_rules! strings {
+        ($($name:ident = $min:expr, $max:expr, $pattern:expr;)*) => {
+            $(
+                #[doc = concat!("A string of at most ", stringify!($max), " characters matching `", stringify!($pattern), "`.")]
+                pub fn $name() -> Schema {
+                    string($min, $max, &$pattern).into()
+                }
+            )*
+        };
+    }
+
+    strings! {
+        text_50 = None, 50, super::TEXT;
+        text_100 = None, 100, super::TEXT;
+        text_200 = None, 200, super::TEXT;
+        text_500 = None, 500, super::TEXT;
+        text_1000 = None, 1000, super::TEXT;
+        text_4000 = None, 4000, super::TEXT;
+        text_10000 = None, 10000, super::TEXT;
+        visible_100 = Some(1), 100, super::VISIBLE_TEXT;
+        visible_200 = Some(1), 200, super::VISIBLE_TEXT;
+        visible_320 = Some(1), 320, super::VISIBLE_TEXT;
+        visible_1024 = Some(1), 1024, super::VISIBLE_TEXT;
+        visible_10000 = Some(1), 10000, super::VISIBLE_TEXT;
+        name_64 = Some(1), 64, super::NAME;
+        name_100 = Some(1), 100, super::NAME;
+        http_url_2000 = None, 2000, super::HTTP_URL;
+        optional_http_url_2000 = None, 2000, format!("^$|{}", super::HTTP_URL);
+        url_template_2000 = None, 2000, super::URL_TEMPLATE;
+        email_320 = None, 320, super::EMAIL;
+        optional_email_320 = None, 320, format!("^$|{}", super::EMAIL);
     }
 
     /// The variables `PATCH /v1/engagements/{id}/variables` takes: 1 to 50.

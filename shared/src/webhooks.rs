@@ -244,10 +244,7 @@ pub struct CreateWebhook {
     /// addresses, for development).
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            max_length = 2000,
-            pattern = "^https?://([A-Za-z0-9]+(-+[A-Za-z0-9]+)*\\.)+[A-Za-z]+(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&()*+,;=:@/?#-]*)?$"
-        )
+        schema(schema_with = crate::limits::schemas::http_url_2000)
     )]
     pub url: String,
     /// Webhook names to deliver (`contact_center.engagement_note_added`, …), or `["*"]`.

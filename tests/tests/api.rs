@@ -107,7 +107,39 @@ async fn configuration_is_validated_with_named_fields(db: TestDb) {
     let missing = "00000000-0000-0000-0000-00000000dead";
     a.post("/v1/flows", json!({"name": "Broken", "start": "a", "steps": {"a": {"type": "route_to_queue", "queue_id": missing}}}))
         .await
-        .error(422, "invalid_field", Some("steps.a.queue_id"));
+        .error(404, "not_found", Some("steps.a.queue_id"));
+    // An admin cannot lock themselves out: no demotion, no deleting their own account.
+    let me = a.get("/v1/agents/me").await.expect(200);
+    let my_id = me["agent_id"].as_str().unwrap();
+    a.put(
+        &format!("/v1/agents/{my_id}"),
+        json!({"display_name": "Admin", "email": me["email"], "role": "supervisor"}),
+    )
+    .await
+    .error(409, "conflict", None);
+    a.delete(&format!("/v1/agents/{my_id}"))
+        .await
+        .error(409, "conflict", None);
+    assert_eq!(a.get("/v1/agents/me").await.expect(200)["role"], "admin");
+    // A replace takes the id from the path; an id in the body is ignored.
+    let skill = a
+        .post("/v1/skills", json!({"name": "Billing"}))
+        .await
+        .expect(201);
+    let skill_id = skill["skill_id"].as_str().unwrap();
+    let renamed = a
+        .put(
+            &format!("/v1/skills/{skill_id}"),
+            json!({"skill_id": "00000000-0000-0000-0000-000000000abc", "name": "Invoices"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(renamed["skill_id"], skill_id);
+    assert_eq!(renamed["name"], "Invoices");
+    // JSON has one number type: 30.0 is the integer 30.
+    a.post("/v1/queues", json!({"name": "Whole", "channel": "chat", "distribution": "round_robin", "ring_timeout_secs": 30.0}))
+        .await
+        .expect(201);
     // A loop of flows: A → B → A.
     let fa = a.post("/v1/flows", json!({"name": "A", "start": "go", "steps": {"go": {"type": "route_to_flow", "flow_id": c.flow_id}}}))
         .await

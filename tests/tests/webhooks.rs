@@ -346,6 +346,39 @@ async fn non_public_addresses_are_refused_without_a_connection(db: TestDb) {
     );
 }
 
+/// `--webhook-allowed-hosts`: a host off the list is refused (`403`) before any lookup or
+/// connection, even where private addresses are allowed; a listed one is called.
+async fn only_allowed_hosts_are_called(db: TestDb) {
+    let mut options = server_options();
+    options
+        .extra_args
+        .extend(["--webhook-allowed-hosts".into(), "127.0.0.1".into()]);
+    let c = center(db, options).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let r = c
+        .admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": format!("http://localhost:{port}/hook"), "events": ["*"], "secret": SECRET}),
+        )
+        .await
+        .error(403, "refused", Some("url"));
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("list"),
+        "{r}"
+    );
+    let accepted = tokio::time::timeout(Duration::from_millis(500), listener.accept()).await;
+    assert!(
+        accepted.is_err(),
+        "the server connected to a host off the list"
+    );
+    drop(listener);
+    let receiver = Receiver::start(Some(SECRET)).await;
+    subscribe(&c, &receiver, json!(["*"])).await;
+    assert_eq!(receiver.validations(), 1, "a listed host is called");
+}
+
 async fn a_work_items_life_arrives_signed_and_once_each(db: TestDb) {
     let c = center(db, server_options()).await;
     let receiver = Receiver::start(Some(SECRET)).await;
@@ -1010,6 +1043,7 @@ both_stores!(
     flow_callouts_reach_their_url_filled_and_signed,
     subscribing_validates_the_url_and_refuses_what_it_must,
     non_public_addresses_are_refused_without_a_connection,
+    only_allowed_hosts_are_called,
     a_work_items_life_arrives_signed_and_once_each,
     task_names_select_work_items_only,
     a_failing_receiver_gets_everything_once_it_recovers,

@@ -194,17 +194,9 @@ async fn token(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct Login {
-    #[schema(
-        min_length = 1,
-        max_length = 320,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-    )]
+    #[schema(schema_with = shared::limits::schemas::visible_320)]
     email: String,
-    #[schema(
-        min_length = 1,
-        max_length = 1024,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-    )]
+    #[schema(schema_with = shared::limits::schemas::visible_1024)]
     password: String,
 }
 
@@ -269,11 +261,7 @@ async fn mint_embed(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct CreateClient {
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-    )]
+    #[schema(schema_with = shared::limits::schemas::visible_100)]
     name: String,
     #[schema(min_items = 1)]
     scopes: Vec<Scope>,

@@ -159,11 +159,7 @@ simple_command!(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct NoteBody {
-    #[schema(
-        min_length = 1,
-        max_length = 10000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-    )]
+    #[schema(schema_with = shared::limits::schemas::visible_10000)]
     body: String,
 }
 

@@ -145,4 +145,41 @@ mod tests {
         assert!(json["components"]["schemas"]["StartEngagementRequest"].is_object());
         assert!(json["components"]["securitySchemes"]["bearer"].is_object());
     }
+
+    /// Every `pattern` in the document compiles (a broken escape would make clients and
+    /// fuzzers read a different rule), and every `$ref` resolves.
+    #[test]
+    fn patterns_compile_and_references_resolve() {
+        fn walk(v: &serde_json::Value, patterns: &mut Vec<String>, refs: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        match (k.as_str(), v) {
+                            ("pattern", serde_json::Value::String(p)) => patterns.push(p.clone()),
+                            ("$ref", serde_json::Value::String(r)) => refs.push(r.clone()),
+                            _ => walk(v, patterns, refs),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    items.iter().for_each(|i| walk(i, patterns, refs))
+                }
+                _ => {}
+            }
+        }
+        let json = serde_json::to_value(super::spec()).unwrap();
+        let (mut patterns, mut refs) = (Vec::new(), Vec::new());
+        walk(&json, &mut patterns, &mut refs);
+        assert!(patterns.len() > 20, "{patterns:?}");
+        for p in patterns {
+            regex::Regex::new(&p).unwrap_or_else(|e| panic!("{p}: {e}"));
+        }
+        for r in refs {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(
+                json["components"]["schemas"][name].is_object(),
+                "{r} does not resolve"
+            );
+        }
+    }
 }

@@ -692,16 +692,9 @@ fn check_busy_rules(prefix: &str, rules: &BusyAgentRules) -> Result<()> {
 pub struct AgentInput {
     #[serde(default)]
     pub agent_id: Option<AgentId>,
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\x9F\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
-    )]
+    #[schema(schema_with = shared::limits::schemas::visible_100)]
     pub display_name: String,
-    #[schema(
-        max_length = 320,
-        pattern = "^[A-Za-z0-9._%+-]+@[A-Za-z0-9]+(-+[A-Za-z0-9]+)*(\\.[A-Za-z0-9]+(-+[A-Za-z0-9]+)*)+$"
-    )]
+    #[schema(schema_with = shared::limits::schemas::email_320)]
     pub email: String,
     pub role: Role,
     #[serde(default)]

@@ -99,6 +99,55 @@ mod tests {
         regex::Regex::new(pattern).unwrap().is_match(value)
     }
 
+    /// A generator for `pattern`: anchors dropped, repetitions bounded (a few each) so the
+    /// strings stay within the length limits.
+    fn strings_like(pattern: &str) -> proptest::string::RegexGeneratorStrategy<String> {
+        let (mut out, mut in_class, mut escaped) = (String::new(), false, false);
+        for c in pattern
+            .trim_start_matches('^')
+            .trim_end_matches('$')
+            .chars()
+        {
+            match c {
+                _ if escaped => {
+                    escaped = false;
+                    out.push(c);
+                }
+                '\\' => {
+                    escaped = true;
+                    out.push(c);
+                }
+                '[' => {
+                    in_class = true;
+                    out.push(c);
+                }
+                ']' => {
+                    in_class = false;
+                    out.push(c);
+                }
+                '*' if !in_class => out.push_str("{0,5}"),
+                '+' if !in_class => out.push_str("{1,5}"),
+                _ => out.push(c),
+            }
+        }
+        proptest::string::string_regex(&out).unwrap()
+    }
+
+    proptest::proptest! {
+        /// Every URL and email the document describes is one the server takes.
+        #[test]
+        fn documented_urls_and_emails_are_accepted(
+            url in strings_like(limits::HTTP_URL),
+            template in strings_like(limits::URL_TEMPLATE),
+            address in strings_like(limits::EMAIL),
+        ) {
+            proptest::prop_assert!(http_url("u", &url, 2000).is_ok(), "{}", url);
+            let rendered = crate::routing::template::render_url(&template, &Default::default());
+            proptest::prop_assert!(http_url("u", &rendered, 2000).is_ok(), "{}", template);
+            proptest::prop_assert!(email("e", &address).is_ok(), "{}", address);
+        }
+    }
+
     proptest::proptest! {
         /// The published patterns and the server's checks agree on every string (the
         /// strategy favours the edges: controls, Unicode spaces, the byte-order mark).

@@ -248,6 +248,26 @@ mod tests {
     }
 
     #[test]
+    fn allowed_hosts() {
+        let list = AllowedHosts::parse("crm.example.com, *.Example.ORG,203.0.113.7").unwrap();
+        let allows = |u: &str| list.allows(&Url::parse(u).unwrap());
+        assert!(allows("https://crm.example.com/hook"));
+        assert!(allows("https://CRM.example.com./hook"));
+        assert!(allows("https://a.b.example.org/x"));
+        assert!(allows("https://203.0.113.7/x"));
+        assert!(
+            !allows("https://example.org/x"),
+            "*.domain is for names under it"
+        );
+        assert!(!allows("https://evil-crm.example.com/x"));
+        assert!(!allows("https://crm.example.com.evil.net/x"));
+        assert!(AllowedHosts::any().allows(&Url::parse("https://anything.test/").unwrap()));
+        for bad in ["", " , ", "https://x.test/", "*"] {
+            assert!(AllowedHosts::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn urls() {
         assert!(matches!(
             check_url("https://127.0.0.1:9/hook", false),
