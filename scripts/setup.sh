@@ -110,10 +110,12 @@ if [ -x "$TOOLS_DIR/py/bin/schemathesis" ] \
    && "$TOOLS_DIR/py/bin/schemathesis" --version 2>/dev/null | grep -q "version ${SCHEMATHESIS_VERSION}\$"; then
   log "schemathesis ${SCHEMATHESIS_VERSION}: present"
 else
-  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-    log "installing python3-venv from Debian"
+  if ! command -v python3 >/dev/null 2>&1 \
+     || ! python3 -m venv --help >/dev/null 2>&1 \
+     || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    log "installing python3 and python3-venv from Debian"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
   fi
   log "installing schemathesis ${SCHEMATHESIS_VERSION} into .tools/py"
   rm -rf "$TOOLS_DIR/py"
