@@ -45,8 +45,18 @@ QUEUES = re.compile(r"^/v1/queues(/[^/]+)?$")
 WINDOWS = {"/v1/recordings", "/v1/transcripts", "/v1/notes", "/v1/dispositions/assigned"}
 
 
+def is_positive(case):
+    """Only requests the document calls valid are repaired; invalid ones go out as drawn."""
+    meta = getattr(case, "meta", None)
+    generation = getattr(meta, "generation", None)
+    mode = getattr(generation, "mode", None)
+    return mode is None or getattr(mode, "is_positive", True)
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
+    if not is_positive(case):
+        return
     path = case.operation.path
     method = case.method.upper()
     if method in ("POST", "PUT") and FLOWS.match(path) and isinstance(case.body, dict):
@@ -84,7 +94,8 @@ def flow_graph(body, path_parameters):
                 step["next"] = following
             elif kind == "route_to_flow" and own is not None and step.get("flow_id") == own:
                 step["flow_id"] = str(uuid.uuid4())
-    for callout in body.get("callouts") or []:
+    callouts = body.get("callouts")
+    for callout in callouts if isinstance(callouts, list) else []:
         if isinstance(callout, dict) and isinstance(callout.get("body_template"), str):
             as_json = json.dumps(callout["body_template"])
             callout["body_template"] = as_json if len(as_json) <= 10000 else "{}"

@@ -119,6 +119,7 @@ struct TokenRequest {
     #[schema(pattern = "^client_credentials$")]
     grant_type: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = shared::limits::schemas::visible_200)]
     client_id: Option<String>,
     #[serde(default)]
     client_secret: Option<String>,
