@@ -562,7 +562,7 @@ impl From<CalloutTrigger> for String {
 pub struct EventCallout {
     /// `engagement_accepted`, `disposition_saved`, `engagement_closed`, or an event name
     /// (`engagement.note_added`, …).
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::limits::callout_trigger, example = "engagement_closed"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::limits::schemas::callout_trigger, example = "engagement_closed"))]
     pub on: CalloutTrigger,
     #[cfg_attr(
         feature = "openapi",

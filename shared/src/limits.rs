@@ -1,8 +1,8 @@
 //! The text rules the server enforces, as the regular expressions `/openapi.json` publishes
 //! (JSON Schema `pattern`, ECMA-262 syntax that Python's and Rust's `regex` read the same way).
-//! Schema attributes need literals, so each field repeats one of these strings; the backend's
-//! `service::validate` implements them and a property test there checks that both agree, and
-//! a test of the document checks that every published pattern is one of these.
+//! Fields refer to them through the `schema_with` functions of [`schemas`]; the backend's
+//! `service::validate` implements them with the character predicates below, and property
+//! tests there check that both agree.
 
 /// Free text (notes, descriptions, optional values): no control characters but tab, line feed
 /// and carriage return.
@@ -43,8 +43,8 @@ pub fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
 }
 
-/// Schemas of maps whose keys or values follow the rules above, for `schema_with` (the
-/// derive cannot state `propertyNames`).
+/// `schema_with` functions: strings under the rules above, and the schemas the derive cannot
+/// state (maps with `propertyNames`, `anyOf` of formats, enums built from the event names).
 #[cfg(feature = "openapi")]
 pub mod schemas {
     use utoipa::openapi::schema::{
@@ -62,7 +62,7 @@ pub mod schemas {
 
     /// Engagement variables: up to `max` names ([`super::NAME`], ≤ 64) to values
     /// ([`super::TEXT`], ≤ 1000); at least `min`.
-    pub fn variables(min: usize, max: usize) -> Schema {
+    fn variables(min: usize, max: usize) -> Schema {
         ObjectBuilder::new()
             .schema_type(SchemaType::Type(Type::Object))
             .property_names(Some(string(Some(1), 64, super::NAME)))
@@ -156,23 +156,19 @@ pub mod schemas {
             )
             .into()
     }
-}
-
-#[cfg(feature = "openapi")]
-pub use schemas_more::*;
-
-#[cfg(feature = "openapi")]
-mod schemas_more {
-    use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 
     /// A flow callout's `on`: a trigger or any event name.
     pub fn callout_trigger() -> Schema {
-        let mut names: Vec<&str> = vec![
-            "engagement_accepted",
-            "disposition_saved",
-            "engagement_closed",
-        ];
-        names.extend(crate::events::EventKind::ALL.iter().map(|k| k.as_str()));
+        use crate::config::CalloutTrigger as T;
+        let names: Vec<String> = [
+            T::EngagementAccepted,
+            T::DispositionSaved,
+            T::EngagementClosed,
+        ]
+        .into_iter()
+        .chain(crate::events::EventKind::ALL.iter().map(|k| T::Event(*k)))
+        .map(String::from)
+        .collect();
         ObjectBuilder::new()
             .schema_type(SchemaType::Type(Type::String))
             .enum_values(Some(names))

@@ -134,6 +134,24 @@ pub struct GraphError {
     pub missing: bool,
 }
 
+impl GraphError {
+    fn invalid(field: impl Into<String>, message: impl Into<String>) -> GraphError {
+        GraphError {
+            field: field.into(),
+            message: message.into(),
+            missing: false,
+        }
+    }
+
+    fn missing(field: impl Into<String>, message: impl Into<String>) -> GraphError {
+        GraphError {
+            field: field.into(),
+            message: message.into(),
+            missing: true,
+        }
+    }
+}
+
 /// Check a set of flows as a whole: every step named exists, every queue and flow referred to
 /// exists, and no path of steps (across flows) comes back to where it was — flows are data
 /// without loops. `flow` is the one being saved (its errors name its fields).
@@ -142,17 +160,14 @@ pub fn validate_graph(
     queue_exists: impl Fn(&QueueId) -> bool,
     flow: FlowId,
 ) -> Result<(), GraphError> {
-    let this = flows.get(&flow).ok_or_else(|| GraphError {
-        field: "flow_id".into(),
-        message: "flow not found".into(),
-        missing: false,
-    })?;
+    let this = flows
+        .get(&flow)
+        .ok_or_else(|| GraphError::invalid("flow_id", "flow not found"))?;
     if !this.steps.contains_key(&this.start) {
-        return Err(GraphError {
-            field: "start".into(),
-            message: format!("start step {:?} is not one of the steps", this.start),
-            missing: false,
-        });
+        return Err(GraphError::invalid(
+            "start",
+            format!("start step {:?} is not one of the steps", this.start),
+        ));
     }
     for (name, step) in &this.steps {
         let field = |f: &str| format!("steps.{name}.{f}");
@@ -160,11 +175,10 @@ pub fn validate_graph(
             if this.steps.contains_key(next) {
                 Ok(())
             } else {
-                Err(GraphError {
-                    field: field(f),
-                    message: format!("step {next:?} does not exist in this flow"),
-                    missing: false,
-                })
+                Err(GraphError::invalid(
+                    field(f),
+                    format!("step {next:?} does not exist in this flow"),
+                ))
             }
         };
         match step {
@@ -179,29 +193,26 @@ pub fn validate_graph(
             } => {
                 next_ok(next, "next")?;
                 if var.is_empty() || var.chars().count() > 64 {
-                    return Err(GraphError {
-                        field: field("name"),
-                        message: "variable names are 1 to 64 characters".into(),
-                        missing: false,
-                    });
+                    return Err(GraphError::invalid(
+                        field("name"),
+                        "variable names are 1 to 64 characters",
+                    ));
                 }
             }
             FlowStep::RouteToQueue { queue_id, .. } => {
                 if !queue_exists(queue_id) {
-                    return Err(GraphError {
-                        field: field("queue_id"),
-                        message: format!("queue {queue_id} does not exist"),
-                        missing: true,
-                    });
+                    return Err(GraphError::missing(
+                        field("queue_id"),
+                        format!("queue {queue_id} does not exist"),
+                    ));
                 }
             }
             FlowStep::RouteToFlow { flow_id } => {
                 if !flows.contains_key(flow_id) {
-                    return Err(GraphError {
-                        field: field("flow_id"),
-                        message: format!("flow {flow_id} does not exist"),
-                        missing: true,
-                    });
+                    return Err(GraphError::missing(
+                        field("flow_id"),
+                        format!("flow {flow_id} does not exist"),
+                    ));
                 }
             }
         }
@@ -255,14 +266,10 @@ pub fn validate_graph(
                         } else {
                             format!("steps.{}", node.1)
                         };
-                        return Err(GraphError {
+                        return Err(GraphError::invalid(
                             field,
-                            message: format!(
-                                "this makes a loop of flows/steps back to step {:?}",
-                                next.1
-                            ),
-                            missing: false,
-                        });
+                            format!("this makes a loop of flows/steps back to step {:?}", next.1),
+                        ));
                     }
                     Some(Mark::Done) => {}
                     None => stack.push((next, false)),

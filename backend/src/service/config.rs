@@ -24,10 +24,9 @@ fn not_found(what: &str, id: impl std::fmt::Display) -> ServiceError {
 /// Unique-name clashes become a 409 that says which name.
 fn named_conflict(e: StoreError, what: &str, name: &str) -> ServiceError {
     match e {
-        StoreError::Conflict { .. } => ServiceError::Conflict {
-            message: format!("a {what} named {name:?} already exists"),
-            engagement_id: None,
-        },
+        StoreError::Conflict { .. } => {
+            super::conflict(format!("a {what} named {name:?} already exists"))
+        }
         other => other.into(),
     }
 }
@@ -308,10 +307,10 @@ pub async fn delete_queue(ctx: &Ctx, p: &Principal, id: QueueId) -> Result<()> {
             .values()
             .any(|s| matches!(s, FlowStep::RouteToQueue { queue_id, .. } if *queue_id == id))
         {
-            return Err(ServiceError::Conflict {
-                message: format!("flow {:?} routes to this queue; change it first", flow.name),
-                engagement_id: None,
-            });
+            return Err(super::conflict(format!(
+                "flow {:?} routes to this queue; change it first",
+                flow.name
+            )));
         }
     }
     cfg::delete_doc(tx.conn(), DocTable::Queues, p.account(), &id.to_string())
@@ -427,10 +426,9 @@ pub async fn delete_flow(ctx: &Ctx, p: &Principal, id: FlowId) -> Result<()> {
         cfg::get_doc(tx.conn(), DocTable::Flows, p.account(), &id.to_string()).await?;
     let users = cfg::entries_using_flow(tx.conn(), p.account(), id).await?;
     if let Some(entry) = users.first() {
-        return Err(ServiceError::Conflict {
-            message: format!("entry point {entry:?} starts this flow; change it first"),
-            engagement_id: None,
-        });
+        return Err(super::conflict(format!(
+            "entry point {entry:?} starts this flow; change it first"
+        )));
     }
     for flow in flow_map(tx.conn(), p.account()).await?.values() {
         if flow
@@ -438,10 +436,10 @@ pub async fn delete_flow(ctx: &Ctx, p: &Principal, id: FlowId) -> Result<()> {
             .values()
             .any(|s| matches!(s, FlowStep::RouteToFlow { flow_id } if *flow_id == id))
         {
-            return Err(ServiceError::Conflict {
-                message: format!("flow {:?} routes to this flow; change it first", flow.name),
-                engagement_id: None,
-            });
+            return Err(super::conflict(format!(
+                "flow {:?} routes to this flow; change it first",
+                flow.name
+            )));
         }
     }
     cfg::delete_doc(tx.conn(), DocTable::Flows, p.account(), &id.to_string())
@@ -801,21 +799,18 @@ pub async fn put_agent(
             .await?
             .is_some()
     {
-        return Err(ServiceError::Conflict {
-            message: format!("agent {} already exists", record.agent.agent_id),
-            engagement_id: None,
-        });
+        return Err(super::conflict(format!(
+            "agent {} already exists",
+            record.agent.agent_id
+        )));
     }
     agents::upsert(tx.conn(), &record)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict { .. } => ServiceError::Conflict {
-                message: format!(
-                    "an agent with email {:?} already exists",
-                    record.agent.email
-                ),
-                engagement_id: None,
-            },
+            StoreError::Conflict { .. } => super::conflict(format!(
+                "an agent with email {:?} already exists",
+                record.agent.email
+            )),
             other => other.into(),
         })?;
     super::audit::record(

@@ -528,21 +528,18 @@ pub async fn dial(ctx: &Ctx, p: &Principal, req: shared::api::DialRequest) -> Re
         .await?
         .ok_or_else(|| ServiceError::NotFound("no such agent".into()))?;
     if matches!(agent.agent.status, shared::config::AgentStatus::Offline) {
-        return Err(ServiceError::Conflict {
-            message: "you are offline: set your status to ready or not ready before dialing".into(),
-            engagement_id: None,
-        });
+        return Err(super::conflict(
+            "you are offline: set your status to ready or not ready before dialing",
+        ));
     }
     let held = eng::holdings(tx.conn(), account).await?;
     if held.get(&me).is_some_and(|h| {
         h.iter()
             .any(|c| matches!(c, Channel::Voice | Channel::Video))
     }) {
-        return Err(ServiceError::Conflict {
-            message: "you are already on a call or have one ringing; finish it before dialing"
-                .into(),
-            engagement_id: None,
-        });
+        return Err(super::conflict(
+            "you are already on a call or have one ringing; finish it before dialing",
+        ));
     }
     let now = ctx.clock.now_ms();
     let created = shared::state_machine::initial().1;

@@ -99,10 +99,7 @@ pub fn address_error(
     error: crate::delivery::webhooks::address::AddressError,
 ) -> ServiceError {
     if error.is_policy() {
-        ServiceError::Refused {
-            field: field.into(),
-            message: error.to_string(),
-        }
+        refused(field, error.to_string())
     } else {
         invalid(field, error.to_string())
     }

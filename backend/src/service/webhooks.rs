@@ -181,10 +181,7 @@ pub async fn update(
     }
     if let Some(enabled) = req.enabled {
         if enabled && row.validation != ValidationState::Passed {
-            return Err(ServiceError::Conflict {
-                message: "the URL has not passed validation: POST /v1/webhooks/{id}/validate once the receiver holds the secret".into(),
-                engagement_id: None,
-            });
+            return Err(super::conflict("the URL has not passed validation: POST /v1/webhooks/{id}/validate once the receiver holds the secret"));
         }
         if enabled {
             enable(&mut row);
