@@ -4,7 +4,7 @@ use crate::auth::token::Signer;
 use crate::config::{LogFormat, ServeConfig};
 use crate::embedding::AllowedOrigins;
 use crate::http::{self, AppState, EmbeddingPolicy, RouterConfig};
-use crate::service::dispatch::{self, Trigger};
+use crate::service::dispatch::Trigger;
 use crate::service::{accounts, Clock, Ctx};
 use crate::store::Store;
 use std::sync::Arc;
@@ -64,7 +64,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let blobs =
         crate::store::blobs::Blobs::open(&config.data_dir, config.blob_store_url.as_deref())
             .map_err(StartError::Blobs)?;
+    let (writer, jobs) = crate::service::writer::channel();
     let ctx = Ctx {
+        writer,
         signer: Signer::new(store.server_key().await?),
         account: store.default_account().await?,
         store: store.clone(),
@@ -120,6 +122,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         }
         (None, None) => {}
     }
+    // The batch writer (starts, commands, routing) runs before anything can submit to it.
+    let dispatcher = tokio::spawn(crate::service::writer::run(ctx.clone(), jobs));
     if config.demo {
         crate::service::demo::seed(&ctx, &config.demo_crm_url)
             .await
@@ -127,7 +131,6 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     }
     // Build the OpenAPI document now, so a problem shows at start-up, not on a request.
     let _ = crate::http::openapi::spec();
-    let dispatcher = tokio::spawn(dispatch::run(ctx.clone()));
     let callouts = tokio::spawn(crate::delivery::callouts::run(ctx.clone()));
     let webhooks = tokio::spawn(crate::delivery::webhooks::worker::run(
         store.clone(),

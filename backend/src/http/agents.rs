@@ -196,6 +196,18 @@ struct WsQuery {
     after: Option<i64>,
 }
 
+/// An agent socket's read buffer. Clients send only pongs and the odd ping, so 4 KiB is
+/// plenty; tungstenite's default (128 KiB per socket) was most of the server's memory with
+/// thousands of idle agents.
+const SOCKET_READ_BUFFER: usize = 4 * 1024;
+
+/// The most a socket may have queued for writing before sends fail and the feed closes (the
+/// client resumes from its last `seq`), so a slow client cannot grow the server's memory.
+const SOCKET_MAX_WRITE_BUFFER: usize = 1024 * 1024;
+
+/// The largest message or frame a client may send.
+const SOCKET_MAX_MESSAGE: usize = 64 * 1024;
+
 /// `GET /v1/agent/ws?access_token=…&after=<seq>`: the agent's live feed. Sends
 /// `{"type":"hello","agent":…,"latest_seq":n}`, then `{"type":"event","event":…}` for every
 /// event concerning the agent with `seq > after` (from `latest_seq` when `after` is absent),
@@ -224,15 +236,21 @@ async fn websocket(
     }
     let store = s.ctx.store.clone();
     let hub = s.hub.clone();
-    Ok(upgrade.on_upgrade(move |socket| {
-        crate::delivery::ws::serve(
-            store,
-            hub,
-            principal.account(),
-            agent,
-            session_id,
-            q.after,
-            socket,
-        )
-    }))
+    Ok(upgrade
+        .read_buffer_size(SOCKET_READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(SOCKET_MAX_WRITE_BUFFER)
+        .max_message_size(SOCKET_MAX_MESSAGE)
+        .max_frame_size(SOCKET_MAX_MESSAGE)
+        .on_upgrade(move |socket| {
+            crate::delivery::ws::serve(
+                store,
+                hub,
+                principal.account(),
+                agent,
+                session_id,
+                q.after,
+                socket,
+            )
+        }))
 }

@@ -214,6 +214,9 @@ impl From<StoreError> for ApiError {
             StoreError::Database(e) if is_connectivity(&e) => {
                 ApiError::Unavailable(format!("database unavailable: {e}"))
             }
+            StoreError::CommitFailed(_) => {
+                ApiError::Unavailable("the database did not commit the change; retry".into())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -1,6 +1,6 @@
 //! The agent's side: status, queue opt-in/out, and what follows from missed offers.
 
-use super::engagements::{emit, MAX_MISSES};
+use super::events::emit;
 use super::{validate, Ctx, Result, ServiceError};
 use crate::auth::{Principal, Scope};
 use crate::store::engagements as eng;
@@ -58,6 +58,9 @@ async fn withdraw_offers(tx: &mut Tx, account: AccountId, agent: AgentId) -> Res
     }
     Ok(any)
 }
+
+/// Missed offers in a row after which an agent is set not ready.
+pub const MAX_MISSES: i64 = 3;
 
 /// Count a missed offer; after [`MAX_MISSES`] in a row the agent goes not ready.
 pub(crate) async fn note_miss(tx: &mut Tx, account: AccountId, agent: AgentId) -> Result<()> {

@@ -2,10 +2,11 @@
 //! persists what it decides. It runs on every trigger (a new engagement, an agent becoming
 //! ready or freeing capacity, configuration changes) and on timers (ring timeouts, overflow,
 //! due-date steps, preferred-agent waits, wrap-up), all of which live in the database, so they
-//! survive a restart. Each pass holds the account's write lock, so two instances on one
-//! PostgreSQL database never offer the same engagement twice.
+//! survive a restart. Passes run inside the batches of `service::writer`, which hold the
+//! account's write lock, so two instances on one PostgreSQL database never offer the same
+//! engagement twice.
 
-use super::engagements::emit;
+use super::events::emit;
 use super::{Ctx, Result};
 use crate::routing::{self, priority, template, AgentView, QueueView, WaitingView};
 use crate::store::config::{self as cfg, DocTable};
@@ -17,7 +18,6 @@ use shared::ids::{AgentId, EngagementId, QueueId};
 use shared::{transition, Command, EngagementState};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::Notify;
 
 /// Wakes the dispatcher. Cheap to clone; pokes coalesce.
@@ -30,42 +30,18 @@ impl Trigger {
     pub fn poke(&self) {
         self.notify.notify_one();
     }
-}
 
-/// The longest the dispatcher sleeps without a trigger: it also picks up timers and changes
-/// made by other instances sharing the database.
-const MAX_SLEEP: Duration = Duration::from_millis(1000);
-
-/// Run passes forever (until the task is aborted).
-pub async fn run(ctx: Ctx) {
-    loop {
-        let next = match pass(&ctx).await {
-            Ok(next) => next,
-            Err(e) => {
-                tracing::warn!(error = %e, "routing pass failed; retrying");
-                Some(ctx.clock.now_ms() + 500)
-            }
-        };
-        let sleep = next
-            .map(|at| {
-                Duration::from_millis(
-                    (at - ctx.clock.now_ms()).clamp(0, MAX_SLEEP.as_millis() as i64) as u64,
-                )
-            })
-            .unwrap_or(MAX_SLEEP);
-        tokio::select! {
-            _ = ctx.dispatch.notify.notified() => {}
-            _ = tokio::time::sleep(sleep) => {}
-        }
+    /// Resolves at the next poke (or at once if one is pending).
+    pub(super) async fn poked(&self) {
+        self.notify.notified().await
     }
 }
 
-/// One pass: expire offers, apply overflow and wrap-up timers, then match. Returns when the
-/// next timer is due.
-pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
+/// One pass, inside the caller's transaction (a batch of `service::writer`): expire offers,
+/// apply overflow and wrap-up timers, then match. Returns when the next timer is due.
+pub async fn pass(ctx: &Ctx, tx: &mut Tx) -> Result<Option<i64>> {
     let account = ctx.account;
     let now = ctx.clock.now_ms();
-    let mut tx = ctx.store.begin_for(account).await?;
     let mut next: Option<i64> = None;
     let mut wake = |at: i64| next = Some(next.map_or(at, |n: i64| n.min(at)));
 
@@ -102,7 +78,7 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
         eng::save(tx.conn(), &rec).await?;
         for o in &offers {
             emit(
-                &mut tx,
+                tx,
                 &rec,
                 &[],
                 t.events[0],
@@ -110,7 +86,7 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
                 serde_json::json!({}),
             )
             .await?;
-            super::agents::note_miss(&mut tx, account, o.agent).await?;
+            super::agents::note_miss(tx, account, o.agent).await?;
         }
     }
 
@@ -142,7 +118,7 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
         }
         eng::save(tx.conn(), &rec).await?;
         emit(
-            &mut tx,
+            tx,
             &rec,
             &[],
             t.events[0],
@@ -197,7 +173,6 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
         if let Some(at) = queue_timer {
             wake(at);
         }
-        tx.commit().await?;
         return Ok(next);
     }
 
@@ -212,7 +187,7 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
             wake(at);
             continue;
         }
-        overflow(&mut tx, rec, &queues, now).await?;
+        overflow(tx, rec, &queues, now).await?;
         if let Some(at) = rec.overflow_at_ms {
             wake(at);
         }
@@ -291,19 +266,10 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<i64>> {
         }
         for agent in &offer.agents {
             let extra = serde_json::json!({ "launch_url": launch_url, "expires_at_ms": offer.expires_at_ms });
-            emit(
-                &mut tx,
-                &rec,
-                &offer.agents,
-                t.events[0],
-                Some(*agent),
-                extra,
-            )
-            .await?;
+            emit(tx, &rec, &offer.agents, t.events[0], Some(*agent), extra).await?;
         }
         wake(offer.expires_at_ms);
     }
-    tx.commit().await?;
     Ok(next)
 }
 

@@ -169,7 +169,7 @@ where
     let saved: Result<()> = async {
         let mut tx = ctx.store.begin_for(p.account()).await?;
         store::insert_recording(tx.conn(), &row).await?;
-        super::engagements::emit(
+        super::events::emit(
             &mut tx,
             &rec,
             &[],
@@ -276,7 +276,7 @@ pub async fn put_recording_transcript(
     let view = recording_view(ctx, &row)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     store::set_recording_transcript(tx.conn(), recording_id, &key, &media, now).await?;
-    super::engagements::emit(
+    super::events::emit(
         &mut tx,
         &rec,
         &[],
@@ -329,7 +329,7 @@ pub async fn put_engagement_transcript(
     let view = transcript_view(ctx, &row)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     store::upsert_transcript(tx.conn(), &row).await?;
-    super::engagements::emit(
+    super::events::emit(
         &mut tx,
         &rec,
         &[],

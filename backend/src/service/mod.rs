@@ -8,12 +8,14 @@ pub mod config;
 pub mod demo;
 pub mod dispatch;
 pub mod engagements;
+mod events;
 pub mod interactions;
 pub mod sessions;
 pub mod stats;
 pub mod throttle;
 pub mod validate;
 pub mod webhooks;
+pub mod writer;
 
 use crate::auth::token::Signer;
 use crate::auth::Denied;
@@ -137,6 +139,8 @@ pub struct Ctx {
     pub account: AccountId,
     pub clock: Clock,
     pub dispatch: dispatch::Trigger,
+    /// Group commit of engagement starts and commands (and the routing pass), see [`writer`].
+    pub writer: writer::Writer,
     /// Outbound HTTP (webhooks, callouts): the address policy and the retry schedule.
     pub outbound: Arc<crate::delivery::webhooks::Outbound>,
     /// Recordings and transcripts: the blob store and how files are addressed.

@@ -68,6 +68,9 @@ pub enum StoreError {
     /// The database is unreachable or failed.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// A batch (see `service::writer`) could not be committed; nothing in it was kept.
+    #[error("the database did not commit the change: {0}")]
+    CommitFailed(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -353,6 +356,44 @@ impl Tx {
         self.inner.rollback().await?;
         Ok(())
     }
+
+    /// Mark a point to which [`Tx::rollback_to`] can return, so one failed operation in a
+    /// batch (see `service::writer`) undoes only its own writes. Savepoints nest; each must be
+    /// ended by `release` or `rollback_to`.
+    pub async fn savepoint(&mut self) -> Result<Savepoint> {
+        sqlx::query("SAVEPOINT batch_item")
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(Savepoint {
+            appended_up_to: self.appended_up_to,
+        })
+    }
+
+    /// Keep what was written since `savepoint`.
+    pub async fn release(&mut self, _savepoint: Savepoint) -> Result<()> {
+        sqlx::query("RELEASE SAVEPOINT batch_item")
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    /// Undo everything written since `savepoint`, events included.
+    pub async fn rollback_to(&mut self, savepoint: Savepoint) -> Result<()> {
+        sqlx::query("ROLLBACK TO SAVEPOINT batch_item")
+            .execute(&mut *self.inner)
+            .await?;
+        sqlx::query("RELEASE SAVEPOINT batch_item")
+            .execute(&mut *self.inner)
+            .await?;
+        self.appended_up_to = savepoint.appended_up_to;
+        Ok(())
+    }
+}
+
+/// A point inside a [`Tx`] (see [`Tx::savepoint`]).
+#[must_use = "end a savepoint with Tx::release or Tx::rollback_to"]
+pub struct Savepoint {
+    appended_up_to: Option<i64>,
 }
 
 /// Run a `DELETE` with two text parameters; `NotFound` when it removed nothing.

@@ -1,13 +1,18 @@
 //! Routing benchmark: work items started through the HTTP API at a target rate, offered to
-//! simulated agents over WebSockets who accept and close them. Prints throughput and
-//! start→ringing latency (p50/p99/max).
+//! simulated agents over WebSockets who accept and close them. Prints throughput,
+//! start→ringing latency (p50/p99/max), whether anything was offered or assigned twice, and
+//! the server's memory (RSS) before and after opening idle agent sockets.
 //!
 //! ```sh
-//! cargo build --release --workspace --bins
-//! cargo run --release -p tests --bin bench -- --store sqlite --agents 200 --rate 1000 --seconds 10
-//! cargo run --release -p tests --bin bench -- --store postgres --agents 200 --rate 1000 --seconds 10
+//! cargo build --release -p backend -p tests --bin switchboard --bin bench
+//! ./target/release/bench --store sqlite   --agents 200 --rate 0 --seconds 10
+//! ./target/release/bench --store postgres --agents 200 --rate 0 --seconds 10 --instances 2
+//! ./target/release/bench --store sqlite   --agents 200 --idle-sockets 10000 --seconds 0
 //! ```
 //! `--rate 0` starts as fast as `--concurrency` connections allow (throughput mode).
+//! `--instances 2` (PostgreSQL only) runs two servers on one database; agents and starts are
+//! spread over both. `--idle-sockets N` signs in N more agents (in no queue) and holds one
+//! WebSocket open for each.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -17,7 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tests::api::{server_options, Api, ADMIN_EMAIL, ADMIN_PASSWORD};
 use tests::db::TestDb;
-use tests::process::start_switchboard;
+use tests::process::{start_switchboard, Running};
+use tokio_tungstenite::tungstenite::Message;
 
 struct Args {
     store: String,
@@ -25,6 +31,8 @@ struct Args {
     rate: u64,
     seconds: u64,
     concurrency: usize,
+    instances: usize,
+    idle_sockets: usize,
 }
 
 fn args() -> Args {
@@ -34,6 +42,8 @@ fn args() -> Args {
         rate: 1000,
         seconds: 10,
         concurrency: 64,
+        instances: 1,
+        idle_sockets: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -44,9 +54,16 @@ fn args() -> Args {
             "--rate" => a.rate = value.parse().expect("--rate N"),
             "--seconds" => a.seconds = value.parse().expect("--seconds N"),
             "--concurrency" => a.concurrency = value.parse().expect("--concurrency N"),
+            "--instances" => a.instances = value.parse().expect("--instances N"),
+            "--idle-sockets" => a.idle_sockets = value.parse().expect("--idle-sockets N"),
             other => panic!("unknown flag {other}"),
         }
     }
+    assert!(a.instances >= 1, "--instances must be at least 1");
+    assert!(
+        a.instances == 1 || a.store == "postgres",
+        "--instances > 1 needs --store postgres (SQLite is one process's file)"
+    );
     a
 }
 
@@ -56,6 +73,58 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
+}
+
+/// Resident memory of a process, from `/proc/<pid>/status`, in KiB.
+fn rss_kib(server: &Running) -> u64 {
+    let Some(pid) = server.child.id() else {
+        return 0;
+    };
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn ws_url(server: &Running, token: &str) -> String {
+    format!(
+        "{}/v1/agent/ws?access_token={token}",
+        server.base_url.replacen("http", "ws", 1)
+    )
+}
+
+/// Create an agent and sign it in with an embed token (no password hashing); returns its
+/// session token.
+async fn sign_in_agent(admin: &Api, integrator: &Api, anon: &Api, body: Value) -> String {
+    let agent = admin.post("/v1/agents", body).await.expect(201);
+    let embed = integrator
+        .post("/v1/embed-tokens", json!({"agent_id": agent["agent_id"]}))
+        .await
+        .expect(201);
+    let session = anon
+        .post(
+            "/v1/auth/embed",
+            json!({"embed_token": embed["access_token"]}),
+        )
+        .await
+        .expect(200);
+    session["access_token"].as_str().unwrap().to_string()
+}
+
+/// What the simulated agents saw, per engagement.
+#[derive(Default)]
+struct Seen {
+    offered_at: Mutex<HashMap<String, Instant>>,
+    /// Offers per engagement (more than one means it rang for two agents at once or again).
+    offers: Mutex<HashMap<String, u32>>,
+    /// Successful accepts per engagement (more than one would be a double assignment).
+    accepts: Mutex<HashMap<String, u32>>,
+    offer_count: AtomicU64,
 }
 
 #[tokio::main]
@@ -69,8 +138,11 @@ async fn main() {
             .expect("PostgreSQL reachable"),
         other => panic!("--store sqlite|postgres, not {other}"),
     };
-    let server = start_switchboard(&db, server_options()).await;
-    let anon = Api::new(&server.base_url);
+    let mut servers = Vec::new();
+    for _ in 0..args.instances {
+        servers.push(start_switchboard(&db, server_options()).await);
+    }
+    let anon = Api::new(&servers[0].base_url);
     let admin = anon.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let queue = admin
         .post("/v1/queues", json!({"name": "Bench", "channel": "work_item", "distribution": "longest_idle", "ring_timeout_secs": 60}))
@@ -100,50 +172,46 @@ async fn main() {
             client["client_secret"].as_str().unwrap(),
         )
         .await;
+    // The same client's token works on every instance (one database, one signing key).
+    let integrators: Vec<Api> = servers
+        .iter()
+        .map(|s| {
+            let mut api = integrator.clone();
+            api.base = s.base_url.clone();
+            api
+        })
+        .collect();
 
-    // Agents sign in with embed tokens (no password hashing), connect and go ready.
-    let offered_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    let offers = Arc::new(AtomicU64::new(0));
-    eprintln!("setting up {} agents…", args.agents);
+    let seen: Arc<Seen> = Arc::default();
+    eprintln!(
+        "setting up {} agents on {} instance(s)…",
+        args.agents, args.instances
+    );
     let mut agent_tasks = Vec::new();
     for i in 0..args.agents {
-        let agent = admin
-            .post("/v1/agents", json!({"display_name": format!("Bench {i}"), "email": format!("bench{i}@bench.test"),
-                                       "role": "agent", "queues": [{"queue_id": queue["queue_id"]}]}))
-            .await
-            .expect(201);
-        let embed = integrator
-            .post("/v1/embed-tokens", json!({"agent_id": agent["agent_id"]}))
-            .await
-            .expect(201);
-        let session = anon
-            .post(
-                "/v1/auth/embed",
-                json!({"embed_token": embed["access_token"]}),
-            )
-            .await
-            .expect(200);
-        let api = anon.with_token(session["access_token"].as_str().unwrap());
-        let url = format!(
-            "{}/v1/agent/ws?access_token={}",
-            server.base_url.replacen("http", "ws", 1),
-            session["access_token"].as_str().unwrap()
-        );
-        let (socket, _) = tokio_tungstenite::connect_async(url)
+        let server = &servers[i % servers.len()];
+        let token = sign_in_agent(
+            &admin,
+            &integrator,
+            &anon,
+            json!({"display_name": format!("Bench {i}"), "email": format!("bench{i}@bench.test"),
+                   "role": "agent", "queues": [{"queue_id": queue["queue_id"]}]}),
+        )
+        .await;
+        let api = Api::new(&server.base_url).with_token(&token);
+        let (socket, _) = tokio_tungstenite::connect_async(ws_url(server, &token))
             .await
             .expect("websocket");
         api.put("/v1/agents/me/status", json!({"status": "ready"}))
             .await
             .expect(200);
-        let (offered_at, offers) = (offered_at.clone(), offers.clone());
+        let seen = seen.clone();
         agent_tasks.push(tokio::spawn(async move {
             let (mut tx, mut rx) = socket.split();
             while let Some(Ok(msg)) = rx.next().await {
-                let tokio_tungstenite::tungstenite::Message::Text(text) = msg else {
-                    if let tokio_tungstenite::tungstenite::Message::Ping(p) = msg {
-                        let _ = tx
-                            .send(tokio_tungstenite::tungstenite::Message::Pong(p))
-                            .await;
+                let Message::Text(text) = msg else {
+                    if let Message::Ping(p) = msg {
+                        let _ = tx.send(Message::Pong(p)).await;
                     }
                     continue;
                 };
@@ -156,19 +224,122 @@ async fn main() {
                     .as_str()
                     .unwrap_or("")
                     .to_string();
-                offered_at.lock().unwrap().insert(id.clone(), now);
-                offers.fetch_add(1, Ordering::Relaxed);
-                let api = api.clone();
+                seen.offered_at
+                    .lock()
+                    .unwrap()
+                    .entry(id.clone())
+                    .or_insert(now);
+                *seen.offers.lock().unwrap().entry(id.clone()).or_default() += 1;
+                seen.offer_count.fetch_add(1, Ordering::Relaxed);
+                let (api, seen) = (api.clone(), seen.clone());
                 tokio::spawn(async move {
-                    api.post(&format!("/v1/engagements/{id}/accept"), json!({}))
-                        .await;
-                    api.post(&format!("/v1/engagements/{id}/close"), json!({}))
-                        .await;
+                    let accepted = api
+                        .try_send(
+                            "POST",
+                            &format!("/v1/engagements/{id}/accept"),
+                            Some(json!({})),
+                            &[],
+                        )
+                        .await
+                        .is_ok_and(|r| r.status == 200);
+                    if accepted {
+                        *seen.accepts.lock().unwrap().entry(id.clone()).or_default() += 1;
+                        let _ = api
+                            .try_send(
+                                "POST",
+                                &format!("/v1/engagements/{id}/close"),
+                                Some(json!({})),
+                                &[],
+                            )
+                            .await;
+                    }
                 });
             }
         }));
     }
 
+    let rss_before: Vec<u64> = servers.iter().map(rss_kib).collect();
+    let mut idle = Vec::new();
+    if args.idle_sockets > 0 {
+        eprintln!("opening {} idle agent sockets…", args.idle_sockets);
+        let gate = Arc::new(tokio::sync::Semaphore::new(32));
+        let mut opening = Vec::new();
+        for i in 0..args.idle_sockets {
+            let permit = gate.clone().acquire_owned().await.unwrap();
+            let (admin, integrator, anon) = (admin.clone(), integrator.clone(), anon.clone());
+            let url_base = servers[i % servers.len()]
+                .base_url
+                .replacen("http", "ws", 1);
+            opening.push(tokio::spawn(async move {
+                let token = sign_in_agent(
+                    &admin,
+                    &integrator,
+                    &anon,
+                    json!({"display_name": format!("Idle {i}"), "email": format!("idle{i}@bench.test"), "role": "agent"}),
+                )
+                .await;
+                let (socket, _) = tokio_tungstenite::connect_async(format!(
+                    "{url_base}/v1/agent/ws?access_token={token}"
+                ))
+                .await
+                .expect("websocket");
+                drop(permit);
+                // Read (answering pings) like a real client; nothing else arrives.
+                tokio::spawn(async move {
+                    let (mut tx, mut rx) = socket.split();
+                    while let Some(Ok(msg)) = rx.next().await {
+                        if let Message::Ping(p) = msg {
+                            let _ = tx.send(Message::Pong(p)).await;
+                        }
+                    }
+                })
+            }));
+        }
+        for o in opening {
+            idle.push(o.await.expect("idle socket opened"));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let rss_after: Vec<u64> = servers.iter().map(rss_kib).collect();
+
+    let mut summary = None;
+    if args.seconds > 0 {
+        summary = Some(run_load(&args, &integrators, &seen).await);
+    }
+
+    println!(
+        "store={} instances={} agents={} target_rate={}/s seconds={} concurrency={}",
+        args.store, args.instances, args.agents, args.rate, args.seconds, args.concurrency
+    );
+    if let Some(lines) = summary {
+        for line in lines {
+            println!("{line}");
+        }
+    }
+    let total = |v: &[u64]| v.iter().sum::<u64>();
+    println!(
+        "server RSS: {:.1} MB with {} agent sockets{}",
+        total(&rss_before) as f64 / 1024.0,
+        args.agents,
+        if args.idle_sockets > 0 {
+            format!(
+                "; {:.1} MB with {} more idle ones ({:.1} KB per idle socket)",
+                total(&rss_after) as f64 / 1024.0,
+                args.idle_sockets,
+                (total(&rss_after) as f64 - total(&rss_before) as f64) / args.idle_sockets as f64
+            )
+        } else {
+            String::new()
+        }
+    );
+    for t in agent_tasks.into_iter().chain(idle) {
+        t.abort();
+    }
+    drop(servers);
+}
+
+/// Start work items for `args.seconds`, wait for their offers, and summarise.
+async fn run_load(args: &Args, integrators: &[Api], seen: &Arc<Seen>) -> Vec<String> {
     eprintln!(
         "starting work items: rate {}/s for {} s",
         args.rate, args.seconds
@@ -189,7 +360,8 @@ async fn main() {
         }
         let permit = gate.clone().acquire_owned().await.unwrap();
         n += 1;
-        let (api, started_at, errors) = (integrator.clone(), started_at.clone(), errors.clone());
+        let api = integrators[n as usize % integrators.len()].clone();
+        let (started_at, errors) = (started_at.clone(), errors.clone());
         tasks.push(tokio::spawn(async move {
             let body = json!({"channels": [{"channel": "work_item"}], "flow": {"flow_entry_id": "bench"},
                               "work_item_variables": {"work_item_name": "Bench", "work_item_id": format!("B-{n}")}});
@@ -212,14 +384,16 @@ async fn main() {
     let start_elapsed = begin.elapsed();
     // Let the last offers arrive.
     let settle = Instant::now() + Duration::from_secs(30);
-    while offers.load(Ordering::Relaxed) < started_at.lock().unwrap().len() as u64
+    while (seen.offered_at.lock().unwrap().len() as u64) < started_at.lock().unwrap().len() as u64
         && Instant::now() < settle
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let total_elapsed = begin.elapsed();
+    // Let the last accepts land before counting them.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let started = started_at.lock().unwrap().clone();
-    let offered = offered_at.lock().unwrap().clone();
+    let offered = seen.offered_at.lock().unwrap().clone();
     let mut latencies: Vec<f64> = started
         .iter()
         .filter_map(|(id, t0)| {
@@ -229,28 +403,40 @@ async fn main() {
         })
         .collect();
     latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!(
-        "store={} agents={} target_rate={}/s seconds={} concurrency={}",
-        args.store, args.agents, args.rate, args.seconds, args.concurrency
-    );
-    println!(
-        "started {} ({:.0}/s over {:.2} s), errors {}, offered {} ({:.0}/s over {:.2} s)",
-        started.len(),
-        started.len() as f64 / start_elapsed.as_secs_f64(),
-        start_elapsed.as_secs_f64(),
-        errors.load(Ordering::Relaxed),
-        latencies.len(),
-        latencies.len() as f64 / total_elapsed.as_secs_f64(),
-        total_elapsed.as_secs_f64()
-    );
-    println!(
-        "start→ringing ms: p50 {:.1}  p99 {:.1}  max {:.1}",
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99),
-        latencies.last().copied().unwrap_or(f64::NAN)
-    );
-    for t in agent_tasks {
-        t.abort();
-    }
-    drop(server);
+    let offered_twice = seen
+        .offers
+        .lock()
+        .unwrap()
+        .values()
+        .filter(|n| **n > 1)
+        .count();
+    let accepted_twice = seen
+        .accepts
+        .lock()
+        .unwrap()
+        .values()
+        .filter(|n| **n > 1)
+        .count();
+    vec![
+        format!(
+            "started {} ({:.0}/s over {:.2} s), errors {}, offered {} ({:.0}/s over {:.2} s)",
+            started.len(),
+            started.len() as f64 / start_elapsed.as_secs_f64(),
+            start_elapsed.as_secs_f64(),
+            errors.load(Ordering::Relaxed),
+            latencies.len(),
+            latencies.len() as f64 / total_elapsed.as_secs_f64(),
+            total_elapsed.as_secs_f64()
+        ),
+        format!(
+            "start→ringing ms: p50 {:.1}  p99 {:.1}  max {:.1}",
+            percentile(&latencies, 0.50),
+            percentile(&latencies, 0.99),
+            latencies.last().copied().unwrap_or(f64::NAN)
+        ),
+        format!(
+            "offers {} (engagements offered more than once: {offered_twice}); engagements accepted twice: {accepted_twice}",
+            seen.offer_count.load(Ordering::Relaxed)
+        ),
+    ]
 }

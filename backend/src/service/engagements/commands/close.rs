@@ -1,0 +1,37 @@
+//! `close`: the engagement is done. From connected or inactive it passes through wrap-up
+//! first (an `ended` event, then `closed`), so every closed engagement has both. The agent
+//! is idle from now (longest-idle routing).
+
+use super::super::{advance, apply, Emit};
+use super::Cmd;
+use crate::service::Result;
+use crate::store::agents;
+use shared::engagement::Engagement;
+use shared::{Command, EngagementState};
+
+pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
+    if matches!(
+        c.rec.state,
+        EngagementState::Connected | EngagementState::Inactive
+    ) {
+        c.rec.wrap_up_at_ms = Some(c.now);
+        let emit_to = Emit {
+            offered_to: &[],
+            agent: c.rec.agent_id,
+            extra: serde_json::json!({}),
+        };
+        advance(c.tx, &mut c.rec, Command::End, emit_to).await?;
+    }
+    c.rec.closed_at_ms = Some(c.now);
+    c.rec.close_reason = Some("completed".into());
+    if let Some(agent) = c.rec.agent_id {
+        agents::set_idle_since(c.tx.conn(), agent, c.now).await?;
+    }
+    let emit_to = Emit {
+        offered_to: &c.offered,
+        agent: c.rec.agent_id,
+        extra: serde_json::json!({"reason": "completed"}),
+    };
+    apply(c.tx, &mut c.rec, Command::Close, emit_to).await?;
+    Ok(c.rec.to_api(&c.offered)?)
+}

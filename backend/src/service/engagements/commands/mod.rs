@@ -1,0 +1,179 @@
+//! Agent and supervisor commands on one engagement, one file per command. [`act`] checks the
+//! payload, then in a batch of `service::writer` loads the engagement, authorizes the caller
+//! and runs the command, which ends in `super::apply` (transition, save, events).
+
+mod accept;
+mod activity;
+mod cancel;
+mod close;
+mod decline;
+mod end;
+mod monitor;
+mod note;
+mod set_disposition;
+mod transfer;
+mod update_variables;
+
+use super::load;
+use crate::auth::{Denied, Principal, Scope};
+use crate::service::{invalid, validate, Ctx, Result};
+use crate::store::engagements::{self as eng, EngagementRecord};
+use crate::store::Tx;
+use serde::{Deserialize, Serialize};
+use shared::config::Role;
+use shared::engagement::{Engagement, Variables};
+use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, FlowId, QueueId};
+use shared::Command;
+
+/// Where a transfer sends the engagement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum TransferTarget {
+    Queue {
+        queue_id: QueueId,
+    },
+    Flow {
+        flow_id: FlowId,
+    },
+    /// Ring this agent first (for up to two minutes), then anyone in the current queue.
+    Agent {
+        agent_id: AgentId,
+    },
+}
+
+/// A command with its payload, as the API receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Accept,
+    Decline,
+    MarkInactive,
+    Resume,
+    Transfer(TransferTarget),
+    AddNote(String),
+    SetDisposition(DispositionId),
+    UpdateVariables(Variables),
+    End,
+    Close,
+    Cancel,
+    Monitor { barge: bool },
+}
+
+/// What a command works on: the batch's transaction, the engagement as loaded, and who acts.
+struct Cmd<'a> {
+    tx: &'a mut Tx,
+    rec: EngagementRecord,
+    /// The agents it was ringing for before the command.
+    offered: Vec<AgentId>,
+    /// The agent (or supervisor) giving the command; `None` for an API client.
+    actor: Option<AgentId>,
+    account: AccountId,
+    now: i64,
+}
+
+impl Cmd<'_> {
+    /// The acting agent (commands only agents may give were authorized as such).
+    fn agent(&self) -> Result<AgentId> {
+        Ok(self.actor.ok_or(Denied::AgentsOnly)?)
+    }
+}
+
+fn authorize(
+    p: &Principal,
+    action: &Action,
+    rec: &EngagementRecord,
+    offered: &[AgentId],
+) -> Result<()> {
+    match p {
+        Principal::Client { .. } => match action {
+            Action::Cancel => Ok(p.client_with(Scope::EngagementsWrite)?),
+            Action::UpdateVariables(_) => Ok(p.client_with(Scope::EngagementsWrite)?),
+            _ => Err(Denied::AgentsOnly.into()),
+        },
+        Principal::Agent { agent, role, .. } => match action {
+            Action::Accept | Action::Decline => {
+                if offered.contains(agent) {
+                    Ok(())
+                } else {
+                    Err(Denied::NotYours.into())
+                }
+            }
+            Action::Cancel | Action::Monitor { .. } => {
+                if matches!(role, Role::Supervisor | Role::Admin) {
+                    Ok(())
+                } else {
+                    Err(Denied::Role("supervisor").into())
+                }
+            }
+            _ => {
+                if rec.agent_id == Some(*agent) || matches!(role, Role::Supervisor | Role::Admin) {
+                    Ok(())
+                } else {
+                    Err(Denied::NotYours.into())
+                }
+            }
+        },
+    }
+}
+
+/// Check the payload before taking any lock.
+fn check_action(action: &Action) -> Result<()> {
+    match action {
+        Action::AddNote(body) => validate::required("body", body, 10_000),
+        Action::UpdateVariables(vars) => {
+            if vars.is_empty() || vars.len() > 50 {
+                return Err(invalid("variables", "give 1 to 50 variables"));
+            }
+            for (k, v) in vars {
+                validate::name(&format!("variables.{k}"), k, 64)?;
+                validate::optional(&format!("variables.{k}"), Some(v), 1000)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Run one action; returns the engagement afterwards.
+pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> Result<Engagement> {
+    check_action(&action)?;
+    let p = p.clone();
+    ctx.writer
+        .apply(move |tx, ctx| Box::pin(run(tx, ctx, p, id, action)))
+        .await
+}
+
+/// The command itself, inside a batch.
+async fn run(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    p: Principal,
+    id: EngagementId,
+    action: Action,
+) -> Result<Engagement> {
+    let account = p.account();
+    let rec = load(tx, account, id).await?;
+    let offered = eng::agent_ids(&eng::offers_for(tx.conn(), id).await?);
+    authorize(&p, &action, &rec, &offered)?;
+    let mut c = Cmd {
+        tx,
+        rec,
+        offered,
+        actor: p.agent_id(),
+        account,
+        now: ctx.clock.now_ms(),
+    };
+    match action {
+        Action::Accept => accept::run(&mut c).await,
+        Action::Decline => decline::run(&mut c).await,
+        Action::MarkInactive => activity::run(&mut c, Command::MarkInactive).await,
+        Action::Resume => activity::run(&mut c, Command::Resume).await,
+        Action::Transfer(target) => transfer::run(&mut c, target).await,
+        Action::AddNote(body) => note::run(&mut c, body).await,
+        Action::SetDisposition(d) => set_disposition::run(&mut c, d).await,
+        Action::UpdateVariables(vars) => update_variables::run(&mut c, vars).await,
+        Action::End => end::run(&mut c).await,
+        Action::Close => close::run(&mut c).await,
+        Action::Cancel => cancel::run(&mut c).await,
+        Action::Monitor { barge } => monitor::run(&mut c, barge).await,
+    }
+}

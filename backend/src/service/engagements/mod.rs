@@ -1,0 +1,85 @@
+//! Engagements: starts (external systems and connectors), click-to-dial, agent and supervisor
+//! commands, reads. One file per operation; every change goes through [`transition`] (the
+//! state machine in `shared`, written once), saves, and appends its events in the same
+//! transaction.
+//!
+//! Starts and commands run in the batches of `service::writer` (group commit): each operation
+//! gets the batch's transaction, and its caller is answered once that batch committed.
+
+mod commands;
+mod dial;
+mod placement;
+mod read;
+mod start;
+
+pub use commands::{act, Action, TransferTarget};
+pub use dial::dial;
+pub use read::{get, list, mine, notes};
+pub use start::{start, Started};
+
+use super::events::emit;
+use super::{Result, ServiceError};
+use crate::store::engagements::{self as eng, EngagementRecord};
+use crate::store::Tx;
+use shared::ids::{AccountId, AgentId, EngagementId};
+use shared::{transition, Command};
+
+fn not_found(id: EngagementId) -> ServiceError {
+    ServiceError::NotFound(format!("no engagement {id}"))
+}
+
+async fn load(tx: &mut Tx, account: AccountId, id: EngagementId) -> Result<EngagementRecord> {
+    eng::get(tx.conn(), account, id)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+/// Who an engagement's events go to and what they carry beside the engagement.
+struct Emit<'a> {
+    /// Agents it is still ringing for (shown in the engagement's `offered_to`).
+    offered_to: &'a [AgentId],
+    /// The agent the events concern (their feed receives them).
+    agent: Option<AgentId>,
+    /// Fields added to each event's payload.
+    extra: serde_json::Value,
+}
+
+/// The one step every command ends with: apply `command`'s transition to `rec`, save it, and
+/// append one event per kind the state machine names.
+async fn apply(
+    tx: &mut Tx,
+    rec: &mut EngagementRecord,
+    command: Command,
+    emit_to: Emit<'_>,
+) -> Result<()> {
+    advance(tx, rec, command, emit_to).await?;
+    eng::save(tx.conn(), rec).await?;
+    Ok(())
+}
+
+/// [`apply`] without the save, for a command that passes through a state on its way (close
+/// from connected goes through wrap-up) and saves once at the end.
+async fn advance(
+    tx: &mut Tx,
+    rec: &mut EngagementRecord,
+    command: Command,
+    emit_to: Emit<'_>,
+) -> Result<()> {
+    let t = transition(rec.state, command)?;
+    rec.state = t.to;
+    if rec.state == shared::EngagementState::Queued {
+        rec.offered_at_ms = None;
+    }
+    for kind in t.events {
+        emit(
+            tx,
+            rec,
+            emit_to.offered_to,
+            kind,
+            emit_to.agent,
+            emit_to.extra.clone(),
+        )
+        .await?;
+    }
+    Ok(())
+}

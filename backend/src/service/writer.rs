@@ -1,0 +1,219 @@
+//! Group commit: the account's engagement starts and commands are applied by one task in
+//! batches — one transaction, one commit (one fsync), one routing pass per batch — and each
+//! caller is answered only after the batch that holds its request has committed, so an
+//! acknowledged change is a durable one.
+//!
+//! A batch takes whatever arrived while the previous one was committing (up to
+//! [`MAX_BATCH`]); with no load it holds a single request and starts at once, so batching adds
+//! no wait. Each operation runs inside a savepoint: one that fails (a 404, a 409, a state the
+//! command does not apply to) rolls back only its own writes and events. The routing pass runs
+//! last, in the same transaction, so the offers it makes commit together with the starts that
+//! caused them. The pass also runs on its own when poked (an agent became ready, configuration
+//! changed) and when a timer is due (ring timeouts, overflow, wrap-up, due dates), and at
+//! least every second, which is how changes made by another instance sharing the PostgreSQL
+//! database are picked up.
+//!
+//! On PostgreSQL the batch holds the account's advisory lock (`Store::begin_for`), so several
+//! instances on one database serialise their batches and never offer one engagement twice.
+
+use super::{dispatch, Ctx, Result, ServiceError};
+use crate::store::{StoreError, Tx};
+use futures_util::future::BoxFuture;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// The most operations one transaction applies.
+pub const MAX_BATCH: usize = 512;
+
+/// Operations waiting for a batch; callers wait (backpressure) when it is full.
+const QUEUE_DEPTH: usize = 8192;
+
+/// The longest the task sleeps without a request or a poke: it also picks up timers and
+/// changes made by other instances sharing the database.
+const MAX_SLEEP: Duration = Duration::from_millis(1000);
+
+/// An operation with its reply channel, the type erased.
+type Job = Box<dyn for<'a> FnOnce(&'a mut Tx, &'a Ctx) -> BoxFuture<'a, Box<dyn Reply>> + Send>;
+
+/// An operation's result, held until its batch commits.
+trait Reply: Send {
+    fn failed(&self) -> bool;
+    /// Answer the caller; `commit_error` replaces a success when the batch did not commit.
+    fn send(self: Box<Self>, commit_error: Option<&str>);
+}
+
+struct Pending<T> {
+    result: Result<T>,
+    to: oneshot::Sender<Result<T>>,
+}
+
+impl<T: Send> Reply for Pending<T> {
+    fn failed(&self) -> bool {
+        self.result.is_err()
+    }
+
+    fn send(self: Box<Self>, commit_error: Option<&str>) {
+        let result = match (self.result, commit_error) {
+            (Ok(_), Some(cause)) => Err(StoreError::CommitFailed(cause.to_string()).into()),
+            (result, _) => result,
+        };
+        let _ = self.to.send(result);
+    }
+}
+
+/// Submits operations to the batch task. Cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// The receiving end, handed to [`run`].
+pub struct Jobs(mpsc::Receiver<Job>);
+
+pub fn channel() -> (Writer, Jobs) {
+    let (jobs, rx) = mpsc::channel(QUEUE_DEPTH);
+    (Writer { jobs }, Jobs(rx))
+}
+
+fn stopped() -> ServiceError {
+    StoreError::Database(sqlx::Error::PoolClosed).into()
+}
+
+impl Writer {
+    /// Run `op` in the next batch; returns its result once that batch committed (or failed).
+    pub async fn apply<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a mut Tx, &'a Ctx) -> BoxFuture<'a, Result<T>> + Send + 'static,
+    {
+        let (to, from) = oneshot::channel();
+        let job: Job = Box::new(move |tx, ctx| {
+            Box::pin(async move {
+                let result = op(tx, ctx).await;
+                Box::new(Pending { result, to }) as Box<dyn Reply>
+            })
+        });
+        self.jobs.send(job).await.map_err(|_| stopped())?;
+        // A dropped operation (its batch could not start, or the task stopped) is answered
+        // as the database being unavailable: nothing of it was kept.
+        from.await.map_err(|_| stopped())?
+    }
+}
+
+/// Apply batches forever (until the task is aborted or every [`Writer`] is gone).
+pub async fn run(ctx: Ctx, mut jobs: Jobs) {
+    let mut next_timer: Option<i64> = Some(0);
+    loop {
+        let sleep = next_timer
+            .map(|at| {
+                Duration::from_millis(
+                    (at - ctx.clock.now_ms()).clamp(0, MAX_SLEEP.as_millis() as i64) as u64,
+                )
+            })
+            .unwrap_or(MAX_SLEEP);
+        let mut batch = Vec::new();
+        let mut route = false;
+        tokio::select! {
+            job = jobs.0.recv() => match job {
+                Some(job) => batch.push(job),
+                None => return,
+            },
+            _ = ctx.dispatch.poked() => route = true,
+            _ = tokio::time::sleep(sleep) => route = true,
+        }
+        while batch.len() < MAX_BATCH {
+            match jobs.0.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        next_timer = apply_batch(&ctx, batch, route).await;
+    }
+}
+
+/// One transaction: every operation of `batch` in its own savepoint, then a routing pass if
+/// anything changed (or `route`). Returns when the next routing timer is due.
+async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
+    let retry = Some(ctx.clock.now_ms() + 500);
+    let mut tx = match ctx.store.begin_for(ctx.account).await {
+        Ok(tx) => tx,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not begin a batch");
+            // Dropping an operation answers its caller "unavailable" (see `Writer::apply`).
+            drop(batch);
+            return retry;
+        }
+    };
+    let mut replies: Vec<Box<dyn Reply>> = Vec::with_capacity(batch.len());
+    let mut changed = false;
+    let mut broken: Option<StoreError> = None;
+    for job in batch {
+        if broken.is_some() {
+            // The transaction is unusable: the rest are dropped, which answers them
+            // "unavailable" without running them.
+            continue;
+        }
+        let savepoint = match tx.savepoint().await {
+            Ok(s) => s,
+            Err(e) => {
+                broken = Some(e);
+                continue;
+            }
+        };
+        let reply = job(&mut tx, ctx).await;
+        let ended = if reply.failed() {
+            tx.rollback_to(savepoint).await
+        } else {
+            changed = true;
+            tx.release(savepoint).await
+        };
+        if let Err(e) = ended {
+            broken = Some(e);
+        }
+        replies.push(reply);
+    }
+    if let Some(e) = broken {
+        tracing::warn!(error = %e, "batch failed; nothing in it was kept");
+        drop(tx);
+        let cause = e.to_string();
+        for reply in replies {
+            reply.send(Some(&cause));
+        }
+        return retry;
+    }
+    let mut next = None;
+    if changed || route {
+        next = route_in(ctx, &mut tx).await;
+    }
+    let committed = tx.commit().await.err().map(|e| {
+        tracing::warn!(error = %e, "batch commit failed");
+        e.to_string()
+    });
+    for reply in replies {
+        reply.send(committed.as_deref());
+    }
+    if committed.is_some() {
+        return retry;
+    }
+    next
+}
+
+/// The routing pass inside the batch, in a savepoint of its own: if it fails, the batch's
+/// operations still commit and the pass is retried shortly.
+async fn route_in(ctx: &Ctx, tx: &mut Tx) -> Option<i64> {
+    let retry = Some(ctx.clock.now_ms() + 500);
+    let Ok(savepoint) = tx.savepoint().await else {
+        return retry;
+    };
+    match dispatch::pass(ctx, tx).await {
+        Ok(next) => match tx.release(savepoint).await {
+            Ok(()) => next,
+            Err(_) => retry,
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "routing pass failed; retrying");
+            let _ = tx.rollback_to(savepoint).await;
+            retry
+        }
+    }
+}
