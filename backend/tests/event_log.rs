@@ -27,23 +27,25 @@ async fn appended_events_read_back_in_order(db: TestDb) {
     let store = Store::connect(&db.url).await.unwrap();
     let acc = account(1);
     let mut tx = store.begin().await.unwrap();
-    let a = tx
-        .append(event(acc, EventKind::EngagementCreated, 1))
-        .await
-        .unwrap();
-    let b = tx
-        .append(event(acc, EventKind::EngagementOffered, 2))
-        .await
-        .unwrap();
+    let (first, second) = (
+        event(acc, EventKind::EngagementCreated, 1),
+        event(acc, EventKind::EngagementOffered, 2),
+    );
+    tx.append(first.clone()).await.unwrap();
+    tx.append(second.clone()).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(b.seq > a.seq);
 
     let read = store.events_after(acc, 0, 100).await.unwrap();
-    assert_eq!(
-        read,
-        vec![a.clone(), b.clone()],
-        "read back exactly what was appended"
-    );
+    assert_eq!(read.len(), 2, "read back exactly what was appended");
+    let (a, b) = (read[0].clone(), read[1].clone());
+    assert!(b.seq > a.seq, "in the order appended");
+    for (got, sent) in [(&a, &first), (&b, &second)] {
+        assert_eq!(got.kind, sent.kind);
+        assert_eq!(got.account_id, sent.account_id);
+        assert_eq!(got.engagement_id, sent.engagement_id);
+        assert_eq!(got.agent_id, sent.agent_id);
+        assert_eq!(got.data, sent.data);
+    }
     assert_eq!(read[1].data["text"], "note ✓ with \"quotes\"");
     assert_eq!(
         store.events_after(acc, a.seq, 100).await.unwrap(),
@@ -98,8 +100,7 @@ async fn rolled_back_events_never_exist(db: TestDb) {
     assert_eq!(*watch.borrow(), before);
 
     let mut tx = store.begin().await.unwrap();
-    let committed = tx
-        .append(event(acc, EventKind::EngagementCreated, 3))
+    tx.append(event(acc, EventKind::EngagementCreated, 3))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -107,9 +108,11 @@ async fn rolled_back_events_never_exist(db: TestDb) {
         .await
         .unwrap()
         .unwrap();
+    let committed = store.events_after(acc, 0, 100).await.unwrap();
+    assert_eq!(committed.len(), 1);
     assert_eq!(
         *watch.borrow(),
-        committed.seq,
+        committed[0].seq,
         "watchers learn the committed seq"
     );
 }
@@ -117,11 +120,11 @@ async fn rolled_back_events_never_exist(db: TestDb) {
 async fn events_survive_a_reconnect(db: TestDb) {
     let store = Store::connect(&db.url).await.unwrap();
     let mut tx = store.begin().await.unwrap();
-    let e = tx
-        .append(event(account(1), EventKind::EngagementClosed, 1))
+    tx.append(event(account(1), EventKind::EngagementClosed, 1))
         .await
         .unwrap();
     tx.commit().await.unwrap();
+    let e = store.events_after(account(1), 0, 10).await.unwrap()[0].clone();
     store.close().await;
 
     // Migrations run again on connect and must be a no-op.
@@ -170,8 +173,8 @@ async fn a_following_reader_sees_every_event_once(db: TestDb) {
             let mut committed = Vec::new();
             for i in 0..PER_WRITER {
                 let mut tx = store.begin().await.unwrap();
-                let e = tx
-                    .append(event(acc, EventKind::EngagementNoteAdded, w * 1000 + i))
+                let n = w * 1000 + i;
+                tx.append(event(acc, EventKind::EngagementNoteAdded, n))
                     .await
                     .unwrap();
                 // Hold the transaction open a little so commits interleave.
@@ -180,7 +183,7 @@ async fn a_following_reader_sees_every_event_once(db: TestDb) {
                     tx.rollback().await.unwrap();
                 } else {
                     tx.commit().await.unwrap();
-                    committed.push(e.id);
+                    committed.push(n);
                 }
             }
             committed
@@ -198,7 +201,7 @@ async fn a_following_reader_sees_every_event_once(db: TestDb) {
                 for e in store.events_after(acc, cursor, 50).await.unwrap() {
                     assert!(e.seq > cursor);
                     cursor = e.seq;
-                    seen.push(e.id);
+                    seen.push(e.data["n"].as_u64().expect("n"));
                 }
                 tokio::task::yield_now().await;
             }

@@ -161,14 +161,12 @@ async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
             }
         };
         let reply = job(&mut tx, ctx).await;
-        let ended = if reply.failed() {
-            tx.rollback_to(savepoint).await
+        if reply.failed() {
+            if let Err(e) = tx.rollback_to(savepoint).await {
+                broken = Some(e);
+            }
         } else {
             changed = true;
-            tx.release(savepoint).await
-        };
-        if let Err(e) = ended {
-            broken = Some(e);
         }
         replies.push(reply);
     }
@@ -206,10 +204,7 @@ async fn route_in(ctx: &Ctx, tx: &mut Tx) -> Option<i64> {
         return retry;
     };
     match dispatch::pass(ctx, tx).await {
-        Ok(next) => match tx.release(savepoint).await {
-            Ok(()) => next,
-            Err(_) => retry,
-        },
+        Ok(next) => next,
         Err(e) => {
             tracing::warn!(error = %e, "routing pass failed; retrying");
             let _ = tx.rollback_to(savepoint).await;

@@ -53,38 +53,83 @@ impl Tx {
         Ok(())
     }
 
-    /// Append `event` to the log inside this transaction and return it as it will read back.
-    pub async fn append(&mut self, event: NewEvent) -> Result<Event> {
+    /// Append `event` to the log inside this transaction. Events are written together, in
+    /// the order appended, when the transaction commits (one multi-row `INSERT` per
+    /// [`EVENTS_PER_INSERT`] events rather than one statement each), so they share its fate:
+    /// an event exists if and only if its change does.
+    pub async fn append(&mut self, event: NewEvent) -> Result<()> {
         self.lock_account(event.account_id).await?;
-        let id = EventId(uuid::Uuid::now_v7());
-        let occurred_at_ms = now_ms();
         let data = serde_json::to_string(&event.data)
             .map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?;
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO events (event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
-        )
-        .bind(id.to_string())
-        .bind(event.account_id.to_string())
-        .bind(event.kind.as_str())
-        .bind(event.engagement_id.map(|e| e.to_string()))
-        .bind(event.agent_id.map(|a| a.to_string()))
-        .bind(occurred_at_ms)
-        .bind(data)
-        .fetch_one(&mut *self.inner)
-        .await?;
-        self.appended_up_to = Some(self.appended_up_to.map_or(seq, |s| s.max(seq)));
-        Ok(Event {
-            seq,
-            id,
+        self.pending_events.push(PendingEvent {
+            id: EventId(uuid::Uuid::now_v7()),
             account_id: event.account_id,
             kind: event.kind,
             engagement_id: event.engagement_id,
             agent_id: event.agent_id,
-            occurred_at: ms_to_datetime(occurred_at_ms)?,
-            data: event.data,
-        })
+            occurred_at_ms: now_ms(),
+            data,
+        });
+        Ok(())
     }
+
+    /// Write the appended events (called by [`Tx::commit`]).
+    pub(super) async fn flush_events(&mut self) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending_events);
+        for chunk in pending.chunks(EVENTS_PER_INSERT) {
+            let mut sql = String::from(
+                "INSERT INTO events (event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let n = i * 7;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7
+                ));
+            }
+            sql.push_str(" RETURNING seq");
+            let mut query = sqlx::query_scalar::<_, i64>(&sql);
+            for e in chunk {
+                query = query
+                    .bind(e.id.to_string())
+                    .bind(e.account_id.to_string())
+                    .bind(e.kind.as_str())
+                    .bind(e.engagement_id.map(|x| x.to_string()))
+                    .bind(e.agent_id.map(|x| x.to_string()))
+                    .bind(e.occurred_at_ms)
+                    .bind(e.data.clone());
+            }
+            let seqs = query.fetch_all(&mut *self.inner).await?;
+            if let Some(max) = seqs.into_iter().max() {
+                self.appended_up_to = Some(self.appended_up_to.map_or(max, |s| s.max(max)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The most events one `INSERT` writes (7 parameters each; SQLite takes up to 32,766).
+const EVENTS_PER_INSERT: usize = 500;
+
+/// An appended event waiting for its transaction's commit.
+#[derive(Debug)]
+pub(super) struct PendingEvent {
+    id: EventId,
+    account_id: AccountId,
+    kind: EventKind,
+    engagement_id: Option<EngagementId>,
+    agent_id: Option<AgentId>,
+    occurred_at_ms: i64,
+    data: String,
 }
 
 impl Store {
