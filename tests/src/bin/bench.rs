@@ -263,14 +263,15 @@ async fn main() {
     if args.idle_sockets > 0 {
         eprintln!("opening {} idle agent sockets…", args.idle_sockets);
         let gate = Arc::new(tokio::sync::Semaphore::new(32));
-        let mut opening = Vec::new();
+        let (opened, mut opened_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
         for i in 0..args.idle_sockets {
             let permit = gate.clone().acquire_owned().await.unwrap();
             let (admin, integrator, anon) = (admin.clone(), integrator.clone(), anon.clone());
             let url_base = servers[i % servers.len()]
                 .base_url
                 .replacen("http", "ws", 1);
-            opening.push(tokio::spawn(async move {
+            let opened = opened.clone();
+            idle.push(tokio::spawn(async move {
                 let token = sign_in_agent(
                     &admin,
                     &integrator,
@@ -284,19 +285,19 @@ async fn main() {
                 .await
                 .expect("websocket");
                 drop(permit);
+                let _ = opened.send(());
                 // Read (answering pings) like a real client; nothing else arrives.
-                tokio::spawn(async move {
-                    let (mut tx, mut rx) = socket.split();
-                    while let Some(Ok(msg)) = rx.next().await {
-                        if let Message::Ping(p) = msg {
-                            let _ = tx.send(Message::Pong(p)).await;
-                        }
+                let (mut tx, mut rx) = socket.split();
+                while let Some(Ok(msg)) = rx.next().await {
+                    if let Message::Ping(p) = msg {
+                        let _ = tx.send(Message::Pong(p)).await;
                     }
-                })
+                }
             }));
         }
-        for o in opening {
-            idle.push(o.await.expect("idle socket opened"));
+        drop(opened);
+        for _ in 0..args.idle_sockets {
+            opened_rx.recv().await.expect("an idle socket opened");
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
