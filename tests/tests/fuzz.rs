@@ -42,6 +42,36 @@ fn schemathesis() -> Option<PathBuf> {
     bin.is_file().then_some(bin)
 }
 
+/// Did the run fail only because schemathesis could not generate some invalid inputs? When it
+/// negates a schema for negative testing it can build a `not` it cannot draw from ("does not
+/// support a `not` whose complement is not spelled out"), which depends on the path its random
+/// generation took. That is a limit of the tool, not a defect of the API: it is reported and
+/// tolerated, while any failed check or any other error still fails the test.
+fn only_generation_limits(stdout: &str) -> bool {
+    const LIMIT: &str = "Schemathesis does not support a `not`";
+    let section = |name: &str| {
+        let start = stdout.find(&format!(" {name} ="))?;
+        let rest = &stdout[start + name.len() + 3..];
+        let end = rest.find("\n====").unwrap_or(rest.len());
+        Some(&rest[..end])
+    };
+    if section("FAILURES").is_some() {
+        return false;
+    }
+    let Some(errors) = section("ERRORS") else {
+        return false;
+    };
+    let reported = errors.lines().filter(|l| l.starts_with("____")).count();
+    let limits = errors.matches(LIMIT).count();
+    let tolerated = reported > 0 && reported == limits;
+    if tolerated {
+        eprintln!(
+            "schemathesis could not generate negative cases for {limits} operation(s); tolerated"
+        );
+    }
+    tolerated
+}
+
 async fn the_api_keeps_its_contract(db: TestDb) {
     let Some(bin) = schemathesis() else {
         assert!(
@@ -100,7 +130,7 @@ async fn the_api_keeps_its_contract(db: TestDb) {
     let lines: Vec<&str> = stdout.lines().collect();
     println!("{}", lines[lines.len().saturating_sub(40)..].join("\n"));
     assert!(
-        output.status.success(),
+        output.status.success() || only_generation_limits(&stdout),
         "schemathesis found problems:\n{stdout}\n{stderr}\n---- switchboard log ----\n{}",
         server.log()
     );
@@ -109,3 +139,18 @@ async fn the_api_keeps_its_contract(db: TestDb) {
 }
 
 tests::both_stores!(the_api_keeps_its_contract);
+
+#[test]
+fn generation_limits_are_told_apart_from_findings() {
+    let bar = "=".repeat(30);
+    let limit = format!(
+        "{bar} ERRORS {bar}\n____ PUT /v1/flows/{{id}} ____\nSchema Error\nFailed to generate test cases for this API operation. Schemathesis does not support a `not` whose complement is not spelled out, below the document root\n{bar} WARNINGS {bar}\n____ x ____\n"
+    );
+    assert!(only_generation_limits(&limit));
+    let finding = format!("{bar} FAILURES {bar}\n____ POST /v1/queues ____\nServer error\n{limit}");
+    assert!(!only_generation_limits(&finding));
+    let other =
+        format!("{bar} ERRORS {bar}\n____ GET /v1/x ____\nNetwork Error\n{bar} SUMMARY {bar}\n");
+    assert!(!only_generation_limits(&other));
+    assert!(!only_generation_limits("all passed"));
+}

@@ -44,6 +44,27 @@ struct Emit<'a> {
     extra: serde_json::Value,
 }
 
+/// Tell each of `agents` that `rec` no longer rings for them (`reason` says why).
+async fn rescind(
+    tx: &mut Tx,
+    rec: &EngagementRecord,
+    agents: impl IntoIterator<Item = AgentId>,
+    reason: &str,
+) -> Result<()> {
+    for agent in agents {
+        emit(
+            tx,
+            rec,
+            &[],
+            shared::events::EventKind::EngagementOfferRescinded,
+            Some(agent),
+            serde_json::json!({ "reason": reason }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// The one step every command ends with: apply `command`'s transition to `rec`, save it, and
 /// append one event per kind the state machine names.
 async fn apply(

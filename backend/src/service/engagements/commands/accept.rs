@@ -1,13 +1,11 @@
 //! `accept`: an agent takes an engagement that is ringing for them; it stops ringing for
 //! everyone else.
 
-use super::super::{apply, Emit};
+use super::super::{apply, rescind, Emit};
 use super::Cmd;
-use crate::service::events::emit;
 use crate::service::Result;
 use crate::store::{agents, engagements as eng};
 use shared::engagement::Engagement;
-use shared::events::EventKind;
 use shared::Command;
 
 pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
@@ -16,17 +14,8 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     c.rec.connected_at_ms = Some(c.now);
     eng::delete_offers(c.tx.conn(), c.rec.id).await?;
     agents::reset_misses(c.tx.conn(), me).await?;
-    for other in c.offered.iter().filter(|a| **a != me) {
-        emit(
-            c.tx,
-            &c.rec,
-            &[],
-            EventKind::EngagementOfferRescinded,
-            Some(*other),
-            serde_json::json!({"reason": "accepted_by_another"}),
-        )
-        .await?;
-    }
+    let others = c.offered.iter().copied().filter(|a| *a != me);
+    rescind(c.tx, &c.rec, others, "accepted_by_another").await?;
     let emit_to = Emit {
         offered_to: &[],
         agent: Some(me),

@@ -1,30 +1,18 @@
 //! `cancel`: a supervisor or the system that started it withdraws an engagement that has not
 //! been answered; whoever it was ringing for is told.
 
-use super::super::{apply, Emit};
+use super::super::{apply, rescind, Emit};
 use super::Cmd;
-use crate::service::events::emit;
 use crate::service::Result;
 use crate::store::engagements as eng;
 use shared::engagement::Engagement;
-use shared::events::EventKind;
 use shared::Command;
 
 pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     c.rec.closed_at_ms = Some(c.now);
     c.rec.close_reason = Some("cancelled".into());
     eng::delete_offers(c.tx.conn(), c.rec.id).await?;
-    for agent in &c.offered {
-        emit(
-            c.tx,
-            &c.rec,
-            &[],
-            EventKind::EngagementOfferRescinded,
-            Some(*agent),
-            serde_json::json!({"reason": "cancelled"}),
-        )
-        .await?;
-    }
+    rescind(c.tx, &c.rec, c.offered.iter().copied(), "cancelled").await?;
     let emit_to = Emit {
         offered_to: &[],
         agent: c.rec.agent_id,
