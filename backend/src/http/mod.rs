@@ -166,7 +166,7 @@ struct CheckQuery {
     /// The embedding page's origin, e.g. `https://crm.example.com`.
     #[param(
         required = true,
-        pattern = r"^https?://[A-Za-z0-9]+(-+[A-Za-z0-9]+)*(\.[A-Za-z0-9]+(-+[A-Za-z0-9]+)*)*\.[A-Za-z]+(:[0-9]{1,4})?/?$"
+        pattern = r"^https?://[A-Za-z0-9]+(-[A-Za-z0-9]+)*(\.[A-Za-z0-9]+(-[A-Za-z0-9]+)*)*\.[A-Za-z]+(:[0-9]{1,4})?/?$"
     )]
     origin: Option<String>,
 }
