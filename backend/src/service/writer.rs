@@ -38,18 +38,25 @@ type Job = Box<dyn for<'a> FnOnce(&'a mut Tx, &'a Ctx) -> BoxFuture<'a, Box<dyn 
 /// An operation's result, held until its batch commits.
 trait Reply: Send {
     fn failed(&self) -> bool;
+    /// Can this operation have changed what routing would do (new work, freed capacity)?
+    fn reroutes(&self) -> bool;
     /// Answer the caller; `commit_error` replaces a success when the batch did not commit.
     fn send(self: Box<Self>, commit_error: Option<&str>);
 }
 
 struct Pending<T> {
     result: Result<T>,
+    reroutes: bool,
     to: oneshot::Sender<Result<T>>,
 }
 
 impl<T: Send> Reply for Pending<T> {
     fn failed(&self) -> bool {
         self.result.is_err()
+    }
+
+    fn reroutes(&self) -> bool {
+        self.reroutes && self.result.is_ok()
     }
 
     fn send(self: Box<Self>, commit_error: Option<&str>) {
@@ -81,7 +88,9 @@ fn stopped() -> ServiceError {
 
 impl Writer {
     /// Run `op` in the next batch; returns its result once that batch committed (or failed).
-    pub async fn apply<T, F>(&self, op: F) -> Result<T>
+    /// With `reroutes` (the operation may add work or free capacity), the batch ends with a
+    /// routing pass.
+    pub async fn apply<T, F>(&self, reroutes: bool, op: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'a> FnOnce(&'a mut Tx, &'a Ctx) -> BoxFuture<'a, Result<T>> + Send + 'static,
@@ -90,7 +99,11 @@ impl Writer {
         let job: Job = Box::new(move |tx, ctx| {
             Box::pin(async move {
                 let result = op(tx, ctx).await;
-                Box::new(Pending { result, to }) as Box<dyn Reply>
+                Box::new(Pending {
+                    result,
+                    reroutes,
+                    to,
+                }) as Box<dyn Reply>
             })
         });
         self.jobs.send(job).await.map_err(|_| stopped())?;
@@ -132,7 +145,7 @@ pub async fn run(ctx: Ctx, mut jobs: Jobs) {
 }
 
 /// One transaction: every operation of `batch` in its own savepoint, then a routing pass if
-/// anything changed (or `route`). Returns when the next routing timer is due.
+/// an operation that reroutes succeeded (or `route`). Returns when the next routing timer is due.
 async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
     let retry = Some(ctx.clock.now_ms() + 500);
     let mut tx = match ctx.store.begin_for(ctx.account).await {
@@ -145,7 +158,7 @@ async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
         }
     };
     let mut replies: Vec<Box<dyn Reply>> = Vec::with_capacity(batch.len());
-    let mut changed = false;
+    let mut reroute = route;
     let mut broken: Option<StoreError> = None;
     for job in batch {
         if broken.is_some() {
@@ -165,9 +178,8 @@ async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
             if let Err(e) = tx.rollback_to(savepoint).await {
                 broken = Some(e);
             }
-        } else {
-            changed = true;
         }
+        reroute |= reply.reroutes();
         replies.push(reply);
     }
     if let Some(e) = broken {
@@ -180,7 +192,7 @@ async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
         return retry;
     }
     let mut next = None;
-    if changed || route {
+    if reroute {
         next = route_in(ctx, &mut tx).await;
     }
     let committed = tx.commit().await.err().map(|e| {

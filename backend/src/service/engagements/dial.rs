@@ -37,7 +37,9 @@ pub async fn dial(ctx: &Ctx, p: &Principal, req: shared::api::DialRequest) -> Re
     }
     let account = p.account();
     ctx.writer
-        .apply(move |tx, ctx| Box::pin(place_call(tx, ctx, account, me, phone, req)))
+        .apply(false, move |tx, ctx| {
+            Box::pin(place_call(tx, ctx, account, me, phone, req))
+        })
         .await
 }
 

@@ -154,7 +154,9 @@ pub async fn start(
     };
     let account = p.account();
     ctx.writer
-        .apply(move |tx, ctx| Box::pin(create(tx, ctx, account, checked)))
+        .apply(true, move |tx, ctx| {
+            Box::pin(create(tx, ctx, account, checked))
+        })
         .await
 }
 

@@ -137,8 +137,16 @@ fn check_action(action: &Action) -> Result<()> {
 pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> Result<Engagement> {
     check_action(&action)?;
     let p = p.clone();
+    // What may add waiting work or free an agent's capacity; notes, dispositions, variables,
+    // wrap-up, parking and monitoring change neither.
+    let reroutes = matches!(
+        action,
+        Action::Accept | Action::Decline | Action::Transfer(_) | Action::Close | Action::Cancel
+    );
     ctx.writer
-        .apply(move |tx, ctx| Box::pin(run(tx, ctx, p, id, action)))
+        .apply(reroutes, move |tx, ctx| {
+            Box::pin(run(tx, ctx, p, id, action))
+        })
         .await
 }
 
