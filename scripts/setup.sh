@@ -10,6 +10,7 @@
 #   - Debian chromium + chromium-driver (for the browser tests; skipped with SKIP_CHROMIUM=1)
 #   - Debian brotli (precompresses the widget's files at build time)
 #   - schemathesis 4.32.5 from PyPI into .tools/py (API fuzzing; python3-venv from Debian if missing)
+#   - prometheus_client 0.26.0 from PyPI into .tools/py (Prometheus's parser checks /metrics)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -121,6 +122,15 @@ else
   rm -rf "$TOOLS_DIR/py"
   python3 -m venv "$TOOLS_DIR/py"
   "$TOOLS_DIR/py/bin/pip" install --quiet --disable-pip-version-check "schemathesis==${SCHEMATHESIS_VERSION}"
+fi
+
+# --- prometheus_client (its OpenMetrics parser checks GET /metrics, tests/tests/metrics.rs) ----
+PROMETHEUS_CLIENT_VERSION="0.26.0"
+if "$TOOLS_DIR/py/bin/pip" show prometheus-client 2>/dev/null | grep -qx "Version: ${PROMETHEUS_CLIENT_VERSION}"; then
+  log "prometheus_client ${PROMETHEUS_CLIENT_VERSION}: present"
+else
+  log "installing prometheus_client ${PROMETHEUS_CLIENT_VERSION} into .tools/py"
+  "$TOOLS_DIR/py/bin/pip" install --quiet --disable-pip-version-check "prometheus-client==${PROMETHEUS_CLIENT_VERSION}"
 fi
 
 # --- brotli (the widget's files are served precompressed, scripts/build-widget.sh) -----------

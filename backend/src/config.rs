@@ -154,6 +154,51 @@ pub struct ServeConfig {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Addresses that may scrape `GET /metrics` without an API token, comma-separated
+    /// addresses or networks (`10.0.0.0/8,192.168.1.7`). Loopback by default; empty: nobody.
+    /// Others need a supervisor's or admin's token (or a client's with `engagements:read`).
+    /// The client address honours `--trusted-proxy-header`.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_METRICS_ALLOW",
+        default_value = "127.0.0.0/8,::1/128",
+        value_parser = MetricsAllow::parse
+    )]
+    pub metrics_allow: MetricsAllow,
+}
+
+/// The `--metrics-allow` networks (an address is a network of one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricsAllow(pub Vec<ipnet::IpNet>);
+
+impl MetricsAllow {
+    pub fn parse(value: &str) -> Result<MetricsAllow, String> {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.parse::<ipnet::IpNet>()
+                    .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!(
+                            "{v:?} is not an address or network (e.g. 10.0.0.0/8 or 192.168.1.7)"
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(MetricsAllow)
+    }
+
+    pub fn contains(&self, address: std::net::IpAddr) -> bool {
+        // An IPv4 client seen on a dual-stack socket is matched as IPv4.
+        let address = match address {
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        self.0.iter().any(|net| net.contains(&address))
+    }
 }
 
 /// A secret from the configuration (a password): `Debug` and `Display` print `***`, so it
@@ -308,5 +353,24 @@ mod crm_url_tests {
         for bad in ["crm.example", "ftp://crm.example", "http://", "http://a b"] {
             assert!(crm_url(bad).is_err(), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod metrics_allow_tests {
+    use super::MetricsAllow;
+
+    #[test]
+    fn networks_addresses_and_mapped_ipv4() {
+        let allow = MetricsAllow::parse("10.0.0.0/8, 192.168.1.7,::1/128").unwrap();
+        assert!(allow.contains("10.20.30.40".parse().unwrap()));
+        assert!(allow.contains("192.168.1.7".parse().unwrap()));
+        assert!(!allow.contains("192.168.1.8".parse().unwrap()));
+        assert!(allow.contains("::ffff:10.1.1.1".parse().unwrap()));
+        assert!(allow.contains("::1".parse().unwrap()));
+        assert!(!allow.contains("127.0.0.1".parse().unwrap()));
+        assert_eq!(MetricsAllow::parse("").unwrap(), MetricsAllow::default());
+        let err = MetricsAllow::parse("10.0.0.0/8,intranet").unwrap_err();
+        assert!(err.contains("\"intranet\""), "{err}");
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod delivery;
 pub mod embedding;
 pub mod http;
+pub mod metrics;
 pub mod routing;
 pub mod server;
 pub mod service;

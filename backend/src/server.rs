@@ -99,6 +99,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
                 window_ms: config.signin_window_secs * 1000,
             },
         },
+        metrics: Arc::new(crate::metrics::Metrics::new()),
     };
     if config.webhook_allow_private {
         tracing::warn!(
@@ -144,6 +145,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         hub,
         embedding: Arc::new(EmbeddingPolicy::new(allowed)),
         client_ip_header: config.trusted_proxy_header.clone(),
+        metrics_allow: Arc::new(config.metrics_allow.clone()),
     };
     let app = http::router(
         state,

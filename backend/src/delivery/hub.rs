@@ -4,6 +4,7 @@ use crate::store::Store;
 use shared::events::Event;
 use shared::ids::{AccountId, AgentId};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -16,6 +17,8 @@ type Subscribers = HashMap<AgentId, Vec<mpsc::Sender<Arc<Event>>>>;
 #[derive(Clone, Default)]
 pub struct Hub {
     subscribers: Arc<Mutex<Subscribers>>,
+    /// The `seq` published up to (for `/metrics`: how far the hub lags the log).
+    published: Arc<AtomicI64>,
 }
 
 impl Hub {
@@ -30,6 +33,11 @@ impl Hub {
             .or_default()
             .push(tx);
         rx
+    }
+
+    /// The last `seq` this hub has published (0 before it started).
+    pub fn published(&self) -> i64 {
+        self.published.load(Ordering::Relaxed)
     }
 
     fn publish(&self, event: Event) {
@@ -50,6 +58,7 @@ impl Hub {
     pub async fn run(self, store: Store, account: AccountId) {
         let mut committed = store.watch_committed();
         let mut cursor = *committed.borrow_and_update();
+        self.published.store(cursor, Ordering::Relaxed);
         loop {
             loop {
                 match store.events_after(account, cursor, 1000).await {
@@ -59,6 +68,7 @@ impl Hub {
                             cursor = event.seq;
                             self.publish(event);
                         }
+                        self.published.store(cursor, Ordering::Relaxed);
                         if !full {
                             break;
                         }

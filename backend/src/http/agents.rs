@@ -236,13 +236,16 @@ async fn websocket(
     }
     let store = s.ctx.store.clone();
     let hub = s.hub.clone();
+    let metrics = s.ctx.metrics.clone();
     Ok(upgrade
         .read_buffer_size(SOCKET_READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(SOCKET_MAX_WRITE_BUFFER)
         .max_message_size(SOCKET_MAX_MESSAGE)
         .max_frame_size(SOCKET_MAX_MESSAGE)
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
+            // Counted in `/metrics` while the socket's task runs.
+            let _open = metrics.agent_socket();
             crate::delivery::ws::serve(
                 store,
                 hub,
@@ -252,5 +255,6 @@ async fn websocket(
                 q.after,
                 socket,
             )
+            .await
         }))
 }

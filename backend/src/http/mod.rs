@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod health;
 mod interactions;
+mod metrics;
 pub mod openapi;
 mod webhooks;
 mod widget;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub embedding: Arc<EmbeddingPolicy>,
     /// `--trusted-proxy-header`: where the client's address is, behind a proxy.
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// `--metrics-allow`: who may scrape `/metrics` without a token.
+    pub metrics_allow: Arc<crate::config::MetricsAllow>,
 }
 
 /// The embedding allow-list and the header values derived from it once.
@@ -72,6 +75,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             "health",
         ))
         .merge(tagged(
+            OpenApiRouter::new().routes(routes!(metrics::metrics)),
+            "operations",
+        ))
+        .merge(tagged(
             OpenApiRouter::new()
                 .routes(routes!(check_embedding))
                 .routes(routes!(csp_report)),
@@ -92,6 +99,11 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
     api.merge(widget::routes(&config.widget_dir))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // After routing (so the route template is known), around every handler.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,

@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod engagements;
 mod events;
 pub mod interactions;
+pub mod metrics;
 pub mod sessions;
 pub mod stats;
 pub mod throttle;
@@ -149,4 +150,6 @@ pub struct Ctx {
     pub sessions: Arc<sessions::SessionCache>,
     /// Sign-in throttling limits, see [`throttle`].
     pub throttle: throttle::Policy,
+    /// What `GET /metrics` exports, see [`crate::metrics`].
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

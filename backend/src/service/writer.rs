@@ -152,11 +152,15 @@ async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
         Ok(tx) => tx,
         Err(e) => {
             tracing::warn!(error = %e, "could not begin a batch");
+            ctx.metrics.batch_failed();
             // Dropping an operation answers its caller "unavailable" (see `Writer::apply`).
             drop(batch);
             return retry;
         }
     };
+    if !batch.is_empty() {
+        ctx.metrics.batch(batch.len());
+    }
     let mut replies: Vec<Box<dyn Reply>> = Vec::with_capacity(batch.len());
     let mut reroute = route;
     let mut broken: Option<StoreError> = None;
@@ -184,6 +188,7 @@ async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
     }
     if let Some(e) = broken {
         tracing::warn!(error = %e, "batch failed; nothing in it was kept");
+        ctx.metrics.batch_failed();
         drop(tx);
         let cause = e.to_string();
         for reply in replies {
@@ -197,6 +202,7 @@ async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
     }
     let committed = tx.commit().await.err().map(|e| {
         tracing::warn!(error = %e, "batch commit failed");
+        ctx.metrics.batch_failed();
         e.to_string()
     });
     for reply in replies {
@@ -215,7 +221,10 @@ async fn route_in(ctx: &Ctx, tx: &mut Tx) -> Option<i64> {
     let Ok(savepoint) = tx.savepoint().await else {
         return retry;
     };
-    match dispatch::pass(ctx, tx).await {
+    let started = std::time::Instant::now();
+    let outcome = dispatch::pass(ctx, tx).await;
+    ctx.metrics.routing_pass(started.elapsed());
+    match outcome {
         Ok(next) => next,
         Err(e) => {
             tracing::warn!(error = %e, "routing pass failed; retrying");

@@ -306,6 +306,29 @@ pub async fn in_states(
     rows.iter().map(from_row).collect()
 }
 
+/// Per queue with anything waiting: (queue, how many wait, when the oldest was created).
+pub async fn waiting_by_queue(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<Vec<(QueueId, u64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT queue_id, COUNT(*) AS n, MIN(created_at_ms) AS oldest
+         FROM engagements WHERE account_id = $1 AND state = 'queued' AND queue_id IS NOT NULL
+         GROUP BY queue_id",
+    )
+    .bind(account.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let queue: String = row.try_get("queue_id")?;
+            let n: i64 = row.try_get("n")?;
+            let oldest: i64 = row.try_get("oldest")?;
+            Ok((parse_id(&queue)?, u64::try_from(n).unwrap_or(0), oldest))
+        })
+        .collect()
+}
+
 /// The earliest timer on a waiting engagement: overflow or the end of a preferred-agent wait.
 /// (Due-date steps change priority, which matters only when matching runs anyway.)
 pub async fn next_queue_timer(conn: &mut AnyConnection, account: AccountId) -> Result<Option<i64>> {

@@ -223,6 +223,28 @@ impl Store {
         self.backend
     }
 
+    /// Pool use for `/metrics`: per pool, (open connections, idle ones, the maximum). SQLite
+    /// has a read pool and a one-connection write pool; PostgreSQL one pool for both.
+    pub fn pools(&self) -> Vec<(&'static str, u32, u32, u32)> {
+        let reading = |pool: &AnyPool| {
+            (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                pool.options().get_max_connections(),
+            )
+        };
+        match self.backend {
+            Backend::Sqlite => {
+                let (r, w) = (reading(&self.reader), reading(&self.writer));
+                vec![("read", r.0, r.1, r.2), ("write", w.0, w.1, w.2)]
+            }
+            Backend::Postgres => {
+                let p = reading(&self.writer);
+                vec![("shared", p.0, p.1, p.2)]
+            }
+        }
+    }
+
     /// Readiness: can we run a query right now?
     pub async fn ping(&self) -> Result<()> {
         let mut conn = self.reader.acquire().await?;

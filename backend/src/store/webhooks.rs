@@ -12,6 +12,25 @@ use shared::ids::{AccountId, DeliveryId, EventId, WebhookId};
 use shared::webhooks::{DeliveryStatus, ValidationState};
 use sqlx::{AnyConnection, Row};
 
+/// Webhook delivery backlog for `/metrics`: (the lowest cursor of an enabled subscription,
+/// deliveries still pending). The cursor is `None` without an enabled subscription.
+pub async fn backlog(conn: &mut AnyConnection, account: AccountId) -> Result<(Option<i64>, i64)> {
+    let cursor: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(cursor_seq) FROM webhooks WHERE account_id = $1 AND enabled = 1",
+    )
+    .bind(account.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhook_deliveries d JOIN webhooks w ON w.webhook_id = d.webhook_id
+         WHERE w.account_id = $1 AND d.status = 'pending'",
+    )
+    .bind(account.to_string())
+    .fetch_one(conn)
+    .await?;
+    Ok((cursor, pending))
+}
+
 /// A subscription as stored, secret included.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookRow {
