@@ -874,6 +874,7 @@ both_stores!(
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
+    ("get", "/metrics"),
     ("get", "/v1/embedding/check"),
     ("post", "/v1/csp-reports"),
     ("post", "/v1/oauth/token"),

@@ -147,6 +147,7 @@ pub async fn set_queue_opt_in(
     let mut record = agents::get(tx.conn(), account, agent)
         .await?
         .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))?;
+    let before = record.agent.clone();
     let Some(m) = record.agent.queues.iter_mut().find(|m| m.queue_id == queue) else {
         return Err(super::refused(
             "queue_id",
@@ -156,6 +157,13 @@ pub async fn set_queue_opt_in(
     m.opted_in = opted_in;
     let queues: Vec<QueueMembership> = record.agent.queues.clone();
     agents::set_queues(tx.conn(), agent, &queues).await?;
+    // In the audit trail like an admin's edit of the memberships; routing reads it from there.
+    super::audit::record(
+        &mut tx,
+        p,
+        super::audit::Change::put("agent", agent, Some(&before), &record.agent),
+    )
+    .await?;
     tx.commit().await?;
     ctx.dispatch.poke();
     me(ctx, p).await

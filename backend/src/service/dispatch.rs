@@ -2,14 +2,15 @@
 //! persists what it decides. It runs on every trigger (a new engagement, an agent becoming
 //! ready or freeing capacity, configuration changes) and on timers (ring timeouts, overflow,
 //! due-date steps, preferred-agent waits, wrap-up), all of which live in the database, so they
-//! survive a restart. Passes run inside the batches of `service::writer`, which hold the
+//! survive a restart. What a pass reads comes from the in-memory `RoutingView`, caught up
+//! with the event log before each pass (see `service::routing_view`). Passes run inside the batches of `service::writer`, which hold the
 //! account's write lock, so two instances on one PostgreSQL database never offer the same
 //! engagement twice.
 
 use super::events::emit;
+use super::routing_view::RoutingView;
 use super::{Ctx, Result};
 use crate::routing::{self, priority, template, AgentView, QueueView, WaitingView};
-use crate::store::config::{self as cfg, DocTable};
 use crate::store::engagements::{self as eng, EngagementRecord, OfferRecord};
 use crate::store::{agents, Tx};
 use shared::config::{OverflowAction, Queue};
@@ -38,32 +39,32 @@ impl Trigger {
 }
 
 /// One pass, inside the caller's transaction (a batch of `service::writer`): expire offers,
-/// apply overflow and wrap-up timers, then match. Returns when the next timer is due.
-pub async fn pass(ctx: &Ctx, tx: &mut Tx) -> Result<Option<i64>> {
+/// apply overflow and wrap-up timers, then match. Reads come from `view` (caught up with the
+/// log by the caller); what the pass writes is taken back into it before matching and at the
+/// end, so the view always matches the transaction. Returns when the next timer is due.
+pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Option<i64>> {
     let account = ctx.account;
     let now = ctx.clock.now_ms();
     let mut next: Option<i64> = None;
     let mut wake = |at: i64| next = Some(next.map_or(at, |n: i64| n.min(at)));
-
-    let queues: HashMap<QueueId, Queue> =
-        cfg::list_docs::<Queue>(tx.conn(), DocTable::Queues, account)
-            .await?
-            .into_iter()
-            .map(|q| (q.queue_id, q))
-            .collect();
+    let written_from = tx.pending_len();
 
     // 1. Ring timeouts.
-    let mut by_engagement: HashMap<EngagementId, Vec<OfferRecord>> = HashMap::new();
-    for o in eng::all_offers(tx.conn(), account).await? {
-        by_engagement.entry(o.engagement).or_default().push(o);
-    }
-    for (id, offers) in by_engagement {
-        let expires = offers.iter().map(|o| o.expires_at_ms).max().unwrap_or(now);
-        if expires > now {
-            wake(expires);
-            continue;
-        }
-        let Some(mut rec) = eng::get(tx.conn(), account, id).await? else {
+    let expired: Vec<(EngagementId, Vec<OfferRecord>)> = view
+        .offers
+        .iter()
+        .filter_map(|(id, offers)| {
+            let expires = offers.iter().map(|o| o.expires_at_ms).max().unwrap_or(now);
+            if expires > now {
+                wake(expires);
+                None
+            } else {
+                Some((*id, offers.clone()))
+            }
+        })
+        .collect();
+    for (id, offers) in expired {
+        let Some(mut rec) = view.engagements.get(&id).cloned() else {
             continue;
         };
         let t = transition(rec.state, Command::RingTimeout)?;
@@ -91,15 +92,15 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx) -> Result<Option<i64>> {
     }
 
     // 2. Wrap-up that ran out: close it (only queues with a wrap-up time have any).
-    let wrapping = if queues.values().any(|q| q.wrap_up_secs > 0) {
-        eng::in_states(tx.conn(), account, &[EngagementState::WrapUp]).await?
+    let wrapping = if view.queues.values().any(|q| q.wrap_up_secs > 0) {
+        view.in_state(EngagementState::WrapUp)
     } else {
         Vec::new()
     };
     for mut rec in wrapping {
         let secs = rec
             .queue_id
-            .and_then(|q| queues.get(&q))
+            .and_then(|q| view.queues.get(&q))
             .map_or(0, |q| q.wrap_up_secs);
         let (Some(started), true) = (rec.wrap_up_at_ms, secs > 0) else {
             continue;
@@ -127,15 +128,23 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx) -> Result<Option<i64>> {
         )
         .await?;
     }
+    // Matching must see what the timers just changed (freed agents, agents set not ready).
+    if tx.pending_len() > written_from {
+        view.absorb(tx, written_from).await?;
+    }
+    let written_from = tx.pending_len();
 
     // 3. Ready agents and what they hold. Without one who has room, matching cannot offer
-    // anything, so the (possibly long) queue is read only when a timer on it is due.
-    let default_rules = Arc::new(cfg::busy_rules(tx.conn(), account).await?);
-    let mut holdings = eng::holdings(tx.conn(), account).await?;
-    let mut agent_views: Vec<AgentView> = agents::list(tx.conn(), account)
-        .await?
-        .into_iter()
+    // anything, so the queue is looked at only when a timer on it is due.
+    let mut holdings = view.holdings();
+    let mut ready: Vec<_> = view
+        .agents
+        .values()
         .filter(|a| a.agent.status.is_ready())
+        .collect();
+    ready.sort_by_cached_key(|a| (a.agent.display_name.to_lowercase(), a.agent.agent_id));
+    let mut agent_views: Vec<AgentView> = ready
+        .into_iter()
         .map(|a| AgentView {
             id: a.agent.agent_id,
             ready: true,
@@ -156,8 +165,9 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx) -> Result<Option<i64>> {
             rules: a
                 .agent
                 .busy_rules
+                .clone()
                 .map(Arc::new)
-                .unwrap_or_else(|| Arc::clone(&default_rules)),
+                .unwrap_or_else(|| Arc::clone(&view.default_rules)),
             idle_since_ms: a.idle_since_ms,
             last_offer_ms: a.last_offer_ms,
         })
@@ -168,7 +178,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx) -> Result<Option<i64>> {
                 .iter()
                 .any(|c| a.rules.can_offer(&a.holding, *c))
     });
-    let queue_timer = eng::next_queue_timer(tx.conn(), account).await?;
+    let queue_timer = view.next_queue_timer();
     if !any_room && queue_timer.is_none_or(|at| at > now) {
         if let Some(at) = queue_timer {
             wake(at);
@@ -177,8 +187,8 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx) -> Result<Option<i64>> {
     }
 
     // 4. Overflow.
-    let mut waiting_records =
-        eng::in_states(tx.conn(), account, &[EngagementState::Queued]).await?;
+    let queues = &view.queues;
+    let mut waiting_records = view.in_state(EngagementState::Queued);
     for rec in waiting_records.iter_mut() {
         let Some(at) = rec.overflow_at_ms else {
             continue;
@@ -187,7 +197,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx) -> Result<Option<i64>> {
             wake(at);
             continue;
         }
-        overflow(tx, rec, &queues, now).await?;
+        overflow(tx, rec, queues, now).await?;
         if let Some(at) = rec.overflow_at_ms {
             wake(at);
         }
@@ -269,6 +279,10 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx) -> Result<Option<i64>> {
             emit(tx, &rec, &offer.agents, t.events[0], Some(*agent), extra).await?;
         }
         wake(offer.expires_at_ms);
+    }
+    // Overflow and offers: take them back into the view.
+    if tx.pending_len() > written_from {
+        view.absorb(tx, written_from).await?;
     }
     Ok(next)
 }

@@ -11,6 +11,7 @@ pub mod engagements;
 mod events;
 pub mod interactions;
 pub mod metrics;
+pub mod routing_view;
 pub mod sessions;
 pub mod stats;
 pub mod throttle;

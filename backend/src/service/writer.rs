@@ -16,6 +16,7 @@
 //! On PostgreSQL the batch holds the account's advisory lock (`Store::begin_for`), so several
 //! instances on one database serialise their batches and never offer one engagement twice.
 
+use super::routing_view::RoutingView;
 use super::{dispatch, Ctx, Result, ServiceError};
 use crate::store::{StoreError, Tx};
 use futures_util::future::BoxFuture;
@@ -116,6 +117,8 @@ impl Writer {
 /// Apply batches forever (until the task is aborted or every [`Writer`] is gone).
 pub async fn run(ctx: Ctx, mut jobs: Jobs) {
     let mut next_timer: Option<i64> = Some(0);
+    // Built by the first pass, kept current from the log by each next one.
+    let mut view: Option<RoutingView> = None;
     loop {
         let sleep = next_timer
             .map(|at| {
@@ -140,13 +143,18 @@ pub async fn run(ctx: Ctx, mut jobs: Jobs) {
                 Err(_) => break,
             }
         }
-        next_timer = apply_batch(&ctx, batch, route).await;
+        next_timer = apply_batch(&ctx, batch, route, &mut view).await;
     }
 }
 
 /// One transaction: every operation of `batch` in its own savepoint, then a routing pass if
 /// an operation that reroutes succeeded (or `route`). Returns when the next routing timer is due.
-async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
+async fn apply_batch(
+    ctx: &Ctx,
+    batch: Vec<Job>,
+    route: bool,
+    view: &mut Option<RoutingView>,
+) -> Option<i64> {
     let retry = Some(ctx.clock.now_ms() + 500);
     let mut tx = match ctx.store.begin_for(ctx.account).await {
         Ok(tx) => tx,
@@ -198,13 +206,26 @@ async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
     }
     let mut next = None;
     if reroute {
-        next = route_in(ctx, &mut tx).await;
+        next = route_in(ctx, &mut tx, view).await;
     }
-    let committed = tx.commit().await.err().map(|e| {
-        tracing::warn!(error = %e, "batch commit failed");
-        ctx.metrics.batch_failed();
-        e.to_string()
-    });
+    let committed = match tx.commit_at().await {
+        Ok(seq) => {
+            if reroute {
+                // The view took in this batch's changes; its events are now in the log.
+                if let Some(view) = view.as_mut() {
+                    view.committed(seq);
+                }
+            }
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "batch commit failed");
+            ctx.metrics.batch_failed();
+            // The view may hold what did not commit: build it again.
+            *view = None;
+            Some(e.to_string())
+        }
+    };
     for reply in replies {
         reply.send(committed.as_deref());
     }
@@ -215,14 +236,16 @@ async fn apply_batch(ctx: &Ctx, batch: Vec<Job>, route: bool) -> Option<i64> {
 }
 
 /// The routing pass inside the batch, in a savepoint of its own: if it fails, the batch's
-/// operations still commit and the pass is retried shortly.
-async fn route_in(ctx: &Ctx, tx: &mut Tx) -> Option<i64> {
+/// operations still commit, the view is dropped (built again next time) and the pass is
+/// retried shortly.
+async fn route_in(ctx: &Ctx, tx: &mut Tx, view: &mut Option<RoutingView>) -> Option<i64> {
     let retry = Some(ctx.clock.now_ms() + 500);
     let Ok(savepoint) = tx.savepoint().await else {
+        *view = None;
         return retry;
     };
     let started = std::time::Instant::now();
-    let outcome = dispatch::pass(ctx, tx).await;
+    let outcome = pass_with_view(ctx, tx, view).await;
     ctx.metrics.routing_pass(started.elapsed());
     match outcome {
         Ok(next) => next,
@@ -232,4 +255,25 @@ async fn route_in(ctx: &Ctx, tx: &mut Tx) -> Option<i64> {
             retry
         }
     }
+}
+
+/// Catch the view up (or build it, the first time and every `REBUILD_EVERY_MS`), then pass.
+/// On an error the view is left out of `slot`, so the next pass builds a fresh one.
+async fn pass_with_view(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    slot: &mut Option<RoutingView>,
+) -> Result<Option<i64>> {
+    let now = ctx.clock.now_ms();
+    let mut view = match slot.take() {
+        Some(mut view) if !view.is_due_for_rebuild(now) => {
+            view.catch_up(tx, 0).await?;
+            view
+        }
+        // Built inside the batch, it already sees the batch's own writes.
+        _ => RoutingView::build(tx, ctx.account, now).await?,
+    };
+    let next = dispatch::pass(ctx, tx, &mut view).await?;
+    *slot = Some(view);
+    Ok(next)
 }

@@ -127,6 +127,29 @@ pub async fn get(
     row.as_ref().map(from_row).transpose()
 }
 
+/// These agents of the account (missing ones are left out).
+pub async fn get_many(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    ids: &[AgentId],
+) -> Result<Vec<AgentRecord>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(super::IDS_PER_QUERY) {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM agents WHERE account_id = $1 AND agent_id IN ({})",
+            super::placeholders(2, chunk.len())
+        );
+        let mut query = sqlx::query(&sql).bind(account.to_string());
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push(from_row(&row)?);
+        }
+    }
+    Ok(found)
+}
+
 pub async fn by_email(
     conn: &mut AnyConnection,
     account: AccountId,

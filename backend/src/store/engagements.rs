@@ -269,6 +269,48 @@ pub async fn get(
     row.as_ref().map(from_row).transpose()
 }
 
+/// These engagements of the account (missing ones are left out), in any order.
+pub async fn get_many(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    ids: &[EngagementId],
+) -> Result<Vec<EngagementRecord>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(super::IDS_PER_QUERY) {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM engagements WHERE account_id = $1 AND engagement_id IN ({})",
+            super::placeholders(2, chunk.len())
+        );
+        let mut query = sqlx::query(&sql).bind(account.to_string());
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push(from_row(&row)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Engagements in routing's care: queued, ringing or held by an agent.
+pub async fn routable(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<Vec<EngagementRecord>> {
+    in_states(
+        conn,
+        account,
+        &[
+            EngagementState::Queued,
+            EngagementState::Offered,
+            EngagementState::Connected,
+            EngagementState::Inactive,
+            EngagementState::WrapUp,
+        ],
+    )
+    .await
+}
+
 /// The active engagement holding this work-item id + name, if any.
 pub async fn active_with_work_item(
     conn: &mut AnyConnection,
@@ -459,6 +501,25 @@ pub async fn delete_offer(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The live offers of these engagements.
+pub async fn offers_of(conn: &mut AnyConnection, ids: &[EngagementId]) -> Result<Vec<OfferRecord>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_QUERY) {
+        let sql = format!(
+            "SELECT engagement_id, agent_id, channel, offered_at_ms, expires_at_ms FROM offers WHERE engagement_id IN ({})",
+            super::placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push(offer_from_row(&row)?);
+        }
+    }
+    Ok(found)
 }
 
 /// Every live offer of the account.

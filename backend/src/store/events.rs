@@ -73,6 +73,24 @@ impl Tx {
         Ok(())
     }
 
+    /// How many events this transaction has appended and not yet written.
+    pub fn pending_len(&self) -> usize {
+        self.pending_events.len()
+    }
+
+    /// What the pending events from position `from` on are about: (kind, engagement, agent).
+    pub fn pending_subjects(
+        &self,
+        from: usize,
+    ) -> Vec<(EventKind, Option<EngagementId>, Option<AgentId>)> {
+        self.pending_events
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| (e.kind, e.engagement_id, e.agent_id))
+            .collect()
+    }
+
     /// Write the appended events (called by [`Tx::commit`]).
     pub(super) async fn flush_events(&mut self) -> Result<()> {
         let pending = std::mem::take(&mut self.pending_events);
@@ -222,6 +240,49 @@ impl Store {
             .await?;
         Ok(seq.unwrap_or(0))
     }
+}
+
+/// What the account's events after `after` are about, oldest first, inside `tx` (so an
+/// instance holding the account's lock sees everything committed before it):
+/// (seq, kind, engagement, agent).
+pub async fn subjects_after(
+    tx: &mut Tx,
+    account: AccountId,
+    after: i64,
+) -> Result<Vec<(i64, EventKind, Option<EngagementId>, Option<AgentId>)>> {
+    let rows = sqlx::query(
+        "SELECT seq, kind, engagement_id, agent_id FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq",
+    )
+    .bind(account.to_string())
+    .bind(after)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            let engagement: Option<String> = row.try_get("engagement_id")?;
+            let agent: Option<String> = row.try_get("agent_id")?;
+            Ok((
+                row.try_get("seq")?,
+                EventKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
+                engagement
+                    .as_deref()
+                    .map(|e| parse("engagement id", e))
+                    .transpose()?,
+                agent.as_deref().map(|a| parse("agent id", a)).transpose()?,
+            ))
+        })
+        .collect()
+}
+
+/// The account's highest `seq` (0 with no events), inside `tx`.
+pub async fn max_seq(tx: &mut Tx, account: AccountId) -> Result<i64> {
+    let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE account_id = $1")
+        .bind(account.to_string())
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(seq.unwrap_or(0))
 }
 
 fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T> {

@@ -21,6 +21,11 @@ pub mod webhooks;
 
 pub use events::NewEvent;
 
+/// Reads of the event log inside a write transaction (the routing view's catch-up).
+pub mod log {
+    pub use super::events::{max_seq, subjects_after};
+}
+
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection};
 use std::str::FromStr;
@@ -354,7 +359,12 @@ impl Tx {
         &mut self.inner
     }
 
-    pub async fn commit(mut self) -> Result<()> {
+    pub async fn commit(self) -> Result<()> {
+        self.commit_at().await.map(|_| ())
+    }
+
+    /// Commit; returns the highest `seq` this transaction appended, if it appended any.
+    pub async fn commit_at(mut self) -> Result<Option<i64>> {
         self.flush_events().await?;
         if let (Backend::Postgres, Some(seq)) = (self.backend, self.appended_up_to) {
             // Delivered to listeners on other instances when (and only if) this commits.
@@ -375,7 +385,7 @@ impl Tx {
                 }
             });
         }
-        Ok(())
+        Ok(self.appended_up_to)
     }
 
     pub async fn rollback(self) -> Result<()> {
@@ -413,6 +423,17 @@ pub struct Savepoint {
     /// Events appended before it (later ones are dropped by a rollback to it).
     pending_events: usize,
 }
+
+/// `$from, $from+1, …` for `count` parameters (an `IN (…)` list).
+pub(crate) fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Ids per `IN (…)` list: well under every driver's parameter limit.
+pub(crate) const IDS_PER_QUERY: usize = 500;
 
 /// Run a `DELETE` with two text parameters; `NotFound` when it removed nothing.
 pub(crate) async fn delete_one(

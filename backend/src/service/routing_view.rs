@@ -1,0 +1,239 @@
+//! The routing view: what a routing pass reads (configured queues and busy rules, agents,
+//! engagements in routing's care, live offers), kept in memory by the batch writer between
+//! passes instead of re-read from the database for each one.
+//!
+//! **The log is the truth.** The view is built from the database, then kept current from the
+//! event log: before a pass it reads what the events after its `seq` are about (committed by
+//! anyone — this instance's other paths or another instance on the same PostgreSQL) plus the
+//! events the current batch has appended, and re-reads only those engagements (with their
+//! offers) and agents. A `config.changed` event re-reads the configuration and every agent.
+//! After the pass it re-reads what the pass itself touched, so the view matches the batch's
+//! transaction; the writer then moves `seq` past the batch's own events once it committed,
+//! and drops the view when a batch fails to (the next pass builds it again).
+//!
+//! Why reading after `seq` misses nothing: every event append takes the account's lock
+//! (`Tx::lock_account`) and the batch holds it, so the account's events commit in `seq` order
+//! and nothing commits while the pass runs. Every change routing depends on comes with an
+//! event naming its engagement or agent (an engagement's re-read also re-reads the agents it
+//! names, whose idle time or offer time may have moved with it); as a safety net against a
+//! change that does not, the view is rebuilt from scratch every [`REBUILD_EVERY_MS`].
+
+use super::Result;
+use crate::store::config::{self as cfg, DocTable};
+use crate::store::engagements::{self as eng, EngagementRecord, OfferRecord};
+use crate::store::{agents, agents::AgentRecord, log, Tx};
+use shared::config::{BusyAgentRules, Queue};
+use shared::events::EventKind;
+use shared::ids::{AccountId, AgentId, EngagementId, QueueId};
+use shared::{Channel, EngagementState};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The longest a view lives before it is built again from the database.
+pub const REBUILD_EVERY_MS: i64 = 60_000;
+
+pub struct RoutingView {
+    account: AccountId,
+    /// Events up to this `seq` are reflected.
+    seq: i64,
+    built_at_ms: i64,
+    pub queues: HashMap<QueueId, Queue>,
+    pub default_rules: Arc<BusyAgentRules>,
+    pub agents: HashMap<AgentId, AgentRecord>,
+    /// Engagements queued, ringing, connected, inactive or in wrap-up.
+    pub engagements: HashMap<EngagementId, EngagementRecord>,
+    /// Live offers by engagement.
+    pub offers: HashMap<EngagementId, Vec<OfferRecord>>,
+}
+
+/// What changed since the view last looked.
+#[derive(Default)]
+struct Touched {
+    config: bool,
+    engagements: BTreeSet<EngagementId>,
+    agents: BTreeSet<AgentId>,
+}
+
+impl Touched {
+    fn note(&mut self, kind: EventKind, engagement: Option<EngagementId>, agent: Option<AgentId>) {
+        if kind == EventKind::ConfigChanged {
+            self.config = true;
+        }
+        self.engagements.extend(engagement);
+        self.agents.extend(agent);
+    }
+}
+
+fn routable(state: EngagementState) -> bool {
+    matches!(
+        state,
+        EngagementState::Queued
+            | EngagementState::Offered
+            | EngagementState::Connected
+            | EngagementState::Inactive
+            | EngagementState::WrapUp
+    )
+}
+
+impl RoutingView {
+    /// Read everything, inside `tx` (which holds the account's lock).
+    pub async fn build(tx: &mut Tx, account: AccountId, now_ms: i64) -> Result<RoutingView> {
+        let seq = log::max_seq(tx, account).await?;
+        let mut view = RoutingView {
+            account,
+            seq,
+            built_at_ms: now_ms,
+            queues: HashMap::new(),
+            default_rules: Arc::new(BusyAgentRules::default()),
+            agents: HashMap::new(),
+            engagements: HashMap::new(),
+            offers: HashMap::new(),
+        };
+        view.reload_config(tx).await?;
+        view.engagements = eng::routable(tx.conn(), account)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
+        for offer in eng::all_offers(tx.conn(), account).await? {
+            view.offers.entry(offer.engagement).or_default().push(offer);
+        }
+        Ok(view)
+    }
+
+    pub fn is_due_for_rebuild(&self, now_ms: i64) -> bool {
+        now_ms - self.built_at_ms >= REBUILD_EVERY_MS
+    }
+
+    /// Bring the view up to date with the log and with the batch's own events (from position
+    /// `pending_from` of the transaction's pending events).
+    pub async fn catch_up(&mut self, tx: &mut Tx, pending_from: usize) -> Result<()> {
+        let mut touched = Touched::default();
+        for (seq, kind, engagement, agent) in
+            log::subjects_after(tx, self.account, self.seq).await?
+        {
+            self.seq = seq;
+            touched.note(kind, engagement, agent);
+        }
+        for (kind, engagement, agent) in tx.pending_subjects(pending_from) {
+            touched.note(kind, engagement, agent);
+        }
+        self.apply(tx, touched).await
+    }
+
+    /// Take in what the transaction's own events from position `from` on changed (the pass's
+    /// writes), without looking at the log: nothing else commits while the batch holds the lock.
+    pub async fn absorb(&mut self, tx: &mut Tx, from: usize) -> Result<()> {
+        let mut touched = Touched::default();
+        for (kind, engagement, agent) in tx.pending_subjects(from) {
+            touched.note(kind, engagement, agent);
+        }
+        self.apply(tx, touched).await
+    }
+
+    /// The batch that ran the pass committed its events up to `seq`.
+    pub fn committed(&mut self, seq: Option<i64>) {
+        if let Some(seq) = seq {
+            self.seq = self.seq.max(seq);
+        }
+    }
+
+    async fn reload_config(&mut self, tx: &mut Tx) -> Result<()> {
+        self.queues = cfg::list_docs::<Queue>(tx.conn(), DocTable::Queues, self.account)
+            .await?
+            .into_iter()
+            .map(|q| (q.queue_id, q))
+            .collect();
+        self.default_rules = Arc::new(cfg::busy_rules(tx.conn(), self.account).await?);
+        self.agents = agents::list(tx.conn(), self.account)
+            .await?
+            .into_iter()
+            .map(|a| (a.agent.agent_id, a))
+            .collect();
+        Ok(())
+    }
+
+    async fn apply(&mut self, tx: &mut Tx, mut touched: Touched) -> Result<()> {
+        if touched.config {
+            self.reload_config(tx).await?;
+            touched.agents.clear();
+        }
+        if !touched.engagements.is_empty() {
+            let ids: Vec<EngagementId> = touched.engagements.iter().copied().collect();
+            // Agents named before and after: their holdings, idle time and offer time move.
+            for id in &ids {
+                if let Some(old) = self.engagements.remove(id) {
+                    touched.agents.extend(old.agent_id);
+                }
+                for offer in self.offers.remove(id).unwrap_or_default() {
+                    touched.agents.insert(offer.agent);
+                }
+            }
+            for rec in eng::get_many(tx.conn(), self.account, &ids).await? {
+                if routable(rec.state) {
+                    touched.agents.extend(rec.agent_id);
+                    self.engagements.insert(rec.id, rec);
+                }
+            }
+            for offer in eng::offers_of(tx.conn(), &ids).await? {
+                touched.agents.insert(offer.agent);
+                self.offers.entry(offer.engagement).or_default().push(offer);
+            }
+        }
+        if !touched.agents.is_empty() && !touched.config {
+            let ids: Vec<AgentId> = touched.agents.iter().copied().collect();
+            for id in &ids {
+                self.agents.remove(id);
+            }
+            for rec in agents::get_many(tx.conn(), self.account, &ids).await? {
+                self.agents.insert(rec.agent.agent_id, rec);
+            }
+        }
+        Ok(())
+    }
+
+    /// What each agent holds: assigned engagements and live offers, by channel.
+    pub fn holdings(&self) -> HashMap<AgentId, Vec<Channel>> {
+        let mut held: HashMap<AgentId, Vec<Channel>> = HashMap::new();
+        for e in self.engagements.values() {
+            if let (Some(agent), true) = (
+                e.agent_id,
+                matches!(
+                    e.state,
+                    EngagementState::Connected
+                        | EngagementState::Inactive
+                        | EngagementState::WrapUp
+                ),
+            ) {
+                held.entry(agent).or_default().push(e.channel);
+            }
+        }
+        for offer in self.offers.values().flatten() {
+            held.entry(offer.agent).or_default().push(offer.channel);
+        }
+        held
+    }
+
+    /// Engagements in `state`, oldest first (as the database lists them).
+    pub fn in_state(&self, state: EngagementState) -> Vec<EngagementRecord> {
+        let mut list: Vec<EngagementRecord> = self
+            .engagements
+            .values()
+            .filter(|e| e.state == state)
+            .cloned()
+            .collect();
+        // The id's byte order is its text order, the database's tie-break.
+        list.sort_by_key(|e| (e.created_at_ms, e.id));
+        list
+    }
+
+    /// The earliest overflow or preferred-agent timer on a waiting engagement.
+    pub fn next_queue_timer(&self) -> Option<i64> {
+        self.engagements
+            .values()
+            .filter(|e| e.state == EngagementState::Queued)
+            .flat_map(|e| [e.overflow_at_ms, e.preferred_until_ms])
+            .flatten()
+            .min()
+    }
+}
