@@ -19,7 +19,12 @@ fn event(account_id: AccountId, kind: EventKind, n: u64) -> NewEvent {
         kind,
         engagement_id: Some(EngagementId(uuid::Uuid::from_u128(u128::from(n) + 1000))),
         agent_id: None,
-        data: serde_json::json!({ "n": n, "text": "note ✓ with \"quotes\"" }),
+        // Any payload will do; `reason` carries the number, `session_id` text that needs escaping.
+        data: shared::Payload::Session {
+            agent_id: shared::ids::AgentId(uuid::Uuid::from_u128(7)),
+            session_id: Some("note ✓ with \"quotes\"".into()),
+            reason: Some(n.to_string()),
+        },
     }
 }
 
@@ -44,9 +49,9 @@ async fn appended_events_read_back_in_order(db: TestDb) {
         assert_eq!(got.account_id, sent.account_id);
         assert_eq!(got.engagement_id, sent.engagement_id);
         assert_eq!(got.agent_id, sent.agent_id);
-        assert_eq!(got.data, sent.data);
+        assert_eq!(got.data, serde_json::to_value(&sent.data).unwrap());
     }
-    assert_eq!(read[1].data["text"], "note ✓ with \"quotes\"");
+    assert_eq!(read[1].data["session_id"], "note ✓ with \"quotes\"");
     assert_eq!(
         store.events_after(acc, a.seq, 100).await.unwrap(),
         vec![b.clone()]
@@ -201,7 +206,12 @@ async fn a_following_reader_sees_every_event_once(db: TestDb) {
                 for e in store.events_after(acc, cursor, 50).await.unwrap() {
                     assert!(e.seq > cursor);
                     cursor = e.seq;
-                    seen.push(e.data["n"].as_u64().expect("n"));
+                    seen.push(
+                        e.data["reason"]
+                            .as_str()
+                            .and_then(|n| n.parse::<u64>().ok())
+                            .expect("n"),
+                    );
                 }
                 tokio::task::yield_now().await;
             }

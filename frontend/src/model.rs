@@ -7,6 +7,7 @@ use shared::api::AgentProfile;
 use shared::config::AgentStatus;
 use shared::events::{Event, EventKind};
 use shared::ids::{AgentId, EngagementId};
+use shared::payload::{Detail, Payload};
 use shared::{Engagement, EngagementState};
 
 /// How many closed engagements the agent can revisit.
@@ -140,22 +141,21 @@ impl Model {
         }
         self.last_seq = event.seq;
         let me = self.me()?;
-        match event.kind {
-            EventKind::AgentStatusChanged => {
-                if event.agent_id != Some(me) {
+        match Payload::read_feed(event.kind, &event.data)? {
+            Payload::AgentStatus {
+                agent_id, status, ..
+            } => {
+                if agent_id != me || event.agent_id != Some(me) {
                     return None;
                 }
-                let status: AgentStatus =
-                    serde_json::from_value(event.data.get("status")?.clone()).ok()?;
                 let agent = self.agent.as_mut()?;
                 agent.status = status.clone();
                 Some(Change::Status(status))
             }
-            EventKind::AgentLoggedIn | EventKind::AgentLoggedOut => None,
-            kind => {
-                let engagement = Engagement::read(event.data.get("engagement")?)?;
-                self.apply_engagement(kind, engagement, &event.data, event, now_ms, me)
+            Payload::Engagement { engagement, detail } => {
+                self.apply_engagement(event.kind, engagement, detail, event, now_ms, me)
             }
+            _ => None,
         }
     }
 
@@ -163,7 +163,7 @@ impl Model {
         &mut self,
         kind: EventKind,
         engagement: Engagement,
-        data: &serde_json::Value,
+        detail: Detail,
         event: &Event,
         now_ms: f64,
         me: AgentId,
@@ -211,32 +211,22 @@ impl Model {
             None => return None,
         };
         item.engagement = engagement;
-        match kind {
-            EventKind::EngagementOffered => {
-                item.launch_url = data
-                    .get("launch_url")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string);
+        match detail {
+            Detail::Offered {
+                launch_url,
+                expires_at_ms,
+            } => {
+                item.launch_url = launch_url;
                 // The ring lasts (expiry − event time) by the server's clock; counting that
                 // span from now in this browser's clock ignores skew between the two.
-                if let Some(expires) = data.get("expires_at_ms").and_then(|v| v.as_i64()) {
-                    let sent = (event.occurred_at.unix_timestamp_nanos() / 1_000_000) as i64;
-                    item.ring_deadline_ms = Some(now_ms + (expires - sent).max(0) as f64);
-                }
+                let sent = (event.occurred_at.unix_timestamp_nanos() / 1_000_000) as i64;
+                item.ring_deadline_ms = Some(now_ms + (expires_at_ms - sent).max(0) as f64);
             }
-            EventKind::EngagementConnected => item.ring_deadline_ms = None,
-            EventKind::EngagementNoteAdded => {
-                if let Some(body) = data.pointer("/note/body").and_then(|v| v.as_str()) {
-                    item.notes.push(body.to_string());
-                }
+            Detail::Note { note, .. } => item.notes.push(note.body),
+            Detail::Disposition { disposition } => {
+                item.disposition = Some((disposition.name, disposition.code));
             }
-            EventKind::EngagementDispositionAdded => {
-                if let Some(d) = data.get("disposition") {
-                    let name = d.get("name").and_then(|v| v.as_str()).unwrap_or_default();
-                    let code = d.get("code").and_then(|v| v.as_str()).map(str::to_string);
-                    item.disposition = Some((name.to_string(), code));
-                }
-            }
+            _ if kind == EventKind::EngagementConnected => item.ring_deadline_ms = None,
             _ => {}
         }
         Some(Change::Engagement {
@@ -249,9 +239,9 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-    use shared::config::Role;
-    use shared::ids::{AccountId, EventId};
+    use shared::config::{Disposition, Role};
+    use shared::engagement::NoteRecord;
+    use shared::ids::{AccountId, DispositionId, EventId, NoteId};
     use shared::WorkItem;
     use time::OffsetDateTime;
 
@@ -295,6 +285,36 @@ mod tests {
         }
     }
 
+    /// An engagement event's `data` as the server writes it.
+    fn data(e: Engagement, detail: Detail) -> serde_json::Value {
+        serde_json::to_value(Payload::engagement(e, detail)).unwrap()
+    }
+
+    fn plain(e: Engagement) -> serde_json::Value {
+        data(e, Detail::Plain {})
+    }
+
+    fn ringing(e: Engagement) -> serde_json::Value {
+        data(
+            e,
+            Detail::Offered {
+                launch_url: None,
+                expires_at_ms: 1_800_000_030_000,
+            },
+        )
+    }
+
+    fn noted(e: Engagement, body: &str) -> serde_json::Value {
+        let note = NoteRecord {
+            note_id: NoteId(uuid::Uuid::from_u128(77)),
+            engagement_id: e.engagement_id,
+            agent_id: None,
+            body: body.into(),
+            created_at_ms: 0,
+        };
+        data(e, Detail::Note { note, author: None })
+    }
+
     fn signed_in() -> Model {
         let mut m = Model::default();
         m.resync(agent(1), vec![]);
@@ -307,8 +327,13 @@ mod tests {
         let offered = event(
             1,
             EventKind::EngagementOffered,
-            json!({"engagement": engagement(EngagementState::Offered, &[1]),
-                   "launch_url": "http://crm/t/7", "expires_at_ms": 1_800_000_030_000i64}),
+            data(
+                engagement(EngagementState::Offered, &[1]),
+                Detail::Offered {
+                    launch_url: Some("http://crm/t/7".into()),
+                    expires_at_ms: 1_800_000_030_000,
+                },
+            ),
         );
         let change = m.apply(&offered, 5_000.0).unwrap();
         assert!(matches!(
@@ -327,18 +352,35 @@ mod tests {
             &event(
                 2,
                 EventKind::EngagementConnected,
-                json!({"engagement": engagement(EngagementState::Connected, &[1])}),
+                plain(engagement(EngagementState::Connected, &[1])),
             ),
             6_000.0,
         );
         assert_eq!(m.ringing().count(), 0);
         assert_eq!(m.active[0].ring_deadline_ms, None);
         m.apply(
-            &event(3, EventKind::EngagementNoteAdded, json!({"engagement": engagement(EngagementState::Connected, &[1]), "note": {"body": "called back"}})),
+            &event(
+                3,
+                EventKind::EngagementNoteAdded,
+                noted(engagement(EngagementState::Connected, &[1]), "called back"),
+            ),
             7_000.0,
         );
         m.apply(
-            &event(4, EventKind::EngagementDispositionAdded, json!({"engagement": engagement(EngagementState::Connected, &[1]), "disposition": {"name": "Resolved", "code": "RESOLVED"}})),
+            &event(
+                4,
+                EventKind::EngagementDispositionAdded,
+                data(
+                    engagement(EngagementState::Connected, &[1]),
+                    Detail::Disposition {
+                        disposition: Disposition {
+                            disposition_id: DispositionId(uuid::Uuid::from_u128(5)),
+                            name: "Resolved".into(),
+                            code: Some("RESOLVED".into()),
+                        },
+                    },
+                ),
+            ),
             7_000.0,
         );
         let closed = m
@@ -346,7 +388,7 @@ mod tests {
                 &event(
                     5,
                     EventKind::EngagementClosed,
-                    json!({"engagement": engagement(EngagementState::Closed, &[1])}),
+                    plain(engagement(EngagementState::Closed, &[1])),
                 ),
                 8_000.0,
             )
@@ -366,7 +408,7 @@ mod tests {
     #[test]
     fn declines_and_offers_taken_elsewhere_leave_the_list() {
         let mut m = signed_in();
-        let offer = json!({"engagement": engagement(EngagementState::Offered, &[1, 2])});
+        let offer = ringing(engagement(EngagementState::Offered, &[1, 2]));
         m.apply(&event(1, EventKind::EngagementOffered, offer), 0.0);
         assert_eq!(m.active.len(), 1);
         // Ring-all: agent 2 accepted.
@@ -374,20 +416,20 @@ mod tests {
             &event(
                 2,
                 EventKind::EngagementConnected,
-                json!({"engagement": engagement(EngagementState::Connected, &[2])}),
+                plain(engagement(EngagementState::Connected, &[2])),
             ),
             0.0,
         );
         assert!(m.active.is_empty());
         assert!(m.recent.is_empty(), "never mine, so not in recent either");
 
-        let offer = json!({"engagement": engagement(EngagementState::Offered, &[1])});
+        let offer = ringing(engagement(EngagementState::Offered, &[1]));
         m.apply(&event(3, EventKind::EngagementOffered, offer), 0.0);
         m.apply(
             &event(
                 4,
                 EventKind::EngagementOfferDeclined,
-                json!({"engagement": engagement(EngagementState::Queued, &[])}),
+                plain(engagement(EngagementState::Queued, &[])),
             ),
             0.0,
         );
@@ -400,7 +442,7 @@ mod tests {
         let note = event(
             9,
             EventKind::EngagementNoteAdded,
-            json!({"engagement": engagement(EngagementState::Connected, &[1]), "note": {"body": "x"}}),
+            noted(engagement(EngagementState::Connected, &[1]), "x"),
         );
         assert!(m.apply(&note, 0.0).is_some());
         assert!(m.apply(&note, 0.0).is_none());
@@ -411,15 +453,25 @@ mod tests {
     #[test]
     fn status_changes_of_other_agents_are_ignored() {
         let mut m = signed_in();
-        let mut e = event(
-            1,
-            EventKind::AgentStatusChanged,
-            json!({"status": {"status": "not_ready", "reason": "Lunch"}}),
-        );
-        e.agent_id = Some(AgentId(uuid::Uuid::from_u128(2)));
-        assert!(m.apply(&e, 0.0).is_none());
-        e.seq = 2;
-        e.agent_id = Some(AgentId(uuid::Uuid::from_u128(1)));
+        let status = |seq: i64, agent: u128| {
+            let agent_id = AgentId(uuid::Uuid::from_u128(agent));
+            let mut e = event(
+                seq,
+                EventKind::AgentStatusChanged,
+                serde_json::to_value(Payload::AgentStatus {
+                    agent_id,
+                    status: AgentStatus::NotReady {
+                        reason: "Lunch".into(),
+                    },
+                    cause: "agent".into(),
+                })
+                .unwrap(),
+            );
+            e.agent_id = Some(agent_id);
+            e
+        };
+        assert!(m.apply(&status(1, 2), 0.0).is_none());
+        let e = status(2, 1);
         assert_eq!(
             m.apply(&e, 0.0),
             Some(Change::Status(AgentStatus::NotReady {
@@ -433,7 +485,11 @@ mod tests {
     fn resync_keeps_local_notes_of_held_engagements() {
         let mut m = signed_in();
         m.apply(
-            &event(1, EventKind::EngagementNoteAdded, json!({"engagement": engagement(EngagementState::Connected, &[1]), "note": {"body": "kept"}})),
+            &event(
+                1,
+                EventKind::EngagementNoteAdded,
+                noted(engagement(EngagementState::Connected, &[1]), "kept"),
+            ),
             0.0,
         );
         m.resync(agent(1), vec![engagement(EngagementState::Inactive, &[1])]);

@@ -1,7 +1,7 @@
 //! The engagement: one unit of routed work, live or asynchronous.
 
 use crate::channel::{Channel, Direction};
-use crate::ids::{AgentId, EngagementId, EntryId, FlowId, QueueId};
+use crate::ids::{AgentId, EngagementId, EntryId, FlowId, NoteId, QueueId};
 use crate::state_machine::EngagementState;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -161,6 +161,35 @@ pub struct Engagement {
     pub variables: Variables,
     #[serde(flatten)]
     pub timestamps: Timestamps,
+}
+
+/// A note on an engagement (`GET /v1/engagements/{id}/notes`, `engagement.note_added`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoteRecord {
+    pub note_id: NoteId,
+    pub engagement_id: EngagementId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<AgentId>,
+    pub body: String,
+    pub created_at_ms: i64,
+}
+
+/// Where a transfer sends the engagement (`POST /v1/engagements/{id}/transfer`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum TransferTarget {
+    Queue {
+        queue_id: QueueId,
+    },
+    Flow {
+        flow_id: FlowId,
+    },
+    /// Ring this agent first (for up to two minutes), then anyone in the current queue.
+    Agent {
+        agent_id: AgentId,
+    },
 }
 
 #[cfg(test)]

@@ -29,15 +29,15 @@ pub(crate) fn text(v: &Value, key: &str) -> Option<String> {
     Some(v.get(key)?.as_str()?.to_string())
 }
 
-fn int32(v: &Value, key: &str) -> Option<i32> {
+pub(crate) fn int32(v: &Value, key: &str) -> Option<i32> {
     i32::try_from(v.get(key)?.as_i64()?).ok()
 }
 
-fn id<T: FromStr>(v: &Value, key: &str) -> Option<T> {
+pub(crate) fn id<T: FromStr>(v: &Value, key: &str) -> Option<T> {
     v.get(key)?.as_str()?.parse().ok()
 }
 
-fn when(v: &Value, key: &str) -> Option<OffsetDateTime> {
+pub(crate) fn when(v: &Value, key: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(v.get(key)?.as_str()?, &Rfc3339).ok()
 }
 
@@ -63,7 +63,7 @@ fn work_item(v: &Value) -> Option<WorkItem> {
     })
 }
 
-fn variables(v: Option<&Value>) -> Variables {
+pub(crate) fn variables(v: Option<&Value>) -> Variables {
     v.and_then(Value::as_object)
         .map(|m| {
             m.iter()
@@ -135,7 +135,7 @@ impl Event {
 
 /// Every element of a JSON array read by `read`; `None` if it is not an array or any element
 /// is unreadable.
-fn list<T>(v: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+pub(crate) fn list<T>(v: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
     v.as_array()?.iter().map(read).collect()
 }
 
@@ -148,7 +148,7 @@ fn list_field<T>(v: &Value, key: &str, read: impl Fn(&Value) -> Option<T>) -> Op
 }
 
 /// `{"status":"not_ready","reason":"Lunch"}`.
-fn status(v: &Value) -> Option<AgentStatus> {
+pub(crate) fn status(v: &Value) -> Option<AgentStatus> {
     AgentStatus::from_parts(v.get("status")?.as_str()?, text(v, "reason")).ok()
 }
 
@@ -219,17 +219,17 @@ impl FlowSummary {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ids::{AccountId, AgentId, EngagementId, EventId, FlowId, QueueId};
     use proptest::prelude::*;
     use serde_json::json;
 
-    fn uuid() -> impl Strategy<Value = uuid::Uuid> {
+    pub(crate) fn uuid() -> impl Strategy<Value = uuid::Uuid> {
         any::<u128>().prop_map(uuid::Uuid::from_u128)
     }
 
-    fn moment() -> impl Strategy<Value = OffsetDateTime> {
+    pub(crate) fn moment() -> impl Strategy<Value = OffsetDateTime> {
         // Whole and fractional seconds across 1970–2100, in UTC as the backend writes them.
         (0i64..4_102_444_800, 0u32..1_000_000_000).prop_map(|(s, n)| {
             OffsetDateTime::from_unix_timestamp(s)
@@ -239,12 +239,12 @@ mod tests {
         })
     }
 
-    fn words() -> impl Strategy<Value = Option<String>> {
+    pub(crate) fn words() -> impl Strategy<Value = Option<String>> {
         proptest::option::of("[a-zA-Z0-9 <>&\"'é/:.-]{0,12}")
     }
 
     prop_compose! {
-        fn engagement()(
+        pub(crate) fn engagement()(
             ids in (uuid(), proptest::option::of(uuid()), proptest::option::of(uuid()),
                     proptest::collection::vec(uuid(), 0..3)),
             channel in proptest::sample::select(Channel::ALL.to_vec()),

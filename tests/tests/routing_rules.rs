@@ -235,7 +235,59 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
     f1.close().await;
 }
 
+/// Routing reads an in-memory view caught up from the event log: a change made outside the
+/// batch writer (an agent opting out of a queue, then back in) must reach it before the next
+/// match, or the opted-out agent would still be offered the work.
+async fn routing_follows_an_opt_out_and_back_in(db: TestDb) {
+    let c = Center::start(
+        db,
+        CenterOptions {
+            agents: 1,
+            ..CenterOptions::default()
+        },
+    )
+    .await;
+    let agent = c.agent(0).await;
+    let mut feed = Feed::connect(&agent, None).await;
+    agent.set_ready().await;
+    // A first work item is offered and handled: the view now holds the agent as opted in.
+    let first = c.start_work_item("VIEW-1", "Before opting out").await;
+    agent.accept_when_offered(&first, WAIT).await;
+    agent
+        .note_dispose_close(&first, "done", &c.resolved_id)
+        .await;
+    let queue = &c.queue_id;
+    agent
+        .put(
+            &format!("/v1/agents/me/queues/{queue}"),
+            json!({"opted_in": false}),
+        )
+        .await
+        .expect(200);
+    feed.drain(Duration::from_millis(300)).await;
+    let seen = feed.events.len();
+    let second = c.start_work_item("VIEW-2", "While opted out").await;
+    feed.drain(Duration::from_millis(1500)).await;
+    assert!(
+        !feed.events[seen..]
+            .iter()
+            .any(|e| e["event"] == "engagement.offered" && e["engagement_id"] == second.as_str()),
+        "offered to an agent who opted out: {:?}",
+        feed.kinds()
+    );
+    agent
+        .put(
+            &format!("/v1/agents/me/queues/{queue}"),
+            json!({"opted_in": true}),
+        )
+        .await
+        .expect(200);
+    agent.accept_when_offered(&second, WAIT).await;
+    feed.close().await;
+}
+
 both_stores!(
     overflow_moves_to_another_queue_and_relaxes_skills,
     priority_and_the_last_agent_preference_decide_who_gets_what,
+    routing_follows_an_opt_out_and_back_in,
 );

@@ -64,7 +64,11 @@ async fn agent_token(ctx: &Ctx, record: &AgentRecord) -> Result<TokenResponse> {
         kind: EventKind::AgentLoggedIn,
         engagement_id: None,
         agent_id: Some(agent),
-        data: serde_json::json!({"agent_id": agent, "session_id": sid}),
+        data: shared::Payload::Session {
+            agent_id: agent,
+            session_id: Some(sid.to_string()),
+            reason: None,
+        },
     })
     .await?;
     tx.commit().await?;

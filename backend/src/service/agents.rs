@@ -9,6 +9,7 @@ use shared::api::Colleague;
 use shared::config::{Agent, AgentStatus, QueueMembership};
 use shared::events::EventKind;
 use shared::ids::{AccountId, AgentId, QueueId};
+use shared::payload::{Detail, Payload};
 use shared::{transition, Command};
 
 async fn status_event(
@@ -23,7 +24,11 @@ async fn status_event(
         kind: EventKind::AgentStatusChanged,
         engagement_id: None,
         agent_id: Some(agent),
-        data: serde_json::json!({ "agent_id": agent, "status": status, "cause": cause }),
+        data: Payload::AgentStatus {
+            agent_id: agent,
+            status: status.clone(),
+            cause: cause.to_string(),
+        },
     })
     .await?;
     Ok(())
@@ -52,7 +57,9 @@ async fn withdraw_offers(tx: &mut Tx, account: AccountId, agent: AgentId) -> Res
             &rest,
             EventKind::EngagementOfferRescinded,
             Some(agent),
-            serde_json::json!({"reason": "agent_unavailable"}),
+            Detail::Reason {
+                reason: "agent_unavailable".into(),
+            },
         )
         .await?;
     }

@@ -12,6 +12,7 @@ use crate::store::{agents, NewEvent, Tx};
 use serde::Serialize;
 use serde_json::Value;
 use shared::events::EventKind;
+use shared::payload::{Actor, Payload};
 
 /// One configuration change.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +103,7 @@ impl Change {
 }
 
 /// Who made a change, as the trail shows it.
-async fn actor(tx: &mut Tx, p: &Principal) -> Result<Value> {
+async fn actor(tx: &mut Tx, p: &Principal) -> Result<Actor> {
     Ok(match p {
         Principal::Agent {
             account,
@@ -110,17 +111,16 @@ async fn actor(tx: &mut Tx, p: &Principal) -> Result<Value> {
             role,
         } => {
             let who = agents::get(tx.conn(), *account, *agent).await?;
-            serde_json::json!({
-                "type": "agent",
-                "agent_id": agent,
-                "role": role,
-                "display_name": who.as_ref().map(|r| r.agent.display_name.clone()),
-                "email": who.map(|r| r.agent.email),
-            })
+            Actor::Agent {
+                agent_id: *agent,
+                role: *role,
+                display_name: who.as_ref().map(|r| r.agent.display_name.clone()),
+                email: who.map(|r| r.agent.email),
+            }
         }
-        Principal::Client { client_id, .. } => {
-            serde_json::json!({"type": "api_client", "client_id": client_id})
-        }
+        Principal::Client { client_id, .. } => Actor::ApiClient {
+            client_id: client_id.clone(),
+        },
     })
 }
 
@@ -129,15 +129,15 @@ pub async fn record(tx: &mut Tx, p: &Principal, change: Change) -> Result<()> {
     if change.before.is_some() && change.before == change.after {
         return Ok(()); // a write that changed nothing
     }
-    let data = serde_json::json!({
-        "actor": actor(tx, p).await?,
-        "object": change.object,
-        "object_id": change.object_id,
-        "action": change.action,
-        "changed_fields": change.changed_fields(),
-        "before": change.before,
-        "after": change.after,
-    });
+    let data = Payload::ConfigChanged {
+        actor: actor(tx, p).await?,
+        object: change.object.to_string(),
+        object_id: change.object_id.clone(),
+        action: change.action.to_string(),
+        changed_fields: change.changed_fields(),
+        before: change.before,
+        after: change.after,
+    };
     tx.append(NewEvent {
         account_id: p.account(),
         kind: EventKind::ConfigChanged,

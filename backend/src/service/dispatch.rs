@@ -16,6 +16,7 @@ use crate::store::{agents, Tx};
 use shared::config::{OverflowAction, Queue};
 use shared::events::EventKind;
 use shared::ids::{AgentId, EngagementId, QueueId};
+use shared::payload::{Detail, Overflow};
 use shared::{transition, Command, EngagementState};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -78,15 +79,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
         }
         eng::save(tx.conn(), &rec).await?;
         for o in &offers {
-            emit(
-                tx,
-                &rec,
-                &[],
-                t.events[0],
-                Some(o.agent),
-                serde_json::json!({}),
-            )
-            .await?;
+            emit(tx, &rec, &[], t.events[0], Some(o.agent), Detail::Plain {}).await?;
             super::agents::note_miss(tx, account, o.agent).await?;
         }
     }
@@ -124,7 +117,9 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
             &[],
             t.events[0],
             rec.agent_id,
-            serde_json::json!({"reason": "wrap_up_timeout"}),
+            Detail::Reason {
+                reason: "wrap_up_timeout".into(),
+            },
         )
         .await?;
     }
@@ -275,8 +270,11 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
             agents::mark_offered(tx.conn(), *agent, now).await?;
         }
         for agent in &offer.agents {
-            let extra = serde_json::json!({ "launch_url": launch_url, "expires_at_ms": offer.expires_at_ms });
-            emit(tx, &rec, &offer.agents, t.events[0], Some(*agent), extra).await?;
+            let detail = Detail::Offered {
+                launch_url: launch_url.clone(),
+                expires_at_ms: offer.expires_at_ms,
+            };
+            emit(tx, &rec, &offer.agents, t.events[0], Some(*agent), detail).await?;
         }
         wake(offer.expires_at_ms);
     }
@@ -313,11 +311,16 @@ async fn overflow(
                     .overflow
                     .as_ref()
                     .map(|o| now + i64::from(o.after_secs) * 1000);
-                serde_json::json!({"action": "to_queue", "from_queue_id": queue.queue_id, "queue_id": target.queue_id})
+                Overflow::ToQueue {
+                    from_queue_id: queue.queue_id,
+                    queue_id: target.queue_id,
+                }
             }
             None => {
                 rec.overflow_at_ms = None;
-                serde_json::json!({"action": "none", "reason": "overflow queue no longer exists"})
+                Overflow::None {
+                    reason: "overflow queue no longer exists".into(),
+                }
             }
         },
         OverflowAction::RelaxSkills { skill_ids } => {
@@ -329,10 +332,20 @@ async fn overflow(
             }
             rec.skills_relaxed = true;
             rec.overflow_at_ms = None;
-            serde_json::json!({"action": "relax_skills", "skill_ids": skill_ids})
+            Overflow::RelaxSkills {
+                skill_ids: skill_ids.clone(),
+            }
         }
     };
     eng::save(tx.conn(), rec).await?;
-    emit(tx, rec, &[], EventKind::EngagementOverflowed, None, detail).await?;
+    emit(
+        tx,
+        rec,
+        &[],
+        EventKind::EngagementOverflowed,
+        None,
+        Detail::Overflowed(detail),
+    )
+    .await?;
     Ok(())
 }

@@ -5,26 +5,23 @@ use crate::store::engagements::EngagementRecord;
 use crate::store::{NewEvent, Tx};
 use shared::events::EventKind;
 use shared::ids::AgentId;
+use shared::payload::{Detail, Payload};
 
-/// Append an engagement event whose payload is the engagement (plus `extra` fields).
+/// Append an engagement event: the engagement as it is now, and what `detail` adds.
 pub(crate) async fn emit(
     tx: &mut Tx,
     rec: &EngagementRecord,
     offered_to: &[AgentId],
     kind: EventKind,
     agent: Option<AgentId>,
-    extra: serde_json::Value,
+    detail: Detail,
 ) -> Result<()> {
-    let mut data = serde_json::json!({ "engagement": rec.to_api(offered_to)? });
-    if let (Some(obj), serde_json::Value::Object(more)) = (data.as_object_mut(), extra) {
-        obj.extend(more);
-    }
     tx.append(NewEvent {
         account_id: rec.account,
         kind,
         engagement_id: Some(rec.id),
         agent_id: agent,
-        data,
+        data: Payload::engagement(rec.to_api(offered_to)?, detail),
     })
     .await?;
     Ok(())

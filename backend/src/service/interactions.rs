@@ -16,6 +16,7 @@ use futures_util::Stream;
 use shared::events::EventKind;
 use shared::ids::EngagementId;
 use shared::interactions::{AssignedDisposition, NoteEntry, Page, Recording, Transcript};
+use shared::payload::Detail;
 use shared::Channel;
 use time::OffsetDateTime;
 
@@ -175,7 +176,9 @@ where
             &[],
             EventKind::RecordingCompleted,
             None,
-            serde_json::json!({ "recording": view }),
+            Detail::Recording {
+                recording: view.clone(),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -282,7 +285,9 @@ pub async fn put_recording_transcript(
         &[],
         EventKind::RecordingTranscriptCompleted,
         None,
-        serde_json::json!({ "recording": view }),
+        Detail::Recording {
+            recording: view.clone(),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -335,7 +340,9 @@ pub async fn put_engagement_transcript(
         &[],
         EventKind::EngagementMessagingTranscriptCompleted,
         None,
-        serde_json::json!({ "transcript": view }),
+        Detail::Transcript {
+            transcript: view.clone(),
+        },
     )
     .await?;
     tx.commit().await?;

@@ -208,7 +208,11 @@ async fn logged_out_event(
         kind: EventKind::AgentLoggedOut,
         engagement_id: None,
         agent_id: Some(agent),
-        data: serde_json::json!({"agent_id": agent, "session_id": session_id, "reason": reason}),
+        data: shared::Payload::Session {
+            agent_id: agent,
+            session_id: session_id.map(str::to_string),
+            reason: Some(reason.to_string()),
+        },
     })
     .await?;
     Ok(())

@@ -133,21 +133,8 @@ pub async fn get_many(
     account: AccountId,
     ids: &[AgentId],
 ) -> Result<Vec<AgentRecord>> {
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(super::IDS_PER_QUERY) {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM agents WHERE account_id = $1 AND agent_id IN ({})",
-            super::placeholders(2, chunk.len())
-        );
-        let mut query = sqlx::query(&sql).bind(account.to_string());
-        for id in chunk {
-            query = query.bind(id.to_string());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            found.push(from_row(&row)?);
-        }
-    }
-    Ok(found)
+    let select = format!("SELECT {COLUMNS} FROM agents WHERE account_id = $1 AND agent_id IN");
+    super::fetch_in(conn, &select, &[account.to_string()], ids, from_row).await
 }
 
 pub async fn by_email(

@@ -4,9 +4,7 @@ use super::config::{from_json, parse_id};
 use super::{ms_to_datetime, Result, StoreError};
 use shared::config::SkillRequirement;
 use shared::engagement::{Consumer, Engagement, Timestamps, Variables, WorkItem};
-use shared::ids::{
-    AccountId, AgentId, DispositionId, EngagementId, EntryId, FlowId, NoteId, QueueId,
-};
+use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, EntryId, FlowId, QueueId};
 use shared::{Channel, Direction, EngagementState};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -275,21 +273,9 @@ pub async fn get_many(
     account: AccountId,
     ids: &[EngagementId],
 ) -> Result<Vec<EngagementRecord>> {
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(super::IDS_PER_QUERY) {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM engagements WHERE account_id = $1 AND engagement_id IN ({})",
-            super::placeholders(2, chunk.len())
-        );
-        let mut query = sqlx::query(&sql).bind(account.to_string());
-        for id in chunk {
-            query = query.bind(id.to_string());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            found.push(from_row(&row)?);
-        }
-    }
-    Ok(found)
+    let select =
+        format!("SELECT {COLUMNS} FROM engagements WHERE account_id = $1 AND engagement_id IN");
+    super::fetch_in(conn, &select, &[account.to_string()], ids, from_row).await
 }
 
 /// Engagements in routing's care: queued, ringing or held by an agent.
@@ -505,21 +491,14 @@ pub async fn delete_offer(
 
 /// The live offers of these engagements.
 pub async fn offers_of(conn: &mut AnyConnection, ids: &[EngagementId]) -> Result<Vec<OfferRecord>> {
-    let mut found = Vec::new();
-    for chunk in ids.chunks(super::IDS_PER_QUERY) {
-        let sql = format!(
-            "SELECT engagement_id, agent_id, channel, offered_at_ms, expires_at_ms FROM offers WHERE engagement_id IN ({})",
-            super::placeholders(1, chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(id.to_string());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            found.push(offer_from_row(&row)?);
-        }
-    }
-    Ok(found)
+    super::fetch_in(
+        conn,
+        "SELECT engagement_id, agent_id, channel, offered_at_ms, expires_at_ms FROM offers WHERE engagement_id IN",
+        &[],
+        ids,
+        offer_from_row,
+    )
+    .await
 }
 
 /// Every live offer of the account.
@@ -561,15 +540,7 @@ pub async fn holdings(
 
 // ---- notes -------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct NoteRecord {
-    pub note_id: NoteId,
-    pub engagement_id: EngagementId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent_id: Option<AgentId>,
-    pub body: String,
-    pub created_at_ms: i64,
-}
+pub use shared::engagement::NoteRecord;
 
 pub async fn insert_note(conn: &mut AnyConnection, n: &NoteRecord) -> Result<()> {
     sqlx::query("INSERT INTO notes (note_id, engagement_id, agent_id, body, created_at_ms) VALUES ($1, $2, $3, $4, $5)")

@@ -20,7 +20,7 @@ pub struct NewEvent {
     pub kind: EventKind,
     pub engagement_id: Option<EngagementId>,
     pub agent_id: Option<AgentId>,
-    pub data: serde_json::Value,
+    pub data: shared::Payload,
 }
 
 pub(super) const EVENT_COLUMNS: &str =

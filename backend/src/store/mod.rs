@@ -425,7 +425,7 @@ pub struct Savepoint {
 }
 
 /// `$from, $from+1, …` for `count` parameters (an `IN (…)` list).
-pub(crate) fn placeholders(from: usize, count: usize) -> String {
+fn placeholders(from: usize, count: usize) -> String {
     (from..from + count)
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
@@ -433,7 +433,36 @@ pub(crate) fn placeholders(from: usize, count: usize) -> String {
 }
 
 /// Ids per `IN (…)` list: well under every driver's parameter limit.
-pub(crate) const IDS_PER_QUERY: usize = 500;
+const IDS_PER_QUERY: usize = 500;
+
+/// Rows whose id is one of `ids`: `select` ends in `IN` and takes `leading` (bound first, as
+/// `$1…`) before the list; run once per [`IDS_PER_QUERY`] ids.
+pub(crate) async fn fetch_in<I: ToString, T>(
+    conn: &mut sqlx::AnyConnection,
+    select: &str,
+    leading: &[String],
+    ids: &[I],
+    read: fn(&sqlx::any::AnyRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let sql = format!(
+            "{select} ({})",
+            placeholders(leading.len() + 1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for value in leading {
+            query = query.bind(value.clone());
+        }
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push(read(&row)?);
+        }
+    }
+    Ok(found)
+}
 
 /// Run a `DELETE` with two text parameters; `NotFound` when it removed nothing.
 pub(crate) async fn delete_one(

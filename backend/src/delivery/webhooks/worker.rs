@@ -290,11 +290,11 @@ async fn send_and_record(
                 kind: EventKind::WebhookEndpointDisabled,
                 engagement_id: None,
                 agent_id: None,
-                data: serde_json::json!({
-                    "webhook_id": webhook.webhook_id,
-                    "url": webhook.url,
-                    "reason": reason,
-                }),
+                data: shared::Payload::WebhookDisabled {
+                    webhook_id: webhook.webhook_id,
+                    url: webhook.url.clone(),
+                    reason: reason.clone(),
+                },
             })
             .await?;
         }

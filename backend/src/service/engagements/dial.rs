@@ -7,6 +7,7 @@ use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::store::{agents, Tx};
 use shared::engagement::{Consumer, Engagement};
 use shared::ids::AgentId;
+use shared::payload::Detail;
 use shared::{transition, Channel, Command, Direction};
 
 /// Click-to-dial: the signed-in agent calls a number. The call is an outbound voice engagement
@@ -92,7 +93,7 @@ async fn place_call(
             }
         }
     }
-    emit(tx, &rec, &[], created, Some(me), serde_json::json!({})).await?;
+    emit(tx, &rec, &[], created, Some(me), Detail::Plain {}).await?;
     for command in [Command::Offer, Command::Accept] {
         let t = transition(rec.state, command)?;
         rec.state = t.to;
@@ -108,7 +109,7 @@ async fn place_call(
             }
         };
         for kind in t.events {
-            emit(tx, &rec, &offered_to, kind, Some(me), serde_json::json!({})).await?;
+            emit(tx, &rec, &offered_to, kind, Some(me), Detail::Plain {}).await?;
         }
     }
     eng::save(tx.conn(), &rec).await?;

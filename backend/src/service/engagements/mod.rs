@@ -22,6 +22,7 @@ use super::{Result, ServiceError};
 use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::store::Tx;
 use shared::ids::{AccountId, AgentId, EngagementId};
+use shared::payload::Detail;
 use shared::{transition, Command};
 
 fn not_found(id: EngagementId) -> ServiceError {
@@ -40,8 +41,8 @@ struct Emit<'a> {
     offered_to: &'a [AgentId],
     /// The agent the events concern (their feed receives them).
     agent: Option<AgentId>,
-    /// Fields added to each event's payload.
-    extra: serde_json::Value,
+    /// What each event adds to the engagement.
+    detail: Detail,
 }
 
 /// Tell each of `agents` that `rec` no longer rings for them (`reason` says why).
@@ -58,7 +59,9 @@ async fn rescind(
             &[],
             shared::events::EventKind::EngagementOfferRescinded,
             Some(agent),
-            serde_json::json!({ "reason": reason }),
+            Detail::Reason {
+                reason: reason.to_string(),
+            },
         )
         .await?;
     }
@@ -98,7 +101,7 @@ async fn advance(
             emit_to.offered_to,
             kind,
             emit_to.agent,
-            emit_to.extra.clone(),
+            emit_to.detail.clone(),
         )
         .await?;
     }

@@ -12,6 +12,7 @@ use shared::api::StartEngagementRequest;
 use shared::config::ConsumerRoutingProfile;
 use shared::engagement::{Consumer, WorkItem};
 use shared::ids::EngagementId;
+use shared::payload::Detail;
 use shared::{Channel, Direction};
 
 /// The outcome of a start: `replayed` when an `Idempotency-Key` matched an earlier request.
@@ -251,7 +252,7 @@ async fn create(
     // earlier start of the same batch, so the unique index cannot refuse this save.
     eng::save(tx.conn(), &rec).await?;
     let created = shared::state_machine::initial().1;
-    emit(tx, &rec, &[], created, None, serde_json::json!({})).await?;
+    emit(tx, &rec, &[], created, None, Detail::Plain {}).await?;
     let body = serde_json::to_string(&rec.to_api(&[])?).expect("engagement serializes");
     if let Some(key) = idempotency_key.as_deref() {
         eng::store_response(

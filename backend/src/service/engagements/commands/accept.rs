@@ -6,6 +6,7 @@ use super::Cmd;
 use crate::service::Result;
 use crate::store::{agents, engagements as eng};
 use shared::engagement::Engagement;
+use shared::payload::Detail;
 use shared::Command;
 
 pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
@@ -19,7 +20,7 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     let emit_to = Emit {
         offered_to: &[],
         agent: Some(me),
-        extra: serde_json::json!({}),
+        detail: Detail::Plain {},
     };
     apply(c.tx, &mut c.rec, Command::Accept, emit_to).await?;
     Ok(c.rec.to_api(&[])?)

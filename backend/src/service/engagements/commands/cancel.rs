@@ -6,6 +6,7 @@ use super::Cmd;
 use crate::service::Result;
 use crate::store::engagements as eng;
 use shared::engagement::Engagement;
+use shared::payload::Detail;
 use shared::Command;
 
 pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
@@ -16,7 +17,9 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     let emit_to = Emit {
         offered_to: &[],
         agent: c.rec.agent_id,
-        extra: serde_json::json!({"reason": "cancelled"}),
+        detail: Detail::Reason {
+            reason: "cancelled".into(),
+        },
     };
     apply(c.tx, &mut c.rec, Command::Cancel, emit_to).await?;
     Ok(c.rec.to_api(&[])?)

@@ -7,6 +7,7 @@ use super::Cmd;
 use crate::service::Result;
 use crate::store::agents;
 use shared::engagement::Engagement;
+use shared::payload::Detail;
 use shared::{Command, EngagementState};
 
 pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
@@ -18,7 +19,7 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
         let emit_to = Emit {
             offered_to: &[],
             agent: c.rec.agent_id,
-            extra: serde_json::json!({}),
+            detail: Detail::Plain {},
         };
         advance(c.tx, &mut c.rec, Command::End, emit_to).await?;
     }
@@ -30,7 +31,9 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     let emit_to = Emit {
         offered_to: &c.offered,
         agent: c.rec.agent_id,
-        extra: serde_json::json!({"reason": "completed"}),
+        detail: Detail::Reason {
+            reason: "completed".into(),
+        },
     };
     apply(c.tx, &mut c.rec, Command::Close, emit_to).await?;
     Ok(c.rec.to_api(&c.offered)?)

@@ -10,6 +10,7 @@ use crate::store::engagements as eng;
 use shared::engagement::Engagement;
 use shared::events::EventKind;
 use shared::ids::AgentId;
+use shared::payload::Detail;
 use shared::{transition, Command};
 
 pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
@@ -29,7 +30,7 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
             &still_ringing,
             EventKind::EngagementOfferDeclined,
             Some(me),
-            serde_json::json!({}),
+            Detail::Plain {},
         )
         .await?;
         return Ok(c.rec.to_api(&still_ringing)?);
@@ -37,7 +38,7 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     let emit_to = Emit {
         offered_to: &[],
         agent: Some(me),
-        extra: serde_json::json!({"declined_by": me}),
+        detail: Detail::Declined { declined_by: me },
     };
     apply(c.tx, &mut c.rec, Command::Decline, emit_to).await?;
     Ok(c.rec.to_api(&[])?)

@@ -4,6 +4,7 @@ use super::super::{apply, Emit};
 use super::Cmd;
 use crate::service::Result;
 use shared::engagement::Engagement;
+use shared::payload::Detail;
 use shared::Command;
 
 pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
@@ -11,7 +12,7 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     let emit_to = Emit {
         offered_to: &c.offered,
         agent: c.rec.agent_id,
-        extra: serde_json::json!({}),
+        detail: Detail::Plain {},
     };
     apply(c.tx, &mut c.rec, Command::End, emit_to).await?;
     Ok(c.rec.to_api(&c.offered)?)

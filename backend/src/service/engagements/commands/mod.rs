@@ -19,27 +19,12 @@ use crate::auth::{Denied, Principal, Scope};
 use crate::service::{invalid, validate, Ctx, Result};
 use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::store::Tx;
-use serde::{Deserialize, Serialize};
 use shared::config::Role;
 use shared::engagement::{Engagement, Variables};
-use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, FlowId, QueueId};
+use shared::ids::{AccountId, AgentId, DispositionId, EngagementId};
 use shared::Command;
 
-/// Where a transfer sends the engagement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(tag = "to", rename_all = "snake_case")]
-pub enum TransferTarget {
-    Queue {
-        queue_id: QueueId,
-    },
-    Flow {
-        flow_id: FlowId,
-    },
-    /// Ring this agent first (for up to two minutes), then anyone in the current queue.
-    Agent {
-        agent_id: AgentId,
-    },
-}
+pub use shared::engagement::TransferTarget;
 
 /// A command with its payload, as the API receives it.
 #[derive(Debug, Clone, PartialEq)]

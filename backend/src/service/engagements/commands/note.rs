@@ -8,6 +8,7 @@ use crate::store::agents;
 use crate::store::engagements::{self as eng, NoteRecord};
 use shared::engagement::Engagement;
 use shared::ids::NoteId;
+use shared::payload::{Author, Detail};
 use shared::Command;
 
 pub(super) async fn run(c: &mut Cmd<'_>, body: String) -> Result<Engagement> {
@@ -20,15 +21,19 @@ pub(super) async fn run(c: &mut Cmd<'_>, body: String) -> Result<Engagement> {
     };
     eng::insert_note(c.tx.conn(), &note).await?;
     let author = match c.actor {
-        Some(a) => agents::get(c.tx.conn(), c.account, a).await?.map(|r| {
-            serde_json::json!({"agent_id": a, "display_name": r.agent.display_name, "email": r.agent.email})
-        }),
+        Some(a) => agents::get(c.tx.conn(), c.account, a)
+            .await?
+            .map(|r| Author {
+                agent_id: a,
+                display_name: r.agent.display_name,
+                email: r.agent.email,
+            }),
         None => None,
     };
     let emit_to = Emit {
         offered_to: &c.offered,
         agent: c.rec.agent_id,
-        extra: serde_json::json!({"note": note, "author": author}),
+        detail: Detail::Note { note, author },
     };
     apply(c.tx, &mut c.rec, Command::AddNote, emit_to).await?;
     Ok(c.rec.to_api(&c.offered)?)

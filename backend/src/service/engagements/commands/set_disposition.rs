@@ -7,6 +7,7 @@ use crate::service::{invalid, unknown, Result};
 use crate::store::config as cfg;
 use shared::engagement::Engagement;
 use shared::ids::DispositionId;
+use shared::payload::Detail;
 use shared::Command;
 
 pub(super) async fn run(c: &mut Cmd<'_>, d: DispositionId) -> Result<Engagement> {
@@ -30,12 +31,14 @@ pub(super) async fn run(c: &mut Cmd<'_>, d: DispositionId) -> Result<Engagement>
             "this disposition is not in the queue's disposition set",
         ));
     }
-    let extra = serde_json::json!({"disposition": found});
+    let detail = Detail::Disposition {
+        disposition: found.clone(),
+    };
     c.rec.disposition_id = Some(d);
     let emit_to = Emit {
         offered_to: &c.offered,
         agent: c.rec.agent_id,
-        extra,
+        detail,
     };
     apply(c.tx, &mut c.rec, Command::SetDisposition, emit_to).await?;
     Ok(c.rec.to_api(&c.offered)?)

@@ -8,6 +8,7 @@ use super::{Cmd, TransferTarget};
 use crate::service::{invalid, unknown, Result};
 use crate::store::agents;
 use shared::engagement::Engagement;
+use shared::payload::Detail;
 use shared::Command;
 
 /// How long a direct transfer rings only the chosen colleague before anyone in the queue may
@@ -67,7 +68,10 @@ pub(super) async fn run(c: &mut Cmd<'_>, target: TransferTarget) -> Result<Engag
     let emit_to = Emit {
         offered_to: &[],
         agent: from,
-        extra: serde_json::json!({"target": target, "from_agent_id": from}),
+        detail: Detail::Transferred {
+            target,
+            from_agent_id: from,
+        },
     };
     apply(c.tx, &mut c.rec, Command::Transfer, emit_to).await?;
     Ok(c.rec.to_api(&[])?)

@@ -5,6 +5,7 @@ use super::super::{apply, Emit};
 use super::Cmd;
 use crate::service::{invalid, Result};
 use shared::engagement::{Engagement, Variables};
+use shared::payload::Detail;
 use shared::Command;
 
 /// The most variables one engagement holds.
@@ -25,7 +26,7 @@ pub(super) async fn run(c: &mut Cmd<'_>, vars: Variables) -> Result<Engagement> 
     let emit_to = Emit {
         offered_to: &c.offered,
         agent: c.rec.agent_id,
-        extra: serde_json::json!({"variables": vars}),
+        detail: Detail::Variables { variables: vars },
     };
     apply(c.tx, &mut c.rec, Command::UpdateVariables, emit_to).await?;
     Ok(c.rec.to_api(&c.offered)?)
