@@ -262,6 +262,18 @@ impl Center {
         Center::configure(server, db, options).await
     }
 
+    /// Start with the default options and `agents` agents.
+    pub async fn with_agents(db: TestDb, agents: usize) -> Center {
+        Center::start(
+            db,
+            CenterOptions {
+                agents,
+                ..CenterOptions::default()
+            },
+        )
+        .await
+    }
+
     /// Start with other server options (extra flags), and `agents` agents.
     pub async fn start_with(db: TestDb, server: ServerOptions, agents: usize) -> Center {
         let server = start_switchboard(&db, server).await;

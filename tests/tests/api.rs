@@ -721,14 +721,7 @@ async fn embed_tokens_sign_an_agent_in_without_a_password(db: TestDb) {
 }
 
 async fn the_websocket_resumes_from_a_seq_without_loss_or_duplicates(db: TestDb) {
-    let c = Center::start(
-        db,
-        CenterOptions {
-            agents: 1,
-            ..CenterOptions::default()
-        },
-    )
-    .await;
+    let c = Center::with_agents(db, 1).await;
     let a = c.agent(0).await;
     let mut feed = Feed::connect(&a, None).await;
     let start_seq = feed.hello["latest_seq"].as_i64().unwrap();

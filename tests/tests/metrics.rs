@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use std::time::Duration;
-use tests::api::{server_options, Center, CenterOptions, Feed};
+use tests::api::{server_options, Center, Feed};
 use tests::both_stores;
 use tests::db::TestDb;
 
@@ -80,14 +80,7 @@ fn parsed_by_prometheus_client(text: &str) -> Option<Vec<String>> {
 /// a waiting work item in its queue's depth, an open agent socket, the writer's batches and
 /// routing passes, the pools — and the exposition parses.
 async fn metrics_show_requests_queues_sockets_and_the_writer(db: TestDb) {
-    let c = Center::start(
-        db,
-        CenterOptions {
-            agents: 1,
-            ..CenterOptions::default()
-        },
-    )
-    .await;
+    let c = Center::with_agents(db, 1).await;
     let base = c.server.base_url.clone();
     // Nobody is ready: the work item waits in the queue.
     let id = c.start_work_item("MET-1", "Metrics").await;

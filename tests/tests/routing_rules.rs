@@ -10,14 +10,7 @@ use tests::db::TestDb;
 const WAIT: Duration = Duration::from_secs(15);
 
 async fn overflow_moves_to_another_queue_and_relaxes_skills(db: TestDb) {
-    let c = Center::start(
-        db,
-        CenterOptions {
-            agents: 1,
-            ..CenterOptions::default()
-        },
-    )
-    .await;
+    let c = Center::with_agents(db, 1).await;
     let expert = c
         .admin
         .post("/v1/skills", json!({"name": "german"}))
@@ -239,14 +232,7 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
 /// batch writer (an agent opting out of a queue, then back in) must reach it before the next
 /// match, or the opted-out agent would still be offered the work.
 async fn routing_follows_an_opt_out_and_back_in(db: TestDb) {
-    let c = Center::start(
-        db,
-        CenterOptions {
-            agents: 1,
-            ..CenterOptions::default()
-        },
-    )
-    .await;
+    let c = Center::with_agents(db, 1).await;
     let agent = c.agent(0).await;
     let mut feed = Feed::connect(&agent, None).await;
     agent.set_ready().await;
