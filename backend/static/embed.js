@@ -27,9 +27,9 @@
     var protocol = options.protocol === "zcc" ? "zcc" : "native";
     // The origin the widget is told it lives in: this page's, unless a test says otherwise.
     var declared = options.declaredOrigin !== undefined ? options.declaredOrigin : location.origin;
-    var src = new URL("/widget/", SWITCHBOARD);
+    // The zcc dialect has its own address (`/zcc/`), as Smart Embed hosts configure it.
+    var src = new URL(protocol === "zcc" ? "/zcc/" : "/widget/", SWITCHBOARD);
     if (declared) src.searchParams.set("origin", declared);
-    if (protocol === "zcc") src.searchParams.set("protocol", "zcc");
 
     var frame = document.createElement("iframe");
     frame.src = src.toString();

@@ -110,12 +110,15 @@ fn SignIn(session: Session) -> impl IntoView {
 async fn start(session: Session) -> Result<Phase, LaunchError> {
     let window = web_sys::window().ok_or(LaunchError::CheckFailed("no window".into()))?;
     let search = window.location().search().unwrap_or_default();
-    let params = web_sys::UrlSearchParams::new_with_str(&search)
+    let path = window.location().pathname().unwrap_or_default();
+    let params = web_sys::UrlSearchParams::new_with_str(&launch::query_string(&search))
         .map_err(|_| LaunchError::CheckFailed("unreadable address".into()))?;
     let origin = params.get("origin").unwrap_or_default();
     let protocol = params.get("protocol").unwrap_or_default();
-    let Launch { origin, dialect } =
-        launch::parse([("origin", origin.as_str()), ("protocol", protocol.as_str())])?;
+    let Launch { origin, dialect } = launch::parse(
+        launch::dialect_for_path(&path),
+        [("origin", origin.as_str()), ("protocol", protocol.as_str())],
+    )?;
 
     if !is_framed(&window) {
         register_service_worker(&window);

@@ -1,5 +1,6 @@
-//! How the widget was opened: `?origin=<host page origin>&protocol=<native|zcc>`.
-//! Pure logic, tested natively.
+//! How the widget was opened: its path (`/widget/` native; `/zcc/` and Zoom's own
+//! `/cci/callbar/crm/` the Zoom-compatible dialect) and `?origin=<host page origin>`, with an
+//! optional `protocol=<native|zcc>` that overrides the path. Pure logic, tested natively.
 
 use shared::post_message::Dialect;
 
@@ -43,8 +44,30 @@ impl LaunchError {
     }
 }
 
-/// Parse the query pairs of the widget's URL.
+/// The dialect the widget's path selects: the paths a Smart Embed host is configured with
+/// (`/zcc/`, and `/cci/callbar/crm/` as Zoom names it) speak zcc, everything else native. A
+/// host then needs only a new base address, never a query parameter of ours.
+pub fn dialect_for_path(path: &str) -> Dialect {
+    if path.starts_with("/zcc/") || path.starts_with("/cci/callbar/crm/") {
+        Dialect::Zcc
+    } else {
+        Dialect::Native
+    }
+}
+
+/// The query string with every `?` after the leading one read as `&`. Hosts build the frame's
+/// address as `<configured base>?origin=<their origin>`; when the base already has a query
+/// (`…/widget/?protocol=zcc`) that gives `…?protocol=zcc?origin=…`, which must still work.
+/// (`?` is not valid unencoded inside a parameter value of ours, so nothing is lost.)
+pub fn query_string(search: &str) -> String {
+    let rest = search.strip_prefix('?').unwrap_or(search);
+    rest.replace('?', "&")
+}
+
+/// Parse the query pairs of the widget's URL; `path_dialect` applies unless `protocol=` says
+/// otherwise.
 pub fn parse<'a>(
+    path_dialect: Dialect,
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<Launch, LaunchError> {
     let mut origin = None;
@@ -56,7 +79,11 @@ pub fn parse<'a>(
             _ => {}
         }
     }
-    let dialect = Dialect::parse(&protocol).ok_or(LaunchError::UnknownProtocol(protocol))?;
+    let dialect = if protocol.is_empty() {
+        path_dialect
+    } else {
+        Dialect::parse(&protocol).ok_or(LaunchError::UnknownProtocol(protocol))?
+    };
     Ok(Launch { origin, dialect })
 }
 
@@ -83,37 +110,67 @@ mod tests {
 
     #[test]
     fn origin_and_protocol_are_read() {
-        let l = parse([("origin", "HTTP://LocalHost:8090/"), ("protocol", "zcc")]).unwrap();
+        let l = parse(
+            Dialect::Native,
+            [("origin", "HTTP://LocalHost:8090/"), ("protocol", "zcc")],
+        )
+        .unwrap();
         assert_eq!(l.origin.as_deref(), Some("http://localhost:8090"));
         assert_eq!(l.dialect, Dialect::Zcc);
-        let l = parse([("origin", "https://crm.example.com:443")]).unwrap();
+        let l = parse(Dialect::Native, [("origin", "https://crm.example.com:443")]).unwrap();
         assert_eq!(l.origin.as_deref(), Some("https://crm.example.com"));
         assert_eq!(l.dialect, Dialect::Native);
     }
 
     #[test]
+    fn the_path_selects_the_dialect_and_a_second_question_mark_separates() {
+        assert_eq!(dialect_for_path("/zcc/"), Dialect::Zcc);
+        assert_eq!(dialect_for_path("/cci/callbar/crm/"), Dialect::Zcc);
+        assert_eq!(dialect_for_path("/widget/"), Dialect::Native);
+        assert_eq!(dialect_for_path("/zccx/"), Dialect::Native);
+        // `${BASE}?origin=…` with BASE = …/widget/?protocol=zcc, as a public host builds it.
+        assert_eq!(
+            query_string("?protocol=zcc?origin=https%3A%2F%2Fcrm.example.com"),
+            "protocol=zcc&origin=https%3A%2F%2Fcrm.example.com"
+        );
+        assert_eq!(query_string("?origin=x&a=b"), "origin=x&a=b");
+        assert_eq!(query_string(""), "");
+        let l = parse(Dialect::Zcc, [("origin", "https://crm.example.com")]).unwrap();
+        assert_eq!(l.dialect, Dialect::Zcc);
+        let l = parse(Dialect::Zcc, [("protocol", "native")]).unwrap();
+        assert_eq!(
+            l.dialect,
+            Dialect::Native,
+            "an explicit protocol wins over the path"
+        );
+    }
+
+    #[test]
     fn missing_origin_is_not_an_error_here() {
         // Standalone (PWA) use needs no origin; the embedded case is checked by the caller.
-        assert_eq!(parse([("origin", "")]).unwrap().origin, None);
-        assert_eq!(parse([]).unwrap().origin, None);
+        assert_eq!(
+            parse(Dialect::Native, [("origin", "")]).unwrap().origin,
+            None
+        );
+        assert_eq!(parse(Dialect::Native, []).unwrap().origin, None);
     }
 
     #[test]
     fn bad_input_is_explained() {
         assert_eq!(
-            parse([("origin", "javascript:alert(1)")]).unwrap_err(),
+            parse(Dialect::Native, [("origin", "javascript:alert(1)")]).unwrap_err(),
             LaunchError::MalformedOrigin("javascript:alert(1)".into())
         );
         assert!(matches!(
-            parse([("origin", "https://a.com/path")]),
+            parse(Dialect::Native, [("origin", "https://a.com/path")]),
             Err(LaunchError::MalformedOrigin(_))
         ));
         assert!(matches!(
-            parse([("origin", "https://u@a.com")]),
+            parse(Dialect::Native, [("origin", "https://u@a.com")]),
             Err(LaunchError::MalformedOrigin(_))
         ));
         assert!(matches!(
-            parse([("protocol", "teams")]),
+            parse(Dialect::Native, [("protocol", "teams")]),
             Err(LaunchError::UnknownProtocol(_))
         ));
         assert!(LaunchError::NotAllowed("https://evil.test".into())

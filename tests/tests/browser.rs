@@ -205,6 +205,17 @@ async fn the_zcc_dialect_opens_with_init_config_request() {
         init["data"].get("source").is_none(),
         "zcc messages are {{type, data}} only"
     );
+    // The dialect comes from the address a Smart Embed host is configured with (`/zcc/`), not
+    // from a query parameter of ours.
+    let at = browser
+        .in_widget(
+            "the widget's address",
+            "return location.pathname + location.search;",
+        )
+        .await;
+    let at = at.as_str().unwrap_or_default();
+    assert!(at.starts_with("/zcc/?origin="), "{at}");
+    assert!(!at.contains("protocol"), "{at}");
     browser.close().await;
 }
 

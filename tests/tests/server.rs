@@ -210,6 +210,33 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
     let r = no_redirect.get(server.url("/widget")).send().await.unwrap();
     assert!(r.status().is_redirection());
     assert_eq!(r.headers()["location"], "/widget/");
+
+    // The zcc dialect's addresses serve the same widget (it reads its path), with the same
+    // framing policy; a host's `<base>?origin=…` without the slash keeps its query.
+    for path in ["/zcc/", "/cci/callbar/crm/"] {
+        let r = client
+            .get(server.url(&format!("{path}?origin=http%3A%2F%2F127.0.0.1%3A8090")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors"));
+        assert_eq!(r.text().await.unwrap(), html, "{path} serves the widget");
+        let bare = path.trim_end_matches('/');
+        let r = no_redirect
+            .get(server.url(&format!("{bare}?origin=https://crm.example.com")))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_redirection(), "{bare}");
+        assert_eq!(
+            r.headers()["location"],
+            format!("{path}?origin=https://crm.example.com").as_str()
+        );
+    }
 }
 
 async fn sigterm_shuts_down_gracefully(db: TestDb) {

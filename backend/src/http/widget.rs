@@ -1,4 +1,7 @@
-//! Serving the built widget (Trunk's output) and its PWA files under `/widget/`.
+//! Serving the built widget (Trunk's output) and its PWA files under `/widget/` (the native
+//! dialect), and the same files under the addresses Smart Embed hosts are configured with —
+//! `/zcc/` and Zoom's own `/cci/callbar/crm/` — where the widget speaks the zcc dialect (it
+//! reads its path), so such a host needs only a new base address and its trusted origin.
 //!
 //! `index.html`, `sw.js` and the manifest are revalidated on every load so a new release is
 //! picked up at once; Trunk's content-hashed `.js`/`.wasm`/`.css` files are immutable.
@@ -7,7 +10,7 @@
 //! request), otherwise on the fly.
 
 use super::error::ApiError;
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderValue, Request, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -33,31 +36,49 @@ async fn embed_js() -> Response {
         .into_response()
 }
 
+/// Where the widget is served: `/widget/` speaks the native dialect, the others zcc.
+pub const WIDGET_PATHS: [&str; 3] = ["/widget/", "/zcc/", "/cci/callbar/crm/"];
+
 pub fn routes<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> {
-    let common = Router::new().route("/embed.js", get(embed_js));
+    let mut router = Router::new()
+        .route("/embed.js", get(embed_js))
+        .route("/", get(|| async { Redirect::temporary("/widget/") }));
+    for path in WIDGET_PATHS {
+        // `<base>?origin=…` built from a base without its trailing slash keeps its query.
+        let bare = path.trim_end_matches('/');
+        router = router.route(bare, get(move |uri: Uri| with_slash(path, uri)));
+    }
     let index = widget_dir.join("index.html");
     if !index.is_file() {
         tracing::warn!(
             dir = %widget_dir.display(),
             "the widget is not built (no index.html): /widget/ answers 503 until it is; run scripts/build-widget.sh"
         );
-        let dir = widget_dir.to_path_buf();
-        return common
-            .route("/", get(|| async { Redirect::temporary("/widget/") }))
-            .route("/widget", get(|| async { Redirect::permanent("/widget/") }))
-            .nest_service("/widget/", get(move || not_built(dir.clone())));
+        for path in WIDGET_PATHS {
+            let dir = widget_dir.to_path_buf();
+            router = router.nest_service(path, get(move || not_built(dir.clone())));
+        }
+        return router;
     }
     let files = ServeDir::new(widget_dir)
         .precompressed_br()
         .precompressed_gzip()
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(index));
-    common
-        .route("/", get(|| async { Redirect::temporary("/widget/") }))
-        .route("/widget", get(|| async { Redirect::permanent("/widget/") }))
-        .nest_service("/widget/", files)
+    for path in WIDGET_PATHS {
+        router = router.nest_service(path, files.clone());
+    }
+    router
         .layer(middleware::from_fn(cache_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))
+}
+
+/// `/zcc?origin=…` → `/zcc/?origin=…` (a permanent redirect that keeps the query).
+async fn with_slash(path: &'static str, uri: Uri) -> Redirect {
+    match uri.query() {
+        Some(query) => Redirect::permanent(&format!("{path}?{query}")),
+        None => Redirect::permanent(path),
+    }
 }
 
 async fn not_built(dir: PathBuf) -> Response {
