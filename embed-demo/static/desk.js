@@ -16,6 +16,12 @@ const sb = Switchboard.embed({
 });
 const frame = sb.iframe;
 
+// zcc's callDuration is "m:ss", as Smart Embed sends it.
+function secondsOf(d) {
+  const m = /^(\d+):(\d{2})$/.exec(String(d == null ? "" : d));
+  return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+}
+
 // ---- small DOM helpers: untrusted values always become text, never HTML ----
 function cell(tr, text) { const td = document.createElement("td"); td.textContent = text == null ? "" : String(text); tr.appendChild(td); return td; }
 function button(label, test, onclick) { const b = document.createElement("button"); b.textContent = label; b.dataset.test = test; b.addEventListener("click", onclick); return b; }
@@ -145,7 +151,7 @@ if (PROTOCOL === "native") {
     logCall({
       engagement_id: m.data.engagementId, channel: "voice", direction: r.callType,
       contact_id: m.data.user && m.data.user.id, ticket_id: null,
-      duration_secs: r.callDuration, notes: r.notes, disposition: r.dispositionCode,
+      duration_secs: secondsOf(r.callDuration), notes: r.notes, disposition: r.dispositionCode,
     });
   });
 }

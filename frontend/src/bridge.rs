@@ -229,11 +229,13 @@ pub fn logged_out() {
 
 fn zcc_status(status: &shared::config::AgentStatus) -> Value {
     use shared::config::AgentStatus as S;
-    match status {
-        S::Ready => json!({"status": "Ready", "reason": ""}),
-        S::NotReady { reason } => json!({"status": "Not Ready", "reason": reason}),
-        S::Offline => json!({"status": "Offline", "reason": ""}),
-    }
+    let (name, reason) = match status {
+        S::Ready => ("Ready", ""),
+        S::NotReady { reason } => ("Not Ready", reason.as_str()),
+        S::Offline => ("Offline", ""),
+    };
+    // `subReason` and `statusCode` as Smart Embed hosts read them; `reason` for older pages.
+    json!({"status": name, "statusCode": zcc::status_code(status), "subReason": reason, "reason": reason})
 }
 
 /// The other party's address and ours, as zcc's `from`/`to`.
@@ -348,8 +350,15 @@ fn publish_zcc(change: &Change) {
     };
     let e = &item.engagement;
     let (from, to) = parties(e);
+    let direction = if e.direction == Direction::Outbound {
+        "outbound"
+    } else {
+        "inbound"
+    };
     let call = json!({
         "engagementId": e.engagement_id, "from": from, "to": to, "channel": e.channel.as_str(),
+        "direction": direction,
+        "createTs": (e.timestamps.created_at.unix_timestamp_nanos() / 1_000_000) as i64,
     });
     let pop_on = LINK.with(|l| l.borrow().as_ref().map(|l| l.pop_on));
     let lookup = |link_pop: zcc::ScreenPopEvent| {
@@ -394,23 +403,42 @@ fn publish_zcc(change: &Change) {
                 })
                 .unwrap_or_default()
             };
+            let disposition_code = item
+                .disposition
+                .as_ref()
+                .map(|(n, c)| c.clone().unwrap_or(n.clone()))
+                .unwrap_or_default();
+            // Hosts read `user.id` unconditionally: without a record (nothing popped, a bare
+            // number dialed) `user` still comes, with the other party's number and no id.
+            let them = if e.direction == Direction::Outbound {
+                &to
+            } else {
+                &from
+            };
+            let user = record.unwrap_or_else(|| zcc::Record {
+                phone: them.clone(),
+                ..zcc::Record::default()
+            });
+            // The shape `zcc::PhoneCallLog` pins (and tests); built with `json!` because the
+            // derived serializer costs the widget ~1 KB of its first-load budget.
             let log = json!({
                 "engagementId": e.engagement_id,
                 "objectRecord": {
-                    "callType": if e.direction == Direction::Outbound { "outbound" } else { "inbound" },
+                    "type": zcc::record_type(e.channel),
+                    "callType": direction,
                     "from": from, "to": to,
-                    "callDuration": item.duration_secs(),
+                    "callDuration": zcc::duration_text(item.duration_secs()),
                     "callStartTime": rfc(t.connected_at.or(Some(t.created_at))),
                     "callEndTime": rfc(t.closed_at),
                     "notes": item.notes.join("\n"),
-                    "dispositionCode": item.disposition.as_ref().map(|(n, c)| c.clone().unwrap_or(n.clone())).unwrap_or_default(),
+                    "dispositionCode": disposition_code,
                 },
-                "user": record,
+                "user": user,
             });
             send_zcc(zcc::PHONE_CALL_LOG, log);
             send_zcc(
                 zcc::END_POST_ENGAGEMENT,
-                json!({"engagementId": e.engagement_id}),
+                json!({"engagementId": e.engagement_id, "dispositionCode": disposition_code}),
             );
         }
         _ => {}
@@ -656,17 +684,21 @@ fn handle_zcc(s: Session, value: Value) {
         }
         zcc::CLICK_TO_ACT => {
             let Some(act) = zcc::ClickToAct::read(&data) else {
-                return zcc_error("invalid-data", "onclicktoact needs {id, phone}");
+                return zcc_error(
+                    "invalid-data",
+                    "onclicktoact needs {phone} (or a record with one)",
+                );
             };
-            let record = zcc::Record {
-                id: act.id,
+            // A bare `{phone}` dials without a record to echo in the call log.
+            let record = act.id.map(|id| zcc::Record {
+                id,
                 name: act.name,
                 phone: act.phone.clone(),
                 email: act.email,
                 entity: act.user_entity,
-            };
+            });
             spawn_local(async move {
-                if let Err((code, message)) = call(s, act.phone, Some(record)).await {
+                if let Err((code, message)) = call(s, act.phone, record).await {
                     zcc_error(&code, &message);
                 }
             });
@@ -708,6 +740,28 @@ fn handle_zcc(s: Session, value: Value) {
             send_zcc(
                 zcc::ENGAGEMENT_STATUS_RESPONSE,
                 json!({ "engagements": list }),
+            );
+        }
+        zcc::GET_VARIABLES => {
+            let id = data.get("engagementId").and_then(|v| v.as_str());
+            let found = id
+                .and_then(|id| id.parse().ok())
+                .and_then(|id| s.model.with_untracked(|m| m.find(id).cloned()));
+            let Some(item) = found else {
+                return zcc_error(
+                    "engagement-not-found",
+                    "zcc-get-variables: data.engagementId names no engagement of this agent",
+                );
+            };
+            let variables: Vec<Value> = item
+                .engagement
+                .variables
+                .iter()
+                .map(|(k, v)| json!({"globalVariableDisplayName": k, "value": v}))
+                .collect();
+            send_zcc(
+                zcc::GET_VARIABLES_RESPONSE,
+                json!({"engagementId": id, "variables": variables}),
             );
         }
         _ => {}

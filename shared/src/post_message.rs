@@ -393,6 +393,8 @@ pub mod zcc {
     pub const ENGAGEMENT_STATUS_RESPONSE: &str = "zcc-engagement-status-response";
     pub const AGENT_STATUS_NOTIFICATION: &str = "zcc-agent-status-notification";
     pub const END_POST_ENGAGEMENT: &str = "zcc-end-post-engagement";
+    pub const GET_VARIABLES: &str = "zcc-get-variables";
+    pub const GET_VARIABLES_RESPONSE: &str = "zcc-get-variables-response";
     pub const ERROR: &str = "zcc-error";
 
     /// Every zcc message: `{type, data}`.
@@ -466,11 +468,13 @@ pub mod zcc {
         pub id: String,
     }
 
-    /// `onclicktoact` data: click-to-dial from a host record.
+    /// `onclicktoact` data: click-to-dial, from a host record (`{id, name, phone, email,
+    /// userEntity}`) or from a bare number (`{phone}`, as two of three public hosts send it).
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(rename_all = "camelCase")]
     pub struct ClickToAct {
-        pub id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
         #[serde(default)]
         pub name: String,
         #[serde(default)]
@@ -494,17 +498,44 @@ pub mod zcc {
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(rename_all = "camelCase")]
     pub struct CallRecord {
+        /// `phone`, `chat`, `sms`, … ([`record_type`]); hosts file the log by it.
+        #[serde(rename = "type")]
+        pub kind: String,
         /// `inbound` or `outbound`.
         pub call_type: String,
         pub from: String,
         pub to: String,
-        /// Seconds.
-        pub call_duration: u64,
+        /// `"m:ss"` ([`duration_text`]): hosts read a string.
+        pub call_duration: String,
         /// RFC 3339.
         pub call_start_time: String,
         pub call_end_time: String,
         pub notes: String,
         pub disposition_code: String,
+    }
+
+    /// A call's length as hosts read `callDuration`: minutes and two-digit seconds (`"1:01"`).
+    pub fn duration_text(secs: u64) -> String {
+        format!("{}:{:02}", secs / 60, secs % 60)
+    }
+
+    /// `objectRecord.type` for a channel: `phone` for voice, else the channel's own name.
+    pub fn record_type(channel: crate::Channel) -> &'static str {
+        match channel {
+            crate::Channel::Voice => "phone",
+            other => other.as_str(),
+        }
+    }
+
+    /// The agent status as hosts read `statusCode`: `"1"` ready, `"2"` not ready (the reason
+    /// in `subReason`), `"30"` offline.
+    pub fn status_code(status: &crate::config::AgentStatus) -> &'static str {
+        use crate::config::AgentStatus as S;
+        match status {
+            S::Ready => "1",
+            S::NotReady { .. } => "2",
+            S::Offline => "30",
+        }
     }
 
     // Reading what a zcc host sends, by hand (see `Reader` above for why): lenient like the
@@ -552,10 +583,10 @@ pub mod zcc {
     }
 
     impl ClickToAct {
-        /// `onclicktoact` data; `None` without a string `id` and `phone`.
+        /// `onclicktoact` data; `None` without a string `phone`.
         pub fn read(v: &serde_json::Value) -> Option<ClickToAct> {
             Some(ClickToAct {
-                id: required(v, "id")?,
+                id: required(v, "id").filter(|id| !id.is_empty()),
                 phone: required(v, "phone")?,
                 name: text(v, "name"),
                 email: text(v, "email"),
@@ -688,10 +719,11 @@ mod tests {
         let log = zcc::PhoneCallLog {
             engagement_id: "e1".into(),
             object_record: zcc::CallRecord {
+                kind: zcc::record_type(crate::Channel::Voice).into(),
                 call_type: "outbound".into(),
                 from: "+1".into(),
                 to: "+2".into(),
-                call_duration: 61,
+                call_duration: zcc::duration_text(61),
                 call_start_time: "2026-11-21T10:00:00Z".into(),
                 call_end_time: "2026-11-21T10:01:01Z".into(),
                 notes: "n".into(),
@@ -704,13 +736,18 @@ mod tests {
             }),
         };
         let v = serde_json::to_value(&log).unwrap();
-        assert_eq!(v["objectRecord"]["callDuration"], 61);
+        assert_eq!(v["objectRecord"]["callDuration"], "1:01");
+        assert_eq!(v["objectRecord"]["type"], "phone");
+        assert_eq!(zcc::duration_text(0), "0:00");
+        assert_eq!(zcc::duration_text(3_600), "60:00");
+        assert_eq!(zcc::record_type(crate::Channel::Chat), "chat");
         assert_eq!(v["objectRecord"]["dispositionCode"], "RESOLVED");
         assert_eq!(v["engagementId"], "e1");
         let act: zcc::ClickToAct =
             serde_json::from_value(json!({"id": "C-1", "phone": "+1", "userEntity": "contact"}))
                 .unwrap();
         assert_eq!(act.user_entity, "contact");
+        assert_eq!(act.id.as_deref(), Some("C-1"));
         assert_eq!(serde_json::from_value::<zcc::PhoneCallLog>(v).unwrap(), log);
     }
 
@@ -728,7 +765,7 @@ mod tests {
         assert_eq!(zcc::Record::read_list(&json!([{"name": "no id"}])), None);
         assert_eq!(zcc::Record::read_list(&json!({"id": "C-1"})), None);
         let act = zcc::ClickToAct {
-            id: "C-1".into(),
+            id: Some("C-1".into()),
             name: "Ada".into(),
             phone: "+1".into(),
             email: String::new(),
@@ -737,6 +774,16 @@ mod tests {
         let v = serde_json::to_value(&act).unwrap();
         assert_eq!(zcc::ClickToAct::read(&v), Some(act));
         assert_eq!(zcc::ClickToAct::read(&json!({"id": "C-1"})), None);
+        // A bare number, as most public hosts dial.
+        let bare = zcc::ClickToAct::read(&json!({"phone": "+1 555 0199"})).unwrap();
+        assert_eq!((bare.id, bare.phone.as_str()), (None, "+1 555 0199"));
+        assert_eq!(
+            zcc::status_code(&crate::config::AgentStatus::NotReady {
+                reason: "Lunch".into()
+            }),
+            "2"
+        );
+        assert_eq!(zcc::status_code(&crate::config::AgentStatus::Offline), "30");
         let cfg = zcc::InitConfig {
             phone: zcc::PhoneConfig {
                 screen_pop_event: zcc::ScreenPopEvent::Connected,

@@ -446,6 +446,17 @@ async fn declined_and_timed_out_offers_go_to_another_agent() {
     browser.close().await;
 }
 
+/// `m:ss`, as Smart Embed hosts read `callDuration`.
+fn regex_like_m_ss(s: &str) -> bool {
+    let Some((m, ss)) = s.split_once(':') else {
+        return false;
+    };
+    !m.is_empty()
+        && m.bytes().all(|b| b.is_ascii_digit())
+        && ss.len() == 2
+        && ss.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[tokio::test]
 async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     let sys = system().await;
@@ -456,10 +467,11 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     type_in_widget(&browser, "[data-test=password]", PASSWORD).await;
     browser.click_in_widget("[data-test=sign-in]").await;
     select_ready(&browser).await;
+    // Status as Smart Embed hosts read it: `statusCode` "1" is ready.
     host_got(
         &browser,
         "zcc-agent-status-notification",
-        "m.data.status === 'Ready'",
+        "m.data.status === 'Ready' && m.data.statusCode === '1'",
     )
     .await;
 
@@ -467,6 +479,8 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     route(&browser, "T-2003").await;
     let ring = host_got(&browser, "zcc-call-ringing", "true").await;
     assert_eq!(ring["data"]["channel"], "work_item");
+    assert_eq!(ring["data"]["direction"], "inbound");
+    assert!(ring["data"]["createTs"].as_i64().is_some(), "{ring}");
     let ask = host_got(&browser, "zcc-incomingPhone-request", "true").await;
     assert_eq!(ask["data"]["incomingPhoneNumber"], "+44 20 7946 0102");
     host_got(&browser, "zcc-screen-pop", "m.data.id === 'C-1003'").await;
@@ -484,12 +498,16 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     browser
         .click_in_widget("[data-test=panel]:not([hidden]) [data-test=close]")
         .await;
-    host_got(
+    let log = host_got(
         &browser,
         "zcc-phone-call-log",
         "m.data.objectRecord.callType === 'inbound'",
     )
     .await;
+    assert_eq!(log["data"]["objectRecord"]["type"], "work_item");
+    let post = host_got(&browser, "zcc-end-post-engagement", "true").await;
+    assert_eq!(post["data"]["engagementId"], log["data"]["engagementId"]);
+    assert!(post["data"]["dispositionCode"].is_string(), "{post}");
 
     // Outbound: onclicktoact from a contact → connected call → call log echoes the record.
     browser
@@ -527,6 +545,14 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     )
     .await;
     assert_eq!(log["data"]["objectRecord"]["callType"], "outbound");
+    assert_eq!(log["data"]["objectRecord"]["type"], "phone");
+    let duration = log["data"]["objectRecord"]["callDuration"]
+        .as_str()
+        .unwrap();
+    assert!(
+        regex_like_m_ss(duration),
+        "callDuration is \"m:ss\": {duration}"
+    );
     assert_eq!(log["data"]["objectRecord"]["notes"], "Called back");
     assert_eq!(log["data"]["user"]["id"], "C-1001");
     assert_eq!(log["data"]["user"]["entity"], "contact");
@@ -563,6 +589,58 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     )
     .await;
     assert_eq!(log["data"]["user"]["id"], "C-1002");
+
+    // A bare number from the host (`onclicktoact {phone}`, as most hosts dial), then the
+    // host asks for the call's variables.
+    browser
+        .wait_for(
+            "the host to dial a bare number",
+            Duration::from_secs(5),
+            "return window.sendToWidget('onclicktoact', {phone: '+1 555 0199'});",
+        )
+        .await;
+    let bare = host_got(
+        &browser,
+        "zcc-call-connected",
+        "m.data.to === '+1 555 0199'",
+    )
+    .await;
+    assert_eq!(bare["data"]["direction"], "outbound");
+    let bare_call = bare["data"]["engagementId"].clone();
+    browser
+        .wait_for(
+            "the host to ask for the call's variables",
+            Duration::from_secs(5),
+            &format!(
+                "return window.sendToWidget('zcc-get-variables', {{engagementId: {bare_call}}});"
+            ),
+        )
+        .await;
+    let vars = host_got(
+        &browser,
+        "zcc-get-variables-response",
+        &format!("m.data.engagementId === {bare_call}"),
+    )
+    .await;
+    assert!(vars["data"]["variables"].is_array(), "{vars}");
+    for v in vars["data"]["variables"].as_array().unwrap() {
+        assert!(
+            v["globalVariableDisplayName"].is_string() && v["value"].is_string(),
+            "{v}"
+        );
+    }
+    browser
+        .click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=close]")
+        .await;
+    let log = host_got(
+        &browser,
+        "zcc-phone-call-log",
+        &format!("m.data.engagementId === {bare_call}"),
+    )
+    .await;
+    // No record to echo: `user` still comes (hosts read user.id), with the number dialed.
+    assert_eq!(log["data"]["user"]["id"], "", "{log}");
+    assert_eq!(log["data"]["user"]["phone"], "+1 555 0199", "{log}");
     browser
         .wait_for(
             "the outbound call in the CRM's log",
