@@ -525,15 +525,26 @@ async fn decline_and_ring_timeout_reoffer_to_another_agent(db: TestDb) {
         id.as_str(),
         "re-offered to the other agent"
     );
-    // Agent 1 lets it ring out; nobody else qualifies (agent 0 declined it), so it waits.
+    // Agent 1 lets it ring out. Both members have now passed on it: rather than let it wait
+    // forever, it rings again (for one of them), keeping its age.
     let timed_out = f1.wait_for("engagement.offer_timed_out", WAIT).await;
     assert_eq!(timed_out["data"]["engagement"]["state"], "queued");
-    let e = c
-        .admin
-        .get(&format!("/v1/engagements/{id}"))
-        .await
-        .expect(200);
-    assert_eq!(e["state"], "queued");
+    let deadline = std::time::Instant::now() + WAIT;
+    let e = loop {
+        let e = c
+            .admin
+            .get(&format!("/v1/engagements/{id}"))
+            .await
+            .expect(200);
+        if e["state"] == "offered" || std::time::Instant::now() > deadline {
+            break e;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        e["state"], "offered",
+        "offered again once everyone passed: {e}"
+    );
     assert_eq!(e["created_at"], declined["created_at"], "keeps its age");
     f0.close().await;
     f1.close().await;

@@ -68,15 +68,33 @@ pub struct Offer {
 
 /// Is `agent` eligible for `item` by everything but capacity?
 pub fn qualifies(agent: &AgentView, item: &WaitingView) -> bool {
-    agent.ready
-        && agent.queues.contains(&item.queue)
-        && !item.excluded.contains(&agent.id)
+    agent.ready && !item.excluded.contains(&agent.id) && could_ever_take(agent, item)
+}
+
+/// Is `agent` a member of `item`'s queue with the skills it needs (ready or not)?
+fn could_ever_take(agent: &AgentView, item: &WaitingView) -> bool {
+    agent.queues.contains(&item.queue)
         && item.required_skills.iter().all(|req| {
             agent
                 .skills
                 .get(&req.skill_id)
                 .is_some_and(|level| *level >= req.min_proficiency.get())
         })
+}
+
+/// Agents who declined or let an engagement ring out are passed over so it reaches someone
+/// else. Once every agent who could ever take it (`everyone`: all agents, ready or not) is
+/// among them, the exclusions are dropped: otherwise the work would wait forever (a ring-all
+/// offer that rings out excludes every agent it rang at once).
+pub fn lift_exhausted_exclusions(item: &mut WaitingView, everyone: &[AgentView]) {
+    if !item.excluded.is_empty()
+        && everyone
+            .iter()
+            .filter(|a| could_ever_take(a, item))
+            .all(|a| item.excluded.contains(&a.id))
+    {
+        item.excluded.clear();
+    }
 }
 
 /// Is `agent` eligible for `item` right now, capacity included?
@@ -213,6 +231,27 @@ mod tests {
             excluded: BTreeSet::new(),
             preferred: None,
         }
+    }
+
+    #[test]
+    fn exclusions_are_dropped_once_everyone_who_could_take_it_is_excluded() {
+        let q = queue(1, Distribution::LongestIdle);
+        let mut a = agent(1, &[q.id]);
+        let mut b = agent(2, &[q.id]);
+        b.ready = false;
+        let other_queue = agent(3, &[QueueId(Uuid::from_u128(99))]);
+        let mut w = item(10, q.id, Channel::WorkItem, 0, 0);
+        w.excluded.insert(a.id);
+        // b (not ready now) has not been excluded: keep steering away from a.
+        lift_exhausted_exclusions(&mut w, &[a.clone(), b.clone(), other_queue.clone()]);
+        assert!(w.excluded.contains(&a.id));
+        // Both members excluded (the agent in another queue does not count): lifted.
+        w.excluded.insert(b.id);
+        lift_exhausted_exclusions(&mut w, &[a.clone(), b.clone(), other_queue]);
+        assert!(w.excluded.is_empty());
+        let queues = HashMap::from([(q.id, q)]);
+        let offers = plan(&queues, std::slice::from_mut(&mut a), &[w], 0);
+        assert_eq!(offers.len(), 1, "the only ready member gets it again");
     }
 
     fn queue(n: u128, distribution: Distribution) -> QueueView {

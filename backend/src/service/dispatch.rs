@@ -132,17 +132,14 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
     // 3. Ready agents and what they hold. Without one who has room, matching cannot offer
     // anything, so the queue is looked at only when a timer on it is due.
     let mut holdings = view.holdings();
-    let mut ready: Vec<_> = view
-        .agents
-        .values()
-        .filter(|a| a.agent.status.is_ready())
-        .collect();
-    ready.sort_by_cached_key(|a| (a.agent.display_name.to_lowercase(), a.agent.agent_id));
-    let mut agent_views: Vec<AgentView> = ready
+    let mut agents: Vec<_> = view.agents.values().collect();
+    agents.sort_by_cached_key(|a| (a.agent.display_name.to_lowercase(), a.agent.agent_id));
+    // Every agent, ready or not (for exclusions, below); the planner gets the ready ones.
+    let everyone: Vec<AgentView> = agents
         .into_iter()
         .map(|a| AgentView {
             id: a.agent.agent_id,
-            ready: true,
+            ready: a.agent.status.is_ready(),
             skills: a
                 .agent
                 .skills
@@ -167,6 +164,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
             last_offer_ms: a.last_offer_ms,
         })
         .collect();
+    let mut agent_views: Vec<AgentView> = everyone.iter().filter(|a| a.ready).cloned().collect();
     let any_room = agent_views.iter().any(|a| {
         !a.queues.is_empty()
             && shared::Channel::ALL
@@ -222,7 +220,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
             if let Some(until) = r.preferred_until_ms.filter(|u| *u > now) {
                 wake(until);
             }
-            Some(WaitingView {
+            let mut item = WaitingView {
                 id: r.id,
                 queue,
                 channel: r.channel,
@@ -235,7 +233,9 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
                     .copied()
                     .collect::<BTreeSet<AgentId>>(),
                 preferred: r.preferred_agent.zip(r.preferred_until_ms),
-            })
+            };
+            routing::plan::lift_exhausted_exclusions(&mut item, &everyone);
+            Some(item)
         })
         .collect();
     let offers = routing::plan(&queue_views, &mut agent_views, &waiting, now);
