@@ -446,6 +446,19 @@ async fn declined_and_timed_out_offers_go_to_another_agent() {
     browser.close().await;
 }
 
+/// Close the connected call shown in the widget; the host's `zcc-phone-call-log` for `call`.
+async fn close_and_await_call_log(browser: &Browser, call: &Value) -> Value {
+    browser
+        .click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=close]")
+        .await;
+    host_got(
+        browser,
+        "zcc-phone-call-log",
+        &format!("m.data.engagementId === {call}"),
+    )
+    .await
+}
+
 /// `m:ss`, as Smart Embed hosts read `callDuration`.
 fn regex_like_m_ss(s: &str) -> bool {
     let Some((m, ss)) = s.split_once(':') else {
@@ -579,15 +592,7 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     )
     .await;
     let searched_call = connected["data"]["engagementId"].clone();
-    browser
-        .click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=close]")
-        .await;
-    let log = host_got(
-        &browser,
-        "zcc-phone-call-log",
-        &format!("m.data.engagementId === {searched_call}"),
-    )
-    .await;
+    let log = close_and_await_call_log(&browser, &searched_call).await;
     assert_eq!(log["data"]["user"]["id"], "C-1002");
 
     // A bare number from the host (`onclicktoact {phone}`, as most hosts dial), then the
@@ -629,15 +634,7 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
             "{v}"
         );
     }
-    browser
-        .click_in_widget("[data-test=panel]:not([hidden])[data-state=connected] [data-test=close]")
-        .await;
-    let log = host_got(
-        &browser,
-        "zcc-phone-call-log",
-        &format!("m.data.engagementId === {bare_call}"),
-    )
-    .await;
+    let log = close_and_await_call_log(&browser, &bare_call).await;
     // No record to echo: `user` still comes (hosts read user.id), with the number dialed.
     assert_eq!(log["data"]["user"]["id"], "", "{log}");
     assert_eq!(log["data"]["user"]["phone"], "+1 555 0199", "{log}");
