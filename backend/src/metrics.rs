@@ -12,7 +12,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +32,12 @@ type FloatGauge = Gauge<f64, AtomicU64>;
 
 fn latency() -> Histogram {
     Histogram::new(LATENCY_BUCKETS)
+}
+
+/// Add `metric` to the registry and keep a handle to it (metrics are shared handles).
+fn register<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
 }
 
 /// Every series the server exports. Cheap to share (`Arc`); recording is lock-free apart from
@@ -78,101 +84,87 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let mut registry = Registry::with_prefix("switchboard");
-        let http_requests: Family<Labels, Histogram, fn() -> Histogram> =
-            Family::new_with_constructor(latency);
-        registry.register(
-            "http_request_duration_seconds",
-            "HTTP requests by method, route template and status, and how long they took",
-            http_requests.clone(),
-        );
-        let routing_pass = latency();
-        registry.register(
-            "routing_pass_duration_seconds",
-            "Routing passes (expire offers, timers, match) and how long each took",
-            routing_pass.clone(),
-        );
-        let batch_size = Histogram::new(BATCH_BUCKETS);
-        registry.register(
-            "writer_batch_operations",
-            "Operations (starts and commands) applied per group-commit batch",
-            batch_size.clone(),
-        );
-        let batch_failures = Counter::default();
-        registry.register(
-            "writer_batch_failures",
-            "Batches that could not begin or commit (their callers were answered 503)",
-            batch_failures.clone(),
-        );
-        let agent_sockets = Gauge::default();
-        registry.register(
-            "agent_sockets_connected",
-            "Agent WebSockets open on this instance",
-            agent_sockets.clone(),
-        );
-        let queue_waiting = Family::<Labels, Gauge>::default();
-        registry.register(
-            "queue_waiting",
-            "Engagements waiting for an agent, per queue",
-            queue_waiting.clone(),
-        );
-        let queue_longest_wait = Family::<Labels, FloatGauge>::default();
-        registry.register(
-            "queue_longest_wait_seconds",
-            "How long the oldest waiting engagement of each queue has waited",
-            queue_longest_wait.clone(),
-        );
-        let log_head = Gauge::default();
-        registry.register(
-            "event_log_head_seq",
-            "The highest seq in the event log",
-            log_head.clone(),
-        );
-        let hub_lag = Gauge::default();
-        registry.register(
-            "delivery_hub_lag_events",
-            "Committed events the agent-feed hub of this instance has not yet published",
-            hub_lag.clone(),
-        );
-        let webhook_lag = Gauge::default();
-        registry.register(
-            "webhook_lag_events",
-            "Committed events the furthest-behind enabled webhook subscription has not yet queued",
-            webhook_lag.clone(),
-        );
-        let webhook_pending = Gauge::default();
-        registry.register(
-            "webhook_deliveries_pending",
-            "Webhook deliveries queued or waiting for a retry",
-            webhook_pending.clone(),
-        );
-        let pool_connections = Family::<Labels, Gauge>::default();
-        registry.register(
-            "db_pool_connections",
-            "Database connections per pool (read, write) and state (in_use, idle)",
-            pool_connections.clone(),
-        );
-        let pool_max = Family::<Labels, Gauge>::default();
-        registry.register(
-            "db_pool_max_connections",
-            "The most connections each pool may open",
-            pool_max.clone(),
-        );
+        let mut r = Registry::with_prefix("switchboard");
         Metrics {
-            registry,
-            http_requests,
-            routing_pass,
-            batch_size,
-            batch_failures,
-            agent_sockets,
-            queue_waiting,
-            queue_longest_wait,
-            log_head,
-            hub_lag,
-            webhook_lag,
-            webhook_pending,
-            pool_connections,
-            pool_max,
+            http_requests: register(
+                &mut r,
+                "http_request_duration_seconds",
+                "HTTP requests by method, route template and status, and how long they took",
+                Family::new_with_constructor(latency as fn() -> Histogram),
+            ),
+            routing_pass: register(
+                &mut r,
+                "routing_pass_duration_seconds",
+                "Routing passes (expire offers, timers, match) and how long each took",
+                latency(),
+            ),
+            batch_size: register(
+                &mut r,
+                "writer_batch_operations",
+                "Operations (starts and commands) applied per group-commit batch",
+                Histogram::new(BATCH_BUCKETS),
+            ),
+            batch_failures: register(
+                &mut r,
+                "writer_batch_failures",
+                "Batches that could not begin or commit (their callers were answered 503)",
+                Counter::default(),
+            ),
+            agent_sockets: register(
+                &mut r,
+                "agent_sockets_connected",
+                "Agent WebSockets open on this instance",
+                Gauge::default(),
+            ),
+            queue_waiting: register(
+                &mut r,
+                "queue_waiting",
+                "Engagements waiting for an agent, per queue",
+                Family::default(),
+            ),
+            queue_longest_wait: register(
+                &mut r,
+                "queue_longest_wait_seconds",
+                "How long the oldest waiting engagement of each queue has waited",
+                Family::default(),
+            ),
+            log_head: register(
+                &mut r,
+                "event_log_head_seq",
+                "The highest seq in the event log",
+                Gauge::default(),
+            ),
+            hub_lag: register(
+                &mut r,
+                "delivery_hub_lag_events",
+                "Committed events the agent-feed hub of this instance has not yet published",
+                Gauge::default(),
+            ),
+            webhook_lag: register(
+                &mut r,
+                "webhook_lag_events",
+                "Committed events the furthest-behind enabled webhook subscription has not yet queued",
+                Gauge::default(),
+            ),
+            webhook_pending: register(
+                &mut r,
+                "webhook_deliveries_pending",
+                "Webhook deliveries queued or waiting for a retry",
+                Gauge::default(),
+            ),
+            pool_connections: register(
+                &mut r,
+                "db_pool_connections",
+                "Database connections per pool (read, write) and state (in_use, idle)",
+                Family::default(),
+            ),
+            pool_max: register(
+                &mut r,
+                "db_pool_max_connections",
+                "The most connections each pool may open",
+                Family::default(),
+            ),
+            registry: r,
         }
     }
 

@@ -242,14 +242,17 @@ async fn routing_follows_an_opt_out_and_back_in(db: TestDb) {
     agent
         .note_dispose_close(&first, "done", &c.resolved_id)
         .await;
-    let queue = &c.queue_id;
-    agent
-        .put(
-            &format!("/v1/agents/me/queues/{queue}"),
-            json!({"opted_in": false}),
-        )
-        .await
-        .expect(200);
+    let opt_in = |opted_in: bool| {
+        let path = format!("/v1/agents/me/queues/{}", c.queue_id);
+        let agent = &agent;
+        async move {
+            agent
+                .put(&path, json!({ "opted_in": opted_in }))
+                .await
+                .expect(200);
+        }
+    };
+    opt_in(false).await;
     feed.drain(Duration::from_millis(300)).await;
     let seen = feed.events.len();
     let second = c.start_work_item("VIEW-2", "While opted out").await;
@@ -261,13 +264,7 @@ async fn routing_follows_an_opt_out_and_back_in(db: TestDb) {
         "offered to an agent who opted out: {:?}",
         feed.kinds()
     );
-    agent
-        .put(
-            &format!("/v1/agents/me/queues/{queue}"),
-            json!({"opted_in": true}),
-        )
-        .await
-        .expect(200);
+    opt_in(true).await;
     agent.accept_when_offered(&second, WAIT).await;
     feed.close().await;
 }

@@ -3,9 +3,9 @@
 //! ready or freeing capacity, configuration changes) and on timers (ring timeouts, overflow,
 //! due-date steps, preferred-agent waits, wrap-up), all of which live in the database, so they
 //! survive a restart. What a pass reads comes from the in-memory `RoutingView`, caught up
-//! with the event log before each pass (see `service::routing_view`). Passes run inside the batches of `service::writer`, which hold the
-//! account's write lock, so two instances on one PostgreSQL database never offer the same
-//! engagement twice.
+//! with the event log before each pass (see `service::routing_view`). Passes run inside the
+//! batches of `service::writer`, which hold the account's write lock, so two instances on one
+//! PostgreSQL database never offer the same engagement twice.
 
 use super::events::emit;
 use super::routing_view::RoutingView;
@@ -124,9 +124,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
         .await?;
     }
     // Matching must see what the timers just changed (freed agents, agents set not ready).
-    if tx.pending_len() > written_from {
-        view.absorb(tx, written_from).await?;
-    }
+    view.absorb(tx, written_from).await?;
     let written_from = tx.pending_len();
 
     // 3. Ready agents and what they hold. Without one who has room, matching cannot offer
@@ -279,9 +277,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
         wake(offer.expires_at_ms);
     }
     // Overflow and offers: take them back into the view.
-    if tx.pending_len() > written_from {
-        view.absorb(tx, written_from).await?;
-    }
+    view.absorb(tx, written_from).await?;
     Ok(next)
 }
 

@@ -64,17 +64,6 @@ impl Touched {
     }
 }
 
-fn routable(state: EngagementState) -> bool {
-    matches!(
-        state,
-        EngagementState::Queued
-            | EngagementState::Offered
-            | EngagementState::Connected
-            | EngagementState::Inactive
-            | EngagementState::WrapUp
-    )
-}
-
 impl RoutingView {
     /// Read everything, inside `tx` (which holds the account's lock).
     pub async fn build(tx: &mut Tx, account: AccountId, now_ms: i64) -> Result<RoutingView> {
@@ -115,20 +104,14 @@ impl RoutingView {
             self.seq = seq;
             touched.note(kind, engagement, agent);
         }
-        for (kind, engagement, agent) in tx.pending_subjects(pending_from) {
-            touched.note(kind, engagement, agent);
-        }
-        self.apply(tx, touched).await
+        self.apply(tx, touched, pending_from).await
     }
 
     /// Take in what the transaction's own events from position `from` on changed (the pass's
     /// writes), without looking at the log: nothing else commits while the batch holds the lock.
+    /// Without such events it does nothing (no reads).
     pub async fn absorb(&mut self, tx: &mut Tx, from: usize) -> Result<()> {
-        let mut touched = Touched::default();
-        for (kind, engagement, agent) in tx.pending_subjects(from) {
-            touched.note(kind, engagement, agent);
-        }
-        self.apply(tx, touched).await
+        self.apply(tx, Touched::default(), from).await
     }
 
     /// The batch that ran the pass committed its events up to `seq`.
@@ -153,7 +136,16 @@ impl RoutingView {
         Ok(())
     }
 
-    async fn apply(&mut self, tx: &mut Tx, mut touched: Touched) -> Result<()> {
+    /// Re-read what `touched` and the transaction's pending events from `pending_from` name.
+    async fn apply(
+        &mut self,
+        tx: &mut Tx,
+        mut touched: Touched,
+        pending_from: usize,
+    ) -> Result<()> {
+        for (kind, engagement, agent) in tx.pending_subjects(pending_from) {
+            touched.note(kind, engagement, agent);
+        }
         if touched.config {
             self.reload_config(tx).await?;
             touched.agents.clear();
@@ -170,7 +162,7 @@ impl RoutingView {
                 }
             }
             for rec in eng::get_many(tx.conn(), self.account, &ids).await? {
-                if routable(rec.state) {
+                if rec.state.is_active() {
                     touched.agents.extend(rec.agent_id);
                     self.engagements.insert(rec.id, rec);
                 }

@@ -283,18 +283,11 @@ pub async fn routable(
     conn: &mut AnyConnection,
     account: AccountId,
 ) -> Result<Vec<EngagementRecord>> {
-    in_states(
-        conn,
-        account,
-        &[
-            EngagementState::Queued,
-            EngagementState::Offered,
-            EngagementState::Connected,
-            EngagementState::Inactive,
-            EngagementState::WrapUp,
-        ],
-    )
-    .await
+    let active: Vec<EngagementState> = EngagementState::ALL
+        .into_iter()
+        .filter(|s| s.is_active())
+        .collect();
+    in_states(conn, account, &active).await
 }
 
 /// The active engagement holding this work-item id + name, if any.
