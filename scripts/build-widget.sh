@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Builds the agent widget into frontend/dist: size-optimised profile, a pinned nightly that
+# Builds the agent widget twice from one crate, one build per host dialect: the native widget
+# into frontend/dist (served at /widget/) and the Zoom-compatible one (cargo feature `zcc`) into
+# frontend/dist/zcc (served at /zcc/ and /cci/callbar/crm/). A session loads only the dialect its
+# host speaks, so neither carries the other's code in its first load (BENCHMARKS.md).
+#
+# Each build: size-optimised profile, a pinned nightly that
 # rebuilds std (size-optimised, with panics as plain aborts: no panic message machinery in the
 # WASM), Leptos components type-erased, then wasm-opt -Oz. The widget's first load has a budget
 # (150 KB compressed, BENCHMARKS.md); each of these cuts measurable kilobytes. The backend and
@@ -14,15 +19,19 @@ export RUSTUP_TOOLCHAIN="$WIDGET_TOOLCHAIN"
 export CARGO_UNSTABLE_BUILD_STD="std,panic_abort"
 export CARGO_UNSTABLE_BUILD_STD_FEATURES="optimize_for_size"
 export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none --cfg erase_components"
-trunk build --release --cargo-profile wasm-release
+# The native build first: Trunk empties its dist folder, which holds the zcc one.
+build() { # <dist> <public url> [trunk args…]
+  local dist="$1" url="$2"
+  shift 2
+  trunk build --release --cargo-profile wasm-release --dist "$dist" --public-url "$url" "$@"
 
-# Trunk writes its WASM loader as an inline <script type="module">. The widget's
-# Content-Security-Policy allows only the server's own script files (`script-src 'self'
-# 'wasm-unsafe-eval'`, no inline code), so the loader moves into a file of its own, named after
-# its content like Trunk's other assets.
-python3 - frontend/dist/index.html <<'PY'
+  # Trunk writes its WASM loader as an inline <script type="module">. The widget's
+  # Content-Security-Policy allows only the server's own script files (`script-src 'self'
+  # 'wasm-unsafe-eval'`, no inline code), so the loader moves into a file of its own, named
+  # after its content like Trunk's other assets.
+  python3 - "$dist/index.html" "$url" <<'PY'
 import hashlib, pathlib, re, sys
-index = pathlib.Path(sys.argv[1])
+index, url = pathlib.Path(sys.argv[1]), sys.argv[2]
 html = index.read_text()
 match = re.search(r'<script type="module">(.*?)</script>', html, re.S)
 if match is None:
@@ -30,19 +39,22 @@ if match is None:
 code = match.group(1).strip() + "\n"
 name = "boot-%s.js" % hashlib.sha256(code.encode()).hexdigest()[:16]
 (index.parent / name).write_text(code)
-html = html[: match.start()] + '<script type="module" src="/widget/%s"></script>' % name + html[match.end():]
+html = html[: match.start()] + '<script type="module" src="%s%s"></script>' % (url, name) + html[match.end():]
 if "<script>" in html or re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html):
     sys.exit("build-widget: index.html still holds inline script")
 index.write_text(html)
 PY
 
-if command -v brotli >/dev/null 2>&1; then
-  for f in frontend/dist/*.wasm frontend/dist/*.js frontend/dist/*.css frontend/dist/*.html \
-           frontend/dist/*.webmanifest; do
-    [ -f "$f" ] || continue
-    gzip -9 -k -f -n "$f"
-    brotli -q 11 -k -f "$f"
-  done
-else
-  echo "build-widget: brotli is not installed (scripts/setup.sh installs it); the backend will compress on the fly" >&2
-fi
+  if command -v brotli >/dev/null 2>&1; then
+    for f in "$dist"/*.wasm "$dist"/*.js "$dist"/*.css "$dist"/*.html "$dist"/*.webmanifest; do
+      [ -f "$f" ] || continue
+      gzip -9 -k -f -n "$f"
+      brotli -q 11 -k -f "$f"
+    done
+  else
+    echo "build-widget: brotli is not installed (scripts/setup.sh installs it); the backend will compress on the fly" >&2
+  fi
+}
+
+build frontend/dist /widget/
+build frontend/dist/zcc /zcc/ --features zcc

@@ -9,6 +9,8 @@
 //!   ticket or contact, `closed` writes a call-log entry; "Call" buttons click-to-dial.
 //! - `/tickets/{id}`: a ticket, with "Route to an agent" (Start Engagement API; a 409 duplicate
 //!   is shown with the engagement that already holds it). It is also the work item's link.
+//! - `/smart-embed`: a reference host page written the way public Zoom Smart Embed hosts write
+//!   theirs (strict `{type, data}`, posting early with `"*"`), the widget at its `/zcc/` address.
 //! - `/webhooks/switchboard`: the CRM's webhook receiver (`inbox`): URL validation, both
 //!   signatures, dedupe, notes/dispositions/transcripts/recordings stored on the ticket or
 //!   contact; it subscribes itself at start. A reconciliation job pages the events API every
@@ -96,6 +98,8 @@ pub struct Crm {
     switchboard: Switchboard,
     entry_id: String,
     desk_page: String,
+    /// The reference Smart Embed host page (`/smart-embed`).
+    smart_embed_page: String,
     /// This CRM's own base URL (for ticket links), from the bound address.
     public_url: String,
 }
@@ -290,6 +294,7 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         },
         store,
         desk_page: pages::desk(&switchboard_url),
+        smart_embed_page: pages::smart_embed(&switchboard_url),
         switchboard,
         entry_id: config.entry_id,
         public_url: format!("http://{local}"),
@@ -297,6 +302,7 @@ async fn run(config: Config) -> std::result::Result<(), String> {
     let app = Router::new()
         .route("/", get(desk))
         .route("/signin", get(signin_page).post(signin))
+        .route("/smart-embed", get(smart_embed))
         .route("/signout", get(signout))
         .route("/tickets/{id}", get(ticket_page))
         .route("/api/tickets", get(tickets))
@@ -404,6 +410,12 @@ async fn desk(State(crm): State<AppState>, headers: HeaderMap) -> Response {
         Some(user) => no_cache(crm.desk_page.replace("__CRM_USER__", &pages::escape(&user))),
         None => Redirect::to("/signin").into_response(),
     }
+}
+
+/// A host page written like public Smart Embed integrations (`static/smart-embed.js`): the
+/// agent signs in inside the widget, as with Zoom's.
+async fn smart_embed(State(crm): State<AppState>) -> Response {
+    no_cache(crm.smart_embed_page.clone())
 }
 
 async fn signin_page() -> Response {
@@ -781,6 +793,7 @@ async fn static_file(
         "desk.css" => (pages::DESK_CSS, "text/css; charset=utf-8"),
         "desk.js" => (pages::DESK_JS, "text/javascript; charset=utf-8"),
         "ticket.js" => (pages::TICKET_JS, "text/javascript; charset=utf-8"),
+        "smart-embed.js" => (pages::SMART_EMBED_JS, "text/javascript; charset=utf-8"),
         _ => return (axum::http::StatusCode::NOT_FOUND, "no such file").into_response(),
     };
     (

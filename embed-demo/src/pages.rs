@@ -4,6 +4,7 @@ use crate::interaction_store::{ReconcileRun, TicketData};
 use crate::store::{CallLog, Contact, Ticket};
 
 const DESK: &str = include_str!("../static/agent.html");
+const SMART_EMBED: &str = include_str!("../static/smart-embed.html");
 
 /// The pages' and the desk's own files, served from `/static/`: no inline script or style,
 /// so every page runs under the strict Content-Security-Policy in `main.rs`.
@@ -11,6 +12,7 @@ pub const CRM_CSS: &str = include_str!("../static/crm.css");
 pub const DESK_CSS: &str = include_str!("../static/desk.css");
 pub const DESK_JS: &str = include_str!("../static/desk.js");
 pub const TICKET_JS: &str = include_str!("../static/ticket.js");
+pub const SMART_EMBED_JS: &str = include_str!("../static/smart-embed.js");
 
 /// Text safe in HTML content and double-quoted attributes.
 pub fn escape(s: &str) -> String {
@@ -24,6 +26,11 @@ pub fn escape(s: &str) -> String {
 /// The agent desk, with Switchboard's URL filled in (the user is filled in per request).
 pub fn desk(switchboard: &str) -> String {
     DESK.replace("__SWITCHBOARD_ATTR__", &escape(switchboard))
+}
+
+/// The reference Smart Embed host, with Switchboard's URL filled in.
+pub fn smart_embed(switchboard: &str) -> String {
+    SMART_EMBED.replace("__SWITCHBOARD_ATTR__", &escape(switchboard))
 }
 
 fn page(title: &str, body: &str) -> String {

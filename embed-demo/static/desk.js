@@ -139,7 +139,7 @@ if (PROTOCOL === "native") {
   });
   // The agent searched for someone to call in the widget: answer with the matching contacts.
   sb.on("zcc-contact-search-event", async (m) => {
-    sb.send("zcc-contact-search-response", await lookup({ q: m.data.searchKey }));
+    sb.send("zcc-contact-search-response", await lookup({ q: typeof m.data.query === "string" ? m.data.query : m.data.searchKey }));
   });
   sb.on("zcc-screen-pop", async (m) => {
     const all = (await lookup({ work_item_id: m.data.id })).concat(await getJSON("/api/contacts").then((cs) =>

@@ -1,7 +1,7 @@
 // Switchboard widget service worker: caches the app shell so the installed PWA opens
 // without a network, and never caches the API (live data must come from the server).
-const CACHE = "switchboard-shell-v1";
-const SHELL = ["./", "./index.html", "./manifest.webmanifest", "./icons/icon-192.png", "./icons/icon-512.png"];
+const CACHE = "switchboard-shell-v2";
+const SHELL = ["./", "./index.html", "./early.js", "./manifest.webmanifest", "./icons/icon-192.png", "./icons/icon-512.png"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

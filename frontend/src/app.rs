@@ -27,10 +27,14 @@ pub fn App() -> impl IntoView {
             Ok(p) => p,
             Err(e) => Phase::Failed(e.message()),
         };
-        let failed = matches!(next, Phase::Failed(_));
+        // Checking still: the page is moving to the other dialect's build.
+        let started = matches!(next, Phase::Embedded { .. } | Phase::Standalone);
         set_phase.set(next);
-        if !failed {
+        if started {
             session.restore().await;
+            if let Some(window) = web_sys::window() {
+                bridge::listen(&window);
+            }
         }
     });
 
@@ -119,6 +123,13 @@ async fn start(session: Session) -> Result<Phase, LaunchError> {
         launch::dialect_for_path(&path),
         [("origin", origin.as_str()), ("protocol", protocol.as_str())],
     )?;
+    if dialect != bridge::DIALECT {
+        // Each dialect is its own build: `…/widget/?protocol=zcc` moves to /zcc/ (and back).
+        let _ = window
+            .location()
+            .replace(&format!("{}{search}", bridge::home_of(dialect)));
+        return Ok(Phase::Checking);
+    }
 
     if !is_framed(&window) {
         register_service_worker(&window);
@@ -135,7 +146,7 @@ async fn start(session: Session) -> Result<Phase, LaunchError> {
     if !check.allowed || check.origin != origin {
         return Err(LaunchError::NotAllowed(origin));
     }
-    if !bridge::install(&window, origin.clone(), dialect, session) {
+    if !bridge::install(&window, origin.clone(), session) {
         return Err(LaunchError::CheckFailed("no parent window".into()));
     }
     Ok(Phase::Embedded { origin, dialect })

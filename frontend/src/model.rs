@@ -80,6 +80,9 @@ pub enum Change {
     Engagement { kind: EventKind, item: Item },
     /// The agent's status changed.
     Status(AgentStatus),
+    /// A recording of an engagement this agent holds or held can be downloaded at `url`
+    /// (with API credentials).
+    Recording { item: Item, url: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -169,6 +172,13 @@ impl Model {
         me: AgentId,
     ) -> Option<Change> {
         let id = engagement.engagement_id;
+        if let Detail::Recording { recording } = detail {
+            let item = self.find(id)?.clone();
+            return Some(Change::Recording {
+                item,
+                url: recording.download_url,
+            });
+        }
         let mine = engagement.agent_ids.contains(&me);
         let pos = self.active.iter().position(|i| i.id() == id);
         let leaves = match kind {
@@ -403,6 +413,52 @@ mod tests {
         );
         assert!(m.active.is_empty());
         assert_eq!(m.recent.len(), 1);
+    }
+
+    #[test]
+    fn a_recording_of_a_closed_engagement_is_told_with_its_download_url() {
+        let mut m = signed_in();
+        let closed = engagement(EngagementState::Closed, &[1]);
+        let recording = |e: &Engagement| shared::interactions::Recording {
+            recording_id: uuid::Uuid::from_u128(9),
+            engagement_id: e.engagement_id,
+            agent_id: None,
+            channel: shared::Channel::Voice,
+            content_type: "audio/wav".into(),
+            size_bytes: 10,
+            recording_start_time: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+            recording_end_time: OffsetDateTime::from_unix_timestamp(1_800_000_060).unwrap(),
+            recording_duration: 60,
+            download_url: "http://sb/v1/recordings/9".into(),
+            transcript_url: None,
+        };
+        let done = |seq, e: Engagement| {
+            let r = recording(&e);
+            event(
+                seq,
+                EventKind::RecordingCompleted,
+                data(e, Detail::Recording { recording: r }),
+            )
+        };
+        // Not one of this agent's engagements: nothing to tell.
+        assert_eq!(m.apply(&done(1, closed.clone()), 0.0), None);
+        m.apply(
+            &event(
+                2,
+                EventKind::EngagementConnected,
+                plain(engagement(EngagementState::Connected, &[1])),
+            ),
+            0.0,
+        );
+        m.apply(
+            &event(3, EventKind::EngagementClosed, plain(closed.clone())),
+            0.0,
+        );
+        let Some(Change::Recording { item, url }) = m.apply(&done(4, closed), 0.0) else {
+            panic!("expected a recording change")
+        };
+        assert_eq!(url, "http://sb/v1/recordings/9");
+        assert_eq!(item.id(), EngagementId(uuid::Uuid::from_u128(77)));
     }
 
     #[test]

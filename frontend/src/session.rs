@@ -102,7 +102,9 @@ impl Session {
         self.start(s.access_token).await
     }
 
-    /// Sign in with an embed token the host page minted on its server.
+    /// Sign in with an embed token the host page minted on its server (native `auth.token`;
+    /// the zcc dialect has no such message).
+    #[cfg_attr(feature = "zcc", allow(dead_code))]
     pub async fn exchange(self, embed_token: String) -> Result<(), ApiError> {
         let body = serde_json::json!({ "embed_token": embed_token }).to_string();
         let s: AgentSession = api::json("POST", "/v1/auth/embed", None, Some(body)).await?;

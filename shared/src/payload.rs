@@ -186,12 +186,6 @@ impl Payload {
                 url: text(data, "url")?,
                 reason: text(data, "reason")?,
             },
-            K::RecordingCompleted => Payload::Engagement {
-                engagement: Engagement::read(data.get("engagement")?)?,
-                detail: Detail::Recording {
-                    recording: read_recording(data.get("recording")?)?,
-                },
-            },
             K::RecordingTranscriptCompleted | K::EngagementMessagingTranscriptCompleted => {
                 let t = data.get("transcript")?;
                 Payload::Engagement {
@@ -213,8 +207,8 @@ impl Payload {
     }
 
     /// [`Payload::read`] for the events an agent's feed carries: engagement changes, status
-    /// and sessions (`None` for the others: configuration, webhook and recording events name
-    /// no agent, so no feed receives them). The widget uses this one, so the readers of
+    /// sessions and recordings (`None` for the others: configuration, webhook and transcript
+    /// events name no agent, so no feed receives them). The widget uses this one, so the readers of
     /// payloads it never sees stay out of its size budget.
     pub fn read_feed(kind: EventKind, data: &Value) -> Option<Payload> {
         use EventKind as K;
@@ -231,7 +225,6 @@ impl Payload {
             },
             K::ConfigChanged
             | K::WebhookEndpointDisabled
-            | K::RecordingCompleted
             | K::RecordingTranscriptCompleted
             | K::EngagementMessagingTranscriptCompleted => return None,
             kind => Payload::Engagement {
@@ -320,6 +313,9 @@ fn read_detail(kind: EventKind, data: &Value) -> Option<Detail> {
                 "barge" => MonitorMode::Barge,
                 _ => return None,
             },
+        },
+        K::RecordingCompleted => Detail::Recording {
+            recording: read_recording(data.get("recording")?)?,
         },
         K::EngagementOfferDeclined if data.get("declined_by").is_some() => Detail::Declined {
             declined_by: id(data, "declined_by")?,

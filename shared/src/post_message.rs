@@ -97,6 +97,13 @@ pub mod widget {
     pub const ENGAGEMENT_CLOSED: &str = "engagement.closed";
     pub const ENGAGEMENT_NOTE_ADDED: &str = "engagement.note_added";
     pub const ENGAGEMENT_DISPOSITION_ADDED: &str = "engagement.disposition_added";
+    pub const ENGAGEMENT_WRAP_UP_STARTED: &str = "engagement.wrap_up_started";
+    /// An offer to this agent ended unanswered (declined, not answered in time, withdrawn).
+    pub const ENGAGEMENT_NOT_CONNECTED: &str = "engagement.not_connected";
+    /// A recording of one of this agent's engagements can be downloaded.
+    pub const RECORDING_READY: &str = "engagement.recording_ready";
+    /// The widget's content changed size: `{width, height}` in CSS pixels.
+    pub const RESIZED: &str = "widget.resized";
     pub const SCREEN_POP: &str = "screen_pop";
     pub const ERROR: &str = "error";
     /// A reply to a host request; carries the request's `requestId`.
@@ -112,6 +119,24 @@ pub mod host {
     pub const ADD_NOTE: &str = "add_note";
     pub const SET_VARIABLES: &str = "set_variables";
     pub const OPEN_ENGAGEMENT: &str = "open_engagement";
+    pub const END_ENGAGEMENT: &str = "end_engagement";
+    pub const CLOSE_ENGAGEMENT: &str = "close_engagement";
+    pub const SET_DISPOSITION: &str = "set_disposition";
+}
+
+/// Why an offer ended without the agent connecting, as `(reasonCode, message)`: the native
+/// `engagement.not_connected` and zcc's `zcc-inbound-not-connected`/`-outbound-` carry it.
+pub fn not_connected_reason(kind: crate::events::EventKind) -> (&'static str, &'static str) {
+    use crate::events::EventKind as K;
+    match kind {
+        K::EngagementOfferDeclined => ("declined", "The agent declined the engagement."),
+        K::EngagementOfferTimedOut => ("no_answer", "The agent did not answer in time."),
+        K::EngagementOfferRescinded => (
+            "withdrawn",
+            "The offer was withdrawn before it was answered.",
+        ),
+        _ => ("ended", "The engagement ended before it was connected."),
+    }
 }
 
 /// `widget.ready` data.
@@ -186,6 +211,19 @@ pub enum HostRequest {
     },
     OpenEngagement {
         engagement_id: EngagementId,
+    },
+    /// End a live engagement (wrap-up follows).
+    EndEngagement {
+        engagement_id: EngagementId,
+    },
+    /// Close an engagement (ends wrap-up).
+    CloseEngagement {
+        engagement_id: EngagementId,
+    },
+    /// Set the disposition, named by its id or its code.
+    SetDisposition {
+        engagement_id: EngagementId,
+        disposition: String,
     },
 }
 
@@ -367,6 +405,16 @@ impl HostRequest {
             host::OPEN_ENGAGEMENT => HostRequest::OpenEngagement {
                 engagement_id: engagement_id()?,
             },
+            host::END_ENGAGEMENT => HostRequest::EndEngagement {
+                engagement_id: engagement_id()?,
+            },
+            host::CLOSE_ENGAGEMENT => HostRequest::CloseEngagement {
+                engagement_id: engagement_id()?,
+            },
+            host::SET_DISPOSITION => HostRequest::SetDisposition {
+                engagement_id: engagement_id()?,
+                disposition: data.str("disposition")?,
+            },
             other => return Err(ProtocolError::UnknownType(other.to_string())),
         };
         Ok((envelope, request))
@@ -396,6 +444,25 @@ pub mod zcc {
     pub const GET_VARIABLES: &str = "zcc-get-variables";
     pub const GET_VARIABLES_RESPONSE: &str = "zcc-get-variables-response";
     pub const ERROR: &str = "zcc-error";
+    pub const INCOMING_EMAIL_REQUEST: &str = "zcc-incomingEmail-request";
+    pub const INCOMING_EMAIL_RESPONSE: &str = "zcc-incomingEmail-response";
+    pub const OUTBOUND_CALL_STARTED: &str = "zcc-outbound-call-started";
+    pub const INBOUND_NOT_CONNECTED: &str = "zcc-inbound-not-connected";
+    pub const OUTBOUND_NOT_CONNECTED: &str = "zcc-outbound-not-connected";
+    pub const CALL_RECORDING: &str = "zcc-call-recording";
+    pub const ENGAGEMENT_LOG_URL: &str = "zcc-engagement-log-url";
+    pub const RESIZE: &str = "zcc-resize";
+    pub const TERMINATE_ENGAGEMENT: &str = "zcc-terminate-engagement";
+    pub const CLOSE_ENGAGEMENT_WRAPUP: &str = "zcc-close-engagement-wrapup";
+    pub const SET_ENGAGEMENT_DISPOSITION: &str = "zcc-set-engagement-disposition";
+    pub const AGENT_STATUS_SET_REQUEST: &str = "zcc-agent-status-set-request";
+
+    /// Status codes as hosts read `statusCode` (and send as `zcc-agent-status-set-request`'s
+    /// `id`).
+    pub const READY: &str = "1";
+    pub const NOT_READY: &str = "2";
+    pub const OCCUPIED: &str = "3";
+    pub const OFFLINE: &str = "30";
 
     /// Every zcc message: `{type, data}`.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -527,15 +594,61 @@ pub mod zcc {
         }
     }
 
-    /// The agent status as hosts read `statusCode`: `"1"` ready, `"2"` not ready (the reason
-    /// in `subReason`), `"30"` offline.
-    pub fn status_code(status: &crate::config::AgentStatus) -> &'static str {
+    /// The agent status as hosts read `statusCode`: `"1"` ready, `"3"` occupied (ready with
+    /// an engagement in hand), `"2"` not ready (the reason in `subReason`), `"30"` offline.
+    pub fn status_code(status: &crate::config::AgentStatus, occupied: bool) -> &'static str {
         use crate::config::AgentStatus as S;
         match status {
-            S::Ready => "1",
-            S::NotReady { .. } => "2",
-            S::Offline => "30",
+            S::Ready if occupied => OCCUPIED,
+            S::Ready => READY,
+            S::NotReady { .. } => NOT_READY,
+            S::Offline => OFFLINE,
         }
+    }
+
+    /// The `status` text that goes with a code.
+    pub fn status_name(code: &str) -> &'static str {
+        match code {
+            READY => "Ready",
+            OCCUPIED => "Occupied",
+            NOT_READY => "Not Ready",
+            _ => "Offline",
+        }
+    }
+
+    /// The status a host asks for with `zcc-agent-status-set-request {id}`. Not ready without a
+    /// reason is "Not Ready"; occupied (`"3"`) and unknown codes cannot be set (`None`).
+    pub fn status_for_code(
+        code: &str,
+        reason: Option<String>,
+    ) -> Option<crate::config::AgentStatus> {
+        use crate::config::AgentStatus as S;
+        match code.trim() {
+            READY => Some(S::Ready),
+            NOT_READY => Some(S::NotReady {
+                reason: reason.unwrap_or_else(|| "Not Ready".into()),
+            }),
+            OFFLINE => Some(S::Offline),
+            _ => None,
+        }
+    }
+
+    /// The message family of a channel: `zcc-chat-*`, `zcc-sms-*`, `zcc-video-*`, and
+    /// `zcc-call-*` for voice — and for email and work items, which Zoom's dialect has no family
+    /// for: a host written for it still sees their whole life (ring, connect, end, log), with
+    /// `channel` saying what they are.
+    pub fn family(channel: crate::Channel) -> &'static str {
+        match channel {
+            crate::Channel::Chat => "chat",
+            crate::Channel::Sms => "sms",
+            crate::Channel::Video => "video",
+            crate::Channel::Voice | crate::Channel::Email | crate::Channel::WorkItem => "call",
+        }
+    }
+
+    /// `zcc-<family>-<verb>`, e.g. `zcc-chat-ringing`.
+    pub fn message(family: &str, verb: &str) -> String {
+        format!("zcc-{family}-{verb}")
     }
 
     // Reading what a zcc host sends, by hand (see `Reader` above for why): lenient like the
@@ -579,6 +692,18 @@ pub mod zcc {
         /// `zcc-incomingPhone-response` data: an array of records.
         pub fn read_list(data: &serde_json::Value) -> Option<Vec<Record>> {
             data.as_array()?.iter().map(Record::read).collect()
+        }
+
+        /// An answer that may be an array of records, one record, or `{}`/`null` for none
+        /// (hosts answer `zcc-contact-search-response` with a single object).
+        pub fn read_any(data: &serde_json::Value) -> Option<Vec<Record>> {
+            match data {
+                serde_json::Value::Array(_) => Record::read_list(data),
+                serde_json::Value::Null => Some(Vec::new()),
+                serde_json::Value::Object(o) if o.is_empty() => Some(Vec::new()),
+                serde_json::Value::Object(_) => Record::read(data).map(|r| vec![r]),
+                _ => None,
+            }
         }
     }
 
@@ -777,13 +902,34 @@ mod tests {
         // A bare number, as most public hosts dial.
         let bare = zcc::ClickToAct::read(&json!({"phone": "+1 555 0199"})).unwrap();
         assert_eq!((bare.id, bare.phone.as_str()), (None, "+1 555 0199"));
+        use crate::config::AgentStatus as S;
+        let lunch = S::NotReady {
+            reason: "Lunch".into(),
+        };
+        assert_eq!(zcc::status_code(&lunch, true), "2");
+        assert_eq!(zcc::status_code(&S::Offline, false), "30");
+        assert_eq!(zcc::status_code(&S::Ready, false), "1");
+        assert_eq!(zcc::status_code(&S::Ready, true), "3");
+        assert_eq!(zcc::status_name("3"), "Occupied");
+        // What a host sets comes back as the code it reads.
+        for code in ["1", "2", "30"] {
+            let status = zcc::status_for_code(code, None).unwrap();
+            assert_eq!(zcc::status_code(&status, false), code);
+        }
+        assert_eq!(zcc::status_for_code("2", Some("Lunch".into())), Some(lunch));
+        assert_eq!(zcc::status_for_code("3", None), None);
+        assert_eq!(zcc::status_for_code("ready", None), None);
+        // A contact search answers with one record, `{}` or an array.
+        let one = json!({"id": "C-1", "name": "Ada", "entity": "Contact"});
+        assert_eq!(zcc::Record::read_any(&one).unwrap()[0].id, "C-1");
+        assert_eq!(zcc::Record::read_any(&json!({})), Some(vec![]));
+        assert_eq!(zcc::Record::read_any(&json!([one])).unwrap().len(), 1);
+        assert_eq!(zcc::Record::read_any(&json!("C-1")), None);
         assert_eq!(
-            zcc::status_code(&crate::config::AgentStatus::NotReady {
-                reason: "Lunch".into()
-            }),
-            "2"
+            zcc::message(zcc::family(crate::Channel::Chat), "ringing"),
+            "zcc-chat-ringing"
         );
-        assert_eq!(zcc::status_code(&crate::config::AgentStatus::Offline), "30");
+        assert_eq!(zcc::family(crate::Channel::WorkItem), "call");
         let cfg = zcc::InitConfig {
             phone: zcc::PhoneConfig {
                 screen_pop_event: zcc::ScreenPopEvent::Connected,

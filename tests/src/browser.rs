@@ -10,6 +10,8 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 pub struct Browser {
     pub client: Client,
+    /// The host page's widget iframe (`#switchboard-widget-frame` on the demo CRM's pages).
+    pub widget_frame: &'static str,
     driver: std::process::Child,
     _profile: tempfile::TempDir,
 }
@@ -72,6 +74,7 @@ impl Browser {
         };
         Browser {
             client,
+            widget_frame: "#switchboard-widget-frame",
             driver,
             _profile: profile,
         }
@@ -122,11 +125,11 @@ impl Browser {
             .unwrap_or_else(|| "(unreadable)".into())
     }
 
-    /// Enter the embedded widget's iframe (`#switchboard-widget-frame` of the demo CRM).
+    /// Enter the embedded widget's iframe ([`Browser::widget_frame`]).
     pub async fn enter_widget(&self) {
         let frame = self
             .client
-            .find(fantoccini::Locator::Css("#switchboard-widget-frame"))
+            .find(fantoccini::Locator::Css(self.widget_frame))
             .await
             .expect("the widget iframe");
         frame.enter_frame().await.expect("enter the widget frame");
@@ -153,6 +156,51 @@ impl Browser {
         self.enter_widget().await;
         self.click_when_shown(css, "in the widget").await;
         self.leave_widget().await;
+    }
+
+    /// Type into a field inside the widget, once it exists.
+    pub async fn type_in_widget(&self, css: &str, text: &str) {
+        self.in_widget(
+            &format!("{css} in the widget"),
+            &format!(
+                "return document.querySelector({}) ? true : null;",
+                serde_json::json!(css)
+            ),
+        )
+        .await;
+        self.enter_widget().await;
+        let field = self
+            .client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+        self.leave_widget().await;
+    }
+
+    /// Choose `value` in the widget's `<select>` matching `css`.
+    pub async fn select_in_widget(&self, css: &str, value: &str) {
+        self.enter_widget().await;
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
+        self.leave_widget().await;
+    }
+
+    /// Choose "Ready" in the widget's status selector once the agent is signed in: a real user
+    /// gesture, which also unlocks the ring sound.
+    pub async fn select_ready(&self) {
+        self.in_widget(
+            "the signed-in widget",
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+        self.select_in_widget("[data-test=status]", "ready").await;
     }
 
     /// Click the first element matching `css` on the host page, waiting for it.

@@ -211,8 +211,10 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
     assert!(r.status().is_redirection());
     assert_eq!(r.headers()["location"], "/widget/");
 
-    // The zcc dialect's addresses serve the same widget (it reads its path), with the same
-    // framing policy; a host's `<base>?origin=…` without the slash keeps its query.
+    // The zcc dialect's addresses serve the widget's Zoom-compatible build (its assets under
+    // /zcc/, none of the native build's), with the same framing policy; a host's
+    // `<base>?origin=…` without the slash keeps its query.
+    let mut zcc_pages = Vec::new();
     for path in ["/zcc/", "/cci/callbar/crm/"] {
         let r = client
             .get(server.url(&format!("{path}?origin=http%3A%2F%2F127.0.0.1%3A8090")))
@@ -224,7 +226,15 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
             .to_str()
             .unwrap()
             .contains("frame-ancestors"));
-        assert_eq!(r.text().await.unwrap(), html, "{path} serves the widget");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("name=\"switchboard-widget\""),
+            "{path}: {page}"
+        );
+        assert!(page.contains("src=\"/zcc/boot-"), "{path}: {page}");
+        assert!(!page.contains("/widget/"), "{path}: {page}");
+        assert_ne!(page, html, "{path} serves the zcc build");
+        zcc_pages.push(page);
         let bare = path.trim_end_matches('/');
         let r = no_redirect
             .get(server.url(&format!("{bare}?origin=https://crm.example.com")))
@@ -237,6 +247,10 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
             format!("{path}?origin=https://crm.example.com").as_str()
         );
     }
+    assert_eq!(
+        zcc_pages[0], zcc_pages[1],
+        "both zcc addresses serve one build"
+    );
 }
 
 async fn sigterm_shuts_down_gracefully(db: TestDb) {

@@ -27,32 +27,6 @@ async fn host_got(browser: &Browser, kind: &str, filter: &str) -> Value {
         .await
 }
 
-/// Choose "Ready" in the widget's status selector: a real user gesture, which also unlocks the
-/// ring sound.
-async fn select_ready(browser: &Browser) {
-    browser
-        .in_widget(
-            "the signed-in widget",
-            "return document.querySelector('[data-test=status]') ? true : null;",
-        )
-        .await;
-    select_in_widget(browser, "[data-test=status]", "ready").await;
-}
-
-/// Choose `value` in the widget's `<select>` matching `css`.
-async fn select_in_widget(browser: &Browser, css: &str, value: &str) {
-    browser.enter_widget().await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .select_by_value(value)
-        .await
-        .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
-    browser.leave_widget().await;
-}
-
 /// Accept the ringing offer in the widget; the host hears `engagement.connected` for `id`.
 async fn accept(browser: &Browser, id: &str) {
     browser
@@ -68,35 +42,13 @@ async fn accept(browser: &Browser, id: &str) {
 
 /// Ada goes ready; the host hears it in the native dialect.
 async fn go_ready(browser: &Browser) {
-    select_ready(browser).await;
+    browser.select_ready().await;
     host_got(
         browser,
         "agent.status_changed",
         "m.data.status.status === 'ready'",
     )
     .await;
-}
-
-/// Type into a field inside the widget.
-async fn type_in_widget(browser: &Browser, css: &str, text: &str) {
-    browser
-        .in_widget(
-            &format!("{css} in the widget"),
-            &format!(
-                "const e = document.querySelector({}); if (e) return true; return null;",
-                json!(css)
-            ),
-        )
-        .await;
-    browser.enter_widget().await;
-    let field = browser
-        .client
-        .find(fantoccini::Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-    browser.leave_widget().await;
 }
 
 async fn route(browser: &Browser, ticket: &str) {
@@ -169,12 +121,9 @@ async fn a_ticket_rings_pops_connects_and_closes_into_a_call_log() {
             "return document.querySelector('[data-test=panel]:not([hidden])[data-state=connected]') ? true : null;",
         )
         .await;
-    type_in_widget(
-        &browser,
-        "[data-test=note-input]",
-        "Refunded the duplicate charge",
-    )
-    .await;
+    browser
+        .type_in_widget("[data-test=note-input]", "Refunded the duplicate charge")
+        .await;
     browser.click_in_widget("[data-test=add-note]").await;
     host_got(&browser, "engagement.note_added", "true").await;
     browser.enter_widget().await;
@@ -476,10 +425,14 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     let browser = Browser::start().await;
     open_desk(&browser, &sys, "?protocol=zcc").await;
     // zcc has no token message: the agent signs in inside the widget.
-    type_in_widget(&browser, "[data-test=email]", "ada@demo.test").await;
-    type_in_widget(&browser, "[data-test=password]", PASSWORD).await;
+    browser
+        .type_in_widget("[data-test=email]", "ada@demo.test")
+        .await;
+    browser
+        .type_in_widget("[data-test=password]", PASSWORD)
+        .await;
     browser.click_in_widget("[data-test=sign-in]").await;
-    select_ready(&browser).await;
+    browser.select_ready().await;
     // Status as Smart Embed hosts read it: `statusCode` "1" is ready.
     host_got(
         &browser,
@@ -536,12 +489,12 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
         .as_str()
         .unwrap()
         .to_string();
-    type_in_widget(
-        &browser,
-        "[data-test=panel]:not([hidden])[data-state=connected] [data-test=note-input]",
-        "Called back",
-    )
-    .await;
+    browser
+        .type_in_widget(
+            "[data-test=panel]:not([hidden])[data-state=connected] [data-test=note-input]",
+            "Called back",
+        )
+        .await;
     browser
         .click_in_widget(
             "[data-test=panel]:not([hidden])[data-state=connected] [data-test=add-note]",
@@ -573,10 +526,12 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     // Contact search in the widget's dialer: the host answers with its matches, and calling
     // one logs the call against that contact.
     browser.click_in_widget("[data-test=dialer] summary").await;
-    type_in_widget(&browser, "[data-test=dial-input]", "katherine").await;
+    browser
+        .type_in_widget("[data-test=dial-input]", "katherine")
+        .await;
     browser.click_in_widget("[data-test=dial]").await;
     let search = host_got(&browser, "zcc-contact-search-event", "true").await;
-    assert_eq!(search["data"]["searchKey"], "katherine");
+    assert_eq!(search["data"]["query"], "katherine");
     let found = browser
         .in_widget(
             "the contact found",
@@ -707,12 +662,9 @@ async fn an_agent_transfers_a_ticket_to_a_ready_colleague_from_the_widget() {
         )
         .await;
     assert_eq!(ada_listed, "no", "an agent cannot transfer to herself");
-    select_in_widget(
-        &browser,
-        select,
-        &format!("a:{}", grace_id.as_str().unwrap()),
-    )
-    .await;
+    browser
+        .select_in_widget(select, &format!("a:{}", grace_id.as_str().unwrap()))
+        .await;
     browser
         .click_in_widget("[data-test=panel]:not([hidden]) [data-test=transfer]")
         .await;
@@ -741,11 +693,13 @@ async fn the_agent_dials_a_number_from_the_widget() {
     let sys = system().await;
     let browser = Browser::start().await;
     open_desk(&browser, &sys, "").await;
-    select_ready(&browser).await;
+    browser.select_ready().await;
     browser.click_in_widget("[data-test=dialer] summary").await;
 
     // Not a number, and this host has no contact search: the agent is told what to type.
-    type_in_widget(&browser, "[data-test=dial-input]", "Grace").await;
+    browser
+        .type_in_widget("[data-test=dial-input]", "Grace")
+        .await;
     browser.click_in_widget("[data-test=dial]").await;
     let notice = browser
         .in_widget(
@@ -755,7 +709,9 @@ async fn the_agent_dials_a_number_from_the_widget() {
         .await;
     assert!(notice.as_str().unwrap().contains("digits"), "{notice}");
 
-    type_in_widget(&browser, "[data-test=dial-input]", "+1 555 0199").await;
+    browser
+        .type_in_widget("[data-test=dial-input]", "+1 555 0199")
+        .await;
     browser.click_in_widget("[data-test=dial]").await;
     let connected = host_got(
         &browser,

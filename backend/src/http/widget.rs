@@ -1,7 +1,7 @@
-//! Serving the built widget (Trunk's output) and its PWA files under `/widget/` (the native
-//! dialect), and the same files under the addresses Smart Embed hosts are configured with —
-//! `/zcc/` and Zoom's own `/cci/callbar/crm/` — where the widget speaks the zcc dialect (it
-//! reads its path), so such a host needs only a new base address and its trusted origin.
+//! Serving the built widget (Trunk's output) and its PWA files: the native build under
+//! `/widget/` (the widget folder), and the Zoom-compatible build (its `zcc/` subfolder) under
+//! the addresses Smart Embed hosts are configured with — `/zcc/` and Zoom's own
+//! `/cci/callbar/crm/` — so such a host needs only a new base address and its trusted origin.
 //!
 //! `index.html`, `sw.js` and the manifest are revalidated on every load so a new release is
 //! picked up at once; Trunk's content-hashed `.js`/`.wasm`/`.css` files are immutable.
@@ -36,44 +36,46 @@ async fn embed_js() -> Response {
         .into_response()
 }
 
-/// Where the widget is served: `/widget/` speaks the native dialect, the others zcc.
-pub const WIDGET_PATHS: [&str; 3] = ["/widget/", "/zcc/", "/cci/callbar/crm/"];
+/// Where the widget is served, and the build folder (under the widget folder) of each: `/widget/`
+/// speaks the native dialect, the others zcc.
+pub const WIDGET_PATHS: [(&str, &str); 3] = [
+    ("/widget/", ""),
+    ("/zcc/", "zcc"),
+    ("/cci/callbar/crm/", "zcc"),
+];
 
 pub fn routes<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> {
     let mut router = Router::new()
         .route("/embed.js", get(embed_js))
         .route("/", get(|| async { Redirect::temporary("/widget/") }));
-    for path in WIDGET_PATHS {
+    for (path, _) in WIDGET_PATHS {
         // `<base>?origin=…` built from a base without its trailing slash keeps its query.
         let bare = path.trim_end_matches('/');
         router = router.route(bare, get(move |uri: Uri| with_slash(path, uri)));
     }
-    let index = widget_dir.join("index.html");
-    if !index.is_file() {
-        tracing::warn!(
-            dir = %widget_dir.display(),
-            "the widget is not built (no index.html): /widget/ answers 503 until it is; run scripts/build-widget.sh"
-        );
-        for path in WIDGET_PATHS {
-            let dir = widget_dir.to_path_buf();
+    for (path, build) in WIDGET_PATHS {
+        let dir = widget_dir.join(build);
+        let index = dir.join("index.html");
+        if !index.is_file() {
+            tracing::warn!(
+                dir = %dir.display(),
+                "the widget is not built (no index.html): {path} answers 503 until it is; run scripts/build-widget.sh"
+            );
             router = router.nest_service(path, get(move || not_built(dir.clone())));
+            continue;
         }
-        return router;
-    }
-    let files = ServeDir::new(widget_dir)
-        .precompressed_br()
-        .precompressed_gzip()
-        .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(index));
-    for path in WIDGET_PATHS {
-        router = router.nest_service(path, files.clone());
+        let files = ServeDir::new(&dir)
+            .precompressed_br()
+            .precompressed_gzip()
+            .append_index_html_on_directories(true)
+            .fallback(ServeFile::new(index));
+        router = router.nest_service(path, files);
     }
     router
         .layer(middleware::from_fn(cache_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))
 }
 
-/// `/zcc?origin=…` → `/zcc/?origin=…` (a permanent redirect that keeps the query).
 async fn with_slash(path: &'static str, uri: Uri) -> Redirect {
     match uri.query() {
         Some(query) => Redirect::permanent(&format!("{path}?{query}")),

@@ -175,7 +175,8 @@ where
             &rec,
             &[],
             EventKind::RecordingCompleted,
-            None,
+            // The agent who handled it: their widget hears of the recording (zcc-call-recording).
+            rec.agent_id,
             Detail::Recording {
                 recording: view.clone(),
             },

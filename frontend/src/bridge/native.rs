@@ -1,0 +1,316 @@
+//! The native dialect (`/widget/`): every message an [`Envelope`]. Messages that mirror the
+//! event log carry the event's `id` and `seq`, so a host can dedupe them against webhooks and
+//! polling.
+
+use super::{api_failed, audio_gate, command, dial, not_signed_in, post, Failure};
+use crate::model::{Change, Item};
+use crate::session::{now_ms, Session};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+use shared::api::DialRequest;
+use shared::events::{Event, EventKind};
+use shared::ids::EngagementId;
+use shared::post_message::{self as pm, zcc::Record, Envelope, HostRequest, ProtocolError};
+use shared::Engagement;
+use std::cell::Cell;
+
+// The host-record features of the zcc dialect have no native counterpart: a native host pops
+// its own records from `engagement.ringing` and dials with `click_to_dial`.
+
+/// Host records matching an engagement's caller (zcc only; never filled here).
+#[derive(Clone, Copy)]
+pub struct Matches(pub RwSignal<Vec<(EngagementId, Vec<Record>)>>);
+
+pub fn matches() -> Option<Matches> {
+    None
+}
+
+pub fn contact_results() -> RwSignal<Vec<Record>> {
+    RwSignal::new(Vec::new())
+}
+
+pub fn search_contacts(_key: &str) -> bool {
+    false
+}
+
+pub fn pick(_id: EngagementId, _record: Record) {}
+
+pub(super) fn remember_record(_id: EngagementId, _record: Record) {}
+
+thread_local! {
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A native message; `event` gives it the mirrored log entry's id, seq and engagement.
+fn send(kind: &str, data: Value, event: Option<&Event>, request_id: Option<String>) {
+    let id = match event {
+        Some(e) => e.id.to_string(),
+        None => {
+            let n = NEXT_ID.with(|c| {
+                c.set(c.get() + 1);
+                c.get()
+            });
+            format!("w{}-{n}", now_ms() as i64)
+        }
+    };
+    let mut envelope = Envelope::new(kind, id, now_ms() as i64, data);
+    envelope.seq = event.map(|e| e.seq);
+    envelope.engagement_id = event.and_then(|e| e.engagement_id);
+    envelope.request_id = request_id;
+    if let Ok(v) = serde_json::to_value(&envelope) {
+        post(&v);
+    }
+}
+
+fn reply(request_id: Option<String>, result: Result<Value, Failure>) {
+    match (result, request_id.is_some()) {
+        (Ok(v), _) => send(
+            pm::widget::REPLY,
+            json!({"ok": true, "result": v}),
+            None,
+            request_id,
+        ),
+        (Err((code, message)), true) => send(
+            pm::widget::REPLY,
+            json!({"ok": false, "error": {"code": code, "message": message}}),
+            None,
+            request_id,
+        ),
+        (Err((code, message)), false) => send(
+            pm::widget::ERROR,
+            json!({"code": code, "message": message}),
+            None,
+            None,
+        ),
+    }
+}
+
+pub(super) fn announce(session: Session) {
+    send(
+        pm::widget::READY,
+        json!({
+            "protocol": "native",
+            "version": pm::VERSION,
+            "widgetVersion": env!("CARGO_PKG_VERSION"),
+            "authenticated": session.signed_in(),
+        }),
+        None,
+        None,
+    );
+}
+
+pub(super) fn logged_in(s: &Session) {
+    let agent = s.model.with_untracked(|m| m.agent.clone());
+    send(
+        pm::widget::AGENT_LOGGED_IN,
+        json!({ "agent": agent }),
+        None,
+        None,
+    );
+}
+
+pub(super) fn logged_out() {
+    send(pm::widget::AGENT_LOGGED_OUT, json!({}), None, None);
+}
+
+pub(super) fn resized(width: i64, height: i64) {
+    send(
+        pm::widget::RESIZED,
+        json!({ "width": width, "height": height }),
+        None,
+        None,
+    );
+}
+
+fn closed_data(item: &Item) -> Value {
+    let (name, code) = item.disposition.clone().unzip();
+    json!({
+        "engagement": item.engagement,
+        "durationSecs": item.duration_secs(),
+        "notes": item.notes,
+        "disposition": name,
+        "dispositionCode": code.flatten(),
+    })
+}
+
+pub(super) fn publish(event: &Event, change: &Change) {
+    let item = match change {
+        Change::Status(status) => {
+            send(
+                pm::widget::AGENT_STATUS_CHANGED,
+                json!({ "status": status }),
+                Some(event),
+                None,
+            );
+            return;
+        }
+        Change::Recording { item, url } => {
+            send(
+                pm::widget::RECORDING_READY,
+                json!({ "engagement": item.engagement, "recordingUrl": url }),
+                Some(event),
+                None,
+            );
+            return;
+        }
+        Change::Engagement { item, .. } => item,
+    };
+    let e = &item.engagement;
+    let kind = match event.kind {
+        EventKind::EngagementOffered => {
+            send(
+                pm::widget::ENGAGEMENT_RINGING,
+                json!({ "engagement": e, "launchUrl": item.launch_url }),
+                Some(event),
+                None,
+            );
+            if let Some(url) = &item.launch_url {
+                send(
+                    pm::widget::SCREEN_POP,
+                    json!({ "url": url, "variables": e.variables }),
+                    Some(event),
+                    None,
+                );
+            }
+            return;
+        }
+        EventKind::EngagementClosed => {
+            send(
+                pm::widget::ENGAGEMENT_CLOSED,
+                closed_data(item),
+                Some(event),
+                None,
+            );
+            return;
+        }
+        EventKind::EngagementOfferDeclined
+        | EventKind::EngagementOfferTimedOut
+        | EventKind::EngagementOfferRescinded => {
+            let (reason, _) = pm::not_connected_reason(event.kind);
+            send(
+                pm::widget::ENGAGEMENT_NOT_CONNECTED,
+                json!({ "engagement": e, "reason": reason }),
+                Some(event),
+                None,
+            );
+            return;
+        }
+        EventKind::EngagementConnected => pm::widget::ENGAGEMENT_CONNECTED,
+        EventKind::EngagementInactive => pm::widget::ENGAGEMENT_INACTIVE,
+        EventKind::EngagementResumed => pm::widget::ENGAGEMENT_RESUMED,
+        EventKind::EngagementTransferred => pm::widget::ENGAGEMENT_TRANSFERRED,
+        EventKind::EngagementWrapUpStarted => pm::widget::ENGAGEMENT_WRAP_UP_STARTED,
+        EventKind::EngagementNoteAdded => pm::widget::ENGAGEMENT_NOTE_ADDED,
+        EventKind::EngagementDispositionAdded => pm::widget::ENGAGEMENT_DISPOSITION_ADDED,
+        _ => return,
+    };
+    let mut data = event.data.clone();
+    if let Some(obj) = data.as_object_mut() {
+        obj.insert(
+            "engagement".into(),
+            serde_json::to_value(e).unwrap_or_default(),
+        );
+    }
+    send(kind, data, Some(event), None);
+}
+
+fn snapshot(s: &Session) -> Value {
+    s.model.with_untracked(|m| {
+        let engagements: Vec<&Engagement> = m.active.iter().map(|i| &i.engagement).collect();
+        json!({
+            "authenticated": s.signed_in(),
+            "online": s.online.get_untracked(),
+            "agent": m.agent,
+            "engagements": engagements,
+        })
+    })
+}
+
+pub(super) fn handle(s: Session, value: Value) {
+    let request_id = value
+        .get("requestId")
+        .and_then(|r| r.as_str())
+        .map(str::to_string);
+    let request = match HostRequest::parse(&value) {
+        // Host pages carry other libraries' messages too: not ours, not answered.
+        Err(ProtocolError::NotSwitchboard) => return,
+        Err(err) => return reply(request_id, Err((err.code().into(), err.to_string()))),
+        Ok((_, r)) => r,
+    };
+    spawn_local(async move {
+        let done = |r: Result<(), Failure>| r.map(|()| json!({}));
+        let outcome: Result<Value, Failure> = match request {
+            HostRequest::SnapshotRequest => Ok(snapshot(&s)),
+            HostRequest::AuthToken { token } => match s.exchange(token).await {
+                Ok(()) => Ok(snapshot(&s)),
+                Err(e) => Err(api_failed(e)),
+            },
+            _ if !s.signed_in() => Err(not_signed_in()),
+            HostRequest::ClickToDial {
+                phone,
+                name,
+                record_id,
+            } => dial(
+                s,
+                DialRequest {
+                    phone,
+                    display_name: name,
+                    external_id: record_id,
+                },
+            )
+            .await
+            .map(|e| json!({ "engagement": e })),
+            HostRequest::SetStatus { status } => match audio_gate(&status) {
+                Err(e) => Err(e),
+                Ok(()) => s
+                    .set_status(status)
+                    .await
+                    .map(|()| json!({ "agent": s.model.with_untracked(|m| m.agent.clone()) }))
+                    .map_err(api_failed),
+            },
+            HostRequest::AddNote {
+                engagement_id,
+                text,
+            } => s
+                .add_note(engagement_id, text)
+                .await
+                .map(|_| json!({}))
+                .map_err(api_failed),
+            HostRequest::SetVariables {
+                engagement_id,
+                variables,
+            } => s
+                .call(
+                    "PATCH",
+                    format!("/v1/engagements/{engagement_id}/variables"),
+                    Some(json!({ "variables": variables }).to_string()),
+                )
+                .await
+                .map(|_| json!({}))
+                .map_err(api_failed),
+            HostRequest::EndEngagement { engagement_id } => {
+                done(command(s, engagement_id, "POST", "end", None).await)
+            }
+            HostRequest::CloseEngagement { engagement_id } => {
+                done(command(s, engagement_id, "POST", "close", None).await)
+            }
+            HostRequest::SetDisposition {
+                engagement_id,
+                disposition,
+            } => done(super::set_disposition(s, engagement_id, &disposition).await),
+            HostRequest::OpenEngagement { engagement_id } => {
+                if s.model.with_untracked(|m| m.find(engagement_id).is_some()) {
+                    s.selected.set(Some(engagement_id));
+                    Ok(json!({}))
+                } else {
+                    Err((
+                        "not_found".into(),
+                        "This agent has no such engagement.".into(),
+                    ))
+                }
+            }
+        };
+        reply(request_id, outcome);
+    });
+}

@@ -1,0 +1,667 @@
+//! The Zoom-compatible dialect (`/zcc/`): `{type, data}` messages with the names and field
+//! shapes Zoom Contact Center Smart Embed hosts use (`../shared/SMART-EMBED-HOSTS.md`,
+//! `docs/embedding.md`). Only `{type: string, data}` objects are ever posted: one public host
+//! throws on anything else.
+
+use super::{api_failed, audio_gate, call, command, not_signed_in, post, Failure};
+use crate::model::{Change, Item};
+use crate::session::Session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+use shared::config::AgentStatus;
+use shared::events::{Event, EventKind};
+use shared::ids::EngagementId;
+use shared::post_message::zcc::Record;
+use shared::post_message::{not_connected_reason, zcc};
+use shared::{Channel, Direction, Engagement, EngagementState};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Default)]
+struct State {
+    /// When the host wants its screen pop (`zcc-init-config-response`; RINGING without one).
+    pop_on: zcc::ScreenPopEvent,
+    /// The engagement the last `zcc-incomingPhone-request`/`-Email-request` asked about.
+    pending_lookup: Option<EngagementId>,
+    /// The host record of each engagement (picked match, or the click-to-dial record),
+    /// echoed as `user` in `zcc-phone-call-log`.
+    records: HashMap<EngagementId, Record>,
+    /// The search key of the `zcc-contact-search-event` awaiting its response.
+    pending_search: Option<String>,
+    /// The status last told to the host (code and reason), so occupancy changes are told once.
+    told_status: Option<(&'static str, String)>,
+    /// Outbound calls whose `zcc-outbound-call-started` went out.
+    started: HashSet<EngagementId>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+    /// The host's answer to the agent's last contact search, shown by the dialer.
+    static CONTACTS: RwSignal<Vec<Record>> = RwSignal::new(Vec::new());
+    static MATCHES: Matches = Matches(RwSignal::new(Vec::new()));
+}
+
+fn state<T>(f: impl FnOnce(&mut State) -> T) -> T {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// Host records matching an engagement's caller, for the agent to pick from.
+#[derive(Clone, Copy)]
+pub struct Matches(pub RwSignal<Vec<(EngagementId, Vec<Record>)>>);
+
+/// The pending match lists (shown by the engagement panel).
+pub fn matches() -> Option<Matches> {
+    Some(MATCHES.with(|m| *m))
+}
+
+pub fn contact_results() -> RwSignal<Vec<Record>> {
+    CONTACTS.with(|c| *c)
+}
+
+fn send(kind: &str, data: Value) {
+    post(&json!({ "type": kind, "data": data }));
+}
+
+fn error(code: &str, message: &str, request: Option<&Value>) {
+    let mut data = json!({ "code": code, "message": message });
+    // Echo what the host sent to correlate (B sends `requestId` with its commands).
+    if let Some(request) = request {
+        for key in ["requestId", "engagementId"] {
+            if let Some(v) = request.get(key) {
+                data[key] = v.clone();
+            }
+        }
+    }
+    send(zcc::ERROR, data);
+}
+
+/// Ask the host for contacts matching `key` (`zcc-contact-search-event`); the answer fills
+/// [`contact_results`].
+pub fn search_contacts(key: &str) -> bool {
+    state(|s| s.pending_search = Some(key.to_string()));
+    // `query` is what hosts read; `searchKey` for pages written against our first version.
+    send(
+        zcc::CONTACT_SEARCH_EVENT,
+        json!({ "query": key, "searchKey": key }),
+    );
+    true
+}
+
+/// The agent (or a single match) chose the host record for an engagement: tell the host to
+/// pop it and remember it for the call log. Hosts disagree on `zcc-screen-pop` (one reads
+/// `data.id`, one treats `data` as a phone string); we send Zoom's documented object
+/// `{id, phone, name, entity}` (docs/embedding.md).
+pub fn pick(id: EngagementId, record: Record) {
+    send(
+        zcc::SCREEN_POP,
+        json!({ "id": record.id, "phone": record.phone, "name": record.name, "entity": record.entity, "engagementId": id }),
+    );
+    remember_record(id, record);
+    MATCHES.with(|m| m.0.update(|v| v.retain(|(e, _)| *e != id)));
+}
+
+pub(super) fn remember_record(id: EngagementId, record: Record) {
+    state(|s| s.records.insert(id, record));
+}
+
+pub(super) fn announce(_session: Session) {
+    send(zcc::INIT_CONFIG_REQUEST, json!({}));
+}
+
+// ---- agent status --------------------------------------------------------------------------
+
+/// Ready with an engagement in hand reads as occupied (`"3"`), as Zoom reports it.
+fn occupied(s: &Session) -> bool {
+    s.model.with_untracked(|m| {
+        m.active.iter().any(|i| {
+            matches!(
+                i.engagement.state,
+                EngagementState::Connected | EngagementState::Inactive | EngagementState::WrapUp
+            )
+        })
+    })
+}
+
+/// Tell the host the agent's status if it differs from what it was last told (`force`: always).
+fn tell_status(s: &Session, force: bool) {
+    let Some(status) = s
+        .model
+        .with_untracked(|m| m.agent.as_ref().map(|a| a.status.clone()))
+    else {
+        return;
+    };
+    let code = zcc::status_code(&status, occupied(s));
+    let reason = match &status {
+        AgentStatus::NotReady { reason } => reason.clone(),
+        _ => String::new(),
+    };
+    let told = Some((code, reason.clone()));
+    if !force && state(|st| st.told_status == told) {
+        return;
+    }
+    state(|st| st.told_status = told);
+    send(
+        zcc::AGENT_STATUS_NOTIFICATION,
+        json!({
+            "status": zcc::status_name(code),
+            "statusCode": code,
+            "parentStatusCode": code,
+            "subReason": reason,
+            // For pages written against our first version.
+            "reason": reason,
+        }),
+    );
+}
+
+pub(super) fn logged_in(s: &Session) {
+    tell_status(s, true);
+}
+
+pub(super) fn logged_out() {
+    state(|st| st.told_status = Some((zcc::OFFLINE, String::new())));
+    send(
+        zcc::AGENT_STATUS_NOTIFICATION,
+        json!({"status": "Offline", "statusCode": zcc::OFFLINE, "parentStatusCode": zcc::OFFLINE, "subReason": "", "reason": ""}),
+    );
+}
+
+pub(super) fn resized(width: i64, height: i64) {
+    send(
+        zcc::RESIZE,
+        json!({ "widthInPixels": width, "heightInPixels": height }),
+    );
+}
+
+// ---- engagements ---------------------------------------------------------------------------
+
+fn ms(t: time::OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn rfc(t: Option<time::OffsetDateTime>) -> String {
+    t.and_then(|t| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    })
+    .unwrap_or_default()
+}
+
+/// The customer's address: phone, else email, else name, else the work item's id.
+fn customer(e: &Engagement) -> String {
+    e.consumer
+        .as_ref()
+        .and_then(|c| {
+            c.phone
+                .clone()
+                .or(c.email.clone())
+                .or(c.display_name.clone())
+        })
+        .or_else(|| e.work_item.as_ref().and_then(|w| w.id.clone()))
+        .unwrap_or_default()
+}
+
+/// The address the customer reached (inbound) or called from (outbound): the engagement's
+/// channel source when it is a number or an email address, never a connector's name.
+fn our_address(e: &Engagement) -> String {
+    e.channel_source
+        .clone()
+        .filter(|s| shared::api::DialRequest::is_dialable(s) || s.contains('@'))
+        .unwrap_or_default()
+}
+
+/// zcc's `from`/`to`.
+fn parties(e: &Engagement) -> (String, String) {
+    let (them, us) = (customer(e), our_address(e));
+    match e.direction {
+        Direction::Inbound => (them, us),
+        Direction::Outbound => (us, them),
+    }
+}
+
+fn direction(e: &Engagement) -> &'static str {
+    match e.direction {
+        Direction::Outbound => "outbound",
+        Direction::Inbound => "inbound",
+    }
+}
+
+fn queue_name(s: &Session, e: &Engagement) -> String {
+    e.queue_id
+        .and_then(|q| {
+            s.queues
+                .with_untracked(|qs| qs.iter().find(|x| x.queue_id == q).map(|x| x.name.clone()))
+        })
+        .unwrap_or_default()
+}
+
+/// The fields every engagement message carries.
+fn common(s: &Session, e: &Engagement) -> Value {
+    let (from, to) = parties(e);
+    let consumer = e.consumer.clone().unwrap_or_default();
+    json!({
+        "engagementId": e.engagement_id,
+        "channel": e.channel.as_str(),
+        "direction": direction(e),
+        "from": from,
+        "to": to,
+        "queueId": e.queue_id,
+        "queueName": queue_name(s, e),
+        "createTs": ms(e.timestamps.created_at),
+        "customerName": consumer.display_name.unwrap_or_default(),
+        "customerEmail": consumer.email.unwrap_or_default(),
+        "incomingPhoneNumber": consumer.phone.unwrap_or_default(),
+    })
+}
+
+/// Ask the host which of its records the customer is (email for chat and email when there
+/// is no number; the phone otherwise). The answer may pop the record.
+fn look_up(e: &Engagement) {
+    if e.direction != Direction::Inbound {
+        return;
+    }
+    state(|st| st.pending_lookup = Some(e.engagement_id));
+    let consumer = e.consumer.clone().unwrap_or_default();
+    let email_first =
+        matches!(e.channel, Channel::Email | Channel::Chat) && consumer.phone.is_none();
+    match consumer.email {
+        Some(email) if email_first => send(
+            zcc::INCOMING_EMAIL_REQUEST,
+            json!({"email": email, "engagementId": e.engagement_id, "channel": e.channel.as_str()}),
+        ),
+        _ => {
+            let (from, to) = parties(e);
+            let number = if from.is_empty() { to } else { from };
+            send(
+                zcc::INCOMING_PHONE_REQUEST,
+                json!({"incomingPhoneNumber": number, "engagementId": e.engagement_id, "channel": e.channel.as_str()}),
+            );
+        }
+    }
+}
+
+pub(super) fn publish(event: &Event, change: &Change) {
+    let Some(s) = super::session() else { return };
+    match change {
+        Change::Status(_) => tell_status(&s, false),
+        Change::Recording { item, url } => send(
+            zcc::CALL_RECORDING,
+            json!({"engagementId": item.engagement.engagement_id, "channel": item.engagement.channel.as_str(), "recordingUrl": url}),
+        ),
+        Change::Engagement { kind, item } => {
+            publish_engagement(&s, *kind, item);
+            // Connecting or closing may change occupancy.
+            tell_status(&s, false);
+        }
+    }
+    let _ = event;
+}
+
+fn publish_engagement(s: &Session, kind: EventKind, item: &Item) {
+    let e = &item.engagement;
+    let id = e.engagement_id;
+    let family = zcc::family(e.channel);
+    let outbound_voice = e.channel == Channel::Voice && e.direction == Direction::Outbound;
+    let pop_on = state(|st| st.pop_on);
+    let mut data = common(s, e);
+    let start_outbound = |data: &Value| {
+        if outbound_voice && state(|st| st.started.insert(id)) {
+            send(
+                zcc::OUTBOUND_CALL_STARTED,
+                json!({"engagementId": id, "startTs": data["createTs"], "to": data["to"], "from": data["from"], "channel": "voice"}),
+            );
+        }
+    };
+    match kind {
+        EventKind::EngagementOffered => {
+            if outbound_voice {
+                start_outbound(&data);
+            } else {
+                send(&zcc::message(family, "ringing"), data);
+            }
+            if pop_on == zcc::ScreenPopEvent::Ringing {
+                look_up(e);
+            }
+        }
+        EventKind::EngagementConnected => {
+            start_outbound(&data);
+            data["startTs"] = json!(e.timestamps.connected_at.map(ms));
+            let verb = if family == "call" {
+                "connected"
+            } else {
+                "started"
+            };
+            send(&zcc::message(family, verb), data);
+            if pop_on == zcc::ScreenPopEvent::Connected {
+                look_up(e);
+            }
+        }
+        EventKind::EngagementWrapUpStarted => {
+            data["completeTs"] = json!(e.timestamps.wrap_up_at.map(ms));
+            send(&zcc::message(family, "ended"), data);
+        }
+        EventKind::EngagementOfferDeclined
+        | EventKind::EngagementOfferTimedOut
+        | EventKind::EngagementOfferRescinded => not_connected(e, kind),
+        EventKind::EngagementClosed if e.timestamps.connected_at.is_none() => {
+            not_connected(e, kind)
+        }
+        EventKind::EngagementClosed => {
+            // Closed straight from a live state (no wrap-up): the end was not told yet.
+            if e.timestamps.wrap_up_at.is_none() {
+                data["completeTs"] = json!(e.timestamps.closed_at.map(ms));
+                send(&zcc::message(family, "ended"), data);
+            }
+            log(s, item);
+        }
+        _ => {}
+    }
+}
+
+fn not_connected(e: &Engagement, kind: EventKind) {
+    let (reason, message) = not_connected_reason(kind);
+    let name = if e.direction == Direction::Outbound {
+        zcc::OUTBOUND_NOT_CONNECTED
+    } else {
+        zcc::INBOUND_NOT_CONNECTED
+    };
+    send(
+        name,
+        json!({"engagementId": e.engagement_id, "channel": e.channel.as_str(), "reasonCode": reason, "message": message}),
+    );
+}
+
+/// The end of a connected engagement: the call log, the end of post-engagement work, and where
+/// its log is kept.
+fn log(s: &Session, item: &Item) {
+    let e = &item.engagement;
+    let t = &e.timestamps;
+    let (from, to) = parties(e);
+    let record = state(|st| {
+        st.started.remove(&e.engagement_id);
+        st.records.remove(&e.engagement_id)
+    });
+    let (disposition_name, disposition_code) = item
+        .disposition
+        .as_ref()
+        .map(|(n, c)| (n.clone(), c.clone().unwrap_or(n.clone())))
+        .unwrap_or_default();
+    // Hosts read `user.id` unconditionally: without a record (nothing popped, a bare number
+    // dialed) `user` still comes, with the other party's number and no id.
+    let them = if e.direction == Direction::Outbound {
+        &to
+    } else {
+        &from
+    };
+    let user = record.unwrap_or_else(|| Record {
+        phone: them.clone(),
+        ..Record::default()
+    });
+    let wrap_up = match (t.wrap_up_at, t.closed_at) {
+        (Some(w), Some(c)) => zcc::duration_text((c - w).whole_seconds().max(0) as u64),
+        _ => zcc::duration_text(0),
+    };
+    let agent_name = s.model.with_untracked(|m| {
+        m.agent
+            .as_ref()
+            .map(|a| a.display_name.clone())
+            .unwrap_or_default()
+    });
+    // The shape `zcc::PhoneCallLog` pins (and tests); built with `json!` because the derived
+    // serializer costs the widget ~1 KB of its first-load budget.
+    let log = json!({
+        "engagementId": e.engagement_id,
+        "objectRecord": {
+            "type": zcc::record_type(e.channel),
+            "callType": direction(e),
+            "from": from, "to": to,
+            "callDuration": zcc::duration_text(item.duration_secs()),
+            "callStartTime": rfc(t.connected_at.or(Some(t.created_at))),
+            "callEndTime": rfc(t.wrap_up_at.or(t.closed_at)),
+            "wrapUpTimeDuration": wrap_up,
+            "callQueue": queue_name(s, e),
+            "agentName": agent_name,
+            "notes": item.notes.join("\n"),
+            "dispositionCode": disposition_code,
+            "dispositionName": disposition_name,
+        },
+        "user": user,
+    });
+    send(zcc::PHONE_CALL_LOG, log);
+    send(
+        zcc::END_POST_ENGAGEMENT,
+        json!({"engagementId": e.engagement_id, "channel": e.channel.as_str(), "dispositionCode": disposition_code}),
+    );
+    // Where the engagement's record lives: the interaction API (needs API credentials).
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    send(
+        zcc::ENGAGEMENT_LOG_URL,
+        json!({"engagementId": e.engagement_id, "url": format!("{origin}/v1/engagements/{}", e.engagement_id)}),
+    );
+}
+
+/// `zcc-engagement-status-response`: the agent's engagements, live ones in `active`, those in
+/// wrap-up in `wrapup`.
+fn status_entries(s: &Session) -> (Vec<Value>, Vec<Value>) {
+    s.model.with_untracked(|m| {
+        let mut active = Vec::new();
+        let mut wrapup = Vec::new();
+        for i in &m.active {
+            let e = &i.engagement;
+            let (from, to) = parties(e);
+            let consumer = e.consumer.clone().unwrap_or_default();
+            let entry = json!({
+                "engagementId": e.engagement_id,
+                "channel": e.channel.as_str(),
+                "state": e.state.as_str(),
+                "engagementDirection": direction(e),
+                "from": from,
+                "to": to,
+                "customerEmail": consumer.email.unwrap_or_default(),
+                "customerNumber": consumer.phone.unwrap_or_default(),
+            });
+            if e.state == EngagementState::WrapUp {
+                wrapup.push(entry);
+            } else {
+                active.push(entry);
+            }
+        }
+        (active, wrapup)
+    })
+}
+
+// ---- host → widget -------------------------------------------------------------------------
+
+/// `data.engagementId` as one of this agent's engagements.
+fn engagement_of(s: &Session, data: &Value) -> Option<Item> {
+    let id = data.get("engagementId")?.as_str()?.parse().ok()?;
+    s.model.with_untracked(|m| m.find(id).cloned())
+}
+
+/// The host's records for the pending lookup: one pops at once, several wait for the agent.
+fn take_lookup_answer(data: &Value, kind: &str) {
+    let Some(records) = zcc::Record::read_any(data) else {
+        return error(
+            "invalid-data",
+            &format!("{kind} data must be an array of records"),
+            None,
+        );
+    };
+    let Some(id) = state(|st| st.pending_lookup.take()) else {
+        return;
+    };
+    if records.len() == 1 {
+        pick(id, records[0].clone());
+    } else if !records.is_empty() {
+        MATCHES.with(|m| {
+            m.0.update(|v| {
+                v.retain(|(e, _)| *e != id);
+                v.push((id, records));
+            })
+        });
+    }
+}
+
+pub(super) fn handle(s: Session, value: Value) {
+    let kind = match value.get("type") {
+        Some(Value::String(k)) => k.clone(),
+        _ => return,
+    };
+    let data = value.get("data").cloned().unwrap_or(Value::Null);
+    if kind == zcc::INIT_CONFIG_RESPONSE {
+        let config = zcc::InitConfig::read(&data);
+        state(|st| st.pop_on = config.phone.screen_pop_event);
+        return;
+    }
+    if !(kind.starts_with("zcc-") || kind == zcc::CLICK_TO_ACT) {
+        return;
+    }
+    if !s.signed_in() {
+        let (_, message) = not_signed_in();
+        return error("agent-not-authenticated", &message, Some(&data));
+    }
+    match kind.as_str() {
+        zcc::INCOMING_PHONE_RESPONSE | zcc::INCOMING_EMAIL_RESPONSE => {
+            take_lookup_answer(&data, &kind)
+        }
+        zcc::CLICK_TO_ACT => {
+            let Some(act) = zcc::ClickToAct::read(&data) else {
+                return error(
+                    "invalid-data",
+                    "onclicktoact needs {phone} (or a record with one)",
+                    None,
+                );
+            };
+            // A bare `{phone}` dials without a record to echo in the call log.
+            let record = act.id.map(|id| Record {
+                id,
+                name: act.name,
+                phone: act.phone.clone(),
+                email: act.email,
+                entity: act.user_entity,
+            });
+            spawn_local(async move {
+                if let Err((code, message)) = call(s, act.phone, record).await {
+                    error(&code, &message, None);
+                }
+            });
+        }
+        zcc::CONTACT_SEARCH_RESPONSE => {
+            let Some(key) = state(|st| st.pending_search.take()) else {
+                return;
+            };
+            let Some(records) = zcc::Record::read_any(&data) else {
+                s.notice.set(Some(
+                    "The page answered the contact search with something unreadable.".into(),
+                ));
+                return error(
+                    "invalid-data",
+                    "zcc-contact-search-response data must be a record, {} or an array of records",
+                    None,
+                );
+            };
+            if records.is_empty() {
+                s.notice
+                    .set(Some(format!("No contact matches \u{201c}{key}\u{201d}.")));
+            }
+            contact_results().set(records);
+        }
+        zcc::ENGAGEMENT_STATUS_REQUEST => {
+            let (active, wrapup) = status_entries(&s);
+            send(
+                zcc::ENGAGEMENT_STATUS_RESPONSE,
+                json!({ "requestId": data.get("requestId"), "active": active, "wrapup": wrapup }),
+            );
+        }
+        zcc::GET_VARIABLES => {
+            let Some(item) = engagement_of(&s, &data) else {
+                return error(
+                    "engagement-not-found",
+                    "zcc-get-variables: data.engagementId names no engagement of this agent",
+                    Some(&data),
+                );
+            };
+            let variables: Vec<Value> = item
+                .engagement
+                .variables
+                .iter()
+                .map(|(k, v)| json!({"globalVariableDisplayName": k, "value": v}))
+                .collect();
+            send(
+                zcc::GET_VARIABLES_RESPONSE,
+                json!({"engagementId": item.engagement.engagement_id, "variables": variables}),
+            );
+        }
+        zcc::AGENT_STATUS_SET_REQUEST => {
+            let id = match data.get("id") {
+                Some(Value::String(id)) => id.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => {
+                    return error(
+                        "invalid-data",
+                        "zcc-agent-status-set-request needs data.id: \"1\" ready, \"2\" not ready, \"30\" offline",
+                        Some(&data),
+                    )
+                }
+            };
+            let reason = ["subReason", "reason"]
+                .iter()
+                .find_map(|k| data.get(*k).and_then(Value::as_str))
+                .filter(|r| !r.trim().is_empty())
+                .map(str::to_string);
+            let Some(status) = zcc::status_for_code(&id, reason) else {
+                return error(
+                    "invalid-status",
+                    &format!("status id \u{201c}{id}\u{201d} cannot be set: use \"1\" ready, \"2\" not ready or \"30\" offline (occupied follows engagements)"),
+                    Some(&data),
+                );
+            };
+            spawn_local(async move {
+                let r = match audio_gate(&status) {
+                    Ok(()) => s.set_status(status).await.map_err(api_failed),
+                    Err(e) => Err(e),
+                };
+                match r {
+                    // The status notification follows from the feed; tell it now even when
+                    // nothing changed, as the answer to the request.
+                    Ok(()) => tell_status(&s, true),
+                    Err((code, message)) => error(&code, &message, Some(&data)),
+                }
+            });
+        }
+        zcc::TERMINATE_ENGAGEMENT
+        | zcc::CLOSE_ENGAGEMENT_WRAPUP
+        | zcc::SET_ENGAGEMENT_DISPOSITION => {
+            let Some(item) = engagement_of(&s, &data) else {
+                return error(
+                    "engagement-not-found",
+                    &format!("{kind}: data.engagementId names no engagement of this agent"),
+                    Some(&data),
+                );
+            };
+            let id = item.engagement.engagement_id;
+            spawn_local(async move {
+                let r: Result<(), Failure> = match kind.as_str() {
+                    zcc::TERMINATE_ENGAGEMENT => command(s, id, "POST", "end", None).await,
+                    zcc::CLOSE_ENGAGEMENT_WRAPUP => command(s, id, "POST", "close", None).await,
+                    _ => match data.get("dispositionId") {
+                        Some(Value::String(d)) => super::set_disposition(s, id, d).await,
+                        Some(Value::Number(d)) => {
+                            super::set_disposition(s, id, &d.to_string()).await
+                        }
+                        _ => Err((
+                            "invalid-data".into(),
+                            "zcc-set-engagement-disposition needs data.dispositionId".into(),
+                        )),
+                    },
+                };
+                if let Err((code, message)) = r {
+                    error(&code, &message, Some(&data));
+                }
+            });
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,291 @@
+//! The zcc dialect driven by a host page written the way public Zoom Smart Embed hosts are
+//! (`embed-demo/static/smart-embed.js`: strict `{type, data}`, posting early with `"*"`,
+//! reading exactly the fields such hosts read and throwing on anything else), in a real
+//! headless Chromium. Only the widget's base address (`/zcc/`) and trusted origin are ours.
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use tests::browser::Browser;
+use tests::demo::{system, System, PASSWORD};
+
+/// Wait until `predicate` (a JS expression over `s`, the page's `window.hostState`) holds and
+/// return its value.
+async fn host_saw(browser: &Browser, what: &str, predicate: &str) -> Value {
+    let script = format!(
+        "const s = window.hostState; if (!s) return null; const v = (() => {predicate})(); return (v === undefined || v === null || v === false) ? null : v;"
+    );
+    browser
+        .wait_for(what, Duration::from_secs(25), &script)
+        .await
+}
+
+/// Call `window.host.<call>` on the page.
+async fn host_does(browser: &Browser, call: &str) -> Value {
+    browser
+        .client
+        .execute(&format!("return window.host.{call};"), vec![])
+        .await
+        .unwrap_or_else(|e| panic!("host.{call}: {e}"))
+}
+
+/// The first received message of `kind` for which `filter` (over `m`, its data) holds.
+async fn received(browser: &Browser, kind: &str, filter: &str) -> Value {
+    host_saw(
+        browser,
+        &format!("{kind} at the reference host"),
+        &format!(
+            "s.received.find(x => x.type === {} && ((m) => {filter})(x.data))",
+            json!(kind)
+        ),
+    )
+    .await["data"]
+        .clone()
+}
+
+/// The page threw on nothing it was sent.
+async fn nothing_thrown(browser: &Browser) {
+    let thrown = browser
+        .client
+        .execute("return window.hostState.thrown;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(thrown, json!([]), "the reference host threw");
+}
+
+async fn open_host(browser: &Browser, sys: &System, query: &str) {
+    browser
+        .client
+        .goto(&format!("{}/smart-embed{query}", sys.demo.base_url))
+        .await
+        .unwrap();
+}
+
+async fn route(sys: &System, ticket: &str) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/tickets/{ticket}/route", sys.demo.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "route {ticket}");
+}
+
+#[tokio::test]
+async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
+    let sys = system().await;
+    let mut browser = Browser::start().await;
+    browser.widget_frame = "#zcc-frame";
+    open_host(&browser, &sys, "").await;
+
+    // The frame's address is the host's own `${BASE}?origin=${origin}`.
+    let src = browser
+        .client
+        .execute(
+            "return document.getElementById('zcc-frame').getAttribute('src');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        src,
+        json!(format!(
+            "{}/zcc/?origin={}",
+            sys.switchboard.base_url, sys.demo.base_url
+        ))
+    );
+    // Before sign-in the widget asks for the init config (the host had answered unasked).
+    received(&browser, "zcc-init-config-request", "true").await;
+
+    // As with Zoom's, the agent signs in inside the widget; choosing Ready is the gesture that
+    // unlocks the ring sound. The host reads statusCode.
+    browser
+        .type_in_widget("[data-test=email]", "ada@demo.test")
+        .await;
+    browser
+        .type_in_widget("[data-test=password]", PASSWORD)
+        .await;
+    browser.click_in_widget("[data-test=sign-in]").await;
+    browser.select_ready().await;
+    host_saw(&browser, "status 1 (ready)", "s.status === '1'").await;
+
+    // Status set from the host: not ready with a reason, back to ready; occupied cannot be set.
+    host_does(&browser, "setStatus('2', 'Lunch')").await;
+    let lunch = received(
+        &browser,
+        "zcc-agent-status-notification",
+        "m.statusCode === '2'",
+    )
+    .await;
+    assert_eq!(lunch["subReason"], "Lunch");
+    host_does(&browser, "setStatus('1')").await;
+    host_saw(&browser, "ready again", "s.status === '1'").await;
+    host_does(&browser, "setStatus('3')").await;
+    host_saw(
+        &browser,
+        "a zcc-error for setting occupied",
+        "(s.errors || []).some(e => e.code === 'invalid-status')",
+    )
+    .await;
+
+    // Ring → the host pops the caller by `from` → connect (occupied) → snapshot, variables.
+    route(&sys, "T-2003").await;
+    let ring = received(&browser, "zcc-call-ringing", "true").await;
+    assert_eq!(ring["from"], "+44 20 7946 0102");
+    let id = ring["engagementId"].as_str().unwrap().to_string();
+    host_saw(&browser, "the caller popped", "s.popped === 'C-1003'").await;
+    // The host also answered the lookup with its one match: the widget pops it (object form).
+    received(&browser, "zcc-screen-pop", "m.id === 'C-1003'").await;
+    browser
+        .click_in_widget("[data-test=offer] [data-test=accept]")
+        .await;
+    let connected = received(&browser, "zcc-call-connected", "true").await;
+    assert_eq!(connected["direction"], "inbound");
+    assert_eq!(connected["engagementId"], json!(id));
+    host_saw(&browser, "status 3 (occupied)", "s.status === '3'").await;
+
+    let request = host_does(&browser, "snapshot()").await;
+    let snapshot = host_saw(
+        &browser,
+        "the engagement status response",
+        &format!("s.snapshot && s.snapshot.requestId === {request} && s.snapshot"),
+    )
+    .await;
+    let entry = &snapshot["active"][0];
+    assert_eq!(entry["engagementId"], json!(id));
+    assert_eq!(entry["state"], "connected");
+    assert_eq!(entry["engagementDirection"], "inbound");
+    assert_eq!(entry["customerNumber"], "+44 20 7946 0102");
+    assert_eq!(snapshot["wrapup"], json!([]));
+    host_does(&browser, &format!("variables({})", json!(id))).await;
+    let variables = host_saw(&browser, "the variables", "s.variables").await;
+    assert!(variables.as_array().is_some(), "{variables}");
+
+    // A note in the widget; disposition, end and close of wrap-up from the host.
+    browser
+        .type_in_widget(
+            "[data-test=panel]:not([hidden]) [data-test=note-input]",
+            "Quote sent for 250 seats",
+        )
+        .await;
+    browser
+        .click_in_widget("[data-test=panel]:not([hidden]) [data-test=add-note]")
+        .await;
+    browser
+        .in_widget(
+            "the note in the panel",
+            "return document.querySelector('[data-test=panel]:not([hidden]) [data-test=notes] li') ? true : null;",
+        )
+        .await;
+    host_does(
+        &browser,
+        &format!("setDisposition({}, 'RESOLVED')", json!(id)),
+    )
+    .await;
+    browser
+        .in_widget(
+            "the disposition chosen",
+            "return [...document.querySelectorAll('[data-test=panel]:not([hidden]) .facts dd')].some(d => d.textContent.includes('Resolved')) || null;",
+        )
+        .await;
+    host_does(&browser, &format!("terminate({})", json!(id))).await;
+    received(
+        &browser,
+        "zcc-call-ended",
+        &format!("m.engagementId === {}", json!(id)),
+    )
+    .await;
+    host_does(&browser, &format!("closeWrapup({})", json!(id))).await;
+    let log = host_saw(
+        &browser,
+        "the call log",
+        &format!("s.logs.find(l => l.engagementId === {})", json!(id)),
+    )
+    .await;
+    assert_eq!(log["contactId"], "C-1003");
+    assert_eq!(log["type"], "work_item");
+    assert_eq!(log["callType"], "inbound");
+    assert_eq!(log["notes"], "Quote sent for 250 seats");
+    assert_eq!(log["dispositionCode"], "RESOLVED");
+    assert_eq!(log["agentName"], "Ada Lovelace");
+    let post = received(
+        &browser,
+        "zcc-end-post-engagement",
+        &format!("m.engagementId === {}", json!(id)),
+    )
+    .await;
+    assert_eq!(post["dispositionCode"], "RESOLVED");
+    host_saw(&browser, "ready after the call", "s.status === '1'").await;
+
+    // Click-to-dial with a bare number, as most hosts dial; ended and closed from the host.
+    host_does(&browser, "dial('+1 555 0199')").await;
+    let started = received(
+        &browser,
+        "zcc-outbound-call-started",
+        "m.to === '+1 555 0199'",
+    )
+    .await;
+    let call = started["engagementId"].clone();
+    let connected = received(
+        &browser,
+        "zcc-call-connected",
+        &format!("m.engagementId === {call}"),
+    )
+    .await;
+    assert_eq!(connected["direction"], "outbound");
+    host_does(&browser, &format!("terminate({call})")).await;
+    host_does(&browser, &format!("closeWrapup({call})")).await;
+    let log = host_saw(
+        &browser,
+        "the outbound call log",
+        &format!("s.logs.find(l => l.engagementId === {call})"),
+    )
+    .await;
+    assert_eq!(log["callType"], "outbound");
+    assert_eq!(log["to"], "+1 555 0199");
+    assert_eq!(log["contactId"], "", "no record to echo for a bare number");
+
+    // The widget told its size; a command for an engagement the agent does not hold is refused.
+    let size = host_saw(&browser, "a zcc-resize", "s.size").await;
+    assert!(size["w"].as_f64().unwrap() > 0.0 && size["h"].as_f64().unwrap() > 0.0);
+    host_does(
+        &browser,
+        "terminate('00000000-0000-0000-0000-000000000000')",
+    )
+    .await;
+    host_saw(
+        &browser,
+        "a zcc-error naming the engagement",
+        "(s.errors || []).some(e => e.code === 'engagement-not-found' && e.engagementId === '00000000-0000-0000-0000-000000000000')",
+    )
+    .await;
+
+    // An offer the agent declines: the host hears it was not connected, and why.
+    route(&sys, "T-2001").await;
+    let ring = received(&browser, "zcc-call-ringing", "m.from === '+1 555 0100'").await;
+    browser
+        .click_in_widget("[data-test=offer] [data-test=decline]")
+        .await;
+    let missed = received(
+        &browser,
+        "zcc-inbound-not-connected",
+        &format!("m.engagementId === {}", ring["engagementId"]),
+    )
+    .await;
+    assert_eq!(missed["reasonCode"], "declined");
+    // Away, so the declined ticket waits instead of ringing again.
+    host_does(&browser, "setStatus('2', 'Break')").await;
+    host_saw(&browser, "not ready", "s.status === '2'").await;
+    nothing_thrown(&browser).await;
+
+    // Messages posted before the widget has started are kept and handled: the host reloads
+    // with a dial request it posts as soon as the frame loads; the widget restores the
+    // agent's session and dials.
+    open_host(&browser, &sys, "?dial=%2B1%20555%200142").await;
+    received(
+        &browser,
+        "zcc-outbound-call-started",
+        "m.to === '+1 555 0142'",
+    )
+    .await;
+    nothing_thrown(&browser).await;
+    browser.close().await;
+}
