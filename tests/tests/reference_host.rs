@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 use std::time::Duration;
+use tests::api::Api;
 use tests::browser::Browser;
 use tests::demo::{system, System, PASSWORD};
 
@@ -214,6 +215,32 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     .await;
     assert_eq!(post["dispositionCode"], "RESOLVED");
     host_saw(&browser, "ready after the call", "s.status === '1'").await;
+
+    // The call's recording arrives later (uploaded by the telephony connector): the host hears
+    // where to fetch it.
+    let admin = Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", PASSWORD)
+        .await;
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/engagements/{id}/recordings?recording_start_time=2026-12-01T09:00:00Z&recording_end_time=2026-12-01T09:03:20Z",
+            sys.switchboard.base_url
+        ))
+        .bearer_auth(admin.token.as_deref().unwrap())
+        .header("content-type", "audio/wav")
+        .body(vec![7u8; 4_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let recording: Value = r.json().await.unwrap();
+    let heard = host_saw(
+        &browser,
+        "the recording at the host",
+        &format!("s.engagements[{}].recordingUrl", json!(id)),
+    )
+    .await;
+    assert_eq!(heard, recording["download_url"]);
 
     // Click-to-dial with a bare number, as most hosts dial; ended and closed from the host.
     host_does(&browser, "dial('+1 555 0199')").await;
