@@ -5,6 +5,7 @@ mod app;
 mod bridge;
 mod launch;
 mod model;
+mod screen_pop;
 mod session;
 mod sound;
 mod ui;

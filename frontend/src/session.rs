@@ -294,6 +294,7 @@ impl Session {
                         if *kind == K::EngagementOffered {
                             sound::notify_offer(&item.title());
                         }
+                        crate::screen_pop::on_change(self, *kind, item);
                         // Open the new engagement's panel unless one that is still active is open.
                         if matches!(kind, K::EngagementOffered | K::EngagementConnected) {
                             let showing_another = self.selected.get_untracked().is_some_and(|s| {

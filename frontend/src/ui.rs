@@ -60,7 +60,7 @@ fn state_label(s: EngagementState) -> &'static str {
 }
 
 /// Only web links may be opened from a work item (no `javascript:` or `data:`).
-fn safe_link(url: &str) -> Option<String> {
+pub fn safe_link(url: &str) -> Option<String> {
     let lower = url.trim().to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.trim().to_string())
 }
@@ -396,6 +396,7 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
             })
         })
     };
+    let launch = move || item.with(|i| i.as_ref()?.launch_url.as_deref().and_then(safe_link));
     const ACTIONS: [(Command, &str, &str); 5] = [
         (Command::Accept, "Accept", "accept"),
         (Command::MarkInactive, "Hold", "inactive"),
@@ -416,6 +417,9 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
             </dl>
             <p hidden=move || link().is_none()>
                 <a href=link target="_blank" rel="noopener noreferrer" data-test="work-item-link">"Open the work item ↗"</a>
+            </p>
+            <p hidden=move || launch().is_none()>
+                <a href=launch target="_blank" rel="noopener noreferrer" data-test="launch-link">"Open the record ↗"</a>
             </p>
             {move || matches.and_then(|m| m.0.with(|v| v.iter().find(|(e, _)| *e == id).map(|(_, r)| r.clone()))).map(|records| view! {
                 <div class="matches" role="group" aria-label="Matching records">

@@ -207,6 +207,8 @@ pub struct QueueSummary {
     pub channel: Channel,
     #[serde(default)]
     pub disposition_ids: Vec<DispositionId>,
+    #[serde(default)]
+    pub launch_open: crate::config::LaunchOpen,
 }
 
 /// The part of a flow (`GET /v1/flows`) the widget reads: a transfer target.

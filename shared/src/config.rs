@@ -317,6 +317,30 @@ pub enum OverflowAction {
     },
 }
 
+/// When the standalone widget opens an offer's launch URL ([`Queue::launch_open`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LaunchOpen {
+    #[default]
+    Never,
+    /// When the offer starts ringing.
+    OnRing,
+    /// When the agent connects (accepts, or a call is connected to them).
+    OnConnect,
+}
+
+impl LaunchOpen {
+    pub fn parse(s: &str) -> Option<LaunchOpen> {
+        match s {
+            "never" => Some(LaunchOpen::Never),
+            "on_ring" => Some(LaunchOpen::OnRing),
+            "on_connect" => Some(LaunchOpen::OnConnect),
+            _ => None,
+        }
+    }
+}
+
 /// "`target_percent` % of engagements answered within `threshold_secs`."
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -370,6 +394,12 @@ pub struct Queue {
         schema(schema_with = crate::limits::schemas::url_template_2000)
     )]
     pub launch_url_template: Option<String>,
+    /// When the standalone widget (the installed PWA) opens the rendered launch URL in a new
+    /// browser tab: on ring, on connect, or never (the default). Inside a host page the host
+    /// decides (it gets `screen_pop` / the zcc screen-pop messages). Needs a
+    /// `launch_url_template`.
+    #[serde(default)]
+    pub launch_open: LaunchOpen,
     /// Skills every engagement in this queue requires (flows can add more).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 20))]

@@ -201,6 +201,10 @@ impl QueueSummary {
                 name: text(q, "name")?,
                 channel: Channel::parse(q.get("channel")?.as_str()?)?,
                 disposition_ids: list_field(q, "disposition_ids", |d| d.as_str()?.parse().ok())?,
+                launch_open: match q.get("launch_open") {
+                    None | Some(Value::Null) => Default::default(),
+                    Some(v) => crate::config::LaunchOpen::parse(v.as_str()?)?,
+                },
             })
         })
     }
@@ -359,6 +363,11 @@ pub(crate) mod tests {
                 name: name.clone(),
                 channel,
                 disposition_ids: opted.iter().map(|_| crate::ids::DispositionId(ids[3])).collect(),
+                launch_open: [
+                    crate::config::LaunchOpen::Never,
+                    crate::config::LaunchOpen::OnRing,
+                    crate::config::LaunchOpen::OnConnect,
+                ][opted.len() % 3],
             }];
             let v = serde_json::to_value(&queues).unwrap();
             prop_assert_eq!(QueueSummary::read_list(&v), Some(queues));

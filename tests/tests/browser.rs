@@ -327,15 +327,19 @@ async fn the_widget_fits_320_by_460_standalone() {
         .client
         .execute(
             "return performance.getEntriesByType('resource')
-                .filter(e => /\\/(frontend|style)-[^/]*\\.(wasm|js|css)$/.test(e.name))
+                .filter(e => /\\/((frontend|style|boot)-[^/]*\\.(wasm|js|css)|early\\.js)$/.test(e.name))
                 .map(e => [e.name, e.encodedBodySize, e.decodedBodySize]);",
             vec![],
         )
         .await
         .unwrap();
     let loaded: Vec<(String, u64, u64)> = serde_json::from_value(loaded).unwrap();
-    assert_eq!(loaded.len(), 3, "WASM, JS and CSS: {loaded:?}");
-    for (name, encoded, decoded) in &loaded {
+    assert_eq!(
+        loaded.len(),
+        5,
+        "WASM, JS, CSS, the loader and early.js: {loaded:?}"
+    );
+    for (name, encoded, decoded) in loaded.iter().filter(|(n, _, _)| !n.contains("/boot-")) {
         assert!(
             *encoded > 0 && encoded * 2 < *decoded,
             "{name} came compressed: {encoded} of {decoded} bytes"
@@ -347,5 +351,161 @@ async fn the_widget_fits_320_by_460_standalone() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("first-load.txt"), &report).unwrap();
     assert!(wire <= 150 * 1024, "{report}");
+    browser.close().await;
+}
+
+/// Sign in to the standalone widget (the PWA) and go ready.
+async fn standalone_ready(browser: &Browser, sys: &tests::demo::System) {
+    browser
+        .client
+        .goto(&sys.switchboard.url("/widget/"))
+        .await
+        .unwrap();
+    for (css, text) in [
+        ("[data-test=email]", "ada@demo.test"),
+        ("[data-test=password]", tests::demo::PASSWORD),
+    ] {
+        browser
+            .wait_for(
+                css,
+                Duration::from_secs(20),
+                &format!(
+                    "return document.querySelector({}) ? true : null;",
+                    json!(css)
+                ),
+            )
+            .await;
+        let field = browser
+            .client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+    browser.click("[data-test=sign-in]").await;
+    browser
+        .wait_for(
+            "the status selector",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("[data-test=status]"))
+        .await
+        .unwrap()
+        .select_by_value("ready")
+        .await
+        .unwrap();
+}
+
+/// The browser's windows' addresses, the widget's first.
+async fn window_urls(browser: &Browser) -> Vec<String> {
+    let main = browser.client.window().await.unwrap();
+    let mut urls = vec![browser.client.current_url().await.unwrap().to_string()];
+    for w in browser.client.windows().await.unwrap() {
+        if w != main {
+            browser.client.switch_to_window(w).await.unwrap();
+            urls.push(browser.client.current_url().await.unwrap().to_string());
+        }
+    }
+    browser.client.switch_to_window(main).await.unwrap();
+    urls
+}
+
+async fn wait_for_windows(browser: &Browser, n: usize) -> Vec<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let count = browser.client.windows().await.unwrap().len();
+        if count >= n {
+            // The new tab's address settles once it starts loading.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return window_urls(browser).await;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited 20 s for {n} browser windows, have {count}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_standalone_widget_opens_launch_urls_when_its_queue_says() {
+    let sys = system().await;
+    let admin = tests::api::Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", tests::demo::PASSWORD)
+        .await;
+    let queues = admin.get("/v1/queues").await.expect(200);
+    let mut tickets = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "CRM tickets")
+        .unwrap()
+        .clone();
+    let path = format!("/v1/queues/{}", tickets["queue_id"].as_str().unwrap());
+    tickets["launch_open"] = json!("on_ring");
+    admin.put(&path, tickets.clone()).await.expect(200);
+    // Opening needs something to open.
+    let mut bare = tickets.clone();
+    bare["launch_url_template"] = Value::Null;
+    admin
+        .put(&path, bare)
+        .await
+        .error(422, "invalid_field", Some("launch_open"));
+
+    let browser = Browser::start().await;
+    standalone_ready(&browser, &sys).await;
+    let route = |ticket: &'static str| {
+        let url = format!("{}/api/tickets/{ticket}/route", sys.demo.base_url);
+        async move {
+            let r = reqwest::Client::new().post(url).send().await.unwrap();
+            assert_eq!(r.status(), 201);
+        }
+    };
+
+    // On ring: the ticket's page opens in a tab of its own while the offer rings.
+    route("T-2003").await;
+    let urls = wait_for_windows(&browser, 2).await;
+    assert_eq!(urls[1], format!("{}/tickets/T-2003", sys.demo.base_url));
+    browser.click("[data-test=offer] [data-test=accept]").await;
+    browser
+        .click("[data-test=panel]:not([hidden]) [data-test=close]")
+        .await;
+
+    // On connect: nothing while it rings; the tab opens when the agent accepts.
+    tickets["launch_open"] = json!("on_connect");
+    admin.put(&path, tickets.clone()).await.expect(200);
+    // The widget reads queue settings when it starts: reload it (the agent stays signed in).
+    browser.client.refresh().await.unwrap();
+    browser
+        .wait_for(
+            "the signed-in widget after a reload",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    route("T-2001").await;
+    browser
+        .wait_for(
+            "the offer",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=offer]') ? true : null;",
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        browser.client.windows().await.unwrap().len(),
+        2,
+        "no tab on ring"
+    );
+    browser.click("[data-test=offer] [data-test=accept]").await;
+    let urls = wait_for_windows(&browser, 3).await;
+    assert!(
+        urls.contains(&format!("{}/tickets/T-2001", sys.demo.base_url)),
+        "{urls:?}"
+    );
     browser.close().await;
 }

@@ -176,6 +176,12 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
     }
     validate::at_most("disposition_ids", &q.disposition_ids, 100)?;
     validate::at_most("required_skills", &q.required_skills, 20)?;
+    if q.launch_open != shared::config::LaunchOpen::Never && q.launch_url_template.is_none() {
+        return Err(super::invalid(
+            "launch_open",
+            "launch_open needs a launch_url_template to open",
+        ));
+    }
     if let Some(t) = &q.launch_url_template {
         validate::optional("launch_url_template", Some(t), 2000)?;
         validate::http_url(

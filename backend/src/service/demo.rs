@@ -91,6 +91,7 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
         wrap_up_secs: 0,
         disposition_ids: vec![resolved, follow_up],
         launch_url_template: Some(template.into()),
+        launch_open: Default::default(),
         required_skills: vec![],
     };
     let tickets = queue(
