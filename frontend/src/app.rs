@@ -22,6 +22,8 @@ pub fn App() -> impl IntoView {
     let (phase, set_phase) = signal(Phase::Checking);
     let session = Session::new();
     session::watch_wakeups(session);
+    crate::device::listen_to_tabs(session);
+    let restored = RwSignal::new(false);
     spawn_local(async move {
         let next = match start(session).await {
             Ok(p) => p,
@@ -32,6 +34,17 @@ pub fn App() -> impl IntoView {
         set_phase.set(next);
         if started {
             session.restore().await;
+            restored.set(true);
+        }
+    });
+    // Host messages are handled once a stored sign-in is restored and, when signed in, the
+    // feed is live: what the host asks for (a dial, say) then comes back through the feed
+    // and is reported to it. Until then they wait in early.js's queue.
+    let listening = StoredValue::new(false);
+    Effect::new(move |_| {
+        let ready = restored.get() && (session.online.get() || session.token.with(Option::is_none));
+        if ready && !listening.get_value() {
+            listening.set_value(true);
             if let Some(window) = web_sys::window() {
                 bridge::listen(&window);
             }

@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod bridge;
+mod device;
 mod launch;
 mod model;
 mod screen_pop;

@@ -83,6 +83,8 @@ pub enum Change {
     /// A recording of an engagement this agent holds or held can be downloaded at `url`
     /// (with API credentials).
     Recording { item: Item, url: String },
+    /// Another widget instance of the agent's became the one that rings (`None`: none is).
+    Device(Option<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -94,6 +96,8 @@ pub struct Model {
     pub recent: Vec<Item>,
     /// The last event `seq` applied; the WebSocket resumes after it.
     pub last_seq: i64,
+    /// The agent's widget instance that rings (`None`: none, or not known yet).
+    pub active_device: Option<String>,
 }
 
 impl Model {
@@ -157,6 +161,13 @@ impl Model {
             }
             Payload::Engagement { engagement, detail } => {
                 self.apply_engagement(event.kind, engagement, detail, event, now_ms, me)
+            }
+            Payload::Device {
+                agent_id,
+                device_id,
+            } if agent_id == me => {
+                self.active_device = device_id.clone();
+                Some(Change::Device(device_id))
             }
             _ => None,
         }

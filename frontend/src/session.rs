@@ -175,7 +175,7 @@ impl Session {
                 });
             }
         }
-        sound::sync(self.model.with_untracked(|m| m.ringing().count() > 0));
+        crate::device::settle(self);
     }
 
     /// Leave: the agent's own Sign out (`why` None) also ends the session on the server, so
@@ -229,6 +229,7 @@ impl Session {
         if after > 0 {
             url.push_str(&format!("&after={after}"));
         }
+        url.push_str(&format!("&device={}", crate::device::my_id()));
         let Ok(ws) = web_sys::WebSocket::new(&url) else {
             self.retry_later();
             return;
@@ -280,6 +281,8 @@ impl Session {
                     if let Some(token) = self.bearer() {
                         spawn_local(self.resync_with(agent, token));
                     }
+                    // Which widget instance rings: this one if none does.
+                    crate::device::claim(self, true);
                 }
             }
             SocketFrame::<AgentProfile>::EVENT => {
@@ -289,12 +292,19 @@ impl Session {
                 let mut change = None;
                 self.model.update(|m| change = m.apply(&event, now_ms()));
                 if let Some(change) = change {
+                    // Only the active widget instance rings, pops and tells its host.
+                    let active = crate::device::is_active(&self);
+                    if let Change::Device(device) = &change {
+                        crate::device::changed(self, device.as_deref());
+                    }
                     if let Change::Engagement { kind, item } = &change {
                         use shared::events::EventKind as K;
-                        if *kind == K::EngagementOffered {
+                        if *kind == K::EngagementOffered && active {
                             sound::notify_offer(&item.title());
                         }
-                        crate::screen_pop::on_change(self, *kind, item);
+                        if active {
+                            crate::screen_pop::on_change(self, *kind, item);
+                        }
                         // Open the new engagement's panel unless one that is still active is open.
                         if matches!(kind, K::EngagementOffered | K::EngagementConnected) {
                             let showing_another = self.selected.get_untracked().is_some_and(|s| {
@@ -308,8 +318,10 @@ impl Session {
                             }
                         }
                     }
-                    sound::sync(self.model.with_untracked(|m| m.ringing().count() > 0));
-                    bridge::publish(&event, &change);
+                    crate::device::settle(self);
+                    if active || matches!(change, Change::Status(_) | Change::Device(_)) {
+                        bridge::publish(&event, &change);
+                    }
                 }
             }
             _ => {}

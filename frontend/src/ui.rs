@@ -129,7 +129,13 @@ pub fn SignedIn(session: Session) -> impl IntoView {
             "The ring sound is off. "
             <button data-test="sound" on:click=move |_| sound_on.set(sound::unlock())>"Turn on sound"</button>
         </div>
-        <Offers session=session/>
+        <div class="warn" role="status" data-test="device-inactive" hidden=move || session.model.with(crate::device::active_in)>
+            "Switchboard is active in another tab or window: it rings there. "
+            <button data-test="use-here" on:click=move |_| crate::device::claim(session, false)>"Use here"</button>
+        </div>
+        <div hidden=move || !session.model.with(crate::device::active_in)>
+            <Offers session=session/>
+        </div>
         <Tabs session=session/>
         // One panel per engagement, only the selected one shown: switching keeps each half-written
         // note where it was.

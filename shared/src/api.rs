@@ -229,6 +229,38 @@ pub struct Colleague {
     pub status: AgentStatus,
 }
 
+/// `PUT /v1/agents/me/device`: make this widget instance the one that rings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceClaim {
+    /// The widget instance's id: 1–64 letters, digits, `-` or `_`, chosen by the widget and
+    /// kept across reloads of its tab.
+    pub device_id: String,
+    /// Claim only when no device is active (a widget starting up); `false` takes over ("use
+    /// here").
+    #[serde(default)]
+    pub only_if_free: bool,
+}
+
+/// Which of the agent's widget instances rings (`PUT /v1/agents/me/device`,
+/// `agent.device_changed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActiveDevice {
+    /// `null` when none is (the active one went away).
+    pub active_device: Option<String>,
+}
+
+impl DeviceClaim {
+    /// Is `id` a device id the server accepts?
+    pub fn valid_id(id: &str) -> bool {
+        (1..=64).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }
+}
+
 /// The part of a sign-in answer (`POST /v1/auth/login`, `POST /v1/auth/embed`) the widget
 /// reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

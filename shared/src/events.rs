@@ -69,6 +69,9 @@ event_kinds! {
     AgentLoggedIn = "agent.logged_in",
     AgentLoggedOut = "agent.logged_out",
     AgentStatusChanged = "agent.status_changed",
+    /// Another of the agent's widget instances (tab, PWA, CRM frame) became the one that rings,
+    /// or the active one went away (`device_id` null).
+    AgentDeviceChanged = "agent.device_changed",
     /// The server disabled a webhook subscription (`410 Gone`, or five days of failures).
     WebhookEndpointDisabled = "webhook.endpoint_disabled",
     /// Configuration changed (audit trail): who, which object, what before and after.

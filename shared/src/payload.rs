@@ -43,6 +43,11 @@ pub enum Payload {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// `agent.device_changed`: the widget instance that rings now (`None`: none).
+    Device {
+        agent_id: AgentId,
+        device_id: Option<String>,
+    },
     /// `config.changed`: who changed which object, and the documents before and after.
     ConfigChanged {
         actor: Actor,
@@ -217,6 +222,13 @@ impl Payload {
                 agent_id: id(data, "agent_id")?,
                 status: status(data.get("status")?)?,
                 cause: text(data, "cause")?,
+            },
+            K::AgentDeviceChanged => Payload::Device {
+                agent_id: id(data, "agent_id")?,
+                device_id: match data.get("device_id")? {
+                    Value::Null => None,
+                    v => Some(v.as_str()?.to_string()),
+                },
             },
             K::AgentLoggedIn | K::AgentLoggedOut => Payload::Session {
                 agent_id: id(data, "agent_id")?,
@@ -530,6 +542,10 @@ mod tests {
             };
             let v = serde_json::to_value(&status).unwrap();
             prop_assert_eq!(Payload::read(EventKind::AgentStatusChanged, &v), Some(status));
+
+            let device = Payload::Device { agent_id: AgentId(a), device_id: session.clone() };
+            let v = serde_json::to_value(&device).unwrap();
+            prop_assert_eq!(Payload::read_feed(EventKind::AgentDeviceChanged, &v), Some(device));
 
             let session = Payload::Session { agent_id: AgentId(a), session_id: session, reason };
             let v = serde_json::to_value(&session).unwrap();

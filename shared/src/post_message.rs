@@ -102,6 +102,9 @@ pub mod widget {
     pub const ENGAGEMENT_NOT_CONNECTED: &str = "engagement.not_connected";
     /// A recording of one of this agent's engagements can be downloaded.
     pub const RECORDING_READY: &str = "engagement.recording_ready";
+    /// Whether this widget is the agent's active one (only it rings and reports engagements;
+    /// another tab, window or device took over, or this one took over): `{active}`.
+    pub const ACTIVE_CHANGED: &str = "widget.active_changed";
     /// The widget's content changed size: `{width, height}` in CSS pixels.
     pub const RESIZED: &str = "widget.resized";
     pub const SCREEN_POP: &str = "screen_pop";

@@ -218,6 +218,7 @@ pub fn webhook_names(kind: EventKind, data: &serde_json::Value) -> WebhookNames 
         EventKind::AgentLoggedIn => ("contact_center.user_login", None),
         EventKind::AgentLoggedOut => ("contact_center.user_logout", None),
         EventKind::AgentStatusChanged => ("contact_center.user_status_changed", None),
+        EventKind::AgentDeviceChanged => ("contact_center.user_active_device_changed", None),
         EventKind::WebhookEndpointDisabled => ("contact_center.webhook_endpoint_disabled", None),
         EventKind::ConfigChanged => ("contact_center.configuration_changed", None),
     };

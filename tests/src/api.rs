@@ -450,6 +450,11 @@ pub struct Feed {
 
 impl Feed {
     pub async fn connect(api: &Api, after: Option<i64>) -> Feed {
+        Feed::connect_as(api, after, None).await
+    }
+
+    /// [`Feed::connect`] for a widget instance (`device`, see `PUT /v1/agents/me/device`).
+    pub async fn connect_as(api: &Api, after: Option<i64>, device: Option<&str>) -> Feed {
         let ws_base = api.base.replacen("http://", "ws://", 1);
         let mut url = format!(
             "{ws_base}/v1/agent/ws?access_token={}",
@@ -457,6 +462,9 @@ impl Feed {
         );
         if let Some(a) = after {
             url.push_str(&format!("&after={a}"));
+        }
+        if let Some(d) = device {
+            url.push_str(&format!("&device={d}"));
         }
         let (mut socket, _) = tokio_tungstenite::connect_async(url)
             .await

@@ -928,6 +928,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/agents/directory"),
     ("put", "/v1/agents/me/status"),
     ("put", "/v1/agents/me/queues/{queue_id}"),
+    ("put", "/v1/agents/me/device"),
     ("get", "/v1/agents/me/engagements"),
     ("post", "/v1/agents/me/calls"),
     ("get", "/v1/agent/ws"),

@@ -509,3 +509,158 @@ async fn the_standalone_widget_opens_launch_urls_when_its_queue_says() {
     );
     browser.close().await;
 }
+
+/// Is `css` shown (present and not inside anything hidden) in the current window?
+fn shown(css: &str) -> String {
+    format!(
+        "const e = document.querySelector({}); return !!(e && !e.closest('[hidden]') && e.offsetParent !== null);",
+        json!(css)
+    )
+}
+
+async fn wait_shown(browser: &Browser, what: &str, css: &str, want: bool) {
+    let script = format!(
+        "return (() => {{ {} }})() === {want} ? true : null;",
+        shown(css)
+    );
+    browser
+        .wait_for(what, Duration::from_secs(20), &script)
+        .await;
+}
+
+#[tokio::test]
+async fn only_the_active_tab_rings_and_use_here_takes_over() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    let first = browser.client.window().await.unwrap();
+    standalone_ready(&browser, &sys).await;
+    wait_shown(
+        &browser,
+        "the first tab active",
+        "[data-test=device-inactive]",
+        false,
+    )
+    .await;
+
+    // A second tab of the same widget: it sees that the first one is active.
+    let second = browser.client.new_window(true).await.unwrap().handle;
+    browser
+        .client
+        .switch_to_window(second.clone())
+        .await
+        .unwrap();
+    standalone_ready(&browser, &sys).await;
+    wait_shown(
+        &browser,
+        "the second tab inactive",
+        "[data-test=device-inactive]",
+        true,
+    )
+    .await;
+
+    // A ticket rings in the active tab only.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/tickets/T-2003/route", sys.demo.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    browser
+        .client
+        .switch_to_window(first.clone())
+        .await
+        .unwrap();
+    wait_shown(
+        &browser,
+        "the offer in the active tab",
+        "[data-test=offer]",
+        true,
+    )
+    .await;
+    browser
+        .client
+        .switch_to_window(second.clone())
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the offer to reach the inactive tab's model",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=offer]') ? true : null;",
+        )
+        .await;
+    let visible = browser
+        .client
+        .execute(&shown("[data-test=offer]"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(visible, false, "the inactive tab does not ring");
+
+    // "Use here": the second tab rings now, the first one says it is not active.
+    browser.click("[data-test=use-here]").await;
+    wait_shown(
+        &browser,
+        "the second tab active",
+        "[data-test=device-inactive]",
+        false,
+    )
+    .await;
+    wait_shown(
+        &browser,
+        "the offer in the new active tab",
+        "[data-test=offer]",
+        true,
+    )
+    .await;
+    browser
+        .client
+        .switch_to_window(first.clone())
+        .await
+        .unwrap();
+    wait_shown(
+        &browser,
+        "the first tab inactive",
+        "[data-test=device-inactive]",
+        true,
+    )
+    .await;
+    wait_shown(
+        &browser,
+        "no offer in the first tab",
+        "[data-test=offer]",
+        false,
+    )
+    .await;
+
+    // A reload of the active tab keeps it active.
+    browser
+        .client
+        .switch_to_window(second.clone())
+        .await
+        .unwrap();
+    browser.client.refresh().await.unwrap();
+    wait_shown(
+        &browser,
+        "the reloaded tab's offer",
+        "[data-test=offer]",
+        true,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    wait_shown(
+        &browser,
+        "the reloaded tab still active",
+        "[data-test=device-inactive]",
+        false,
+    )
+    .await;
+    browser.client.switch_to_window(first).await.unwrap();
+    wait_shown(
+        &browser,
+        "the first tab still inactive",
+        "[data-test=device-inactive]",
+        true,
+    )
+    .await;
+    browser.close().await;
+}

@@ -5,7 +5,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::AppState;
 use crate::auth::Scope;
-use crate::service::{accounts, agents as svc, engagements, stats};
+use crate::service::{accounts, agents as svc, devices, engagements, stats};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(directory))
         .routes(routes!(status))
         .routes(routes!(opt_in))
+        .routes(routes!(device))
         .routes(routes!(my_engagements))
         .routes(routes!(dial))
         .routes(routes!(websocket))
@@ -71,6 +72,19 @@ async fn status(
     ApiJson(status): ApiJson<AgentStatus>,
 ) -> Result<Json<Agent>, ApiError> {
     Ok(Json(svc::set_status(&s.ctx, &p, status).await?))
+}
+
+/// `PUT /v1/agents/me/device`: which of the agent's widget instances rings. A starting widget
+/// claims with `only_if_free`; "use here" without. The answer names the active device.
+#[utoipa::path(put, path = "/v1/agents/me/device", request_body = shared::api::DeviceClaim, responses((status = 200, body = shared::api::ActiveDevice), super::openapi::WriteErrors))]
+async fn device(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(claim): ApiJson<shared::api::DeviceClaim>,
+) -> Result<Json<shared::api::ActiveDevice>, ApiError> {
+    Ok(Json(
+        crate::service::devices::claim(&s.ctx, &p, claim).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -194,6 +208,9 @@ struct WsQuery {
     access_token: Option<String>,
     /// Resume after this `seq`; default: from now.
     after: Option<i64>,
+    /// The widget instance on this socket (see `PUT /v1/agents/me/device`): while it is open,
+    /// a free device becomes this one, and the active device stays active.
+    device: Option<String>,
 }
 
 /// An agent socket's read buffer. Clients send only pongs and the odd ping, so 4 KiB is
@@ -234,9 +251,15 @@ async fn websocket(
             "after must be a seq (0 or more)",
         ));
     }
+    if let Some(device) = &q.device {
+        crate::service::devices::check_id("device", device)?;
+    }
     let store = s.ctx.store.clone();
     let hub = s.hub.clone();
     let metrics = s.ctx.metrics.clone();
+    let ctx = s.ctx.clone();
+    let account = principal.account();
+    let agent_id = agent.agent_id;
     Ok(upgrade
         .read_buffer_size(SOCKET_READ_BUFFER)
         .write_buffer_size(0)
@@ -246,15 +269,23 @@ async fn websocket(
         .on_upgrade(move |socket| async move {
             // Counted in `/metrics` while the socket's task runs.
             let _open = metrics.agent_socket();
-            crate::delivery::ws::serve(
-                store,
-                hub,
-                principal.account(),
-                agent,
-                session_id,
-                q.after,
-                socket,
-            )
-            .await
+            if let Some(device) = &q.device {
+                if let Err(e) = devices::connected(&ctx, account, agent_id, device).await {
+                    tracing::warn!(error = %e, "could not note the widget's device");
+                }
+            }
+            crate::delivery::ws::serve(store, hub, account, agent, session_id, q.after, socket)
+                .await;
+            if let Some(device) = q.device {
+                let closed_at = ctx.clock.now_ms();
+                // In the background: the grace must not hold this task (and its socket count).
+                tokio::spawn(async move {
+                    if let Err(e) =
+                        devices::disconnected(&ctx, account, agent_id, &device, closed_at).await
+                    {
+                        tracing::warn!(error = %e, "could not free the widget's device");
+                    }
+                });
+            }
         }))
 }

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod audit;
 pub mod config;
 pub mod demo;
+pub mod devices;
 pub mod dispatch;
 pub mod engagements;
 mod events;

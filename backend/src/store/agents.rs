@@ -247,3 +247,82 @@ pub async fn set_idle_since(conn: &mut AnyConnection, id: AgentId, at_ms: i64) -
         .await?;
     Ok(())
 }
+
+// ---- the active device ---------------------------------------------------------------------
+
+/// The agent's active device (widget instance), if any.
+pub async fn active_device(conn: &mut AnyConnection, id: AgentId) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT active_device FROM agents WHERE agent_id = $1")
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten()))
+}
+
+/// Make `device` the active one — only if none is, with `only_if_free` — and note `at_ms` as
+/// its last sign of life. Returns whether the active device changed.
+pub async fn claim_device(
+    conn: &mut AnyConnection,
+    id: AgentId,
+    device: &str,
+    at_ms: i64,
+    only_if_free: bool,
+) -> Result<bool> {
+    let before = active_device(conn, id).await?;
+    if before.as_deref() == Some(device) {
+        touch_device(conn, id, device, at_ms).await?;
+        return Ok(false);
+    }
+    if only_if_free && before.is_some() {
+        return Ok(false);
+    }
+    let changed = sqlx::query(
+        "UPDATE agents SET active_device = $2, active_device_at_ms = $3
+         WHERE agent_id = $1 AND (active_device IS NULL OR NOT $4)",
+    )
+    .bind(id.to_string())
+    .bind(device)
+    .bind(at_ms)
+    .bind(only_if_free)
+    .execute(conn)
+    .await?;
+    Ok(changed.rows_affected() > 0)
+}
+
+/// `device` (still the active one) connected again at `at_ms`.
+pub async fn touch_device(
+    conn: &mut AnyConnection,
+    id: AgentId,
+    device: &str,
+    at_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE agents SET active_device_at_ms = $3 WHERE agent_id = $1 AND active_device = $2",
+    )
+    .bind(id.to_string())
+    .bind(device)
+    .bind(at_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Free the active device if it is still `device` and has not connected again since
+/// `closed_at_ms`. Returns whether it was freed.
+pub async fn release_device(
+    conn: &mut AnyConnection,
+    id: AgentId,
+    device: &str,
+    closed_at_ms: i64,
+) -> Result<bool> {
+    let freed = sqlx::query(
+        "UPDATE agents SET active_device = NULL, active_device_at_ms = NULL
+         WHERE agent_id = $1 AND active_device = $2 AND active_device_at_ms <= $3",
+    )
+    .bind(id.to_string())
+    .bind(device)
+    .bind(closed_at_ms)
+    .execute(conn)
+    .await?;
+    Ok(freed.rows_affected() > 0)
+}

@@ -209,6 +209,13 @@ pub fn publish(event: &Event, change: &Change) {
     }
 }
 
+/// This instance just became the agent's active one: tell the host what is ringing now.
+pub fn ringing_again(item: &crate::model::Item) {
+    if dialect().is_some() {
+        dialect_impl::ringing_again(item);
+    }
+}
+
 // ---- host → widget: what both dialects do --------------------------------------------------
 
 /// A failed request: a code and a message for people.

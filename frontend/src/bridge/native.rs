@@ -145,6 +145,15 @@ pub(super) fn publish(event: &Event, change: &Change) {
             );
             return;
         }
+        Change::Device(_) => {
+            send(
+                pm::widget::ACTIVE_CHANGED,
+                json!({ "active": super::session().is_some_and(|s| crate::device::is_active(&s)) }),
+                Some(event),
+                None,
+            );
+            return;
+        }
         Change::Recording { item, url } => {
             send(
                 pm::widget::RECORDING_READY,
@@ -213,6 +222,17 @@ pub(super) fn publish(event: &Event, change: &Change) {
         );
     }
     send(kind, data, Some(event), None);
+}
+
+/// `engagement.ringing` again, for an offer that rang while another instance was active (not
+/// a log event of its own: `seq` null).
+pub(super) fn ringing_again(item: &Item) {
+    send(
+        pm::widget::ENGAGEMENT_RINGING,
+        json!({ "engagement": item.engagement, "launchUrl": item.launch_url }),
+        None,
+        None,
+    );
 }
 
 fn snapshot(s: &Session) -> Value {

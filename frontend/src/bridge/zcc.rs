@@ -8,7 +8,7 @@ use crate::model::{Change, Item};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::{json, Value};
+use serde_json::Value;
 use shared::config::AgentStatus;
 use shared::events::{Event, EventKind};
 use shared::ids::EngagementId;
@@ -16,7 +16,6 @@ use shared::post_message::zcc::Record;
 use shared::post_message::{not_connected_reason, zcc};
 use shared::{Channel, Direction, Engagement, EngagementState};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
 #[derive(Default)]
 struct State {
@@ -26,13 +25,14 @@ struct State {
     pending_lookup: Option<EngagementId>,
     /// The host record of each engagement (picked match, or the click-to-dial record),
     /// echoed as `user` in `zcc-phone-call-log`.
-    records: HashMap<EngagementId, Record>,
+    /// (A handful at a time: a list costs the WASM less than a map.)
+    records: Vec<(EngagementId, Record)>,
     /// The search key of the `zcc-contact-search-event` awaiting its response.
     pending_search: Option<String>,
     /// The status last told to the host (code and reason), so occupancy changes are told once.
     told_status: Option<(&'static str, String)>,
     /// Outbound calls whose `zcc-outbound-call-started` went out.
-    started: HashSet<EngagementId>,
+    started: Vec<EngagementId>,
 }
 
 thread_local! {
@@ -59,12 +59,27 @@ pub fn contact_results() -> RwSignal<Vec<Record>> {
     CONTACTS.with(|c| *c)
 }
 
+/// A JSON object from `(key, value)` pairs. `json!` writes every field's insertion out in
+/// place; this one loop is a fraction of that code in the WASM (the first-load budget).
+fn obj(pairs: &mut [(&str, Value)]) -> Value {
+    let mut map = serde_json::Map::new();
+    for (key, value) in pairs {
+        map.insert((*key).to_string(), std::mem::take(value));
+    }
+    Value::Object(map)
+}
+
+/// An engagement id as hosts get it: a string.
+fn id_of(id: EngagementId) -> Value {
+    Value::String(id.to_string())
+}
+
 fn send(kind: &str, data: Value) {
-    post(&json!({ "type": kind, "data": data }));
+    post(&obj(&mut [("type", kind.into()), ("data", data)]));
 }
 
 fn error(code: &str, message: &str, request: Option<&Value>) {
-    let mut data = json!({ "code": code, "message": message });
+    let mut data = obj(&mut [("code", code.into()), ("message", message.into())]);
     // Echo what the host sent to correlate (B sends `requestId` with its commands).
     if let Some(request) = request {
         for key in ["requestId", "engagementId"] {
@@ -83,7 +98,7 @@ pub fn search_contacts(key: &str) -> bool {
     // `query` is what hosts read; `searchKey` for pages written against our first version.
     send(
         zcc::CONTACT_SEARCH_EVENT,
-        json!({ "query": key, "searchKey": key }),
+        obj(&mut [("query", key.into()), ("searchKey", key.into())]),
     );
     true
 }
@@ -95,18 +110,27 @@ pub fn search_contacts(key: &str) -> bool {
 pub fn pick(id: EngagementId, record: Record) {
     send(
         zcc::SCREEN_POP,
-        json!({ "id": record.id, "phone": record.phone, "name": record.name, "entity": record.entity, "engagementId": id }),
+        obj(&mut [
+            ("id", record.id.as_str().into()),
+            ("phone", record.phone.as_str().into()),
+            ("name", record.name.as_str().into()),
+            ("entity", record.entity.as_str().into()),
+            ("engagementId", id_of(id)),
+        ]),
     );
     remember_record(id, record);
     MATCHES.with(|m| m.0.update(|v| v.retain(|(e, _)| *e != id)));
 }
 
 pub(super) fn remember_record(id: EngagementId, record: Record) {
-    state(|s| s.records.insert(id, record));
+    state(|s| {
+        s.records.retain(|(e, _)| *e != id);
+        s.records.push((id, record));
+    });
 }
 
 pub(super) fn announce(_session: Session) {
-    send(zcc::INIT_CONFIG_REQUEST, json!({}));
+    send(zcc::INIT_CONFIG_REQUEST, obj(&mut []));
 }
 
 // ---- agent status --------------------------------------------------------------------------
@@ -141,17 +165,19 @@ fn tell_status(s: &Session, force: bool) {
         return;
     }
     state(|st| st.told_status = told);
-    send(
-        zcc::AGENT_STATUS_NOTIFICATION,
-        json!({
-            "status": zcc::status_name(code),
-            "statusCode": code,
-            "parentStatusCode": code,
-            "subReason": reason,
-            // For pages written against our first version.
-            "reason": reason,
-        }),
-    );
+    send(zcc::AGENT_STATUS_NOTIFICATION, status_data(code, &reason));
+}
+
+/// `zcc-agent-status-notification` data.
+fn status_data(code: &'static str, reason: &str) -> Value {
+    obj(&mut [
+        ("status", zcc::status_name(code).into()),
+        ("statusCode", code.into()),
+        ("parentStatusCode", code.into()),
+        ("subReason", reason.into()),
+        // For pages written against our first version.
+        ("reason", reason.into()),
+    ])
 }
 
 pub(super) fn logged_in(s: &Session) {
@@ -162,14 +188,17 @@ pub(super) fn logged_out() {
     state(|st| st.told_status = Some((zcc::OFFLINE, String::new())));
     send(
         zcc::AGENT_STATUS_NOTIFICATION,
-        json!({"status": "Offline", "statusCode": zcc::OFFLINE, "parentStatusCode": zcc::OFFLINE, "subReason": "", "reason": ""}),
+        status_data(zcc::OFFLINE, ""),
     );
 }
 
 pub(super) fn resized(width: i64, height: i64) {
     send(
         zcc::RESIZE,
-        json!({ "widthInPixels": width, "heightInPixels": height }),
+        obj(&mut [
+            ("widthInPixels", width.into()),
+            ("heightInPixels", height.into()),
+        ]),
     );
 }
 
@@ -179,10 +208,13 @@ fn ms(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// ISO 8601 in UTC (`2026-12-05T09:00:00.000Z`), `""` when unknown. The browser's `Date`
+/// writes it: the `time` crate's formatter would cost this build ~1 KB for three fields.
 fn rfc(t: Option<time::OffsetDateTime>) -> String {
-    t.and_then(|t| {
-        t.format(&time::format_description::well_known::Rfc3339)
-            .ok()
+    t.map(|t| {
+        js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms(t) as f64))
+            .to_iso_string()
+            .into()
     })
     .unwrap_or_default()
 }
@@ -239,19 +271,25 @@ fn queue_name(s: &Session, e: &Engagement) -> String {
 fn common(s: &Session, e: &Engagement) -> Value {
     let (from, to) = parties(e);
     let consumer = e.consumer.clone().unwrap_or_default();
-    json!({
-        "engagementId": e.engagement_id,
-        "channel": e.channel.as_str(),
-        "direction": direction(e),
-        "from": from,
-        "to": to,
-        "queueId": e.queue_id,
-        "queueName": queue_name(s, e),
-        "createTs": ms(e.timestamps.created_at),
-        "customerName": consumer.display_name.unwrap_or_default(),
-        "customerEmail": consumer.email.unwrap_or_default(),
-        "incomingPhoneNumber": consumer.phone.unwrap_or_default(),
-    })
+    obj(&mut [
+        ("engagementId", id_of(e.engagement_id)),
+        ("channel", e.channel.as_str().into()),
+        ("direction", direction(e).into()),
+        ("from", from.into()),
+        ("to", to.into()),
+        ("queueId", e.queue_id.map(|q| q.to_string()).into()),
+        ("queueName", queue_name(s, e).into()),
+        ("createTs", ms(e.timestamps.created_at).into()),
+        (
+            "customerName",
+            consumer.display_name.unwrap_or_default().into(),
+        ),
+        ("customerEmail", consumer.email.unwrap_or_default().into()),
+        (
+            "incomingPhoneNumber",
+            consumer.phone.unwrap_or_default().into(),
+        ),
+    ])
 }
 
 /// Ask the host which of its records the customer is (email for chat and email when there
@@ -267,14 +305,22 @@ fn look_up(e: &Engagement) {
     match consumer.email {
         Some(email) if email_first => send(
             zcc::INCOMING_EMAIL_REQUEST,
-            json!({"email": email, "engagementId": e.engagement_id, "channel": e.channel.as_str()}),
+            obj(&mut [
+                ("email", email.into()),
+                ("engagementId", id_of(e.engagement_id)),
+                ("channel", e.channel.as_str().into()),
+            ]),
         ),
         _ => {
             let (from, to) = parties(e);
             let number = if from.is_empty() { to } else { from };
             send(
                 zcc::INCOMING_PHONE_REQUEST,
-                json!({"incomingPhoneNumber": number, "engagementId": e.engagement_id, "channel": e.channel.as_str()}),
+                obj(&mut [
+                    ("incomingPhoneNumber", number.into()),
+                    ("engagementId", id_of(e.engagement_id)),
+                    ("channel", e.channel.as_str().into()),
+                ]),
             );
         }
     }
@@ -284,9 +330,15 @@ pub(super) fn publish(event: &Event, change: &Change) {
     let Some(s) = super::session() else { return };
     match change {
         Change::Status(_) => tell_status(&s, false),
+        // Zoom's dialect has no such message: an inactive widget just stays quiet.
+        Change::Device(_) => {}
         Change::Recording { item, url } => send(
             zcc::CALL_RECORDING,
-            json!({"engagementId": item.engagement.engagement_id, "channel": item.engagement.channel.as_str(), "recordingUrl": url}),
+            obj(&mut [
+                ("engagementId", id_of(item.engagement.engagement_id)),
+                ("channel", item.engagement.channel.as_str().into()),
+                ("recordingUrl", url.as_str().into()),
+            ]),
         ),
         Change::Engagement { kind, item } => {
             publish_engagement(&s, *kind, item);
@@ -297,6 +349,12 @@ pub(super) fn publish(event: &Event, change: &Change) {
     let _ = event;
 }
 
+pub(super) fn ringing_again(item: &Item) {
+    if let Some(s) = super::session() {
+        publish_engagement(&s, EventKind::EngagementOffered, item);
+    }
+}
+
 fn publish_engagement(s: &Session, kind: EventKind, item: &Item) {
     let e = &item.engagement;
     let id = e.engagement_id;
@@ -305,10 +363,26 @@ fn publish_engagement(s: &Session, kind: EventKind, item: &Item) {
     let pop_on = state(|st| st.pop_on);
     let mut data = common(s, e);
     let start_outbound = |data: &Value| {
-        if outbound_voice && state(|st| st.started.insert(id)) {
+        if !outbound_voice {
+            return;
+        }
+        let first = state(|st| {
+            let first = !st.started.contains(&id);
+            if first {
+                st.started.push(id);
+            }
+            first
+        });
+        if first {
             send(
                 zcc::OUTBOUND_CALL_STARTED,
-                json!({"engagementId": id, "startTs": data["createTs"], "to": data["to"], "from": data["from"], "channel": "voice"}),
+                obj(&mut [
+                    ("engagementId", id_of(id)),
+                    ("startTs", data["createTs"].clone()),
+                    ("to", data["to"].clone()),
+                    ("from", data["from"].clone()),
+                    ("channel", "voice".into()),
+                ]),
             );
         }
     };
@@ -325,7 +399,7 @@ fn publish_engagement(s: &Session, kind: EventKind, item: &Item) {
         }
         EventKind::EngagementConnected => {
             start_outbound(&data);
-            data["startTs"] = json!(e.timestamps.connected_at.map(ms));
+            data["startTs"] = e.timestamps.connected_at.map(ms).into();
             let verb = if family == "call" {
                 "connected"
             } else {
@@ -337,7 +411,7 @@ fn publish_engagement(s: &Session, kind: EventKind, item: &Item) {
             }
         }
         EventKind::EngagementWrapUpStarted => {
-            data["completeTs"] = json!(e.timestamps.wrap_up_at.map(ms));
+            data["completeTs"] = e.timestamps.wrap_up_at.map(ms).into();
             send(&zcc::message(family, "ended"), data);
         }
         EventKind::EngagementOfferDeclined
@@ -349,7 +423,7 @@ fn publish_engagement(s: &Session, kind: EventKind, item: &Item) {
         EventKind::EngagementClosed => {
             // Closed straight from a live state (no wrap-up): the end was not told yet.
             if e.timestamps.wrap_up_at.is_none() {
-                data["completeTs"] = json!(e.timestamps.closed_at.map(ms));
+                data["completeTs"] = e.timestamps.closed_at.map(ms).into();
                 send(&zcc::message(family, "ended"), data);
             }
             log(s, item);
@@ -367,7 +441,12 @@ fn not_connected(e: &Engagement, kind: EventKind) {
     };
     send(
         name,
-        json!({"engagementId": e.engagement_id, "channel": e.channel.as_str(), "reasonCode": reason, "message": message}),
+        obj(&mut [
+            ("engagementId", id_of(e.engagement_id)),
+            ("channel", e.channel.as_str().into()),
+            ("reasonCode", reason.into()),
+            ("message", message.into()),
+        ]),
     );
 }
 
@@ -378,8 +457,12 @@ fn log(s: &Session, item: &Item) {
     let t = &e.timestamps;
     let (from, to) = parties(e);
     let record = state(|st| {
-        st.started.remove(&e.engagement_id);
-        st.records.remove(&e.engagement_id)
+        st.started.retain(|s| *s != e.engagement_id);
+        let at = st
+            .records
+            .iter()
+            .position(|(id, _)| *id == e.engagement_id)?;
+        Some(st.records.swap_remove(at).1)
     });
     let (disposition_name, disposition_code) = item
         .disposition
@@ -407,30 +490,49 @@ fn log(s: &Session, item: &Item) {
             .map(|a| a.display_name.clone())
             .unwrap_or_default()
     });
-    // The shape `zcc::PhoneCallLog` pins (and tests); built with `json!` because the derived
+    // The shape `zcc::PhoneCallLog` pins (and tests); built by hand because the derived
     // serializer costs the widget ~1 KB of its first-load budget.
-    let log = json!({
-        "engagementId": e.engagement_id,
-        "objectRecord": {
-            "type": zcc::record_type(e.channel),
-            "callType": direction(e),
-            "from": from, "to": to,
-            "callDuration": zcc::duration_text(item.duration_secs()),
-            "callStartTime": rfc(t.connected_at.or(Some(t.created_at))),
-            "callEndTime": rfc(t.wrap_up_at.or(t.closed_at)),
-            "wrapUpTimeDuration": wrap_up,
-            "callQueue": queue_name(s, e),
-            "agentName": agent_name,
-            "notes": item.notes.join("\n"),
-            "dispositionCode": disposition_code,
-            "dispositionName": disposition_name,
-        },
-        "user": user,
-    });
+    let record = obj(&mut [
+        ("type", zcc::record_type(e.channel).into()),
+        ("callType", direction(e).into()),
+        ("from", from.into()),
+        ("to", to.into()),
+        (
+            "callDuration",
+            zcc::duration_text(item.duration_secs()).into(),
+        ),
+        (
+            "callStartTime",
+            rfc(t.connected_at.or(Some(t.created_at))).into(),
+        ),
+        ("callEndTime", rfc(t.wrap_up_at.or(t.closed_at)).into()),
+        ("wrapUpTimeDuration", wrap_up.into()),
+        ("callQueue", queue_name(s, e).into()),
+        ("agentName", agent_name.into()),
+        ("notes", item.notes.join("\n").into()),
+        ("dispositionCode", disposition_code.as_str().into()),
+        ("dispositionName", disposition_name.into()),
+    ]);
+    let user = obj(&mut [
+        ("id", user.id.into()),
+        ("name", user.name.into()),
+        ("phone", user.phone.into()),
+        ("email", user.email.into()),
+        ("entity", user.entity.into()),
+    ]);
+    let log = obj(&mut [
+        ("engagementId", id_of(e.engagement_id)),
+        ("objectRecord", record),
+        ("user", user),
+    ]);
     send(zcc::PHONE_CALL_LOG, log);
     send(
         zcc::END_POST_ENGAGEMENT,
-        json!({"engagementId": e.engagement_id, "channel": e.channel.as_str(), "dispositionCode": disposition_code}),
+        obj(&mut [
+            ("engagementId", id_of(e.engagement_id)),
+            ("channel", e.channel.as_str().into()),
+            ("dispositionCode", disposition_code.into()),
+        ]),
     );
     // Where the engagement's record lives: the interaction API (needs API credentials).
     let origin = web_sys::window()
@@ -438,7 +540,13 @@ fn log(s: &Session, item: &Item) {
         .unwrap_or_default();
     send(
         zcc::ENGAGEMENT_LOG_URL,
-        json!({"engagementId": e.engagement_id, "url": format!("{origin}/v1/engagements/{}", e.engagement_id)}),
+        obj(&mut [
+            ("engagementId", id_of(e.engagement_id)),
+            (
+                "url",
+                format!("{origin}/v1/engagements/{}", e.engagement_id).into(),
+            ),
+        ]),
     );
 }
 
@@ -452,16 +560,16 @@ fn status_entries(s: &Session) -> (Vec<Value>, Vec<Value>) {
             let e = &i.engagement;
             let (from, to) = parties(e);
             let consumer = e.consumer.clone().unwrap_or_default();
-            let entry = json!({
-                "engagementId": e.engagement_id,
-                "channel": e.channel.as_str(),
-                "state": e.state.as_str(),
-                "engagementDirection": direction(e),
-                "from": from,
-                "to": to,
-                "customerEmail": consumer.email.unwrap_or_default(),
-                "customerNumber": consumer.phone.unwrap_or_default(),
-            });
+            let entry = obj(&mut [
+                ("engagementId", id_of(e.engagement_id)),
+                ("channel", e.channel.as_str().into()),
+                ("state", e.state.as_str().into()),
+                ("engagementDirection", direction(e).into()),
+                ("from", from.into()),
+                ("to", to.into()),
+                ("customerEmail", consumer.email.unwrap_or_default().into()),
+                ("customerNumber", consumer.phone.unwrap_or_default().into()),
+            ]);
             if e.state == EngagementState::WrapUp {
                 wrapup.push(entry);
             } else {
@@ -572,7 +680,14 @@ pub(super) fn handle(s: Session, value: Value) {
             let (active, wrapup) = status_entries(&s);
             send(
                 zcc::ENGAGEMENT_STATUS_RESPONSE,
-                json!({ "requestId": data.get("requestId"), "active": active, "wrapup": wrapup }),
+                obj(&mut [
+                    (
+                        "requestId",
+                        data.get("requestId").cloned().unwrap_or_default(),
+                    ),
+                    ("active", active.into()),
+                    ("wrapup", wrapup.into()),
+                ]),
             );
         }
         zcc::GET_VARIABLES => {
@@ -587,11 +702,19 @@ pub(super) fn handle(s: Session, value: Value) {
                 .engagement
                 .variables
                 .iter()
-                .map(|(k, v)| json!({"globalVariableDisplayName": k, "value": v}))
+                .map(|(k, v)| {
+                    obj(&mut [
+                        ("globalVariableDisplayName", k.as_str().into()),
+                        ("value", v.as_str().into()),
+                    ])
+                })
                 .collect();
             send(
                 zcc::GET_VARIABLES_RESPONSE,
-                json!({"engagementId": item.engagement.engagement_id, "variables": variables}),
+                obj(&mut [
+                    ("engagementId", id_of(item.engagement.engagement_id)),
+                    ("variables", variables.into()),
+                ]),
             );
         }
         zcc::AGENT_STATUS_SET_REQUEST => {
