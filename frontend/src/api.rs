@@ -3,7 +3,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared::api::ErrorBody;
+use shared::api::ErrorDetail;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -38,7 +38,9 @@ impl ApiError {
     /// Turn an error response into a sentence. The server's own `message` is written for
     /// people already; the status adds context where the message alone would puzzle.
     fn from_response(status: u16, body: &str) -> ApiError {
-        let parsed = decode::<ErrorBody>(body).map(|b| b.error);
+        let parsed = decode::<serde_json::Value>(body)
+            .as_ref()
+            .and_then(ErrorDetail::read_body);
         let code = parsed.as_ref().map_or_else(String::new, |e| e.code.clone());
         let detail = parsed.map(|e| e.message).unwrap_or_default();
         let message = match status {

@@ -235,6 +235,10 @@ pub struct Colleague {
 pub struct DeviceClaim {
     /// The widget instance's id: 1–64 letters, digits, `-` or `_`, chosen by the widget and
     /// kept across reloads of its tab.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub device_id: String,
     /// Claim only when no device is active (a widget starting up); `false` takes over ("use
     /// here").
@@ -415,6 +419,22 @@ mod tests {
         };
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["error"]["field"], "work_item_variables.work_item_name");
-        assert_eq!(serde_json::from_value::<ErrorBody>(v).unwrap(), e);
+        assert_eq!(serde_json::from_value::<ErrorBody>(v.clone()).unwrap(), e);
+        // The widget's reader reads what serde writes, with and without the optional fields.
+        assert_eq!(ErrorDetail::read_body(&v), Some(e.error.clone()));
+        let bare = ErrorBody {
+            error: ErrorDetail {
+                code: "not_found".into(),
+                message: "gone".into(),
+                field: None,
+                engagement_id: None,
+            },
+        };
+        let v = serde_json::to_value(&bare).unwrap();
+        assert_eq!(ErrorDetail::read_body(&v), Some(bare.error));
+        assert_eq!(
+            ErrorDetail::read_body(&serde_json::json!({"error": "x"})),
+            None
+        );
     }
 }

@@ -396,8 +396,8 @@ pub struct Queue {
     pub launch_url_template: Option<String>,
     /// When the standalone widget (the installed PWA) opens the rendered launch URL in a new
     /// browser tab: on ring, on connect, or never (the default). Inside a host page the host
-    /// decides (it gets `screen_pop` / the zcc screen-pop messages). Needs a
-    /// `launch_url_template`.
+    /// decides (it gets `screen_pop` / the zcc screen-pop messages). Without a
+    /// `launch_url_template` there is nothing to open, and it has no effect.
     #[serde(default)]
     pub launch_open: LaunchOpen,
     /// Skills every engagement in this queue requires (flows can add more).
@@ -620,6 +620,15 @@ pub struct EntryPoint {
         schema(schema_with = crate::limits::schemas::text_500)
     )]
     pub description: Option<String>,
+    /// The number or address customers reach this entry point at (`+1 555 0000`,
+    /// `support@acme.example`): engagements started through it carry it as `entry_address`,
+    /// and Smart Embed hosts get it as `to`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::visible_100)
+    )]
+    pub address: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -113,6 +113,7 @@ impl Default for Engagement {
             engagement_id: EngagementId(uuid::Uuid::nil()),
             channel: Channel::WorkItem,
             channel_source: None,
+            entry_address: None,
             direction: Direction::Inbound,
             state: EngagementState::Queued,
             flow_entry_id: None,
@@ -143,6 +144,10 @@ pub struct Engagement {
     pub state: EngagementState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow_entry_id: Option<EntryId>,
+    /// The number or address the customer reached: the entry point's `address`, when it has
+    /// one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<FlowId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -80,6 +80,7 @@ impl Engagement {
             engagement_id: id(v, "engagement_id")?,
             channel: Channel::parse(v.get("channel")?.as_str()?)?,
             channel_source: text(v, "channel_source"),
+            entry_address: text(v, "entry_address"),
             direction: match v.get("direction")?.as_str()? {
                 "inbound" => Direction::Inbound,
                 "outbound" => Direction::Outbound,
@@ -210,6 +211,19 @@ impl QueueSummary {
     }
 }
 
+impl crate::api::ErrorDetail {
+    /// Read an error answer (`{"error": {code, message, field?, engagement_id?}}`).
+    pub fn read_body(v: &Value) -> Option<crate::api::ErrorDetail> {
+        let e = v.get("error")?;
+        Some(crate::api::ErrorDetail {
+            code: text(e, "code")?,
+            message: text(e, "message")?,
+            field: text(e, "field"),
+            engagement_id: text(e, "engagement_id"),
+        })
+    }
+}
+
 impl FlowSummary {
     /// Read `GET /v1/flows`.
     pub fn read_list(v: &Value) -> Option<Vec<FlowSummary>> {
@@ -274,7 +288,8 @@ pub(crate) mod tests {
                 channel_source: texts.0,
                 direction: if outbound { Direction::Outbound } else { Direction::Inbound },
                 state,
-                flow_entry_id: texts.1.map(EntryId),
+                flow_entry_id: texts.1.clone().map(EntryId),
+                entry_address: texts.1,
                 flow_id: ids.1.map(FlowId),
                 queue_id: ids.2.map(QueueId),
                 priority,

@@ -97,6 +97,10 @@ pub const NAMES: &[(&str, &str)] = &[
     ("contact_center.user_logout", "agent.logged_out"),
     ("contact_center.user_status_changed", "agent.status_changed"),
     (
+        "contact_center.user_active_device_changed",
+        "agent.device_changed",
+    ),
+    (
         "contact_center.webhook_endpoint_disabled",
         "webhook.endpoint_disabled",
     ),

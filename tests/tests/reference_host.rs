@@ -127,10 +127,31 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     )
     .await;
 
+    // The entry point the CRM routes through has a number: hosts get it as `to`.
+    let admin = Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", PASSWORD)
+        .await;
+    let mut entry = admin
+        .get("/v1/entry-points")
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()[0]
+        .clone();
+    entry["address"] = json!("+1 555 0000");
+    admin
+        .put(
+            &format!("/v1/entry-points/{}", entry["entry_id"].as_str().unwrap()),
+            entry,
+        )
+        .await
+        .expect(200);
+
     // Ring → the host pops the caller by `from` → connect (occupied) → snapshot, variables.
     route(&sys, "T-2003").await;
     let ring = received(&browser, "zcc-call-ringing", "true").await;
     assert_eq!(ring["from"], "+44 20 7946 0102");
+    assert_eq!(ring["to"], "+1 555 0000", "the number the customer reached");
     let id = ring["engagementId"].as_str().unwrap().to_string();
     host_saw(&browser, "the caller popped", "s.popped === 'C-1003'").await;
     // The host also answered the lookup with its one match: the widget pops it (object form).
@@ -202,6 +223,10 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     )
     .await;
     assert_eq!(log["contactId"], "C-1003");
+    assert_eq!(
+        (&log["from"], &log["to"]),
+        (&json!("+44 20 7946 0102"), &json!("+1 555 0000"))
+    );
     assert_eq!(log["type"], "work_item");
     assert_eq!(log["callType"], "inbound");
     assert_eq!(log["notes"], "Quote sent for 250 seats");
@@ -218,9 +243,6 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
 
     // The call's recording arrives later (uploaded by the telephony connector): the host hears
     // where to fetch it.
-    let admin = Api::new(&sys.switchboard.base_url)
-        .login("admin@demo.test", PASSWORD)
-        .await;
     let r = reqwest::Client::new()
         .post(format!(
             "{}/v1/engagements/{id}/recordings?recording_start_time=2026-12-01T09:00:00Z&recording_end_time=2026-12-01T09:03:20Z",

@@ -176,12 +176,6 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
     }
     validate::at_most("disposition_ids", &q.disposition_ids, 100)?;
     validate::at_most("required_skills", &q.required_skills, 20)?;
-    if q.launch_open != shared::config::LaunchOpen::Never && q.launch_url_template.is_none() {
-        return Err(super::invalid(
-            "launch_open",
-            "launch_open needs a launch_url_template to open",
-        ));
-    }
     if let Some(t) = &q.launch_url_template {
         validate::optional("launch_url_template", Some(t), 2000)?;
         validate::http_url(
@@ -462,6 +456,7 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
     p.admin_or(Scope::ConfigWrite)?;
     validate::name("entry_id", &e.entry.entry_id.0, 100)?;
     validate::optional("description", e.entry.description.as_deref(), 500)?;
+    validate::optional("address", e.entry.address.as_deref(), 100)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let before = cfg::get_entry(tx.conn(), p.account(), &e.entry.entry_id.0).await?;
     if !flow_map(tx.conn(), p.account())

@@ -135,6 +135,7 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
                 entry_id: EntryId("crm-tickets".into()),
                 flow_id: flow.flow_id,
                 description: Some("Demo CRM".into()),
+                address: None,
             },
             profile_id: None,
         },

@@ -225,15 +225,18 @@ pub async fn put_entry(
     e: &EntryRecord,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO entry_points (account_id, entry_id, flow_id, profile_id, description) VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO entry_points (account_id, entry_id, flow_id, profile_id, description, address)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (account_id, entry_id) DO UPDATE SET flow_id = excluded.flow_id,
-             profile_id = excluded.profile_id, description = excluded.description",
+             profile_id = excluded.profile_id, description = excluded.description,
+             address = excluded.address",
     )
     .bind(account.to_string())
     .bind(&e.entry.entry_id.0)
     .bind(e.entry.flow_id.to_string())
     .bind(e.profile_id.map(|p| p.to_string()))
     .bind(e.entry.description.clone())
+    .bind(e.entry.address.clone())
     .execute(conn)
     .await?;
     Ok(())
@@ -246,6 +249,7 @@ fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<EntryRecord> {
             entry_id: shared::ids::EntryId(r.try_get("entry_id")?),
             flow_id: parse_id(&r.try_get::<String, _>("flow_id")?)?,
             description: r.try_get("description")?,
+            address: r.try_get("address")?,
         },
         profile_id: profile.as_deref().map(parse_id).transpose()?,
     })
@@ -257,7 +261,7 @@ pub async fn get_entry(
     entry_id: &str,
 ) -> Result<Option<EntryRecord>> {
     let row = sqlx::query(
-        "SELECT entry_id, flow_id, profile_id, description FROM entry_points WHERE account_id = $1 AND entry_id = $2",
+        "SELECT entry_id, flow_id, profile_id, description, address FROM entry_points WHERE account_id = $1 AND entry_id = $2",
     )
     .bind(account.to_string())
     .bind(entry_id)
@@ -271,7 +275,7 @@ pub async fn list_entries(
     account: AccountId,
 ) -> Result<Vec<EntryRecord>> {
     let rows = sqlx::query(
-        "SELECT entry_id, flow_id, profile_id, description FROM entry_points WHERE account_id = $1 ORDER BY entry_id",
+        "SELECT entry_id, flow_id, profile_id, description, address FROM entry_points WHERE account_id = $1 ORDER BY entry_id",
     )
     .bind(account.to_string())
     .fetch_all(conn)

@@ -19,6 +19,8 @@ pub struct EngagementRecord {
     pub direction: Direction,
     pub state: EngagementState,
     pub entry_id: Option<String>,
+    /// The entry point's `address` when the engagement started.
+    pub entry_address: Option<String>,
     pub flow_id: Option<FlowId>,
     pub queue_id: Option<QueueId>,
     /// Flow priority + work-item priority + profile boosts (due dates are added when routing).
@@ -58,6 +60,7 @@ impl EngagementRecord {
             direction,
             state: shared::state_machine::initial().0,
             entry_id: None,
+            entry_address: None,
             flow_id: None,
             queue_id: None,
             base_priority: 0,
@@ -103,6 +106,7 @@ impl EngagementRecord {
             direction: self.direction,
             state: self.state,
             flow_entry_id: self.entry_id.clone().map(EntryId),
+            entry_address: self.entry_address.clone(),
             flow_id: self.flow_id,
             queue_id: self.queue_id,
             priority: self.base_priority,
@@ -126,7 +130,7 @@ impl EngagementRecord {
     }
 }
 
-const COLUMNS: &str = "engagement_id, account_id, channel, channel_source, direction, state, entry_id, flow_id, \
+const COLUMNS: &str = "engagement_id, account_id, channel, channel_source, direction, state, entry_id, entry_address, flow_id, \
     queue_id, base_priority, required_skills, skills_relaxed, excluded_agents, preferred_agent, preferred_until_ms, \
     agent_id, consumer, work_item, variables, due_at_ms, overflow_at_ms, disposition_id, close_reason, \
     created_at_ms, queued_at_ms, offered_at_ms, connected_at_ms, wrap_up_at_ms, closed_at_ms";
@@ -154,6 +158,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<EngagementRecord> {
         state: EngagementState::parse(&state)
             .ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
         entry_id: r.try_get("entry_id")?,
+        entry_address: r.try_get("entry_address")?,
         flow_id: id_opt("flow_id")?.as_deref().map(parse_id).transpose()?,
         queue_id: id_opt("queue_id")?.as_deref().map(parse_id).transpose()?,
         base_priority: i32::try_from(r.try_get::<i64, _>("base_priority")?).unwrap_or(0),
@@ -200,9 +205,9 @@ pub async fn save(conn: &mut AnyConnection, e: &EngagementRecord) -> Result<()> 
              flow_id, queue_id, base_priority, required_skills, skills_relaxed, excluded_agents, preferred_agent,
              preferred_until_ms, agent_id, consumer, work_item, variables, work_item_key, due_at_ms, overflow_at_ms,
              disposition_id, close_reason, created_at_ms, queued_at_ms, offered_at_ms, connected_at_ms,
-             wrap_up_at_ms, closed_at_ms)
+             wrap_up_at_ms, closed_at_ms, entry_address)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                 $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
+                 $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)
          ON CONFLICT (engagement_id) DO UPDATE SET state = excluded.state, flow_id = excluded.flow_id,
              queue_id = excluded.queue_id, base_priority = excluded.base_priority,
              required_skills = excluded.required_skills, skills_relaxed = excluded.skills_relaxed,
@@ -247,6 +252,7 @@ pub async fn save(conn: &mut AnyConnection, e: &EngagementRecord) -> Result<()> 
     .bind(e.connected_at_ms)
     .bind(e.wrap_up_at_ms)
     .bind(e.closed_at_ms)
+    .bind(e.entry_address.clone())
     .execute(conn)
     .await?;
     Ok(())

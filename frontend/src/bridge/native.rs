@@ -2,7 +2,7 @@
 //! event log carry the event's `id` and `seq`, so a host can dedupe them against webhooks and
 //! polling.
 
-use super::{api_failed, audio_gate, command, dial, not_signed_in, post, Failure};
+use super::{api_failed, audio_gate, command, dial, not_signed_in, obj, post, Failure};
 use crate::model::{Change, Item};
 use crate::session::{now_ms, Session};
 use leptos::prelude::*;
@@ -63,38 +63,39 @@ fn send(kind: &str, data: Value, event: Option<&Event>, request_id: Option<Strin
     }
 }
 
+fn error_data(code: String, message: String) -> Value {
+    obj(&mut [("code", code.into()), ("message", message.into())])
+}
+
 fn reply(request_id: Option<String>, result: Result<Value, Failure>) {
     match (result, request_id.is_some()) {
         (Ok(v), _) => send(
             pm::widget::REPLY,
-            json!({"ok": true, "result": v}),
+            obj(&mut [("ok", true.into()), ("result", v)]),
             None,
             request_id,
         ),
         (Err((code, message)), true) => send(
             pm::widget::REPLY,
-            json!({"ok": false, "error": {"code": code, "message": message}}),
+            obj(&mut [("ok", false.into()), ("error", error_data(code, message))]),
             None,
             request_id,
         ),
-        (Err((code, message)), false) => send(
-            pm::widget::ERROR,
-            json!({"code": code, "message": message}),
-            None,
-            None,
-        ),
+        (Err((code, message)), false) => {
+            send(pm::widget::ERROR, error_data(code, message), None, None)
+        }
     }
 }
 
 pub(super) fn announce(session: Session) {
     send(
         pm::widget::READY,
-        json!({
-            "protocol": "native",
-            "version": pm::VERSION,
-            "widgetVersion": env!("CARGO_PKG_VERSION"),
-            "authenticated": session.signed_in(),
-        }),
+        obj(&mut [
+            ("protocol", "native".into()),
+            ("version", pm::VERSION.into()),
+            ("widgetVersion", env!("CARGO_PKG_VERSION").into()),
+            ("authenticated", session.signed_in().into()),
+        ]),
         None,
         None,
     );
@@ -111,13 +112,13 @@ pub(super) fn logged_in(s: &Session) {
 }
 
 pub(super) fn logged_out() {
-    send(pm::widget::AGENT_LOGGED_OUT, json!({}), None, None);
+    send(pm::widget::AGENT_LOGGED_OUT, obj(&mut []), None, None);
 }
 
 pub(super) fn resized(width: i64, height: i64) {
     send(
         pm::widget::RESIZED,
-        json!({ "width": width, "height": height }),
+        obj(&mut [("width", width.into()), ("height", height.into())]),
         None,
         None,
     );
@@ -148,7 +149,12 @@ pub(super) fn publish(event: &Event, change: &Change) {
         Change::Device(_) => {
             send(
                 pm::widget::ACTIVE_CHANGED,
-                json!({ "active": super::session().is_some_and(|s| crate::device::is_active(&s)) }),
+                obj(&mut [(
+                    "active",
+                    super::session()
+                        .is_some_and(|s| crate::device::is_active(&s))
+                        .into(),
+                )]),
                 Some(event),
                 None,
             );
@@ -259,7 +265,7 @@ pub(super) fn handle(s: Session, value: Value) {
         Ok((_, r)) => r,
     };
     spawn_local(async move {
-        let done = |r: Result<(), Failure>| r.map(|()| json!({}));
+        let done = |r: Result<(), Failure>| r.map(|()| obj(&mut []));
         let outcome: Result<Value, Failure> = match request {
             HostRequest::SnapshotRequest => Ok(snapshot(&s)),
             HostRequest::AuthToken { token } => match s.exchange(token).await {
@@ -295,7 +301,7 @@ pub(super) fn handle(s: Session, value: Value) {
             } => s
                 .add_note(engagement_id, text)
                 .await
-                .map(|_| json!({}))
+                .map(|_| obj(&mut []))
                 .map_err(api_failed),
             HostRequest::SetVariables {
                 engagement_id,
@@ -307,7 +313,7 @@ pub(super) fn handle(s: Session, value: Value) {
                     Some(json!({ "variables": variables }).to_string()),
                 )
                 .await
-                .map(|_| json!({}))
+                .map(|_| obj(&mut []))
                 .map_err(api_failed),
             HostRequest::EndEngagement { engagement_id } => {
                 done(command(s, engagement_id, "POST", "end", None).await)
@@ -322,7 +328,7 @@ pub(super) fn handle(s: Session, value: Value) {
             HostRequest::OpenEngagement { engagement_id } => {
                 if s.model.with_untracked(|m| m.find(engagement_id).is_some()) {
                     s.selected.set(Some(engagement_id));
-                    Ok(json!({}))
+                    Ok(obj(&mut []))
                 } else {
                     Err((
                         "not_found".into(),

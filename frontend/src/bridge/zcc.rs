@@ -3,7 +3,7 @@
 //! `docs/embedding.md`). Only `{type: string, data}` objects are ever posted: one public host
 //! throws on anything else.
 
-use super::{api_failed, audio_gate, call, command, not_signed_in, post, Failure};
+use super::{api_failed, audio_gate, call, command, not_signed_in, obj, post, Failure};
 use crate::model::{Change, Item};
 use crate::session::Session;
 use leptos::prelude::*;
@@ -57,16 +57,6 @@ pub fn matches() -> Option<Matches> {
 
 pub fn contact_results() -> RwSignal<Vec<Record>> {
     CONTACTS.with(|c| *c)
-}
-
-/// A JSON object from `(key, value)` pairs. `json!` writes every field's insertion out in
-/// place; this one loop is a fraction of that code in the WASM (the first-load budget).
-fn obj(pairs: &mut [(&str, Value)]) -> Value {
-    let mut map = serde_json::Map::new();
-    for (key, value) in pairs {
-        map.insert((*key).to_string(), std::mem::take(value));
-    }
-    Value::Object(map)
 }
 
 /// An engagement id as hosts get it: a string.
@@ -233,12 +223,17 @@ fn customer(e: &Engagement) -> String {
         .unwrap_or_default()
 }
 
-/// The address the customer reached (inbound) or called from (outbound): the engagement's
-/// channel source when it is a number or an email address, never a connector's name.
+/// The address the customer reached (inbound) or called from (outbound): the entry point's
+/// `address`, else the engagement's channel source when it is a number or an email address —
+/// never a connector's name.
 fn our_address(e: &Engagement) -> String {
-    e.channel_source
+    e.entry_address
         .clone()
-        .filter(|s| shared::api::DialRequest::is_dialable(s) || s.contains('@'))
+        .or_else(|| {
+            e.channel_source
+                .clone()
+                .filter(|s| shared::api::DialRequest::is_dialable(s) || s.contains('@'))
+        })
         .unwrap_or_default()
 }
 

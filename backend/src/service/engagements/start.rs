@@ -219,6 +219,7 @@ async fn create(
     let mut rec = EngagementRecord {
         channel_source: req.channels[0].channel_source.clone(),
         entry_id: Some(entry.entry.entry_id.0.clone()),
+        entry_address: entry.entry.address.clone(),
         consumer,
         work_item,
         variables: req
