@@ -203,6 +203,33 @@ impl Browser {
         self.select_in_widget("[data-test=status]", "ready").await;
     }
 
+    /// Sign in with the widget's own form on the current page (the standalone widget), once
+    /// the form is there.
+    pub async fn sign_in_here(&self, email: &str, password: &str) {
+        for (css, text) in [
+            ("[data-test=email]", email),
+            ("[data-test=password]", password),
+        ] {
+            self.wait_for(
+                css,
+                Duration::from_secs(20),
+                &format!(
+                    "return document.querySelector({}) ? true : null;",
+                    serde_json::json!(css)
+                ),
+            )
+            .await;
+            self.client
+                .find(fantoccini::Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"))
+                .send_keys(text)
+                .await
+                .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        }
+        self.click("[data-test=sign-in]").await;
+    }
+
     /// Click the first element matching `css` on the host page, waiting for it.
     pub async fn click(&self, css: &str) {
         self.click_when_shown(css, "on the page").await;

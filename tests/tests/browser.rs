@@ -361,28 +361,9 @@ async fn standalone_ready(browser: &Browser, sys: &tests::demo::System) {
         .goto(&sys.switchboard.url("/widget/"))
         .await
         .unwrap();
-    for (css, text) in [
-        ("[data-test=email]", "ada@demo.test"),
-        ("[data-test=password]", tests::demo::PASSWORD),
-    ] {
-        browser
-            .wait_for(
-                css,
-                Duration::from_secs(20),
-                &format!(
-                    "return document.querySelector({}) ? true : null;",
-                    json!(css)
-                ),
-            )
-            .await;
-        let field = browser
-            .client
-            .find(fantoccini::Locator::Css(css))
-            .await
-            .unwrap();
-        field.send_keys(text).await.unwrap();
-    }
-    browser.click("[data-test=sign-in]").await;
+    browser
+        .sign_in_here("ada@demo.test", tests::demo::PASSWORD)
+        .await;
     browser
         .wait_for(
             "the status selector",

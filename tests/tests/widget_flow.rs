@@ -892,18 +892,7 @@ async fn the_widget_runs_under_a_strict_csp_passes_axe_and_shows_the_sign_in_wai
         findings.is_empty(),
         "axe in the sign-in view: {findings:#?}"
     );
-    for (css, text) in [
-        ("[data-test=email]", "grace@demo.test"),
-        ("[data-test=password]", PASSWORD),
-    ] {
-        let field = browser
-            .client
-            .find(fantoccini::Locator::Css(css))
-            .await
-            .unwrap();
-        field.send_keys(text).await.unwrap();
-    }
-    browser.click("[data-test=sign-in]").await;
+    browser.sign_in_here("grace@demo.test", PASSWORD).await;
     let notice = browser
         .wait_for(
             "the sign-in wait",
