@@ -86,10 +86,21 @@ impl AllowedOrigins {
     /// styles, images and connections; no plugins, no `<base>`; framed only by the allowed
     /// origins; violations reported to [`CSP_REPORT_PATH`].
     pub fn content_security_policy(&self) -> String {
+        self.content_security_policy_framing(&[])
+    }
+
+    /// [`Self::content_security_policy`] for a page that may frame `frames` (the origins of
+    /// the registered side-panel apps) besides itself.
+    pub fn content_security_policy_framing(&self, frames: &[String]) -> String {
+        let frame_src = if frames.is_empty() {
+            String::new()
+        } else {
+            format!("frame-src 'self' {}; ", frames.join(" "))
+        };
         format!(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
              img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; \
-             form-action 'self'; {}; report-uri {CSP_REPORT_PATH}",
+             form-action 'self'; {frame_src}{}; report-uri {CSP_REPORT_PATH}",
             self.frame_ancestors()
         )
     }

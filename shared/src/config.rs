@@ -404,6 +404,43 @@ pub struct Queue {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub required_skills: Vec<SkillRequirement>,
+    /// The side-panel apps the widget shows, in this order, beside this queue's engagements
+    /// (an app listed twice is kept once).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
+    pub app_ids: Vec<crate::ids::AppId>,
+}
+
+/// A side-panel app: a web page the widget shows as a tab beside the engagements of the queues
+/// that list it (`Queue::app_ids`), told the engagement's context by `postMessage` to its exact
+/// origin (docs/embedding.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct App {
+    /// Assigned by the server on create; on replace, the path names the object.
+    #[cfg_attr(feature = "openapi", schema(read_only))]
+    pub app_id: crate::ids::AppId,
+    /// The tab's label.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::visible_100)
+    )]
+    pub name: String,
+    /// The page to load: an absolute `http(s)` URL (`https` in production: a widget served over
+    /// `https` cannot frame an `http` page). Its origin is the app's: the only one the widget
+    /// posts the context to and accepts messages from.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::url_template_2000)
+    )]
+    pub url: String,
+    /// An icon for the tab: an absolute `http(s)` URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::url_template_2000)
+    )]
+    pub icon_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -71,6 +71,10 @@ define_id!(
     RoutingProfileId
 );
 define_id!(
+    /// A side-panel app (a web page the widget shows beside an engagement).
+    AppId
+);
+define_id!(
     /// An entry in the durable event log (used as `webhook-id` and postMessage `id`).
     EventId
 );

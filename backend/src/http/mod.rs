@@ -1,6 +1,7 @@
 //! The HTTP surface: thin handlers (parse, authorize, call, map errors) and the router.
 
 mod agents;
+mod apps;
 pub mod auth;
 mod config;
 mod engagements;
@@ -86,6 +87,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .merge(tagged(auth::routes(), "auth"))
         .merge(tagged(config::routes(), "config"))
+        .merge(tagged(apps::routes(), "config"))
         .merge(tagged(engagements::routes(), "engagements"))
         .merge(tagged(agents::routes(), "agents"))
         .merge(tagged(webhooks::routes(), "webhooks"))
@@ -129,8 +131,33 @@ async fn security_headers(
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
+    // A page (the widget's) may frame the registered side-panel apps: its policy lists their
+    // origins, read fresh on every page load (a page load is rare; any instance's change
+    // counts at once). Every other response gets the fixed policy.
+    let page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let csp = match page {
+        true => match crate::service::apps::frame_origins(&state.ctx).await {
+            Ok(frames) if !frames.is_empty() => HeaderValue::from_str(
+                &state
+                    .embedding
+                    .allowed
+                    .content_security_policy_framing(&frames),
+            )
+            .unwrap_or_else(|_| state.embedding.csp.clone()),
+            Ok(_) => state.embedding.csp.clone(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the side-panel apps for the page's policy");
+                state.embedding.csp.clone()
+            }
+        },
+        false => state.embedding.csp.clone(),
+    };
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, state.embedding.csp.clone());
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

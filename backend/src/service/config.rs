@@ -152,6 +152,10 @@ async fn flow_map(
 /// Create (`replace = false`) or replace a queue.
 pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Result<Queue> {
     p.admin_or(Scope::ConfigWrite)?;
+    // An app listed twice is shown once.
+    let mut q = q;
+    let mut listed = BTreeSet::new();
+    q.app_ids.retain(|a| listed.insert(*a));
     validate::required("name", &q.name, 100)?;
     if !(1..=600).contains(&q.ring_timeout_secs) {
         return Err(invalid(
@@ -176,6 +180,7 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
     }
     validate::at_most("disposition_ids", &q.disposition_ids, 100)?;
     validate::at_most("required_skills", &q.required_skills, 20)?;
+    validate::at_most("app_ids", &q.app_ids, 10)?;
     if let Some(t) = &q.launch_url_template {
         validate::optional("launch_url_template", Some(t), 2000)?;
         validate::http_url(
@@ -253,6 +258,19 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
             return Err(unknown(
                 format!("disposition_ids[{i}]"),
                 format!("disposition {d} does not exist"),
+            ));
+        }
+    }
+    let apps: BTreeSet<shared::ids::AppId> = cfg::list_apps(tx.conn(), p.account())
+        .await?
+        .into_iter()
+        .map(|a| a.app_id)
+        .collect();
+    for (i, a) in q.app_ids.iter().enumerate() {
+        if !apps.contains(a) {
+            return Err(unknown(
+                format!("app_ids[{i}]"),
+                format!("app {a} does not exist"),
             ));
         }
     }

@@ -93,6 +93,7 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
         launch_url_template: Some(template.into()),
         launch_open: Default::default(),
         required_skills: vec![],
+        app_ids: vec![],
     };
     let tickets = queue(
         10,

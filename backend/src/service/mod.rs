@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod apps;
 pub mod audit;
 pub mod config;
 pub mod demo;

@@ -1,11 +1,12 @@
 //! Configuration storage: queues, flows and routing profiles as validated JSON documents,
-//! skills, dispositions, entry points, account settings, API clients and the server key.
+//! skills, dispositions, side-panel apps, entry points, account settings, API clients and the
+//! server key.
 
 use super::{now_ms, Result, Store, StoreError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared::config::{BusyAgentRules, Disposition, EntryPoint, Skill};
-use shared::ids::{AccountId, DispositionId, FlowId, RoutingProfileId, SkillId};
+use shared::config::{App, BusyAgentRules, Disposition, EntryPoint, Skill};
+use shared::ids::{AccountId, AppId, DispositionId, FlowId, RoutingProfileId, SkillId};
 use sqlx::{AnyConnection, Row};
 
 /// Tables holding one JSON document per row (`config` column) with a unique `name`.
@@ -202,6 +203,65 @@ pub async fn delete_disposition(
     super::delete_one(
         conn,
         "DELETE FROM dispositions WHERE disposition_id = $1 AND account_id = $2",
+        &id.to_string(),
+        &account.to_string(),
+    )
+    .await
+}
+
+// ---- side-panel apps -----------------------------------------------------------------------------
+
+pub async fn put_app(conn: &mut AnyConnection, account: AccountId, app: &App) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO apps (app_id, account_id, name, url, icon_url) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (app_id) DO UPDATE SET name = excluded.name, url = excluded.url,
+             icon_url = excluded.icon_url
+         WHERE apps.account_id = excluded.account_id",
+    )
+    .bind(app.app_id.to_string())
+    .bind(account.to_string())
+    .bind(&app.name)
+    .bind(&app.url)
+    .bind(app.icon_url.clone())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn list_apps(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<App>> {
+    let rows = sqlx::query(
+        "SELECT app_id, name, url, icon_url FROM apps WHERE account_id = $1 ORDER BY name",
+    )
+    .bind(account.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(App {
+                app_id: parse_id(&r.try_get::<String, _>("app_id")?)?,
+                name: r.try_get("name")?,
+                url: r.try_get("url")?,
+                icon_url: r.try_get("icon_url")?,
+            })
+        })
+        .collect()
+}
+
+/// Every registered app's address, in every account (the widget's pages may frame them all:
+/// which account a page belongs to is known only after sign-in).
+pub async fn all_app_urls(conn: &mut AnyConnection) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT DISTINCT url FROM apps")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<String, _>("url")?))
+        .collect()
+}
+
+pub async fn delete_app(conn: &mut AnyConnection, account: AccountId, id: AppId) -> Result<()> {
+    super::delete_one(
+        conn,
+        "DELETE FROM apps WHERE app_id = $1 AND account_id = $2",
         &id.to_string(),
         &account.to_string(),
     )
