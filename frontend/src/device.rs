@@ -20,10 +20,16 @@ thread_local! {
     static WAS_ACTIVE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     static CHANNEL_HANDLE: std::cell::RefCell<Option<web_sys::BroadcastChannel>> =
         const { std::cell::RefCell::new(None) };
+    /// [`my_id`], read (or made) once per page: every view and event asks for it.
+    static MY_ID: String = load_or_make_id();
 }
 
-/// This widget instance's device id (made once per tab).
+/// This widget instance's device id (made once per tab, kept across reloads).
 pub fn my_id() -> String {
+    MY_ID.with(String::clone)
+}
+
+fn load_or_make_id() -> String {
     let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
     if let Some(id) = storage
         .as_ref()
@@ -88,18 +94,20 @@ pub fn claim(session: Session, only_if_free: bool) {
 /// one is, and when it has just become the active one, ring for what is already ringing and
 /// tell the host about it (it heard nothing while another instance was active).
 pub fn settle(session: Session) {
-    let (active, ringing) = session.model.with_untracked(|m| {
-        let ringing: Vec<crate::model::Item> = m.ringing().cloned().collect();
-        (active_in(m), ringing)
-    });
+    let (active, ringing) = session
+        .model
+        .with_untracked(|m| (active_in(m), m.ringing().count() > 0));
     let was = WAS_ACTIVE.with(|w| w.replace(active));
     if active && !was {
-        for item in &ringing {
+        let items: Vec<crate::model::Item> = session
+            .model
+            .with_untracked(|m| m.ringing().cloned().collect());
+        for item in &items {
             crate::sound::notify_offer(&item.title());
             crate::bridge::ringing_again(item);
         }
     }
-    crate::sound::sync(active && !ringing.is_empty());
+    crate::sound::sync(active && ringing);
 }
 
 /// The feed said the active device changed: when none is, offer to take it (the first to ask

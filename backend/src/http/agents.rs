@@ -82,9 +82,7 @@ async fn device(
     Auth(p): Auth,
     ApiJson(claim): ApiJson<shared::api::DeviceClaim>,
 ) -> Result<Json<shared::api::ActiveDevice>, ApiError> {
-    Ok(Json(
-        crate::service::devices::claim(&s.ctx, &p, claim).await?,
-    ))
+    Ok(Json(devices::claim(&s.ctx, &p, claim).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

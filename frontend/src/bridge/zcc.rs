@@ -321,7 +321,7 @@ fn look_up(e: &Engagement) {
     }
 }
 
-pub(super) fn publish(event: &Event, change: &Change) {
+pub(super) fn publish(_event: &Event, change: &Change) {
     let Some(s) = super::session() else { return };
     match change {
         Change::Status(_) => tell_status(&s, false),
@@ -341,7 +341,6 @@ pub(super) fn publish(event: &Event, change: &Change) {
             tell_status(&s, false);
         }
     }
-    let _ = event;
 }
 
 pub(super) fn ringing_again(item: &Item) {
