@@ -45,8 +45,17 @@ if "<script>" in html or re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html):
 index.write_text(html)
 PY
 
+  precompress "$dist"
+  # wasm-bindgen's JS snippets (the side panel's loader), imported by the widget's JS.
+  for d in "$dist"/snippets/*/; do
+    [ -d "$d" ] && precompress "$d"
+  done
+  return 0
+}
+
+precompress() { # <folder>
   if command -v brotli >/dev/null 2>&1; then
-    for f in "$dist"/*.wasm "$dist"/*.js "$dist"/*.css "$dist"/*.html "$dist"/*.webmanifest; do
+    for f in "$1"/*.wasm "$1"/*.js "$1"/*.css "$1"/*.html "$1"/*.webmanifest; do
       [ -f "$f" ] || continue
       gzip -9 -k -f -n "$f"
       brotli -q 11 -k -f "$f"
@@ -56,5 +65,26 @@ PY
   fi
 }
 
+# The side-panel apps host (frontend/side-panel): a WASM module of its own, which the widget
+# imports only when an engagement's queue shows apps, so it is not part of the first load.
+# Same toolchain and flags as the widget; bound for `import()` (--target web) and shrunk by
+# the same wasm-opt. Each build gets a copy under side-panel/ (the widget imports it from its
+# own base).
+build_side_panel() {
+  local wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/side_panel.wasm"
+  local out="${CARGO_TARGET_DIR:-target}/side-panel"
+  cargo build -p side-panel --lib --target wasm32-unknown-unknown --profile wasm-release
+  rm -rf "$out"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "$wasm"
+  wasm-opt -Oz "$out/side_panel_bg.wasm" -o "$out/side_panel_bg.wasm"
+  for dist in frontend/dist frontend/dist/zcc; do
+    rm -rf "$dist/side-panel"
+    mkdir -p "$dist/side-panel"
+    cp "$out/side_panel.js" "$out/side_panel_bg.wasm" "$dist/side-panel/"
+    precompress "$dist/side-panel"
+  done
+}
+
 build frontend/dist /widget/
 build frontend/dist/zcc /zcc/ --features zcc
+build_side_panel

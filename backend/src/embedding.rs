@@ -86,20 +86,28 @@ impl AllowedOrigins {
     /// styles, images and connections; no plugins, no `<base>`; framed only by the allowed
     /// origins; violations reported to [`CSP_REPORT_PATH`].
     pub fn content_security_policy(&self) -> String {
-        self.content_security_policy_framing(&[])
+        self.content_security_policy_for_apps(&Default::default())
     }
 
-    /// [`Self::content_security_policy`] for a page that may frame `frames` (the origins of
-    /// the registered side-panel apps) besides itself.
-    pub fn content_security_policy_framing(&self, frames: &[String]) -> String {
-        let frame_src = if frames.is_empty() {
+    /// [`Self::content_security_policy`] for a page that may frame the registered side-panel
+    /// apps' pages and show their icons, besides its own.
+    pub fn content_security_policy_for_apps(
+        &self,
+        apps: &crate::service::apps::AppOrigins,
+    ) -> String {
+        let frame_src = if apps.frames.is_empty() {
             String::new()
         } else {
-            format!("frame-src 'self' {}; ", frames.join(" "))
+            format!("frame-src 'self' {}; ", apps.frames.join(" "))
         };
+        let mut img_src = String::from("'self' data:");
+        for origin in &apps.images {
+            img_src.push(' ');
+            img_src.push_str(origin);
+        }
         format!(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
-             img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; \
+             img-src {img_src}; style-src 'self'; object-src 'none'; base-uri 'none'; \
              form-action 'self'; {frame_src}{}; report-uri {CSP_REPORT_PATH}",
             self.frame_ancestors()
         )

@@ -8,6 +8,7 @@ mod launch;
 mod model;
 mod screen_pop;
 mod session;
+mod side_panel;
 mod sound;
 mod ui;
 

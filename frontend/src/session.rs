@@ -90,7 +90,8 @@ impl Session {
 
     /// Sign in with email and password.
     pub async fn login(self, email: String, password: String) -> Result<(), ApiError> {
-        let body = serde_json::json!({ "email": email, "password": password }).to_string();
+        let body =
+            api::obj(&mut [("email", email.into()), ("password", password.into())]).to_string();
         let s: AgentSession = api::json("POST", "/v1/auth/login", None, Some(body))
             .await
             .map_err(|mut e| {
@@ -106,7 +107,7 @@ impl Session {
     /// the zcc dialect has no such message).
     #[cfg_attr(feature = "zcc", allow(dead_code))]
     pub async fn exchange(self, embed_token: String) -> Result<(), ApiError> {
-        let body = serde_json::json!({ "embed_token": embed_token }).to_string();
+        let body = api::obj(&mut [("embed_token", embed_token.into())]).to_string();
         let s: AgentSession = api::json("POST", "/v1/auth/embed", None, Some(body)).await?;
         self.start(s.access_token).await
     }
@@ -414,7 +415,7 @@ impl Session {
     }
 
     pub async fn add_note(self, id: EngagementId, text: String) -> Result<String, ApiError> {
-        let body = serde_json::json!({ "body": text }).to_string();
+        let body = api::obj(&mut [("body", text.into())]).to_string();
         self.call("POST", format!("/v1/engagements/{id}/notes"), Some(body))
             .await
     }

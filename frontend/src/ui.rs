@@ -403,6 +403,7 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
         })
     };
     let launch = move || item.with(|i| i.as_ref()?.launch_url.as_deref().and_then(safe_link));
+    crate::side_panel::show_apps(session, id, item);
     const ACTIONS: [(Command, &str, &str); 5] = [
         (Command::Accept, "Accept", "accept"),
         (Command::MarkInactive, "Hold", "inactive"),

@@ -199,7 +199,7 @@ pub struct AgentProfile {
 }
 
 /// The part of a queue (`GET /v1/queues`) the widget reads: names for opt-in and transfer,
-/// and the disposition set for the picker.
+/// the disposition set for the picker, when to open launch URLs, and the side-panel apps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueSummary {
     pub queue_id: QueueId,
@@ -209,6 +209,9 @@ pub struct QueueSummary {
     pub disposition_ids: Vec<DispositionId>,
     #[serde(default)]
     pub launch_open: crate::config::LaunchOpen,
+    /// The side-panel apps its engagements show, in order.
+    #[serde(default)]
+    pub app_ids: Vec<crate::ids::AppId>,
 }
 
 /// The part of a flow (`GET /v1/flows`) the widget reads: a transfer target.

@@ -206,6 +206,7 @@ impl QueueSummary {
                     None | Some(Value::Null) => Default::default(),
                     Some(v) => crate::config::LaunchOpen::parse(v.as_str()?)?,
                 },
+                app_ids: list_field(q, "app_ids", |a| a.as_str()?.parse().ok())?,
             })
         })
     }
@@ -383,6 +384,7 @@ pub(crate) mod tests {
                     crate::config::LaunchOpen::OnRing,
                     crate::config::LaunchOpen::OnConnect,
                 ][opted.len() % 3],
+                app_ids: opted.iter().map(|_| crate::ids::AppId(ids[1])).collect(),
             }];
             let v = serde_json::to_value(&queues).unwrap();
             prop_assert_eq!(QueueSummary::read_list(&v), Some(queues));

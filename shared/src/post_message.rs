@@ -127,6 +127,40 @@ pub mod host {
     pub const SET_DISPOSITION: &str = "set_disposition";
 }
 
+/// The widget ⇄ side-panel app protocol (`Queue::app_ids`, docs/embedding.md): plain
+/// `{type, …}` objects. The widget posts only to the app's frame (or the window it popped out)
+/// with the app's registered origin as the target origin, and accepts a message only when
+/// `event.source` is that window and `event.origin` the app's origin.
+pub mod app {
+    /// widget → app: `{type, context: {engagement_id, channel, direction, state, queue_id,
+    /// entry_address, consumer, work_item, variables}}`, on load, on `app.ready`, and on every
+    /// change of the engagement.
+    pub const CONTEXT: &str = "app.context";
+    /// app → widget: send the context now (a popped-out window says so once it has loaded).
+    pub const READY: &str = "app.ready";
+    /// app → widget: `{type, request_id?, engagement_id?, variables: {name: text}}`, merged
+    /// into the engagement's variables; `engagement_id`, when given, must be the panel's.
+    pub const SET_VARIABLES: &str = "app.set_variables";
+    /// app → widget: close this app's tab (or its window).
+    pub const CLOSE: &str = "app.close";
+    /// widget → app: `{type, request_id}`: the request succeeded.
+    pub const RESULT: &str = "app.result";
+    /// widget → app: `{type, request_id, code, message}`: it did not.
+    pub const ERROR: &str = "app.error";
+    /// The fields of an engagement an app is told.
+    pub const CONTEXT_FIELDS: [&str; 9] = [
+        "engagement_id",
+        "channel",
+        "direction",
+        "state",
+        "queue_id",
+        "entry_address",
+        "consumer",
+        "work_item",
+        "variables",
+    ];
+}
+
 /// Why an offer ended without the agent connecting, as `(reasonCode, message)`: the native
 /// `engagement.not_connected` and zcc's `zcc-inbound-not-connected`/`-outbound-` carry it.
 pub fn not_connected_reason(kind: crate::events::EventKind) -> (&'static str, &'static str) {

@@ -99,3 +99,28 @@ pub async fn wait_for_reply(browser: &Browser, request_id: &str) -> Value {
         )
         .await
 }
+
+/// Sign in to the standalone widget (the PWA) and go ready.
+pub async fn standalone_ready(browser: &Browser, sys: &System) {
+    browser
+        .client
+        .goto(&sys.switchboard.url("/widget/"))
+        .await
+        .unwrap();
+    browser.sign_in_here("ada@demo.test", PASSWORD).await;
+    browser
+        .wait_for(
+            "the status selector",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("[data-test=status]"))
+        .await
+        .unwrap()
+        .select_by_value("ready")
+        .await
+        .unwrap();
+}

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod process;
 pub mod receiver;
+pub mod side_app;
 
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> std::path::PathBuf {

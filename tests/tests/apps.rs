@@ -44,6 +44,11 @@ async fn apps_are_registered_and_chosen_per_queue(db: TestDb) {
         policy.contains("frame-src 'self' https://crm.example.com;"),
         "{policy}"
     );
+    // …and show its icon.
+    assert!(
+        policy.contains("img-src 'self' data: https://crm.example.com;"),
+        "{policy}"
+    );
     let api = reqwest::get(format!("{}/healthz", c.server.base_url))
         .await
         .unwrap();

@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 use tests::browser::Browser;
-use tests::demo::{messages, open_desk, system, wait_for_message, wait_for_reply};
+use tests::demo::{
+    messages, open_desk, standalone_ready, system, wait_for_message, wait_for_reply,
+};
 use tests::process::start_demo;
 
 async fn widget_text(browser: &Browser) -> String {
@@ -352,33 +354,6 @@ async fn the_widget_fits_320_by_460_standalone() {
     std::fs::write(dir.join("first-load.txt"), &report).unwrap();
     assert!(wire <= 150 * 1024, "{report}");
     browser.close().await;
-}
-
-/// Sign in to the standalone widget (the PWA) and go ready.
-async fn standalone_ready(browser: &Browser, sys: &tests::demo::System) {
-    browser
-        .client
-        .goto(&sys.switchboard.url("/widget/"))
-        .await
-        .unwrap();
-    browser
-        .sign_in_here("ada@demo.test", tests::demo::PASSWORD)
-        .await;
-    browser
-        .wait_for(
-            "the status selector",
-            Duration::from_secs(20),
-            "return document.querySelector('[data-test=status]') ? true : null;",
-        )
-        .await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css("[data-test=status]"))
-        .await
-        .unwrap()
-        .select_by_value("ready")
-        .await
-        .unwrap();
 }
 
 /// The browser's windows' addresses, the widget's first.

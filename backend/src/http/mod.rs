@@ -140,12 +140,12 @@ async fn security_headers(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("text/html"));
     let csp = match page {
-        true => match crate::service::apps::frame_origins(&state.ctx).await {
-            Ok(frames) if !frames.is_empty() => HeaderValue::from_str(
+        true => match crate::service::apps::origins(&state.ctx).await {
+            Ok(apps) if !apps.frames.is_empty() => HeaderValue::from_str(
                 &state
                     .embedding
                     .allowed
-                    .content_security_policy_framing(&frames),
+                    .content_security_policy_for_apps(&apps),
             )
             .unwrap_or_else(|_| state.embedding.csp.clone()),
             Ok(_) => state.embedding.csp.clone(),

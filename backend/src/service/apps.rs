@@ -63,16 +63,32 @@ pub async fn get(ctx: &Ctx, p: &Principal, id: AppId) -> Result<App> {
         .ok_or_else(|| ServiceError::NotFound(format!("no app {id}")))
 }
 
-/// The origins the widget's pages may frame: those of every registered app, each once.
-pub async fn frame_origins(ctx: &Ctx) -> Result<Vec<String>> {
+/// The origins the widget's pages may load side-panel apps from: their pages (`frame-src`)
+/// and their icons (`img-src`), each once.
+#[derive(Debug, Default)]
+pub struct AppOrigins {
+    pub frames: Vec<String>,
+    pub images: Vec<String>,
+}
+
+pub async fn origins(ctx: &Ctx) -> Result<AppOrigins> {
     let urls = cfg::all_app_urls(&mut *ctx.store.read().await?).await?;
-    let origins: std::collections::BTreeSet<String> = urls
+    let origin_of = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+            .filter(|o| o != "null")
+    };
+    let frames: std::collections::BTreeSet<String> =
+        urls.iter().filter_map(|(u, _)| origin_of(u)).collect();
+    let images: std::collections::BTreeSet<String> = urls
         .iter()
-        .filter_map(|u| url::Url::parse(u).ok())
-        .map(|u| u.origin().ascii_serialization())
-        .filter(|o| o != "null")
+        .filter_map(|(_, i)| i.as_deref().and_then(origin_of))
         .collect();
-    Ok(origins.into_iter().collect())
+    Ok(AppOrigins {
+        frames: frames.into_iter().collect(),
+        images: images.into_iter().collect(),
+    })
 }
 
 /// `DELETE /v1/apps/{id}`: refused (409, naming them) while queues still show it.

@@ -249,12 +249,19 @@ pub async fn list_apps(conn: &mut AnyConnection, account: AccountId) -> Result<V
 
 /// Every registered app's address, in every account (the widget's pages may frame them all:
 /// which account a page belongs to is known only after sign-in).
-pub async fn all_app_urls(conn: &mut AnyConnection) -> Result<Vec<String>> {
-    let rows = sqlx::query("SELECT DISTINCT url FROM apps")
+/// Every registered app's page URL and icon URL (when set), across accounts: the widget's
+/// page policy lists their origins.
+pub async fn all_app_urls(conn: &mut AnyConnection) -> Result<Vec<(String, Option<String>)>> {
+    let rows = sqlx::query("SELECT DISTINCT url, icon_url FROM apps")
         .fetch_all(conn)
         .await?;
     rows.iter()
-        .map(|r| Ok(r.try_get::<String, _>("url")?))
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("url")?,
+                r.try_get::<Option<String>, _>("icon_url")?,
+            ))
+        })
         .collect()
 }
 

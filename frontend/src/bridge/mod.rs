@@ -28,6 +28,7 @@ use zcc as dialect_impl;
 #[cfg(feature = "zcc")]
 pub use zcc::{contact_results, matches, pick, search_contacts};
 
+pub(crate) use crate::api::obj;
 use crate::model::Change;
 use crate::session::Session;
 use leptos::prelude::*;
@@ -145,16 +146,6 @@ fn watch_size(window: &web_sys::Window) {
         observer.observe(&main);
     }
     on_resize.forget();
-}
-
-/// A JSON object from `(key, value)` pairs. `json!` writes every field's insertion out in
-/// place; this one loop is a fraction of that code in the WASM (the first-load budget).
-fn obj(pairs: &mut [(&str, serde_json::Value)]) -> serde_json::Value {
-    let mut map = serde_json::Map::new();
-    for (key, value) in pairs {
-        map.insert((*key).to_string(), std::mem::take(value));
-    }
-    serde_json::Value::Object(map)
 }
 
 /// Post a message to the host, at its exact origin.
