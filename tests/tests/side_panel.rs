@@ -113,6 +113,8 @@ async fn a_queues_apps_are_told_the_context_and_may_set_its_variables_only() {
         .await;
     let case = register(&admin, "Case app", &case_url).await;
     let billing = register(&admin, "Billing", &billing_url).await;
+    // Registered on the widget's own origin: never loaded (it could reach into the widget).
+    let inside = register(&admin, "Inside", &format!("{widget_origin}/healthz")).await;
     let queues = admin.get("/v1/queues").await.expect(200);
     let mut tickets = queues
         .as_array()
@@ -121,7 +123,7 @@ async fn a_queues_apps_are_told_the_context_and_may_set_its_variables_only() {
         .find(|q| q["name"] == "CRM tickets")
         .unwrap()
         .clone();
-    tickets["app_ids"] = json!([case, billing]);
+    tickets["app_ids"] = json!([case, billing, inside]);
     let path = format!("/v1/queues/{}", tickets["queue_id"].as_str().unwrap());
     admin.put(&path, tickets).await.expect(200);
     // Both builds carry the module (the zcc build imports it from its own base).
@@ -161,10 +163,10 @@ async fn a_queues_apps_are_told_the_context_and_may_set_its_variables_only() {
         .wait_for(
             "the app tabs",
             WAIT,
-            "const t = [...document.querySelectorAll('[data-test=panel]:not([hidden]) [data-test=app-tab]')]; return t.length === 2 ? t.map(b => b.textContent) : null;",
+            "const t = [...document.querySelectorAll('[data-test=panel]:not([hidden]) [data-test=app-tab]')]; return t.length === 3 ? t.map(b => b.textContent) : null;",
         )
         .await;
-    assert_eq!(tabs, json!(["Case app", "Billing"]));
+    assert_eq!(tabs, json!(["Case app", "Billing", "Inside"]));
     assert_eq!(
         browser
             .client
@@ -176,6 +178,17 @@ async fn a_queues_apps_are_told_the_context_and_may_set_its_variables_only() {
             .unwrap(),
         json!(0)
     );
+
+    browser
+        .click(&format!("[data-test=app-tab][data-app='{inside}']"))
+        .await;
+    browser
+        .wait_for(
+            "the panel to refuse the app on the widget's origin",
+            WAIT,
+            "const s = document.querySelector('[data-test=panel]:not([hidden]) [data-test=app-status]'); return s && s.textContent.includes('own address') && !document.querySelector('[data-test=app-frame]') ? true : null;",
+        )
+        .await;
 
     // Opened: the app is told the engagement's context, from the widget's origin.
     browser

@@ -24,8 +24,9 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlIFrameElement, MessageEvent, Window};
 
 /// What the app's frame may do: run its own scripts with its own origin's storage (its
-/// sign-in), submit forms and open windows. Never the widget's origin: the frame's origin is
-/// the app's, which the page policy's `frame-src` lists.
+/// sign-in), submit forms and open windows.
+/// An app served from the widget's own origin is never loaded: with these rights its scripts
+/// could reach into the widget and lift the sandbox.
 const SANDBOX: &str =
     "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox";
 
@@ -296,6 +297,15 @@ fn show(state: &Shared, i: usize) {
         return;
     }
     s.apps[i].popup = None;
+    let own = web_sys::window().and_then(|w| w.location().origin().ok());
+    if own.as_deref() == Some(s.apps[i].origin.as_str()) {
+        let line = format!(
+            "{} is served from Switchboard's own address, so it is not loaded: an admin must register it on an address of its own.",
+            s.apps[i].name
+        );
+        s.status.set_text_content(Some(&line));
+        return;
+    }
     if s.apps[i].frame.is_none() {
         let doc = s.body.owner_document().expect("an element has a document");
         let frame: HtmlIFrameElement = doc
