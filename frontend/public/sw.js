@@ -1,6 +1,6 @@
 // Switchboard widget service worker: caches the app shell so the installed PWA opens
 // without a network, and never caches the API (live data must come from the server).
-const CACHE = "switchboard-shell-v2";
+const CACHE = "switchboard-shell-v3";
 const SHELL = ["./", "./index.html", "./early.js", "./manifest.webmanifest", "./icons/icon-192.png", "./icons/icon-512.png"];
 
 self.addEventListener("install", (event) => {
@@ -34,14 +34,19 @@ self.addEventListener("fetch", (event) => {
     );
     return;
   }
-  // Content-hashed assets never change: cache first, fill the cache on the way.
-  event.respondWith(
-    caches.match(request).then((hit) => hit || fetch(request).then((response) => {
-      if (response.ok) {
-        const copy = response.clone();
-        caches.open(CACHE).then((cache) => cache.put(request, copy));
-      }
-      return response;
-    }))
-  );
+  // Content-hashed assets (Trunk's `name-<16 hex>` files) never change: cache first, fill the
+  // cache on the way. Everything else keeps its name across releases (wasm-bindgen snippets,
+  // the side-panel module, icons): network first, the cached copy offline.
+  const keep = (response) => {
+    if (response.ok) {
+      const copy = response.clone();
+      caches.open(CACHE).then((cache) => cache.put(request, copy));
+    }
+    return response;
+  };
+  if (/-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/.test(url.pathname)) {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request).then(keep)));
+  } else {
+    event.respondWith(fetch(request).then(keep).catch(() => caches.match(request)));
+  }
 });
