@@ -613,3 +613,49 @@ async fn only_the_active_tab_rings_and_use_here_takes_over() {
     .await;
     browser.close().await;
 }
+
+/// The installed widget (the PWA) opens without a network: its service worker keeps the shell,
+/// the content-hashed files and the ones it fetches network first (early.js, wasm-bindgen's
+/// snippets: their names do not change between releases), whose cached copies serve offline.
+#[tokio::test]
+async fn the_installed_widget_opens_offline() {
+    let db = tests::db::TestDb::sqlite();
+    let mut server = tests::process::start_switchboard(&db, tests::api::server_options()).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&server.url("/widget/")).await.unwrap();
+    browser
+        .wait_for(
+            "the service worker to control the page",
+            Duration::from_secs(20),
+            "return navigator.serviceWorker && navigator.serviceWorker.controller ? true : null;",
+        )
+        .await;
+    // Every file of the first load has gone through the worker once the form shows.
+    browser
+        .wait_for(
+            "the sign-in form",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=signin]') ? true : null;",
+        )
+        .await;
+    browser.client.refresh().await.unwrap();
+    browser
+        .wait_for(
+            "the sign-in form after a reload under the worker",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=signin]') ? true : null;",
+        )
+        .await;
+
+    server.terminate().await;
+    browser.client.refresh().await.unwrap();
+    let shown = browser
+        .wait_for(
+            "the widget's shell with the server gone",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=signin]') && window.__sbEarly !== undefined ? document.title : null;",
+        )
+        .await;
+    assert_eq!(shown, json!("Switchboard"));
+    browser.close().await;
+}
