@@ -28,7 +28,7 @@ mod store;
 mod switchboard;
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -100,6 +100,7 @@ pub struct Crm {
     desk_page: String,
     /// The reference Smart Embed host page (`/smart-embed`).
     smart_embed_page: String,
+    customer_app_page: String,
     /// This CRM's own base URL (for ticket links), from the bound address.
     public_url: String,
 }
@@ -295,6 +296,7 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         store,
         desk_page: pages::desk(&switchboard_url),
         smart_embed_page: pages::smart_embed(&switchboard_url),
+        customer_app_page: pages::customer_app(&switchboard_url),
         switchboard,
         entry_id: config.entry_id,
         public_url: format!("http://{local}"),
@@ -303,6 +305,7 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         .route("/", get(desk))
         .route("/signin", get(signin_page).post(signin))
         .route("/smart-embed", get(smart_embed))
+        .route("/apps/customer", get(customer_app))
         .route("/signout", get(signout))
         .route("/tickets/{id}", get(ticket_page))
         .route("/api/tickets", get(tickets))
@@ -319,7 +322,7 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/{file}", get(static_file))
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(content_security_policy(&switchboard_url)),
+            Arc::new(content_security_policies(&switchboard_url)),
             security_headers,
         ))
         .with_state(crm.clone());
@@ -416,6 +419,11 @@ async fn desk(State(crm): State<AppState>, headers: HeaderMap) -> Response {
 /// agent signs in inside the widget, as with Zoom's.
 async fn smart_embed(State(crm): State<AppState>) -> Response {
     no_cache(crm.smart_embed_page.clone())
+}
+
+/// Customer 360: the side-panel app (framed by Switchboard's widget, see the policy below).
+async fn customer_app(State(crm): State<AppState>) -> Response {
+    no_cache(crm.customer_app_page.clone())
 }
 
 async fn signin_page() -> Response {
@@ -747,29 +755,44 @@ async fn recording_file(
     Ok(([(header::CONTENT_TYPE, rec.content_type)], bytes).into_response())
 }
 
-/// The CRM's own policy: scripts only from itself and Switchboard (`embed.js`), frames only
-/// from Switchboard (the widget), no inline code, nobody may frame the CRM.
-fn content_security_policy(switchboard_url: &str) -> String {
+/// The CRM's own policies: scripts only from itself and Switchboard (`embed.js`), frames only
+/// from Switchboard (the widget), no inline code. Nobody may frame the CRM's pages; its
+/// side-panel apps (`/apps/…`) may be framed by Switchboard's widget only.
+struct Policies {
+    pages: HeaderValue,
+    apps: HeaderValue,
+}
+
+fn content_security_policies(switchboard_url: &str) -> Policies {
     let origin = url::Url::parse(switchboard_url)
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default();
-    format!(
-        "default-src 'self'; script-src 'self' {origin}; frame-src {origin}; connect-src 'self'; \
-         img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
-    )
+    let policy = |ancestors: &str| {
+        let text = format!(
+            "default-src 'self'; script-src 'self' {origin}; frame-src {origin}; connect-src 'self'; \
+             img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors {ancestors}"
+        );
+        HeaderValue::from_str(&text)
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
+    };
+    Policies {
+        pages: policy("'none'"),
+        // The widget may be in one of the CRM's own pages: every ancestor must be allowed.
+        apps: policy(&format!("{origin} 'self'")),
+    }
 }
 
 async fn security_headers(
-    axum::extract::State(csp): axum::extract::State<Arc<String>>,
+    axum::extract::State(policies): axum::extract::State<Arc<Policies>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    let app = request.uri().path().starts_with("/apps/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&csp) {
-        headers.insert(axum::http::header::CONTENT_SECURITY_POLICY, value);
-    }
+    let csp = if app { &policies.apps } else { &policies.pages };
+    headers.insert(axum::http::header::CONTENT_SECURITY_POLICY, csp.clone());
     headers.insert(
         axum::http::HeaderName::from_static("permissions-policy"),
         axum::http::HeaderValue::from_static(
@@ -794,6 +817,7 @@ async fn static_file(
         "desk.js" => (pages::DESK_JS, "text/javascript; charset=utf-8"),
         "ticket.js" => (pages::TICKET_JS, "text/javascript; charset=utf-8"),
         "smart-embed.js" => (pages::SMART_EMBED_JS, "text/javascript; charset=utf-8"),
+        "customer-app.js" => (pages::CUSTOMER_APP_JS, "text/javascript; charset=utf-8"),
         _ => return (axum::http::StatusCode::NOT_FOUND, "no such file").into_response(),
     };
     (

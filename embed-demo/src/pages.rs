@@ -5,6 +5,7 @@ use crate::store::{CallLog, Contact, Ticket};
 
 const DESK: &str = include_str!("../static/agent.html");
 const SMART_EMBED: &str = include_str!("../static/smart-embed.html");
+const CUSTOMER_APP: &str = include_str!("../static/customer-app.html");
 
 /// The pages' and the desk's own files, served from `/static/`: no inline script or style,
 /// so every page runs under the strict Content-Security-Policy in `main.rs`.
@@ -13,6 +14,7 @@ pub const DESK_CSS: &str = include_str!("../static/desk.css");
 pub const DESK_JS: &str = include_str!("../static/desk.js");
 pub const TICKET_JS: &str = include_str!("../static/ticket.js");
 pub const SMART_EMBED_JS: &str = include_str!("../static/smart-embed.js");
+pub const CUSTOMER_APP_JS: &str = include_str!("../static/customer-app.js");
 
 /// Text safe in HTML content and double-quoted attributes.
 pub fn escape(s: &str) -> String {
@@ -31,6 +33,11 @@ pub fn desk(switchboard: &str) -> String {
 /// The reference Smart Embed host, with Switchboard's URL filled in.
 pub fn smart_embed(switchboard: &str) -> String {
     SMART_EMBED.replace("__SWITCHBOARD_ATTR__", &escape(switchboard))
+}
+
+/// Customer 360, the side-panel app Switchboard's demo data registers for its queues.
+pub fn customer_app(switchboard: &str) -> String {
+    CUSTOMER_APP.replace("__SWITCHBOARD_ATTR__", &escape(switchboard))
 }
 
 fn page(title: &str, body: &str) -> String {

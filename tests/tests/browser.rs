@@ -329,7 +329,7 @@ async fn the_widget_fits_320_by_460_standalone() {
         .client
         .execute(
             "return performance.getEntriesByType('resource')
-                .filter(e => /\\/((frontend|style|boot)-[^/]*\\.(wasm|js|css)|early\\.js)$/.test(e.name))
+                .filter(e => /\\/((frontend|style|boot)-[^/]*\\.(wasm|js|css)|early\\.js|snippets\\/.*\\.js)$/.test(e.name))
                 .map(e => [e.name, e.encodedBodySize, e.decodedBodySize]);",
             vec![],
         )
@@ -338,8 +338,8 @@ async fn the_widget_fits_320_by_460_standalone() {
     let loaded: Vec<(String, u64, u64)> = serde_json::from_value(loaded).unwrap();
     assert_eq!(
         loaded.len(),
-        5,
-        "WASM, JS, CSS, the loader and early.js: {loaded:?}"
+        6,
+        "WASM, JS, CSS, the loader, early.js and the side panel's loader (a wasm-bindgen snippet): {loaded:?}"
     );
     for (name, encoded, decoded) in loaded.iter().filter(|(n, _, _)| !n.contains("/boot-")) {
         assert!(

@@ -350,3 +350,69 @@ async fn a_queues_apps_are_told_the_context_and_may_set_its_variables_only() {
     }
     browser.close().await;
 }
+
+/// The demo's own side-panel app (Customer 360, served by the demo CRM and registered by the
+/// demo data for its queues) shows the caller's CRM records and links one to the engagement.
+#[tokio::test]
+async fn the_demo_crm_app_shows_the_customer_and_links_a_record() {
+    let sys = system().await;
+    let browser = Browser::start().await;
+    standalone_ready(&browser, &sys).await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/tickets/T-2003/route", sys.demo.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    browser.click("[data-test=offer] [data-test=accept]").await;
+    browser
+        .click("[data-test=panel]:not([hidden]) [data-test=app-tab]")
+        .await;
+    let frame = "[data-test=panel]:not([hidden]) iframe[data-test=app-frame]";
+    browser
+        .wait_for(
+            "the app's frame",
+            WAIT,
+            &format!(
+                "return document.querySelector({}) ? true : null;",
+                json!(frame)
+            ),
+        )
+        .await;
+    let enter = || async {
+        browser
+            .client
+            .find(fantoccini::Locator::Css(frame))
+            .await
+            .unwrap()
+            .enter_frame()
+            .await
+            .unwrap();
+    };
+    enter().await;
+    let name = browser
+        .wait_for(
+            "the customer in the app",
+            WAIT,
+            "const n = document.querySelector('[data-test=app-customer]'); return n && n.textContent ? n.textContent : null;",
+        )
+        .await;
+    assert_eq!(name, "Alan Turing");
+    browser.click("[data-test=app-link]").await;
+    browser
+        .wait_for(
+            "the app to show the link",
+            WAIT,
+            "const l = document.querySelector('[data-test=app-linked]'); return l && l.textContent === 'Linked to ticket T-2003' ? true : null;",
+        )
+        .await;
+    browser.client.enter_parent_frame().await.unwrap();
+    browser
+        .wait_for(
+            "the linked record in the widget's details",
+            WAIT,
+            "const d = document.querySelector('[data-test=panel]:not([hidden]) [data-test=variables]'); return d && d.textContent.includes('ticket T-2003') ? true : null;",
+        )
+        .await;
+    browser.close().await;
+}

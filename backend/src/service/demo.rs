@@ -7,10 +7,10 @@ use crate::auth::Principal;
 use crate::store::agents;
 use crate::store::config::{DocTable, EntryRecord};
 use shared::config::{
-    AgentSkill, Disposition, Distribution, EntryPoint, Flow, Proficiency, Queue, QueueMembership,
-    Role, ServiceLevel, Skill,
+    AgentSkill, App, Disposition, Distribution, EntryPoint, Flow, Proficiency, Queue,
+    QueueMembership, Role, ServiceLevel, Skill,
 };
-use shared::ids::{DispositionId, EntryId, FlowId, QueueId, SkillId};
+use shared::ids::{AppId, DispositionId, EntryId, FlowId, QueueId, SkillId};
 use shared::Channel;
 use uuid::Uuid;
 
@@ -80,6 +80,19 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
         },
     )
     .await?;
+    // The demo CRM's side-panel app, beside every demo queue's engagements.
+    let customer_app = AppId(fixed(4));
+    super::apps::put(
+        ctx,
+        &admin,
+        App {
+            app_id: customer_app,
+            name: "Customer 360".into(),
+            url: format!("{crm_url}/apps/customer"),
+            icon_url: None,
+        },
+    )
+    .await?;
     let queue = |id: u128, name: &str, channel: Channel, template: &str| Queue {
         queue_id: QueueId(fixed(id)),
         name: name.into(),
@@ -93,7 +106,7 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
         launch_url_template: Some(template.into()),
         launch_open: Default::default(),
         required_skills: vec![],
-        app_ids: vec![],
+        app_ids: vec![customer_app],
     };
     let tickets = queue(
         10,
