@@ -124,3 +124,28 @@ pub async fn standalone_ready(browser: &Browser, sys: &System) {
         .await
         .unwrap();
 }
+
+/// "Route to an agent" on the demo CRM's `ticket`; the CRM answers 201 with the engagement.
+pub async fn route_ticket(sys: &System, ticket: &str) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/tickets/{ticket}/route", sys.demo.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "route {ticket}");
+    r.json().await.unwrap()
+}
+
+/// The demo queue called `name` as the API returns it, and its path (to `PUT` it back).
+pub async fn queue_named(admin: &crate::api::Api, name: &str) -> (String, Value) {
+    let queues = admin.get("/v1/queues").await.expect(200);
+    let queue = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == name)
+        .unwrap_or_else(|| panic!("no demo queue {name:?}"))
+        .clone();
+    let path = format!("/v1/queues/{}", queue["queue_id"].as_str().unwrap());
+    (path, queue)
+}

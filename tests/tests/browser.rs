@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tests::browser::Browser;
 use tests::demo::{
-    messages, open_desk, standalone_ready, system, wait_for_message, wait_for_reply,
+    messages, open_desk, queue_named, route_ticket, standalone_ready, system, wait_for_message,
+    wait_for_reply,
 };
 use tests::process::start_demo;
 
@@ -393,30 +394,14 @@ async fn the_standalone_widget_opens_launch_urls_when_its_queue_says() {
     let admin = tests::api::Api::new(&sys.switchboard.base_url)
         .login("admin@demo.test", tests::demo::PASSWORD)
         .await;
-    let queues = admin.get("/v1/queues").await.expect(200);
-    let mut tickets = queues
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "CRM tickets")
-        .unwrap()
-        .clone();
-    let path = format!("/v1/queues/{}", tickets["queue_id"].as_str().unwrap());
+    let (path, mut tickets) = queue_named(&admin, "CRM tickets").await;
     tickets["launch_open"] = json!("on_ring");
     admin.put(&path, tickets.clone()).await.expect(200);
 
     let browser = Browser::start().await;
     standalone_ready(&browser, &sys).await;
-    let route = |ticket: &'static str| {
-        let url = format!("{}/api/tickets/{ticket}/route", sys.demo.base_url);
-        async move {
-            let r = reqwest::Client::new().post(url).send().await.unwrap();
-            assert_eq!(r.status(), 201);
-        }
-    };
-
     // On ring: the ticket's page opens in a tab of its own while the offer rings.
-    route("T-2003").await;
+    route_ticket(&sys, "T-2003").await;
     let urls = wait_for_windows(&browser, 2).await;
     assert_eq!(urls[1], format!("{}/tickets/T-2003", sys.demo.base_url));
     browser.click("[data-test=offer] [data-test=accept]").await;
@@ -436,7 +421,7 @@ async fn the_standalone_widget_opens_launch_urls_when_its_queue_says() {
             "return document.querySelector('[data-test=status]') ? true : null;",
         )
         .await;
-    route("T-2001").await;
+    route_ticket(&sys, "T-2001").await;
     browser
         .wait_for(
             "the offer",
@@ -508,12 +493,7 @@ async fn only_the_active_tab_rings_and_use_here_takes_over() {
     .await;
 
     // A ticket rings in the active tab only.
-    let r = reqwest::Client::new()
-        .post(format!("{}/api/tickets/T-2003/route", sys.demo.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    route_ticket(&sys, "T-2003").await;
     browser
         .client
         .switch_to_window(first.clone())

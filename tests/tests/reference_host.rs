@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::Api;
 use tests::browser::Browser;
-use tests::demo::{system, System, PASSWORD};
+use tests::demo::{route_ticket, system, System, PASSWORD};
 
 /// Wait until `predicate` (a JS expression over `s`, the page's `window.hostState`) holds and
 /// return its value.
@@ -59,15 +59,6 @@ async fn open_host(browser: &Browser, sys: &System, query: &str) {
         .goto(&format!("{}/smart-embed{query}", sys.demo.base_url))
         .await
         .unwrap();
-}
-
-async fn route(sys: &System, ticket: &str) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/api/tickets/{ticket}/route", sys.demo.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "route {ticket}");
 }
 
 #[tokio::test]
@@ -148,7 +139,7 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
         .expect(200);
 
     // Ring → the host pops the caller by `from` → connect (occupied) → snapshot, variables.
-    route(&sys, "T-2003").await;
+    route_ticket(&sys, "T-2003").await;
     let ring = received(&browser, "zcc-call-ringing", "true").await;
     assert_eq!(ring["from"], "+44 20 7946 0102");
     assert_eq!(ring["to"], "+1 555 0000", "the number the customer reached");
@@ -308,7 +299,7 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     .await;
 
     // An offer the agent declines: the host hears it was not connected, and why.
-    route(&sys, "T-2001").await;
+    route_ticket(&sys, "T-2001").await;
     let ring = received(&browser, "zcc-call-ringing", "m.from === '+1 555 0100'").await;
     browser
         .click_in_widget("[data-test=offer] [data-test=decline]")

@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 use tests::browser::Browser;
-use tests::demo::{standalone_ready, system, System};
+use tests::demo::{queue_named, route_ticket, standalone_ready, system, System};
 use tests::side_app::SideApp;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -115,16 +115,8 @@ async fn a_queues_apps_are_told_the_context_and_may_set_its_variables_only() {
     let billing = register(&admin, "Billing", &billing_url).await;
     // Registered on the widget's own origin: never loaded (it could reach into the widget).
     let inside = register(&admin, "Inside", &format!("{widget_origin}/healthz")).await;
-    let queues = admin.get("/v1/queues").await.expect(200);
-    let mut tickets = queues
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "CRM tickets")
-        .unwrap()
-        .clone();
+    let (path, mut tickets) = queue_named(&admin, "CRM tickets").await;
     tickets["app_ids"] = json!([case, billing, inside]);
-    let path = format!("/v1/queues/{}", tickets["queue_id"].as_str().unwrap());
     admin.put(&path, tickets).await.expect(200);
     // Both builds carry the module (the zcc build imports it from its own base).
     for base in ["/widget/", "/zcc/"] {
@@ -140,12 +132,7 @@ async fn a_queues_apps_are_told_the_context_and_may_set_its_variables_only() {
 
     let browser = Browser::start().await;
     standalone_ready(&browser, &sys).await;
-    let r = reqwest::Client::new()
-        .post(format!("{}/api/tickets/T-2003/route", sys.demo.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    route_ticket(&sys, "T-2003").await;
     browser.click("[data-test=offer] [data-test=accept]").await;
     let engagement = browser
         .wait_for(
@@ -358,12 +345,7 @@ async fn the_demo_crm_app_shows_the_customer_and_links_a_record() {
     let sys = system().await;
     let browser = Browser::start().await;
     standalone_ready(&browser, &sys).await;
-    let r = reqwest::Client::new()
-        .post(format!("{}/api/tickets/T-2003/route", sys.demo.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    route_ticket(&sys, "T-2003").await;
     browser.click("[data-test=offer] [data-test=accept]").await;
     browser
         .click("[data-test=panel]:not([hidden]) [data-test=app-tab]")
