@@ -65,26 +65,26 @@ precompress() { # <folder>
   fi
 }
 
-# The side-panel apps host (frontend/side-panel): a WASM module of its own, which the widget
-# imports only when an engagement's queue shows apps, so it is not part of the first load.
-# Same toolchain and flags as the widget; bound for `import()` (--target web) and shrunk by
-# the same wasm-opt. Each build gets a copy under side-panel/ (the widget imports it from its
-# own base).
-build_side_panel() {
-  local wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/side_panel.wasm"
-  local out="${CARGO_TARGET_DIR:-target}/side-panel"
-  cargo build -p side-panel --lib --target wasm32-unknown-unknown --profile wasm-release
+# The widget's on-demand parts (frontend/extras: the side-panel apps host, the supervisor
+# view): a WASM module of its own, which the widget imports only when a session needs one, so
+# they are not part of the first load. Same toolchain and flags as the widget; bound for
+# `import()` (--target web) and shrunk by the same wasm-opt. Each build gets a copy under
+# extras/ (the widget imports it from its own base).
+build_extras() {
+  local wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/extras.wasm"
+  local out="${CARGO_TARGET_DIR:-target}/extras"
+  cargo build -p extras --lib --target wasm32-unknown-unknown --profile wasm-release
   rm -rf "$out"
   wasm-bindgen --target web --no-typescript --out-dir "$out" "$wasm"
-  wasm-opt -Oz "$out/side_panel_bg.wasm" -o "$out/side_panel_bg.wasm"
+  wasm-opt -Oz "$out/extras_bg.wasm" -o "$out/extras_bg.wasm"
   for dist in frontend/dist frontend/dist/zcc; do
-    rm -rf "$dist/side-panel"
-    mkdir -p "$dist/side-panel"
-    cp "$out/side_panel.js" "$out/side_panel_bg.wasm" "$dist/side-panel/"
-    precompress "$dist/side-panel"
+    rm -rf "$dist/extras"
+    mkdir -p "$dist/extras"
+    cp "$out/extras.js" "$out/extras_bg.wasm" "$dist/extras/"
+    precompress "$dist/extras"
   done
 }
 
 build frontend/dist /widget/
 build frontend/dist/zcc /zcc/ --features zcc
-build_side_panel
+build_extras

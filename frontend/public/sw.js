@@ -36,7 +36,7 @@ self.addEventListener("fetch", (event) => {
   }
   // Content-hashed assets (Trunk's `name-<16 hex>` files) never change: cache first, fill the
   // cache on the way. Everything else keeps its name across releases (wasm-bindgen snippets,
-  // the side-panel module, icons): network first, the cached copy offline.
+  // the on-demand module, icons): network first, the cached copy offline.
   const keep = (response) => {
     if (response.ok) {
       const copy = response.clone();

@@ -4,11 +4,11 @@ mod api;
 mod app;
 mod bridge;
 mod device;
+mod extras;
 mod launch;
 mod model;
 mod screen_pop;
 mod session;
-mod side_panel;
 mod sound;
 mod ui;
 

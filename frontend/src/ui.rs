@@ -1,5 +1,5 @@
 //! The signed-in agent's screen: status, offers, one panel per engagement, recent engagements
-//! and, for supervisors, live queue stats with monitor/barge.
+//! and, for supervisors, live queue stats with monitor/barge (loaded on demand: `crate::extras`).
 //!
 //! Every piece of untrusted text (work-item fields, variables, notes, names) is put into the
 //! page as a text node by Leptos, never as HTML. Links from work items open in a new tab and
@@ -87,6 +87,8 @@ pub fn SignedIn(session: Session) -> impl IntoView {
     let is_ready = move || model.with(|m| m.agent.as_ref().is_some_and(|a| a.status.is_ready()));
     let supervisor =
         Memo::new(move |_| model.with(|m| m.agent.as_ref().is_some_and(|a| a.role != Role::Agent)));
+    // Live queue stats with listen/barge, loaded on demand (crate::extras).
+    crate::extras::show_supervisor(session, supervisor);
     // Re-evaluated on every status change and by the unlock button.
     let sound_on = RwSignal::new(sound::unlocked());
     let on_status = move |ev: ev::Event| {
@@ -145,7 +147,7 @@ pub fn SignedIn(session: Session) -> impl IntoView {
         </For>
         <Dialer session=session/>
         <QueuePrefs session=session/>
-        {move || supervisor.get().then(|| view! { <Supervisor session=session/> })}
+        <div data-supervisor=""></div>
     }
 }
 
@@ -403,7 +405,7 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
         })
     };
     let launch = move || item.with(|i| i.as_ref()?.launch_url.as_deref().and_then(safe_link));
-    crate::side_panel::show_apps(session, id, item);
+    crate::extras::show_apps(session, id, item);
     const ACTIONS: [(Command, &str, &str); 5] = [
         (Command::Accept, "Accept", "accept"),
         (Command::MarkInactive, "Hold", "inactive"),
@@ -562,62 +564,6 @@ fn Dialer(session: Session) -> impl IntoView {
                     view! { <button data-test="contact" disabled=phone.is_empty() on:click=move |_| call(phone.clone(), Some(r.clone()))>{label}</button> }
                 }).collect_view()}
             </div>
-        </details>
-    }
-}
-
-/// Supervisors: live queue stats, and monitor/barge on connected engagements.
-#[component]
-fn Supervisor(session: Session) -> impl IntoView {
-    let stats = RwSignal::new(serde_json::Value::Null);
-    let live = RwSignal::new(Vec::<shared::Engagement>::new());
-    let refresh = move || {
-        spawn_local(async move {
-            if let Ok(t) = session.call("GET", "/v1/stats/queues".into(), None).await {
-                stats.set(crate::api::decode(&t).unwrap_or_default());
-            }
-            if let Ok(t) = session
-                .call(
-                    "GET",
-                    "/v1/engagements?state=connected&limit=50".into(),
-                    None,
-                )
-                .await
-            {
-                let list = crate::api::decode::<serde_json::Value>(&t).and_then(|v| {
-                    shared::Engagement::read_list(v.get("engagements").unwrap_or(&v))
-                });
-                live.set(list.unwrap_or_default());
-            }
-        });
-    };
-    refresh();
-    if let Ok(h) = set_interval_with_handle(refresh, std::time::Duration::from_secs(5)) {
-        on_cleanup(move || h.clear());
-    }
-    let cell = |v: &serde_json::Value, k: &str| {
-        v.get(k)
-            .map(|x| x.to_string().trim_matches('"').to_string())
-            .unwrap_or_default()
-    };
-    view! {
-        <details class="supervisor" open>
-            <summary>"Queues now"</summary>
-            <table data-test="queue-stats">
-                <tr><th>"Queue"</th><th>"Waiting"</th><th>"Ringing"</th><th>"Active"</th><th>"Longest"</th></tr>
-                {move || stats.get().as_array().cloned().unwrap_or_default().into_iter().map(|q| view! {
-                    <tr><td>{cell(&q, "name")}</td><td>{cell(&q, "waiting")}</td><td>{cell(&q, "offered")}</td><td>{cell(&q, "active")}</td><td>{format!("{} s", cell(&q, "longest_wait_secs"))}</td></tr>
-                }).collect_view()}
-            </table>
-            <ul class="live">
-                {move || live.get().into_iter().map(|e| {
-                    let id = e.engagement_id;
-                    let mode = move |m: &'static str| move |_| session.fire("POST", format!("/v1/engagements/{id}/monitor"), Some(format!("{{\"mode\":\"{m}\"}}")));
-                    view! { <li>{crate::model::Item::new(e).title()}
-                        <button on:click=mode("monitor")>"Listen"</button>
-                        <button data-test="barge" on:click=mode("barge")>"Barge"</button></li> }
-                }).collect_view()}
-            </ul>
         </details>
     }
 }

@@ -639,3 +639,93 @@ async fn the_installed_widget_opens_offline() {
     assert_eq!(shown, json!("Switchboard"));
     browser.close().await;
 }
+
+/// A supervisor's widget loads the supervisor view on demand (an agent's first load does not
+/// carry it): the queues now, the connected engagements, and barge.
+#[tokio::test]
+async fn a_supervisor_sees_the_queues_now_and_barges_from_the_widget() {
+    let sys = system().await;
+    let ada = tests::api::Api::new(&sys.switchboard.base_url)
+        .login("ada@demo.test", tests::demo::PASSWORD)
+        .await;
+    ada.set_ready().await;
+    let routed = route_ticket(&sys, "T-2003").await;
+    let id = routed["engagement"]["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ada.accept_when_offered(&id, Duration::from_secs(10)).await;
+
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&sys.switchboard.url("/widget/"))
+        .await
+        .unwrap();
+    let loaded_extras =
+        "return performance.getEntriesByType('resource').some(e => e.name.includes('/extras/'));";
+    browser
+        .sign_in_here("admin@demo.test", tests::demo::PASSWORD)
+        .await;
+    let row = browser
+        .wait_for(
+            "the CRM tickets row of the queue stats",
+            Duration::from_secs(20),
+            "const r = [...document.querySelectorAll('[data-test=queue-stats] tr')].find(r => r.cells[0].textContent === 'CRM tickets'); return r ? [...r.cells].map(c => c.textContent) : null;",
+        )
+        .await;
+    assert_eq!(row[3], "1", "one active engagement: {row}");
+    assert_eq!(
+        browser.client.execute(loaded_extras, vec![]).await.unwrap(),
+        json!(true)
+    );
+    let barge =
+        format!("[data-test=live-engagements] li[data-engagement='{id}'] [data-test=barge]");
+    browser.click(&barge).await;
+    let admin = tests::api::Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", tests::demo::PASSWORD)
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = admin.get("/v1/events?after=0&limit=1000").await.expect(200);
+        let barged = events["events"].as_array().unwrap().iter().any(|e| {
+            e["event"] == "engagement.monitor_started"
+                && e["engagement_id"] == json!(id)
+                && e["data"]["mode"] == "barge"
+        });
+        if barged {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no barge for {id}: {events}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    browser.close().await;
+
+    // An agent with nothing that shows apps signs in without it.
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&sys.switchboard.url("/widget/"))
+        .await
+        .unwrap();
+    browser
+        .sign_in_here("grace@demo.test", tests::demo::PASSWORD)
+        .await;
+    browser
+        .wait_for(
+            "Grace's widget",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        browser.client.execute(loaded_extras, vec![]).await.unwrap(),
+        json!(false),
+        "an agent without apps never loads the extras"
+    );
+    browser.close().await;
+}

@@ -120,14 +120,11 @@ async fn a_queues_apps_are_told_the_context_and_may_set_its_variables_only() {
     admin.put(&path, tickets).await.expect(200);
     // Both builds carry the module (the zcc build imports it from its own base).
     for base in ["/widget/", "/zcc/"] {
-        let r = reqwest::get(
-            sys.switchboard
-                .url(&format!("{base}side-panel/side_panel.js")),
-        )
-        .await
-        .unwrap();
-        assert_eq!(r.status(), 200, "{base}side-panel/side_panel.js");
-        assert!(r.text().await.unwrap().contains("mount"));
+        let r = reqwest::get(sys.switchboard.url(&format!("{base}extras/extras.js")))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{base}extras/extras.js");
+        assert!(r.text().await.unwrap().contains("mount_apps"));
     }
 
     let browser = Browser::start().await;

@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     // wasm-bindgen's JS snippets (`snippets/<crate>/inline*.js`) are imported by the widget's
-    // JS, so they are part of the first load; `side-panel/` is loaded on demand and is not.
+    // JS, so they are part of the first load; `extras/` is loaded on demand and is not.
     let snippets = std::fs::read_dir(dir.join("snippets"))
         .into_iter()
         .flatten()

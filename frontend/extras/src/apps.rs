@@ -1,8 +1,4 @@
-//! The agent widget's side-panel apps host, a WASM module of its own: the widget imports it
-//! (`frontend/src/side_panel.rs`) only when an engagement's queue shows apps, so its code is
-//! not part of the widget's first load (BENCHMARKS.md, "side panel loaded on demand").
-//!
-//! For one engagement panel it shows the queue's apps (`Queue::app_ids`, registered at
+//! Side-panel apps. For one engagement panel it shows the queue's apps (`Queue::app_ids`, registered at
 //! `/v1/apps`) as tabs; opening one loads its page in a sandboxed frame (or, "pop out", in a
 //! window of its own, for the narrow Smart Embed frame). Each open app is told the engagement's
 //! context (`app.context`) when it loads, when it says `app.ready`, and on every change the
@@ -10,17 +6,15 @@
 //! (`app.set_variables`) and close itself (`app.close`). Messages go out only to the app's
 //! window with its registered origin as target, and come in only from that window with that
 //! origin ([`shared::post_message::app`]).
-//!
-//! No framework and no JSON library: the DOM and `JSON` of the browser, through `web-sys` and
-//! `js-sys`, keep the module a few kilobytes.
 
+use crate::api::{call, object, text};
 use js_sys::{Array, Object, Reflect, JSON};
 use shared::post_message::app as msg;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlIFrameElement, MessageEvent, Window};
 
 /// What the app's frame may do: run its own scripts with its own origin's storage (its
@@ -91,7 +85,7 @@ pub struct Panel {
 /// of `host` (the engagement's panel) for the engagement `engagement_id`; `token` signs the
 /// module's API calls.
 #[wasm_bindgen]
-pub fn mount(host: Element, engagement_id: String, queue_id: String, token: String) -> Panel {
+pub fn mount_apps(host: Element, engagement_id: String, queue_id: String, token: String) -> Panel {
     let doc = host.owner_document().expect("an element has a document");
     // The apps' own section, at the end of the engagement's panel.
     let section = doc.create_element("section").expect("a known tag");
@@ -540,56 +534,4 @@ fn error(code: &str, message: &str) -> [(&'static str, JsValue); 3] {
         ("code", code.into()),
         ("message", message.into()),
     ]
-}
-
-// ---- plumbing --------------------------------------------------------------------------------
-
-fn object(fields: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in fields {
-        let _ = Reflect::set(&o, &(*k).into(), v);
-    }
-    o.into()
-}
-
-fn text(v: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(v, &key.into()).ok()?.as_string()
-}
-
-/// One API call with the widget's token; the parsed JSON answer, or the server's message.
-async fn call(
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<String>,
-) -> Result<JsValue, String> {
-    let unreachable = || "Switchboard cannot be reached.".to_string();
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    let headers = web_sys::Headers::new().map_err(|_| unreachable())?;
-    let _ = headers.set("authorization", &format!("Bearer {token}"));
-    if let Some(body) = body {
-        let _ = headers.set("content-type", "application/json");
-        init.set_body(&body.into());
-    }
-    init.set_headers(&headers);
-    let window = web_sys::window().ok_or_else(unreachable)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
-        .await
-        .map_err(|_| unreachable())?
-        .unchecked_into();
-    let text = match response.text() {
-        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
-        Err(_) => None,
-    }
-    .unwrap_or_default();
-    let json = JSON::parse(&text).unwrap_or(JsValue::NULL);
-    if response.ok() {
-        return Ok(json);
-    }
-    let message = Reflect::get(&json, &"error".into())
-        .ok()
-        .and_then(|e| self::text(&e, "message"))
-        .unwrap_or_else(|| format!("HTTP {}", response.status()));
-    Err(message)
 }

@@ -1,0 +1,250 @@
+//! The supervisor view, mounted for supervisors and admins. It shows the queues now (`GET /v1/stats/queues`: waiting, ringing, active, longest wait)
+//! and the connected engagements (`GET /v1/engagements?state=connected`) with **Listen** and
+//! **Barge** (`POST /v1/engagements/{id}/monitor`), read again every 5 seconds. A barged
+//! engagement then reaches the supervisor's own feed like any other.
+//!
+//! Every name and title from the server goes into the page as text.
+
+use crate::api::{call, text};
+use js_sys::{Array, Reflect, JSON};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Document, Element};
+
+/// How often the view reads the numbers again.
+const REFRESH_MS: i32 = 5_000;
+
+struct State {
+    token: String,
+    root: Element,
+    stats: Element,
+    live: Element,
+    status: Element,
+    timer: Option<i32>,
+    tick: Option<Closure<dyn FnMut()>>,
+    click: Option<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+/// The mounted view. The widget keeps it while the user is a supervisor and calls
+/// [`View::unmount`] otherwise.
+#[wasm_bindgen]
+pub struct View {
+    state: Rc<RefCell<State>>,
+}
+
+/// Show the view at the end of `host`; `token` signs its API calls.
+#[wasm_bindgen]
+pub fn mount_supervisor(host: Element, token: String) -> View {
+    let doc = host.owner_document().expect("an element has a document");
+    let root = element(&doc, "details", "supervisor");
+    let _ = root.set_attribute("open", "");
+    let _ = root.set_attribute("data-test", "supervisor");
+    let summary = element(&doc, "summary", "");
+    summary.set_text_content(Some("Queues now"));
+    let stats = element(&doc, "table", "");
+    let _ = stats.set_attribute("data-test", "queue-stats");
+    let live = element(&doc, "ul", "live");
+    let _ = live.set_attribute("data-test", "live-engagements");
+    let status = element(&doc, "p", "error");
+    let _ = status.set_attribute("role", "alert");
+    let _ = status.set_attribute("hidden", "");
+    for child in [&summary, &stats, &live, &status] {
+        let _ = root.append_child(child);
+    }
+    let _ = host.append_child(&root);
+    let state = Rc::new(RefCell::new(State {
+        token,
+        root,
+        stats,
+        live,
+        status,
+        timer: None,
+        tick: None,
+        click: None,
+    }));
+    let weak = Rc::downgrade(&state);
+    let tick = Closure::<dyn FnMut()>::new(move || {
+        if let Some(s) = weak.upgrade() {
+            spawn_local(refresh(s));
+        }
+    });
+    let weak = Rc::downgrade(&state);
+    let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        if let Some(s) = weak.upgrade() {
+            on_click(s, e);
+        }
+    });
+    {
+        let mut s = state.borrow_mut();
+        let _ = s
+            .root
+            .add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+        s.timer = web_sys::window().and_then(|w| {
+            w.set_interval_with_callback_and_timeout_and_arguments_0(
+                tick.as_ref().unchecked_ref(),
+                REFRESH_MS,
+            )
+            .ok()
+        });
+        s.tick = Some(tick);
+        s.click = Some(click);
+    }
+    spawn_local(refresh(state.clone()));
+    View { state }
+}
+
+#[wasm_bindgen]
+impl View {
+    /// The widget's token changed.
+    pub fn set_token(&self, token: String) {
+        self.state.borrow_mut().token = token;
+    }
+
+    /// Stop reading and remove the view.
+    pub fn unmount(&self) {
+        let mut s = self.state.borrow_mut();
+        if let (Some(w), Some(t)) = (web_sys::window(), s.timer.take()) {
+            w.clear_interval_with_handle(t);
+        }
+        s.tick = None;
+        s.click = None;
+        s.root.remove();
+    }
+}
+
+fn element(doc: &Document, tag: &str, class: &str) -> Element {
+    let e = doc.create_element(tag).expect("a known tag");
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    e
+}
+
+/// Read both lists and redraw them.
+async fn refresh(state: Rc<RefCell<State>>) {
+    let token = state.borrow().token.clone();
+    let stats = call("GET", "/v1/stats/queues", &token, None).await;
+    let live = call(
+        "GET",
+        "/v1/engagements?state=connected&limit=50",
+        &token,
+        None,
+    )
+    .await;
+    let s = state.borrow();
+    let doc = s.root.owner_document().expect("an element has a document");
+    match stats {
+        Ok(queues) => draw_stats(&doc, &s.stats, &Array::from(&queues)),
+        Err(message) => return say(&s, &message),
+    }
+    match live {
+        Ok(list) => draw_live(&doc, &s.live, &Array::from(&list)),
+        Err(message) => return say(&s, &message),
+    }
+    let _ = s.status.set_attribute("hidden", "");
+}
+
+fn draw_stats(doc: &Document, table: &Element, queues: &Array) {
+    table.set_inner_html(
+        "<tr><th>Queue</th><th>Waiting</th><th>Ringing</th><th>Active</th><th>Longest</th></tr>",
+    );
+    for q in queues.iter() {
+        let row = element(doc, "tr", "");
+        let longest = format!("{} s", field(&q, "longest_wait_secs"));
+        for value in [
+            field(&q, "name"),
+            field(&q, "waiting"),
+            field(&q, "offered"),
+            field(&q, "active"),
+            longest,
+        ] {
+            let cell = element(doc, "td", "");
+            cell.set_text_content(Some(&value));
+            let _ = row.append_child(&cell);
+        }
+        let _ = table.append_child(&row);
+    }
+}
+
+fn draw_live(doc: &Document, list: &Element, engagements: &Array) {
+    list.set_inner_html("");
+    for e in engagements.iter() {
+        let Some(id) = text(&e, "engagement_id") else {
+            continue;
+        };
+        let item = element(doc, "li", "");
+        let _ = item.set_attribute("data-engagement", &id);
+        let _ = item.append_with_str_1(&title(&e));
+        for (label, mode, test) in [("Listen", "monitor", "listen"), ("Barge", "barge", "barge")] {
+            let button = element(doc, "button", "");
+            let _ = button.set_attribute("type", "button");
+            let _ = button.set_attribute("data-mode", mode);
+            let _ = button.set_attribute("data-test", test);
+            button.set_text_content(Some(label));
+            let _ = item.append_child(&button);
+        }
+        let _ = list.append_child(&item);
+    }
+}
+
+/// The engagement's one-line title, as the widget's panels write it: the work item's name,
+/// the consumer, or the channel.
+fn title(e: &JsValue) -> String {
+    let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).unwrap_or(JsValue::NULL);
+    if let Some(name) = text(&get(e, "work_item"), "name") {
+        return name;
+    }
+    let consumer = get(e, "consumer");
+    ["display_name", "phone", "email"]
+        .iter()
+        .find_map(|k| text(&consumer, k))
+        .or_else(|| text(e, "channel").map(|c| c.replace('_', " ")))
+        .unwrap_or_default()
+}
+
+fn on_click(state: Rc<RefCell<State>>, event: web_sys::Event) {
+    let Some(button) = event
+        .target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .filter(|e| e.has_attribute("data-mode"))
+    else {
+        return;
+    };
+    let mode = button.get_attribute("data-mode").unwrap_or_default();
+    let Some(id) = button
+        .parent_element()
+        .and_then(|li| li.get_attribute("data-engagement"))
+    else {
+        return;
+    };
+    spawn_local(async move {
+        let token = state.borrow().token.clone();
+        let body = format!("{{\"mode\":\"{mode}\"}}");
+        let path = format!("/v1/engagements/{id}/monitor");
+        match call("POST", &path, &token, Some(body)).await {
+            Ok(_) => spawn_local(refresh(state)),
+            Err(message) => say(&state.borrow(), &message),
+        }
+    });
+}
+
+fn say(s: &State, message: &str) {
+    s.status.set_text_content(Some(message));
+    let _ = s.status.remove_attribute("hidden");
+}
+
+/// A field as text: strings as they are, numbers and others as JSON.
+fn field(v: &JsValue, key: &str) -> String {
+    let value = Reflect::get(v, &key.into()).unwrap_or(JsValue::NULL);
+    match value.as_string() {
+        Some(s) => s,
+        None if value.is_undefined() || value.is_null() => String::new(),
+        None => JSON::stringify(&value)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default(),
+    }
+}

@@ -1,0 +1,102 @@
+//! The parts a session may never need — side-panel apps, the supervisor view — live in a WASM
+//! module of their own (`frontend/extras`, built beside the widget by scripts/build-widget.sh),
+//! imported the first time one is needed: an agent who never meets an app never loads it, and
+//! the widget's first load does not carry it (BENCHMARKS.md).
+//!
+//! This side only decides when: it asks the loader below to mount a part (the apps at the end
+//! of an engagement's panel, `article[data-engagement]`; the supervisor view at the end of
+//! `[data-supervisor]`), to refresh it when what it shows changes, and to unmount it. The
+//! loader is JavaScript because `import()` is; it keeps the mounted parts by key.
+
+use crate::model::Item;
+use crate::session::Session;
+use leptos::prelude::*;
+use shared::ids::EngagementId;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+const parts = new Map();
+let loading;
+function mount(base, key, host, make) {
+  if (parts.has(key)) return false;
+  parts.set(key, null);
+  loading ||= import(base + "extras/extras.js").then(async (m) => (await m.default(), m));
+  loading.then((m) => {
+    const el = document.querySelector(host);
+    if (el && parts.has(key)) parts.set(key, make(m, el));
+  }, (e) => {
+    loading = null;
+    parts.delete(key);
+    console.error("Switchboard: a part of the widget could not be loaded", e);
+  });
+  return true;
+}
+export function apps_sync(base, id, queue, token) {
+  if (!mount(base, id, `article[data-engagement="${id}"]`, (m, el) => m.mount_apps(el, id, queue, token)))
+    parts.get(id)?.refresh(token);
+}
+export function supervisor_sync(base, token) {
+  if (!mount(base, "supervisor", "[data-supervisor]", (m, el) => m.mount_supervisor(el, token)))
+    parts.get("supervisor")?.set_token(token);
+}
+export function drop_part(key) {
+  parts.get(key)?.unmount();
+  parts.delete(key);
+}
+"#)]
+extern "C" {
+    /// Mount the apps of `queue` for engagement `id` (loading the module the first time), or
+    /// refresh the mounted ones.
+    fn apps_sync(base: &str, id: &str, queue: &str, token: &str);
+    /// Mount the supervisor view, or give it the current token.
+    fn supervisor_sync(base: &str, token: &str);
+    /// Unmount a part: an engagement id, or `"supervisor"`.
+    fn drop_part(key: &str);
+}
+
+fn base() -> &'static str {
+    crate::bridge::home_of(crate::bridge::DIALECT)
+}
+
+/// Show the side-panel apps of the engagement's queue in its panel, if it has any: called by
+/// the panel component, for as long as the panel exists.
+pub fn show_apps(session: Session, id: EngagementId, item: Memo<Option<Item>>) {
+    let key = id.to_string();
+    // Runs now and on every change of the engagement (state, variables, notes…), of the
+    // queues' settings and of the token. (A render effect: synchronous, and far smaller in
+    // the WASM than an `Effect`, whose async task is compiled once per closure.)
+    let effect = RenderEffect::new({
+        let key = key.clone();
+        move |_| {
+            let queue = item.with(|i| i.as_ref().and_then(|i| i.engagement.queue_id));
+            let shows_apps = session.queues.with(|qs| {
+                qs.iter()
+                    .any(|q| Some(q.queue_id) == queue && !q.app_ids.is_empty())
+            });
+            let token = session.token.get().unwrap_or_default();
+            if let (true, Some(queue)) = (shows_apps, queue) {
+                apps_sync(base(), &key, &queue.to_string(), &token);
+            }
+        }
+    });
+    on_cleanup(move || {
+        drop(effect);
+        drop_part(&key);
+    });
+}
+
+/// Show the supervisor view in the `[data-supervisor]` element while `supervisor` holds.
+pub fn show_supervisor(session: Session, supervisor: Memo<bool>) {
+    let effect = RenderEffect::new(move |_| {
+        let token = session.token.get().unwrap_or_default();
+        if supervisor.get() {
+            supervisor_sync(base(), &token);
+        } else {
+            drop_part("supervisor");
+        }
+    });
+    on_cleanup(move || {
+        drop(effect);
+        drop_part("supervisor");
+    });
+}
