@@ -180,6 +180,56 @@ pub struct NoteRecord {
     pub created_at_ms: i64,
 }
 
+/// Who wrote a message of a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    /// The customer.
+    Consumer,
+    /// The engagement's agent.
+    Agent,
+    /// A supervisor who barged in (shown as such on both sides).
+    Supervisor,
+}
+
+/// The author of a message: who, and the name both sides show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageAuthor {
+    pub kind: AuthorKind,
+    /// The agent or supervisor; absent for the consumer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<AgentId>,
+    pub display_name: String,
+}
+
+/// One message of a chat or SMS conversation (`GET /v1/engagements/{id}/messages`, and the
+/// `engagement.message_added` event). `body` is plain text, never markup: every side shows it
+/// as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageRecord {
+    pub message_id: crate::ids::MessageId,
+    pub engagement_id: EngagementId,
+    pub author: MessageAuthor,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// `POST /v1/engagements/{id}/messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewMessage {
+    /// Plain text, 1–4,000 characters (at least one visible).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::visible_4000)
+    )]
+    pub body: String,
+}
+
 /// Where a transfer sends the engagement (`POST /v1/engagements/{id}/transfer`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -62,6 +62,9 @@ event_kinds! {
     EngagementClosed = "engagement.closed",
     /// A supervisor started monitoring or barged in.
     EngagementMonitorStarted = "engagement.monitor_started",
+    /// A message in a chat or SMS conversation (from the consumer, the agent or a barging
+    /// supervisor); the payload carries it whole.
+    EngagementMessageAdded = "engagement.message_added",
     /// A chat/SMS transcript was finalised after close.
     EngagementMessagingTranscriptCompleted = "engagement.messaging_transcript_completed",
     RecordingCompleted = "recording.completed",

@@ -83,6 +83,10 @@ define_id!(
     NoteId
 );
 define_id!(
+    /// A message in a chat or SMS conversation.
+    MessageId
+);
+define_id!(
     /// A webhook subscription.
     WebhookId
 );

@@ -98,6 +98,7 @@ pub mod schemas {
         visible_200 = Some(1), 200, super::VISIBLE_TEXT;
         visible_320 = Some(1), 320, super::VISIBLE_TEXT;
         visible_1024 = Some(1), 1024, super::VISIBLE_TEXT;
+        visible_4000 = Some(1), 4000, super::VISIBLE_TEXT;
         visible_10000 = Some(1), 10000, super::VISIBLE_TEXT;
         name_64 = Some(1), 64, super::NAME;
         name_100 = Some(1), 100, super::NAME;

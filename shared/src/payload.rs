@@ -7,7 +7,9 @@
 //! budget); property tests check that it reads exactly what serde writes.
 
 use crate::config::{AgentStatus, Disposition};
-use crate::engagement::{Engagement, NoteRecord, TransferTarget, Variables};
+use crate::engagement::{
+    AuthorKind, Engagement, MessageAuthor, MessageRecord, NoteRecord, TransferTarget, Variables,
+};
 use crate::events::EventKind;
 use crate::feed::{id, status, text, variables, when};
 use crate::ids::{AgentId, DispositionId, QueueId, SkillId, WebhookId};
@@ -107,6 +109,8 @@ pub enum Detail {
     Recording { recording: Recording },
     /// `recording.transcript_completed`, `engagement.messaging_transcript_completed`.
     Transcript { transcript: Transcript },
+    /// `engagement.message_added`.
+    Message { message: MessageRecord },
     /// Events whose engagement says it all.
     Plain {},
 }
@@ -254,6 +258,28 @@ fn read_detail(kind: EventKind, data: &Value) -> Option<Detail> {
             launch_url: text(data, "launch_url"),
             expires_at_ms: data.get("expires_at_ms")?.as_i64()?,
         },
+        K::EngagementMessageAdded => {
+            let m = data.get("message")?;
+            let a = m.get("author")?;
+            Detail::Message {
+                message: MessageRecord {
+                    message_id: id(m, "message_id")?,
+                    engagement_id: id(m, "engagement_id")?,
+                    author: MessageAuthor {
+                        kind: match a.get("kind")?.as_str()? {
+                            "consumer" => AuthorKind::Consumer,
+                            "agent" => AuthorKind::Agent,
+                            "supervisor" => AuthorKind::Supervisor,
+                            _ => return None,
+                        },
+                        agent_id: id(a, "agent_id"),
+                        display_name: text(a, "display_name")?,
+                    },
+                    body: text(m, "body")?,
+                    created_at: when(m, "created_at")?,
+                },
+            }
+        }
         K::EngagementNoteAdded => {
             let note = data.get("note")?;
             Detail::Note {
@@ -464,6 +490,31 @@ mod tests {
                 declined_by: AgentId(a)
             }),
             text.prop_map(|reason| Detail::Reason { reason }),
+            (
+                uuid(),
+                uuid(),
+                proptest::option::of(uuid()),
+                0..3u8,
+                text,
+                moment()
+            )
+                .prop_map(|(m, e, agent, kind, body, at)| Detail::Message {
+                    message: MessageRecord {
+                        message_id: crate::ids::MessageId(m),
+                        engagement_id: EngagementId(e),
+                        author: MessageAuthor {
+                            kind: [
+                                AuthorKind::Consumer,
+                                AuthorKind::Agent,
+                                AuthorKind::Supervisor
+                            ][kind as usize],
+                            agent_id: agent.map(AgentId),
+                            display_name: body.clone(),
+                        },
+                        body,
+                        created_at: at,
+                    },
+                }),
             (uuid(), uuid(), moment(), any::<u32>(), words()).prop_map(
                 |(r, e, at, size, transcript_url)| Detail::Recording {
                     recording: Recording {
@@ -509,6 +560,7 @@ mod tests {
             Detail::Reason { .. } => EventKind::EngagementClosed,
             Detail::Recording { .. } => EventKind::RecordingCompleted,
             Detail::Transcript { .. } => EventKind::RecordingTranscriptCompleted,
+            Detail::Message { .. } => EventKind::EngagementMessageAdded,
             Detail::Plain {} => EventKind::EngagementConnected,
         }
     }

@@ -117,10 +117,12 @@ pub enum Command {
     Abandon,
     /// A supervisor listens in or barges into a live engagement (its state does not change).
     Monitor,
+    /// A message in the conversation of a chat or SMS engagement (its state does not change).
+    AddMessage,
 }
 
 impl Command {
-    pub const ALL: [Command; 15] = [
+    pub const ALL: [Command; 16] = [
         Command::Offer,
         Command::Accept,
         Command::Decline,
@@ -136,6 +138,7 @@ impl Command {
         Command::Cancel,
         Command::Abandon,
         Command::Monitor,
+        Command::AddMessage,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -155,6 +158,7 @@ impl Command {
             Command::Cancel => "cancel",
             Command::Abandon => "abandon",
             Command::Monitor => "monitor",
+            Command::AddMessage => "add_message",
         }
     }
 }
@@ -208,6 +212,7 @@ pub fn transition(
             (state, E::EngagementVariablesUpdated)
         }
         (S::Connected | S::Inactive, C::Monitor) => (state, E::EngagementMonitorStarted),
+        (S::Connected | S::Inactive, C::AddMessage) => (state, E::EngagementMessageAdded),
         (S::Connected | S::Inactive, C::End) => (S::WrapUp, E::EngagementWrapUpStarted),
         (S::WrapUp, C::Close) => (S::Closed, E::EngagementClosed),
         (S::Queued | S::Offered, C::Cancel | C::Abandon) => (S::Closed, E::EngagementClosed),
@@ -277,6 +282,7 @@ mod tests {
             Command::End => EventKind::EngagementWrapUpStarted,
             Command::Close | Command::Cancel | Command::Abandon => EventKind::EngagementClosed,
             Command::Monitor => EventKind::EngagementMonitorStarted,
+            Command::AddMessage => EventKind::EngagementMessageAdded,
         }
     }
 

@@ -85,6 +85,10 @@ pub const NAMES: &[(&str, &str)] = &[
         "engagement.monitor_started (barge)",
     ),
     (
+        "contact_center.engagement_message_added",
+        "engagement.message_added",
+    ),
+    (
         "contact_center.engagement_messaging_transcript_completed",
         "engagement.messaging_transcript_completed",
     ),
@@ -211,6 +215,7 @@ pub fn webhook_names(kind: EventKind, data: &serde_json::Value) -> WebhookNames 
             },
             None,
         ),
+        EventKind::EngagementMessageAdded => ("contact_center.engagement_message_added", None),
         EventKind::EngagementMessagingTranscriptCompleted => (
             "contact_center.engagement_messaging_transcript_completed",
             None,

@@ -945,6 +945,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/engagements/{id}"),
     ("get", "/v1/engagements/{id}/notes"),
     ("post", "/v1/engagements/{id}/notes"),
+    ("get", "/v1/engagements/{id}/messages"),
+    ("post", "/v1/engagements/{id}/messages"),
     ("post", "/v1/engagements/{id}/accept"),
     ("post", "/v1/engagements/{id}/decline"),
     ("post", "/v1/engagements/{id}/inactive"),

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use shared::api::StartEngagementRequest;
-use shared::engagement::{Engagement, Variables};
+use shared::engagement::{Engagement, MessageRecord, NewMessage, Variables};
 use shared::ids::{DispositionId, EngagementId};
 use shared::EngagementState;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(start, list))
         .routes(routes!(get_one))
         .routes(routes!(notes, add_note))
+        .routes(routes!(messages, add_message))
         .routes(routes!(accept))
         .routes(routes!(decline))
         .routes(routes!(inactive))
@@ -173,6 +174,31 @@ async fn add_note(
     Ok((
         StatusCode::CREATED,
         run(&s, &p, id, Action::AddNote(b.body)).await?,
+    ))
+}
+
+/// `GET /v1/engagements/{id}/messages`: a chat or SMS conversation, oldest first.
+#[utoipa::path(get, path = "/v1/engagements/{id}/messages", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = Vec<MessageRecord>), super::openapi::ReadErrors))]
+async fn messages(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+) -> Result<Json<Vec<MessageRecord>>, ApiError> {
+    Ok(Json(svc::messages(&s.ctx, &p, id).await?))
+}
+
+/// `POST /v1/engagements/{id}/messages`: the agent (or a barging supervisor) writes in a chat
+/// or SMS conversation; 409 for other channels.
+#[utoipa::path(post, path = "/v1/engagements/{id}/messages", request_body = NewMessage, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 201, body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+async fn add_message(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+    ApiJson(b): ApiJson<NewMessage>,
+) -> Result<(StatusCode, Json<Engagement>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        run(&s, &p, id, Action::AddMessage(b.body)).await?,
     ))
 }
 

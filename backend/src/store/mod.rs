@@ -17,6 +17,7 @@ pub mod config;
 pub mod engagements;
 mod events;
 pub mod interactions;
+pub mod messages;
 pub mod webhooks;
 
 pub use events::NewEvent;

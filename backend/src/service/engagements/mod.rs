@@ -14,7 +14,7 @@ mod start;
 
 pub use commands::{act, Action, TransferTarget};
 pub use dial::dial;
-pub use read::{get, list, mine, notes};
+pub use read::{get, list, messages, mine, notes};
 pub use start::{start, Started};
 
 use super::events::emit;

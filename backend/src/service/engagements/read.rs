@@ -5,7 +5,7 @@ use crate::auth::{Denied, Principal, Scope};
 use crate::service::{Ctx, Result};
 use crate::store::engagements::{self as eng, EngagementRecord, NoteRecord};
 use shared::config::Role;
-use shared::engagement::Engagement;
+use shared::engagement::{Engagement, MessageRecord};
 use shared::ids::{AgentId, EngagementId};
 use shared::EngagementState;
 
@@ -51,6 +51,16 @@ pub async fn notes(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Vec<Not
         .ok_or_else(|| not_found(id))?;
     visible(&mut conn, p, &rec).await?;
     Ok(eng::notes(&mut conn, id).await?)
+}
+
+/// A chat or SMS conversation, oldest first (whoever may read the engagement).
+pub async fn messages(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Vec<MessageRecord>> {
+    let mut conn = ctx.store.snapshot().await?;
+    let rec = eng::get(&mut conn, p.account(), id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    visible(&mut conn, p, &rec).await?;
+    Ok(crate::store::messages::for_engagement(&mut conn, id).await?)
 }
 
 /// The engagements an agent holds or is being offered (the widget's resync).

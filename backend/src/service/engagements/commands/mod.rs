@@ -8,6 +8,7 @@ mod cancel;
 mod close;
 mod decline;
 mod end;
+mod message;
 mod monitor;
 mod note;
 mod set_disposition;
@@ -26,6 +27,9 @@ use shared::Command;
 
 pub use shared::engagement::TransferTarget;
 
+/// The longest chat or SMS message, in characters.
+pub const MESSAGE_MAX_CHARS: usize = 4_000;
+
 /// A command with its payload, as the API receives it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -40,7 +44,11 @@ pub enum Action {
     End,
     Close,
     Cancel,
-    Monitor { barge: bool },
+    Monitor {
+        barge: bool,
+    },
+    /// A message in a chat or SMS conversation.
+    AddMessage(String),
 }
 
 /// What a command works on: the batch's transaction, the engagement as loaded, and who acts.
@@ -104,6 +112,7 @@ fn authorize(
 fn check_action(action: &Action) -> Result<()> {
     match action {
         Action::AddNote(body) => validate::required("body", body, 10_000),
+        Action::AddMessage(body) => validate::required("body", body, MESSAGE_MAX_CHARS),
         Action::UpdateVariables(vars) => {
             if vars.is_empty() || vars.len() > 50 {
                 return Err(invalid("variables", "give 1 to 50 variables"));
@@ -168,5 +177,6 @@ async fn run(
         Action::Close => close::run(&mut c).await,
         Action::Cancel => cancel::run(&mut c).await,
         Action::Monitor { barge } => monitor::run(&mut c, barge).await,
+        Action::AddMessage(body) => message::run(&mut c, body).await,
     }
 }

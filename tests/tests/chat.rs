@@ -1,0 +1,189 @@
+//! Chat messages on the server, on both stores: the agent (or a barging supervisor) writes in a
+//! chat engagement's conversation; every message is stored, listed in order, and delivered over
+//! the agent's socket as an `engagement.message_added` event that a reconnect resumes by `seq`.
+//! Limits and refusals name what is wrong.
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use tests::api::{Api, Center, Feed};
+use tests::both_stores;
+use tests::db::TestDb;
+
+/// A chat queue, a flow and an entry point to it, and an agent who takes chats.
+async fn chat_setup(c: &Center) -> (Api, String) {
+    let queue = c
+        .admin
+        .post(
+            "/v1/queues",
+            json!({"name": "Web chat", "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 30}),
+        )
+        .await
+        .expect(201)["queue_id"]
+        .clone();
+    let flow = c
+        .admin
+        .post(
+            "/v1/flows",
+            json!({"name": "Chat", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}),
+        )
+        .await
+        .expect(201)["flow_id"]
+        .clone();
+    c.admin
+        .post(
+            "/v1/entry-points",
+            json!({"entry_id": "web-chat", "flow_id": flow}),
+        )
+        .await
+        .expect(201);
+    c.admin
+        .post(
+            "/v1/agents",
+            json!({"display_name": "Chat Agent", "email": "chat@switchboard.test", "role": "agent",
+                   "password": "chat-agent-password", "queues": [{"queue_id": queue}]}),
+        )
+        .await
+        .expect(201);
+    let agent = c
+        .anon()
+        .login("chat@switchboard.test", "chat-agent-password")
+        .await;
+    agent.set_ready().await;
+    let id = c
+        .integrator
+        .post(
+            "/v1/engagements",
+            json!({"channels": [{"channel": "chat", "channel_source": "website"}],
+                   "flow": {"flow_entry_id": "web-chat"},
+                   "consumers": [{"consumer_display_name": "Alan Turing"}]}),
+        )
+        .await
+        .expect(201)["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    agent
+        .accept_when_offered(&id, Duration::from_secs(10))
+        .await;
+    (agent, id)
+}
+
+async fn send(api: &Api, id: &str, body: &str) -> tests::api::Reply {
+    api.post(
+        &format!("/v1/engagements/{id}/messages"),
+        json!({ "body": body }),
+    )
+    .await
+}
+
+async fn agents_write_in_a_chat_and_it_reaches_their_feed_in_order(db: TestDb) {
+    let c = Center::with_agents(db, 1).await;
+    let (agent, id) = chat_setup(&c).await;
+    let mut feed = Feed::connect(&agent, None).await;
+    let before = c.admin.latest_seq().await;
+
+    // Text as text: markup is kept as written, never interpreted.
+    let hostile = "Hello <img src=x onerror=alert(1)> & welcome";
+    let e = send(&agent, &id, hostile).await.expect(201);
+    assert_eq!(e["engagement_id"], json!(id));
+    assert_eq!(e["state"], "connected");
+    let event = feed
+        .wait_for("engagement.message_added", Duration::from_secs(5))
+        .await;
+    let m = &event["data"]["message"];
+    assert_eq!(m["body"], hostile);
+    assert_eq!(m["engagement_id"], json!(id));
+    assert_eq!(m["author"]["kind"], "agent");
+    assert_eq!(m["author"]["display_name"], "Chat Agent");
+    assert_eq!(event["data"]["engagement"]["engagement_id"], json!(id));
+
+    // A supervisor who barges in writes as a supervisor.
+    send(&c.admin, &id, "A supervisor here.").await.expect(201);
+    let longest = "x".repeat(4000);
+    send(&agent, &id, &longest).await.expect(201);
+
+    let list = agent
+        .get(&format!("/v1/engagements/{id}/messages"))
+        .await
+        .expect(200);
+    let list = list.as_array().unwrap();
+    let bodies: Vec<&str> = list.iter().map(|m| m["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, [hostile, "A supervisor here.", longest.as_str()]);
+    assert_eq!(list[1]["author"]["kind"], "supervisor");
+    assert_eq!(list[1]["author"]["display_name"], "Administrator");
+    assert_eq!(list[0]["message_id"], m["message_id"]);
+
+    // A reconnect from before the first message gets each message once, in order.
+    feed.close().await;
+    let mut again = Feed::connect(&agent, Some(before)).await;
+    again.drain(Duration::from_millis(800)).await;
+    let resumed: Vec<Value> = again
+        .events
+        .iter()
+        .filter(|e| e["event"] == "engagement.message_added")
+        .map(|e| e["data"]["message"]["body"].clone())
+        .collect();
+    assert_eq!(
+        resumed,
+        [json!(hostile), json!("A supervisor here."), json!(longest)]
+    );
+    let seqs: Vec<i64> = again
+        .events
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    again.close().await;
+}
+
+async fn what_is_refused_says_why(db: TestDb) {
+    let c = Center::with_agents(db, 1).await;
+    let (agent, id) = chat_setup(&c).await;
+    send(&agent, &id, &"x".repeat(4001))
+        .await
+        .error(422, "invalid_field", Some("body"));
+    send(&agent, &id, " \n\t ")
+        .await
+        .error(422, "invalid_field", Some("body"));
+    // Another agent's chat.
+    let other = c.agent(0).await;
+    let refused = send(&other, &id, "hi").await;
+    assert!(
+        refused.status == 403 || refused.status == 404,
+        "{}",
+        refused.body
+    );
+    // Not a chat: a work item has no conversation.
+    other.set_ready().await;
+    let item = c.start_work_item("T-1", "Refund").await;
+    other
+        .accept_when_offered(&item, Duration::from_secs(10))
+        .await;
+    let conflict = send(&other, &item, "hi").await.error(409, "conflict", None);
+    assert!(
+        conflict["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("chat and SMS"),
+        "{conflict}"
+    );
+    // After the conversation ended, nothing more is written.
+    agent
+        .post(&format!("/v1/engagements/{id}/end"), json!({}))
+        .await
+        .expect(200);
+    let late = send(&agent, &id, "still there?").await;
+    assert_eq!(late.status, 409, "{}", late.body);
+    assert!(agent
+        .get(&format!("/v1/engagements/{id}/messages"))
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+both_stores!(
+    agents_write_in_a_chat_and_it_reaches_their_feed_in_order,
+    what_is_refused_says_why
+);
