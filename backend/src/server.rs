@@ -100,6 +100,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             },
         },
         metrics: Arc::new(crate::metrics::Metrics::new()),
+        chat_limits: Arc::default(),
     };
     if config.webhook_allow_private {
         tracing::warn!(

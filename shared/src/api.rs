@@ -5,7 +5,7 @@ use crate::channel::Channel;
 use crate::config::{AgentStatus, QueueMembership, Role};
 use crate::engagement::Engagement;
 use crate::events::Event;
-use crate::ids::{AgentId, DispositionId, QueueId};
+use crate::ids::{AgentId, DispositionId, EngagementId, QueueId};
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/engagements`.
@@ -440,4 +440,50 @@ mod tests {
             None
         );
     }
+}
+
+/// `POST /v1/chat/{entry_id}/sessions`: the customer's pre-chat answers. Which of `email` and
+/// `question` are required is the entry point's choice (`EntryPoint::chat`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatStart {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::visible_200)
+    )]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::optional_email_320)
+    )]
+    pub email: Option<String>,
+    /// The first question; it becomes the conversation's first message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::text_4000)
+    )]
+    pub question: Option<String>,
+}
+
+/// A started web chat: the customer's session token (send it as `Authorization: Bearer` to
+/// `/v1/chat/session…`; it names this chat only) and the engagement it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatSession {
+    pub session_token: String,
+    pub engagement_id: EngagementId,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+}
+
+/// `GET /v1/chat/session`: the customer's view of their chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatView {
+    pub engagement_id: EngagementId,
+    pub state: crate::EngagementState,
+    /// The conversation, oldest first.
+    pub messages: Vec<crate::engagement::MessageRecord>,
 }

@@ -666,6 +666,21 @@ pub struct EntryPoint {
         schema(schema_with = crate::limits::schemas::visible_100)
     )]
     pub address: Option<String>,
+    /// Web chat through this entry point (`POST /v1/chat/{entry_id}/sessions`, docs/chat.md).
+    /// Without it the entry point takes no chats from websites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<WebChat>,
+}
+
+/// How an entry point takes web chats: which pre-chat answers are required besides the
+/// customer's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebChat {
+    #[serde(default)]
+    pub require_email: bool,
+    #[serde(default)]
+    pub require_question: bool,
 }
 
 // ---------------------------------------------------------------------------------------------

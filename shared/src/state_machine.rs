@@ -212,7 +212,10 @@ pub fn transition(
             (state, E::EngagementVariablesUpdated)
         }
         (S::Connected | S::Inactive, C::Monitor) => (state, E::EngagementMonitorStarted),
-        (S::Connected | S::Inactive, C::AddMessage) => (state, E::EngagementMessageAdded),
+        // The customer writes from the start (queued, ringing); agents once connected.
+        (S::Queued | S::Offered | S::Connected | S::Inactive, C::AddMessage) => {
+            (state, E::EngagementMessageAdded)
+        }
         (S::Connected | S::Inactive, C::End) => (S::WrapUp, E::EngagementWrapUpStarted),
         (S::WrapUp, C::Close) => (S::Closed, E::EngagementClosed),
         (S::Queued | S::Offered, C::Cancel | C::Abandon) => (S::Closed, E::EngagementClosed),

@@ -1,6 +1,7 @@
-//! Chat messages on the server, on both stores: the agent (or a barging supervisor) writes in a
-//! chat engagement's conversation; every message is stored, listed in order, and delivered over
-//! the agent's socket as an `engagement.message_added` event that a reconnect resumes by `seq`.
+//! Chat on the server, on both stores: a website's customer starts a chat through an entry
+//! point that takes chats and writes with their session token; the agent (or a barging
+//! supervisor) writes back. Every message is stored, listed in order, and delivered over the
+//! agent's socket as an `engagement.message_added` event that a reconnect resumes by `seq`.
 //! Limits and refusals name what is wrong.
 
 use serde_json::{json, Value};
@@ -9,8 +10,9 @@ use tests::api::{Api, Center, Feed};
 use tests::both_stores;
 use tests::db::TestDb;
 
-/// A chat queue, a flow and an entry point to it, and an agent who takes chats.
-async fn chat_setup(c: &Center) -> (Api, String) {
+/// A chat queue, a flow and an entry point to it that takes web chats (email required), and a
+/// ready agent who takes chats.
+async fn chat_center(c: &Center) -> Api {
     let queue = c
         .admin
         .post(
@@ -32,7 +34,7 @@ async fn chat_setup(c: &Center) -> (Api, String) {
     c.admin
         .post(
             "/v1/entry-points",
-            json!({"entry_id": "web-chat", "flow_id": flow}),
+            json!({"entry_id": "web-chat", "flow_id": flow, "chat": {"require_email": true}}),
         )
         .await
         .expect(201);
@@ -49,6 +51,12 @@ async fn chat_setup(c: &Center) -> (Api, String) {
         .login("chat@switchboard.test", "chat-agent-password")
         .await;
     agent.set_ready().await;
+    agent
+}
+
+/// [`chat_center`], and a chat an integrator started that the agent accepted.
+async fn chat_setup(c: &Center) -> (Api, String) {
+    let agent = chat_center(c).await;
     let id = c
         .integrator
         .post(
@@ -183,7 +191,166 @@ async fn what_is_refused_says_why(db: TestDb) {
         .is_empty());
 }
 
+async fn a_customer_starts_a_chat_and_talks_with_the_agent(db: TestDb) {
+    let c = Center::with_agents(db, 1).await;
+    let agent = chat_center(&c).await;
+    let mut feed = Feed::connect(&agent, None).await;
+    let anon = c.anon();
+    // The pre-chat form, as the entry point wants it.
+    anon.post("/v1/chat/web-chat/sessions", json!({"name": "Alan"}))
+        .await
+        .error(422, "invalid_field", Some("email"));
+    anon.post(
+        "/v1/chat/web-chat/sessions",
+        json!({"name": " ", "email": "alan@bletchley.test"}),
+    )
+    .await
+    .error(422, "invalid_field", Some("name"));
+    // An entry point without web chat takes none.
+    anon.post(
+        &format!("/v1/chat/{}/sessions", c.entry_id),
+        json!({"name": "Alan", "email": "alan@bletchley.test"}),
+    )
+    .await
+    .error(404, "not_found", None);
+
+    let session = anon
+        .post(
+            "/v1/chat/web-chat/sessions",
+            json!({"name": "Alan Turing", "email": "alan@bletchley.test",
+                   "question": "Can I upgrade <b>now</b>?"}),
+        )
+        .await
+        .expect(201);
+    let id = session["engagement_id"].as_str().unwrap().to_string();
+    let token = session["session_token"].as_str().unwrap();
+    assert_eq!(session["expires_in"], 12 * 3600);
+    let customer = anon.with_token(token);
+
+    // It rings the chat agent like any engagement, with the customer's answers.
+    agent
+        .accept_when_offered(&id, Duration::from_secs(10))
+        .await;
+    let e = agent
+        .get(&format!("/v1/engagements/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(e["channel"], "chat");
+    assert_eq!(e["consumer"]["display_name"], "Alan Turing");
+    assert_eq!(e["consumer"]["email"], "alan@bletchley.test");
+
+    // The question is the first message: written while the chat queued, the agent reads it
+    // in the history when they join (as one does after a transfer).
+    let history = agent
+        .get(&format!("/v1/engagements/{id}/messages"))
+        .await
+        .expect(200);
+    assert_eq!(history[0]["body"], "Can I upgrade <b>now</b>?");
+    assert_eq!(history[0]["author"]["kind"], "consumer");
+    assert_eq!(history[0]["author"]["display_name"], "Alan Turing");
+    // From then on each message reaches the agent's socket as it is written.
+    send(&agent, &id, "Yes: which plan?").await.expect(201);
+    let mine = customer
+        .post("/v1/chat/session/messages", json!({"body": "Enterprise."}))
+        .await
+        .expect(201);
+    assert_eq!(mine["author"]["kind"], "consumer");
+    let mut live = Vec::new();
+    while live.len() < 2 {
+        let e = feed
+            .wait_for("engagement.message_added", Duration::from_secs(5))
+            .await;
+        live.push(e["data"]["message"]["body"].clone());
+    }
+    assert_eq!(live, [json!("Yes: which plan?"), json!("Enterprise.")]);
+    let view = customer.get("/v1/chat/session").await.expect(200);
+    assert_eq!(view["engagement_id"], json!(id));
+    assert_eq!(view["state"], "connected");
+    let said: Vec<(&str, &str)> = view["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["author"]["kind"].as_str().unwrap(),
+                m["body"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("consumer", "Can I upgrade <b>now</b>?"),
+            ("agent", "Yes: which plan?"),
+            ("consumer", "Enterprise.")
+        ]
+    );
+
+    // The session token is the customer's, for this chat only: nothing else takes it, and
+    // agents' tokens do not open the customer's side.
+    customer
+        .get("/v1/engagements")
+        .await
+        .error(401, "unauthorized", None);
+    agent
+        .get("/v1/chat/session")
+        .await
+        .error(401, "unauthorized", None);
+    customer
+        .post(
+            "/v1/chat/session/messages",
+            json!({"body": "x".repeat(4001)}),
+        )
+        .await
+        .error(422, "invalid_field", Some("body"));
+    // Once the chat ends, the customer can still read it but not write.
+    agent
+        .post(&format!("/v1/engagements/{id}/end"), json!({}))
+        .await
+        .expect(200);
+    customer
+        .post("/v1/chat/session/messages", json!({"body": "Hello?"}))
+        .await
+        .error(409, "conflict", None);
+    let view = customer.get("/v1/chat/session").await.expect(200);
+    assert_eq!(view["state"], "wrap_up");
+    assert_eq!(view["messages"].as_array().unwrap().len(), 3);
+
+    // A flood is refused, saying when to try again (10 messages in 10 seconds), in another
+    // customer's chat, still waiting in the queue (customers write from the start).
+    let other = anon
+        .post(
+            "/v1/chat/web-chat/sessions",
+            json!({"name": "Grace", "email": "grace@navy.test"}),
+        )
+        .await
+        .expect(201);
+    let other = anon.with_token(other["session_token"].as_str().unwrap());
+    for i in 0..10 {
+        other
+            .post(
+                "/v1/chat/session/messages",
+                json!({"body": format!("hello {i}")}),
+            )
+            .await
+            .expect(201);
+    }
+    let flood = other
+        .post("/v1/chat/session/messages", json!({"body": "one too many"}))
+        .await;
+    assert_eq!(flood.status, 429, "{}", flood.body);
+    assert!(
+        flood.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many messages"),
+        "{}",
+        flood.body
+    );
+}
+
 both_stores!(
     agents_write_in_a_chat_and_it_reaches_their_feed_in_order,
-    what_is_refused_says_why
+    what_is_refused_says_why,
+    a_customer_starts_a_chat_and_talks_with_the_agent
 );

@@ -13,7 +13,7 @@ const PREFIX: &str = "sb1";
 /// What a token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
-    /// `agent`, `client` or `embed` (an embed token only buys an agent token).
+    /// `agent`, `client`, `embed` (an embed token only buys an agent token) or `chat`.
     pub kind: TokenKind,
     /// The agent id or the client id.
     pub sub: String,
@@ -38,6 +38,9 @@ pub enum TokenKind {
     Agent,
     Client,
     Embed,
+    /// A web chat customer's session (`sub`: the engagement id): good for `/v1/chat/session`
+    /// only.
+    Chat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

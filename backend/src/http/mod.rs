@@ -3,6 +3,7 @@
 mod agents;
 mod apps;
 pub mod auth;
+mod chat;
 mod config;
 mod engagements;
 pub mod error;
@@ -92,6 +93,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(tagged(agents::routes(), "agents"))
         .merge(tagged(webhooks::routes(), "webhooks"))
         .merge(tagged(interactions::routes(), "interactions"))
+        .merge(tagged(chat::routes(), "chat"))
 }
 
 pub fn router(state: AppState, config: RouterConfig) -> Router {

@@ -150,6 +150,7 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
                 flow_id: flow.flow_id,
                 description: Some("Demo CRM".into()),
                 address: None,
+                chat: None,
             },
             profile_id: None,
         },

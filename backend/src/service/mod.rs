@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agents;
 pub mod apps;
 pub mod audit;
+pub mod chat;
 pub mod config;
 pub mod demo;
 pub mod devices;
@@ -155,4 +156,6 @@ pub struct Ctx {
     pub throttle: throttle::Policy,
     /// What `GET /metrics` exports, see [`crate::metrics`].
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Web chat customers' message rate, see [`chat`].
+    pub chat_limits: Arc<chat::RateLimiter>,
 }

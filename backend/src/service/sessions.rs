@@ -156,6 +156,11 @@ pub async fn authenticate(ctx: &Ctx, bearer: &str) -> Result<Principal> {
         .acc
         .parse()
         .map_err(|_| ServiceError::Unauthenticated("the token is malformed".into()))?;
+    if claims.kind == TokenKind::Chat {
+        return Err(ServiceError::Unauthenticated(
+            "a chat session token is good for /v1/chat/session only".into(),
+        ));
+    }
     if claims.kind == TokenKind::Embed {
         return Err(ServiceError::Unauthenticated(
             "an embed token must be exchanged at POST /v1/auth/embed first".into(),

@@ -292,11 +292,11 @@ pub async fn put_entry(
     e: &EntryRecord,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO entry_points (account_id, entry_id, flow_id, profile_id, description, address)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO entry_points (account_id, entry_id, flow_id, profile_id, description, address, chat)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (account_id, entry_id) DO UPDATE SET flow_id = excluded.flow_id,
              profile_id = excluded.profile_id, description = excluded.description,
-             address = excluded.address",
+             address = excluded.address, chat = excluded.chat",
     )
     .bind(account.to_string())
     .bind(&e.entry.entry_id.0)
@@ -304,6 +304,11 @@ pub async fn put_entry(
     .bind(e.profile_id.map(|p| p.to_string()))
     .bind(e.entry.description.clone())
     .bind(e.entry.address.clone())
+    .bind(
+        e.entry
+            .chat
+            .map(|c| serde_json::to_string(&c).expect("chat settings serialize")),
+    )
     .execute(conn)
     .await?;
     Ok(())
@@ -317,6 +322,10 @@ fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<EntryRecord> {
             flow_id: parse_id(&r.try_get::<String, _>("flow_id")?)?,
             description: r.try_get("description")?,
             address: r.try_get("address")?,
+            chat: r
+                .try_get::<Option<String>, _>("chat")?
+                .map(|c| from_json("entry point chat settings", &c))
+                .transpose()?,
         },
         profile_id: profile.as_deref().map(parse_id).transpose()?,
     })
@@ -328,7 +337,7 @@ pub async fn get_entry(
     entry_id: &str,
 ) -> Result<Option<EntryRecord>> {
     let row = sqlx::query(
-        "SELECT entry_id, flow_id, profile_id, description, address FROM entry_points WHERE account_id = $1 AND entry_id = $2",
+        "SELECT entry_id, flow_id, profile_id, description, address, chat FROM entry_points WHERE account_id = $1 AND entry_id = $2",
     )
     .bind(account.to_string())
     .bind(entry_id)
@@ -342,7 +351,7 @@ pub async fn list_entries(
     account: AccountId,
 ) -> Result<Vec<EntryRecord>> {
     let rows = sqlx::query(
-        "SELECT entry_id, flow_id, profile_id, description, address FROM entry_points WHERE account_id = $1 ORDER BY entry_id",
+        "SELECT entry_id, flow_id, profile_id, description, address, chat FROM entry_points WHERE account_id = $1 ORDER BY entry_id",
     )
     .bind(account.to_string())
     .fetch_all(conn)

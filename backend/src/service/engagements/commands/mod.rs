@@ -8,7 +8,7 @@ mod cancel;
 mod close;
 mod decline;
 mod end;
-mod message;
+pub mod message;
 mod monitor;
 mod note;
 mod set_disposition;

@@ -1,0 +1,211 @@
+//! Web chat, the customer's side: a website's visitor starts a chat through an entry point
+//! that takes chats (`EntryPoint::chat`) with their pre-chat answers, gets an anonymous session
+//! token naming that chat only, and writes and reads the conversation with it. The chat is an
+//! engagement like any other: it routes through the entry point's flow, rings agents, and its
+//! messages are events in the log.
+
+use super::engagements::{self, message};
+use super::{invalid, validate, Ctx, Result, ServiceError};
+use crate::auth::token::{Claims, TokenKind};
+use crate::auth::{Principal, Scope};
+use crate::store::config as cfg;
+use shared::api::StartEngagementRequest;
+use shared::api::{ChannelSpec, ChatSession, ChatStart, ChatView, ConsumerInput, FlowRef};
+use shared::engagement::MessageRecord;
+use shared::ids::{AccountId, EngagementId};
+use shared::Channel;
+
+/// How long a customer's session token lasts: a working day, so a reload (or coming back after
+/// lunch) finds the chat.
+pub const SESSION_SECS: i64 = 12 * 3600;
+
+/// The longest message, in characters (the same as the agents').
+pub const MESSAGE_MAX_CHARS: usize = engagements::MESSAGE_MAX_CHARS;
+
+/// How many messages a customer may send in [`RATE_WINDOW_MS`]: more than anyone types, fewer
+/// than a script floods.
+pub const RATE_MESSAGES: usize = 10;
+pub const RATE_WINDOW_MS: i64 = 10_000;
+
+/// The per-chat message rate limit. It is kept in this instance's memory: behind several
+/// instances a customer's messages spread over them and the limit is per instance, which still
+/// stops a flood.
+#[derive(Default)]
+pub struct RateLimiter {
+    sent: std::sync::Mutex<std::collections::HashMap<EngagementId, Vec<i64>>>,
+}
+
+impl RateLimiter {
+    /// Count a message at `now_ms`, or say how many seconds until one is allowed.
+    fn admit(&self, chat: EngagementId, now_ms: i64) -> std::result::Result<(), u64> {
+        let mut sent = self.sent.lock().expect("rate limiter lock");
+        // Forget chats quiet for a whole window (keeps the map as small as the live chats).
+        if sent.len() > 1_000 {
+            sent.retain(|_, times| times.last().is_some_and(|t| now_ms - t < RATE_WINDOW_MS));
+        }
+        let times = sent.entry(chat).or_default();
+        times.retain(|t| now_ms - t < RATE_WINDOW_MS);
+        if times.len() >= RATE_MESSAGES {
+            let wait_ms = RATE_WINDOW_MS - (now_ms - times[0]);
+            return Err((wait_ms.max(0) as u64).div_ceil(1000).max(1));
+        }
+        times.push(now_ms);
+        Ok(())
+    }
+}
+
+/// The customer of one chat, from their session token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatCaller {
+    pub account: AccountId,
+    pub engagement: EngagementId,
+}
+
+/// Check a chat session token.
+pub fn authenticate(ctx: &Ctx, bearer: &str) -> Result<ChatCaller> {
+    let claims = ctx
+        .signer
+        .verify(bearer, ctx.clock.now_ms() / 1000)
+        .map_err(|e| ServiceError::Unauthenticated(e.to_string()))?;
+    let malformed = || ServiceError::Unauthenticated("this is not a chat session token".into());
+    if claims.kind != TokenKind::Chat {
+        return Err(malformed());
+    }
+    Ok(ChatCaller {
+        account: claims.acc.parse().map_err(|_| malformed())?,
+        engagement: claims.sub.parse().map_err(|_| malformed())?,
+    })
+}
+
+fn check_start(req: &ChatStart, required: shared::config::WebChat) -> Result<()> {
+    validate::required("name", &req.name, 200)?;
+    match req.email.as_deref().filter(|e| !e.is_empty()) {
+        Some(e) => validate::email("email", e)?,
+        None if required.require_email => {
+            return Err(invalid("email", "this chat asks for your email address"))
+        }
+        None => {}
+    }
+    match req.question.as_deref() {
+        Some(q) if q.chars().any(shared::limits::is_visible_char) => {
+            validate::optional("question", Some(q), MESSAGE_MAX_CHARS)?
+        }
+        _ if required.require_question => {
+            return Err(invalid("question", "this chat asks for your question"))
+        }
+        _ => validate::optional("question", req.question.as_deref(), MESSAGE_MAX_CHARS)?,
+    }
+    Ok(())
+}
+
+/// `POST /v1/chat/{entry_id}/sessions`: start a chat (404 unless the entry point takes chats).
+pub async fn start(ctx: &Ctx, entry_id: &str, req: ChatStart) -> Result<ChatSession> {
+    let account = ctx.account;
+    let entry = cfg::get_entry(&mut *ctx.store.read().await?, account, entry_id)
+        .await?
+        .filter(|e| e.entry.chat.is_some())
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("no web chat at entry point {entry_id:?}"))
+        })?;
+    let settings = entry.entry.chat.unwrap_or_default();
+    check_start(&req, settings)?;
+    // Started as the built-in web chat front door, like a connector would.
+    let front_door = Principal::Client {
+        account,
+        client_id: "web-chat".into(),
+        scopes: vec![Scope::EngagementsWrite],
+    };
+    let request = StartEngagementRequest {
+        channels: vec![ChannelSpec {
+            channel: Channel::Chat,
+            channel_source: Some("web_chat".into()),
+        }],
+        flow: FlowRef {
+            flow_entry_id: entry_id.to_string(),
+        },
+        consumers: vec![ConsumerInput {
+            consumer_display_name: Some(req.name.trim().to_string()),
+            consumer_email: req.email.clone().filter(|e| !e.is_empty()),
+            ..ConsumerInput::default()
+        }],
+        work_item_variables: None,
+        variables: vec![],
+    };
+    let started = engagements::start(ctx, &front_door, request, None).await?;
+    let engagement: shared::Engagement = serde_json::from_str(&started.body).map_err(|e| {
+        crate::store::StoreError::Corrupt(format!("a started chat did not read back: {e}"))
+    })?;
+    let id = engagement.engagement_id;
+    if let Some(q) = req
+        .question
+        .filter(|q| q.chars().any(shared::limits::is_visible_char))
+    {
+        message::from_consumer(ctx, account, id, q).await?;
+    }
+    let claims = Claims {
+        kind: TokenKind::Chat,
+        sub: id.to_string(),
+        acc: account.to_string(),
+        role: None,
+        scopes: vec![],
+        exp: ctx.clock.now_ms() / 1000 + SESSION_SECS,
+        sid: None,
+    };
+    Ok(ChatSession {
+        session_token: ctx.signer.sign(&claims),
+        engagement_id: id,
+        expires_in: SESSION_SECS,
+    })
+}
+
+/// `POST /v1/chat/session/messages`: the customer writes.
+pub async fn send(ctx: &Ctx, caller: ChatCaller, body: String) -> Result<MessageRecord> {
+    validate::required("body", &body, MESSAGE_MAX_CHARS)?;
+    ctx.chat_limits
+        .admit(caller.engagement, ctx.clock.now_ms())
+        .map_err(|retry_after_secs| ServiceError::Throttled {
+            message: format!(
+                "too many messages: at most {RATE_MESSAGES} every {} seconds; try again in {retry_after_secs} s",
+                RATE_WINDOW_MS / 1000
+            ),
+            retry_after_secs,
+        })?;
+    message::from_consumer(ctx, caller.account, caller.engagement, body).await
+}
+
+/// `GET /v1/chat/session`: the chat's state and conversation.
+pub async fn view(ctx: &Ctx, caller: ChatCaller) -> Result<ChatView> {
+    let mut conn = ctx.store.snapshot().await?;
+    let rec = crate::store::engagements::get(&mut conn, caller.account, caller.engagement)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("this chat no longer exists".into()))?;
+    Ok(ChatView {
+        engagement_id: rec.id,
+        state: rec.state,
+        messages: crate::store::messages::for_engagement(&mut conn, rec.id).await?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_limit_counts_per_chat_within_its_window() {
+        let limiter = RateLimiter::default();
+        let (a, b) = (
+            EngagementId(uuid::Uuid::from_u128(1)),
+            EngagementId(uuid::Uuid::from_u128(2)),
+        );
+        for i in 0..RATE_MESSAGES as i64 {
+            assert_eq!(limiter.admit(a, 1_000 + i), Ok(()));
+        }
+        assert_eq!(
+            limiter.admit(a, 2_000),
+            Err(9),
+            "the first one leaves the window at 11 s"
+        );
+        assert_eq!(limiter.admit(b, 2_000), Ok(()), "another chat has its own");
+        assert_eq!(limiter.admit(a, 1_000 + RATE_WINDOW_MS), Ok(()));
+    }
+}
