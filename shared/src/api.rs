@@ -487,3 +487,28 @@ pub struct ChatView {
     /// The conversation, oldest first.
     pub messages: Vec<crate::engagement::MessageRecord>,
 }
+
+/// What a web chat customer's socket sends (`GET /v1/chat/session/socket`), one JSON object per
+/// frame: `hello` first, then what happened in the chat, each with the log's `seq` (reconnect
+/// with `after=<seq>` to resume without gaps or repeats; `after=0` replays the whole chat).
+/// It tells the customer only what is theirs to see: messages, who joined or left, the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChatFrame {
+    Hello {
+        engagement_id: EngagementId,
+        state: crate::EngagementState,
+        latest_seq: i64,
+    },
+    Message {
+        seq: i64,
+        message: crate::engagement::MessageRecord,
+    },
+    /// An agent took the chat ("Ada joined").
+    AgentJoined { seq: i64, name: String },
+    /// The agent handed the chat on (a transfer: "Ada left").
+    AgentLeft { seq: i64, name: String },
+    /// The conversation is over.
+    Ended { seq: i64 },
+}

@@ -950,6 +950,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/chat/{entry_id}/sessions"),
     ("get", "/v1/chat/session"),
     ("post", "/v1/chat/session/messages"),
+    ("get", "/v1/chat/session/socket"),
     ("post", "/v1/engagements/{id}/accept"),
     ("post", "/v1/engagements/{id}/decline"),
     ("post", "/v1/engagements/{id}/inactive"),

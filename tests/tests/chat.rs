@@ -4,6 +4,7 @@
 //! agent's socket as an `engagement.message_added` event that a reconnect resumes by `seq`.
 //! Limits and refusals name what is wrong.
 
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Api, Center, Feed};
@@ -349,8 +350,139 @@ async fn a_customer_starts_a_chat_and_talks_with_the_agent(db: TestDb) {
     );
 }
 
+/// A customer's chat socket: its frames, read until `until` holds for the last one.
+async fn customer_frames(
+    base: &str,
+    token: &str,
+    after: i64,
+    until: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    let url = format!(
+        "{}/v1/chat/session/socket?access_token={token}&after={after}",
+        base.replacen("http://", "ws://", 1)
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the chat socket");
+    let mut frames = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t)))) => {
+                let frame: Value = serde_json::from_str(&t).unwrap();
+                let done = until(&frame);
+                frames.push(frame);
+                if done {
+                    return frames;
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("chat socket: {other:?}; had {frames:?}"),
+        }
+    }
+}
+
+/// The customer's socket replays the chat from `after=0`, resumes from a `seq`, goes on live,
+/// and carries nothing of the engagement's internals.
+async fn the_customer_socket_follows_the_chat(db: TestDb) {
+    let c = Center::with_agents(db, 0).await;
+    let agent = chat_center(&c).await;
+    let base = c.server.base_url.clone();
+    let session = c
+        .anon()
+        .post(
+            "/v1/chat/web-chat/sessions",
+            json!({"name": "Alan", "email": "alan@bletchley.test", "question": "Hello?"}),
+        )
+        .await
+        .expect(201);
+    let id = session["engagement_id"].as_str().unwrap().to_string();
+    let token = session["session_token"].as_str().unwrap().to_string();
+    agent
+        .accept_when_offered(&id, Duration::from_secs(10))
+        .await;
+    send(&agent, &id, "Hi Alan, Chat Agent here.")
+        .await
+        .expect(201);
+
+    let frames = customer_frames(&base, &token, 0, |f| {
+        f["type"] == "message" && f["message"]["author"]["kind"] == "agent"
+    })
+    .await;
+    let kinds: Vec<&str> = frames.iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["hello", "message", "agent_joined", "message"],
+        "{frames:?}"
+    );
+    assert_eq!(frames[0]["engagement_id"], json!(id));
+    assert_eq!(frames[0]["state"], "connected");
+    assert_eq!(frames[1]["message"]["body"], "Hello?");
+    assert_eq!(frames[2]["name"], "Chat Agent");
+    assert_eq!(frames[3]["message"]["body"], "Hi Alan, Chat Agent here.");
+    let text = serde_json::to_string(&frames).unwrap();
+    for internal in [
+        "variables",
+        "queue_id",
+        "agent_ids",
+        "chat@switchboard.test",
+    ] {
+        assert!(
+            !text.contains(internal),
+            "{internal} reached the customer: {text}"
+        );
+    }
+
+    // Resumed after the agent joined: only what came later, then live.
+    let joined = frames[2]["seq"].as_i64().unwrap();
+    let agent2 = agent.clone();
+    let id2 = id.clone();
+    let later = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        send(&agent2, &id2, "Anything else?").await.expect(201);
+        agent2
+            .post(&format!("/v1/engagements/{id2}/end"), json!({}))
+            .await
+            .expect(200);
+    });
+    let frames = customer_frames(&base, &token, joined, |f| f["type"] == "ended").await;
+    later.await.unwrap();
+    let kinds: Vec<&str> = frames.iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["hello", "message", "message", "ended"],
+        "{frames:?}"
+    );
+    assert_eq!(frames[1]["message"]["body"], "Hi Alan, Chat Agent here.");
+    assert_eq!(frames[2]["message"]["body"], "Anything else?");
+    let seqs: Vec<i64> = frames[1..]
+        .iter()
+        .map(|f| f["seq"].as_i64().unwrap())
+        .collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]) && seqs[0] > joined,
+        "{seqs:?}"
+    );
+
+    // Only a chat session token opens it.
+    let ws = base.replacen("http://", "ws://", 1);
+    let agent_token = agent.token.clone().unwrap();
+    for bad in ["nope", agent_token.as_str()] {
+        match tokio_tungstenite::connect_async(format!(
+            "{ws}/v1/chat/session/socket?access_token={bad}"
+        ))
+        .await
+        {
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+                assert_eq!(r.status(), 401)
+            }
+            other => panic!("the socket opened for {bad:?}: {:?}", other.map(|_| ())),
+        }
+    }
+}
+
 both_stores!(
     agents_write_in_a_chat_and_it_reaches_their_feed_in_order,
     what_is_refused_says_why,
-    a_customer_starts_a_chat_and_talks_with_the_agent
+    a_customer_starts_a_chat_and_talks_with_the_agent,
+    the_customer_socket_follows_the_chat
 );

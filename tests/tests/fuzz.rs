@@ -21,7 +21,8 @@
 //!
 //! Operations left out: `POST /v1/auth/logout` and `POST /v1/agents/{id}/sessions/revoke`
 //! would end the fuzzing admin's own session (both have their own tests), and
-//! `GET /v1/agent/ws` is a WebSocket upgrade, not a request and response.
+//! `GET /v1/agent/ws` and `GET /v1/chat/session/socket` are WebSocket upgrades, not requests
+//! and responses (both have their own tests).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -110,6 +111,7 @@ async fn the_api_keeps_its_contract(db: TestDb) {
         .args(["--exclude-path", "/v1/auth/logout"])
         .args(["--exclude-path", "/v1/agents/{id}/sessions/revoke"])
         .args(["--exclude-path", "/v1/agent/ws"])
+        .args(["--exclude-path", "/v1/chat/session/socket"])
         .args([
             "--max-examples",
             MAX_EXAMPLES,

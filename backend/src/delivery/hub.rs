@@ -1,8 +1,9 @@
-//! The in-process fan-out of committed events to agent feeds.
+//! The in-process fan-out of committed events to agent feeds and to web chat customers'
+//! sockets (by engagement).
 
 use crate::store::Store;
 use shared::events::Event;
-use shared::ids::{AccountId, AgentId};
+use shared::ids::{AccountId, AgentId, EngagementId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,11 +13,13 @@ use tokio::sync::mpsc;
 /// reconnects with its last `seq` and catches up from the log).
 const FEED_BUFFER: usize = 4096;
 
-type Subscribers = HashMap<AgentId, Vec<mpsc::Sender<Arc<Event>>>>;
+type Subscribers<K> = HashMap<K, Vec<mpsc::Sender<Arc<Event>>>>;
 
 #[derive(Clone, Default)]
 pub struct Hub {
-    subscribers: Arc<Mutex<Subscribers>>,
+    subscribers: Arc<Mutex<Subscribers<AgentId>>>,
+    /// Web chat customers' sockets, by their chat.
+    chats: Arc<Mutex<Subscribers<EngagementId>>>,
     /// The `seq` published up to (for `/metrics`: how far the hub lags the log).
     published: Arc<AtomicI64>,
 }
@@ -25,14 +28,13 @@ impl Hub {
     /// Receive every event for `agent` committed from now on (and possibly a few earlier ones:
     /// the receiver dedupes by `seq`).
     pub fn subscribe(&self, agent: AgentId) -> mpsc::Receiver<Arc<Event>> {
-        let (tx, rx) = mpsc::channel(FEED_BUFFER);
-        self.subscribers
-            .lock()
-            .expect("hub lock")
-            .entry(agent)
-            .or_default()
-            .push(tx);
-        rx
+        subscribe(&self.subscribers, agent)
+    }
+
+    /// Receive every event of the chat `engagement` committed from now on (deduped by `seq`
+    /// like [`Hub::subscribe`]).
+    pub fn subscribe_chat(&self, engagement: EngagementId) -> mpsc::Receiver<Arc<Event>> {
+        subscribe(&self.chats, engagement)
     }
 
     /// The last `seq` this hub has published (0 before it started).
@@ -41,15 +43,12 @@ impl Hub {
     }
 
     fn publish(&self, event: Event) {
-        let Some(agent) = event.agent_id else { return };
-        let mut subs = self.subscribers.lock().expect("hub lock");
-        if let Some(list) = subs.get_mut(&agent) {
-            let event = Arc::new(event);
-            // A closed or hopelessly lagging feed is dropped; its client resumes from the log.
-            list.retain(|tx| tx.try_send(Arc::clone(&event)).is_ok());
-            if list.is_empty() {
-                subs.remove(&agent);
-            }
+        let event = Arc::new(event);
+        if let Some(agent) = event.agent_id {
+            deliver(&self.subscribers, agent, &event);
+        }
+        if let Some(chat) = event.engagement_id {
+            deliver(&self.chats, chat, &event);
         }
     }
 
@@ -82,6 +81,35 @@ impl Hub {
             if committed.changed().await.is_err() {
                 return;
             }
+        }
+    }
+}
+
+fn subscribe<K: std::hash::Hash + Eq>(
+    subscribers: &Mutex<Subscribers<K>>,
+    key: K,
+) -> mpsc::Receiver<Arc<Event>> {
+    let (tx, rx) = mpsc::channel(FEED_BUFFER);
+    subscribers
+        .lock()
+        .expect("hub lock")
+        .entry(key)
+        .or_default()
+        .push(tx);
+    rx
+}
+
+fn deliver<K: std::hash::Hash + Eq>(
+    subscribers: &Mutex<Subscribers<K>>,
+    key: K,
+    event: &Arc<Event>,
+) {
+    let mut subs = subscribers.lock().expect("hub lock");
+    if let Some(list) = subs.get_mut(&key) {
+        // A closed or hopelessly lagging feed is dropped; its client resumes from the log.
+        list.retain(|tx| tx.try_send(Arc::clone(event)).is_ok());
+        if list.is_empty() {
+            subs.remove(&key);
         }
     }
 }

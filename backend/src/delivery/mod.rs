@@ -3,10 +3,13 @@
 //! - [`hub`]: one reader per process follows the log and fans events out to the agent feeds
 //!   in memory, so a commit costs one database read however many agents are connected.
 //! - [`ws`]: the agent WebSocket (backlog from the log, then live events from the hub).
+//! - [`chat_ws`]: a web chat customer's WebSocket, the same way for one chat, in frames that
+//!   carry only what is the customer's to see.
 //! - [`webhooks`]: signed webhook deliveries from the log (a transactional outbox).
 //! - [`callouts`]: flow event callouts, through the same outbox and signing.
 
 pub mod callouts;
+pub mod chat_ws;
 pub mod hub;
 pub mod webhooks;
 pub mod ws;

@@ -4,13 +4,16 @@
 
 use super::auth::bearer;
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiPath};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::AppState;
 use crate::service::chat::{self as svc, ChatCaller};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
+use serde::Deserialize;
 use shared::api::{ChatSession, ChatStart, ChatView};
 use shared::engagement::{MessageRecord, NewMessage};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -20,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(start))
         .routes(routes!(view))
         .routes(routes!(send))
+        .routes(routes!(socket))
 }
 
 /// The customer of one chat, from `Authorization: Bearer <session_token>`.
@@ -75,4 +79,49 @@ async fn send(
         StatusCode::CREATED,
         Json(svc::send(&s.ctx, c, b.body).await?),
     ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SocketQuery {
+    /// The chat's session token (browsers cannot set headers on WebSockets).
+    access_token: Option<String>,
+    /// Resume after this `seq`; `0` replays the whole chat; default: from now.
+    #[param(minimum = 0)]
+    after: Option<i64>,
+}
+
+/// The largest frame a customer's socket takes (they send nothing but pongs).
+const SOCKET_MAX_MESSAGE: usize = 16 * 1024;
+
+/// `GET /v1/chat/session/socket?access_token=…&after=<seq>`: the chat, live. Sends `hello`,
+/// then `message`, `agent_joined`, `agent_left` and `ended` frames with their `seq`, in order,
+/// without gaps or duplicates (`shared::api::ChatFrame`).
+#[utoipa::path(get, path = "/v1/chat/session/socket", params(SocketQuery), responses((status = 101, description = "WebSocket: ChatFrame messages", body = shared::api::ChatFrame), super::openapi::ReadErrors), security(()))]
+async fn socket(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<SocketQuery>,
+    parts: Parts,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let token = bearer(&parts).or(q.access_token).ok_or_else(|| {
+        ApiError::Unauthorized(
+            "send the chat's session token: ?access_token=<session_token>".into(),
+        )
+    })?;
+    let caller = svc::authenticate(&s.ctx, &token)?;
+    if q.after.is_some_and(|a| a < 0) {
+        return Err(ApiError::invalid(
+            "after",
+            "after must be a seq (0 or more)",
+        ));
+    }
+    let state = svc::view(&s.ctx, caller).await?.state;
+    let (ctx, hub) = (s.ctx.clone(), s.hub.clone());
+    Ok(upgrade
+        .max_message_size(SOCKET_MAX_MESSAGE)
+        .max_frame_size(SOCKET_MAX_MESSAGE)
+        .on_upgrade(move |socket| {
+            crate::delivery::chat_ws::serve(ctx, hub, caller, state, q.after, socket)
+        }))
 }

@@ -1,0 +1,154 @@
+//! A web chat customer's socket: `hello`, then what happened in their chat in `seq` order —
+//! first the backlog after the client's `after` from the log, then live events from the hub,
+//! without gaps or duplicates — as [`ChatFrame`]s, which carry only what is the customer's to
+//! see (never the engagement's internals: variables, agent ids, queues).
+
+use super::hub::Hub;
+use crate::service::chat::ChatCaller;
+use crate::service::Ctx;
+use crate::store::agents;
+use axum::extract::ws::{Message, WebSocket};
+use shared::api::ChatFrame;
+use shared::events::{Event, EventKind};
+use shared::ids::AgentId;
+use std::time::Duration;
+
+/// The kinds a customer hears about.
+const KINDS: [EventKind; 5] = [
+    EventKind::EngagementMessageAdded,
+    EventKind::EngagementConnected,
+    EventKind::EngagementTransferred,
+    EventKind::EngagementWrapUpStarted,
+    EventKind::EngagementClosed,
+];
+
+async fn agent_name(ctx: &Ctx, caller: ChatCaller, agent: Option<AgentId>) -> String {
+    let Some(agent) = agent else {
+        return "An agent".into();
+    };
+    let Ok(mut conn) = ctx.store.read().await else {
+        return "An agent".into();
+    };
+    match agents::get(&mut conn, caller.account, agent).await {
+        Ok(Some(rec)) => rec.agent.display_name,
+        _ => "An agent".into(),
+    }
+}
+
+/// The customer's frame for `event`, if it is one they hear about.
+async fn frame(ctx: &Ctx, caller: ChatCaller, event: &Event) -> Option<ChatFrame> {
+    let seq = event.seq;
+    Some(match event.kind {
+        EventKind::EngagementMessageAdded => ChatFrame::Message {
+            seq,
+            message: serde_json::from_value(event.data.get("message")?.clone()).ok()?,
+        },
+        EventKind::EngagementConnected => ChatFrame::AgentJoined {
+            seq,
+            name: agent_name(ctx, caller, event.agent_id).await,
+        },
+        EventKind::EngagementTransferred => {
+            let from = event
+                .data
+                .get("from_agent_id")
+                .and_then(|a| a.as_str())
+                .and_then(|a| a.parse().ok());
+            ChatFrame::AgentLeft {
+                seq,
+                name: agent_name(ctx, caller, from).await,
+            }
+        }
+        EventKind::EngagementWrapUpStarted | EventKind::EngagementClosed => {
+            ChatFrame::Ended { seq }
+        }
+        _ => return None,
+    })
+}
+
+async fn send(socket: &mut WebSocket, frame: &ChatFrame) -> bool {
+    let Ok(text) = serde_json::to_string(frame) else {
+        return false;
+    };
+    socket.send(Message::Text(text.into())).await.is_ok()
+}
+
+pub async fn serve(
+    ctx: Ctx,
+    hub: Hub,
+    caller: ChatCaller,
+    state: shared::EngagementState,
+    after: Option<i64>,
+    mut socket: WebSocket,
+) {
+    // Subscribe before reading the backlog so nothing committed in between is missed.
+    let mut live = hub.subscribe_chat(caller.engagement);
+    let latest = *ctx.store.watch_committed().borrow();
+    let mut cursor = after.unwrap_or(latest);
+    let hello = ChatFrame::Hello {
+        engagement_id: caller.engagement,
+        state,
+        latest_seq: latest,
+    };
+    if !send(&mut socket, &hello).await {
+        return;
+    }
+    loop {
+        let batch = match ctx
+            .store
+            .events_filtered(caller.account, cursor, 500, &KINDS, Some(caller.engagement))
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "chat backlog read failed");
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+        };
+        let full = batch.len() == 500;
+        for event in batch {
+            cursor = event.seq;
+            if let Some(f) = frame(&ctx, caller, &event).await {
+                if !send(&mut socket, &f).await {
+                    return;
+                }
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    let mut ping = tokio::time::interval(Duration::from_secs(25));
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            event = live.recv() => match event {
+                Some(event) => {
+                    if event.seq <= cursor {
+                        continue; // already sent from the backlog
+                    }
+                    cursor = event.seq;
+                    if let Some(f) = frame(&ctx, caller, &event).await {
+                        if !send(&mut socket, &f).await {
+                            return;
+                        }
+                    }
+                }
+                // Cut off for lagging: close so the client resumes from its last seq.
+                None => {
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
