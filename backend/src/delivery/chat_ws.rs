@@ -11,7 +11,6 @@ use axum::extract::ws::{Message, WebSocket};
 use shared::api::ChatFrame;
 use shared::events::{Event, EventKind};
 use shared::ids::AgentId;
-use std::time::Duration;
 
 /// The kinds a customer hears about.
 const KINDS: [EventKind; 5] = [
@@ -118,37 +117,17 @@ pub async fn serve(
             break;
         }
     }
-    let mut ping = tokio::time::interval(Duration::from_secs(25));
+    let mut ping = super::socket::pings();
     ping.tick().await;
-    loop {
-        tokio::select! {
-            event = live.recv() => match event {
-                Some(event) => {
-                    if event.seq <= cursor {
-                        continue; // already sent from the backlog
-                    }
-                    cursor = event.seq;
-                    if let Some(f) = frame(&ctx, caller, &event).await {
-                        if !send(&mut socket, &f).await {
-                            return;
-                        }
-                    }
-                }
-                // Cut off for lagging: close so the client resumes from its last seq.
-                None => {
-                    let _ = socket.send(Message::Close(None)).await;
-                    return;
-                }
-            },
-            _ = ping.tick() => {
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
-                    return;
-                }
+    while let Some(event) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+        if event.seq <= cursor {
+            continue; // already sent from the backlog
+        }
+        cursor = event.seq;
+        if let Some(f) = frame(&ctx, caller, &event).await {
+            if !send(&mut socket, &f).await {
+                return;
             }
-            incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
-            },
         }
     }
 }

@@ -11,5 +11,6 @@
 pub mod callouts;
 pub mod chat_ws;
 pub mod hub;
+mod socket;
 pub mod webhooks;
 pub mod ws;

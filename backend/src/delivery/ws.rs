@@ -9,7 +9,6 @@ use shared::api::SocketFrame;
 use shared::config::Agent;
 use shared::events::{Event, EventKind};
 use shared::ids::AccountId;
-use std::time::Duration;
 
 async fn send_event(socket: &mut WebSocket, event: &Event) -> bool {
     let frame = SocketFrame::<Agent>::event(event.clone());
@@ -82,38 +81,18 @@ pub async fn serve(
             break;
         }
     }
-    let mut ping = tokio::time::interval(Duration::from_secs(25));
+    let mut ping = super::socket::pings();
     ping.tick().await;
-    loop {
-        tokio::select! {
-            event = live.recv() => match event {
-                Some(event) => {
-                    if event.seq <= cursor {
-                        continue; // already sent from the backlog
-                    }
-                    cursor = event.seq;
-                    if !send_event(&mut socket, &event).await {
-                        return;
-                    }
-                    if ends_session(&event, &session_id) {
-                        return close_ended(&mut socket).await;
-                    }
-                }
-                // Cut off for lagging: close so the client resumes from its last seq.
-                None => {
-                    let _ = socket.send(Message::Close(None)).await;
-                    return;
-                }
-            },
-            _ = ping.tick() => {
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
-                    return;
-                }
-            }
-            incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
-            },
+    while let Some(event) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+        if event.seq <= cursor {
+            continue; // already sent from the backlog
+        }
+        cursor = event.seq;
+        if !send_event(&mut socket, &event).await {
+            return;
+        }
+        if ends_session(&event, &session_id) {
+            return close_ended(&mut socket).await;
         }
     }
 }

@@ -1,0 +1,43 @@
+//! What the agent's and the chat customer's sockets share once their backlog is sent: waiting
+//! for the next live event from the hub while pinging the client and noticing when it goes.
+
+use axum::extract::ws::{Message, WebSocket};
+use shared::events::Event;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Interval;
+
+/// How often an idle socket is pinged (proxies close quiet connections).
+pub fn pings() -> Interval {
+    tokio::time::interval(Duration::from_secs(25))
+}
+
+/// The next live event, or `None` once the socket is done: the client left, a send failed, or
+/// the hub cut a lagging feed off (then the socket is closed so the client resumes from its
+/// last `seq`).
+pub async fn next_event(
+    socket: &mut WebSocket,
+    live: &mut mpsc::Receiver<Arc<Event>>,
+    ping: &mut Interval,
+) -> Option<Arc<Event>> {
+    loop {
+        tokio::select! {
+            event = live.recv() => {
+                if event.is_none() {
+                    let _ = socket.send(Message::Close(None)).await;
+                }
+                return event;
+            }
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    return None;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
