@@ -101,6 +101,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         },
         metrics: Arc::new(crate::metrics::Metrics::new()),
         chat_limits: Arc::default(),
+        device_sockets: Arc::default(),
     };
     if config.webhook_allow_private {
         tracing::warn!(

@@ -79,6 +79,18 @@ async fn one_widget_rings_and_a_closed_one_is_freed(db: TestDb) {
         "{after:?}"
     );
     assert_eq!(claim(&ada, "tab-d", true).await, "tab-c");
+    // A reload whose new socket opens before the old one's close is noticed keeps it too.
+    let new = Feed::connect_as(&ada, None, Some("tab-c")).await;
+    drop(_back);
+    let seen = feed.events.len();
+    feed.drain(Duration::from_secs(5)).await;
+    let after = &feed.kinds()[seen..];
+    assert!(
+        !after.iter().any(|k| k == "agent.device_changed"),
+        "{after:?}"
+    );
+    assert_eq!(claim(&ada, "tab-d", true).await, "tab-c");
+    drop(new);
 }
 
 both_stores!(one_widget_rings_and_a_closed_one_is_freed);

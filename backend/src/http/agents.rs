@@ -267,6 +267,10 @@ async fn websocket(
         .on_upgrade(move |socket| async move {
             // Counted in `/metrics` while the socket's task runs.
             let _open = metrics.agent_socket();
+            let device_socket = q
+                .device
+                .as_deref()
+                .map(|d| ctx.device_sockets.open(agent_id, d));
             if let Some(device) = &q.device {
                 if let Err(e) = devices::connected(&ctx, account, agent_id, device).await {
                     tracing::warn!(error = %e, "could not note the widget's device");
@@ -274,6 +278,7 @@ async fn websocket(
             }
             crate::delivery::ws::serve(store, hub, account, agent, session_id, q.after, socket)
                 .await;
+            drop(device_socket);
             if let Some(device) = q.device {
                 let closed_at = ctx.clock.now_ms();
                 // In the background: the grace must not hold this task (and its socket count).

@@ -18,6 +18,53 @@ use std::time::Duration;
 /// How long a closed socket keeps its device active: a reload reconnects well within it.
 pub const RELEASE_GRACE: Duration = Duration::from_secs(3);
 
+/// The agent sockets open on this instance, per agent and device. A reloaded page may open its
+/// new socket before the server notices the old one closed; that late close must not free the
+/// device its own widget is connected with (the store's time check alone would).
+#[derive(Default)]
+pub struct OpenSockets(std::sync::Mutex<std::collections::HashMap<(AgentId, String), usize>>);
+
+/// One open socket, counted until dropped.
+pub struct OpenSocket {
+    sockets: std::sync::Arc<OpenSockets>,
+    key: (AgentId, String),
+}
+
+impl OpenSockets {
+    pub fn open(self: &std::sync::Arc<Self>, agent: AgentId, device: &str) -> OpenSocket {
+        let key = (agent, device.to_string());
+        *self
+            .0
+            .lock()
+            .expect("sockets lock")
+            .entry(key.clone())
+            .or_default() += 1;
+        OpenSocket {
+            sockets: self.clone(),
+            key,
+        }
+    }
+
+    fn is_open(&self, agent: AgentId, device: &str) -> bool {
+        self.0
+            .lock()
+            .expect("sockets lock")
+            .contains_key(&(agent, device.to_string()))
+    }
+}
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        let mut open = self.sockets.0.lock().expect("sockets lock");
+        if let Some(n) = open.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
 async fn changed(
     tx: &mut Tx,
     account: AccountId,
@@ -88,6 +135,9 @@ pub async fn disconnected(
     closed_at_ms: i64,
 ) -> Result<()> {
     tokio::time::sleep(RELEASE_GRACE).await;
+    if ctx.device_sockets.is_open(agent, device) {
+        return Ok(()); // it came back here (perhaps before this close was noticed)
+    }
     let mut tx = ctx.store.begin_for(account).await?;
     if agents::release_device(tx.conn(), agent, device, closed_at_ms).await? {
         changed(&mut tx, account, agent, None).await?;

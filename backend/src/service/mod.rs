@@ -158,4 +158,6 @@ pub struct Ctx {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Web chat customers' message rate, see [`chat`].
     pub chat_limits: Arc<chat::RateLimiter>,
+    /// Agent sockets open here per device, see [`devices`].
+    pub device_sockets: Arc<devices::OpenSockets>,
 }
