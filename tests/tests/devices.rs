@@ -20,6 +20,17 @@ async fn claim(ada: &Api, device: &str, only_if_free: bool) -> serde_json::Value
         .clone()
 }
 
+/// Nothing changes the active device for longer than the grace.
+async fn device_stays(feed: &mut Feed) {
+    let seen = feed.events.len();
+    feed.drain(Duration::from_secs(5)).await;
+    let after = &feed.kinds()[seen..];
+    assert!(
+        !after.iter().any(|k| k == "agent.device_changed"),
+        "{after:?}"
+    );
+}
+
 async fn one_widget_rings_and_a_closed_one_is_freed(db: TestDb) {
     let c = Center::with_agents(db, 1).await;
     let ada = c.agent(0).await;
@@ -71,24 +82,12 @@ async fn one_widget_rings_and_a_closed_one_is_freed(db: TestDb) {
     drop(socket);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let _back = Feed::connect_as(&ada, None, Some("tab-c")).await;
-    let seen = feed.events.len();
-    feed.drain(Duration::from_secs(5)).await;
-    let after = &feed.kinds()[seen..];
-    assert!(
-        !after.iter().any(|k| k == "agent.device_changed"),
-        "{after:?}"
-    );
+    device_stays(&mut feed).await;
     assert_eq!(claim(&ada, "tab-d", true).await, "tab-c");
     // A reload whose new socket opens before the old one's close is noticed keeps it too.
     let new = Feed::connect_as(&ada, None, Some("tab-c")).await;
     drop(_back);
-    let seen = feed.events.len();
-    feed.drain(Duration::from_secs(5)).await;
-    let after = &feed.kinds()[seen..];
-    assert!(
-        !after.iter().any(|k| k == "agent.device_changed"),
-        "{after:?}"
-    );
+    device_stays(&mut feed).await;
     assert_eq!(claim(&ada, "tab-d", true).await, "tab-c");
     drop(new);
 }

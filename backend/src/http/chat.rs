@@ -116,7 +116,7 @@ async fn socket(
             "after must be a seq (0 or more)",
         ));
     }
-    let state = svc::view(&s.ctx, caller).await?.state;
+    let state = svc::state(&s.ctx, caller).await?;
     let (ctx, hub) = (s.ctx.clone(), s.hub.clone());
     Ok(upgrade
         .max_message_size(SOCKET_MAX_MESSAGE)

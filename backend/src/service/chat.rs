@@ -77,6 +77,13 @@ pub fn authenticate(ctx: &Ctx, bearer: &str) -> Result<ChatCaller> {
     })
 }
 
+/// The pre-chat question, when there is one (blank counts as none).
+fn asked(req: &ChatStart) -> Option<&str> {
+    req.question
+        .as_deref()
+        .filter(|q| q.chars().any(shared::limits::is_visible_char))
+}
+
 fn check_start(req: &ChatStart, required: shared::config::WebChat) -> Result<()> {
     validate::required("name", &req.name, 200)?;
     match req.email.as_deref().filter(|e| !e.is_empty()) {
@@ -86,14 +93,9 @@ fn check_start(req: &ChatStart, required: shared::config::WebChat) -> Result<()>
         }
         None => {}
     }
-    match req.question.as_deref() {
-        Some(q) if q.chars().any(shared::limits::is_visible_char) => {
-            validate::optional("question", Some(q), MESSAGE_MAX_CHARS)?
-        }
-        _ if required.require_question => {
-            return Err(invalid("question", "this chat asks for your question"))
-        }
-        _ => validate::optional("question", req.question.as_deref(), MESSAGE_MAX_CHARS)?,
+    validate::optional("question", req.question.as_deref(), MESSAGE_MAX_CHARS)?;
+    if asked(req).is_none() && required.require_question {
+        return Err(invalid("question", "this chat asks for your question"));
     }
     Ok(())
 }
@@ -136,11 +138,8 @@ pub async fn start(ctx: &Ctx, entry_id: &str, req: ChatStart) -> Result<ChatSess
         crate::store::StoreError::Corrupt(format!("a started chat did not read back: {e}"))
     })?;
     let id = engagement.engagement_id;
-    if let Some(q) = req
-        .question
-        .filter(|q| q.chars().any(shared::limits::is_visible_char))
-    {
-        message::from_consumer(ctx, account, id, q).await?;
+    if let Some(q) = asked(&req) {
+        message::from_consumer(ctx, account, id, q.to_string()).await?;
     }
     let claims = Claims {
         kind: TokenKind::Chat,
@@ -173,12 +172,27 @@ pub async fn send(ctx: &Ctx, caller: ChatCaller, body: String) -> Result<Message
     message::from_consumer(ctx, caller.account, caller.engagement, body).await
 }
 
+/// The chat's engagement (gone: 404).
+async fn engagement(
+    conn: &mut sqlx::AnyConnection,
+    caller: ChatCaller,
+) -> Result<crate::store::engagements::EngagementRecord> {
+    crate::store::engagements::get(conn, caller.account, caller.engagement)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("this chat no longer exists".into()))
+}
+
+/// The chat's state (what its socket's `hello` says).
+pub async fn state(ctx: &Ctx, caller: ChatCaller) -> Result<shared::EngagementState> {
+    Ok(engagement(&mut *ctx.store.snapshot().await?, caller)
+        .await?
+        .state)
+}
+
 /// `GET /v1/chat/session`: the chat's state and conversation.
 pub async fn view(ctx: &Ctx, caller: ChatCaller) -> Result<ChatView> {
     let mut conn = ctx.store.snapshot().await?;
-    let rec = crate::store::engagements::get(&mut conn, caller.account, caller.engagement)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound("this chat no longer exists".into()))?;
+    let rec = engagement(&mut conn, caller).await?;
     Ok(ChatView {
         engagement_id: rec.id,
         state: rec.state,
