@@ -85,6 +85,24 @@ build_extras() {
   done
 }
 
+# The customer's side of web chat (frontend/chat): the chat page's WASM module with its static
+# files and the /chat.js bubble, into frontend/dist/chat-client (served at /chat-client/,
+# /chat/{entry_id} and /chat.js). Same toolchain and flags; it has a first-load budget of its
+# own (100 KB brotli, scripts/test.sh).
+build_chat() {
+  local wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/chat_page.wasm"
+  local out="${CARGO_TARGET_DIR:-target}/chat-page"
+  local dist=frontend/dist/chat-client
+  cargo build -p chat-page --lib --target wasm32-unknown-unknown --profile wasm-release
+  rm -rf "$out" "$dist"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "$wasm"
+  wasm-opt -Oz "$out/chat_page_bg.wasm" -o "$out/chat_page_bg.wasm"
+  mkdir -p "$dist"
+  cp "$out/chat_page.js" "$out/chat_page_bg.wasm" frontend/chat/static/* "$dist/"
+  precompress "$dist"
+}
+
 build frontend/dist /widget/
 build frontend/dist/zcc /zcc/ --features zcc
 build_extras
+build_chat

@@ -290,11 +290,16 @@ pub struct SocketFrame<A = AgentProfile> {
     pub latest_seq: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<Event>,
+    /// `typing`: the chat whose customer is typing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement_id: Option<EngagementId>,
 }
 
 impl<A> SocketFrame<A> {
     pub const HELLO: &'static str = "hello";
     pub const EVENT: &'static str = "event";
+    /// A chat's customer is typing (not in the log, no `seq`).
+    pub const TYPING: &'static str = "typing";
 
     pub fn hello(agent: A, latest_seq: i64) -> Self {
         SocketFrame {
@@ -302,6 +307,17 @@ impl<A> SocketFrame<A> {
             agent: Some(agent),
             latest_seq: Some(latest_seq),
             event: None,
+            engagement_id: None,
+        }
+    }
+
+    pub fn typing(engagement_id: EngagementId) -> Self {
+        SocketFrame {
+            kind: Self::TYPING.into(),
+            agent: None,
+            latest_seq: None,
+            event: None,
+            engagement_id: Some(engagement_id),
         }
     }
 
@@ -311,6 +327,7 @@ impl<A> SocketFrame<A> {
             agent: None,
             latest_seq: None,
             event: Some(event),
+            engagement_id: None,
         }
     }
 }
@@ -360,6 +377,32 @@ impl DialRequest {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn chat_frame_type_names_are_what_serde_writes() {
+        let message = crate::engagement::MessageRecord {
+            message_id: crate::ids::MessageId(uuid::Uuid::nil()),
+            engagement_id: EngagementId(uuid::Uuid::nil()),
+            author: crate::engagement::MessageAuthor {
+                kind: crate::engagement::AuthorKind::Agent,
+                agent_id: None,
+                display_name: "Ada".into(),
+            },
+            body: "hi".into(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let frames = [
+            (ChatFrame::HELLO, ChatFrame::Hello { engagement_id: EngagementId(uuid::Uuid::nil()), state: crate::EngagementState::Queued, latest_seq: 1 }),
+            (ChatFrame::MESSAGE, ChatFrame::Message { seq: 1, message }),
+            (ChatFrame::AGENT_JOINED, ChatFrame::AgentJoined { seq: 1, name: "Ada".into() }),
+            (ChatFrame::AGENT_LEFT, ChatFrame::AgentLeft { seq: 1, name: "Ada".into() }),
+            (ChatFrame::ENDED, ChatFrame::Ended { seq: 1 }),
+            (ChatFrame::TYPING, ChatFrame::Typing {}),
+        ];
+        for (name, frame) in frames {
+            assert_eq!(serde_json::to_value(&frame).unwrap()["type"], json!(name));
+        }
+    }
 
     #[test]
     fn dialable_numbers() {
@@ -486,6 +529,21 @@ pub struct ChatView {
     pub state: crate::EngagementState,
     /// The conversation, oldest first.
     pub messages: Vec<crate::engagement::MessageRecord>,
+    /// Where the chat waits, while it waits for an agent (`queued` or ringing); absent after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueuePlace>,
+}
+
+/// A waiting chat's place in its queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueuePlace {
+    /// 1 for the next to be answered (0 while it rings an agent).
+    pub position: u32,
+    /// The expected wait in seconds, from how fast the queue was answered in the last
+    /// half hour; absent when nothing was answered in that time (no honest estimate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_secs: Option<u64>,
 }
 
 /// What a web chat customer's socket sends (`GET /v1/chat/session/socket`), one JSON object per
@@ -511,4 +569,26 @@ pub enum ChatFrame {
     AgentLeft { seq: i64, name: String },
     /// The conversation is over.
     Ended { seq: i64 },
+    /// The agent is typing (not in the log, no `seq`: show it for a few seconds unless it
+    /// comes again or a message arrives).
+    Typing {},
+}
+
+impl ChatFrame {
+    /// Each frame's `type`, for clients that read frames without serde (the chat page).
+    pub const HELLO: &'static str = "hello";
+    pub const MESSAGE: &'static str = "message";
+    pub const AGENT_JOINED: &'static str = "agent_joined";
+    pub const AGENT_LEFT: &'static str = "agent_left";
+    pub const ENDED: &'static str = "ended";
+    pub const TYPING: &'static str = "typing";
+}
+
+/// `GET /v1/chat/{entry_id}`: what a chat page needs before the pre-chat form (public).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatEntry {
+    pub entry_id: String,
+    pub require_email: bool,
+    pub require_question: bool,
 }

@@ -511,6 +511,26 @@ impl Feed {
         }
     }
 
+    /// Wait for the next frame whose `type` is `frame_type` (`typing`: frames that are not
+    /// events); events on the way are recorded.
+    pub async fn wait_frame(&mut self, frame_type: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.socket.next()).await {
+                Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t)))) => {
+                    let msg: Value = serde_json::from_str(&t).unwrap();
+                    if msg["type"] == frame_type {
+                        return msg;
+                    }
+                    self.events.push(msg["event"].clone());
+                }
+                Ok(Some(Ok(_))) => {}
+                other => panic!("waiting for a {frame_type} frame: {other:?}; seen {:?}", self.kinds()),
+            }
+        }
+    }
+
     /// Collect whatever arrives within `window`.
     pub async fn drain(&mut self, window: Duration) {
         let deadline = Instant::now() + window;

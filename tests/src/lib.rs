@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod browser;
+pub mod chat;
 pub mod db;
 pub mod demo;
 pub mod process;

@@ -9,51 +9,8 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Api, Center, Feed};
 use tests::both_stores;
+use tests::chat::chat_center;
 use tests::db::TestDb;
-
-/// A chat queue, a flow and an entry point to it that takes web chats (email required), and a
-/// ready agent who takes chats.
-async fn chat_center(c: &Center) -> Api {
-    let queue = c
-        .admin
-        .post(
-            "/v1/queues",
-            json!({"name": "Web chat", "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 30}),
-        )
-        .await
-        .expect(201)["queue_id"]
-        .clone();
-    let flow = c
-        .admin
-        .post(
-            "/v1/flows",
-            json!({"name": "Chat", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}),
-        )
-        .await
-        .expect(201)["flow_id"]
-        .clone();
-    c.admin
-        .post(
-            "/v1/entry-points",
-            json!({"entry_id": "web-chat", "flow_id": flow, "chat": {"require_email": true}}),
-        )
-        .await
-        .expect(201);
-    c.admin
-        .post(
-            "/v1/agents",
-            json!({"display_name": "Chat Agent", "email": "chat@switchboard.test", "role": "agent",
-                   "password": "chat-agent-password", "queues": [{"queue_id": queue}]}),
-        )
-        .await
-        .expect(201);
-    let agent = c
-        .anon()
-        .login("chat@switchboard.test", "chat-agent-password")
-        .await;
-    agent.set_ready().await;
-    agent
-}
 
 /// [`chat_center`], and a chat an integrator started that the agent accepted.
 async fn chat_setup(c: &Center) -> (Api, String) {
@@ -480,7 +437,131 @@ async fn the_customer_socket_follows_the_chat(db: TestDb) {
     }
 }
 
+/// Start a web chat as a customer; (engagement id, the customer's API).
+async fn customer_chat(c: &Center, name: &str) -> (String, Api) {
+    let session = c
+        .anon()
+        .post(
+            "/v1/chat/web-chat/sessions",
+            json!({"name": name, "email": "someone@example.test"}),
+        )
+        .await
+        .expect(201);
+    let id = session["engagement_id"].as_str().unwrap().to_string();
+    let customer = c.anon().with_token(session["session_token"].as_str().unwrap());
+    (id, customer)
+}
+
+/// While nobody is ready the customers wait in order, see their place and, once the queue
+/// has a pace, an estimate; a customer who leaves before an answer is abandoned (and counts
+/// against the service level); typing goes both ways once an agent has the chat and is never
+/// stored; the customer ending a live chat puts the agent in wrap-up.
+async fn customers_wait_in_order_type_and_leave(db: TestDb) {
+    let c = Center::with_agents(db, 1).await;
+    let agent = chat_center(&c).await;
+    agent
+        .put("/v1/agents/me/status", json!({"status": "not_ready", "reason": "break"}))
+        .await
+        .expect(200);
+    let (first, alan) = customer_chat(&c, "Alan").await;
+    let (_second, grace) = customer_chat(&c, "Grace").await;
+    let (third, ada) = customer_chat(&c, "Ada").await;
+    let place = |v: &Value| v["queue"].clone();
+    let a = alan.get("/v1/chat/session").await.expect(200);
+    assert_eq!(a["state"], "queued");
+    assert_eq!(place(&a), json!({"position": 1}), "no pace yet: no estimate");
+    assert_eq!(place(&grace.get("/v1/chat/session").await.expect(200))["position"], 2);
+    assert_eq!(place(&ada.get("/v1/chat/session").await.expect(200))["position"], 3);
+
+    // Grace gives up: abandoned, and Ada moves up.
+    grace.post("/v1/chat/session/end", json!({})).await.expect(204);
+    assert_eq!(grace.get("/v1/chat/session").await.expect(200)["state"], "closed");
+    grace
+        .post("/v1/chat/session/end", json!({}))
+        .await
+        .error(409, "conflict", None);
+    assert_eq!(place(&ada.get("/v1/chat/session").await.expect(200))["position"], 2);
+    let stats = c.admin.get("/v1/stats/queues").await.expect(200);
+    let web = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Web chat")
+        .unwrap()
+        .clone();
+    assert_eq!(web["abandoned_24h"], 1, "{web}");
+
+    // Typing while waiting tells nobody (and is fine).
+    alan.post("/v1/chat/session/typing", json!({})).await.expect(204);
+
+    // The agent answers Alan (one chat at a time here, so Ada keeps waiting): now the queue
+    // has a pace (1 answer in 30 min), and Ada, next, is told about 30 minutes.
+    let mut rules = c.admin.get("/v1/busy-agent-rules").await.expect(200);
+    rules["limits"]["chat"] = json!(1);
+    c.admin.put("/v1/busy-agent-rules", rules).await.expect(200);
+    agent.set_ready().await;
+    agent.accept_when_offered(&first, Duration::from_secs(10)).await;
+    agent
+        .put("/v1/agents/me/status", json!({"status": "not_ready", "reason": "break"}))
+        .await
+        .expect(200);
+    let a = alan.get("/v1/chat/session").await.expect(200);
+    assert_eq!(a["state"], "connected");
+    assert!(a.get("queue").is_none(), "{a}");
+    let d = ada.get("/v1/chat/session").await.expect(200);
+    assert_eq!(place(&d), json!({"position": 1, "estimated_wait_secs": 1800}), "{d}");
+
+    // Typing, both ways, live and not stored.
+    let mut feed = Feed::connect(&agent, None).await;
+    let base = c.server.base_url.clone();
+    let token = alan.token.clone().unwrap();
+    let agent2 = agent.clone();
+    let first2 = first.clone();
+    let typer = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        agent2
+            .post(&format!("/v1/engagements/{first2}/typing"), json!({}))
+            .await
+            .expect(204);
+    });
+    let before = c.admin.latest_seq().await;
+    let frames = customer_frames(&base, &token, before, |f| f["type"] == "typing").await;
+    typer.await.unwrap();
+    assert_eq!(frames.last().unwrap(), &json!({"type": "typing"}));
+    alan.post("/v1/chat/session/typing", json!({})).await.expect(204);
+    let typing = feed.wait_frame("typing", Duration::from_secs(5)).await;
+    assert_eq!(typing["engagement_id"], json!(first));
+    assert_eq!(c.admin.latest_seq().await, before, "typing is not in the log");
+    // Only the chat's agent (or a supervisor) types in it, and only in a live chat.
+    let other = c.agent(0).await;
+    other
+        .post(&format!("/v1/engagements/{first}/typing"), json!({}))
+        .await
+        .error(403, "forbidden", None);
+    agent
+        .post(&format!("/v1/engagements/{third}/typing"), json!({}))
+        .await
+        .error(403, "forbidden", None);
+    c.admin
+        .post(&format!("/v1/engagements/{third}/typing"), json!({}))
+        .await
+        .error(409, "conflict", None);
+
+    // Alan ends the chat: the agent goes on to wrap-up; he can no longer write or type.
+    alan.post("/v1/chat/session/end", json!({})).await.expect(204);
+    let e = agent.get(&format!("/v1/engagements/{first}")).await.expect(200);
+    assert_eq!(e["state"], "wrap_up");
+    alan.post("/v1/chat/session/typing", json!({}))
+        .await
+        .error(409, "conflict", None);
+    alan.post("/v1/chat/session/messages", json!({"body": "hello?"}))
+        .await
+        .error(409, "conflict", None);
+    feed.close().await;
+}
+
 both_stores!(
+    customers_wait_in_order_type_and_leave,
     agents_write_in_a_chat_and_it_reaches_their_feed_in_order,
     what_is_refused_says_why,
     a_customer_starts_a_chat_and_talks_with_the_agent,

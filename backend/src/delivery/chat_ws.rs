@@ -3,7 +3,7 @@
 //! without gaps or duplicates — as [`ChatFrame`]s, which carry only what is the customer's to
 //! see (never the engagement's internals: variables, agent ids, queues).
 
-use super::hub::Hub;
+use super::hub::{Hub, Live};
 use crate::service::chat::ChatCaller;
 use crate::service::Ctx;
 use crate::store::agents;
@@ -119,7 +119,16 @@ pub async fn serve(
     }
     let mut ping = super::socket::pings();
     ping.tick().await;
-    while let Some(event) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+    while let Some(live) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+        let event = match live {
+            Live::Event(event) => event,
+            Live::Typing(_) => {
+                if !send(&mut socket, &ChatFrame::Typing {}).await {
+                    return;
+                }
+                continue;
+            }
+        };
         if event.seq <= cursor {
             continue; // already sent from the backlog
         }

@@ -1,5 +1,5 @@
 //! The in-process fan-out of committed events to agent feeds and to web chat customers'
-//! sockets (by engagement).
+//! sockets (by engagement), and of the one thing that is not in the log: typing indicators.
 
 use crate::store::Store;
 use shared::events::Event;
@@ -13,7 +13,19 @@ use tokio::sync::mpsc;
 /// reconnects with its last `seq` and catches up from the log).
 const FEED_BUFFER: usize = 4096;
 
-type Subscribers<K> = HashMap<K, Vec<mpsc::Sender<Arc<Event>>>>;
+/// What a socket receives live.
+#[derive(Debug, Clone)]
+pub enum Live {
+    /// A committed event from the log.
+    Event(Arc<Event>),
+    /// Someone is typing in this chat: the customer (told to the agent's feed) or the agent
+    /// (told to the customer's socket). Ephemeral: it is not in the log and only reaches
+    /// sockets on the instance that received it (behind several instances an indicator can
+    /// go missing; no message ever does).
+    Typing(EngagementId),
+}
+
+type Subscribers<K> = HashMap<K, Vec<mpsc::Sender<Live>>>;
 
 #[derive(Clone, Default)]
 pub struct Hub {
@@ -27,13 +39,13 @@ pub struct Hub {
 impl Hub {
     /// Receive every event for `agent` committed from now on (and possibly a few earlier ones:
     /// the receiver dedupes by `seq`).
-    pub fn subscribe(&self, agent: AgentId) -> mpsc::Receiver<Arc<Event>> {
+    pub fn subscribe(&self, agent: AgentId) -> mpsc::Receiver<Live> {
         subscribe(&self.subscribers, agent)
     }
 
     /// Receive every event of the chat `engagement` committed from now on (deduped by `seq`
     /// like [`Hub::subscribe`]).
-    pub fn subscribe_chat(&self, engagement: EngagementId) -> mpsc::Receiver<Arc<Event>> {
+    pub fn subscribe_chat(&self, engagement: EngagementId) -> mpsc::Receiver<Live> {
         subscribe(&self.chats, engagement)
     }
 
@@ -43,13 +55,24 @@ impl Hub {
     }
 
     fn publish(&self, event: Event) {
-        let event = Arc::new(event);
-        if let Some(agent) = event.agent_id {
+        let event = Live::Event(Arc::new(event));
+        let Live::Event(e) = &event else { return };
+        if let Some(agent) = e.agent_id {
             deliver(&self.subscribers, agent, &event);
         }
-        if let Some(chat) = event.engagement_id {
+        if let Some(chat) = e.engagement_id {
             deliver(&self.chats, chat, &event);
         }
+    }
+
+    /// The customer of `chat` is typing: tell its agent's feeds.
+    pub fn customer_typing(&self, agent: AgentId, chat: EngagementId) {
+        deliver(&self.subscribers, agent, &Live::Typing(chat));
+    }
+
+    /// The agent of `chat` is typing: tell the customer's sockets.
+    pub fn agent_typing(&self, chat: EngagementId) {
+        deliver(&self.chats, chat, &Live::Typing(chat));
     }
 
     /// Follow the account's log from its current end, publishing as commits happen. Runs until
@@ -88,7 +111,7 @@ impl Hub {
 fn subscribe<K: std::hash::Hash + Eq>(
     subscribers: &Mutex<Subscribers<K>>,
     key: K,
-) -> mpsc::Receiver<Arc<Event>> {
+) -> mpsc::Receiver<Live> {
     let (tx, rx) = mpsc::channel(FEED_BUFFER);
     subscribers
         .lock()
@@ -102,12 +125,12 @@ fn subscribe<K: std::hash::Hash + Eq>(
 fn deliver<K: std::hash::Hash + Eq>(
     subscribers: &Mutex<Subscribers<K>>,
     key: K,
-    event: &Arc<Event>,
+    item: &Live,
 ) {
     let mut subs = subscribers.lock().expect("hub lock");
     if let Some(list) = subs.get_mut(&key) {
         // A closed or hopelessly lagging feed is dropped; its client resumes from the log.
-        list.retain(|tx| tx.try_send(Arc::clone(event)).is_ok());
+        list.retain(|tx| tx.try_send(item.clone()).is_ok());
         if list.is_empty() {
             subs.remove(&key);
         }

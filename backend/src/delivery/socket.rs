@@ -2,8 +2,7 @@
 //! for the next live event from the hub while pinging the client and noticing when it goes.
 
 use axum::extract::ws::{Message, WebSocket};
-use shared::events::Event;
-use std::sync::Arc;
+use super::hub::Live;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Interval;
@@ -13,14 +12,14 @@ pub fn pings() -> Interval {
     tokio::time::interval(Duration::from_secs(25))
 }
 
-/// The next live event, or `None` once the socket is done: the client left, a send failed, or
+/// The next live event (or typing indicator), or `None` once the socket is done: the client left, a send failed, or
 /// the hub cut a lagging feed off (then the socket is closed so the client resumes from its
 /// last `seq`).
 pub async fn next_event(
     socket: &mut WebSocket,
-    live: &mut mpsc::Receiver<Arc<Event>>,
+    live: &mut mpsc::Receiver<Live>,
     ping: &mut Interval,
-) -> Option<Arc<Event>> {
+) -> Option<Live> {
     loop {
         tokio::select! {
             event = live.recv() => {

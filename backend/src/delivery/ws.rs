@@ -2,7 +2,7 @@
 //! order, first the backlog after the client's `after` from the log, then live ones from the
 //! hub, without gaps or duplicates.
 
-use super::hub::Hub;
+use super::hub::{Hub, Live};
 use crate::store::Store;
 use axum::extract::ws::{Message, WebSocket};
 use shared::api::SocketFrame;
@@ -83,7 +83,18 @@ pub async fn serve(
     }
     let mut ping = super::socket::pings();
     ping.tick().await;
-    while let Some(event) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+    while let Some(live) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+        let event = match live {
+            Live::Event(event) => event,
+            Live::Typing(chat) => {
+                let frame = serde_json::to_string(&SocketFrame::<Agent>::typing(chat))
+                    .expect("a frame serializes");
+                if socket.send(Message::Text(frame.into())).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
         if event.seq <= cursor {
             continue; // already sent from the backlog
         }

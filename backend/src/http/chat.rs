@@ -14,15 +14,18 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
-use shared::api::{ChatSession, ChatStart, ChatView};
+use shared::api::{ChatEntry, ChatSession, ChatStart, ChatView};
 use shared::engagement::{MessageRecord, NewMessage};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(entry))
         .routes(routes!(start))
         .routes(routes!(view))
         .routes(routes!(send))
+        .routes(routes!(typing))
+        .routes(routes!(leave))
         .routes(routes!(socket))
 }
 
@@ -45,9 +48,19 @@ impl FromRequestParts<AppState> for Customer {
     }
 }
 
+/// `GET /v1/chat/{entry_id}`: what the pre-chat form asks for (public). 404 unless the entry
+/// point takes web chats.
+#[utoipa::path(get, path = "/v1/chat/{entry_id}", params(("entry_id" = String, Path, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$", description = "The entry point")), responses((status = 200, body = ChatEntry), super::openapi::ReadErrors), security(()))]
+async fn entry(
+    State(s): State<AppState>,
+    ApiPath(entry_id): ApiPath<String>,
+) -> Result<Json<ChatEntry>, ApiError> {
+    Ok(Json(svc::entry(&s.ctx, &entry_id).await?))
+}
+
 /// `POST /v1/chat/{entry_id}/sessions`: the pre-chat form starts a chat; 201 with the
 /// session token. 404 unless the entry point takes web chats.
-#[utoipa::path(post, path = "/v1/chat/{entry_id}/sessions", request_body = ChatStart, params(("entry_id" = String, Path, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$", description = "The entry point")), responses((status = 201, body = ChatSession), super::openapi::WriteErrors))]
+#[utoipa::path(post, path = "/v1/chat/{entry_id}/sessions", request_body = ChatStart, params(("entry_id" = String, Path, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$", description = "The entry point")), responses((status = 201, body = ChatSession), super::openapi::WriteErrors), security(()))]
 async fn start(
     State(s): State<AppState>,
     ApiPath(entry_id): ApiPath<String>,
@@ -79,6 +92,24 @@ async fn send(
         StatusCode::CREATED,
         Json(svc::send(&s.ctx, c, b.body).await?),
     ))
+}
+
+/// `POST /v1/chat/session/typing`: the customer is typing; their agent's widget shows it for a
+/// few seconds. Send it every few seconds while typing. Not stored.
+#[utoipa::path(post, path = "/v1/chat/session/typing", responses((status = 204, description = "Told"), super::openapi::WriteErrors))]
+async fn typing(State(s): State<AppState>, Customer(c): Customer) -> Result<StatusCode, ApiError> {
+    if let Some(agent) = svc::customer_typing(&s.ctx, c).await? {
+        s.hub.customer_typing(agent, c.engagement);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/chat/session/end`: the customer ends the chat. Before an agent answered it closes
+/// as abandoned; after, the agent's conversation ends (they go on to wrap-up). 409 once ended.
+#[utoipa::path(post, path = "/v1/chat/session/end", responses((status = 204, description = "Ended"), super::openapi::WriteErrors))]
+async fn leave(State(s): State<AppState>, Customer(c): Customer) -> Result<StatusCode, ApiError> {
+    svc::leave(&s.ctx, c).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

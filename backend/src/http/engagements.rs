@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one))
         .routes(routes!(notes, add_note))
         .routes(routes!(messages, add_message))
+        .routes(routes!(typing))
         .routes(routes!(accept))
         .routes(routes!(decline))
         .routes(routes!(inactive))
@@ -200,6 +201,20 @@ async fn add_message(
         StatusCode::CREATED,
         run(&s, &p, id, Action::AddMessage(b.body)).await?,
     ))
+}
+
+/// `POST /v1/engagements/{id}/typing`: the agent (or a supervisor in the chat) is typing; the
+/// customer's chat page shows it for a few seconds. Send it every few seconds while typing.
+/// Not stored; 409 unless the engagement is a live web chat.
+#[utoipa::path(post, path = "/v1/engagements/{id}/typing", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 204, description = "Told"), super::openapi::WriteErrors))]
+async fn typing(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+) -> Result<StatusCode, ApiError> {
+    crate::service::chat::agent_typing(&s.ctx, &p, id).await?;
+    s.hub.agent_typing(id);
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/v1/engagements/{id}/transfer", request_body = TransferTarget, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = shared::engagement::Engagement), super::openapi::WriteErrors))]

@@ -71,9 +71,44 @@ pub fn routes<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> 
             .fallback(ServeFile::new(index));
         router = router.nest_service(path, files);
     }
+    router = router.merge(chat_page(&widget_dir.join(CHAT_PAGE_DIR)));
     router
         .layer(middleware::from_fn(cache_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))
+}
+
+/// The chat page's build folder under the widget folder (`scripts/build-widget.sh`).
+pub const CHAT_PAGE_DIR: &str = "chat-client";
+
+/// The customer's side of web chat: the bubble for websites (`/chat.js`), the chat page
+/// (`/chat/{entry_id}`, one page for every entry point: it reads the entry point from its
+/// path) and the page's files (`/chat-client/…`).
+fn chat_page<S: Clone + Send + Sync + 'static>(dir: &Path) -> Router<S> {
+    if !dir.join("index.html").is_file() {
+        tracing::warn!(
+            dir = %dir.display(),
+            "the chat page is not built: /chat.js and /chat/… answer 503 until it is; run scripts/build-widget.sh"
+        );
+        let missing = dir.to_path_buf();
+        let not_built_here: axum::routing::MethodRouter<S> =
+            get(move || not_built(missing.clone()));
+        return Router::new()
+            .route("/chat.js", not_built_here.clone())
+            .route("/chat/{entry_id}", not_built_here.clone())
+            .route("/chat-client/{*file}", not_built_here);
+    }
+    let file = |name: &str| {
+        ServeFile::new(dir.join(name))
+            .precompressed_br()
+            .precompressed_gzip()
+    };
+    Router::new()
+        .route_service("/chat.js", file("bubble.js"))
+        .route_service("/chat/{entry_id}", file("index.html"))
+        .nest_service(
+            "/chat-client",
+            ServeDir::new(dir).precompressed_br().precompressed_gzip(),
+        )
 }
 
 async fn with_slash(path: &'static str, uri: Uri) -> Redirect {

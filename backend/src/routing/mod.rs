@@ -6,8 +6,10 @@
 //! - [`flow`]: evaluating a flow for a new or transferred engagement.
 //! - [`priority`]: effective priority (base, profile boosts, due dates).
 //! - [`template`]: launch-URL and callout-body templates.
+//! - [`place`]: a waiting engagement's position in its queue and the expected wait.
 
 pub mod flow;
+pub mod place;
 pub mod plan;
 pub mod priority;
 pub mod template;

@@ -112,10 +112,16 @@ fn skill_score(agent: &AgentView, item: &WaitingView) -> u32 {
 
 /// The order engagements are considered in: priority (higher first), age, id.
 fn order_cmp(a: &WaitingView, b: &WaitingView) -> std::cmp::Ordering {
-    b.priority
-        .cmp(&a.priority)
-        .then(a.created_at_ms.cmp(&b.created_at_ms))
-        .then(a.id.cmp(&b.id))
+    order_key(a.priority, a.created_at_ms, a.id).cmp(&order_key(b.priority, b.created_at_ms, b.id))
+}
+
+/// The routing order as a sortable key: smaller goes first.
+pub fn order_key(
+    priority: i32,
+    created_at_ms: i64,
+    id: EngagementId,
+) -> (std::cmp::Reverse<i32>, i64, EngagementId) {
+    (std::cmp::Reverse(priority), created_at_ms, id)
 }
 
 /// Sort `waiting` into routing order.

@@ -5,15 +5,19 @@
 //! messages are events in the log.
 
 use super::engagements::{self, message};
-use super::{invalid, validate, Ctx, Result, ServiceError};
+use super::{conflict, invalid, validate, Ctx, Result, ServiceError};
+use crate::routing::place;
 use crate::auth::token::{Claims, TokenKind};
 use crate::auth::{Principal, Scope};
 use crate::store::config as cfg;
 use shared::api::StartEngagementRequest;
-use shared::api::{ChannelSpec, ChatSession, ChatStart, ChatView, ConsumerInput, FlowRef};
+use shared::api::{
+    ChannelSpec, ChatEntry, ChatSession, ChatStart, ChatView, ConsumerInput, FlowRef, QueuePlace,
+};
+use shared::config::Role;
 use shared::engagement::MessageRecord;
-use shared::ids::{AccountId, EngagementId};
-use shared::Channel;
+use shared::ids::{AccountId, AgentId, EngagementId};
+use shared::{Channel, EngagementState};
 
 /// How long a customer's session token lasts: a working day, so a reload (or coming back after
 /// lunch) finds the chat.
@@ -100,16 +104,28 @@ fn check_start(req: &ChatStart, required: shared::config::WebChat) -> Result<()>
     Ok(())
 }
 
+/// The chat settings of `entry_id` (404 unless the entry point takes chats).
+async fn chat_settings(ctx: &Ctx, entry_id: &str) -> Result<shared::config::WebChat> {
+    cfg::get_entry(&mut *ctx.store.read().await?, ctx.account, entry_id)
+        .await?
+        .and_then(|e| e.entry.chat)
+        .ok_or_else(|| ServiceError::NotFound(format!("no web chat at entry point {entry_id:?}")))
+}
+
+/// `GET /v1/chat/{entry_id}`: what the pre-chat form asks for.
+pub async fn entry(ctx: &Ctx, entry_id: &str) -> Result<ChatEntry> {
+    let settings = chat_settings(ctx, entry_id).await?;
+    Ok(ChatEntry {
+        entry_id: entry_id.to_string(),
+        require_email: settings.require_email,
+        require_question: settings.require_question,
+    })
+}
+
 /// `POST /v1/chat/{entry_id}/sessions`: start a chat (404 unless the entry point takes chats).
 pub async fn start(ctx: &Ctx, entry_id: &str, req: ChatStart) -> Result<ChatSession> {
     let account = ctx.account;
-    let entry = cfg::get_entry(&mut *ctx.store.read().await?, account, entry_id)
-        .await?
-        .filter(|e| e.entry.chat.is_some())
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!("no web chat at entry point {entry_id:?}"))
-        })?;
-    let settings = entry.entry.chat.unwrap_or_default();
+    let settings = chat_settings(ctx, entry_id).await?;
     check_start(&req, settings)?;
     // Started as the built-in web chat front door, like a connector would.
     let front_door = Principal::Client {
@@ -189,15 +205,90 @@ pub async fn state(ctx: &Ctx, caller: ChatCaller) -> Result<shared::EngagementSt
         .state)
 }
 
-/// `GET /v1/chat/session`: the chat's state and conversation.
+/// `GET /v1/chat/session`: the chat's state and conversation, and while it waits its place in
+/// the queue.
 pub async fn view(ctx: &Ctx, caller: ChatCaller) -> Result<ChatView> {
     let mut conn = ctx.store.snapshot().await?;
     let rec = engagement(&mut conn, caller).await?;
+    let queue = match (rec.state, rec.queue_id) {
+        (EngagementState::Queued | EngagementState::Offered, Some(queue)) => {
+            let now = ctx.clock.now_ms();
+            let (waiting, answered) = crate::store::engagements::queue_place_inputs(
+                &mut conn,
+                caller.account,
+                queue,
+                now - place::WINDOW_MS,
+            )
+            .await?;
+            let waiting: Vec<place::Waiting> = waiting
+                .into_iter()
+                .map(|(id, state, base_priority, due_at_ms, created_at_ms)| place::Waiting {
+                    id,
+                    ringing: state == EngagementState::Offered,
+                    base_priority,
+                    due_at_ms,
+                    created_at_ms,
+                })
+                .collect();
+            place::position(rec.id, &waiting, now).map(|position| QueuePlace {
+                position,
+                estimated_wait_secs: place::estimate_secs(position, answered),
+            })
+        }
+        _ => None,
+    };
     Ok(ChatView {
         engagement_id: rec.id,
         state: rec.state,
         messages: crate::store::messages::for_engagement(&mut conn, rec.id).await?,
+        queue,
     })
+}
+
+/// `POST /v1/chat/session/end`: the customer leaves (abandoned before an agent answered,
+/// otherwise the agent's conversation ends and wrap-up starts); `409` once it has ended.
+pub async fn leave(ctx: &Ctx, caller: ChatCaller) -> Result<shared::EngagementState> {
+    Ok(engagements::leave::run(ctx, caller.account, caller.engagement)
+        .await?
+        .state)
+}
+
+/// `POST /v1/chat/session/typing`: the customer is typing. The agent to tell, if an agent has
+/// the chat (while it waits nobody is told); `409` once it has ended.
+pub async fn customer_typing(ctx: &Ctx, caller: ChatCaller) -> Result<Option<AgentId>> {
+    let rec = engagement(&mut *ctx.store.snapshot().await?, caller).await?;
+    match rec.state {
+        EngagementState::WrapUp | EngagementState::Closed => Err(conflict("this chat has ended")),
+        EngagementState::Connected | EngagementState::Inactive => Ok(rec.agent_id),
+        EngagementState::Queued | EngagementState::Offered => Ok(None),
+    }
+}
+
+/// `POST /v1/engagements/{id}/typing`: the chat's agent (or a supervisor in it) is typing;
+/// `409` unless it is a live chat.
+pub async fn agent_typing(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<()> {
+    let Principal::Agent { agent, role, .. } = p else {
+        return Err(crate::auth::Denied::AgentsOnly.into());
+    };
+    let rec = crate::store::engagements::get(&mut *ctx.store.snapshot().await?, p.account(), id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no engagement {id}")))?;
+    if rec.agent_id != Some(*agent) && !matches!(role, Role::Supervisor | Role::Admin) {
+        return Err(crate::auth::Denied::NotYours.into());
+    }
+    if rec.channel != Channel::Chat {
+        return Err(conflict(format!(
+            "typing indicators belong to web chats; this engagement is {}",
+            rec.channel.as_str()
+        )));
+    }
+    if !matches!(rec.state, EngagementState::Connected | EngagementState::Inactive) {
+        return Err(conflict(format!(
+            "the conversation is not live: the engagement is {}",
+            rec.state.as_str()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

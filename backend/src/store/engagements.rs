@@ -630,6 +630,43 @@ pub fn agent_ids(ids: &[OfferRecord]) -> Vec<AgentId> {
     ids.iter().map(|o| o.agent).collect()
 }
 
+/// What a queue's place computation reads: the engagements waiting in `queue` (queued or
+/// ringing, as `(id, base priority, due, created)`) and how many of its engagements an agent
+/// answered since `answered_since_ms`.
+pub async fn queue_place_inputs(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    queue: QueueId,
+    answered_since_ms: i64,
+) -> Result<(Vec<(EngagementId, EngagementState, i32, Option<i64>, i64)>, u64)> {
+    let rows: Vec<(String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT engagement_id, state, base_priority, due_at_ms, created_at_ms FROM engagements \
+         WHERE account_id = $1 AND queue_id = $2 AND state IN ('queued', 'offered')",
+    )
+    .bind(account.to_string())
+    .bind(queue.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let answered: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM engagements WHERE account_id = $1 AND queue_id = $2 AND connected_at_ms >= $3",
+    )
+    .bind(account.to_string())
+    .bind(queue.to_string())
+    .bind(answered_since_ms)
+    .fetch_one(conn)
+    .await?;
+    let waiting = rows
+        .into_iter()
+        .map(|(id, state, priority, due, created)| {
+            let state = EngagementState::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
+            let priority = i32::try_from(priority).unwrap_or(0);
+            Ok((parse_id(&id)?, state, priority, due, created))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((waiting, answered.max(0) as u64))
+}
+
 /// Engagements created at or after `since_ms` (for live statistics).
 pub async fn created_since(
     conn: &mut AnyConnection,

@@ -7,7 +7,7 @@
 //! window with its registered origin as target, and come in only from that window with that
 //! origin ([`shared::post_message::app`]).
 
-use crate::api::{call, object, text};
+use webapi::{call, object, text};
 use js_sys::{Array, Object, Reflect, JSON};
 use shared::post_message::app as msg;
 use std::cell::RefCell;

@@ -6,6 +6,5 @@
 //! No framework and no JSON library: the browser's DOM and `JSON` through `web-sys` and
 //! `js-sys` keep the module small.
 
-mod api;
 pub mod apps;
 pub mod supervisor;

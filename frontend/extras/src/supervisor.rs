@@ -5,7 +5,7 @@
 //!
 //! Every name and title from the server goes into the page as text.
 
-use crate::api::{call, text};
+use webapi::{call, text};
 use js_sys::{Array, Reflect, JSON};
 use std::cell::RefCell;
 use std::rc::Rc;

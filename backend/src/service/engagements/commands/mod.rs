@@ -8,6 +8,7 @@ mod cancel;
 mod close;
 mod decline;
 mod end;
+pub mod leave;
 pub mod message;
 mod monitor;
 mod note;

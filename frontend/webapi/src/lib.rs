@@ -1,5 +1,6 @@
-//! What both parts share: one API call with the widget's token, and reading and writing
-//! plain JS objects.
+//! What the no-framework WASM modules share (the widget's extras, the customer's chat page):
+//! one call to Switchboard's API, and reading and writing plain JS objects through the
+//! browser's own `JSON` (no JSON library in the WASM: that keeps the modules small).
 
 use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -20,18 +21,34 @@ pub fn text(v: &JsValue, key: &str) -> Option<String> {
     Reflect::get(v, &key.into()).ok()?.as_string()
 }
 
-/// One API call with the widget's token; the parsed JSON answer, or the server's message.
+/// One API call, signed with `token` unless it is empty; the parsed JSON answer (`null` for
+/// none), or the server's message.
 pub async fn call(
     method: &str,
     path: &str,
     token: &str,
     body: Option<String>,
 ) -> Result<JsValue, String> {
-    let unreachable = || "Switchboard cannot be reached.".to_string();
+    call_with_status(method, path, token, body)
+        .await
+        .map_err(|(_, message)| message)
+}
+
+/// [`call`], with the HTTP status beside the message of a failure (0: the server could not be
+/// reached).
+pub async fn call_with_status(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<String>,
+) -> Result<JsValue, (u16, String)> {
+    let unreachable = || (0, "Switchboard cannot be reached.".to_string());
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| unreachable())?;
-    let _ = headers.set("authorization", &format!("Bearer {token}"));
+    if !token.is_empty() {
+        let _ = headers.set("authorization", &format!("Bearer {token}"));
+    }
     if let Some(body) = body {
         let _ = headers.set("content-type", "application/json");
         init.set_body(&body.into());
@@ -55,5 +72,5 @@ pub async fn call(
         .ok()
         .and_then(|e| text(&e, "message"))
         .unwrap_or_else(|| format!("HTTP {}", response.status()));
-    Err(message)
+    Err((response.status(), message))
 }

@@ -1,0 +1,109 @@
+/*
+ * Switchboard web chat bubble (`/chat.js`). Put it on any page of a website:
+ *
+ *   <script src="https://switchboard.example.com/chat.js" data-entry="web-chat" async></script>
+ *
+ * It adds a launcher button; opening it frames the chat page of that entry point
+ * (`/chat/<entry>?origin=<this page's origin>`). The site's origin must be on Switchboard's
+ * allowed embedding origins (the chat page is framed only by those). The chat page posts
+ * `chat.ready`, `chat.started`, `chat.message`, `chat.ended` and `chat.minimize`; the bubble
+ * accepts them only from that frame at Switchboard's origin, and counts agents' messages that
+ * arrive while the chat is folded. Options (attributes of the script tag): data-entry (required),
+ * data-label (the button's text, default "Chat with us"). `window.SwitchboardChat.open()` /
+ * `.close()` open and fold it from the page's own code.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.SwitchboardChat) return;
+  var entry = script.getAttribute("data-entry");
+  if (!entry) {
+    console.error("Switchboard chat: the script tag needs data-entry=\"<entry point id>\"");
+    return;
+  }
+  var base = new URL(script.src).origin;
+  var label = script.getAttribute("data-label") || "Chat with us";
+  var remembered = "switchboard.chat.open." + entry;
+  var frame = null, unread = 0, isOpen = false;
+
+  function css(el, props) {
+    for (var k in props) el.style.setProperty(k, props[k]);
+  }
+
+  var button = document.createElement("button");
+  button.type = "button";
+  button.setAttribute("data-switchboard-chat", "bubble");
+  button.setAttribute("aria-expanded", "false");
+  button.textContent = label;
+  var badge = document.createElement("span");
+  badge.setAttribute("data-switchboard-chat", "unread");
+  badge.hidden = true;
+  css(badge, { "margin-left": "8px", "background": "#c62828", "border-radius": "10px", "padding": "0 7px" });
+  button.appendChild(badge);
+  css(button, {
+    "position": "fixed", "right": "20px", "bottom": "20px", "z-index": "2147483000",
+    "padding": "12px 18px", "border": "0", "border-radius": "24px", "background": "#2457c5",
+    "color": "#fff", "font": "600 15px system-ui, sans-serif", "cursor": "pointer",
+    "box-shadow": "0 4px 14px rgba(0,0,0,.25)"
+  });
+
+  function showUnread() {
+    badge.hidden = unread === 0;
+    badge.textContent = String(unread);
+    button.setAttribute("aria-label", unread ? label + " (" + unread + " new)" : label);
+  }
+
+  function ensureFrame() {
+    if (frame) return frame;
+    frame = document.createElement("iframe");
+    frame.title = "Chat";
+    frame.setAttribute("data-switchboard-chat", "frame");
+    frame.src = base + "/chat/" + encodeURIComponent(entry) + "?origin=" + encodeURIComponent(location.origin);
+    css(frame, {
+      "position": "fixed", "right": "20px", "bottom": "80px", "z-index": "2147483000",
+      "width": "min(370px, calc(100vw - 40px))", "height": "min(560px, calc(100vh - 110px))",
+      "border": "1px solid #ccd", "border-radius": "12px", "background": "#fff",
+      "box-shadow": "0 8px 28px rgba(0,0,0,.25)", "display": "none"
+    });
+    document.body.appendChild(frame);
+    return frame;
+  }
+
+  function open() {
+    ensureFrame().style.setProperty("display", "block");
+    isOpen = true;
+    unread = 0;
+    showUnread();
+    button.setAttribute("aria-expanded", "true");
+    try { sessionStorage.setItem(remembered, "1"); } catch (e) {}
+  }
+
+  function close() {
+    if (frame) frame.style.setProperty("display", "none");
+    isOpen = false;
+    button.setAttribute("aria-expanded", "false");
+    try { sessionStorage.removeItem(remembered); } catch (e) {}
+  }
+
+  button.addEventListener("click", function () { isOpen ? close() : open(); });
+
+  window.addEventListener("message", function (event) {
+    if (!frame || event.source !== frame.contentWindow || event.origin !== base) return;
+    var data = event.data;
+    if (!data || typeof data.type !== "string") return;
+    if (data.type === "chat.minimize") close();
+    else if (data.type === "chat.message" && !isOpen) { unread += 1; showUnread(); }
+  });
+
+  window.SwitchboardChat = { open: open, close: close };
+
+  function mount() {
+    document.body.appendChild(button);
+    // Open again after a reload of the site's page if it was open: the chat resumes.
+    var wasOpen = false;
+    try { wasOpen = sessionStorage.getItem(remembered) === "1"; } catch (e) {}
+    if (wasOpen) open();
+  }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();

@@ -1,0 +1,91 @@
+//! Web chat for tests: a chat center (queue, flow, entry point, agent) and a website that
+//! carries the `/chat.js` bubble, served on a loopback origin of its own.
+
+use crate::api::{Api, Center};
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+
+/// A chat queue, a flow and an entry point to it that takes web chats (email required), and a
+/// ready agent who takes chats.
+pub async fn chat_center(c: &Center) -> Api {
+    let queue = c
+        .admin
+        .post(
+            "/v1/queues",
+            json!({"name": "Web chat", "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 30}),
+        )
+        .await
+        .expect(201)["queue_id"]
+        .clone();
+    let flow = c
+        .admin
+        .post(
+            "/v1/flows",
+            json!({"name": "Chat", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}),
+        )
+        .await
+        .expect(201)["flow_id"]
+        .clone();
+    c.admin
+        .post(
+            "/v1/entry-points",
+            json!({"entry_id": "web-chat", "flow_id": flow, "chat": {"require_email": true}}),
+        )
+        .await
+        .expect(201);
+    c.admin
+        .post(
+            "/v1/agents",
+            json!({"display_name": "Chat Agent", "email": "chat@switchboard.test", "role": "agent",
+                   "password": "chat-agent-password", "queues": [{"queue_id": queue}]}),
+        )
+        .await
+        .expect(201);
+    let agent = c
+        .anon()
+        .login("chat@switchboard.test", "chat-agent-password")
+        .await;
+    agent.set_ready().await;
+    agent
+}
+
+/// A website with the chat bubble of `switchboard`'s entry point `web-chat`, on
+/// `http://127.0.0.1:<port>`; it stops when dropped.
+pub struct Website {
+    pub origin: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Website {
+    /// Listen now (so the origin can go on the server's allow-list before the server starts);
+    /// pages are served once [`Website::serve`] names the server.
+    pub async fn bind() -> (tokio::net::TcpListener, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the website");
+        let port = listener.local_addr().expect("website address").port();
+        (listener, format!("http://127.0.0.1:{port}"))
+    }
+
+    pub fn serve(listener: tokio::net::TcpListener, origin: String, switchboard: &str) -> Website {
+        let page = format!(
+            r#"<!doctype html><html><head><meta charset="utf-8"><title>Acme Widgets</title></head>
+<body><h1>Acme Widgets</h1><p>Questions? Chat with us.</p>
+<script src="{switchboard}/chat.js" data-entry="web-chat" async></script>
+</body></html>"#
+        );
+        let router = Router::new().route("/", get(move || async move { Html(page) }));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Website { origin, task }
+    }
+}
+
+impl Drop for Website {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,231 @@
+//! The customer's side of web chat in a real headless Chromium: a website carries the
+//! `/chat.js` bubble; the customer opens it, fills the pre-chat form (the entry point's
+//! required email is asked for), waits with their place in the queue, and talks with the
+//! agent (driven through the API here): typing both ways, messages both ways with hostile
+//! markup shown as text, Shift+Enter for a new line, a reload of the website resuming the
+//! conversation without repeats, the folded bubble counting new messages, and ending the chat.
+
+use fantoccini::actions::InputSource;
+use serde_json::{json, Value};
+use std::time::Duration;
+use tests::api::{Api, Center, Feed};
+use tests::browser::Browser;
+use tests::chat::{chat_center, Website};
+use tests::db::TestDb;
+use tests::process::ServerOptions;
+
+const WAIT: Duration = Duration::from_secs(20);
+const FRAME: &str = "[data-switchboard-chat=frame]";
+
+/// Evaluate `script` in the chat frame until it answers.
+async fn in_chat(browser: &Browser, what: &str, script: &str) -> Value {
+    browser.in_widget(what, script).await
+}
+
+/// The texts of the conversation's messages, oldest first.
+async fn bodies(browser: &Browser, at_least: usize) -> Vec<String> {
+    let v = in_chat(
+        browser,
+        &format!("{at_least} messages in the chat"),
+        &format!(
+            "const m = [...document.querySelectorAll('[data-test=message] p')].map(p => p.textContent); return m.length >= {at_least} ? m : null;"
+        ),
+    )
+    .await;
+    serde_json::from_value(v).unwrap()
+}
+
+async fn agent_messages(agent: &Api, id: &str) -> Vec<String> {
+    agent
+        .get(&format!("/v1/engagements/{id}/messages"))
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_customer_chats_from_a_website_through_the_bubble() {
+    let (listener, site_origin) = Website::bind().await;
+    let c = Center::start_with(
+        TestDb::sqlite(),
+        ServerOptions {
+            allowed_origins: vec![site_origin.clone()],
+            ..ServerOptions::default()
+        },
+        0,
+    )
+    .await;
+    let _site = Website::serve(listener, site_origin.clone(), &c.server.base_url);
+    let agent = chat_center(&c).await;
+    agent
+        .put("/v1/agents/me/status", json!({"status": "not_ready", "reason": "break"}))
+        .await
+        .expect(200);
+
+    let mut browser = Browser::start().await;
+    browser.widget_frame = FRAME;
+    browser.client.goto(&site_origin).await.unwrap();
+    browser.click("[data-switchboard-chat=bubble]").await;
+
+    // The pre-chat form asks for what the entry point requires.
+    browser.type_in_widget("[data-test=name]", "Alan Turing").await;
+    browser
+        .type_in_widget("[data-test=question]", "Can I upgrade?")
+        .await;
+    browser.click_in_widget("[data-test=start]").await;
+    let error = in_chat(
+        &browser,
+        "the form's error",
+        "const e = document.querySelector('[data-test=form-error]'); return e && e.textContent ? e.textContent : null;",
+    )
+    .await;
+    assert!(error.as_str().unwrap().contains("email"), "{error}");
+    browser
+        .type_in_widget("[data-test=email]", "alan@bletchley.test")
+        .await;
+    browser.click_in_widget("[data-test=start]").await;
+
+    // Waiting: the question is the first message; the place in the queue shows.
+    assert_eq!(bodies(&browser, 1).await, ["Can I upgrade?"]);
+    in_chat(
+        &browser,
+        "the place in the queue",
+        "const s = document.querySelector('[data-test=status]'); return s && s.textContent.includes('number 1 in line') ? true : null;",
+    )
+    .await;
+
+    // The agent takes it: the customer sees them join.
+    let waiting = c
+        .admin
+        .get("/v1/engagements?state=queued")
+        .await
+        .expect(200);
+    let id = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["channel"] == "chat")
+        .expect("the chat waits")["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    agent.set_ready().await;
+    agent.accept_when_offered(&id, WAIT).await;
+    in_chat(
+        &browser,
+        "the agent joined",
+        "const s = document.querySelector('[data-test=status]'); return s && s.textContent === 'Chatting with Chat Agent' && document.querySelector('[data-test=log]').textContent.includes('Chat Agent joined the chat') ? true : null;",
+    )
+    .await;
+
+    // The agent types, then writes markup: the customer sees the typing line, then the text
+    // as text (no element made from it, no script run).
+    agent
+        .post(&format!("/v1/engagements/{id}/typing"), json!({}))
+        .await
+        .expect(204);
+    in_chat(
+        &browser,
+        "the agent typing",
+        "return document.querySelector('[data-test=typing]').textContent === 'Chat Agent is typing…' ? true : null;",
+    )
+    .await;
+    let hostile = "<img src=x onerror=alert(1)>";
+    agent
+        .post(
+            &format!("/v1/engagements/{id}/messages"),
+            json!({ "body": hostile }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(bodies(&browser, 2).await, ["Can I upgrade?", hostile]);
+    let markup = in_chat(
+        &browser,
+        "the log's elements",
+        "return { imgs: document.querySelectorAll('[data-test=log] img').length, typing: document.querySelector('[data-test=typing]').textContent };",
+    )
+    .await;
+    assert_eq!(markup, json!({"imgs": 0, "typing": ""}), "the message ends the typing line");
+
+    // The customer types (the agent's socket hears it) and sends with Enter; Shift+Enter is a
+    // new line.
+    let mut feed = Feed::connect(&agent, None).await;
+    browser
+        .type_in_widget("[data-test=composer]", "Which plan fits?")
+        .await;
+    let typing = feed.wait_frame("typing", Duration::from_secs(10)).await;
+    assert_eq!(typing["engagement_id"], json!(id));
+    browser.enter_widget().await;
+    let composer = browser
+        .client
+        .find(fantoccini::Locator::Css("[data-test=composer]"))
+        .await
+        .unwrap();
+    composer.send_keys("\u{E007}").await.unwrap(); // Enter
+    browser
+        .client
+        .execute("document.querySelector('[data-test=composer]').focus();", vec![])
+        .await
+        .unwrap();
+    let shift_enter = fantoccini::actions::KeyActions::new("keyboard".into())
+        .then(fantoccini::actions::KeyAction::Down { value: '\u{E008}' })
+        .then(fantoccini::actions::KeyAction::Down { value: '\u{E007}' })
+        .then(fantoccini::actions::KeyAction::Up { value: '\u{E007}' })
+        .then(fantoccini::actions::KeyAction::Up { value: '\u{E008}' });
+    composer.send_keys("line one").await.unwrap();
+    browser.client.perform_actions(shift_enter).await.unwrap();
+    composer.send_keys("line two\u{E007}").await.unwrap();
+    browser.leave_widget().await;
+    let shown = bodies(&browser, 4).await;
+    assert_eq!(
+        shown,
+        ["Can I upgrade?", hostile, "Which plan fits?", "line one\nline two"]
+    );
+    assert_eq!(agent_messages(&agent, &id).await, shown);
+
+    // A reload of the website: the bubble opens again and the chat resumes, each message once.
+    browser.client.refresh().await.unwrap();
+    assert_eq!(bodies(&browser, 4).await, shown);
+    in_chat(
+        &browser,
+        "the resumed status",
+        "const s = document.querySelector('[data-test=status]'); return s && s.textContent === 'Chatting with Chat Agent' ? true : null;",
+    )
+    .await;
+
+    // Folded, the bubble counts the agent's new message.
+    browser.click_in_widget("[data-test=minimize]").await;
+    agent
+        .post(
+            &format!("/v1/engagements/{id}/messages"),
+            json!({ "body": "The Pro plan." }),
+        )
+        .await
+        .expect(201);
+    browser
+        .wait_for(
+            "the unread count",
+            WAIT,
+            "const b = document.querySelector('[data-switchboard-chat=unread]'); return b && !b.hidden && b.textContent === '1' ? true : null;",
+        )
+        .await;
+    browser.click("[data-switchboard-chat=bubble]").await;
+    assert_eq!(bodies(&browser, 5).await.last().unwrap(), "The Pro plan.");
+
+    // The customer ends the chat: the agent goes on to wrap-up; the page offers the transcript.
+    browser.click_in_widget("[data-test=end]").await;
+    in_chat(
+        &browser,
+        "the ended chat",
+        "const d = document.querySelector('[data-test=download]'); return d && !d.closest('[hidden]') && document.querySelector('[data-test=status]').textContent === 'This chat has ended.' ? true : null;",
+    )
+    .await;
+    let e = agent.get(&format!("/v1/engagements/{id}")).await.expect(200);
+    assert_eq!(e["state"], "wrap_up");
+    feed.close().await;
+    browser.close().await;
+}
