@@ -102,6 +102,11 @@ build_chat() {
   precompress "$dist"
 }
 
+# `build-widget.sh chat` rebuilds only the chat page (while working on it).
+if [ "${1:-}" = "chat" ]; then
+  build_chat
+  exit 0
+fi
 build frontend/dist /widget/
 build frontend/dist/zcc /zcc/ --features zcc
 build_extras

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds the widget and the binaries, then the
 # unit, property, SQLite, PostgreSQL and headless-Chromium end-to-end tests, and checks the
-# widget's compressed size against its budget.
+# widget's and the chat page's compressed sizes against their budgets.
 #
 # PostgreSQL: tests use SWITCHBOARD_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres)
 # and create a fresh database per test. With CI=true an unreachable server fails the run;
@@ -40,3 +40,7 @@ for dist in frontend/dist frontend/dist/zcc; do
   echo "-- $dist"
   cargo run --locked -q -p tests --bin widget-size -- --budget-kb 150 --gzip-ceiling-kb 185 "$dist"
 done
+# The customer's side of web chat (the /chat.js bubble and the chat page it frames) has a
+# budget of its own: 100 KB as served.
+echo "-- frontend/dist/chat-client"
+cargo run --locked -q -p tests --bin widget-size -- --budget-kb 100 frontend/dist/chat-client

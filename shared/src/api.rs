@@ -392,10 +392,29 @@ mod tests {
             created_at: time::OffsetDateTime::UNIX_EPOCH,
         };
         let frames = [
-            (ChatFrame::HELLO, ChatFrame::Hello { engagement_id: EngagementId(uuid::Uuid::nil()), state: crate::EngagementState::Queued, latest_seq: 1 }),
+            (
+                ChatFrame::HELLO,
+                ChatFrame::Hello {
+                    engagement_id: EngagementId(uuid::Uuid::nil()),
+                    state: crate::EngagementState::Queued,
+                    latest_seq: 1,
+                },
+            ),
             (ChatFrame::MESSAGE, ChatFrame::Message { seq: 1, message }),
-            (ChatFrame::AGENT_JOINED, ChatFrame::AgentJoined { seq: 1, name: "Ada".into() }),
-            (ChatFrame::AGENT_LEFT, ChatFrame::AgentLeft { seq: 1, name: "Ada".into() }),
+            (
+                ChatFrame::AGENT_JOINED,
+                ChatFrame::AgentJoined {
+                    seq: 1,
+                    name: "Ada".into(),
+                },
+            ),
+            (
+                ChatFrame::AGENT_LEFT,
+                ChatFrame::AgentLeft {
+                    seq: 1,
+                    name: "Ada".into(),
+                },
+            ),
             (ChatFrame::ENDED, ChatFrame::Ended { seq: 1 }),
             (ChatFrame::TYPING, ChatFrame::Typing {}),
         ];

@@ -526,7 +526,10 @@ impl Feed {
                     self.events.push(msg["event"].clone());
                 }
                 Ok(Some(Ok(_))) => {}
-                other => panic!("waiting for a {frame_type} frame: {other:?}; seen {:?}", self.kinds()),
+                other => panic!(
+                    "waiting for a {frame_type} frame: {other:?}; seen {:?}",
+                    self.kinds()
+                ),
             }
         }
     }

@@ -235,11 +235,12 @@ impl Browser {
         self.click_when_shown(css, "on the page").await;
     }
 
-    /// In the current frame: wait until the first match of `css` is rendered and not inside a
-    /// `hidden` element, then click it.
+    /// In the current frame: wait until the first match of `css` is rendered (it has a box:
+    /// `offsetParent` would miss fixed-position elements) and not inside a `hidden` element,
+    /// then click it.
     async fn click_when_shown(&self, css: &str, place: &str) {
         let script = format!(
-            "const e = document.querySelector({}); return e && !e.closest('[hidden]') && e.offsetParent !== null ? true : null;",
+            "const e = document.querySelector({}); return e && !e.closest('[hidden]') && e.getClientRects().length > 0 ? true : null;",
             serde_json::json!(css)
         );
         self.wait_for(&format!("{css} {place}"), Duration::from_secs(20), &script)

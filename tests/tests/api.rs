@@ -1038,8 +1038,13 @@ async fn openapi_describes_every_route_with_its_errors() {
         let r = anon
             .send(&method.to_uppercase(), &concrete, None, &[])
             .await;
-        assert_ne!(
-            r.status, 404,
+        // Anonymous calls stop at authentication everywhere except the public lookup of a
+        // chat entry point, which answers 404 for the made-up id (the router's own 404 says
+        // "no such route").
+        let routers_404 = r.status == 404 && r.body["error"]["message"] == "no such route";
+        let lookup_404 = r.status == 404 && *path == "/v1/chat/{entry_id}";
+        assert!(
+            !routers_404 && (r.status != 404 || lookup_404),
             "{method} {path} is described but not served: {}",
             r.body
         );

@@ -448,7 +448,9 @@ async fn customer_chat(c: &Center, name: &str) -> (String, Api) {
         .await
         .expect(201);
     let id = session["engagement_id"].as_str().unwrap().to_string();
-    let customer = c.anon().with_token(session["session_token"].as_str().unwrap());
+    let customer = c
+        .anon()
+        .with_token(session["session_token"].as_str().unwrap());
     (id, customer)
 }
 
@@ -460,7 +462,10 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
     let c = Center::with_agents(db, 1).await;
     let agent = chat_center(&c).await;
     agent
-        .put("/v1/agents/me/status", json!({"status": "not_ready", "reason": "break"}))
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "break"}),
+        )
         .await
         .expect(200);
     let (first, alan) = customer_chat(&c, "Alan").await;
@@ -469,18 +474,37 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
     let place = |v: &Value| v["queue"].clone();
     let a = alan.get("/v1/chat/session").await.expect(200);
     assert_eq!(a["state"], "queued");
-    assert_eq!(place(&a), json!({"position": 1}), "no pace yet: no estimate");
-    assert_eq!(place(&grace.get("/v1/chat/session").await.expect(200))["position"], 2);
-    assert_eq!(place(&ada.get("/v1/chat/session").await.expect(200))["position"], 3);
+    assert_eq!(
+        place(&a),
+        json!({"position": 1}),
+        "no pace yet: no estimate"
+    );
+    assert_eq!(
+        place(&grace.get("/v1/chat/session").await.expect(200))["position"],
+        2
+    );
+    assert_eq!(
+        place(&ada.get("/v1/chat/session").await.expect(200))["position"],
+        3
+    );
 
     // Grace gives up: abandoned, and Ada moves up.
-    grace.post("/v1/chat/session/end", json!({})).await.expect(204);
-    assert_eq!(grace.get("/v1/chat/session").await.expect(200)["state"], "closed");
+    grace
+        .post("/v1/chat/session/end", json!({}))
+        .await
+        .expect(204);
+    assert_eq!(
+        grace.get("/v1/chat/session").await.expect(200)["state"],
+        "closed"
+    );
     grace
         .post("/v1/chat/session/end", json!({}))
         .await
         .error(409, "conflict", None);
-    assert_eq!(place(&ada.get("/v1/chat/session").await.expect(200))["position"], 2);
+    assert_eq!(
+        place(&ada.get("/v1/chat/session").await.expect(200))["position"],
+        2
+    );
     let stats = c.admin.get("/v1/stats/queues").await.expect(200);
     let web = stats
         .as_array()
@@ -492,7 +516,9 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
     assert_eq!(web["abandoned_24h"], 1, "{web}");
 
     // Typing while waiting tells nobody (and is fine).
-    alan.post("/v1/chat/session/typing", json!({})).await.expect(204);
+    alan.post("/v1/chat/session/typing", json!({}))
+        .await
+        .expect(204);
 
     // The agent answers Alan (one chat at a time here, so Ada keeps waiting): now the queue
     // has a pace (1 answer in 30 min), and Ada, next, is told about 30 minutes.
@@ -500,16 +526,25 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
     rules["limits"]["chat"] = json!(1);
     c.admin.put("/v1/busy-agent-rules", rules).await.expect(200);
     agent.set_ready().await;
-    agent.accept_when_offered(&first, Duration::from_secs(10)).await;
     agent
-        .put("/v1/agents/me/status", json!({"status": "not_ready", "reason": "break"}))
+        .accept_when_offered(&first, Duration::from_secs(10))
+        .await;
+    agent
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "break"}),
+        )
         .await
         .expect(200);
     let a = alan.get("/v1/chat/session").await.expect(200);
     assert_eq!(a["state"], "connected");
     assert!(a.get("queue").is_none(), "{a}");
     let d = ada.get("/v1/chat/session").await.expect(200);
-    assert_eq!(place(&d), json!({"position": 1, "estimated_wait_secs": 1800}), "{d}");
+    assert_eq!(
+        place(&d),
+        json!({"position": 1, "estimated_wait_secs": 1800}),
+        "{d}"
+    );
 
     // Typing, both ways, live and not stored.
     let mut feed = Feed::connect(&agent, None).await;
@@ -528,10 +563,16 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
     let frames = customer_frames(&base, &token, before, |f| f["type"] == "typing").await;
     typer.await.unwrap();
     assert_eq!(frames.last().unwrap(), &json!({"type": "typing"}));
-    alan.post("/v1/chat/session/typing", json!({})).await.expect(204);
+    alan.post("/v1/chat/session/typing", json!({}))
+        .await
+        .expect(204);
     let typing = feed.wait_frame("typing", Duration::from_secs(5)).await;
     assert_eq!(typing["engagement_id"], json!(first));
-    assert_eq!(c.admin.latest_seq().await, before, "typing is not in the log");
+    assert_eq!(
+        c.admin.latest_seq().await,
+        before,
+        "typing is not in the log"
+    );
     // Only the chat's agent (or a supervisor) types in it, and only in a live chat.
     let other = c.agent(0).await;
     other
@@ -548,8 +589,13 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
         .error(409, "conflict", None);
 
     // Alan ends the chat: the agent goes on to wrap-up; he can no longer write or type.
-    alan.post("/v1/chat/session/end", json!({})).await.expect(204);
-    let e = agent.get(&format!("/v1/engagements/{first}")).await.expect(200);
+    alan.post("/v1/chat/session/end", json!({}))
+        .await
+        .expect(204);
+    let e = agent
+        .get(&format!("/v1/engagements/{first}"))
+        .await
+        .expect(200);
     assert_eq!(e["state"], "wrap_up");
     alan.post("/v1/chat/session/typing", json!({}))
         .await

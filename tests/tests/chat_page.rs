@@ -54,7 +54,7 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
         TestDb::sqlite(),
         ServerOptions {
             allowed_origins: vec![site_origin.clone()],
-            ..ServerOptions::default()
+            ..tests::api::server_options()
         },
         0,
     )
@@ -62,7 +62,10 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
     let _site = Website::serve(listener, site_origin.clone(), &c.server.base_url);
     let agent = chat_center(&c).await;
     agent
-        .put("/v1/agents/me/status", json!({"status": "not_ready", "reason": "break"}))
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "break"}),
+        )
         .await
         .expect(200);
 
@@ -72,7 +75,9 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
     browser.click("[data-switchboard-chat=bubble]").await;
 
     // The pre-chat form asks for what the entry point requires.
-    browser.type_in_widget("[data-test=name]", "Alan Turing").await;
+    browser
+        .type_in_widget("[data-test=name]", "Alan Turing")
+        .await;
     browser
         .type_in_widget("[data-test=question]", "Can I upgrade?")
         .await;
@@ -149,7 +154,11 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
         "return { imgs: document.querySelectorAll('[data-test=log] img').length, typing: document.querySelector('[data-test=typing]').textContent };",
     )
     .await;
-    assert_eq!(markup, json!({"imgs": 0, "typing": ""}), "the message ends the typing line");
+    assert_eq!(
+        markup,
+        json!({"imgs": 0, "typing": ""}),
+        "the message ends the typing line"
+    );
 
     // The customer types (the agent's socket hears it) and sends with Enter; Shift+Enter is a
     // new line.
@@ -168,7 +177,10 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
     composer.send_keys("\u{E007}").await.unwrap(); // Enter
     browser
         .client
-        .execute("document.querySelector('[data-test=composer]').focus();", vec![])
+        .execute(
+            "document.querySelector('[data-test=composer]').focus();",
+            vec![],
+        )
         .await
         .unwrap();
     let shift_enter = fantoccini::actions::KeyActions::new("keyboard".into())
@@ -183,7 +195,12 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
     let shown = bodies(&browser, 4).await;
     assert_eq!(
         shown,
-        ["Can I upgrade?", hostile, "Which plan fits?", "line one\nline two"]
+        [
+            "Can I upgrade?",
+            hostile,
+            "Which plan fits?",
+            "line one\nline two"
+        ]
     );
     assert_eq!(agent_messages(&agent, &id).await, shown);
 
@@ -224,7 +241,10 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
         "const d = document.querySelector('[data-test=download]'); return d && !d.closest('[hidden]') && document.querySelector('[data-test=status]').textContent === 'This chat has ended.' ? true : null;",
     )
     .await;
-    let e = agent.get(&format!("/v1/engagements/{id}")).await.expect(200);
+    let e = agent
+        .get(&format!("/v1/engagements/{id}"))
+        .await
+        .expect(200);
     assert_eq!(e["state"], "wrap_up");
     feed.close().await;
     browser.close().await;

@@ -122,11 +122,7 @@ fn subscribe<K: std::hash::Hash + Eq>(
     rx
 }
 
-fn deliver<K: std::hash::Hash + Eq>(
-    subscribers: &Mutex<Subscribers<K>>,
-    key: K,
-    item: &Live,
-) {
+fn deliver<K: std::hash::Hash + Eq>(subscribers: &Mutex<Subscribers<K>>, key: K, item: &Live) {
     let mut subs = subscribers.lock().expect("hub lock");
     if let Some(list) = subs.get_mut(&key) {
         // A closed or hopelessly lagging feed is dropped; its client resumes from the log.

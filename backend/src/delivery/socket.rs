@@ -1,8 +1,8 @@
 //! What the agent's and the chat customer's sockets share once their backlog is sent: waiting
 //! for the next live event from the hub while pinging the client and noticing when it goes.
 
-use axum::extract::ws::{Message, WebSocket};
 use super::hub::Live;
+use axum::extract::ws::{Message, WebSocket};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Interval;

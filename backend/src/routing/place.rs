@@ -75,7 +75,11 @@ mod tests {
         let mut list = vec![w(1, 0, 10), w(2, 0, 20), w(3, 5, 30), w(4, 0, 5)];
         list[3].ringing = true;
         let at = |n: u128| position(EngagementId(uuid::Uuid::from_u128(n)), &list, 100);
-        assert_eq!(at(3), Some(1), "higher priority goes first though it came last");
+        assert_eq!(
+            at(3),
+            Some(1),
+            "higher priority goes first though it came last"
+        );
         assert_eq!(at(1), Some(2));
         assert_eq!(at(2), Some(3));
         assert_eq!(at(4), Some(0), "ringing: it has an agent");

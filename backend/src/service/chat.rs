@@ -6,9 +6,9 @@
 
 use super::engagements::{self, message};
 use super::{conflict, invalid, validate, Ctx, Result, ServiceError};
-use crate::routing::place;
 use crate::auth::token::{Claims, TokenKind};
 use crate::auth::{Principal, Scope};
+use crate::routing::place;
 use crate::store::config as cfg;
 use shared::api::StartEngagementRequest;
 use shared::api::{
@@ -222,13 +222,15 @@ pub async fn view(ctx: &Ctx, caller: ChatCaller) -> Result<ChatView> {
             .await?;
             let waiting: Vec<place::Waiting> = waiting
                 .into_iter()
-                .map(|(id, state, base_priority, due_at_ms, created_at_ms)| place::Waiting {
-                    id,
-                    ringing: state == EngagementState::Offered,
-                    base_priority,
-                    due_at_ms,
-                    created_at_ms,
-                })
+                .map(
+                    |(id, state, base_priority, due_at_ms, created_at_ms)| place::Waiting {
+                        id,
+                        ringing: state == EngagementState::Offered,
+                        base_priority,
+                        due_at_ms,
+                        created_at_ms,
+                    },
+                )
                 .collect();
             place::position(rec.id, &waiting, now).map(|position| QueuePlace {
                 position,
@@ -248,9 +250,11 @@ pub async fn view(ctx: &Ctx, caller: ChatCaller) -> Result<ChatView> {
 /// `POST /v1/chat/session/end`: the customer leaves (abandoned before an agent answered,
 /// otherwise the agent's conversation ends and wrap-up starts); `409` once it has ended.
 pub async fn leave(ctx: &Ctx, caller: ChatCaller) -> Result<shared::EngagementState> {
-    Ok(engagements::leave::run(ctx, caller.account, caller.engagement)
-        .await?
-        .state)
+    Ok(
+        engagements::leave::run(ctx, caller.account, caller.engagement)
+            .await?
+            .state,
+    )
 }
 
 /// `POST /v1/chat/session/typing`: the customer is typing. The agent to tell, if an agent has
@@ -282,7 +286,10 @@ pub async fn agent_typing(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<
             rec.channel.as_str()
         )));
     }
-    if !matches!(rec.state, EngagementState::Connected | EngagementState::Inactive) {
+    if !matches!(
+        rec.state,
+        EngagementState::Connected | EngagementState::Inactive
+    ) {
         return Err(conflict(format!(
             "the conversation is not live: the engagement is {}",
             rec.state.as_str()

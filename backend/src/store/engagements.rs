@@ -638,7 +638,10 @@ pub async fn queue_place_inputs(
     account: AccountId,
     queue: QueueId,
     answered_since_ms: i64,
-) -> Result<(Vec<(EngagementId, EngagementState, i32, Option<i64>, i64)>, u64)> {
+) -> Result<(
+    Vec<(EngagementId, EngagementState, i32, Option<i64>, i64)>,
+    u64,
+)> {
     let rows: Vec<(String, String, i64, Option<i64>, i64)> = sqlx::query_as(
         "SELECT engagement_id, state, base_priority, due_at_ms, created_at_ms FROM engagements \
          WHERE account_id = $1 AND queue_id = $2 AND state IN ('queued', 'offered')",

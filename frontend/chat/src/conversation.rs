@@ -71,7 +71,11 @@ pub fn open(page: Page, token: String) {
     let input = el("textarea", "");
     attr(&input, "rows", "2");
     attr(&input, "maxlength", "4000");
-    attr(&input, "placeholder", "Type a message… (Enter sends, Shift+Enter new line)");
+    attr(
+        &input,
+        "placeholder",
+        "Type a message… (Enter sends, Shift+Enter new line)",
+    );
     attr(&input, "aria-label", "Message");
     attr(&input, "data-test", "composer");
     let send = text_el("button", "primary", "Send");
@@ -146,7 +150,9 @@ pub fn open(page: Page, token: String) {
     let c = chat.clone();
     on(&end, "click", move |_| end_chat(c.clone()));
     let c = chat.clone();
-    on(&download, "click", move |_| download_transcript(&c.borrow()));
+    on(&download, "click", move |_| {
+        download_transcript(&c.borrow())
+    });
     let c = chat.clone();
     on(&again, "click", move |_| {
         let page = close(&c);
@@ -256,16 +262,24 @@ fn on_frame(chat: &Shared, frame: &JsValue) {
     }
     match text(frame, "type").as_deref().unwrap_or("") {
         ChatFrame::HELLO => {
-            let mut c = chat.borrow_mut();
-            c.retry_ms = 1_000;
-            let state = text(frame, "state").unwrap_or_default();
-            match state.as_str() {
-                "queued" | "offered" => set_status(&c, "Waiting for an agent…"),
-                "connected" | "inactive" => {
-                    let who = c.agent.clone().unwrap_or_else(|| "an agent".into());
-                    set_status(&c, &format!("Chatting with {who}"));
+            let waiting = {
+                let mut c = chat.borrow_mut();
+                c.retry_ms = 1_000;
+                match text(frame, "state").as_deref().unwrap_or("") {
+                    "queued" | "offered" => {
+                        set_status(&c, "Waiting for an agent…");
+                        true
+                    }
+                    "connected" | "inactive" => {
+                        let who = c.agent.clone().unwrap_or_else(|| "an agent".into());
+                        set_status(&c, &format!("Chatting with {who}"));
+                        false
+                    }
+                    _ => false,
                 }
-                _ => {}
+            };
+            if waiting {
+                read_place(chat.clone()); // says more, at once
             }
         }
         ChatFrame::MESSAGE => {
@@ -295,7 +309,8 @@ fn on_frame(chat: &Shared, frame: &JsValue) {
         ChatFrame::TYPING => {
             let mut c = chat.borrow_mut();
             let who = c.agent.clone().unwrap_or_else(|| "The agent".into());
-            c.typing.set_text_content(Some(&format!("{who} is typing…")));
+            c.typing
+                .set_text_content(Some(&format!("{who} is typing…")));
             clear_timer(c.typing_timer.take());
             let weak = Rc::downgrade(chat);
             c.typing_timer = after(TYPING_SHOWN_MS, move || {
@@ -324,14 +339,13 @@ fn scroll_down(c: &Chat) {
     c.log.set_scroll_top(c.log.scroll_height());
 }
 
-/// "14:05", in the customer's own time zone and format.
+/// "14:05", in the customer's own time zone.
 fn clock(iso: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_str(iso));
     if date.get_time().is_nan() {
         return String::new();
     }
-    date.to_locale_time_string_with_options("", &object(&[("hour", "2-digit".into()), ("minute", "2-digit".into())]))
-        .into()
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }
 
 /// Show one message (once: by id), as text.
@@ -350,9 +364,20 @@ fn show_message(chat: &Shared, message: &JsValue) {
     let li = el("li", &format!("msg {kind}"));
     attr(&li, "data-test", "message");
     attr(&li, "data-author", &kind);
-    let who = if kind == "consumer" { "You".to_string() } else { name.clone() };
+    let who = if kind == "consumer" {
+        "You".to_string()
+    } else {
+        name.clone()
+    };
     let time = text_el("time", "", &at);
-    append(&li, &[&text_el("span", "who", &who), &text_el("p", "", &body), &time]);
+    append(
+        &li,
+        &[
+            &text_el("span", "who", &who),
+            &text_el("p", "", &body),
+            &time,
+        ],
+    );
     append(&c.log, &[&li]);
     c.transcript.push(format!("[{at}] {name}: {body}"));
     scroll_down(&c);
@@ -360,7 +385,9 @@ fn show_message(chat: &Shared, message: &JsValue) {
         // Their message ends their typing.
         c.typing.set_text_content(None);
         clear_timer(c.typing_timer.take());
-        c.page.host.post("chat.message", &[("author", JsValue::from_str(&name))]);
+        c.page
+            .host
+            .post("chat.message", &[("author", JsValue::from_str(&name))]);
     }
 }
 

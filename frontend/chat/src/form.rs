@@ -79,7 +79,11 @@ pub async fn show(page: Page) {
     append(
         &form,
         &[
-            &text_el("p", "", "Tell us who you are and an agent will be with you shortly."),
+            &text_el(
+                "p",
+                "",
+                "Tell us who you are and an agent will be with you shortly.",
+            ),
             &field("Your name", &name),
             &field(&optional("Email", email_required), &email),
             &field(&optional("Your question", question_required), &question),
@@ -109,7 +113,8 @@ pub async fn show(page: Page) {
         if busy.replace(true) {
             return;
         }
-        let (page, busy, error, submit) = (page.clone(), busy.clone(), error.clone(), submit.clone());
+        let (page, busy, error, submit) =
+            (page.clone(), busy.clone(), error.clone(), submit.clone());
         let mut answers = vec![("name", JsValue::from_str(value(&name).trim()))];
         for (k, e) in [("email", &email), ("question", &question)] {
             let v = value(e);

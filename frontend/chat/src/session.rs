@@ -12,7 +12,11 @@ fn key(entry: &str) -> String {
 }
 
 pub fn load(entry: &str) -> Option<String> {
-    storage()?.get_item(&key(entry)).ok().flatten().filter(|t| !t.is_empty())
+    storage()?
+        .get_item(&key(entry))
+        .ok()
+        .flatten()
+        .filter(|t| !t.is_empty())
 }
 
 pub fn save(entry: &str, token: &str) {

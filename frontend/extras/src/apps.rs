@@ -7,7 +7,6 @@
 //! window with its registered origin as target, and come in only from that window with that
 //! origin ([`shared::post_message::app`]).
 
-use webapi::{call, object, text};
 use js_sys::{Array, Object, Reflect, JSON};
 use shared::post_message::app as msg;
 use std::cell::RefCell;
@@ -16,6 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlIFrameElement, MessageEvent, Window};
+use webapi::{call, object, text};
 
 /// What the app's frame may do: run its own scripts with its own origin's storage (its
 /// sign-in), submit forms and open windows.

@@ -5,7 +5,6 @@
 //!
 //! Every name and title from the server goes into the page as text.
 
-use webapi::{call, text};
 use js_sys::{Array, Reflect, JSON};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element};
+use webapi::{call, text};
 
 /// How often the view reads the numbers again.
 const REFRESH_MS: i32 = 5_000;

@@ -120,10 +120,10 @@ fn main() -> ExitCode {
     let mut ok = true;
     if let Some(budget) = budget_kb {
         if br > budget {
-            println!("BAR MISSED: widget first load is {br:.1} KB brotli as served ({gz:.1} KB gzip), over the {budget} KB bar");
+            println!("BAR MISSED: the first load of {} is {br:.1} KB brotli as served ({gz:.1} KB gzip), over the {budget} KB bar", dir.display());
             ok = false;
         } else {
-            println!("bar met: widget first load is {br:.1} KB brotli as served ({gz:.1} KB gzip), within the {budget} KB bar");
+            println!("bar met: the first load of {} is {br:.1} KB brotli as served ({gz:.1} KB gzip), within the {budget} KB bar", dir.display());
         }
     }
     if let Some(ceiling) = gzip_ceiling_kb {

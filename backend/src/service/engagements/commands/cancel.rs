@@ -16,7 +16,11 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
 
 /// Close an unanswered engagement with `reason` (`cancelled`, `abandoned`), rescinding its
 /// offers in the same transaction.
-pub(super) async fn withdraw(c: &mut Cmd<'_>, command: Command, reason: &str) -> Result<Engagement> {
+pub(super) async fn withdraw(
+    c: &mut Cmd<'_>,
+    command: Command,
+    reason: &str,
+) -> Result<Engagement> {
     c.rec.closed_at_ms = Some(c.now);
     c.rec.close_reason = Some(reason.into());
     eng::delete_offers(c.tx.conn(), c.rec.id).await?;

@@ -29,7 +29,9 @@ pub async fn run(ctx: &Ctx, account: AccountId, id: EngagementId) -> Result<Enga
                     EngagementState::Queued | EngagementState::Offered => {
                         cancel::withdraw(&mut c, Command::Abandon, "abandoned").await
                     }
-                    EngagementState::Connected | EngagementState::Inactive => end::run(&mut c).await,
+                    EngagementState::Connected | EngagementState::Inactive => {
+                        end::run(&mut c).await
+                    }
                     EngagementState::WrapUp | EngagementState::Closed => {
                         Err(conflict("this chat has already ended"))
                     }
