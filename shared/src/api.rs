@@ -417,6 +417,14 @@ mod tests {
             ),
             (ChatFrame::ENDED, ChatFrame::Ended { seq: 1 }),
             (ChatFrame::TYPING, ChatFrame::Typing {}),
+            (
+                ChatFrame::RECEIPT,
+                ChatFrame::Receipt {
+                    seq: 1,
+                    status: crate::engagement::ReceiptStatus::Read,
+                    up_to: crate::ids::MessageId(uuid::Uuid::nil()),
+                },
+            ),
         ];
         for (name, frame) in frames {
             assert_eq!(serde_json::to_value(&frame).unwrap()["type"], json!(name));
@@ -591,6 +599,12 @@ pub enum ChatFrame {
     /// The agent is typing (not in the log, no `seq`: show it for a few seconds unless it
     /// comes again or a message arrives).
     Typing {},
+    /// The agent received (`delivered`) or read the customer's messages up to `up_to`.
+    Receipt {
+        seq: i64,
+        status: crate::engagement::ReceiptStatus,
+        up_to: crate::ids::MessageId,
+    },
 }
 
 impl ChatFrame {
@@ -601,6 +615,7 @@ impl ChatFrame {
     pub const AGENT_LEFT: &'static str = "agent_left";
     pub const ENDED: &'static str = "ended";
     pub const TYPING: &'static str = "typing";
+    pub const RECEIPT: &'static str = "receipt";
 }
 
 /// `GET /v1/chat/{entry_id}`: what a chat page needs before the pre-chat form (public).

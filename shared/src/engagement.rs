@@ -218,6 +218,48 @@ pub struct MessageRecord {
     pub created_at: OffsetDateTime,
 }
 
+/// How far a message has come: the sender's client shows it (✓ sent, ✓✓ delivered, read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptStatus {
+    /// It reached the other side's screen (their chat page or widget received it).
+    Delivered,
+    /// The other side had it in view.
+    Read,
+}
+
+/// Which side of a conversation received or read the other side's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Reader {
+    /// The customer (reading the agent's and supervisors' messages).
+    Consumer,
+    /// The engagement's agent (reading the customer's).
+    Agent,
+}
+
+/// One side has received (or read) the other side's messages up to `up_to`, and every
+/// earlier one (`engagement.message_receipt`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageReceipt {
+    pub reader: Reader,
+    pub status: ReceiptStatus,
+    pub up_to: crate::ids::MessageId,
+}
+
+/// `POST …/receipts`: the reader has received or read the other side's messages up to
+/// `message_id`. Receipts only move forward; one that moves nothing is accepted and changes
+/// nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewReceipt {
+    pub message_id: crate::ids::MessageId,
+    pub status: ReceiptStatus,
+}
+
 /// `POST /v1/engagements/{id}/messages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

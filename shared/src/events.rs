@@ -65,6 +65,8 @@ event_kinds! {
     /// A message in a chat or SMS conversation (from the consumer, the agent or a barging
     /// supervisor); the payload carries it whole.
     EngagementMessageAdded = "engagement.message_added",
+    /// One side of a conversation received or read the other side's messages up to one.
+    EngagementMessageReceipt = "engagement.message_receipt",
     /// A chat/SMS transcript was finalised after close.
     EngagementMessagingTranscriptCompleted = "engagement.messaging_transcript_completed",
     RecordingCompleted = "recording.completed",

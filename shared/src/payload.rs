@@ -8,7 +8,8 @@
 
 use crate::config::{AgentStatus, Disposition};
 use crate::engagement::{
-    AuthorKind, Engagement, MessageAuthor, MessageRecord, NoteRecord, TransferTarget, Variables,
+    AuthorKind, Engagement, MessageAuthor, MessageReceipt, MessageRecord, NoteRecord, Reader,
+    ReceiptStatus, TransferTarget, Variables,
 };
 use crate::events::EventKind;
 use crate::feed::{id, status, text, variables, when};
@@ -111,6 +112,8 @@ pub enum Detail {
     Transcript { transcript: Transcript },
     /// `engagement.message_added`.
     Message { message: MessageRecord },
+    /// `engagement.message_receipt`.
+    Receipt { receipt: MessageReceipt },
     /// Events whose engagement says it all.
     Plain {},
 }
@@ -277,6 +280,24 @@ fn read_detail(kind: EventKind, data: &Value) -> Option<Detail> {
                     },
                     body: text(m, "body")?,
                     created_at: when(m, "created_at")?,
+                },
+            }
+        }
+        K::EngagementMessageReceipt => {
+            let r = data.get("receipt")?;
+            Detail::Receipt {
+                receipt: MessageReceipt {
+                    reader: match r.get("reader")?.as_str()? {
+                        "consumer" => Reader::Consumer,
+                        "agent" => Reader::Agent,
+                        _ => return None,
+                    },
+                    status: match r.get("status")?.as_str()? {
+                        "delivered" => ReceiptStatus::Delivered,
+                        "read" => ReceiptStatus::Read,
+                        _ => return None,
+                    },
+                    up_to: id(r, "up_to")?,
                 },
             }
         }
@@ -515,6 +536,21 @@ mod tests {
                         created_at: at,
                     },
                 }),
+            (uuid(), any::<bool>(), any::<bool>()).prop_map(|(m, agent, read)| Detail::Receipt {
+                receipt: MessageReceipt {
+                    reader: if agent {
+                        Reader::Agent
+                    } else {
+                        Reader::Consumer
+                    },
+                    status: if read {
+                        ReceiptStatus::Read
+                    } else {
+                        ReceiptStatus::Delivered
+                    },
+                    up_to: crate::ids::MessageId(m),
+                },
+            }),
             (uuid(), uuid(), moment(), any::<u32>(), words()).prop_map(
                 |(r, e, at, size, transcript_url)| Detail::Recording {
                     recording: Recording {
@@ -561,6 +597,7 @@ mod tests {
             Detail::Recording { .. } => EventKind::RecordingCompleted,
             Detail::Transcript { .. } => EventKind::RecordingTranscriptCompleted,
             Detail::Message { .. } => EventKind::EngagementMessageAdded,
+            Detail::Receipt { .. } => EventKind::EngagementMessageReceipt,
             Detail::Plain {} => EventKind::EngagementConnected,
         }
     }

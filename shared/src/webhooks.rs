@@ -89,6 +89,10 @@ pub const NAMES: &[(&str, &str)] = &[
         "engagement.message_added",
     ),
     (
+        "contact_center.engagement_message_receipt",
+        "engagement.message_receipt",
+    ),
+    (
         "contact_center.engagement_messaging_transcript_completed",
         "engagement.messaging_transcript_completed",
     ),
@@ -216,6 +220,7 @@ pub fn webhook_names(kind: EventKind, data: &serde_json::Value) -> WebhookNames 
             None,
         ),
         EventKind::EngagementMessageAdded => ("contact_center.engagement_message_added", None),
+        EventKind::EngagementMessageReceipt => ("contact_center.engagement_message_receipt", None),
         EventKind::EngagementMessagingTranscriptCompleted => (
             "contact_center.engagement_messaging_transcript_completed",
             None,

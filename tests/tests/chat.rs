@@ -606,7 +606,123 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
     feed.close().await;
 }
 
+/// Delivered and read receipts: each side marks the other side's messages up to one; receipts
+/// only move forward (a repeat or a step back is accepted and says nothing), reading implies
+/// delivery, and each move reaches the other side's socket.
+async fn receipts_move_forward_and_reach_the_other_side(db: TestDb) {
+    let c = Center::with_agents(db, 1).await;
+    let agent = chat_center(&c).await;
+    let (id, customer) = customer_chat(&c, "Alan").await;
+    let mine = customer
+        .post("/v1/chat/session/messages", json!({"body": "Hello?"}))
+        .await
+        .expect(201)["message_id"]
+        .clone();
+    agent
+        .accept_when_offered(&id, Duration::from_secs(10))
+        .await;
+    let mut feed = Feed::connect(&agent, None).await;
+    let mut theirs = Vec::new();
+    for body in ["Hi Alan.", "How can I help?"] {
+        send(&agent, &id, body).await.expect(201);
+        let list = customer.get("/v1/chat/session").await.expect(200);
+        theirs.push(list["messages"].as_array().unwrap().last().unwrap()["message_id"].clone());
+    }
+    let receipt = |m: &Value, status: &str| json!({"message_id": m, "status": status});
+
+    customer
+        .post(
+            "/v1/chat/session/receipts",
+            receipt(&theirs[1], "delivered"),
+        )
+        .await
+        .expect(204);
+    let e = feed
+        .wait_for("engagement.message_receipt", Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        e["data"]["receipt"],
+        json!({"reader": "consumer", "status": "delivered", "up_to": theirs[1]})
+    );
+    customer
+        .post("/v1/chat/session/receipts", receipt(&theirs[0], "read"))
+        .await
+        .expect(204);
+    let e = feed
+        .wait_for("engagement.message_receipt", Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        e["data"]["receipt"],
+        json!({"reader": "consumer", "status": "read", "up_to": theirs[0]})
+    );
+    // A repeat or a step back changes nothing and says nothing.
+    let head = c.admin.latest_seq().await;
+    customer
+        .post("/v1/chat/session/receipts", receipt(&theirs[0], "read"))
+        .await
+        .expect(204);
+    customer
+        .post(
+            "/v1/chat/session/receipts",
+            receipt(&theirs[0], "delivered"),
+        )
+        .await
+        .expect(204);
+    assert_eq!(c.admin.latest_seq().await, head);
+    // Only the other side's messages of this chat.
+    customer
+        .post("/v1/chat/session/receipts", receipt(&mine, "read"))
+        .await
+        .error(422, "invalid_field", Some("message_id"));
+    customer
+        .post(
+            "/v1/chat/session/receipts",
+            receipt(&json!("00000000-0000-7000-8000-000000000001"), "read"),
+        )
+        .await
+        .error(422, "invalid_field", Some("message_id"));
+    customer
+        .post(
+            "/v1/chat/session/receipts",
+            json!({"message_id": theirs[0], "status": "seen"}),
+        )
+        .await
+        .error(422, "invalid_field", None);
+
+    // The agent reads the customer's message: the customer's socket shows it.
+    let before = c.admin.latest_seq().await;
+    agent
+        .post(
+            &format!("/v1/engagements/{id}/receipts"),
+            receipt(&mine, "read"),
+        )
+        .await
+        .expect(204);
+    let token = customer.token.clone().unwrap();
+    let frames = customer_frames(&c.server.base_url, &token, before, |f| {
+        f["type"] == "receipt"
+    })
+    .await;
+    let last = frames.last().unwrap();
+    assert_eq!(
+        (&last["status"], &last["up_to"]),
+        (&json!("read"), &mine),
+        "{frames:?}"
+    );
+    // Only the chat's own agent gives the agent's receipts.
+    c.agent(0)
+        .await
+        .post(
+            &format!("/v1/engagements/{id}/receipts"),
+            receipt(&mine, "read"),
+        )
+        .await
+        .error(403, "forbidden", None);
+    feed.close().await;
+}
+
 both_stores!(
+    receipts_move_forward_and_reach_the_other_side,
     customers_wait_in_order_type_and_leave,
     agents_write_in_a_chat_and_it_reaches_their_feed_in_order,
     what_is_refused_says_why,

@@ -35,6 +35,20 @@ async fn bodies(browser: &Browser, at_least: usize) -> Vec<String> {
     serde_json::from_value(v).unwrap()
 }
 
+/// The id of the agent's message whose body is `<img …>`.
+async fn hostile_id(agent: &Api, id: &str) -> Value {
+    let list = agent
+        .get(&format!("/v1/engagements/{id}/messages"))
+        .await
+        .expect(200);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"].as_str().unwrap().starts_with("<img"))
+        .unwrap()["message_id"]
+        .clone()
+}
+
 async fn agent_messages(agent: &Api, id: &str) -> Vec<String> {
     agent
         .get(&format!("/v1/engagements/{id}/messages"))
@@ -120,6 +134,7 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
         .to_string();
     agent.set_ready().await;
     agent.accept_when_offered(&id, WAIT).await;
+    let mut feed = Feed::connect(&agent, None).await;
     in_chat(
         &browser,
         "the agent joined",
@@ -159,10 +174,15 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
         json!({"imgs": 0, "typing": ""}),
         "the message ends the typing line"
     );
+    // The page had it in view: the agent hears it was read.
+    let read = feed.wait_for("engagement.message_receipt", WAIT).await;
+    assert_eq!(
+        read["data"]["receipt"],
+        json!({"reader": "consumer", "status": "read", "up_to": hostile_id(&agent, &id).await})
+    );
 
     // The customer types (the agent's socket hears it) and sends with Enter; Shift+Enter is a
     // new line.
-    let mut feed = Feed::connect(&agent, None).await;
     browser
         .type_in_widget("[data-test=composer]", "Which plan fits?")
         .await;
@@ -203,10 +223,44 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
         ]
     );
     assert_eq!(agent_messages(&agent, &id).await, shown);
+    // The customer's messages show how far they came: sent, then read once the agent read
+    // the latest.
+    let receipts =
+        "return [...document.querySelectorAll('[data-test=receipt]')].map(r => r.textContent);";
+    let sent = in_chat(&browser, "the sent marks", receipts).await;
+    assert_eq!(sent, json!(["✓ Sent", "✓ Sent", "✓ Sent"]));
+    let latest = agent
+        .get(&format!("/v1/engagements/{id}/messages"))
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["message_id"]
+        .clone();
+    agent
+        .post(
+            &format!("/v1/engagements/{id}/receipts"),
+            json!({"message_id": latest, "status": "read"}),
+        )
+        .await
+        .expect(204);
+    in_chat(
+        &browser,
+        "the read marks",
+        "const r = [...document.querySelectorAll('[data-test=receipt]')].map(r => r.textContent); return r.length === 3 && r.every(t => t === '✓✓ Read') ? true : null;",
+    )
+    .await;
 
     // A reload of the website: the bubble opens again and the chat resumes, each message once.
     browser.client.refresh().await.unwrap();
     assert_eq!(bodies(&browser, 4).await, shown);
+    let marks = in_chat(&browser, "the marks after the reload", receipts).await;
+    assert_eq!(
+        marks,
+        json!(["✓✓ Read", "✓✓ Read", "✓✓ Read"]),
+        "replayed from the log"
+    );
     in_chat(
         &browser,
         "the resumed status",
@@ -230,7 +284,20 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
             "const b = document.querySelector('[data-switchboard-chat=unread]'); return b && !b.hidden && b.textContent === '1' ? true : null;",
         )
         .await;
-    browser.click("[data-switchboard-chat=bubble]").await;
+    // Folded, it was only delivered; opening the chat reads it. (The agent's own receipt
+    // from before is on their feed too.)
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("read") {
+        let e = feed.wait_for("engagement.message_receipt", WAIT).await;
+        if e["data"]["receipt"]["reader"] != "consumer" {
+            continue;
+        }
+        statuses.push(e["data"]["receipt"]["status"].as_str().unwrap().to_string());
+        if statuses.last().map(String::as_str) == Some("delivered") {
+            browser.click("[data-switchboard-chat=bubble]").await;
+        }
+    }
+    assert_eq!(statuses, ["delivered", "read"]);
     assert_eq!(bodies(&browser, 5).await.last().unwrap(), "The Pro plan.");
 
     // The customer ends the chat: the agent goes on to wrap-up; the page offers the transcript.

@@ -9,12 +9,14 @@ use crate::service::Ctx;
 use crate::store::agents;
 use axum::extract::ws::{Message, WebSocket};
 use shared::api::ChatFrame;
+use shared::engagement::{MessageReceipt, Reader};
 use shared::events::{Event, EventKind};
 use shared::ids::AgentId;
 
 /// The kinds a customer hears about.
-const KINDS: [EventKind; 5] = [
+const KINDS: [EventKind; 6] = [
     EventKind::EngagementMessageAdded,
+    EventKind::EngagementMessageReceipt,
     EventKind::EngagementConnected,
     EventKind::EngagementTransferred,
     EventKind::EngagementWrapUpStarted,
@@ -55,6 +57,19 @@ async fn frame(ctx: &Ctx, caller: ChatCaller, event: &Event) -> Option<ChatFrame
             ChatFrame::AgentLeft {
                 seq,
                 name: agent_name(ctx, caller, from).await,
+            }
+        }
+        EventKind::EngagementMessageReceipt => {
+            let receipt: MessageReceipt =
+                serde_json::from_value(event.data.get("receipt")?.clone()).ok()?;
+            // The customer's own receipts are the agent's to see.
+            if receipt.reader != Reader::Agent {
+                return None;
+            }
+            ChatFrame::Receipt {
+                seq,
+                status: receipt.status,
+                up_to: receipt.up_to,
             }
         }
         EventKind::EngagementWrapUpStarted | EventKind::EngagementClosed => {

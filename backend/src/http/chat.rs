@@ -15,7 +15,7 @@ use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 use shared::api::{ChatEntry, ChatSession, ChatStart, ChatView};
-use shared::engagement::{MessageRecord, NewMessage};
+use shared::engagement::{MessageRecord, NewMessage, NewReceipt};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(view))
         .routes(routes!(send))
         .routes(routes!(typing))
+        .routes(routes!(receipt))
         .routes(routes!(leave))
         .routes(routes!(socket))
 }
@@ -101,6 +102,19 @@ async fn typing(State(s): State<AppState>, Customer(c): Customer) -> Result<Stat
     if let Some(agent) = svc::customer_typing(&s.ctx, c).await? {
         s.hub.customer_typing(agent, c.engagement);
     }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/chat/session/receipts`: the customer's page has received (`delivered`) or shown
+/// (`read`) the agent's messages up to `message_id`; the agent's widget shows it. 422 naming
+/// `message_id` for a message not in this chat or the customer's own.
+#[utoipa::path(post, path = "/v1/chat/session/receipts", request_body = NewReceipt, responses((status = 204, description = "Recorded (or already further)"), super::openapi::WriteErrors))]
+async fn receipt(
+    State(s): State<AppState>,
+    Customer(c): Customer,
+    ApiJson(r): ApiJson<NewReceipt>,
+) -> Result<StatusCode, ApiError> {
+    svc::customer_receipt(&s.ctx, c, r).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

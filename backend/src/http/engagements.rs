@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use shared::api::StartEngagementRequest;
-use shared::engagement::{Engagement, MessageRecord, NewMessage, Variables};
+use shared::engagement::{Engagement, MessageRecord, NewMessage, NewReceipt, Variables};
 use shared::ids::{DispositionId, EngagementId};
 use shared::EngagementState;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notes, add_note))
         .routes(routes!(messages, add_message))
         .routes(routes!(typing))
+        .routes(routes!(receipt))
         .routes(routes!(accept))
         .routes(routes!(decline))
         .routes(routes!(inactive))
@@ -214,6 +215,20 @@ async fn typing(
 ) -> Result<StatusCode, ApiError> {
     crate::service::chat::agent_typing(&s.ctx, &p, id).await?;
     s.hub.agent_typing(id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/engagements/{id}/receipts`: the chat's agent has received (`delivered`) or read
+/// the customer's messages up to `message_id`; the customer's page shows it. 422 naming
+/// `message_id` for a message not in this chat or the agent's side's own.
+#[utoipa::path(post, path = "/v1/engagements/{id}/receipts", request_body = NewReceipt, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 204, description = "Recorded (or already further)"), super::openapi::WriteErrors))]
+async fn receipt(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+    ApiJson(r): ApiJson<NewReceipt>,
+) -> Result<StatusCode, ApiError> {
+    crate::service::chat::agent_receipt(&s.ctx, &p, id, r).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

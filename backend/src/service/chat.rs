@@ -15,7 +15,7 @@ use shared::api::{
     ChannelSpec, ChatEntry, ChatSession, ChatStart, ChatView, ConsumerInput, FlowRef, QueuePlace,
 };
 use shared::config::Role;
-use shared::engagement::MessageRecord;
+use shared::engagement::{MessageRecord, NewReceipt, Reader};
 use shared::ids::{AccountId, AgentId, EngagementId};
 use shared::{Channel, EngagementState};
 
@@ -255,6 +255,34 @@ pub async fn leave(ctx: &Ctx, caller: ChatCaller) -> Result<shared::EngagementSt
             .await?
             .state,
     )
+}
+
+/// `POST /v1/chat/session/receipts`: the customer's page received or read the agent's messages
+/// up to one.
+pub async fn customer_receipt(ctx: &Ctx, caller: ChatCaller, req: NewReceipt) -> Result<()> {
+    engagements::receipt::run(
+        ctx,
+        caller.account,
+        caller.engagement,
+        Reader::Consumer,
+        None,
+        req,
+    )
+    .await?;
+    Ok(())
+}
+
+/// `POST /v1/engagements/{id}/receipts`: the chat's agent received or read the customer's
+/// messages up to one.
+pub async fn agent_receipt(
+    ctx: &Ctx,
+    p: &Principal,
+    id: EngagementId,
+    req: NewReceipt,
+) -> Result<()> {
+    let agent = p.agent_id().ok_or(crate::auth::Denied::AgentsOnly)?;
+    engagements::receipt::run(ctx, p.account(), id, Reader::Agent, Some(agent), req).await?;
+    Ok(())
 }
 
 /// `POST /v1/chat/session/typing`: the customer is typing. The agent to tell, if an agent has

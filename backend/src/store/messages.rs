@@ -1,11 +1,11 @@
 //! The messages of chat and SMS conversations (`messages`, migration 0010): written with their
 //! `engagement.message_added` event in one transaction, read back for the history and the
-//! transcript.
+//! transcript; and how far each side has received and read them (`message_receipts`, 0012).
 
 use super::config::parse_id;
 use super::{ms_to_datetime, Result, StoreError};
-use shared::engagement::{AuthorKind, MessageAuthor, MessageRecord};
-use shared::ids::EngagementId;
+use shared::engagement::{AuthorKind, MessageAuthor, MessageRecord, Reader, ReceiptStatus};
+use shared::ids::{EngagementId, MessageId};
 use sqlx::{AnyConnection, Row};
 
 fn kind_name(kind: AuthorKind) -> &'static str {
@@ -71,4 +71,73 @@ pub async fn for_engagement(
             })
         })
         .collect()
+}
+
+/// One message's author and place in the conversation, `(author kind, created_at_ms)`, if it
+/// belongs to `engagement`.
+pub async fn position(
+    conn: &mut AnyConnection,
+    engagement: EngagementId,
+    message: MessageId,
+) -> Result<Option<(AuthorKind, i64)>> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT author_kind, created_at_ms FROM messages WHERE engagement_id = $1 AND message_id = $2",
+    )
+    .bind(engagement.to_string())
+    .bind(message.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(kind, at)| Ok((kind_from(&kind)?, at)))
+        .transpose()
+}
+
+/// Move `reader`'s `status` receipt in `engagement` to `message` (written at `at_ms`) if that
+/// is further than it was; whether it moved. Messages are ordered by `(created_at_ms, id)`.
+pub async fn advance_receipt(
+    conn: &mut AnyConnection,
+    engagement: EngagementId,
+    reader: Reader,
+    status: ReceiptStatus,
+    message: MessageId,
+    at_ms: i64,
+) -> Result<bool> {
+    let reader = match reader {
+        Reader::Consumer => "consumer",
+        Reader::Agent => "agent",
+    };
+    let status = match status {
+        ReceiptStatus::Delivered => "delivered",
+        ReceiptStatus::Read => "read",
+    };
+    let current: Option<(String, i64)> = sqlx::query_as(
+        "SELECT up_to_message_id, up_to_ms FROM message_receipts \
+         WHERE engagement_id = $1 AND reader = $2 AND status = $3",
+    )
+    .bind(engagement.to_string())
+    .bind(reader)
+    .bind(status)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let id = message.to_string();
+    if let Some((current_id, current_ms)) = &current {
+        if (at_ms, id.as_str()) <= (*current_ms, current_id.as_str()) {
+            return Ok(false);
+        }
+    }
+    let sql = if current.is_some() {
+        "UPDATE message_receipts SET up_to_message_id = $4, up_to_ms = $5 \
+         WHERE engagement_id = $1 AND reader = $2 AND status = $3"
+    } else {
+        "INSERT INTO message_receipts (engagement_id, reader, status, up_to_message_id, up_to_ms) \
+         VALUES ($1, $2, $3, $4, $5)"
+    };
+    sqlx::query(sql)
+        .bind(engagement.to_string())
+        .bind(reader)
+        .bind(status)
+        .bind(id)
+        .bind(at_ms)
+        .execute(conn)
+        .await?;
+    Ok(true)
 }

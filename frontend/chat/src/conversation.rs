@@ -22,6 +22,8 @@ const PLACE_EVERY_MS: i32 = 5_000;
 const TYPING_SHOWN_MS: i32 = 6_000;
 /// The customer's typing is told at most this often.
 const TYPING_EVERY_MS: f64 = 3_000.0;
+/// How long a burst of the agent's messages is gathered into one receipt.
+const RECEIPT_AFTER_MS: i32 = 300;
 /// The longest wait before reconnecting a dropped socket.
 const RETRY_MAX_MS: i32 = 10_000;
 
@@ -38,6 +40,13 @@ struct Chat {
     shown: Vec<String>,
     /// The conversation as text, for the transcript download.
     transcript: Vec<String>,
+    /// The customer's own messages, oldest first, with the line that shows how far each came.
+    own: Vec<(String, Element)>,
+    /// The agent's latest message not yet marked read (the page was out of view).
+    unread: Option<String>,
+    /// The receipt to send for what just arrived, and the timer that sends it.
+    receipt: Option<(String, &'static str)>,
+    receipt_timer: Option<i32>,
     socket: Option<WebSocket>,
     /// The socket's handlers (replaced with the socket).
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
@@ -116,6 +125,10 @@ pub fn open(page: Page, token: String) {
         agent: None,
         shown: Vec::new(),
         transcript: Vec::new(),
+        own: Vec::new(),
+        unread: None,
+        receipt: None,
+        receipt_timer: None,
         socket: None,
         handlers: Vec::new(),
         retry_ms: 1_000,
@@ -159,6 +172,12 @@ pub fn open(page: Page, token: String) {
         session::forget(&page.entry);
         wasm_bindgen_futures::spawn_local(form::show(page));
     });
+    let c = Rc::downgrade(&chat);
+    chat.borrow().page.host.when_in_view(move || {
+        if let Some(c) = c.upgrade() {
+            mark_read(&c);
+        }
+    });
     connect(chat.clone());
     read_place(chat);
 }
@@ -173,6 +192,7 @@ fn close(chat: &Shared) -> Page {
     }
     clear_timer(c.place_timer.take());
     clear_timer(c.typing_timer.take());
+    clear_timer(c.receipt_timer.take());
     c.page.clone()
 }
 
@@ -306,6 +326,12 @@ fn on_frame(chat: &Shared, frame: &JsValue) {
             read_place(chat.clone());
         }
         ChatFrame::ENDED => finish(chat),
+        ChatFrame::RECEIPT => {
+            let (Some(status), Some(up_to)) = (text(frame, "status"), text(frame, "up_to")) else {
+                return;
+            };
+            show_receipt(&chat.borrow(), &status, &up_to);
+        }
         ChatFrame::TYPING => {
             let mut c = chat.borrow_mut();
             let who = c.agent.clone().unwrap_or_else(|| "The agent".into());
@@ -355,7 +381,7 @@ fn show_message(chat: &Shared, message: &JsValue) {
     if c.shown.contains(&id) {
         return;
     }
-    c.shown.push(id);
+    c.shown.push(id.clone());
     let author = Reflect::get(message, &"author".into()).unwrap_or(JsValue::NULL);
     let kind = text(&author, "kind").unwrap_or_default();
     let name = text(&author, "display_name").unwrap_or_default();
@@ -378,6 +404,12 @@ fn show_message(chat: &Shared, message: &JsValue) {
             &time,
         ],
     );
+    if kind == "consumer" {
+        let receipt = text_el("small", "receipt", SENT);
+        attr(&receipt, "data-test", "receipt");
+        append(&li, &[&receipt]);
+        c.own.push((id.clone(), receipt));
+    }
     append(&c.log, &[&li]);
     c.transcript.push(format!("[{at}] {name}: {body}"));
     scroll_down(&c);
@@ -388,6 +420,69 @@ fn show_message(chat: &Shared, message: &JsValue) {
         c.page
             .host
             .post("chat.message", &[("author", JsValue::from_str(&name))]);
+        if !c.ended {
+            let status = if c.page.host.in_view() {
+                "read"
+            } else {
+                "delivered"
+            };
+            c.unread = (status == "delivered").then(|| id.clone());
+            // One receipt for a burst (a replayed conversation is one burst): the latest.
+            c.receipt = Some((id, status));
+            if c.receipt_timer.is_none() {
+                let weak = Rc::downgrade(chat);
+                c.receipt_timer = after(RECEIPT_AFTER_MS, move || {
+                    if let Some(chat) = weak.upgrade() {
+                        let mut c = chat.borrow_mut();
+                        c.receipt_timer = None;
+                        if let Some((id, status)) = c.receipt.take() {
+                            send_receipt(&c.token, &id, status);
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
+
+const SENT: &str = "✓ Sent";
+const DELIVERED: &str = "✓✓ Delivered";
+const READ: &str = "✓✓ Read";
+
+/// The agent received or read the customer's messages up to `up_to`: each of those shows it
+/// (never moving back from read to delivered).
+fn show_receipt(c: &Chat, status: &str, up_to: &str) {
+    let Some(last) = c.own.iter().position(|(id, _)| id == up_to) else {
+        return;
+    };
+    let label = if status == "read" { READ } else { DELIVERED };
+    for (_, line) in &c.own[..=last] {
+        if line.text_content().as_deref() != Some(READ) {
+            line.set_text_content(Some(label));
+        }
+    }
+}
+
+/// Tell the server the page received or showed the agent's messages up to `message_id`.
+fn send_receipt(token: &str, message_id: &str, status: &str) {
+    let body = JSON::stringify(&object(&[
+        ("message_id", JsValue::from_str(message_id)),
+        ("status", JsValue::from_str(status)),
+    ]))
+    .ok()
+    .and_then(|s| s.as_string());
+    let token = token.to_string();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = call_with_status("POST", "/v1/chat/session/receipts", &token, body).await;
+    });
+}
+
+/// The chat came into view: what arrived meanwhile is read now.
+fn mark_read(chat: &Shared) {
+    let mut c = chat.borrow_mut();
+    if let Some(id) = c.unread.take() {
+        c.receipt = None;
+        send_receipt(&c.token, &id, "read");
     }
 }
 

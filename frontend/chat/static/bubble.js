@@ -8,7 +8,8 @@
  * allowed embedding origins (the chat page is framed only by those). The chat page posts
  * `chat.ready`, `chat.started`, `chat.message`, `chat.ended` and `chat.minimize`; the bubble
  * accepts them only from that frame at Switchboard's origin, and counts agents' messages that
- * arrive while the chat is folded. Options (attributes of the script tag): data-entry (required),
+ * arrive while the chat is folded; it tells the frame `chat.shown {open}` when it opens or folds it
+ * (the page marks messages read only while shown). Options (attributes of the script tag): data-entry (required),
  * data-label (the button's text, default "Chat with us"). `window.SwitchboardChat.open()` /
  * `.close()` open and fold it from the page's own code.
  */
@@ -69,8 +70,14 @@
     return frame;
   }
 
+  // The chat page marks the agent's messages read only while it is shown.
+  function tellShown(shown) {
+    if (frame && frame.contentWindow) frame.contentWindow.postMessage({ type: "chat.shown", open: shown }, base);
+  }
+
   function open() {
     ensureFrame().style.setProperty("display", "block");
+    tellShown(true);
     isOpen = true;
     unread = 0;
     showUnread();
@@ -80,6 +87,7 @@
 
   function close() {
     if (frame) frame.style.setProperty("display", "none");
+    tellShown(false);
     isOpen = false;
     button.setAttribute("aria-expanded", "false");
     try { sessionStorage.removeItem(remembered); } catch (e) {}

@@ -12,7 +12,7 @@ mod placement;
 mod read;
 mod start;
 
-pub use commands::{act, leave, message, Action, TransferTarget, MESSAGE_MAX_CHARS};
+pub use commands::{act, leave, message, receipt, Action, TransferTarget, MESSAGE_MAX_CHARS};
 pub use dial::dial;
 pub use read::{get, list, messages, mine, notes};
 pub use start::{start, Started};

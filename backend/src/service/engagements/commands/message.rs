@@ -50,7 +50,7 @@ pub(super) async fn run(c: &mut Cmd<'_>, body: String) -> Result<Engagement> {
     Ok(c.rec.to_api(&c.offered)?)
 }
 
-fn check_channel(rec: &EngagementRecord) -> Result<()> {
+pub(super) fn check_channel(rec: &EngagementRecord) -> Result<()> {
     if matches!(rec.channel, Channel::Chat | Channel::Sms) {
         Ok(())
     } else {

@@ -12,6 +12,7 @@ pub mod leave;
 pub mod message;
 mod monitor;
 mod note;
+pub mod receipt;
 mod set_disposition;
 mod transfer;
 mod update_variables;
