@@ -625,4 +625,52 @@ pub struct ChatEntry {
     pub entry_id: String,
     pub require_email: bool,
     pub require_question: bool,
+    /// Whether a live chat can be answered now: open (opening hours) and someone ready in a
+    /// queue the entry point routes to.
+    pub available: bool,
+    /// Why not, when not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<ChatUnavailable>,
+    /// Whether a message can be left instead (`POST /v1/chat/{entry_id}/left-messages`).
+    pub leave_message: bool,
+}
+
+/// Why a live chat cannot be answered now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChatUnavailable {
+    /// Outside the opening hours (starting a chat is refused).
+    Closed,
+    /// Nobody is ready in the queues it routes to (a chat started anyway waits).
+    NobodyReady,
+}
+
+/// `POST /v1/chat/{entry_id}/left-messages`: the "leave a message" form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeaveMessage {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::visible_200)
+    )]
+    pub name: String,
+    /// Where the answer goes.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::email_320)
+    )]
+    pub email: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::visible_4000)
+    )]
+    pub message: String,
+}
+
+/// A left message: the work item it became.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeftMessage {
+    pub engagement_id: EngagementId,
 }

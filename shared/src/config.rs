@@ -674,13 +674,93 @@ pub struct EntryPoint {
 
 /// How an entry point takes web chats: which pre-chat answers are required besides the
 /// customer's name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebChat {
     #[serde(default)]
     pub require_email: bool,
     #[serde(default)]
     pub require_question: bool,
+    /// When live chats are taken; absent: always. Outside them starting a chat is refused
+    /// (`409`) and the chat page offers "leave a message" instead (when set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<OpeningHours>,
+    /// The entry point whose flow a message left while the chat cannot be answered (closed, or
+    /// nobody ready) goes to, as a work item. Absent: no "leave a message".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$")
+    )]
+    pub leave_message_entry_id: Option<String>,
+}
+
+/// Weekly opening hours in a time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpeningHours {
+    /// An IANA time zone, e.g. `Europe/Berlin` (daylight saving time included).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub time_zone: String,
+    /// When it is open; a moment is open when any period covers it.
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
+    pub weekly: Vec<OpenPeriod>,
+}
+
+/// Open on `days` from `open` until `close` (local `HH:MM`, `close` after `open`; `24:00` is
+/// the end of the day).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpenPeriod {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 7))]
+    pub days: Vec<Weekday>,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
+    pub open: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")
+    )]
+    pub close: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl OpeningHours {
+    /// `HH:MM` (00:00–24:00) as minutes since midnight.
+    pub fn minutes(hhmm: &str) -> Option<u16> {
+        let (h, m) = hhmm.split_once(':')?;
+        if h.len() != 2 || m.len() != 2 {
+            return None;
+        }
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+    }
+
+    /// Is it open on `day` at `minute` (local minutes since midnight)? Periods that do not
+    /// read (checked when configured) are closed.
+    pub fn is_open(&self, day: Weekday, minute: u16) -> bool {
+        self.weekly.iter().any(|p| {
+            p.days.contains(&day)
+                && matches!(
+                    (Self::minutes(&p.open), Self::minutes(&p.close)),
+                    (Some(open), Some(close)) if open <= minute && minute < close
+                )
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -773,6 +853,31 @@ mod tests {
                 .get(),
             5
         );
+    }
+
+    #[test]
+    fn opening_hours_cover_their_periods_only() {
+        let hours: OpeningHours = serde_json::from_value(serde_json::json!({
+            "time_zone": "Europe/Berlin",
+            "weekly": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "09:00", "close": "17:30"},
+                {"days": ["sat"], "open": "10:00", "close": "24:00"}
+            ]
+        }))
+        .unwrap();
+        assert!(hours.is_open(Weekday::Mon, 9 * 60));
+        assert!(hours.is_open(Weekday::Fri, 17 * 60 + 29));
+        assert!(
+            !hours.is_open(Weekday::Fri, 17 * 60 + 30),
+            "close is exclusive"
+        );
+        assert!(!hours.is_open(Weekday::Tue, 8 * 60 + 59));
+        assert!(hours.is_open(Weekday::Sat, 23 * 60 + 59));
+        assert!(!hours.is_open(Weekday::Sun, 12 * 60));
+        assert_eq!(OpeningHours::minutes("24:00"), Some(1440));
+        for bad in ["24:01", "9:00", "09:60", "0900", "", "aa:bb"] {
+            assert_eq!(OpeningHours::minutes(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -951,6 +951,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/engagements/{id}/receipts"),
     ("get", "/v1/chat/{entry_id}"),
     ("post", "/v1/chat/{entry_id}/sessions"),
+    ("post", "/v1/chat/{entry_id}/left-messages"),
     ("get", "/v1/chat/session"),
     ("post", "/v1/chat/session/messages"),
     ("post", "/v1/chat/session/typing"),

@@ -721,7 +721,170 @@ async fn receipts_move_forward_and_reach_the_other_side(db: TestDb) {
     feed.close().await;
 }
 
+/// Today's weekday in UTC, as the API names it.
+fn today_utc() -> &'static str {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    // 1970-01-01 was a Thursday.
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][((days + 3) % 7) as usize]
+}
+
+/// The pre-chat form says whether a chat can be answered now: closed (opening hours, in a
+/// time zone) refuses chats, nobody ready only says so; either way a chat that takes messages
+/// offers "leave a message", which becomes a work item through the entry point it names.
+async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
+    let c = Center::with_agents(db, 1).await;
+    let agent = chat_center(&c).await;
+    let anon = c.anon();
+    let entry = anon.get("/v1/chat/web-chat").await.expect(200);
+    assert_eq!(
+        entry,
+        json!({"entry_id": "web-chat", "require_email": true, "require_question": false,
+               "available": true, "leave_message": false})
+    );
+    let message =
+        json!({"name": "Alan", "email": "alan@bletchley.test", "message": "Call me back?"});
+    anon.post("/v1/chat/web-chat/left-messages", message.clone())
+        .await
+        .error(404, "not_found", None);
+
+    // The settings are checked, each error naming its field.
+    let flow = c.admin.get("/v1/entry-points").await.expect(200);
+    let flow_id = flow
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entry_id"] == "web-chat")
+        .unwrap()["flow_id"]
+        .clone();
+    let put = |chat: Value| {
+        let admin = c.admin.clone();
+        let flow_id = flow_id.clone();
+        async move {
+            admin
+                .put(
+                    "/v1/entry-points/web-chat",
+                    json!({"entry_id": "web-chat", "flow_id": flow_id, "chat": chat}),
+                )
+                .await
+        }
+    };
+    let all_week = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+    put(json!({"hours": {"time_zone": "Mars/Olympus", "weekly": []}}))
+        .await
+        .error(422, "invalid_field", Some("chat.hours.time_zone"));
+    put(json!({"hours": {"time_zone": "Europe/Berlin", "weekly": [{"days": all_week, "open": "17:00", "close": "09:00"}]}}))
+        .await
+        .error(422, "invalid_field", Some("chat.hours.weekly[0].close"));
+    put(json!({"leave_message_entry_id": "web-chat"}))
+        .await
+        .error(422, "invalid_field", Some("chat.leave_message_entry_id"));
+    put(json!({"leave_message_entry_id": "nowhere"}))
+        .await
+        .error(404, "not_found", Some("chat.leave_message_entry_id"));
+    put(json!({"require_email": true, "leave_message_entry_id": c.entry_id}))
+        .await
+        .expect(200);
+
+    // Nobody ready: said, and a message can be left; a chat may still start (and wait).
+    agent
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "lunch"}),
+        )
+        .await
+        .expect(200);
+    let entry = anon.get("/v1/chat/web-chat").await.expect(200);
+    assert_eq!(
+        (
+            &entry["available"],
+            &entry["unavailable"],
+            &entry["leave_message"]
+        ),
+        (&json!(false), &json!("nobody_ready"), &json!(true))
+    );
+    anon.post(
+        "/v1/chat/web-chat/left-messages",
+        json!({"name": "Alan", "email": "alan@bletchley.test"}),
+    )
+    .await
+    .error(422, "invalid_field", Some("message"));
+    anon.post(
+        "/v1/chat/web-chat/left-messages",
+        json!({"name": "Alan", "email": "nope", "message": "x"}),
+    )
+    .await
+    .error(422, "invalid_field", Some("email"));
+    let left = anon
+        .post("/v1/chat/web-chat/left-messages", message)
+        .await
+        .expect(201);
+    let item = c
+        .admin
+        .get(&format!(
+            "/v1/engagements/{}",
+            left["engagement_id"].as_str().unwrap()
+        ))
+        .await
+        .expect(200);
+    assert_eq!(item["channel"], "work_item");
+    assert_eq!(item["work_item"]["name"], "Message from Alan", "{item}");
+    assert_eq!(item["work_item"]["description"], "Call me back?", "{item}");
+    assert_eq!(item["consumer"]["email"], "alan@bletchley.test");
+    assert_eq!(
+        item["flow_entry_id"],
+        json!(c.entry_id),
+        "routed through the named entry point"
+    );
+
+    // Closed (open every day but today, in UTC): said, and starting a chat is refused.
+    agent.set_ready().await;
+    let other_days: Vec<&str> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .into_iter()
+        .filter(|d| *d != today_utc())
+        .collect();
+    put(json!({"require_email": true, "leave_message_entry_id": c.entry_id,
+               "hours": {"time_zone": "UTC", "weekly": [{"days": other_days, "open": "00:00", "close": "24:00"}]}}))
+        .await
+        .expect(200);
+    let entry = anon.get("/v1/chat/web-chat").await.expect(200);
+    assert_eq!(
+        (&entry["available"], &entry["unavailable"]),
+        (&json!(false), &json!("closed"))
+    );
+    anon.post(
+        "/v1/chat/web-chat/sessions",
+        json!({"name": "Alan", "email": "alan@bletchley.test"}),
+    )
+    .await
+    .error(409, "conflict", None);
+    // Open today: chats again.
+    put(json!({"require_email": true, "leave_message_entry_id": c.entry_id,
+               "hours": {"time_zone": "UTC", "weekly": [{"days": [today_utc()], "open": "00:00", "close": "24:00"}]}}))
+        .await
+        .expect(200);
+    assert_eq!(
+        anon.get("/v1/chat/web-chat").await.expect(200)["available"],
+        true
+    );
+    anon.post(
+        "/v1/chat/web-chat/sessions",
+        json!({"name": "Alan", "email": "alan@bletchley.test"}),
+    )
+    .await
+    .expect(201);
+    // The entry point that takes the messages cannot go while the chat names it.
+    c.admin
+        .delete(&format!("/v1/entry-points/{}", c.entry_id))
+        .await
+        .error(409, "conflict", None);
+}
+
 both_stores!(
+    closed_or_unstaffed_chats_take_messages_as_work_items,
     receipts_move_forward_and_reach_the_other_side,
     customers_wait_in_order_type_and_leave,
     agents_write_in_a_chat_and_it_reaches_their_feed_in_order,

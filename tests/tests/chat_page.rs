@@ -316,3 +316,108 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
     feed.close().await;
     browser.close().await;
 }
+
+/// Nobody is ready to chat: the bubble's form becomes "leave a message", and the message
+/// becomes a work item that routes to an agent like any other.
+#[tokio::test]
+async fn a_customer_leaves_a_message_when_nobody_can_chat() {
+    let (listener, site_origin) = Website::bind().await;
+    let c = Center::start_with(
+        TestDb::sqlite(),
+        ServerOptions {
+            allowed_origins: vec![site_origin.clone()],
+            ..tests::api::server_options()
+        },
+        1,
+    )
+    .await;
+    let _site = Website::serve(listener, site_origin.clone(), &c.server.base_url);
+    let chat_agent = chat_center(&c).await;
+    chat_agent
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "break"}),
+        )
+        .await
+        .expect(200);
+    let entries = c.admin.get("/v1/entry-points").await.expect(200);
+    let flow_id = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entry_id"] == "web-chat")
+        .unwrap()["flow_id"]
+        .clone();
+    c.admin
+        .put(
+            "/v1/entry-points/web-chat",
+            json!({"entry_id": "web-chat", "flow_id": flow_id,
+                   "chat": {"require_email": true, "leave_message_entry_id": c.entry_id}}),
+        )
+        .await
+        .expect(200);
+    let worker = c.agent(0).await;
+    worker.set_ready().await;
+
+    let mut browser = Browser::start().await;
+    browser.widget_frame = FRAME;
+    browser.client.goto(&site_origin).await.unwrap();
+    browser.click("[data-switchboard-chat=bubble]").await;
+    in_chat(
+        &browser,
+        "the leave-a-message form",
+        "return document.querySelector('[data-test=leave-message]') ? true : null;",
+    )
+    .await;
+    browser
+        .type_in_widget("[data-test=name]", "Grace Hopper")
+        .await;
+    browser
+        .type_in_widget("[data-test=message]", "Please call me about <b>COBOL</b>.")
+        .await;
+    browser.click_in_widget("[data-test=start]").await;
+    let error = in_chat(
+        &browser,
+        "the form's error",
+        "const e = document.querySelector('[data-test=form-error]'); return e && e.textContent ? e.textContent : null;",
+    )
+    .await;
+    assert!(error.as_str().unwrap().contains("email"), "{error}");
+    browser
+        .type_in_widget("[data-test=email]", "grace@navy.test")
+        .await;
+    browser.click_in_widget("[data-test=start]").await;
+    let thanks = in_chat(
+        &browser,
+        "the thanks",
+        "const t = document.querySelector('[data-test=message-left]'); return t ? t.textContent : null;",
+    )
+    .await;
+    assert!(
+        thanks.as_str().unwrap().contains("grace@navy.test"),
+        "{thanks}"
+    );
+
+    // A work item, routed to the ready agent like any other.
+    let items = c
+        .admin
+        .get("/v1/engagements?channel=work_item")
+        .await
+        .expect(200);
+    let item = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["consumer"]["email"] == "grace@navy.test")
+        .expect("the left message is a work item")
+        .clone();
+    assert_eq!(item["work_item"]["name"], "Message from Grace Hopper");
+    assert_eq!(
+        item["work_item"]["description"],
+        "Please call me about <b>COBOL</b>."
+    );
+    worker
+        .accept_when_offered(item["engagement_id"].as_str().unwrap(), WAIT)
+        .await;
+    browser.close().await;
+}

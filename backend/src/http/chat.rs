@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
-use shared::api::{ChatEntry, ChatSession, ChatStart, ChatView};
+use shared::api::{ChatEntry, ChatSession, ChatStart, ChatView, LeaveMessage, LeftMessage};
 use shared::engagement::{MessageRecord, NewMessage, NewReceipt};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(entry))
         .routes(routes!(start))
+        .routes(routes!(leave_message))
         .routes(routes!(view))
         .routes(routes!(send))
         .routes(routes!(typing))
@@ -70,6 +71,21 @@ async fn start(
     Ok((
         StatusCode::CREATED,
         Json(svc::start(&s.ctx, &entry_id, req).await?),
+    ))
+}
+
+/// `POST /v1/chat/{entry_id}/left-messages`: "leave a message" instead of a chat (public); it
+/// becomes a work item through the entry point the chat names. 404 unless the entry point's
+/// chat takes messages.
+#[utoipa::path(post, path = "/v1/chat/{entry_id}/left-messages", request_body = LeaveMessage, params(("entry_id" = String, Path, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$", description = "The entry point")), responses((status = 201, body = LeftMessage), super::openapi::WriteErrors), security(()))]
+async fn leave_message(
+    State(s): State<AppState>,
+    ApiPath(entry_id): ApiPath<String>,
+    ApiJson(req): ApiJson<LeaveMessage>,
+) -> Result<(StatusCode, Json<LeftMessage>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(svc::leave_message(&s.ctx, &entry_id, req).await?),
     ))
 }
 

@@ -152,6 +152,30 @@ impl GraphError {
     }
 }
 
+/// Every queue a flow may route to (through any branch and any flow it continues in): where
+/// an engagement started through it can end up. Flows that do not exist add nothing.
+pub fn reachable_queues(flows: &HashMap<FlowId, Flow>, start: FlowId) -> BTreeSet<QueueId> {
+    let mut queues = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![start];
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Some(flow) = flows.get(&id) else { continue };
+        for step in flow.steps.values() {
+            match step {
+                FlowStep::RouteToQueue { queue_id, .. } => {
+                    queues.insert(*queue_id);
+                }
+                FlowStep::RouteToFlow { flow_id } => todo.push(*flow_id),
+                FlowStep::Condition { .. } | FlowStep::SetVariable { .. } => {}
+            }
+        }
+    }
+    queues
+}
+
 /// Check a set of flows as a whole: every step named exists, every queue and flow referred to
 /// exists, and no path of steps (across flows) comes back to where it was — flows are data
 /// without loops. `flow` is the one being saved (its errors name its fields).
@@ -300,6 +324,37 @@ mod tests {
 
     fn set(flows: Vec<Flow>) -> HashMap<FlowId, Flow> {
         flows.into_iter().map(|f| (f.flow_id, f)).collect()
+    }
+
+    #[test]
+    fn reachable_queues_follow_every_branch_and_flow_once() {
+        let flows = set(vec![
+            flow(
+                fid(1),
+                "a",
+                json!({
+                    "a": {"type": "condition", "when": {"op": "exists", "field": "consumer.email"}, "then": "q", "otherwise": "f"},
+                    "q": {"type": "route_to_queue", "queue_id": qid(7)},
+                    "f": {"type": "route_to_flow", "flow_id": fid(2)}
+                }),
+            ),
+            flow(
+                fid(2),
+                "q",
+                json!({"q": {"type": "route_to_queue", "queue_id": qid(8)}}),
+            ),
+            flow(
+                fid(3),
+                "f",
+                json!({"f": {"type": "route_to_flow", "flow_id": fid(1)}}),
+            ),
+        ]);
+        assert_eq!(
+            reachable_queues(&flows, fid(3)),
+            BTreeSet::from([qid(7), qid(8)])
+        );
+        assert_eq!(reachable_queues(&flows, fid(2)), BTreeSet::from([qid(8)]));
+        assert!(reachable_queues(&flows, fid(99)).is_empty());
     }
 
     #[test]

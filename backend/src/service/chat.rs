@@ -12,9 +12,10 @@ use crate::routing::place;
 use crate::store::config as cfg;
 use shared::api::StartEngagementRequest;
 use shared::api::{
-    ChannelSpec, ChatEntry, ChatSession, ChatStart, ChatView, ConsumerInput, FlowRef, QueuePlace,
+    ChannelSpec, ChatEntry, ChatSession, ChatStart, ChatUnavailable, ChatView, ConsumerInput,
+    FlowRef, LeaveMessage, LeftMessage, QueuePlace, WorkItemVariables,
 };
-use shared::config::Role;
+use shared::config::{OpeningHours, Role, WebChat, Weekday};
 use shared::engagement::{MessageRecord, NewReceipt, Reader};
 use shared::ids::{AccountId, AgentId, EngagementId};
 use shared::{Channel, EngagementState};
@@ -88,7 +89,7 @@ fn asked(req: &ChatStart) -> Option<&str> {
         .filter(|q| q.chars().any(shared::limits::is_visible_char))
 }
 
-fn check_start(req: &ChatStart, required: shared::config::WebChat) -> Result<()> {
+fn check_start(req: &ChatStart, required: &WebChat) -> Result<()> {
     validate::required("name", &req.name, 200)?;
     match req.email.as_deref().filter(|e| !e.is_empty()) {
         Some(e) => validate::email("email", e)?,
@@ -105,20 +106,188 @@ fn check_start(req: &ChatStart, required: shared::config::WebChat) -> Result<()>
 }
 
 /// The chat settings of `entry_id` (404 unless the entry point takes chats).
-async fn chat_settings(ctx: &Ctx, entry_id: &str) -> Result<shared::config::WebChat> {
-    cfg::get_entry(&mut *ctx.store.read().await?, ctx.account, entry_id)
-        .await?
-        .and_then(|e| e.entry.chat)
-        .ok_or_else(|| ServiceError::NotFound(format!("no web chat at entry point {entry_id:?}")))
+async fn chat_settings(ctx: &Ctx, entry_id: &str) -> Result<WebChat> {
+    Ok(chat_entry(ctx, entry_id).await?.1)
 }
 
-/// `GET /v1/chat/{entry_id}`: what the pre-chat form asks for.
+/// The entry point `entry_id` and its chat settings (404 unless it takes chats).
+async fn chat_entry(ctx: &Ctx, entry_id: &str) -> Result<(cfg::EntryRecord, WebChat)> {
+    let entry = cfg::get_entry(&mut *ctx.store.read().await?, ctx.account, entry_id).await?;
+    match entry {
+        Some(e) => match e.entry.chat.clone() {
+            Some(chat) => Ok((e, chat)),
+            None => Err(no_chat(entry_id)),
+        },
+        None => Err(no_chat(entry_id)),
+    }
+}
+
+fn no_chat(entry_id: &str) -> ServiceError {
+    ServiceError::NotFound(format!("no web chat at entry point {entry_id:?}"))
+}
+
+/// Check an entry point's chat settings before they are saved: a known time zone, periods
+/// that read, and a "leave a message" entry point that exists (and is another one).
+pub async fn check_settings(
+    conn: &mut sqlx::AnyConnection,
+    account: AccountId,
+    entry_id: &str,
+    chat: &WebChat,
+) -> Result<()> {
+    if let Some(hours) = &chat.hours {
+        if jiff::tz::TimeZone::get(&hours.time_zone).is_err() {
+            return Err(invalid(
+                "chat.hours.time_zone",
+                format!(
+                    "{:?} is not a known time zone (e.g. Europe/Berlin)",
+                    hours.time_zone
+                ),
+            ));
+        }
+        if hours.weekly.len() > 50 {
+            return Err(invalid("chat.hours.weekly", "at most 50 periods"));
+        }
+        for (i, period) in hours.weekly.iter().enumerate() {
+            let field = |f: &str| format!("chat.hours.weekly[{i}].{f}");
+            if period.days.is_empty() {
+                return Err(invalid(field("days"), "name at least one day"));
+            }
+            let open = OpeningHours::minutes(&period.open)
+                .filter(|m| *m < 24 * 60)
+                .ok_or_else(|| invalid(field("open"), "a time as HH:MM, 00:00 to 23:59"))?;
+            let close = OpeningHours::minutes(&period.close)
+                .ok_or_else(|| invalid(field("close"), "a time as HH:MM, 00:01 to 24:00"))?;
+            if close <= open {
+                return Err(invalid(field("close"), "must be after open"));
+            }
+        }
+    }
+    if let Some(target) = &chat.leave_message_entry_id {
+        if target == entry_id {
+            return Err(invalid(
+                "chat.leave_message_entry_id",
+                "name another entry point, one whose flow routes work items",
+            ));
+        }
+        if cfg::get_entry(conn, account, target).await?.is_none() {
+            return Err(super::unknown(
+                "chat.leave_message_entry_id",
+                format!("entry point {target:?} does not exist"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Is the chat open at `now_ms` (always, without opening hours)? A time zone the server no
+/// longer knows (checked when saved) counts as open: better a chat than a locked door.
+fn open_now(chat: &WebChat, now_ms: i64) -> bool {
+    let Some(hours) = &chat.hours else {
+        return true;
+    };
+    let (Ok(tz), Ok(at)) = (
+        jiff::tz::TimeZone::get(&hours.time_zone),
+        jiff::Timestamp::from_millisecond(now_ms),
+    ) else {
+        tracing::warn!(time_zone = %hours.time_zone, "unknown chat time zone: treated as open");
+        return true;
+    };
+    let local = at.to_zoned(tz);
+    let day = match local.weekday() {
+        jiff::civil::Weekday::Monday => Weekday::Mon,
+        jiff::civil::Weekday::Tuesday => Weekday::Tue,
+        jiff::civil::Weekday::Wednesday => Weekday::Wed,
+        jiff::civil::Weekday::Thursday => Weekday::Thu,
+        jiff::civil::Weekday::Friday => Weekday::Fri,
+        jiff::civil::Weekday::Saturday => Weekday::Sat,
+        jiff::civil::Weekday::Sunday => Weekday::Sun,
+    };
+    let minute =
+        u16::try_from(local.hour()).unwrap_or(0) * 60 + u16::try_from(local.minute()).unwrap_or(0);
+    hours.is_open(day, minute)
+}
+
+/// Is someone ready in a queue the entry point's flow routes to?
+async fn anyone_ready(ctx: &Ctx, entry: &cfg::EntryRecord) -> Result<bool> {
+    let mut conn = ctx.store.read().await?;
+    let flows = super::config::flow_map(&mut conn, ctx.account).await?;
+    let queues = crate::routing::flow::reachable_queues(&flows, entry.entry.flow_id);
+    let agents = crate::store::agents::list(&mut conn, ctx.account).await?;
+    Ok(agents.iter().any(|a| {
+        a.agent.status.is_ready()
+            && a.agent
+                .queues
+                .iter()
+                .any(|m| m.opted_in && queues.contains(&m.queue_id))
+    }))
+}
+
+/// `GET /v1/chat/{entry_id}`: what the pre-chat form asks for, and whether a live chat can be
+/// answered now (otherwise the page offers "leave a message", when the entry point takes them).
 pub async fn entry(ctx: &Ctx, entry_id: &str) -> Result<ChatEntry> {
-    let settings = chat_settings(ctx, entry_id).await?;
+    let (entry, settings) = chat_entry(ctx, entry_id).await?;
+    let unavailable = if !open_now(&settings, ctx.clock.now_ms()) {
+        Some(ChatUnavailable::Closed)
+    } else if !anyone_ready(ctx, &entry).await? {
+        Some(ChatUnavailable::NobodyReady)
+    } else {
+        None
+    };
     Ok(ChatEntry {
         entry_id: entry_id.to_string(),
         require_email: settings.require_email,
         require_question: settings.require_question,
+        available: unavailable.is_none(),
+        unavailable,
+        leave_message: settings.leave_message_entry_id.is_some(),
+    })
+}
+
+/// `POST /v1/chat/{entry_id}/left-messages`: a customer leaves a message instead of chatting;
+/// it becomes a work item through the entry point named by `leave_message_entry_id` (404
+/// when the chat takes no messages).
+pub async fn leave_message(ctx: &Ctx, entry_id: &str, req: LeaveMessage) -> Result<LeftMessage> {
+    let settings = chat_settings(ctx, entry_id).await?;
+    let Some(target) = settings.leave_message_entry_id else {
+        return Err(ServiceError::NotFound(format!(
+            "the web chat at entry point {entry_id:?} takes no messages"
+        )));
+    };
+    validate::required("name", &req.name, 200)?;
+    validate::email("email", &req.email)?;
+    validate::required("message", &req.message, MESSAGE_MAX_CHARS)?;
+    let name = req.name.trim().to_string();
+    let front_door = Principal::Client {
+        account: ctx.account,
+        client_id: "web-chat".into(),
+        scopes: vec![Scope::EngagementsWrite],
+    };
+    let request = StartEngagementRequest {
+        channels: vec![ChannelSpec {
+            channel: Channel::WorkItem,
+            channel_source: Some("web_chat_message".into()),
+        }],
+        flow: FlowRef {
+            flow_entry_id: target,
+        },
+        consumers: vec![ConsumerInput {
+            consumer_display_name: Some(name.clone()),
+            consumer_email: Some(req.email.trim().to_string()),
+            ..ConsumerInput::default()
+        }],
+        work_item_variables: Some(WorkItemVariables {
+            work_item_name: format!("Message from {name}"),
+            work_item_desc: Some(req.message),
+            ..WorkItemVariables::default()
+        }),
+        variables: vec![],
+    };
+    let started = engagements::start(ctx, &front_door, request, None).await?;
+    let engagement: shared::Engagement = serde_json::from_str(&started.body).map_err(|e| {
+        crate::store::StoreError::Corrupt(format!("a left message did not read back: {e}"))
+    })?;
+    Ok(LeftMessage {
+        engagement_id: engagement.engagement_id,
     })
 }
 
@@ -126,7 +295,12 @@ pub async fn entry(ctx: &Ctx, entry_id: &str) -> Result<ChatEntry> {
 pub async fn start(ctx: &Ctx, entry_id: &str, req: ChatStart) -> Result<ChatSession> {
     let account = ctx.account;
     let settings = chat_settings(ctx, entry_id).await?;
-    check_start(&req, settings)?;
+    check_start(&req, &settings)?;
+    if !open_now(&settings, ctx.clock.now_ms()) {
+        return Err(conflict(
+            "this chat is closed now; leave a message or come back during opening hours",
+        ));
+    }
     // Started as the built-in web chat front door, like a connector would.
     let front_door = Principal::Client {
         account,

@@ -141,7 +141,7 @@ async fn queue_map(
     Ok(list.into_iter().map(|q| (q.queue_id, q)).collect())
 }
 
-async fn flow_map(
+pub(crate) async fn flow_map(
     conn: &mut sqlx::AnyConnection,
     account: AccountId,
 ) -> Result<HashMap<FlowId, Flow>> {
@@ -486,6 +486,9 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
             format!("flow {} does not exist", e.entry.flow_id),
         ));
     }
+    if let Some(chat) = &e.entry.chat {
+        super::chat::check_settings(tx.conn(), p.account(), &e.entry.entry_id.0, chat).await?;
+    }
     if let Some(profile) = e.profile_id {
         let found: Option<ConsumerRoutingProfile> = cfg::get_doc(
             tx.conn(),
@@ -521,6 +524,23 @@ pub async fn delete_entry(ctx: &Ctx, p: &Principal, id: &str) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let before = cfg::get_entry(tx.conn(), p.account(), id).await?;
+    let users: Vec<String> = cfg::list_entries(tx.conn(), p.account())
+        .await?
+        .into_iter()
+        .filter(|e| {
+            e.entry
+                .chat
+                .as_ref()
+                .and_then(|c| c.leave_message_entry_id.as_deref())
+                == Some(id)
+        })
+        .map(|e| e.entry.entry_id.0)
+        .collect();
+    if let Some(user) = users.first() {
+        return Err(super::conflict(format!(
+            "the web chat of entry point {user:?} leaves its messages here; change it first"
+        )));
+    }
     cfg::delete_entry(tx.conn(), p.account(), id)
         .await
         .map_err(|e| deleted(e, "entry point", id))?;

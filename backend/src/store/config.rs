@@ -307,7 +307,8 @@ pub async fn put_entry(
     .bind(
         e.entry
             .chat
-            .map(|c| serde_json::to_string(&c).expect("chat settings serialize")),
+            .as_ref()
+            .map(|c| serde_json::to_string(c).expect("chat settings serialize")),
     )
     .execute(conn)
     .await?;

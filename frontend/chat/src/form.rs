@@ -6,6 +6,8 @@ use crate::dom::{self, append, attr, el, on, text_el};
 use crate::host::Host;
 use crate::{conversation, session};
 use js_sys::{Reflect, JSON};
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
@@ -34,7 +36,8 @@ fn input(kind: &str, name: &str, autocomplete: &str) -> Element {
     i
 }
 
-/// Show the pre-chat form (after reading what the entry point asks for).
+/// Show the pre-chat form (after reading what the entry point asks for), or "leave a
+/// message" when no chat can be answered now and the entry point takes messages.
 pub async fn show(page: Page) {
     let entry = String::from(js_sys::encode_uri_component(&page.entry));
     let settings = match call("GET", &format!("/v1/chat/{entry}"), "", None).await {
@@ -49,101 +52,249 @@ pub async fn show(page: Page) {
             .and_then(|v| v.as_bool())
             .unwrap_or(false)
     };
+    let unavailable = text(&settings, "unavailable");
+    let closed = unavailable.as_deref() == Some("closed");
+    if !flag("available") && flag("leave_message") {
+        let why = if closed {
+            "We're closed right now."
+        } else {
+            "No one is available to chat right now."
+        };
+        return leave_message(page, why);
+    }
+    if closed {
+        page.root.set_text_content(None);
+        let note = text_el(
+            "p",
+            "status",
+            "We're closed right now. Please come back during our opening hours.",
+        );
+        attr(&note, "data-test", "closed");
+        return append(
+            &page.root,
+            &[&dom::header("Chat with us", &page.host), &note],
+        );
+    }
+    let intro = if unavailable.is_some() {
+        "Everyone is busy right now: start the chat and an agent will answer as soon as one is free."
+    } else {
+        "Tell us who you are and an agent will be with you shortly."
+    };
     let (email_required, question_required) = (flag("require_email"), flag("require_question"));
-
-    page.root.set_text_content(None);
-    let form = el("form", "prechat");
-    attr(&form, "novalidate", "");
-    attr(&form, "data-test", "prechat");
     let name = input("text", "name", "name");
     attr(&name, "maxlength", "200");
     let email = input("email", "email", "email");
-    let question = el("textarea", "");
-    attr(&question, "name", "question");
-    attr(&question, "rows", "3");
-    attr(&question, "maxlength", "4000");
-    attr(&question, "data-test", "question");
-    let error = el("p", "error");
-    attr(&error, "role", "alert");
-    attr(&error, "data-test", "form-error");
-    let submit = text_el("button", "primary", "Start chat");
-    attr(&submit, "type", "submit");
-    attr(&submit, "data-test", "start");
-    let optional = |label: &str, required: bool| {
-        if required {
-            label.to_string()
-        } else {
-            format!("{label} (optional)")
-        }
-    };
-    append(
-        &form,
+    let question = textarea("question");
+    let screen = Screen::new(
+        &page,
+        "prechat",
+        intro,
         &[
-            &text_el(
-                "p",
-                "",
-                "Tell us who you are and an agent will be with you shortly.",
-            ),
-            &field("Your name", &name),
-            &field(&optional("Email", email_required), &email),
-            &field(&optional("Your question", question_required), &question),
-            &error,
-            &submit,
+            field("Your name", &name),
+            field(&optional("Email", email_required), &email),
+            field(&optional("Your question", question_required), &question),
         ],
+        "Start chat",
     );
-    append(
-        &page.root,
-        &[&dom::header("Chat with us", &page.host), &form],
+    let path = format!("/v1/chat/{entry}/sessions");
+    screen.on_submit(
+        page,
+        path,
+        move || {
+            answers(&[
+                ("name", &name, true),
+                ("email", &email, false),
+                ("question", &question, false),
+            ])
+        },
+        |page, started| {
+            let token = text(&started, "session_token").unwrap_or_default();
+            session::save(&page.entry, &token);
+            page.host.post("chat.started", &[]);
+            conversation::open(page, token);
+        },
     );
-    let value = |e: &Element| -> String {
-        if let Some(i) = e.dyn_ref::<HtmlInputElement>() {
-            i.value()
-        } else if let Some(t) = e.dyn_ref::<HtmlTextAreaElement>() {
-            t.value()
-        } else {
-            String::new()
-        }
-    };
-    if let Some(i) = name.dyn_ref::<web_sys::HtmlElement>() {
-        let _ = i.focus();
-    }
-    let busy = std::rc::Rc::new(std::cell::Cell::new(false));
-    on(&form.clone(), "submit", move |e| {
-        e.prevent_default();
-        if busy.replace(true) {
-            return;
-        }
-        let (page, busy, error, submit) =
-            (page.clone(), busy.clone(), error.clone(), submit.clone());
-        let mut answers = vec![("name", JsValue::from_str(value(&name).trim()))];
-        for (k, e) in [("email", &email), ("question", &question)] {
-            let v = value(e);
-            if !v.trim().is_empty() {
-                answers.push((k, JsValue::from_str(v.trim())));
-            }
-        }
-        let body = JSON::stringify(&object(&answers))
-            .ok()
-            .and_then(|s| s.as_string());
-        attr(&submit, "disabled", "");
-        wasm_bindgen_futures::spawn_local(async move {
-            let path = format!(
-                "/v1/chat/{}/sessions",
-                String::from(js_sys::encode_uri_component(&page.entry))
+}
+
+/// "Leave a message": name, email and the message, which becomes a work item; then thanks.
+fn leave_message(page: Page, why: &str) {
+    let name = input("text", "name", "name");
+    attr(&name, "maxlength", "200");
+    let email = input("email", "email", "email");
+    let message = textarea("message");
+    let screen = Screen::new(
+        &page,
+        "leave-message",
+        &format!("{why} Leave us a message and we will answer by email."),
+        &[
+            field("Your name", &name),
+            field("Email", &email),
+            field("Your message", &message),
+        ],
+        "Send message",
+    );
+    let path = format!(
+        "/v1/chat/{}/left-messages",
+        String::from(js_sys::encode_uri_component(&page.entry))
+    );
+    let to = email.clone();
+    screen.on_submit(
+        page,
+        path,
+        move || {
+            answers(&[
+                ("name", &name, true),
+                ("email", &email, true),
+                ("message", &message, true),
+            ])
+        },
+        move |page, _| {
+            page.root.set_text_content(None);
+            let thanks = text_el(
+                "p",
+                "status",
+                &format!(
+                    "Thank you. We received your message and will answer at {}.",
+                    value(&to).trim()
+                ),
             );
-            match call_with_status("POST", &path, "", body).await {
-                Ok(started) => {
-                    let token = text(&started, "session_token").unwrap_or_default();
-                    session::save(&page.entry, &token);
-                    page.host.post("chat.started", &[]);
-                    conversation::open(page, token);
-                }
-                Err((_, message)) => {
-                    error.set_text_content(Some(&message));
-                    let _ = submit.remove_attribute("disabled");
-                    busy.set(false);
-                }
+            attr(&thanks, "data-test", "message-left");
+            append(
+                &page.root,
+                &[&dom::header("Chat with us", &page.host), &thanks],
+            );
+        },
+    );
+}
+
+fn optional(label: &str, required: bool) -> String {
+    if required {
+        label.to_string()
+    } else {
+        format!("{label} (optional)")
+    }
+}
+
+fn textarea(name: &str) -> Element {
+    let t = el("textarea", "");
+    attr(&t, "name", name);
+    attr(&t, "rows", "3");
+    attr(&t, "maxlength", "4000");
+    attr(&t, "data-test", name);
+    t
+}
+
+fn value(e: &Element) -> String {
+    if let Some(i) = e.dyn_ref::<HtmlInputElement>() {
+        i.value()
+    } else if let Some(t) = e.dyn_ref::<HtmlTextAreaElement>() {
+        t.value()
+    } else {
+        String::new()
+    }
+}
+
+/// The JSON body of a form: each field trimmed; empty optional ones left out (the server
+/// names a missing required one).
+fn answers(fields: &[(&str, &Element, bool)]) -> Option<String> {
+    let mut body = Vec::new();
+    for (key, e, required) in fields {
+        let v = value(e);
+        if *required || !v.trim().is_empty() {
+            body.push((*key, JsValue::from_str(v.trim())));
+        }
+    }
+    JSON::stringify(&object(&body))
+        .ok()
+        .and_then(|s| s.as_string())
+}
+
+/// A form screen: header, intro, fields, the server's error, a submit button.
+struct Screen {
+    form: Element,
+    error: Element,
+    submit: Element,
+}
+
+impl Screen {
+    fn new(page: &Page, test: &str, intro: &str, fields: &[Element], submit: &str) -> Screen {
+        page.root.set_text_content(None);
+        let form = el("form", "prechat");
+        attr(&form, "novalidate", "");
+        attr(&form, "data-test", test);
+        let error = el("p", "error");
+        attr(&error, "role", "alert");
+        attr(&error, "data-test", "form-error");
+        let button = text_el("button", "primary", submit);
+        attr(&button, "type", "submit");
+        attr(&button, "data-test", "start");
+        append(&form, &[&text_el("p", "", intro)]);
+        for f in fields {
+            append(&form, &[f]);
+        }
+        append(&form, &[&error, &button]);
+        append(
+            &page.root,
+            &[&dom::header("Chat with us", &page.host), &form],
+        );
+        if let Some(first) = form
+            .query_selector("input")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = first.focus();
+        }
+        Screen {
+            form,
+            error,
+            submit: button,
+        }
+    }
+
+    /// On submit: POST `body()` to `path`; `done` with the answer, or the server's message
+    /// (which names the field) shown and the form kept as typed.
+    fn on_submit(
+        self,
+        page: Page,
+        path: String,
+        body: impl Fn() -> Option<String> + 'static,
+        done: impl Fn(Page, JsValue) + 'static,
+    ) {
+        let busy = Rc::new(Cell::new(false));
+        let done = Rc::new(done);
+        let Screen {
+            form,
+            error,
+            submit,
+        } = self;
+        on(&form, "submit", move |e| {
+            e.prevent_default();
+            if busy.replace(true) {
+                return;
             }
+            let (page, busy, error, submit, done, path) = (
+                page.clone(),
+                busy.clone(),
+                error.clone(),
+                submit.clone(),
+                done.clone(),
+                path.clone(),
+            );
+            let body = body();
+            attr(&submit, "disabled", "");
+            wasm_bindgen_futures::spawn_local(async move {
+                match call_with_status("POST", &path, "", body).await {
+                    Ok(answer) => done(page, answer),
+                    // Closed meanwhile: the form that fits now.
+                    Err((409, _)) => show(page).await,
+                    Err((_, message)) => {
+                        error.set_text_content(Some(&message));
+                        let _ = submit.remove_attribute("disabled");
+                        busy.set(false);
+                    }
+                }
+            });
         });
-    });
+    }
 }
