@@ -135,6 +135,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     // Build the OpenAPI document now, so a problem shows at start-up, not on a request.
     let _ = crate::http::openapi::spec();
     let callouts = tokio::spawn(crate::delivery::callouts::run(ctx.clone()));
+    let transcripts = tokio::spawn(crate::service::chat_transcripts::run(ctx.clone()));
     let webhooks = tokio::spawn(crate::delivery::webhooks::worker::run(
         store.clone(),
         ctx.outbound.clone(),
@@ -171,6 +172,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     dispatcher.abort();
     webhooks.abort();
     callouts.abort();
+    transcripts.abort();
     hub_task.abort();
     store.close().await;
     Ok(())

@@ -883,7 +883,161 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
         .error(409, "conflict", None);
 }
 
+/// When a chat closes — after the agent's wrap-up, or abandoned by the customer before an
+/// answer — Switchboard keeps its transcript: announced by a signed webhook with a
+/// `transcript_url` that needs API credentials, listed with the interaction data, once.
+async fn a_closed_chat_keeps_its_transcript(db: TestDb) {
+    const SECRET: &str = "whsec_dHJhbnNjcmlwdHMtYXJlLWtlcHQtc2VjcmV0";
+    let c = Center::with_agents(db, 1).await;
+    let agent = chat_center(&c).await;
+    let receiver = tests::receiver::Receiver::start(Some(SECRET)).await;
+    c.admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": receiver.url, "secret": SECRET,
+                   "events": ["contact_center.engagement_messaging_transcript_completed"]}),
+        )
+        .await
+        .expect(201);
+    let (id, customer) = customer_chat(&c, "Alan").await;
+    customer
+        .post(
+            "/v1/chat/session/messages",
+            json!({"body": "Is <b>this</b> on?"}),
+        )
+        .await
+        .expect(201);
+    agent
+        .accept_when_offered(&id, Duration::from_secs(10))
+        .await;
+    send(&agent, &id, "Loud and clear.").await.expect(201);
+    agent
+        .post(&format!("/v1/engagements/{id}/end"), json!({}))
+        .await
+        .expect(200);
+    agent
+        .post(&format!("/v1/engagements/{id}/close"), json!({}))
+        .await
+        .expect(200);
+
+    let hook = receiver
+        .wait_for(
+            "contact_center.engagement_messaging_transcript_completed",
+            Duration::from_secs(15),
+        )
+        .await;
+    assert!(hook.standard_ok, "signed as Standard Webhooks");
+    let object = &hook.json["payload"]["object"];
+    assert_eq!(object["engagement_id"], json!(id));
+    let url = object["transcript"]["transcript_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        url,
+        format!("{}/v1/engagements/{id}/transcript", c.server.base_url)
+    );
+    assert_eq!(object["transcript"]["content_type"], "application/json");
+
+    // The file needs credentials; with them it is the conversation, in order.
+    let anon = reqwest::get(&url).await.unwrap();
+    assert_eq!(anon.status(), 401);
+    let made = c
+        .admin
+        .post(
+            "/v1/api-clients",
+            json!({"name": "crm", "scopes": ["recordings:read"]}),
+        )
+        .await
+        .expect(201);
+    let reader = c
+        .anon()
+        .client(
+            made["client_id"].as_str().unwrap(),
+            made["client_secret"].as_str().unwrap(),
+        )
+        .await;
+    let file: Value = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(reader.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bodies: Vec<&str> = file["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["Is <b>this</b> on?", "Loud and clear."]);
+    assert_eq!(file["messages"][1]["author"]["kind"], "agent");
+    assert_eq!(file["consumer"]["display_name"], "Alan");
+
+    // Listed with the interaction data.
+    let today = &tests::rfc3339(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    )[..10];
+    let list = reader
+        .get(&format!("/v1/transcripts?from={today}&to={today}"))
+        .await
+        .expect(200);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["engagement_id"] == json!(id)),
+        "{list}"
+    );
+
+    // An abandoned chat (the customer left before an answer) keeps its transcript too.
+    agent
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "break"}),
+        )
+        .await
+        .expect(200);
+    let (gone, grace) = customer_chat(&c, "Grace").await;
+    grace
+        .post("/v1/chat/session/messages", json!({"body": "Anyone?"}))
+        .await
+        .expect(201);
+    grace
+        .post("/v1/chat/session/end", json!({}))
+        .await
+        .expect(204);
+    let seen = receiver
+        .wait_until(
+            "the abandoned chat's transcript",
+            Duration::from_secs(15),
+            |d| {
+                d.iter()
+                    .any(|h| h.json["payload"]["object"]["engagement_id"] == json!(gone))
+            },
+        )
+        .await;
+    assert!(seen
+        .iter()
+        .all(|h| h.event() == "contact_center.engagement_messaging_transcript_completed"));
+    // Once: no second announcement for the first chat.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let first = receiver
+        .deliveries()
+        .iter()
+        .filter(|h| h.json["payload"]["object"]["engagement_id"] == json!(id))
+        .count();
+    assert_eq!(first, 1);
+}
+
 both_stores!(
+    a_closed_chat_keeps_its_transcript,
     closed_or_unstaffed_chats_take_messages_as_work_items,
     receipts_move_forward_and_reach_the_other_side,
     customers_wait_in_order_type_and_leave,

@@ -350,6 +350,74 @@ pub async fn put_engagement_transcript(
     Ok(view)
 }
 
+/// Write a closed web chat's transcript (JSON: the conversation, oldest first) unless it has
+/// one, and announce it (`engagement.messaging_transcript_completed`, whose `transcript_url`
+/// needs API credentials). `None` when it had one already.
+pub async fn write_chat_transcript(ctx: &Ctx, id: EngagementId) -> Result<Option<Transcript>> {
+    let account = ctx.account;
+    let (rec, messages) = {
+        let mut conn = ctx.store.read().await?;
+        let rec = eng::get(&mut conn, account, id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no engagement {id}")))?;
+        let messages = crate::store::messages::for_engagement(&mut conn, id).await?;
+        (rec, messages)
+    };
+    let body = serde_json::to_vec(&serde_json::json!({
+        "engagement_id": id,
+        "channel": rec.channel,
+        "consumer": rec.consumer,
+        "messages": messages,
+    }))
+    .map_err(|e| {
+        crate::store::StoreError::Corrupt(format!("a transcript did not serialize: {e}"))
+    })?;
+    let key = format!("transcripts/engagements/{id}/{}", uuid::Uuid::now_v7());
+    let row = TranscriptRow {
+        engagement_id: id,
+        account_id: account,
+        channel: rec.channel,
+        content_type: "application/json".into(),
+        size_bytes: body.len() as i64,
+        blob_key: key.clone(),
+        completed_at_ms: ctx.clock.now_ms(),
+    };
+    ctx.files
+        .blobs
+        .put_bytes(&key, Bytes::from(body))
+        .await
+        .map_err(blob_error)?;
+    let view = transcript_view(ctx, &row)?;
+    let stored = async {
+        let mut tx = ctx.store.begin_for(account).await?;
+        if !store::insert_transcript_if_absent(tx.conn(), &row).await? {
+            return Ok(false);
+        }
+        super::events::emit(
+            &mut tx,
+            &rec,
+            &[],
+            EventKind::EngagementMessagingTranscriptCompleted,
+            None,
+            Detail::Transcript {
+                transcript: view.clone(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<bool, ServiceError>(true)
+    }
+    .await;
+    match stored {
+        Ok(true) => Ok(Some(view)),
+        other => {
+            // Not (or no longer) pointed at by any row: remove the file.
+            ctx.files.blobs.delete(&key).await;
+            other.map(|_| None)
+        }
+    }
+}
+
 /// A file to send: its media type and the (ranged) stream.
 pub struct FileDownload {
     pub content_type: String,

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod apps;
 pub mod audit;
 pub mod chat;
+pub mod chat_transcripts;
 pub mod config;
 pub mod demo;
 pub mod devices;

@@ -161,6 +161,48 @@ pub async fn upsert_transcript(conn: &mut AnyConnection, t: &TranscriptRow) -> R
     Ok(())
 }
 
+/// Store `t` unless the engagement has a transcript already (a connector's, or another
+/// instance's); whether it was stored.
+pub async fn insert_transcript_if_absent(
+    conn: &mut AnyConnection,
+    t: &TranscriptRow,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO engagement_transcripts (engagement_id, account_id, channel, content_type, size_bytes, blob_key, completed_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (engagement_id) DO NOTHING",
+    )
+    .bind(t.engagement_id.to_string())
+    .bind(t.account_id.to_string())
+    .bind(t.channel.as_str())
+    .bind(&t.content_type)
+    .bind(t.size_bytes)
+    .bind(&t.blob_key)
+    .bind(t.completed_at_ms)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Closed web chats with no transcript yet, oldest first (at most `limit`).
+pub async fn chats_without_transcript(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    limit: i64,
+) -> Result<Vec<EngagementId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT e.engagement_id FROM engagements e
+         LEFT JOIN engagement_transcripts t ON t.engagement_id = e.engagement_id
+         WHERE e.account_id = $1 AND e.channel = 'chat' AND e.state = 'closed' AND t.engagement_id IS NULL
+         ORDER BY e.closed_at_ms LIMIT $2",
+    )
+    .bind(account.to_string())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    ids.iter().map(|id| parse("engagement id", id)).collect()
+}
+
 pub async fn get_transcript(
     conn: &mut AnyConnection,
     account: AccountId,
