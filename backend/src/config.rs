@@ -151,6 +151,12 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_SESSION_CHECK_SECS", default_value_t = 5, value_parser = clap::value_parser!(i64).range(0..=300))]
     pub session_check_secs: i64,
 
+    /// A web chat still waiting for an agent closes as abandoned (counted against its queue's
+    /// service level) once its customer has been gone this long (seconds): no request and no
+    /// open chat socket. A reload or a dropped connection that returns sooner keeps it.
+    #[arg(long, env = "SWITCHBOARD_CHAT_ABANDON_AFTER_SECS", default_value_t = 180, value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    pub chat_abandon_after_secs: i64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

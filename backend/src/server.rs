@@ -101,6 +101,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         },
         metrics: Arc::new(crate::metrics::Metrics::new()),
         chat_limits: Arc::default(),
+        chat_presence: Arc::new(crate::service::chat_presence::Presence::new(
+            config.chat_abandon_after_secs,
+        )),
         device_sockets: Arc::default(),
     };
     if config.webhook_allow_private {
@@ -136,6 +139,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let _ = crate::http::openapi::spec();
     let callouts = tokio::spawn(crate::delivery::callouts::run(ctx.clone()));
     let transcripts = tokio::spawn(crate::service::chat_transcripts::run(ctx.clone()));
+    let abandoned_chats = tokio::spawn(crate::service::chat_presence::run(ctx.clone()));
     let webhooks = tokio::spawn(crate::delivery::webhooks::worker::run(
         store.clone(),
         ctx.outbound.clone(),
@@ -173,6 +177,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     webhooks.abort();
     callouts.abort();
     transcripts.abort();
+    abandoned_chats.abort();
     hub_task.abort();
     store.close().await;
     Ok(())

@@ -1036,7 +1036,82 @@ async fn a_closed_chat_keeps_its_transcript(db: TestDb) {
     assert_eq!(first, 1);
 }
 
+/// A waiting chat whose customer went away (no request, no open socket) for
+/// `--chat-abandon-after-secs` closes as abandoned and counts in the service level; one whose
+/// customer keeps the chat socket open stays, and so does one an agent has.
+async fn waiting_chats_of_customers_who_left_are_abandoned(db: TestDb) {
+    let mut options = tests::api::server_options();
+    options
+        .extra_args
+        .extend(["--chat-abandon-after-secs".into(), "2".into()]);
+    let c = Center::start_with(db, options, 0).await;
+    let agent = chat_center(&c).await;
+    let (answered, _alan) = customer_chat(&c, "Alan").await;
+    agent
+        .accept_when_offered(&answered, Duration::from_secs(10))
+        .await;
+    agent
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "break"}),
+        )
+        .await
+        .expect(200);
+    let (gone, _grace) = customer_chat(&c, "Grace").await;
+    let (staying, ada) = customer_chat(&c, "Ada").await;
+    // Ada keeps her chat open on its socket.
+    let url = format!(
+        "{}/v1/chat/session/socket?access_token={}",
+        c.server.base_url.replacen("http://", "ws://", 1),
+        ada.token.as_deref().unwrap()
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let reader = tokio::spawn(async move { while socket.next().await.is_some() {} });
+
+    let state = |id: String| {
+        let admin = c.admin.clone();
+        async move {
+            admin
+                .get(&format!("/v1/engagements/{id}"))
+                .await
+                .expect(200)
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let e = state(gone.clone()).await;
+        if e["state"] == "closed" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never abandoned: {e}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Well past the limit for the others too.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        state(staying.clone()).await["state"],
+        "queued",
+        "her socket is open"
+    );
+    assert_eq!(
+        state(answered.clone()).await["state"],
+        "connected",
+        "an agent has it"
+    );
+    let stats = c.admin.get("/v1/stats/queues").await.expect(200);
+    let web = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Web chat")
+        .unwrap()
+        .clone();
+    assert_eq!(web["abandoned_24h"], 1, "{web}");
+    reader.abort();
+}
+
 both_stores!(
+    waiting_chats_of_customers_who_left_are_abandoned,
     a_closed_chat_keeps_its_transcript,
     closed_or_unstaffed_chats_take_messages_as_work_items,
     receipts_move_forward_and_reach_the_other_side,

@@ -79,6 +79,15 @@ async fn frame(ctx: &Ctx, caller: ChatCaller, event: &Event) -> Option<ChatFrame
     })
 }
 
+/// Stops the socket's presence task when the socket ends, however it ends.
+struct Present(tokio::task::JoinHandle<()>);
+
+impl Drop for Present {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 async fn send(socket: &mut WebSocket, frame: &ChatFrame) -> bool {
     let Ok(text) = serde_json::to_string(frame) else {
         return false;
@@ -94,6 +103,17 @@ pub async fn serve(
     after: Option<i64>,
     mut socket: WebSocket,
 ) {
+    // While the socket is open its customer is present (see service::chat_presence).
+    let _present = Present(tokio::spawn({
+        let ctx = ctx.clone();
+        async move {
+            let every = ctx.chat_presence.socket_touch();
+            loop {
+                tokio::time::sleep(every).await;
+                crate::service::chat_presence::seen(&ctx, caller.engagement).await;
+            }
+        }
+    }));
     // Subscribe before reading the backlog so nothing committed in between is missed.
     let mut live = hub.subscribe_chat(caller.engagement);
     let latest = *ctx.store.watch_committed().borrow();

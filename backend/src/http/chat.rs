@@ -46,7 +46,9 @@ impl FromRequestParts<AppState> for Customer {
                 "send the chat's session token: Authorization: Bearer <session_token>".into(),
             )
         })?;
-        Ok(Customer(svc::authenticate(&state.ctx, &token)?))
+        let caller = svc::authenticate(&state.ctx, &token)?;
+        crate::service::chat_presence::seen(&state.ctx, caller.engagement).await;
+        Ok(Customer(caller))
     }
 }
 
@@ -171,6 +173,7 @@ async fn socket(
         )
     })?;
     let caller = svc::authenticate(&s.ctx, &token)?;
+    crate::service::chat_presence::seen(&s.ctx, caller.engagement).await;
     if q.after.is_some_and(|a| a < 0) {
         return Err(ApiError::invalid(
             "after",

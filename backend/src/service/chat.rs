@@ -328,6 +328,7 @@ pub async fn start(ctx: &Ctx, entry_id: &str, req: ChatStart) -> Result<ChatSess
         crate::store::StoreError::Corrupt(format!("a started chat did not read back: {e}"))
     })?;
     let id = engagement.engagement_id;
+    super::chat_presence::seen(ctx, id).await;
     if let Some(q) = asked(&req) {
         message::from_consumer(ctx, account, id, q.to_string()).await?;
     }

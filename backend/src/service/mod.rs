@@ -6,6 +6,7 @@ pub mod agents;
 pub mod apps;
 pub mod audit;
 pub mod chat;
+pub mod chat_presence;
 pub mod chat_transcripts;
 pub mod config;
 pub mod demo;
@@ -159,6 +160,9 @@ pub struct Ctx {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Web chat customers' message rate, see [`chat`].
     pub chat_limits: Arc<chat::RateLimiter>,
+    /// Web chat customers' presence and when a waiting chat counts as abandoned, see
+    /// [`chat_presence`].
+    pub chat_presence: Arc<chat_presence::Presence>,
     /// Agent sockets open here per device, see [`devices`].
     pub device_sockets: Arc<devices::OpenSockets>,
 }

@@ -13,6 +13,7 @@ pub mod agents;
 pub mod auth;
 pub mod blobs;
 pub mod callouts;
+pub mod chats;
 pub mod config;
 pub mod engagements;
 mod events;

@@ -1,7 +1,8 @@
 //! The customer leaves their chat ("End chat" on the chat page). Before an agent answered it
 //! is `abandon` — closed as abandoned, offers rescinded, counted against the queue's service
 //! level like a caller hanging up; once an agent has it, `end` — the agent's conversation is
-//! over and they go on to wrap-up.
+//! over and they go on to wrap-up. [`abandon_if_waiting`] is the customer who went away
+//! without a word (`service::chat_presence`).
 
 use super::super::load;
 use super::{cancel, end, Cmd};
@@ -11,7 +12,24 @@ use shared::engagement::Engagement;
 use shared::ids::{AccountId, EngagementId};
 use shared::{Command, EngagementState};
 
+/// "End chat": abandoned while it waits, ended once answered; `409` once over.
 pub async fn run(ctx: &Ctx, account: AccountId, id: EngagementId) -> Result<Engagement> {
+    leave(ctx, account, id, false)
+        .await?
+        .ok_or_else(|| conflict("this chat has already ended"))
+}
+
+/// Close the chat as abandoned if it still waits for an agent; whether it did.
+pub async fn abandon_if_waiting(ctx: &Ctx, account: AccountId, id: EngagementId) -> Result<bool> {
+    Ok(leave(ctx, account, id, true).await?.is_some())
+}
+
+async fn leave(
+    ctx: &Ctx,
+    account: AccountId,
+    id: EngagementId,
+    only_waiting: bool,
+) -> Result<Option<Engagement>> {
     ctx.writer
         .apply(true, move |tx, ctx| {
             Box::pin(async move {
@@ -26,15 +44,13 @@ pub async fn run(ctx: &Ctx, account: AccountId, id: EngagementId) -> Result<Enga
                     now: ctx.clock.now_ms(),
                 };
                 match c.rec.state {
-                    EngagementState::Queued | EngagementState::Offered => {
-                        cancel::withdraw(&mut c, Command::Abandon, "abandoned").await
+                    EngagementState::Queued | EngagementState::Offered => Ok(Some(
+                        cancel::withdraw(&mut c, Command::Abandon, "abandoned").await?,
+                    )),
+                    EngagementState::Connected | EngagementState::Inactive if !only_waiting => {
+                        Ok(Some(end::run(&mut c).await?))
                     }
-                    EngagementState::Connected | EngagementState::Inactive => {
-                        end::run(&mut c).await
-                    }
-                    EngagementState::WrapUp | EngagementState::Closed => {
-                        Err(conflict("this chat has already ended"))
-                    }
+                    _ => Ok(None),
                 }
             })
         })
