@@ -4,14 +4,15 @@
 //! the widget's first load does not carry it (BENCHMARKS.md).
 //!
 //! This side only decides when: it asks the loader below to mount a part (the apps at the end
-//! of an engagement's panel, `article[data-engagement]`; the supervisor view at the end of
-//! `[data-supervisor]`), to refresh it when what it shows changes, and to unmount it. The
+//! of an engagement's panel, `article[data-engagement]`; a chat's conversation in its panel's
+//! `[data-conversation]`; the supervisor view at the end of `[data-supervisor]`), to refresh it when what it shows changes, and to unmount it. The
 //! loader is JavaScript because `import()` is; it keeps the mounted parts by key.
 
 use crate::model::Item;
 use crate::session::Session;
 use leptos::prelude::*;
 use shared::ids::EngagementId;
+use shared::{Channel, EngagementState};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
@@ -35,6 +36,18 @@ export function apps_sync(base, id, queue, token) {
   if (!mount(base, id, `article[data-engagement="${id}"]`, (m, el) => m.mount_apps(el, id, queue, token)))
     parts.get(id)?.refresh(token);
 }
+export function chat_sync(base, id, token, live, seen) {
+  const key = "chat:" + id;
+  if (!mount(base, key, `[data-conversation="${id}"]`, (m, el) => m.mount_conversation(el, id, token, live)))
+    parts.get(key)?.set(token, live);
+  if (seen) parts.get(key)?.seen();
+}
+export function chat_event(id, json) {
+  parts.get("chat:" + id)?.event(json);
+}
+export function chat_typing(id) {
+  parts.get("chat:" + id)?.typing();
+}
 export function supervisor_sync(base, token) {
   if (!mount(base, "supervisor", "[data-supervisor]", (m, el) => m.mount_supervisor(el, token)))
     parts.get("supervisor")?.set_token(token);
@@ -48,6 +61,13 @@ extern "C" {
     /// Mount the apps of `queue` for engagement `id` (loading the module the first time), or
     /// refresh the mounted ones.
     fn apps_sync(base: &str, id: &str, queue: &str, token: &str);
+    /// Mount the conversation of chat `id`, or give it the token and whether it is live;
+    /// `seen`: its panel is the one shown.
+    fn chat_sync(base: &str, id: &str, token: &str, live: bool, seen: bool);
+    /// An event of chat `id` from the socket (JSON), for its conversation if mounted.
+    pub fn chat_event(id: &str, json: &str);
+    /// The customer of chat `id` is typing.
+    pub fn chat_typing(id: &str);
     /// Mount the supervisor view, or give it the current token.
     fn supervisor_sync(base: &str, token: &str);
     /// Unmount a part: an engagement id, or `"supervisor"`.
@@ -82,6 +102,37 @@ pub fn show_apps(session: Session, id: EngagementId, item: Memo<Option<Item>>) {
     on_cleanup(move || {
         drop(effect);
         drop_part(&key);
+    });
+}
+
+/// Show the conversation of a chat or SMS engagement in its panel's `[data-conversation]`
+/// element: called by the panel component, for as long as the panel exists.
+pub fn show_conversation(session: Session, id: EngagementId, item: Memo<Option<Item>>) {
+    let key = id.to_string();
+    let effect = RenderEffect::new({
+        let key = key.clone();
+        move |_| {
+            let Some((channel, state)) = item.with(|i| {
+                i.as_ref()
+                    .map(|i| (i.engagement.channel, i.engagement.state))
+            }) else {
+                return;
+            };
+            if !matches!(channel, Channel::Chat | Channel::Sms) {
+                return;
+            }
+            let live = matches!(
+                state,
+                EngagementState::Connected | EngagementState::Inactive
+            );
+            let token = session.token.get().unwrap_or_default();
+            let seen = session.selected.get() == Some(id);
+            chat_sync(base(), &key, &token, live, seen);
+        }
+    });
+    on_cleanup(move || {
+        drop(effect);
+        drop_part(&format!("chat:{key}"));
     });
 }
 

@@ -286,10 +286,26 @@ impl Session {
                     crate::device::claim(self, true);
                 }
             }
+            SocketFrame::<AgentProfile>::TYPING => {
+                if let Some(id) = frame.get("engagement_id").and_then(|i| i.as_str()) {
+                    crate::extras::chat_typing(id);
+                }
+            }
             SocketFrame::<AgentProfile>::EVENT => {
                 let Some(event) = frame.get("event").and_then(Event::read) else {
                     return;
                 };
+                // A chat's messages and receipts also go to its conversation, if shown.
+                if let (Some(id), true) = (
+                    event.engagement_id,
+                    matches!(
+                        event.kind,
+                        shared::events::EventKind::EngagementMessageAdded
+                            | shared::events::EventKind::EngagementMessageReceipt
+                    ),
+                ) {
+                    crate::extras::chat_event(&id.to_string(), &frame["event"].to_string());
+                }
                 let mut change = None;
                 self.model.update(|m| change = m.apply(&event, now_ms()));
                 if let Some(change) = change {

@@ -406,6 +406,7 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
     };
     let launch = move || item.with(|i| i.as_ref()?.launch_url.as_deref().and_then(safe_link));
     crate::extras::show_apps(session, id, item);
+    crate::extras::show_conversation(session, id, item);
     const ACTIONS: [(Command, &str, &str); 5] = [
         (Command::Accept, "Accept", "accept"),
         (Command::MarkInactive, "Hold", "inactive"),
@@ -439,6 +440,7 @@ fn Panel(session: Session, id: EngagementId) -> impl IntoView {
                     }).collect_view()}
                 </div>
             })}
+            <div data-conversation=id.to_string()></div>
             <details>
                 <summary>"Details"</summary>
                 <dl class="facts" data-test="variables">

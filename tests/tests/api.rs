@@ -948,6 +948,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/engagements/{id}/messages"),
     ("post", "/v1/engagements/{id}/messages"),
     ("post", "/v1/engagements/{id}/typing"),
+    ("get", "/v1/engagements/{id}/receipts"),
     ("post", "/v1/engagements/{id}/receipts"),
     ("get", "/v1/chat/{entry_id}"),
     ("post", "/v1/chat/{entry_id}/sessions"),

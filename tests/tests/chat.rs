@@ -718,6 +718,23 @@ async fn receipts_move_forward_and_reach_the_other_side(db: TestDb) {
         )
         .await
         .error(403, "forbidden", None);
+    // Where each side stands, for a conversation reopened later.
+    let mut now: Vec<Value> = agent
+        .get(&format!("/v1/engagements/{id}/receipts"))
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .clone();
+    now.sort_by_key(|r| r.to_string());
+    let mut expected = vec![
+        json!({"reader": "agent", "status": "delivered", "up_to": mine}),
+        json!({"reader": "agent", "status": "read", "up_to": mine}),
+        json!({"reader": "consumer", "status": "delivered", "up_to": theirs[1]}),
+        json!({"reader": "consumer", "status": "read", "up_to": theirs[0]}),
+    ];
+    expected.sort_by_key(|r| r.to_string());
+    assert_eq!(now, expected);
     feed.close().await;
 }
 

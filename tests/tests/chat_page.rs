@@ -421,3 +421,170 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat() {
         .await;
     browser.close().await;
 }
+
+/// Two browsers: a customer on a website and the agent in the widget. The chat rings in the
+/// widget; the panel becomes the conversation with the history; typing, messages and read
+/// receipts go both ways, as text; a reload of the widget shows the conversation again, each
+/// message once.
+#[tokio::test]
+async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website() {
+    let (listener, site_origin) = Website::bind().await;
+    let c = Center::start_with(
+        TestDb::sqlite(),
+        ServerOptions {
+            allowed_origins: vec![site_origin.clone()],
+            ..tests::api::server_options()
+        },
+        0,
+    )
+    .await;
+    let _site = Website::serve(listener, site_origin.clone(), &c.server.base_url);
+    let agent_api = chat_center(&c).await;
+    agent_api
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "break"}),
+        )
+        .await
+        .expect(200);
+
+    // The customer starts the chat from the website.
+    let mut customer = Browser::start().await;
+    customer.widget_frame = FRAME;
+    customer.client.goto(&site_origin).await.unwrap();
+    customer.click("[data-switchboard-chat=bubble]").await;
+    customer
+        .type_in_widget("[data-test=name]", "Alan Turing")
+        .await;
+    customer
+        .type_in_widget("[data-test=email]", "alan@bletchley.test")
+        .await;
+    customer
+        .type_in_widget("[data-test=question]", "Hello from the site")
+        .await;
+    customer.click_in_widget("[data-test=start]").await;
+    assert_eq!(bodies(&customer, 1).await, ["Hello from the site"]);
+
+    // The agent signs in to the widget, gets ready, and the chat rings.
+    let agent = Browser::start().await;
+    agent
+        .client
+        .goto(&format!("{}/widget/", c.server.base_url))
+        .await
+        .unwrap();
+    agent
+        .sign_in_here("chat@switchboard.test", "chat-agent-password")
+        .await;
+    agent
+        .wait_for(
+            "the status selector",
+            WAIT,
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    agent
+        .client
+        .find(fantoccini::Locator::Css("[data-test=status]"))
+        .await
+        .unwrap()
+        .select_by_value("ready")
+        .await
+        .unwrap();
+    agent.click("[data-test=offer] [data-test=accept]").await;
+    let history = agent
+        .wait_for(
+            "the conversation's history",
+            WAIT,
+            "const m = [...document.querySelectorAll('[data-test=chat-message] p')].map(p => p.textContent); return m.length ? m : null;",
+        )
+        .await;
+    assert_eq!(history, json!(["Hello from the site"]));
+    in_chat(
+        &customer,
+        "the agent joined",
+        "return document.querySelector('[data-test=log]').textContent.includes('Chat Agent joined the chat') ? true : null;",
+    )
+    .await;
+
+    // The customer types: the agent sees it; then sends.
+    customer
+        .type_in_widget("[data-test=composer]", "Can I pay by invoice?")
+        .await;
+    agent
+        .wait_for(
+            "the customer typing",
+            WAIT,
+            "return document.querySelector('[data-test=chat-typing]').textContent === 'The customer is typing…' ? true : null;",
+        )
+        .await;
+    customer.enter_widget().await;
+    customer
+        .client
+        .find(fantoccini::Locator::Css("[data-test=composer]"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    customer.leave_widget().await;
+    agent
+        .wait_for(
+            "the customer's message",
+            WAIT,
+            "const m = [...document.querySelectorAll('[data-test=chat-message] p')].map(p => p.textContent); return m.length === 2 && m[1] === 'Can I pay by invoice?' ? true : null;",
+        )
+        .await;
+    // The agent had it in view: the customer sees it read.
+    in_chat(
+        &customer,
+        "the read mark",
+        "const r = [...document.querySelectorAll('[data-test=receipt]')].map(r => r.textContent); return r.length === 2 && r.every(t => t === '✓✓ Read') ? true : null;",
+    )
+    .await;
+
+    // The agent answers with markup, sent with Enter: text on both sides, read by the customer.
+    let answer = "Yes <img src=x onerror=alert(1)> by invoice";
+    agent
+        .client
+        .find(fantoccini::Locator::Css("[data-test=chat-input]"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{answer}\u{E007}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        bodies(&customer, 3).await,
+        ["Hello from the site", "Can I pay by invoice?", answer]
+    );
+    let imgs = in_chat(
+        &customer,
+        "no element from the text",
+        "return String(document.querySelectorAll('[data-test=log] img').length);",
+    )
+    .await;
+    assert_eq!(imgs, "0");
+    let agent_side = agent
+        .wait_for(
+            "the agent's message, read",
+            WAIT,
+            "const m = [...document.querySelectorAll('[data-test=chat-message]')]; const last = m[m.length - 1]; return m.length === 3 && last.querySelector('[data-test=chat-receipt]').textContent === '✓✓ Read' ? { text: last.querySelector('p').textContent, imgs: document.querySelectorAll('[data-test=chat-log] img').length } : null;",
+        )
+        .await;
+    assert_eq!(agent_side, json!({"text": answer, "imgs": 0}));
+
+    // A reload of the widget: the conversation again, each message once, receipts kept.
+    agent.client.refresh().await.unwrap();
+    let again = agent
+        .wait_for(
+            "the conversation after the reload",
+            WAIT,
+            "const m = [...document.querySelectorAll('[data-test=chat-message]')]; return m.length === 3 && m[2].querySelector('[data-test=chat-receipt]').textContent === '✓✓ Read' ? m.map(x => x.querySelector('p').textContent) : null;",
+        )
+        .await;
+    assert_eq!(
+        again,
+        json!(["Hello from the site", "Can I pay by invoice?", answer])
+    );
+    agent.close().await;
+    customer.close().await;
+}

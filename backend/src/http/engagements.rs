@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use shared::api::StartEngagementRequest;
-use shared::engagement::{Engagement, MessageRecord, NewMessage, NewReceipt, Variables};
+use shared::engagement::{
+    Engagement, MessageReceipt, MessageRecord, NewMessage, NewReceipt, Variables,
+};
 use shared::ids::{DispositionId, EngagementId};
 use shared::EngagementState;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -24,7 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notes, add_note))
         .routes(routes!(messages, add_message))
         .routes(routes!(typing))
-        .routes(routes!(receipt))
+        .routes(routes!(receipts, receipt))
         .routes(routes!(accept))
         .routes(routes!(decline))
         .routes(routes!(inactive))
@@ -216,6 +218,17 @@ async fn typing(
     crate::service::chat::agent_typing(&s.ctx, &p, id).await?;
     s.hub.agent_typing(id);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/engagements/{id}/receipts`: how far each side of a chat has received and read the
+/// other side's messages (what a reopened conversation shows under each message).
+#[utoipa::path(get, path = "/v1/engagements/{id}/receipts", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = Vec<MessageReceipt>), super::openapi::ReadErrors))]
+async fn receipts(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+) -> Result<Json<Vec<MessageReceipt>>, ApiError> {
+    Ok(Json(svc::receipts(&s.ctx, &p, id).await?))
 }
 
 /// `POST /v1/engagements/{id}/receipts`: the chat's agent has received (`delivered`) or read

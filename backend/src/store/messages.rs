@@ -4,7 +4,9 @@
 
 use super::config::parse_id;
 use super::{ms_to_datetime, Result, StoreError};
-use shared::engagement::{AuthorKind, MessageAuthor, MessageRecord, Reader, ReceiptStatus};
+use shared::engagement::{
+    AuthorKind, MessageAuthor, MessageReceipt, MessageRecord, Reader, ReceiptStatus,
+};
 use shared::ids::{EngagementId, MessageId};
 use sqlx::{AnyConnection, Row};
 
@@ -140,4 +142,35 @@ pub async fn advance_receipt(
         .execute(conn)
         .await?;
     Ok(true)
+}
+
+/// The receipts of `engagement`: how far each side has received and read.
+pub async fn receipts(
+    conn: &mut AnyConnection,
+    engagement: EngagementId,
+) -> Result<Vec<MessageReceipt>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT reader, status, up_to_message_id FROM message_receipts WHERE engagement_id = $1 \
+         ORDER BY reader, status",
+    )
+    .bind(engagement.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(reader, status, up_to)| {
+            Ok(MessageReceipt {
+                reader: match reader.as_str() {
+                    "consumer" => Reader::Consumer,
+                    "agent" => Reader::Agent,
+                    other => return Err(StoreError::Corrupt(format!("receipt reader {other:?}"))),
+                },
+                status: match status.as_str() {
+                    "delivered" => ReceiptStatus::Delivered,
+                    "read" => ReceiptStatus::Read,
+                    other => return Err(StoreError::Corrupt(format!("receipt status {other:?}"))),
+                },
+                up_to: parse_id(&up_to)?,
+            })
+        })
+        .collect()
 }

@@ -1,10 +1,12 @@
 //! The agent widget's on-demand parts, a WASM module of its own: the widget imports it
 //! (`frontend/src/extras.rs`) the first time a part is needed — an engagement of a queue with
-//! side-panel apps ([`apps`]), or a signed-in supervisor ([`supervisor`]) — so an agent's
+//! side-panel apps ([`apps`]), a chat's conversation ([`conversation`]), or a signed-in
+//! supervisor ([`supervisor`]) — so an agent's
 //! first load carries neither (BENCHMARKS.md, "parts loaded on demand").
 //!
 //! No framework and no JSON library: the browser's DOM and `JSON` through `web-sys` and
 //! `js-sys` keep the module small.
 
 pub mod apps;
+pub mod conversation;
 pub mod supervisor;

@@ -5,7 +5,7 @@ use crate::auth::{Denied, Principal, Scope};
 use crate::service::{Ctx, Result};
 use crate::store::engagements::{self as eng, EngagementRecord, NoteRecord};
 use shared::config::Role;
-use shared::engagement::{Engagement, MessageRecord};
+use shared::engagement::{Engagement, MessageReceipt, MessageRecord};
 use shared::ids::{AgentId, EngagementId};
 use shared::EngagementState;
 
@@ -61,6 +61,17 @@ pub async fn messages(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Vec<
         .ok_or_else(|| not_found(id))?;
     visible(&mut conn, p, &rec).await?;
     Ok(crate::store::messages::for_engagement(&mut conn, id).await?)
+}
+
+/// How far each side has received and read the other side's messages (at most one receipt
+/// per reader and status).
+pub async fn receipts(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Vec<MessageReceipt>> {
+    let mut conn = ctx.store.snapshot().await?;
+    let rec = eng::get(&mut conn, p.account(), id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    visible(&mut conn, p, &rec).await?;
+    Ok(crate::store::messages::receipts(&mut conn, id).await?)
 }
 
 /// The engagements an agent holds or is being offered (the widget's resync).

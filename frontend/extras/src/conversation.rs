@@ -1,0 +1,414 @@
+//! The conversation of a chat engagement in the agent's panel: the history (read on mount, so
+//! a transferred chat or a reloaded widget shows what came before), then what the widget's
+//! socket brings (`Conversation::event`, each message once by id), the customer typing, the
+//! composer (Enter sends, Shift+Enter new line; the agent's typing is told at most every few
+//! seconds), and receipts both ways: the customer's messages are marked read while the panel
+//! is in view (delivered otherwise), and the agent's own show ✓✓ Read once the customer read
+//! them. Supervisors' messages are marked as such. Everything from the server is text.
+
+use js_sys::{Array, Reflect, JSON};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Document, Element, HtmlTextAreaElement};
+use webapi::{call, object, text};
+
+const TYPING_SHOWN_MS: i32 = 6_000;
+const TYPING_EVERY_MS: f64 = 3_000.0;
+
+struct State {
+    id: String,
+    token: String,
+    live: bool,
+    root: Element,
+    log: Element,
+    typing: Element,
+    input: HtmlTextAreaElement,
+    composer: Element,
+    /// Messages shown, by id.
+    shown: Vec<String>,
+    /// The agent side's messages, in order, with their receipt line.
+    own: Vec<(String, Element)>,
+    typing_timer: Option<i32>,
+    last_typed: f64,
+    /// The customer's latest message, and the receipt last sent for one.
+    last_consumer: Option<String>,
+    marked: Option<(String, &'static str)>,
+    listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+type Shared = Rc<RefCell<State>>;
+
+/// The mounted conversation; the widget keeps it while the panel exists.
+#[wasm_bindgen]
+pub struct Conversation {
+    state: Shared,
+}
+
+/// Show the conversation of chat `id` at the start of `host`.
+#[wasm_bindgen]
+pub fn mount_conversation(host: Element, id: String, token: String, live: bool) -> Conversation {
+    let doc = host.owner_document().expect("an element has a document");
+    let root = el(&doc, "section", "conversation");
+    attr(&root, "data-test", "conversation");
+    attr(&root, "aria-label", "Conversation");
+    let log = el(&doc, "ol", "chat-log");
+    attr(&log, "data-test", "chat-log");
+    attr(&log, "aria-live", "polite");
+    let typing = el(&doc, "p", "muted");
+    attr(&typing, "data-test", "chat-typing");
+    let composer = el(&doc, "form", "composer");
+    let input = el(&doc, "textarea", "");
+    attr(&input, "rows", "2");
+    attr(&input, "maxlength", "4000");
+    attr(&input, "aria-label", "Reply");
+    attr(
+        &input,
+        "placeholder",
+        "Reply… (Enter sends, Shift+Enter new line)",
+    );
+    attr(&input, "data-test", "chat-input");
+    let send = el(&doc, "button", "");
+    send.set_text_content(Some("Send"));
+    attr(&send, "data-test", "chat-send");
+    for (parent, child) in [
+        (&composer, &input),
+        (&composer, &send),
+        (&root, &log),
+        (&root, &typing),
+        (&root, &composer),
+    ] {
+        let _ = parent.append_child(child);
+    }
+    let _ = host.append_child(&root);
+    let state = Rc::new(RefCell::new(State {
+        id,
+        token,
+        live,
+        root,
+        log,
+        typing,
+        input: input.clone().unchecked_into(),
+        composer: composer.clone(),
+        shown: Vec::new(),
+        own: Vec::new(),
+        typing_timer: None,
+        last_typed: 0.0,
+        last_consumer: None,
+        marked: None,
+        listeners: Vec::new(),
+    }));
+    let weak = Rc::downgrade(&state);
+    listen(&state, &composer, "submit", move |e| {
+        e.prevent_default();
+        if let Some(s) = weak.upgrade() {
+            send_message(s);
+        }
+    });
+    let weak = Rc::downgrade(&state);
+    listen(&state, &input, "keydown", move |e| {
+        let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
+            return;
+        };
+        if k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
+            e.prevent_default();
+            if let Some(s) = weak.upgrade() {
+                send_message(s);
+            }
+        }
+    });
+    let weak = Rc::downgrade(&state);
+    listen(&state, &input, "input", move |_| {
+        if let Some(s) = weak.upgrade() {
+            typed(s);
+        }
+    });
+    show_live(&state.borrow());
+    spawn_local(load_history(state.clone()));
+    Conversation { state }
+}
+
+#[wasm_bindgen]
+impl Conversation {
+    /// The token changed, or whether the conversation is live (connected or inactive: the
+    /// agent may write).
+    pub fn set(&self, token: String, live: bool) {
+        let mut s = self.state.borrow_mut();
+        s.token = token;
+        s.live = live;
+        show_live(&s);
+    }
+
+    /// An event of this engagement from the widget's socket (JSON).
+    pub fn event(&self, json: String) {
+        let Ok(event) = JSON::parse(&json) else {
+            return;
+        };
+        let data = Reflect::get(&event, &"data".into()).unwrap_or(JsValue::NULL);
+        match text(&event, "event").as_deref() {
+            Some("engagement.message_added") => {
+                if let Ok(m) = Reflect::get(&data, &"message".into()) {
+                    show_message(&self.state, &m, true);
+                }
+            }
+            Some("engagement.message_receipt") => {
+                if let Ok(r) = Reflect::get(&data, &"receipt".into()) {
+                    show_receipt(&self.state.borrow(), &r);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The customer is typing.
+    pub fn typing(&self) {
+        let mut s = self.state.borrow_mut();
+        s.typing.set_text_content(Some("The customer is typing…"));
+        clear_timer(s.typing_timer.take());
+        let weak = Rc::downgrade(&self.state);
+        let hide = Closure::once_into_js(move || {
+            if let Some(s) = weak.upgrade() {
+                s.borrow().typing.set_text_content(None);
+            }
+        });
+        s.typing_timer = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                hide.unchecked_ref(),
+                TYPING_SHOWN_MS,
+            )
+            .ok()
+        });
+    }
+
+    /// The panel came into view: mark what the customer wrote as read.
+    pub fn seen(&self) {
+        mark(&mut self.state.borrow_mut(), true);
+    }
+
+    pub fn unmount(&self) {
+        let mut s = self.state.borrow_mut();
+        clear_timer(s.typing_timer.take());
+        s.listeners.clear();
+        s.root.remove();
+    }
+}
+
+fn el(doc: &Document, tag: &str, class: &str) -> Element {
+    let e = doc.create_element(tag).expect("a known tag");
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    e
+}
+
+fn attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
+fn listen(state: &Shared, target: &Element, event: &str, f: impl FnMut(web_sys::Event) + 'static) {
+    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+    let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+    state.borrow_mut().listeners.push(closure);
+}
+
+fn clear_timer(handle: Option<i32>) {
+    if let (Some(w), Some(h)) = (web_sys::window(), handle) {
+        w.clear_timeout_with_handle(h);
+    }
+}
+
+fn show_live(s: &State) {
+    if s.live {
+        let _ = s.composer.remove_attribute("hidden");
+    } else {
+        attr(&s.composer, "hidden", "");
+    }
+}
+
+async fn load_history(state: Shared) {
+    let (id, token) = {
+        let s = state.borrow();
+        (s.id.clone(), s.token.clone())
+    };
+    if let Ok(list) = call(
+        "GET",
+        &format!("/v1/engagements/{id}/messages"),
+        &token,
+        None,
+    )
+    .await
+    {
+        for m in Array::from(&list).iter() {
+            show_message(&state, &m, false);
+        }
+    }
+    if let Ok(list) = call(
+        "GET",
+        &format!("/v1/engagements/{id}/receipts"),
+        &token,
+        None,
+    )
+    .await
+    {
+        for r in Array::from(&list).iter() {
+            show_receipt(&state.borrow(), &r);
+        }
+    }
+    mark(&mut state.borrow_mut(), false);
+}
+
+/// "14:05", in the agent's time zone.
+fn clock(iso: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(iso));
+    if date.get_time().is_nan() {
+        return String::new();
+    }
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// Show one message (once: by id); a customer's message that arrives live is acknowledged.
+fn show_message(state: &Shared, m: &JsValue, live: bool) {
+    let mut s = state.borrow_mut();
+    let Some(id) = text(m, "message_id") else {
+        return;
+    };
+    if s.shown.contains(&id) {
+        return;
+    }
+    s.shown.push(id.clone());
+    let author = Reflect::get(m, &"author".into()).unwrap_or(JsValue::NULL);
+    let kind = text(&author, "kind").unwrap_or_default();
+    let mut name = text(&author, "display_name").unwrap_or_default();
+    if kind == "supervisor" {
+        name.push_str(" (supervisor)");
+    }
+    let doc = s.root.owner_document().expect("an element has a document");
+    let li = el(&doc, "li", &format!("msg {kind}"));
+    attr(&li, "data-test", "chat-message");
+    attr(&li, "data-author", &kind);
+    let who = el(&doc, "span", "who");
+    who.set_text_content(Some(&name));
+    let body = el(&doc, "p", "");
+    body.set_text_content(text(m, "body").as_deref());
+    let at = el(&doc, "time", "");
+    at.set_text_content(Some(&clock(&text(m, "created_at").unwrap_or_default())));
+    for child in [&who, &body, &at] {
+        let _ = li.append_child(child);
+    }
+    if kind != "consumer" {
+        let receipt = el(&doc, "small", "receipt");
+        attr(&receipt, "data-test", "chat-receipt");
+        receipt.set_text_content(Some("✓ Sent"));
+        let _ = li.append_child(&receipt);
+        s.own.push((id, receipt));
+    } else {
+        s.typing.set_text_content(None);
+        clear_timer(s.typing_timer.take());
+        s.last_consumer = Some(id);
+    }
+    let _ = s.log.append_child(&li);
+    s.log.set_scroll_top(s.log.scroll_height());
+    if live && kind == "consumer" {
+        mark(&mut s, false);
+    }
+}
+
+/// The customer received or read the agent side's messages up to one.
+fn show_receipt(s: &State, r: &JsValue) {
+    if text(r, "reader").as_deref() != Some("consumer") {
+        return;
+    }
+    let (Some(status), Some(up_to)) = (text(r, "status"), text(r, "up_to")) else {
+        return;
+    };
+    let Some(last) = s.own.iter().position(|(id, _)| *id == up_to) else {
+        return;
+    };
+    let label = if status == "read" {
+        "✓✓ Read"
+    } else {
+        "✓✓ Delivered"
+    };
+    for (_, line) in &s.own[..=last] {
+        if line.text_content().as_deref() != Some("✓✓ Read") {
+            line.set_text_content(Some(label));
+        }
+    }
+}
+
+/// Tell the server how far the agent has the customer's messages: read when the panel is in
+/// view (or `seen`), delivered otherwise; each mark once.
+fn mark(s: &mut State, seen: bool) {
+    let Some(id) = s.last_consumer.clone() else {
+        return;
+    };
+    let visible = s.root.get_client_rects().length() > 0
+        && s.root
+            .owner_document()
+            .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+    let status = if seen || visible { "read" } else { "delivered" };
+    let mark = (id.clone(), status);
+    if s.marked.as_ref() == Some(&mark) || s.marked == Some((id.clone(), "read")) {
+        return;
+    }
+    s.marked = Some(mark);
+    let body = JSON::stringify(&object(&[
+        ("message_id", JsValue::from_str(&id)),
+        ("status", JsValue::from_str(status)),
+    ]))
+    .ok()
+    .and_then(|s| s.as_string());
+    let (path, token) = (
+        format!("/v1/engagements/{}/receipts", s.id),
+        s.token.clone(),
+    );
+    spawn_local(async move {
+        let _ = call("POST", &path, &token, body).await;
+    });
+}
+
+fn send_message(state: Shared) {
+    let (id, token, body) = {
+        let s = state.borrow();
+        (s.id.clone(), s.token.clone(), s.input.value())
+    };
+    if body.chars().all(char::is_whitespace) {
+        return;
+    }
+    state.borrow().input.set_value("");
+    let payload = JSON::stringify(&object(&[("body", JsValue::from_str(&body))]))
+        .ok()
+        .and_then(|s| s.as_string());
+    spawn_local(async move {
+        let path = format!("/v1/engagements/{id}/messages");
+        if let Err(why) = call("POST", &path, &token, payload).await {
+            let s = state.borrow();
+            if s.input.value().is_empty() {
+                s.input.set_value(&body);
+            }
+            let doc = s.root.owner_document().expect("an element has a document");
+            let li = el(&doc, "li", "line error");
+            attr(&li, "data-test", "chat-error");
+            li.set_text_content(Some(&format!("Not sent: {why}")));
+            let _ = s.log.append_child(&li);
+        }
+        // Sent: it comes back on the socket like every message.
+    });
+}
+
+fn typed(state: Shared) {
+    let now = js_sys::Date::now();
+    let (path, token) = {
+        let mut s = state.borrow_mut();
+        if !s.live || now - s.last_typed < TYPING_EVERY_MS {
+            return;
+        }
+        s.last_typed = now;
+        (format!("/v1/engagements/{}/typing", s.id), s.token.clone())
+    };
+    spawn_local(async move {
+        let _ = call("POST", &path, &token, None).await;
+    });
+}
