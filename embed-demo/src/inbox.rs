@@ -180,7 +180,18 @@ async fn owner(store: &Store, engagement: &Value) -> Result<Owner, crate::store:
     };
     let contact_id = match engagement["consumer"]["external_id"].as_str() {
         Some(c) if store.contact(c).await?.is_some() => Some(c.to_string()),
-        _ => None,
+        // A web chat names its customer by the email they gave: the contact with that email,
+        // when exactly one has it.
+        _ => match engagement["consumer"]["email"].as_str() {
+            Some(email) => {
+                let found = store.find_contacts(None, Some(email)).await?;
+                match found.as_slice() {
+                    [one] => Some(one.contact_id.clone()),
+                    _ => None,
+                }
+            }
+            None => None,
+        },
     };
     Ok(Owner {
         ticket_id,

@@ -208,6 +208,30 @@ impl Store {
         Ok(())
     }
 
+    /// The transcripts stored on a contact (a web chat names its customer by email).
+    pub async fn contact_transcripts(&self, contact_id: &str) -> Result<Vec<Transcript>> {
+        self.transcripts_where("contact_id", contact_id).await
+    }
+
+    async fn transcripts_where(&self, column: &'static str, id: &str) -> Result<Vec<Transcript>> {
+        sqlx::query(&format!(
+            "SELECT engagement_id, content_type, body, source FROM transcripts WHERE {column} = ?"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Transcript {
+                engagement_id: r.try_get("engagement_id")?,
+                content_type: r.try_get("content_type")?,
+                body: r.try_get("body")?,
+                source: r.try_get("source")?,
+            })
+        })
+        .collect()
+    }
+
     /// Notes, dispositions, recordings and transcripts stored for a ticket.
     pub async fn ticket_data(&self, ticket_id: &str) -> Result<TicketData> {
         let notes = sqlx::query("SELECT note_id, engagement_id, body, source FROM notes WHERE ticket_id = ? ORDER BY created_at_ms, note_id")
@@ -250,22 +274,7 @@ impl Store {
         .iter()
         .map(recording_from)
         .collect::<Result<Vec<_>>>()?;
-        let transcripts = sqlx::query(
-            "SELECT engagement_id, content_type, body, source FROM transcripts WHERE ticket_id = ?",
-        )
-        .bind(ticket_id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Transcript {
-                engagement_id: r.try_get("engagement_id")?,
-                content_type: r.try_get("content_type")?,
-                body: r.try_get("body")?,
-                source: r.try_get("source")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        let transcripts = self.transcripts_where("ticket_id", ticket_id).await?;
         Ok(TicketData {
             notes,
             dispositions,

@@ -100,6 +100,8 @@ pub struct Crm {
     desk_page: String,
     /// The reference Smart Embed host page (`/smart-embed`).
     smart_embed_page: String,
+    /// The public website with the chat bubble.
+    site_page: String,
     customer_app_page: String,
     /// This CRM's own base URL (for ticket links), from the bound address.
     public_url: String,
@@ -296,6 +298,7 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         store,
         desk_page: pages::desk(&switchboard_url),
         smart_embed_page: pages::smart_embed(&switchboard_url),
+        site_page: pages::site(&switchboard_url),
         customer_app_page: pages::customer_app(&switchboard_url),
         switchboard,
         entry_id: config.entry_id,
@@ -305,6 +308,7 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         .route("/", get(desk))
         .route("/signin", get(signin_page).post(signin))
         .route("/smart-embed", get(smart_embed))
+        .route("/site", get(site))
         .route("/apps/customer", get(customer_app))
         .route("/signout", get(signout))
         .route("/tickets/{id}", get(ticket_page))
@@ -318,6 +322,7 @@ async fn run(config: Config) -> std::result::Result<(), String> {
         .route("/api/reconcile", get(last_reconcile).post(reconcile_now))
         .route("/api/receiver", post(switch_receiver))
         .route("/api/tickets/{id}/interactions", get(ticket_interactions))
+        .route("/api/contacts/{id}/transcripts", get(contact_transcripts))
         .route("/recordings/{id}", get(recording_file))
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/{file}", get(static_file))
@@ -419,6 +424,11 @@ async fn desk(State(crm): State<AppState>, headers: HeaderMap) -> Response {
 /// agent signs in inside the widget, as with Zoom's.
 async fn smart_embed(State(crm): State<AppState>) -> Response {
     no_cache(crm.smart_embed_page.clone())
+}
+
+/// The company's public website, where customers chat through Switchboard's bubble.
+async fn site(State(crm): State<AppState>) -> Response {
+    no_cache(crm.site_page.clone())
 }
 
 /// Customer 360: the side-panel app (framed by Switchboard's widget, see the policy below).
@@ -726,6 +736,17 @@ async fn ticket_interactions(
 ) -> Result<Json<interaction_store::TicketData>> {
     ticket_or_404(&crm, &id).await?;
     Ok(Json(crm.store.ticket_data(&id).await?))
+}
+
+/// The chat transcripts stored on a contact.
+async fn contact_transcripts(
+    State(crm): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<interaction_store::Transcript>>> {
+    if crm.store.contact(&id).await?.is_none() {
+        return Err(CrmError::NotFound(format!("no contact {id}")));
+    }
+    Ok(Json(crm.store.contact_transcripts(&id).await?))
 }
 
 /// A recording's audio from the CRM's own copy, for signed-in CRM users.

@@ -6,6 +6,7 @@ use crate::store::{CallLog, Contact, Ticket};
 const DESK: &str = include_str!("../static/agent.html");
 const SMART_EMBED: &str = include_str!("../static/smart-embed.html");
 const CUSTOMER_APP: &str = include_str!("../static/customer-app.html");
+const SITE: &str = include_str!("../static/site.html");
 
 /// The pages' and the desk's own files, served from `/static/`: no inline script or style,
 /// so every page runs under the strict Content-Security-Policy in `main.rs`.
@@ -33,6 +34,14 @@ pub fn desk(switchboard: &str) -> String {
 /// The reference Smart Embed host, with Switchboard's URL filled in.
 pub fn smart_embed(switchboard: &str) -> String {
     SMART_EMBED.replace("__SWITCHBOARD_ATTR__", &escape(switchboard))
+}
+
+/// The company's public website, with Switchboard's chat bubble (`/chat.js`).
+pub fn site(switchboard: &str) -> String {
+    SITE.replace(
+        "__SWITCHBOARD_ATTR__",
+        &escape(switchboard.trim_end_matches('/')),
+    )
 }
 
 /// Customer 360, the side-panel app Switchboard's demo data registers for its queues.

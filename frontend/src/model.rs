@@ -25,6 +25,8 @@ pub struct Item {
     pub launch_url: Option<String>,
     /// When the offer stops ringing, in this browser's clock (ms since the epoch).
     pub ring_deadline_ms: Option<f64>,
+    /// The customer's chat messages that came while its panel was not in view.
+    pub unread: u32,
 }
 
 impl Item {
@@ -35,6 +37,7 @@ impl Item {
             disposition: None,
             launch_url: None,
             ring_deadline_ms: None,
+            unread: 0,
         }
     }
 
@@ -113,6 +116,13 @@ impl Model {
     }
 
     /// An engagement the agent still has (offered or held).
+    /// Count (`true`) or clear (`false`) the customer's messages unread in `id`'s panel.
+    pub fn unread(&mut self, id: EngagementId, one_more: bool) {
+        if let Some(i) = self.active.iter_mut().find(|i| i.id() == id) {
+            i.unread = if one_more { i.unread + 1 } else { 0 };
+        }
+    }
+
     pub fn find_active(&self, id: EngagementId) -> Option<&Item> {
         self.active.iter().find(|i| i.id() == id)
     }

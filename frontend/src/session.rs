@@ -305,6 +305,16 @@ impl Session {
                     ),
                 ) {
                     crate::extras::chat_event(&id.to_string(), &frame["event"].to_string());
+                    // The customer wrote where the agent is not looking: count it, chime.
+                    let hidden = web_sys::window()
+                        .and_then(|w| w.document())
+                        .is_none_or(|d| d.hidden());
+                    if event.data["message"]["author"]["kind"] == "consumer"
+                        && (hidden || self.selected.get_untracked() != Some(id))
+                    {
+                        self.model.update(|m| m.unread(id, true));
+                        sound::chime();
+                    }
                 }
                 let mut change = None;
                 self.model.update(|m| change = m.apply(&event, now_ms()));

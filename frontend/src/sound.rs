@@ -95,6 +95,25 @@ fn start() {
     RINGING.with(|r| *r.borrow_mut() = Some((gain, [low, high])));
 }
 
+/// A short two-note chime: a chat message came where the agent is not looking.
+pub fn chime() {
+    let Some(ctx) = AUDIO.with(|a| a.borrow().clone()) else {
+        return;
+    };
+    let (Ok(gain), Ok(osc)) = (ctx.create_gain(), ctx.create_oscillator()) else {
+        return;
+    };
+    let t = ctx.current_time();
+    osc.frequency().set_value_at_time(660.0, t).ok();
+    osc.frequency().set_value_at_time(880.0, t + 0.12).ok();
+    gain.gain().set_value_at_time(0.08, t).ok();
+    gain.gain().set_value_at_time(0.0, t + 0.25).ok();
+    osc.connect_with_audio_node(&gain).ok();
+    gain.connect_with_audio_node(&ctx.destination()).ok();
+    osc.start().ok();
+    osc.stop_with_when(t + 0.3).ok();
+}
+
 /// A system notification for an offer while the page is hidden (the installed app in the
 /// background); clicking it brings the app forward.
 pub fn notify_offer(title: &str) {

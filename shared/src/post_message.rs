@@ -98,6 +98,10 @@ pub mod widget {
     pub const ENGAGEMENT_NOTE_ADDED: &str = "engagement.note_added";
     pub const ENGAGEMENT_DISPOSITION_ADDED: &str = "engagement.disposition_added";
     pub const ENGAGEMENT_WRAP_UP_STARTED: &str = "engagement.wrap_up_started";
+    /// The customer wrote in a chat or SMS conversation (`data.message`).
+    pub const ENGAGEMENT_MESSAGE_RECEIVED: &str = "engagement.message_received";
+    /// The agent (or a supervisor) wrote in a chat or SMS conversation (`data.message`).
+    pub const ENGAGEMENT_MESSAGE_SENT: &str = "engagement.message_sent";
     /// An offer to this agent ended unanswered (declined, not answered in time, withdrawn).
     pub const ENGAGEMENT_NOT_CONNECTED: &str = "engagement.not_connected";
     /// A recording of one of this agent's engagements can be downloaded.

@@ -1127,7 +1127,101 @@ async fn waiting_chats_of_customers_who_left_are_abandoned(db: TestDb) {
     reader.abort();
 }
 
+/// A transferred chat keeps its history: the next agent reads everything said before, the
+/// customer sees the first agent leave and the next join, and the conversation goes on.
+async fn a_transferred_chat_keeps_its_history(db: TestDb) {
+    let c = Center::with_agents(db, 0).await;
+    let first = chat_center(&c).await;
+    let queue = c.admin.get("/v1/queues").await.expect(200);
+    let queue_id = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Web chat")
+        .unwrap()["queue_id"]
+        .clone();
+    let second_id = c
+        .admin
+        .post(
+            "/v1/agents",
+            json!({"display_name": "Grace", "email": "grace@switchboard.test", "role": "agent",
+                   "password": "grace-agent-password", "queues": [{"queue_id": queue_id}]}),
+        )
+        .await
+        .expect(201)["agent_id"]
+        .clone();
+    let second = c
+        .anon()
+        .login("grace@switchboard.test", "grace-agent-password")
+        .await;
+    let (id, customer) = customer_chat(&c, "Alan").await;
+    customer
+        .post(
+            "/v1/chat/session/messages",
+            json!({"body": "First question"}),
+        )
+        .await
+        .expect(201);
+    first
+        .accept_when_offered(&id, Duration::from_secs(10))
+        .await;
+    send(&first, &id, "Let me pass you to Grace.")
+        .await
+        .expect(201);
+    let before = c.admin.latest_seq().await;
+    second.set_ready().await;
+    first
+        .post(
+            &format!("/v1/engagements/{id}/transfer"),
+            json!({"to": "agent", "agent_id": second_id}),
+        )
+        .await
+        .expect(200);
+    second
+        .accept_when_offered(&id, Duration::from_secs(10))
+        .await;
+    let history: Vec<Value> = second
+        .get(&format!("/v1/engagements/{id}/messages"))
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    assert_eq!(
+        history,
+        [json!("First question"), json!("Let me pass you to Grace.")]
+    );
+    send(&second, &id, "Grace here.").await.expect(201);
+    // The first agent may no longer write in it.
+    send(&first, &id, "Still me?")
+        .await
+        .error(403, "forbidden", None);
+    let token = customer.token.clone().unwrap();
+    let frames = customer_frames(&c.server.base_url, &token, before, |f| {
+        f["type"] == "message" && f["message"]["body"] == "Grace here."
+    })
+    .await;
+    let lines: Vec<String> = frames[1..]
+        .iter()
+        .map(|f| match f["type"].as_str().unwrap() {
+            "message" => format!("message {}", f["message"]["body"].as_str().unwrap()),
+            kind => format!("{kind} {}", f["name"].as_str().unwrap_or("")),
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "agent_left Chat Agent",
+            "agent_joined Grace",
+            "message Grace here."
+        ]
+    );
+}
+
 both_stores!(
+    a_transferred_chat_keeps_its_history,
     waiting_chats_of_customers_who_left_are_abandoned,
     a_closed_chat_keeps_its_transcript,
     closed_or_unstaffed_chats_take_messages_as_work_items,

@@ -585,6 +585,192 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website() {
         again,
         json!(["Hello from the site", "Can I pay by invoice?", answer])
     );
+
+    // A second chat at once (busy rules allow three): while the first is in view again, the
+    // second's new message is counted on its tab and in the page's title until the agent
+    // opens it.
+    let second = c
+        .anon()
+        .post(
+            "/v1/chat/web-chat/sessions",
+            json!({"name": "Grace Hopper", "email": "grace@navy.test"}),
+        )
+        .await
+        .expect(201);
+    let grace = c
+        .anon()
+        .with_token(second["session_token"].as_str().unwrap());
+    agent.click("[data-test=offer] [data-test=accept]").await;
+    agent
+        .wait_for(
+            "two chats held",
+            WAIT,
+            "return document.querySelectorAll('nav.tabs [data-test=tab]').length === 2 ? true : null;",
+        )
+        .await;
+    agent
+        .client
+        .execute(
+            "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes('Alan')).click(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    grace
+        .post("/v1/chat/session/messages", json!({"body": "Me too!"}))
+        .await
+        .expect(201);
+    let counted = agent
+        .wait_for(
+            "the unread count",
+            WAIT,
+            "const u = document.querySelector('nav.tabs [data-test=unread]'); return u ? { count: u.textContent, title: document.title } : null;",
+        )
+        .await;
+    assert_eq!(counted, json!({"count": "1", "title": "(1) Switchboard"}));
+    agent
+        .client
+        .execute(
+            "document.querySelector('nav.tabs [data-test=unread]').closest('[data-test=tab]').click(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    agent
+        .wait_for(
+            "the count cleared",
+            WAIT,
+            "return !document.querySelector('[data-test=unread]') && document.title === 'Switchboard' ? true : null;",
+        )
+        .await;
     agent.close().await;
+    customer.close().await;
+}
+
+/// The demo: a customer chats from the CRM's public website; the agent desk rings, pops the
+/// CRM contact with the chat's email and shows the conversation; when the chat closes the
+/// CRM's webhook receiver stores the transcript on that contact.
+#[tokio::test]
+async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
+    use tests::demo::{open_desk, system, PASSWORD};
+    let sys = system().await;
+    let desk = Browser::start().await;
+    open_desk(&desk, &sys, "").await;
+    desk.select_ready().await;
+
+    let mut customer = Browser::start().await;
+    customer.widget_frame = FRAME;
+    customer
+        .client
+        .goto(&format!("{}/site", sys.demo.base_url))
+        .await
+        .unwrap();
+    customer.click("[data-switchboard-chat=bubble]").await;
+    customer
+        .type_in_widget("[data-test=name]", "Margaret")
+        .await;
+    customer
+        .type_in_widget("[data-test=email]", "margaret@apollo.test")
+        .await;
+    customer
+        .type_in_widget("[data-test=question]", "Where is my order?")
+        .await;
+    customer.click_in_widget("[data-test=start]").await;
+
+    // The desk pops the CRM contact with that email as the chat rings.
+    let contacts: Value = reqwest::get(format!("{}/api/contacts", sys.demo.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let margaret = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["email"] == "margaret@apollo.test")
+        .expect("the demo CRM has Margaret")["contact_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    desk.wait_for(
+        "the contact popped",
+        WAIT,
+        &format!(
+            "const c = document.getElementById('current'); return c && c.dataset.recordId === {} ? true : null;",
+            json!(margaret)
+        ),
+    )
+    .await;
+    desk.click_in_widget("[data-test=offer] [data-test=accept]")
+        .await;
+    let shown = desk
+        .in_widget(
+            "the conversation in the desk",
+            "const m = [...document.querySelectorAll('[data-test=chat-message] p')].map(p => p.textContent); return m.length ? m : null;",
+        )
+        .await;
+    assert_eq!(shown, json!(["Where is my order?"]));
+
+    // The customer ends the chat; the agent's wrap-up is closed; the CRM keeps the transcript.
+    customer.click_in_widget("[data-test=end]").await;
+    let admin = Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", PASSWORD)
+        .await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let id = loop {
+        let chats = admin.get("/v1/engagements?state=wrap_up").await.expect(200);
+        if let Some(e) = chats
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["channel"] == "chat")
+        {
+            break e["engagement_id"].as_str().unwrap().to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the chat never reached wrap-up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    admin
+        .post(&format!("/v1/engagements/{id}/close"), json!({}))
+        .await
+        .expect(200);
+    let deadline = std::time::Instant::now() + WAIT;
+    let stored = loop {
+        let list: Value = reqwest::get(format!(
+            "{}/api/contacts/{margaret}/transcripts",
+            sys.demo.base_url
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        if let Some(t) = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["engagement_id"] == json!(id))
+        {
+            break t.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no transcript on the contact: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(stored["content_type"], "application/json");
+    assert!(
+        stored["body"]
+            .as_str()
+            .unwrap()
+            .contains("Where is my order?"),
+        "{stored}"
+    );
+    desk.close().await;
     customer.close().await;
 }

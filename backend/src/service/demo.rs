@@ -8,7 +8,7 @@ use crate::store::agents;
 use crate::store::config::{DocTable, EntryRecord};
 use shared::config::{
     AgentSkill, App, Disposition, Distribution, EntryPoint, Flow, Proficiency, Queue,
-    QueueMembership, Role, ServiceLevel, Skill,
+    QueueMembership, Role, ServiceLevel, Skill, WebChat,
 };
 use shared::ids::{AppId, DispositionId, EntryId, FlowId, QueueId, SkillId};
 use shared::Channel;
@@ -151,6 +151,28 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
                 description: Some("Demo CRM".into()),
                 address: None,
                 chat: None,
+            },
+            profile_id: None,
+        },
+    )
+    .await?;
+    // The public website's chat (the CRM's /site page carries the bubble); a message left while
+    // nobody is ready becomes a ticket through the CRM's entry point.
+    cfg::put_entry(
+        ctx,
+        &admin,
+        EntryRecord {
+            entry: EntryPoint {
+                entry_id: EntryId("web-chat".into()),
+                flow_id: flow.flow_id,
+                description: Some("Acme website chat".into()),
+                address: None,
+                chat: Some(WebChat {
+                    require_email: true,
+                    require_question: false,
+                    hours: None,
+                    leave_message_entry_id: Some("crm-tickets".into()),
+                }),
             },
             profile_id: None,
         },

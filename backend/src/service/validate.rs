@@ -39,11 +39,18 @@ pub fn name(field: &str, value: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// An absolute http(s) URL.
+/// An absolute http(s) URL with a domain name, as the document describes it
+/// (`limits::HTTP_URL`).
 pub fn http_url(field: &str, value: &str, max: usize) -> Result<()> {
     optional(field, Some(value), max)?;
     match url::Url::parse(value) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some()
+                && limits::is_http_url(value) =>
+        {
+            Ok(())
+        }
         _ => Err(invalid(
             field,
             format!("{field} must be an absolute http(s) URL"),

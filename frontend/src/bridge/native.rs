@@ -218,6 +218,13 @@ pub(super) fn publish(event: &Event, change: &Change) {
         EventKind::EngagementWrapUpStarted => pm::widget::ENGAGEMENT_WRAP_UP_STARTED,
         EventKind::EngagementNoteAdded => pm::widget::ENGAGEMENT_NOTE_ADDED,
         EventKind::EngagementDispositionAdded => pm::widget::ENGAGEMENT_DISPOSITION_ADDED,
+        EventKind::EngagementMessageAdded => {
+            if event.data["message"]["author"]["kind"] == "consumer" {
+                pm::widget::ENGAGEMENT_MESSAGE_RECEIVED
+            } else {
+                pm::widget::ENGAGEMENT_MESSAGE_SENT
+            }
+        }
         _ => return,
     };
     let mut data = event.data.clone();
