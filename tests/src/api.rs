@@ -147,6 +147,16 @@ impl Api {
             .expect(200);
     }
 
+    /// Set this agent not ready for `reason` (asserting success).
+    pub async fn set_not_ready(&self, reason: &str) {
+        self.put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": reason}),
+        )
+        .await
+        .expect(200);
+    }
+
     /// Accept `engagement` as soon as it is offered to this agent (waiting up to `timeout`).
     pub async fn accept_when_offered(&self, engagement: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;

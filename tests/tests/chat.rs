@@ -437,6 +437,18 @@ async fn the_customer_socket_follows_the_chat(db: TestDb) {
     }
 }
 
+/// How many web chats were abandoned in the last 24 hours (the queue's statistics).
+async fn abandoned_today(c: &Center) -> Value {
+    let stats = c.admin.get("/v1/stats/queues").await.expect(200);
+    stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Web chat")
+        .unwrap()["abandoned_24h"]
+        .clone()
+}
+
 /// Start a web chat as a customer; (engagement id, the customer's API).
 async fn customer_chat(c: &Center, name: &str) -> (String, Api) {
     let session = c
@@ -461,13 +473,7 @@ async fn customer_chat(c: &Center, name: &str) -> (String, Api) {
 async fn customers_wait_in_order_type_and_leave(db: TestDb) {
     let c = Center::with_agents(db, 1).await;
     let agent = chat_center(&c).await;
-    agent
-        .put(
-            "/v1/agents/me/status",
-            json!({"status": "not_ready", "reason": "break"}),
-        )
-        .await
-        .expect(200);
+    agent.set_not_ready("break").await;
     let (first, alan) = customer_chat(&c, "Alan").await;
     let (_second, grace) = customer_chat(&c, "Grace").await;
     let (third, ada) = customer_chat(&c, "Ada").await;
@@ -505,15 +511,7 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
         place(&ada.get("/v1/chat/session").await.expect(200))["position"],
         2
     );
-    let stats = c.admin.get("/v1/stats/queues").await.expect(200);
-    let web = stats
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "Web chat")
-        .unwrap()
-        .clone();
-    assert_eq!(web["abandoned_24h"], 1, "{web}");
+    assert_eq!(abandoned_today(&c).await, 1);
 
     // Typing while waiting tells nobody (and is fine).
     alan.post("/v1/chat/session/typing", json!({}))
@@ -529,13 +527,7 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
     agent
         .accept_when_offered(&first, Duration::from_secs(10))
         .await;
-    agent
-        .put(
-            "/v1/agents/me/status",
-            json!({"status": "not_ready", "reason": "break"}),
-        )
-        .await
-        .expect(200);
+    agent.set_not_ready("break").await;
     let a = alan.get("/v1/chat/session").await.expect(200);
     assert_eq!(a["state"], "connected");
     assert!(a.get("queue").is_none(), "{a}");
@@ -807,13 +799,7 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
         .expect(200);
 
     // Nobody ready: said, and a message can be left; a chat may still start (and wait).
-    agent
-        .put(
-            "/v1/agents/me/status",
-            json!({"status": "not_ready", "reason": "lunch"}),
-        )
-        .await
-        .expect(200);
+    agent.set_not_ready("lunch").await;
     let entry = anon.get("/v1/chat/web-chat").await.expect(200);
     assert_eq!(
         (
@@ -1014,13 +1000,7 @@ async fn a_closed_chat_keeps_its_transcript(db: TestDb) {
     );
 
     // An abandoned chat (the customer left before an answer) keeps its transcript too.
-    agent
-        .put(
-            "/v1/agents/me/status",
-            json!({"status": "not_ready", "reason": "break"}),
-        )
-        .await
-        .expect(200);
+    agent.set_not_ready("break").await;
     let (gone, grace) = customer_chat(&c, "Grace").await;
     grace
         .post("/v1/chat/session/messages", json!({"body": "Anyone?"}))
@@ -1067,13 +1047,7 @@ async fn waiting_chats_of_customers_who_left_are_abandoned(db: TestDb) {
     agent
         .accept_when_offered(&answered, Duration::from_secs(10))
         .await;
-    agent
-        .put(
-            "/v1/agents/me/status",
-            json!({"status": "not_ready", "reason": "break"}),
-        )
-        .await
-        .expect(200);
+    agent.set_not_ready("break").await;
     let (gone, _grace) = customer_chat(&c, "Grace").await;
     let (staying, ada) = customer_chat(&c, "Ada").await;
     // Ada keeps her chat open on its socket.
@@ -1115,15 +1089,7 @@ async fn waiting_chats_of_customers_who_left_are_abandoned(db: TestDb) {
         "connected",
         "an agent has it"
     );
-    let stats = c.admin.get("/v1/stats/queues").await.expect(200);
-    let web = stats
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "Web chat")
-        .unwrap()
-        .clone();
-    assert_eq!(web["abandoned_24h"], 1, "{web}");
+    assert_eq!(abandoned_today(&c).await, 1);
     reader.abort();
 }
 

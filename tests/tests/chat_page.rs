@@ -17,6 +17,36 @@ use tests::process::ServerOptions;
 const WAIT: Duration = Duration::from_secs(20);
 const FRAME: &str = "[data-switchboard-chat=frame]";
 
+/// A center with a chat entry point and its agent (not ready yet), and a website on another
+/// loopback origin, allowed to embed, that carries the bubble: (center, website, its origin,
+/// the chat agent's API).
+async fn website_center(agents: usize) -> (Center, Website, String, Api) {
+    let (listener, site_origin) = Website::bind().await;
+    let c = Center::start_with(
+        TestDb::sqlite(),
+        ServerOptions {
+            allowed_origins: vec![site_origin.clone()],
+            ..tests::api::server_options()
+        },
+        agents,
+    )
+    .await;
+    let site = Website::serve(listener, site_origin.clone(), &c.server.base_url);
+    let agent = chat_center(&c).await;
+    agent.set_not_ready("break").await;
+    (c, site, site_origin, agent)
+}
+
+/// A customer's browser on the website (or any page with the bubble at `url`), the chat
+/// opened from the bubble; its chat frame is the browser's "widget" frame.
+async fn open_the_chat(url: &str) -> Browser {
+    let mut browser = Browser::start().await;
+    browser.widget_frame = FRAME;
+    browser.client.goto(url).await.unwrap();
+    browser.click("[data-switchboard-chat=bubble]").await;
+    browser
+}
+
 /// Evaluate `script` in the chat frame until it answers.
 async fn in_chat(browser: &Browser, what: &str, script: &str) -> Value {
     browser.in_widget(what, script).await
@@ -63,30 +93,9 @@ async fn agent_messages(agent: &Api, id: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_customer_chats_from_a_website_through_the_bubble() {
-    let (listener, site_origin) = Website::bind().await;
-    let c = Center::start_with(
-        TestDb::sqlite(),
-        ServerOptions {
-            allowed_origins: vec![site_origin.clone()],
-            ..tests::api::server_options()
-        },
-        0,
-    )
-    .await;
-    let _site = Website::serve(listener, site_origin.clone(), &c.server.base_url);
-    let agent = chat_center(&c).await;
-    agent
-        .put(
-            "/v1/agents/me/status",
-            json!({"status": "not_ready", "reason": "break"}),
-        )
-        .await
-        .expect(200);
+    let (c, _site, site_origin, agent) = website_center(0).await;
 
-    let mut browser = Browser::start().await;
-    browser.widget_frame = FRAME;
-    browser.client.goto(&site_origin).await.unwrap();
-    browser.click("[data-switchboard-chat=bubble]").await;
+    let browser = open_the_chat(&site_origin).await;
 
     // The pre-chat form asks for what the entry point requires.
     browser
@@ -321,25 +330,7 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
 /// becomes a work item that routes to an agent like any other.
 #[tokio::test]
 async fn a_customer_leaves_a_message_when_nobody_can_chat() {
-    let (listener, site_origin) = Website::bind().await;
-    let c = Center::start_with(
-        TestDb::sqlite(),
-        ServerOptions {
-            allowed_origins: vec![site_origin.clone()],
-            ..tests::api::server_options()
-        },
-        1,
-    )
-    .await;
-    let _site = Website::serve(listener, site_origin.clone(), &c.server.base_url);
-    let chat_agent = chat_center(&c).await;
-    chat_agent
-        .put(
-            "/v1/agents/me/status",
-            json!({"status": "not_ready", "reason": "break"}),
-        )
-        .await
-        .expect(200);
+    let (c, _site, site_origin, chat_agent) = website_center(1).await;
     let entries = c.admin.get("/v1/entry-points").await.expect(200);
     let flow_id = entries
         .as_array()
@@ -359,10 +350,7 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat() {
     let worker = c.agent(0).await;
     worker.set_ready().await;
 
-    let mut browser = Browser::start().await;
-    browser.widget_frame = FRAME;
-    browser.client.goto(&site_origin).await.unwrap();
-    browser.click("[data-switchboard-chat=bubble]").await;
+    let browser = open_the_chat(&site_origin).await;
     in_chat(
         &browser,
         "the leave-a-message form",
@@ -428,31 +416,10 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat() {
 /// message once.
 #[tokio::test]
 async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website() {
-    let (listener, site_origin) = Website::bind().await;
-    let c = Center::start_with(
-        TestDb::sqlite(),
-        ServerOptions {
-            allowed_origins: vec![site_origin.clone()],
-            ..tests::api::server_options()
-        },
-        0,
-    )
-    .await;
-    let _site = Website::serve(listener, site_origin.clone(), &c.server.base_url);
-    let agent_api = chat_center(&c).await;
-    agent_api
-        .put(
-            "/v1/agents/me/status",
-            json!({"status": "not_ready", "reason": "break"}),
-        )
-        .await
-        .expect(200);
+    let (c, _site, site_origin, agent_api) = website_center(0).await;
 
     // The customer starts the chat from the website.
-    let mut customer = Browser::start().await;
-    customer.widget_frame = FRAME;
-    customer.client.goto(&site_origin).await.unwrap();
-    customer.click("[data-switchboard-chat=bubble]").await;
+    let customer = open_the_chat(&site_origin).await;
     customer
         .type_in_widget("[data-test=name]", "Alan Turing")
         .await;
@@ -658,14 +625,7 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
     open_desk(&desk, &sys, "").await;
     desk.select_ready().await;
 
-    let mut customer = Browser::start().await;
-    customer.widget_frame = FRAME;
-    customer
-        .client
-        .goto(&format!("{}/site", sys.demo.base_url))
-        .await
-        .unwrap();
-    customer.click("[data-switchboard-chat=bubble]").await;
+    let customer = open_the_chat(&format!("{}/site", sys.demo.base_url)).await;
     customer
         .type_in_widget("[data-test=name]", "Margaret")
         .await;

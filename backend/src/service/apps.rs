@@ -10,19 +10,20 @@ use crate::store::StoreError;
 use shared::config::{App, Queue};
 use shared::ids::AppId;
 
-fn check(app: &App) -> Result<()> {
+/// Check an app and put its addresses in the form stored (see `validate::http_url`).
+fn check(mut app: App) -> Result<App> {
     validate::required("name", &app.name, 100)?;
-    validate::http_url("url", &app.url, 2000)?;
+    app.url = validate::http_url("url", &app.url, 2000)?;
     if let Some(icon) = &app.icon_url {
-        validate::http_url("icon_url", icon, 2000)?;
+        app.icon_url = Some(validate::http_url("icon_url", icon, 2000)?);
     }
-    Ok(())
+    Ok(app)
 }
 
 /// `POST /v1/apps`, `PUT /v1/apps/{id}`.
 pub async fn put(ctx: &Ctx, p: &Principal, app: App) -> Result<App> {
     p.admin_or(Scope::ConfigWrite)?;
-    check(&app)?;
+    let app = check(app)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let before = cfg::list_apps(tx.conn(), p.account())
         .await?

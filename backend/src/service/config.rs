@@ -341,7 +341,7 @@ pub async fn delete_queue(ctx: &Ctx, p: &Principal, id: QueueId) -> Result<()> {
 
 // ---- flows -------------------------------------------------------------------------------------
 
-pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Result<Flow> {
+pub async fn put_flow(ctx: &Ctx, p: &Principal, mut f: Flow, replace: bool) -> Result<Flow> {
     p.admin_or(Scope::ConfigWrite)?;
     validate::required("name", &f.name, 100)?;
     if f.steps.is_empty() || f.steps.len() > 200 {
@@ -351,8 +351,8 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, f: Flow, replace: bool) -> Resul
         validate::required(&format!("steps.{name}"), name, 64)?;
     }
     validate::at_most("callouts", &f.callouts, 10)?;
-    for (i, c) in f.callouts.iter().enumerate() {
-        validate::http_url(&format!("callouts[{i}].url"), &c.url, 2000)?;
+    for (i, c) in f.callouts.iter_mut().enumerate() {
+        c.url = validate::http_url(&format!("callouts[{i}].url"), &c.url, 2000)?;
         // The same outbound rules as webhooks: https, public addresses only (unless allowed).
         ctx.outbound
             .sender

@@ -335,9 +335,20 @@ pub async fn put_engagement_transcript(
     let view = transcript_view(ctx, &row)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     store::upsert_transcript(tx.conn(), &row).await?;
+    announce_transcript(&mut tx, &rec, &view).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// `engagement.messaging_transcript_completed` for `view`, in the transaction that stored it.
+async fn announce_transcript(
+    tx: &mut crate::store::Tx,
+    rec: &eng::EngagementRecord,
+    view: &Transcript,
+) -> Result<()> {
     super::events::emit(
-        &mut tx,
-        &rec,
+        tx,
+        rec,
         &[],
         EventKind::EngagementMessagingTranscriptCompleted,
         None,
@@ -345,9 +356,7 @@ pub async fn put_engagement_transcript(
             transcript: view.clone(),
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(view)
+    .await
 }
 
 /// Write a closed web chat's transcript (JSON: the conversation, oldest first) unless it has
@@ -393,17 +402,7 @@ pub async fn write_chat_transcript(ctx: &Ctx, id: EngagementId) -> Result<Option
         if !store::insert_transcript_if_absent(tx.conn(), &row).await? {
             return Ok(false);
         }
-        super::events::emit(
-            &mut tx,
-            &rec,
-            &[],
-            EventKind::EngagementMessagingTranscriptCompleted,
-            None,
-            Detail::Transcript {
-                transcript: view.clone(),
-            },
-        )
-        .await?;
+        announce_transcript(&mut tx, &rec, &view).await?;
         tx.commit().await?;
         Ok::<bool, ServiceError>(true)
     }

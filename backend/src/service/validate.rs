@@ -39,22 +39,25 @@ pub fn name(field: &str, value: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// An absolute http(s) URL with a domain name, as the document describes it
-/// (`limits::HTTP_URL`).
-pub fn http_url(field: &str, value: &str, max: usize) -> Result<()> {
+/// An absolute http(s) URL as the document describes it (`limits::HTTP_URL`), in the form
+/// to store: as given when it already has that form, otherwise as the URL parser writes it
+/// (`https://crm.example/tickets/T 9/α` → `…/T%209/%CE%B1`) if that has it. So what is stored
+/// and echoed back always matches the published pattern.
+pub fn http_url(field: &str, value: &str, max: usize) -> Result<String> {
     optional(field, Some(value), max)?;
-    match url::Url::parse(value) {
-        Ok(u)
-            if matches!(u.scheme(), "http" | "https")
-                && u.host_str().is_some()
-                && limits::is_http_url(value) =>
-        {
-            Ok(())
-        }
-        _ => Err(invalid(
-            field,
-            format!("{field} must be an absolute http(s) URL"),
-        )),
+    let refused = || invalid(field, format!("{field} must be an absolute http(s) URL"));
+    let parsed = url::Url::parse(value).map_err(|_| refused())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(refused());
+    }
+    if limits::is_http_url(value) {
+        return Ok(value.to_string());
+    }
+    let written = parsed.to_string();
+    if limits::is_http_url(&written) && written.chars().count() <= max {
+        Ok(written)
+    } else {
+        Err(refused())
     }
 }
 
@@ -95,7 +98,22 @@ mod tests {
         assert!(name("a", "tier_1.x", 10).is_ok());
         assert!(name("a", "no spaces", 10).is_err());
         assert!(http_url("u", "javascript:alert(1)", 100).is_err());
-        assert!(http_url("u", "https://crm.example/t/1", 100).is_ok());
+        assert_eq!(
+            http_url("u", "https://crm.example/t/1", 100)
+                .ok()
+                .as_deref(),
+            Some("https://crm.example/t/1"),
+            "kept as given"
+        );
+        assert_eq!(
+            http_url("u", "https://crm.example/tickets/T 9/α", 100)
+                .ok()
+                .as_deref(),
+            Some("https://crm.example/tickets/T%209/%CE%B1"),
+            "written the way the pattern describes"
+        );
+        assert!(http_url("u", "https://crm.example*/", 100).is_err());
+        assert!(http_url("u", "https://[::1]:8080/", 100).is_err());
         assert!(email("e", "ada@example.com").is_ok());
         assert!(email("e", "ada@example").is_err());
         assert!(email("e", "@example.com").is_err());

@@ -144,19 +144,11 @@ fn transcript_from_row(row: &sqlx::any::AnyRow) -> Result<TranscriptRow> {
 
 /// Save an engagement's transcript, replacing an earlier one.
 pub async fn upsert_transcript(conn: &mut AnyConnection, t: &TranscriptRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO engagement_transcripts (engagement_id, account_id, channel, content_type, size_bytes, blob_key, completed_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (engagement_id) DO UPDATE SET content_type = $4, size_bytes = $5, blob_key = $6, completed_at_ms = $7",
+    insert_transcript(
+        conn,
+        t,
+        "DO UPDATE SET content_type = $4, size_bytes = $5, blob_key = $6, completed_at_ms = $7",
     )
-    .bind(t.engagement_id.to_string())
-    .bind(t.account_id.to_string())
-    .bind(t.channel.as_str())
-    .bind(&t.content_type)
-    .bind(t.size_bytes)
-    .bind(&t.blob_key)
-    .bind(t.completed_at_ms)
-    .execute(conn)
     .await?;
     Ok(())
 }
@@ -167,11 +159,20 @@ pub async fn insert_transcript_if_absent(
     conn: &mut AnyConnection,
     t: &TranscriptRow,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    Ok(insert_transcript(conn, t, "DO NOTHING").await? == 1)
+}
+
+/// Insert `t`; `on_conflict` says what a second one for the engagement does. Rows written.
+async fn insert_transcript(
+    conn: &mut AnyConnection,
+    t: &TranscriptRow,
+    on_conflict: &'static str,
+) -> Result<u64> {
+    let done = sqlx::query(&format!(
         "INSERT INTO engagement_transcripts (engagement_id, account_id, channel, content_type, size_bytes, blob_key, completed_at_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (engagement_id) DO NOTHING",
-    )
+         ON CONFLICT (engagement_id) {on_conflict}"
+    ))
     .bind(t.engagement_id.to_string())
     .bind(t.account_id.to_string())
     .bind(t.channel.as_str())
@@ -181,7 +182,7 @@ pub async fn insert_transcript_if_absent(
     .bind(t.completed_at_ms)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done.rows_affected())
 }
 
 /// Closed web chats with no transcript yet, oldest first (at most `limit`).

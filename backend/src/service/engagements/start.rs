@@ -79,9 +79,10 @@ fn check_start(req: &StartEngagementRequest) -> Result<(Channel, Option<WorkItem
             validate::required(&f("work_item_name"), &w.work_item_name, 200)?;
             validate::optional(&f("work_item_id"), w.work_item_id.as_deref(), 200)?;
             validate::optional(&f("work_item_desc"), w.work_item_desc.as_deref(), 4000)?;
-            if let Some(h) = w.work_item_hyperlink.as_deref().filter(|h| !h.is_empty()) {
-                validate::http_url(&f("work_item_hyperlink"), h, 2000)?;
-            }
+            let hyperlink = match w.work_item_hyperlink.as_deref().filter(|h| !h.is_empty()) {
+                Some(h) => Some(validate::http_url(&f("work_item_hyperlink"), h, 2000)?),
+                None => None,
+            };
             if let Some(p) = w.work_item_priority {
                 if !(-100..=100).contains(&p) {
                     return Err(invalid(
@@ -113,7 +114,7 @@ fn check_start(req: &StartEngagementRequest) -> Result<(Channel, Option<WorkItem
                 name: w.work_item_name.trim().to_string(),
                 id: w.work_item_id.clone().filter(|s| !s.is_empty()),
                 description: w.work_item_desc.clone(),
-                hyperlink: w.work_item_hyperlink.clone().filter(|s| !s.is_empty()),
+                hyperlink,
                 priority: w.work_item_priority,
                 due_date,
                 origin: w.work_item_origin.clone(),
