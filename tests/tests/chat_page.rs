@@ -330,7 +330,7 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
 /// becomes a work item that routes to an agent like any other.
 #[tokio::test]
 async fn a_customer_leaves_a_message_when_nobody_can_chat() {
-    let (c, _site, site_origin, chat_agent) = website_center(1).await;
+    let (c, _site, site_origin, _chat_agent) = website_center(1).await;
     let entries = c.admin.get("/v1/entry-points").await.expect(200);
     let flow_id = entries
         .as_array()
@@ -416,7 +416,7 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat() {
 /// message once.
 #[tokio::test]
 async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website() {
-    let (c, _site, site_origin, agent_api) = website_center(0).await;
+    let (c, _site, site_origin, _agent) = website_center(0).await;
 
     // The customer starts the chat from the website.
     let customer = open_the_chat(&site_origin).await;
