@@ -157,6 +157,12 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_CHAT_ABANDON_AFTER_SECS", default_value_t = 180, value_parser = clap::value_parser!(i64).range(1..=86_400))]
     pub chat_abandon_after_secs: i64,
 
+    /// How many web chats (and left messages) one client address may start in 10 minutes;
+    /// beyond, `429` with `Retry-After`. 0: no limit. The address honours
+    /// `--trusted-proxy-header`.
+    #[arg(long, env = "SWITCHBOARD_CHAT_START_LIMIT", default_value_t = crate::service::chat::START_LIMIT)]
+    pub chat_start_limit: usize,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -100,7 +100,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             },
         },
         metrics: Arc::new(crate::metrics::Metrics::new()),
-        chat_limits: Arc::default(),
+        chat_limits: Arc::new(crate::service::chat::RateLimiter::new(
+            crate::service::chat::RATE_MESSAGES,
+            crate::service::chat::RATE_WINDOW_MS,
+        )),
+        chat_starts: Arc::new(crate::service::chat::RateLimiter::new(
+            config.chat_start_limit,
+            crate::service::chat::START_WINDOW_MS,
+        )),
         chat_presence: Arc::new(crate::service::chat_presence::Presence::new(
             config.chat_abandon_after_secs,
         )),

@@ -1186,7 +1186,43 @@ async fn a_transferred_chat_keeps_its_history(db: TestDb) {
     );
 }
 
+/// The public forms are limited per client address (`--chat-start-limit` per 10 minutes):
+/// beyond, 429 with a wait to retry, and nothing is started. Refused forms (a missing field)
+/// do not count.
+async fn one_address_cannot_flood_the_queues_with_chats(db: TestDb) {
+    let mut options = tests::api::server_options();
+    options
+        .extra_args
+        .extend(["--chat-start-limit".into(), "2".into()]);
+    let c = Center::start_with(db, options, 0).await;
+    chat_center(&c).await;
+    let anon = c.anon();
+    anon.post("/v1/chat/web-chat/sessions", json!({"name": "Alan"}))
+        .await
+        .error(422, "invalid_field", Some("email"));
+    customer_chat(&c, "Alan").await;
+    customer_chat(&c, "Grace").await;
+    let before = c.admin.latest_seq().await;
+    let refused = anon
+        .post(
+            "/v1/chat/web-chat/sessions",
+            json!({"name": "Ada", "email": "ada@example.test"}),
+        )
+        .await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many chats"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(c.admin.latest_seq().await, before, "nothing was started");
+}
+
 both_stores!(
+    one_address_cannot_flood_the_queues_with_chats,
     a_transferred_chat_keeps_its_history,
     waiting_chats_of_customers_who_left_are_abandoned,
     a_closed_chat_keeps_its_transcript,

@@ -2,7 +2,7 @@
 //! that takes chats (no credentials: the pre-chat form), then read and write it with the
 //! session token the start returned.
 
-use super::auth::bearer;
+use super::auth::{bearer, ClientAddr};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::AppState;
@@ -67,12 +67,13 @@ async fn entry(
 #[utoipa::path(post, path = "/v1/chat/{entry_id}/sessions", request_body = ChatStart, params(("entry_id" = String, Path, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$", description = "The entry point")), responses((status = 201, body = ChatSession), super::openapi::WriteErrors), security(()))]
 async fn start(
     State(s): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiPath(entry_id): ApiPath<String>,
     ApiJson(req): ApiJson<ChatStart>,
 ) -> Result<(StatusCode, Json<ChatSession>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(svc::start(&s.ctx, &entry_id, req).await?),
+        Json(svc::start(&s.ctx, &entry_id, req, client).await?),
     ))
 }
 
@@ -82,12 +83,13 @@ async fn start(
 #[utoipa::path(post, path = "/v1/chat/{entry_id}/left-messages", request_body = LeaveMessage, params(("entry_id" = String, Path, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$", description = "The entry point")), responses((status = 201, body = LeftMessage), super::openapi::WriteErrors), security(()))]
 async fn leave_message(
     State(s): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiPath(entry_id): ApiPath<String>,
     ApiJson(req): ApiJson<LeaveMessage>,
 ) -> Result<(StatusCode, Json<LeftMessage>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(svc::leave_message(&s.ctx, &entry_id, req).await?),
+        Json(svc::leave_message(&s.ctx, &entry_id, req, client).await?),
     ))
 }
 

@@ -32,31 +32,64 @@ pub const MESSAGE_MAX_CHARS: usize = engagements::MESSAGE_MAX_CHARS;
 pub const RATE_MESSAGES: usize = 10;
 pub const RATE_WINDOW_MS: i64 = 10_000;
 
-/// The per-chat message rate limit. It is kept in this instance's memory: behind several
-/// instances a customer's messages spread over them and the limit is per instance, which still
-/// stops a flood.
-#[derive(Default)]
-pub struct RateLimiter {
-    sent: std::sync::Mutex<std::collections::HashMap<EngagementId, Vec<i64>>>,
+/// How many chats (and left messages) one client address may start in
+/// [`START_WINDOW_MS`] by default (`--chat-start-limit`): the public forms must not be a way to
+/// flood the queues.
+pub const START_LIMIT: usize = 20;
+pub const START_WINDOW_MS: i64 = 10 * 60 * 1000;
+
+/// A sliding-window rate limit by key: a chat's messages, a client address's chat starts. It
+/// is kept in this instance's memory: behind several instances the counts spread over them
+/// and each limit is per instance, which still stops a flood.
+pub struct RateLimiter<K = EngagementId> {
+    max: usize,
+    window_ms: i64,
+    sent: std::sync::Mutex<std::collections::HashMap<K, Vec<i64>>>,
 }
 
-impl RateLimiter {
-    /// Count a message at `now_ms`, or say how many seconds until one is allowed.
-    fn admit(&self, chat: EngagementId, now_ms: i64) -> std::result::Result<(), u64> {
-        let mut sent = self.sent.lock().expect("rate limiter lock");
-        // Forget chats quiet for a whole window (keeps the map as small as the live chats).
-        if sent.len() > 1_000 {
-            sent.retain(|_, times| times.last().is_some_and(|t| now_ms - t < RATE_WINDOW_MS));
+impl<K: std::hash::Hash + Eq + Copy> RateLimiter<K> {
+    /// At most `max` in any `window_ms`; `max` 0 is no limit.
+    pub fn new(max: usize, window_ms: i64) -> Self {
+        RateLimiter {
+            max,
+            window_ms,
+            sent: std::sync::Mutex::default(),
         }
-        let times = sent.entry(chat).or_default();
-        times.retain(|t| now_ms - t < RATE_WINDOW_MS);
-        if times.len() >= RATE_MESSAGES {
-            let wait_ms = RATE_WINDOW_MS - (now_ms - times[0]);
+    }
+
+    /// Count one at `now_ms`, or say how many seconds until one is allowed.
+    fn admit(&self, key: K, now_ms: i64) -> std::result::Result<(), u64> {
+        if self.max == 0 {
+            return Ok(());
+        }
+        let window = self.window_ms;
+        let mut sent = self.sent.lock().expect("rate limiter lock");
+        // Forget keys quiet for a whole window (keeps the map as small as the live ones).
+        if sent.len() > 1_000 {
+            sent.retain(|_, times| times.last().is_some_and(|t| now_ms - t < window));
+        }
+        let times = sent.entry(key).or_default();
+        times.retain(|t| now_ms - t < window);
+        if times.len() >= self.max {
+            let wait_ms = window - (now_ms - times[0]);
             return Err((wait_ms.max(0) as u64).div_ceil(1000).max(1));
         }
         times.push(now_ms);
         Ok(())
     }
+}
+
+/// Count a chat start (or left message) from `client`; `429` past the limit.
+fn admit_start(ctx: &Ctx, client: Option<std::net::IpAddr>) -> Result<()> {
+    let Some(client) = client else { return Ok(()) };
+    ctx.chat_starts
+        .admit(client, ctx.clock.now_ms())
+        .map_err(|retry_after_secs| ServiceError::Throttled {
+            message: format!(
+                "too many chats started from this address; try again in {retry_after_secs} s"
+            ),
+            retry_after_secs,
+        })
 }
 
 /// The customer of one chat, from their session token.
@@ -246,7 +279,12 @@ pub async fn entry(ctx: &Ctx, entry_id: &str) -> Result<ChatEntry> {
 /// `POST /v1/chat/{entry_id}/left-messages`: a customer leaves a message instead of chatting;
 /// it becomes a work item through the entry point named by `leave_message_entry_id` (404
 /// when the chat takes no messages).
-pub async fn leave_message(ctx: &Ctx, entry_id: &str, req: LeaveMessage) -> Result<LeftMessage> {
+pub async fn leave_message(
+    ctx: &Ctx,
+    entry_id: &str,
+    req: LeaveMessage,
+    client: Option<std::net::IpAddr>,
+) -> Result<LeftMessage> {
     let settings = chat_settings(ctx, entry_id).await?;
     let Some(target) = settings.leave_message_entry_id else {
         return Err(ServiceError::NotFound(format!(
@@ -256,6 +294,7 @@ pub async fn leave_message(ctx: &Ctx, entry_id: &str, req: LeaveMessage) -> Resu
     validate::required("name", &req.name, 200)?;
     validate::email("email", &req.email)?;
     validate::required("message", &req.message, MESSAGE_MAX_CHARS)?;
+    admit_start(ctx, client)?;
     let name = req.name.trim().to_string();
     let front_door = Principal::Client {
         account: ctx.account,
@@ -292,7 +331,12 @@ pub async fn leave_message(ctx: &Ctx, entry_id: &str, req: LeaveMessage) -> Resu
 }
 
 /// `POST /v1/chat/{entry_id}/sessions`: start a chat (404 unless the entry point takes chats).
-pub async fn start(ctx: &Ctx, entry_id: &str, req: ChatStart) -> Result<ChatSession> {
+pub async fn start(
+    ctx: &Ctx,
+    entry_id: &str,
+    req: ChatStart,
+    client: Option<std::net::IpAddr>,
+) -> Result<ChatSession> {
     let account = ctx.account;
     let settings = chat_settings(ctx, entry_id).await?;
     check_start(&req, &settings)?;
@@ -301,6 +345,7 @@ pub async fn start(ctx: &Ctx, entry_id: &str, req: ChatStart) -> Result<ChatSess
             "this chat is closed now; leave a message or come back during opening hours",
         ));
     }
+    admit_start(ctx, client)?;
     // Started as the built-in web chat front door, like a connector would.
     let front_door = Principal::Client {
         account,
@@ -507,7 +552,7 @@ mod tests {
 
     #[test]
     fn the_rate_limit_counts_per_chat_within_its_window() {
-        let limiter = RateLimiter::default();
+        let limiter = RateLimiter::new(RATE_MESSAGES, RATE_WINDOW_MS);
         let (a, b) = (
             EngagementId(uuid::Uuid::from_u128(1)),
             EngagementId(uuid::Uuid::from_u128(2)),
@@ -522,5 +567,9 @@ mod tests {
         );
         assert_eq!(limiter.admit(b, 2_000), Ok(()), "another chat has its own");
         assert_eq!(limiter.admit(a, 1_000 + RATE_WINDOW_MS), Ok(()));
+        let unlimited = RateLimiter::new(0, 1);
+        for _ in 0..100 {
+            assert_eq!(unlimited.admit(a, 5), Ok(()));
+        }
     }
 }

@@ -160,6 +160,8 @@ pub struct Ctx {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Web chat customers' message rate, see [`chat`].
     pub chat_limits: Arc<chat::RateLimiter>,
+    /// Chats and left messages started per client address, see [`chat`].
+    pub chat_starts: Arc<chat::RateLimiter<std::net::IpAddr>>,
     /// Web chat customers' presence and when a waiting chat counts as abandoned, see
     /// [`chat_presence`].
     pub chat_presence: Arc<chat_presence::Presence>,
