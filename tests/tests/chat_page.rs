@@ -52,6 +52,19 @@ async fn in_chat(browser: &Browser, what: &str, script: &str) -> Value {
     browser.in_widget(what, script).await
 }
 
+/// The message the chat's form shows for what the server refused.
+async fn form_error(browser: &Browser) -> String {
+    in_chat(
+        browser,
+        "the form's error",
+        "const e = document.querySelector('[data-test=form-error]'); return e && e.textContent ? e.textContent : null;",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
 /// The texts of the conversation's messages, oldest first.
 async fn bodies(browser: &Browser, at_least: usize) -> Vec<String> {
     let v = in_chat(
@@ -105,13 +118,8 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
         .type_in_widget("[data-test=question]", "Can I upgrade?")
         .await;
     browser.click_in_widget("[data-test=start]").await;
-    let error = in_chat(
-        &browser,
-        "the form's error",
-        "const e = document.querySelector('[data-test=form-error]'); return e && e.textContent ? e.textContent : null;",
-    )
-    .await;
-    assert!(error.as_str().unwrap().contains("email"), "{error}");
+    let error = form_error(&browser).await;
+    assert!(error.contains("email"), "{error}");
     browser
         .type_in_widget("[data-test=email]", "alan@bletchley.test")
         .await;
@@ -364,13 +372,8 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat() {
         .type_in_widget("[data-test=message]", "Please call me about <b>COBOL</b>.")
         .await;
     browser.click_in_widget("[data-test=start]").await;
-    let error = in_chat(
-        &browser,
-        "the form's error",
-        "const e = document.querySelector('[data-test=form-error]'); return e && e.textContent ? e.textContent : null;",
-    )
-    .await;
-    assert!(error.as_str().unwrap().contains("email"), "{error}");
+    let error = form_error(&browser).await;
+    assert!(error.contains("email"), "{error}");
     browser
         .type_in_widget("[data-test=email]", "grace@navy.test")
         .await;

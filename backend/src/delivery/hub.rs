@@ -55,13 +55,13 @@ impl Hub {
     }
 
     fn publish(&self, event: Event) {
-        let event = Live::Event(Arc::new(event));
-        let Live::Event(e) = &event else { return };
-        if let Some(agent) = e.agent_id {
-            deliver(&self.subscribers, agent, &event);
+        let (agent, chat) = (event.agent_id, event.engagement_id);
+        let live = Live::Event(Arc::new(event));
+        if let Some(agent) = agent {
+            deliver(&self.subscribers, agent, &live);
         }
-        if let Some(chat) = e.engagement_id {
-            deliver(&self.chats, chat, &event);
+        if let Some(chat) = chat {
+            deliver(&self.chats, chat, &live);
         }
     }
 
