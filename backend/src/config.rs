@@ -163,6 +163,11 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_CHAT_START_LIMIT", default_value_t = crate::service::chat::START_LIMIT)]
     pub chat_start_limit: usize,
 
+    /// Largest file (image or PDF) a web chat's customer or agent may send, in bytes (default
+    /// 10 MiB); beyond, `413`.
+    #[arg(long, env = "SWITCHBOARD_CHAT_ATTACHMENT_MAX_BYTES", default_value_t = crate::service::chat_attachments::DEFAULT_MAX_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
+    pub chat_attachment_max_bytes: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

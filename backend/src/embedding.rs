@@ -100,7 +100,8 @@ impl AllowedOrigins {
         } else {
             format!("frame-src 'self' {}; ", apps.frames.join(" "))
         };
-        let mut img_src = String::from("'self' data:");
+        // blob: the chat's images, fetched with credentials and shown from memory.
+        let mut img_src = String::from("'self' data: blob:");
         for origin in &apps.images {
             img_src.push(' ');
             img_src.push_str(origin);
@@ -207,6 +208,7 @@ mod tests {
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
+            "img-src 'self' data: blob:",
             "frame-ancestors 'self' http://a.test:1 https://b.test",
         ] {
             assert!(csp.contains(part), "{csp} lacks {part}");

@@ -85,6 +85,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
                 .clone()
                 .unwrap_or_else(|| format!("http://{local}")),
             max_upload_bytes: config.max_upload_bytes,
+            max_attachment_bytes: config.chat_attachment_max_bytes,
         }),
         sessions: Arc::new(crate::service::sessions::SessionCache::new(
             config.session_check_secs * 1000,

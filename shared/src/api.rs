@@ -390,6 +390,7 @@ mod tests {
             },
             body: "hi".into(),
             created_at: time::OffsetDateTime::UNIX_EPOCH,
+            attachment: None,
         };
         let frames = [
             (
@@ -559,6 +560,8 @@ pub struct ChatView {
     /// Where the chat waits, while it waits for an agent (`queued` or ringing); absent after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<QueuePlace>,
+    /// The largest file the customer may send (`POST /v1/chat/session/attachments`), in bytes.
+    pub attachment_max_bytes: u64,
 }
 
 /// A waiting chat's place in its queue.

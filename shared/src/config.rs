@@ -431,14 +431,14 @@ pub struct App {
     /// posts the context to and accepts messages from.
     #[cfg_attr(
         feature = "openapi",
-        schema(schema_with = crate::limits::schemas::url_template_2000)
+        schema(schema_with = crate::limits::schemas::http_url_2000)
     )]
     pub url: String,
     /// An icon for the tab: an absolute `http(s)` URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(schema_with = crate::limits::schemas::url_template_2000)
+        schema(schema_with = crate::limits::schemas::http_url_2000)
     )]
     pub icon_url: Option<String>,
 }

@@ -206,7 +206,7 @@ pub struct MessageAuthor {
 
 /// One message of a chat or SMS conversation (`GET /v1/engagements/{id}/messages`, and the
 /// `engagement.message_added` event). `body` is plain text, never markup: every side shows it
-/// as text.
+/// as text. A message with an `attachment` may have an empty `body` (a file sent alone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageRecord {
@@ -216,6 +216,25 @@ pub struct MessageRecord {
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// A file sent with the message (an image or a PDF). Read it with the chat's session token
+    /// (`GET /v1/chat/session/attachments/{message_id}`) or API credentials that may read the
+    /// engagement (`GET /v1/engagements/{id}/attachments/{message_id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<MessageAttachment>,
+}
+
+/// A file in a conversation: what it is called, what kind and how large. The file itself is
+/// in the blob store, served only to that chat's customer and to those who may read the
+/// engagement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageAttachment {
+    /// The name the sender gave it (shown as text, never used as a path).
+    pub file_name: String,
+    /// `image/png`, `image/jpeg`, `image/gif`, `image/webp` or `application/pdf`, checked
+    /// against the file's first bytes.
+    pub content_type: String,
+    pub size_bytes: u64,
 }
 
 /// How far a message has come: the sender's client shows it (✓ sent, ✓✓ delivered, read).

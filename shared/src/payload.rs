@@ -8,8 +8,8 @@
 
 use crate::config::{AgentStatus, Disposition};
 use crate::engagement::{
-    AuthorKind, Engagement, MessageAuthor, MessageReceipt, MessageRecord, NoteRecord, Reader,
-    ReceiptStatus, TransferTarget, Variables,
+    AuthorKind, Engagement, MessageAttachment, MessageAuthor, MessageReceipt, MessageRecord,
+    NoteRecord, Reader, ReceiptStatus, TransferTarget, Variables,
 };
 use crate::events::EventKind;
 use crate::feed::{id, status, text, variables, when};
@@ -280,6 +280,14 @@ fn read_detail(kind: EventKind, data: &Value) -> Option<Detail> {
                     },
                     body: text(m, "body")?,
                     created_at: when(m, "created_at")?,
+                    attachment: match m.get("attachment") {
+                        None | Some(Value::Null) => None,
+                        Some(f) => Some(MessageAttachment {
+                            file_name: text(f, "file_name")?,
+                            content_type: text(f, "content_type")?,
+                            size_bytes: f.get("size_bytes")?.as_u64()?,
+                        }),
+                    },
                 },
             }
         }
@@ -517,9 +525,10 @@ mod tests {
                 proptest::option::of(uuid()),
                 0..3u8,
                 text,
-                moment()
+                moment(),
+                proptest::option::of((text, 1..20_000_000u64))
             )
-                .prop_map(|(m, e, agent, kind, body, at)| Detail::Message {
+                .prop_map(|(m, e, agent, kind, body, at, file)| Detail::Message {
                     message: MessageRecord {
                         message_id: crate::ids::MessageId(m),
                         engagement_id: EngagementId(e),
@@ -534,6 +543,11 @@ mod tests {
                         },
                         body,
                         created_at: at,
+                        attachment: file.map(|(file_name, size_bytes)| MessageAttachment {
+                            file_name,
+                            content_type: "application/pdf".into(),
+                            size_bytes,
+                        }),
                     },
                 }),
             (uuid(), any::<bool>(), any::<bool>()).prop_map(|(m, agent, read)| Detail::Receipt {

@@ -2,7 +2,8 @@
 
 Serializers for the bodies that are not JSON: CSP violation reports
 (`application/csp-report`, JSON a browser sends under its own media type), recording uploads
-(`audio/*`, raw bytes) and WebVTT transcripts (`text/vtt`). Then `before_call`: the rules
+(`audio/*`, raw bytes), chat attachments (images and PDF, raw bytes) and WebVTT transcripts
+(`text/vtt`). Then `before_call`: the rules
 `/openapi.json` states only in prose, applied to each generated request.
 """
 
@@ -19,13 +20,23 @@ def csp_report(ctx, value):
     return json.dumps(value).encode()
 
 
-@schemathesis.serializer("audio/*")
-def audio(ctx, value):
+def raw_bytes(value):
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     if isinstance(value, list):
         return bytes(v % 256 for v in value if isinstance(v, int))
     return str(value).encode()
+
+
+@schemathesis.serializer("audio/*")
+def audio(ctx, value):
+    return raw_bytes(value)
+
+
+@schemathesis.serializer("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
+def chat_file(ctx, value):
+    """Chat attachments: raw bytes (the server checks that they start like the kind says)."""
+    return raw_bytes(value)
 
 
 @schemathesis.serializer("text/vtt")

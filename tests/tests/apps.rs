@@ -46,7 +46,7 @@ async fn apps_are_registered_and_chosen_per_queue(db: TestDb) {
     );
     // …and show its icon.
     assert!(
-        policy.contains("img-src 'self' data: https://crm.example.com;"),
+        policy.contains("img-src 'self' data: blob: https://crm.example.com;"),
         "{policy}"
     );
     let api = reqwest::get(format!("{}/healthz", c.server.base_url))

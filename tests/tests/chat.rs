@@ -1221,7 +1221,244 @@ async fn one_address_cannot_flood_the_queues_with_chats(db: TestDb) {
     assert_eq!(c.admin.latest_seq().await, before, "nothing was started");
 }
 
+/// A tiny PNG: the signature and the start of its header (the server checks the first bytes).
+fn png(len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.resize(len, 7);
+    bytes
+}
+
+/// Send a file as `api` to `path` (`?file_name=` from `name`), raw body.
+async fn upload(
+    api: &Api,
+    path: &str,
+    name: Option<&str>,
+    kind: &str,
+    body: Vec<u8>,
+) -> tests::api::Reply {
+    let mut url = reqwest::Url::parse(&format!("{}{path}", api.base)).unwrap();
+    if let Some(name) = name {
+        url.query_pairs_mut().append_pair("file_name", name);
+    }
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", kind)
+        .body(body);
+    if let Some(t) = &api.token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    tests::api::Reply {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    }
+}
+
+/// `GET` a file as `api`: status, `Content-Type`, `Content-Disposition`, bytes.
+async fn download(api: &Api, path: &str) -> (u16, String, String, Vec<u8>) {
+    let mut req = reqwest::Client::new().get(format!("{}{path}", api.base));
+    if let Some(t) = &api.token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (status, kind, disposition) = (
+        r.status().as_u16(),
+        header("content-type"),
+        header("content-disposition"),
+    );
+    (status, kind, disposition, r.bytes().await.unwrap().to_vec())
+}
+
+/// Files both ways: an image from the customer and a PDF from the agent become messages with
+/// an `attachment`, reach the agent's socket, and are served only to that chat's customer and
+/// to those who may read the engagement. What is refused (kind, content that is not what the
+/// type says, size, no name) says why and leaves no file behind.
+async fn files_reach_only_the_chats_people(db: TestDb) {
+    let data_dir = db.data_dir.clone();
+    let mut options = tests::api::server_options();
+    options
+        .extra_args
+        .extend(["--chat-attachment-max-bytes".into(), "100000".into()]);
+    let c = Center::start_with(db, options, 1).await;
+    let agent = chat_center(&c).await;
+    let (id, customer) = customer_chat(&c, "Alan").await;
+    let (other_id, other_customer) = customer_chat(&c, "Grace").await;
+    agent
+        .accept_when_offered(&id, Duration::from_secs(10))
+        .await;
+    let mut feed = Feed::connect(&agent, None).await;
+    let view = customer.get("/v1/chat/session").await.expect(200);
+    assert_eq!(view["attachment_max_bytes"], 100000);
+
+    // The customer sends a picture; its name is text, whatever it holds.
+    let name = "Rechnung März <b>\"1\"</b>.png";
+    let picture = png(5000);
+    let m = upload(
+        &customer,
+        "/v1/chat/session/attachments",
+        Some(name),
+        "image/png",
+        picture.clone(),
+    )
+    .await
+    .expect(201);
+    assert_eq!(m["body"], "");
+    assert_eq!(m["author"]["kind"], "consumer");
+    assert_eq!(
+        m["attachment"],
+        json!({"file_name": name, "content_type": "image/png", "size_bytes": 5000})
+    );
+    let mid = m["message_id"].as_str().unwrap().to_string();
+    let event = feed
+        .wait_for("engagement.message_added", Duration::from_secs(5))
+        .await;
+    assert_eq!(event["data"]["message"]["attachment"], m["attachment"]);
+
+    let (status, kind, disposition, bytes) =
+        download(&customer, &format!("/v1/chat/session/attachments/{mid}")).await;
+    assert_eq!((status, kind.as_str()), (200, "image/png"));
+    assert_eq!(bytes, picture);
+    assert!(disposition.starts_with("inline;"), "{disposition}");
+    assert!(
+        disposition
+            .contains("filename*=UTF-8''Rechnung%20M%C3%A4rz%20%3Cb%3E%221%22%3C%2Fb%3E.png"),
+        "{disposition}"
+    );
+    let staff_path = format!("/v1/engagements/{id}/attachments/{mid}");
+    let (status, _, _, bytes) = download(&agent, &staff_path).await;
+    assert_eq!(status, 200);
+    assert_eq!(bytes, picture);
+    assert_eq!(
+        download(&c.admin, &staff_path).await.0,
+        200,
+        "a supervisor may read it"
+    );
+
+    // The agent sends a PDF; the customer has it in their conversation and can read it.
+    let pdf = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n".to_vec();
+    let sent = upload(
+        &agent,
+        &format!("/v1/engagements/{id}/attachments"),
+        Some("terms.pdf"),
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await
+    .expect(201);
+    assert_eq!(sent["author"]["kind"], "agent");
+    let pdf_id = sent["message_id"].as_str().unwrap();
+    let view = customer.get("/v1/chat/session").await.expect(200);
+    let files: Vec<&Value> = view["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m.get("attachment"))
+        .collect();
+    assert_eq!(files.len(), 2, "{view}");
+    let (status, kind, disposition, bytes) =
+        download(&customer, &format!("/v1/chat/session/attachments/{pdf_id}")).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert_eq!(bytes, pdf);
+
+    // Nobody else: another chat's customer, an agent it is not offered to, no credentials.
+    let (status, ..) = download(
+        &other_customer,
+        &format!("/v1/chat/session/attachments/{mid}"),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let stranger = c.agent(0).await;
+    let (status, ..) = download(&stranger, &staff_path).await;
+    assert!(status == 403 || status == 404, "{status}");
+    assert_eq!(download(&c.anon(), &staff_path).await.0, 401);
+    assert_eq!(
+        download(&c.anon(), &format!("/v1/chat/session/attachments/{mid}"))
+            .await
+            .0,
+        401
+    );
+    // A message id of another chat through this one's engagement is not found.
+    let (status, ..) = download(
+        &agent,
+        &format!("/v1/engagements/{other_id}/attachments/{mid}"),
+    )
+    .await;
+    assert!(status == 403 || status == 404, "{status}");
+
+    // Refused, with a reason, and nothing stored.
+    let path = "/v1/chat/session/attachments";
+    let refused = upload(
+        &customer,
+        path,
+        Some("page.html"),
+        "text/html",
+        b"<script>alert(1)</script>".to_vec(),
+    )
+    .await;
+    assert_eq!(refused.status, 415, "{}", refused.body);
+    let refused = upload(
+        &customer,
+        path,
+        Some("logo.svg"),
+        "image/svg+xml",
+        b"<svg onload=alert(1)/>".to_vec(),
+    )
+    .await;
+    assert_eq!(refused.status, 415, "{}", refused.body);
+    let refused = upload(&customer, path, Some("cat.png"), "image/png", pdf.clone()).await;
+    assert_eq!(refused.status, 415, "{}", refused.body);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("image/png"),
+        "{}",
+        refused.body
+    );
+    let refused = upload(&customer, path, Some("big.png"), "image/png", png(100_001)).await;
+    assert_eq!(refused.status, 413, "{}", refused.body);
+    upload(&customer, path, None, "image/png", png(100))
+        .await
+        .error(422, "invalid_field", Some("file_name"));
+    upload(&customer, path, Some("empty.png"), "image/png", Vec::new())
+        .await
+        .error(422, "invalid_field", Some("body"));
+    let stored = std::fs::read_dir(data_dir.join("blobs/attachments").join(&id))
+        .unwrap()
+        .count();
+    assert_eq!(stored, 2, "only the two files sent are kept");
+
+    // Files belong to live web chats: not after the agent ended it.
+    agent
+        .post(&format!("/v1/engagements/{id}/end"), json!({}))
+        .await
+        .expect(200);
+    let refused = upload(
+        &agent,
+        &format!("/v1/engagements/{id}/attachments"),
+        Some("late.pdf"),
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = upload(&customer, path, Some("late.png"), "image/png", png(100)).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    feed.close().await;
+}
+
 both_stores!(
+    files_reach_only_the_chats_people,
     one_address_cannot_flood_the_queues_with_chats,
     a_transferred_chat_keeps_its_history,
     waiting_chats_of_customers_who_left_are_abandoned,

@@ -294,6 +294,15 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
         )
         .await
         .expect(201);
+    let pro_plan = agent
+        .get(&format!("/v1/engagements/{id}/messages"))
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["message_id"]
+        .clone();
     browser
         .wait_for(
             "the unread count",
@@ -301,12 +310,13 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
             "const b = document.querySelector('[data-switchboard-chat=unread]'); return b && !b.hidden && b.textContent === '1' ? true : null;",
         )
         .await;
-    // Folded, it was only delivered; opening the chat reads it. (The agent's own receipt
-    // from before is on their feed too.)
+    // Folded, it was only delivered; opening the chat reads it. (The receipts from before,
+    // the agent's and the customer's, are on the feed too: only this message's count.)
     let mut statuses = Vec::new();
     while statuses.last().map(String::as_str) != Some("read") {
         let e = feed.wait_for("engagement.message_receipt", WAIT).await;
-        if e["data"]["receipt"]["reader"] != "consumer" {
+        if e["data"]["receipt"]["reader"] != "consumer" || e["data"]["receipt"]["up_to"] != pro_plan
+        {
             continue;
         }
         statuses.push(e["data"]["receipt"]["status"].as_str().unwrap().to_string());
@@ -613,8 +623,101 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website() {
             "return !document.querySelector('[data-test=unread]') && document.title === 'Switchboard' ? true : null;",
         )
         .await;
+
+    // Files both ways, through each side's 📎 picker: the customer's picture shows in the
+    // agent's conversation (fetched with the agent's session), the agent's PDF is a link on
+    // the customer's side that downloads with the customer's token.
+    agent
+        .client
+        .execute(
+            "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes('Alan')).click(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    in_chat(
+        &customer,
+        "the picture picked",
+        &pick_file("file", ONE_PIXEL_PNG, "photo <1>.png", "image/png"),
+    )
+    .await;
+    let shown = agent
+        .wait_for(
+            "the customer's picture",
+            WAIT,
+            "const a = document.querySelector('[data-test=chat-log] [data-test=attachment]'); const img = a && a.querySelector('img'); return img && img.complete && img.naturalWidth === 1 ? { alt: img.alt, src: img.src.slice(0, 5), title: a.title } : null;",
+        )
+        .await;
+    assert_eq!(
+        shown,
+        json!({"alt": "photo <1>.png", "src": "blob:", "title": "photo <1>.png · 1 KB"})
+    );
+    in_chat(
+        &customer,
+        "the customer's own picture",
+        "const img = document.querySelector('[data-test=log] [data-test=attachment] img'); return img && img.complete && img.naturalWidth === 1 ? true : null;",
+    )
+    .await;
+    agent
+        .wait_for(
+            "the agent's picker",
+            WAIT,
+            &pick_file("chat-file", PDF, "terms.pdf", "application/pdf"),
+        )
+        .await;
+    in_chat(
+        &customer,
+        "the agent's PDF",
+        "const a = document.querySelector('[data-test=log] [data-test=attachment][data-kind=\"application/pdf\"]'); if (!a) return null; if (!a.dataset.clicked) { a.dataset.clicked = '1'; a.click(); } return a.href.startsWith('blob:') && a.textContent.startsWith('📄 terms.pdf') ? true : null;",
+    )
+    .await;
+    let names: Vec<Value> = c
+        .admin
+        .get(&format!(
+            "/v1/engagements/{}/messages",
+            chat_of(&c, "Alan Turing").await
+        ))
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m.get("attachment").map(|a| a["file_name"].clone()))
+        .collect();
+    assert_eq!(names, [json!("photo <1>.png"), json!("terms.pdf")]);
     agent.close().await;
     customer.close().await;
+}
+
+/// A 1×1 PNG, base64.
+const ONE_PIXEL_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+/// A minimal PDF's first bytes, base64 (`%PDF-1.4 …`).
+const PDF: &str = "JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDw+PgplbmRvYmoKdHJhaWxlcgo8PD4+CiUlRU9G";
+
+/// A script that picks a file for the `[data-test=<input>]` file input as a person would
+/// (the input's `change`), the file made from base64 in the page; `null` until the input is
+/// there.
+fn pick_file(input: &str, base64: &str, name: &str, kind: &str) -> String {
+    format!(
+        "const input = document.querySelector('[data-test={input}]'); if (!input) return null; \
+         const bytes = Uint8Array.from(atob('{base64}'), c => c.charCodeAt(0)); \
+         const data = new DataTransfer(); data.items.add(new File([bytes], {name:?}, {{ type: {kind:?} }})); \
+         input.files = data.files; input.dispatchEvent(new Event('change')); return true;"
+    )
+}
+
+/// The engagement id of the chat whose customer is called `name`.
+async fn chat_of(c: &Center, name: &str) -> String {
+    let list = c.admin.get("/v1/engagements").await.expect(200);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["channel"] == "chat" && e["consumer"]["display_name"] == name)
+        .unwrap_or_else(|| panic!("a chat with {name}: {list}"))["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// The demo: a customer chats from the CRM's public website; the agent desk rings, pops the

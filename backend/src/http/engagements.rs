@@ -202,7 +202,13 @@ async fn add_message(
 ) -> Result<(StatusCode, Json<Engagement>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        run(&s, &p, id, Action::AddMessage(b.body)).await?,
+        run(
+            &s,
+            &p,
+            id,
+            Action::AddMessage(crate::service::engagements::message::Draft::text(b.body)),
+        )
+        .await?,
     ))
 }
 

@@ -43,7 +43,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_dispositions))
 }
 
-fn content_type(headers: &HeaderMap) -> &str {
+pub(super) fn content_type(headers: &HeaderMap) -> &str {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -180,7 +180,7 @@ impl FromRequestParts<AppState> for FileAuth {
     }
 }
 
-fn range(headers: &HeaderMap) -> Option<ByteRange> {
+pub(super) fn range(headers: &HeaderMap) -> Option<ByteRange> {
     headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -188,7 +188,7 @@ fn range(headers: &HeaderMap) -> Option<ByteRange> {
 }
 
 /// A streamed file response: `200` whole, `206` for a range.
-fn file_response(file: FileDownload, ranged: bool) -> Response {
+pub(super) fn file_response(file: FileDownload, ranged: bool) -> Response {
     let FileDownload {
         content_type,
         download,

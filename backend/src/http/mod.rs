@@ -2,6 +2,7 @@
 
 mod agents;
 mod apps;
+mod attachments;
 pub mod auth;
 mod chat;
 mod config;
@@ -94,6 +95,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(tagged(webhooks::routes(), "webhooks"))
         .merge(tagged(interactions::routes(), "interactions"))
         .merge(tagged(chat::routes(), "chat"))
+        .merge(tagged(attachments::routes(), "chat"))
 }
 
 pub fn router(state: AppState, config: RouterConfig) -> Router {

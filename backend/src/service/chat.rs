@@ -375,7 +375,7 @@ pub async fn start(
     let id = engagement.engagement_id;
     super::chat_presence::seen(ctx, id).await;
     if let Some(q) = asked(&req) {
-        message::from_consumer(ctx, account, id, q.to_string()).await?;
+        message::from_consumer(ctx, account, id, message::Draft::text(q.to_string())).await?;
     }
     let claims = Claims {
         kind: TokenKind::Chat,
@@ -396,6 +396,18 @@ pub async fn start(
 /// `POST /v1/chat/session/messages`: the customer writes.
 pub async fn send(ctx: &Ctx, caller: ChatCaller, body: String) -> Result<MessageRecord> {
     validate::required("body", &body, MESSAGE_MAX_CHARS)?;
+    admit_message(ctx, caller)?;
+    message::from_consumer(
+        ctx,
+        caller.account,
+        caller.engagement,
+        message::Draft::text(body),
+    )
+    .await
+}
+
+/// Count one customer message (text or file) against the chat's rate, or say when to retry.
+pub fn admit_message(ctx: &Ctx, caller: ChatCaller) -> Result<()> {
     ctx.chat_limits
         .admit(caller.engagement, ctx.clock.now_ms())
         .map_err(|retry_after_secs| ServiceError::Throttled {
@@ -404,8 +416,7 @@ pub async fn send(ctx: &Ctx, caller: ChatCaller, body: String) -> Result<Message
                 RATE_WINDOW_MS / 1000
             ),
             retry_after_secs,
-        })?;
-    message::from_consumer(ctx, caller.account, caller.engagement, body).await
+        })
 }
 
 /// The chat's engagement (gone: 404).
@@ -464,6 +475,7 @@ pub async fn view(ctx: &Ctx, caller: ChatCaller) -> Result<ChatView> {
         state: rec.state,
         messages: crate::store::messages::for_engagement(&mut conn, rec.id).await?,
         queue,
+        attachment_max_bytes: ctx.files.max_attachment_bytes,
     })
 }
 

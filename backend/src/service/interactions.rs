@@ -27,6 +27,8 @@ pub struct Files {
     pub public_url: String,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: u64,
+    /// Largest file in a web chat, in bytes (`--chat-attachment-max-bytes`).
+    pub max_attachment_bytes: u64,
 }
 
 /// Transcripts are text: read whole to check their format, so they get a tighter limit.
@@ -35,7 +37,7 @@ const MAX_TRANSCRIPT_BYTES: u64 = 20 * 1024 * 1024;
 const MAX_WINDOW_MS: i64 = 31 * 24 * 3600 * 1000;
 const DEFAULT_WINDOW_MS: i64 = 30 * 24 * 3600 * 1000;
 
-fn blob_error(e: BlobError) -> ServiceError {
+pub(crate) fn blob_error(e: BlobError) -> ServiceError {
     match e {
         BlobError::TooLarge { limit } => ServiceError::TooLarge(format!(
             "the file is larger than this server accepts ({limit} bytes)"

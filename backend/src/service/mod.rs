@@ -6,6 +6,7 @@ pub mod agents;
 pub mod apps;
 pub mod audit;
 pub mod chat;
+pub mod chat_attachments;
 pub mod chat_presence;
 pub mod chat_transcripts;
 pub mod config;

@@ -1,11 +1,13 @@
 //! The messages of chat and SMS conversations (`messages`, migration 0010): written with their
 //! `engagement.message_added` event in one transaction, read back for the history and the
-//! transcript; and how far each side has received and read them (`message_receipts`, 0012).
+//! transcript (with the name, kind and size of a file sent, migration 0014); and how far each
+//! side has received and read them (`message_receipts`, 0012).
 
 use super::config::parse_id;
 use super::{ms_to_datetime, Result, StoreError};
 use shared::engagement::{
-    AuthorKind, MessageAuthor, MessageReceipt, MessageRecord, Reader, ReceiptStatus,
+    AuthorKind, MessageAttachment, MessageAuthor, MessageReceipt, MessageRecord, Reader,
+    ReceiptStatus,
 };
 use shared::ids::{EngagementId, MessageId};
 use sqlx::{AnyConnection, Row};
@@ -30,8 +32,9 @@ fn kind_from(name: &str) -> Result<AuthorKind> {
 pub async fn insert(conn: &mut AnyConnection, m: &MessageRecord) -> Result<()> {
     let at_ms = (m.created_at.unix_timestamp_nanos() / 1_000_000) as i64;
     sqlx::query(
-        "INSERT INTO messages (message_id, engagement_id, author_kind, author_agent_id, author_name, body, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO messages (message_id, engagement_id, author_kind, author_agent_id, author_name, body, created_at_ms, \
+         attachment_name, attachment_type, attachment_size) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(m.message_id.to_string())
     .bind(m.engagement_id.to_string())
@@ -40,9 +43,62 @@ pub async fn insert(conn: &mut AnyConnection, m: &MessageRecord) -> Result<()> {
     .bind(&m.author.display_name)
     .bind(&m.body)
     .bind(at_ms)
+    .bind(m.attachment.as_ref().map(|a| a.file_name.clone()))
+    .bind(m.attachment.as_ref().map(|a| a.content_type.clone()))
+    .bind(m.attachment.as_ref().map(|a| a.size_bytes as i64))
     .execute(conn)
     .await?;
     Ok(())
+}
+
+const COLUMNS: &str =
+    "message_id, engagement_id, author_kind, author_agent_id, author_name, body, \
+     created_at_ms, attachment_name, attachment_type, attachment_size";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<MessageRecord> {
+    let agent: Option<String> = r.try_get("author_agent_id")?;
+    let file_name: Option<String> = r.try_get("attachment_name")?;
+    let attachment = match file_name {
+        None => None,
+        Some(file_name) => Some(MessageAttachment {
+            file_name,
+            content_type: r
+                .try_get::<Option<String>, _>("attachment_type")?
+                .unwrap_or_default(),
+            size_bytes: r
+                .try_get::<Option<i64>, _>("attachment_size")?
+                .unwrap_or_default()
+                .max(0) as u64,
+        }),
+    };
+    Ok(MessageRecord {
+        message_id: parse_id(&r.try_get::<String, _>("message_id")?)?,
+        engagement_id: parse_id(&r.try_get::<String, _>("engagement_id")?)?,
+        author: MessageAuthor {
+            kind: kind_from(&r.try_get::<String, _>("author_kind")?)?,
+            agent_id: agent.as_deref().map(parse_id).transpose()?,
+            display_name: r.try_get("author_name")?,
+        },
+        body: r.try_get("body")?,
+        created_at: ms_to_datetime(r.try_get("created_at_ms")?)?,
+        attachment,
+    })
+}
+
+/// One message of `engagement`.
+pub async fn get(
+    conn: &mut AnyConnection,
+    engagement: EngagementId,
+    message: MessageId,
+) -> Result<Option<MessageRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM messages WHERE engagement_id = $1 AND message_id = $2"
+    ))
+    .bind(engagement.to_string())
+    .bind(message.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
 }
 
 /// The engagement's messages, oldest first.
@@ -50,29 +106,13 @@ pub async fn for_engagement(
     conn: &mut AnyConnection,
     engagement: EngagementId,
 ) -> Result<Vec<MessageRecord>> {
-    let rows = sqlx::query(
-        "SELECT message_id, engagement_id, author_kind, author_agent_id, author_name, body, created_at_ms \
-         FROM messages WHERE engagement_id = $1 ORDER BY created_at_ms, message_id",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM messages WHERE engagement_id = $1 ORDER BY created_at_ms, message_id"
+    ))
     .bind(engagement.to_string())
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let agent: Option<String> = r.try_get("author_agent_id")?;
-            Ok(MessageRecord {
-                message_id: parse_id(&r.try_get::<String, _>("message_id")?)?,
-                engagement_id: parse_id(&r.try_get::<String, _>("engagement_id")?)?,
-                author: MessageAuthor {
-                    kind: kind_from(&r.try_get::<String, _>("author_kind")?)?,
-                    agent_id: agent.as_deref().map(parse_id).transpose()?,
-                    display_name: r.try_get("author_name")?,
-                },
-                body: r.try_get("body")?,
-                created_at: ms_to_datetime(r.try_get("created_at_ms")?)?,
-            })
-        })
-        .collect()
+    rows.iter().map(from_row).collect()
 }
 
 /// One message's author and place in the conversation, `(author kind, created_at_ms)`, if it

@@ -61,6 +61,10 @@ struct Chat {
     input: HtmlTextAreaElement,
     end: Element,
     done: Element,
+    /// The file picker beside Send (holds its listeners).
+    attach: Option<webapi::files::AttachButton>,
+    /// The largest file the server takes (from the chat's view; 0 until read).
+    max_file_bytes: f64,
 }
 
 type Shared = Rc<RefCell<Chat>>;
@@ -142,7 +146,17 @@ pub fn open(page: Page, token: String) {
         input: input.clone().unchecked_into(),
         end: end.clone(),
         done,
+        attach: None,
+        max_file_bytes: 0.0,
     }));
+    let weak = Rc::downgrade(&chat);
+    let attach = webapi::files::AttachButton::new(&dom::document(), "file", move |file| {
+        if let Some(c) = weak.upgrade() {
+            send_file(c, file);
+        }
+    });
+    let _ = composer.insert_before(&attach.root, Some(&send));
+    chat.borrow_mut().attach = Some(attach);
     let c = chat.clone();
     on(&composer, "submit", move |e| {
         e.prevent_default();
@@ -395,15 +409,22 @@ fn show_message(chat: &Shared, message: &JsValue) {
     } else {
         name.clone()
     };
-    let time = text_el("time", "", &at);
-    append(
+    append(&li, &[&text_el("span", "who", &who)]);
+    if !body.is_empty() {
+        append(&li, &[&text_el("p", "", &body)]);
+    }
+    webapi::files::show_attachment(
         &li,
-        &[
-            &text_el("span", "who", &who),
-            &text_el("p", "", &body),
-            &time,
-        ],
+        message,
+        format!("/v1/chat/session/attachments/{id}"),
+        c.token.clone(),
     );
+    let file = Reflect::get(message, &"attachment".into())
+        .ok()
+        .and_then(|f| text(&f, "file_name"))
+        .map(|name| format!(" [file: {name}]"))
+        .unwrap_or_default();
+    append(&li, &[&text_el("time", "", &at)]);
     if kind == "consumer" {
         let receipt = text_el("small", "receipt", SENT);
         attr(&receipt, "data-test", "receipt");
@@ -411,7 +432,7 @@ fn show_message(chat: &Shared, message: &JsValue) {
         c.own.push((id.clone(), receipt));
     }
     append(&c.log, &[&li]);
-    c.transcript.push(format!("[{at}] {name}: {body}"));
+    c.transcript.push(format!("[{at}] {name}: {body}{file}"));
     scroll_down(&c);
     if kind != "consumer" {
         // Their message ends their typing.
@@ -504,6 +525,9 @@ fn read_place(chat: Shared) {
             }
             Err(_) => JsValue::NULL,
         };
+        if let Some(max) = num(&view, "attachment_max_bytes") {
+            c.max_file_bytes = max;
+        }
         let state = text(&view, "state").unwrap_or_default();
         if !matches!(state.as_str(), "queued" | "offered" | "") {
             return; // an agent has it, or it is over: the socket says so
@@ -554,10 +578,7 @@ fn send_message(chat: Shared) {
                 if c.input.value().is_empty() {
                     c.input.set_value(&body);
                 }
-                let li = text_el("li", "line error", &format!("Not sent: {why}"));
-                attr(&li, "data-test", "send-error");
-                append(&c.log, &[&li]);
-                scroll_down(&c);
+                not_sent(&c, &why);
                 if status == 401 {
                     drop(c);
                     session_lost(&chat);
@@ -565,6 +586,53 @@ fn send_message(chat: Shared) {
             }
         }
     });
+}
+
+/// Send a file the customer picked: refused here when the server would refuse its size,
+/// otherwise uploaded (the message comes back like a text one).
+fn send_file(chat: Shared, file: web_sys::File) {
+    let (token, max) = {
+        let c = chat.borrow();
+        if c.ended {
+            return;
+        }
+        (c.token.clone(), c.max_file_bytes)
+    };
+    if max > 0.0 && file.size() > max {
+        let c = chat.borrow();
+        not_sent(
+            &c,
+            &format!(
+                "{} is larger than {}",
+                file.name(),
+                webapi::files::size_label(max)
+            ),
+        );
+        return;
+    }
+    let sending = text_el("li", "line", &format!("Sending {}…", file.name()));
+    append(&chat.borrow().log, &[&sending]);
+    wasm_bindgen_futures::spawn_local(async move {
+        let sent = webapi::upload("/v1/chat/session/attachments", &token, &file).await;
+        sending.remove();
+        match sent {
+            Ok(message) => show_message(&chat, &message),
+            Err((status, why)) => {
+                not_sent(&chat.borrow(), &why);
+                if status == 401 {
+                    session_lost(&chat);
+                }
+            }
+        }
+    });
+}
+
+/// A line saying why something was not sent.
+fn not_sent(c: &Chat, why: &str) {
+    let li = text_el("li", "line error", &format!("Not sent: {why}"));
+    attr(&li, "data-test", "send-error");
+    append(&c.log, &[&li]);
+    scroll_down(c);
 }
 
 fn is_blank(s: &str) -> bool {

@@ -37,6 +37,8 @@ struct State {
     last_consumer: Option<String>,
     marked: Option<(String, &'static str)>,
     listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    /// The file picker beside Send (holds its listeners).
+    attach: Option<webapi::files::AttachButton>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -99,7 +101,16 @@ pub fn mount_conversation(host: Element, id: String, token: String, live: bool) 
         last_consumer: None,
         marked: None,
         listeners: Vec::new(),
+        attach: None,
     }));
+    let weak = Rc::downgrade(&state);
+    let attach = webapi::files::AttachButton::new(&doc, "chat-file", move |file| {
+        if let Some(s) = weak.upgrade() {
+            send_file(s, file);
+        }
+    });
+    let _ = composer.insert_before(&attach.root, Some(&send));
+    state.borrow_mut().attach = Some(attach);
     let weak = Rc::downgrade(&state);
     listen(&state, &composer, "submit", move |e| {
         e.prevent_default();
@@ -191,6 +202,7 @@ impl Conversation {
         let mut s = self.state.borrow_mut();
         clear_timer(s.typing_timer.take());
         s.listeners.clear();
+        s.attach = None;
         s.root.remove();
     }
 }
@@ -290,13 +302,21 @@ fn show_message(state: &Shared, m: &JsValue, live: bool) {
     attr(&li, "data-author", &kind);
     let who = el(&doc, "span", "who");
     who.set_text_content(Some(&name));
-    let body = el(&doc, "p", "");
-    body.set_text_content(text(m, "body").as_deref());
+    let _ = li.append_child(&who);
+    if let Some(body) = text(m, "body").filter(|b| !b.is_empty()) {
+        let p = el(&doc, "p", "");
+        p.set_text_content(Some(&body));
+        let _ = li.append_child(&p);
+    }
+    webapi::files::show_attachment(
+        &li,
+        m,
+        format!("/v1/engagements/{}/attachments/{id}", s.id),
+        s.token.clone(),
+    );
     let at = el(&doc, "time", "");
     at.set_text_content(Some(&clock(&text(m, "created_at").unwrap_or_default())));
-    for child in [&who, &body, &at] {
-        let _ = li.append_child(child);
-    }
+    let _ = li.append_child(&at);
     if kind != "consumer" {
         let receipt = el(&doc, "small", "receipt");
         attr(&receipt, "data-test", "chat-receipt");
@@ -388,14 +408,34 @@ fn send_message(state: Shared) {
             if s.input.value().is_empty() {
                 s.input.set_value(&body);
             }
-            let doc = s.root.owner_document().expect("an element has a document");
-            let li = el(&doc, "li", "line error");
-            attr(&li, "data-test", "chat-error");
-            li.set_text_content(Some(&format!("Not sent: {why}")));
-            let _ = s.log.append_child(&li);
+            not_sent(&s, &why);
         }
         // Sent: it comes back on the socket like every message.
     });
+}
+
+/// Send a file the agent picked; it comes back on the socket like every message.
+fn send_file(state: Shared, file: web_sys::File) {
+    let (path, token) = {
+        let s = state.borrow();
+        (
+            format!("/v1/engagements/{}/attachments", s.id),
+            s.token.clone(),
+        )
+    };
+    spawn_local(async move {
+        if let Err((_, why)) = webapi::upload(&path, &token, &file).await {
+            not_sent(&state.borrow(), &why);
+        }
+    });
+}
+
+fn not_sent(s: &State, why: &str) {
+    let doc = s.root.owner_document().expect("an element has a document");
+    let li = el(&doc, "li", "line error");
+    attr(&li, "data-test", "chat-error");
+    li.set_text_content(Some(&format!("Not sent: {why}")));
+    let _ = s.log.append_child(&li);
 }
 
 fn typed(state: Shared) {

@@ -42,6 +42,44 @@ pub async fn call_with_status(
     token: &str,
     body: Option<String>,
 ) -> Result<JsValue, (u16, String)> {
+    let body = body.map(|b| (JsValue::from(b), "application/json".to_string()));
+    Ok(json(send(method, path, token, body).await?).await)
+}
+
+/// Send `file` (its bytes as the body, its own type as `Content-Type`) to `path`, which names
+/// it with `?file_name=`; the parsed JSON answer.
+pub async fn upload(
+    path: &str,
+    token: &str,
+    file: &web_sys::File,
+) -> Result<JsValue, (u16, String)> {
+    let path = format!(
+        "{path}?file_name={}",
+        String::from(js_sys::encode_uri_component(&file.name()))
+    );
+    let body = Some((JsValue::from(file.clone()), file.type_()));
+    Ok(json(send("POST", &path, token, body).await?).await)
+}
+
+/// Fetch a file with credentials into the page's memory; a `blob:` URL for it (revoke it with
+/// `web_sys::Url::revoke_object_url` when done).
+pub async fn blob_url(path: &str, token: &str) -> Result<String, (u16, String)> {
+    let response = send("GET", path, token, None).await?;
+    let unreadable = || (0, "The file could not be read.".to_string());
+    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| unreadable())?)
+        .await
+        .map_err(|_| unreadable())?
+        .unchecked_into();
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| unreadable())
+}
+
+/// One request; the response if it succeeded, otherwise its status and the server's message.
+async fn send(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<(JsValue, String)>,
+) -> Result<web_sys::Response, (u16, String)> {
     let unreachable = || (0, "Switchboard cannot be reached.".to_string());
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -49,9 +87,9 @@ pub async fn call_with_status(
     if !token.is_empty() {
         let _ = headers.set("authorization", &format!("Bearer {token}"));
     }
-    if let Some(body) = body {
-        let _ = headers.set("content-type", "application/json");
-        init.set_body(&body.into());
+    if let Some((body, content_type)) = body {
+        let _ = headers.set("content-type", &content_type);
+        init.set_body(&body);
     }
     init.set_headers(&headers);
     let window = web_sys::window().ok_or_else(unreachable)?;
@@ -59,18 +97,25 @@ pub async fn call_with_status(
         .await
         .map_err(|_| unreachable())?
         .unchecked_into();
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let message = Reflect::get(&json(response).await, &"error".into())
+        .ok()
+        .and_then(|e| text(&e, "message"))
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    Err((status, message))
+}
+
+/// The response's JSON body (`null` for none).
+async fn json(response: web_sys::Response) -> JsValue {
     let body = match response.text() {
         Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
         Err(_) => None,
     }
     .unwrap_or_default();
-    let json = JSON::parse(&body).unwrap_or(JsValue::NULL);
-    if response.ok() {
-        return Ok(json);
-    }
-    let message = Reflect::get(&json, &"error".into())
-        .ok()
-        .and_then(|e| text(&e, "message"))
-        .unwrap_or_else(|| format!("HTTP {}", response.status()));
-    Err((response.status(), message))
+    JSON::parse(&body).unwrap_or(JsValue::NULL)
 }
+
+pub mod files;

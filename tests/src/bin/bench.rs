@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tests::api::{server_options, Api, ADMIN_EMAIL, ADMIN_PASSWORD};
+use tests::bench::{percentile, sign_in_agent};
 use tests::db::TestDb;
 use tests::process::{start_switchboard, Running};
 use tokio_tungstenite::tungstenite::Message;
@@ -67,14 +68,6 @@ fn args() -> Args {
     a
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
 /// Resident memory of a process, from `/proc/<pid>/status`, in KiB.
 fn rss_kib(server: &Running) -> u64 {
     let Some(pid) = server.child.id() else {
@@ -96,24 +89,6 @@ fn ws_url(server: &Running, token: &str) -> String {
         "{}/v1/agent/ws?access_token={token}",
         server.base_url.replacen("http", "ws", 1)
     )
-}
-
-/// Create an agent and sign it in with an embed token (no password hashing); returns its
-/// session token.
-async fn sign_in_agent(admin: &Api, integrator: &Api, anon: &Api, body: Value) -> String {
-    let agent = admin.post("/v1/agents", body).await.expect(201);
-    let embed = integrator
-        .post("/v1/embed-tokens", json!({"agent_id": agent["agent_id"]}))
-        .await
-        .expect(201);
-    let session = anon
-        .post(
-            "/v1/auth/embed",
-            json!({"embed_token": embed["access_token"]}),
-        )
-        .await
-        .expect(200);
-    session["access_token"].as_str().unwrap().to_string()
 }
 
 /// What the simulated agents saw, per engagement.

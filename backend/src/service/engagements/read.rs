@@ -2,11 +2,11 @@
 
 use super::not_found;
 use crate::auth::{Denied, Principal, Scope};
-use crate::service::{Ctx, Result};
+use crate::service::{Ctx, Result, ServiceError};
 use crate::store::engagements::{self as eng, EngagementRecord, NoteRecord};
 use shared::config::Role;
 use shared::engagement::{Engagement, MessageReceipt, MessageRecord};
-use shared::ids::{AgentId, EngagementId};
+use shared::ids::{AgentId, EngagementId, MessageId};
 use shared::EngagementState;
 
 /// Who may see an engagement: supervisors/admins, clients with `engagements:read`, and the
@@ -61,6 +61,27 @@ pub async fn messages(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Vec<
         .ok_or_else(|| not_found(id))?;
     visible(&mut conn, p, &rec).await?;
     Ok(crate::store::messages::for_engagement(&mut conn, id).await?)
+}
+
+/// One message of the engagement that carries a file (whoever may read the engagement);
+/// 404 for another engagement's message or one without a file.
+pub async fn attached(
+    ctx: &Ctx,
+    p: &Principal,
+    id: EngagementId,
+    message: MessageId,
+) -> Result<MessageRecord> {
+    let mut conn = ctx.store.snapshot().await?;
+    let rec = eng::get(&mut conn, p.account(), id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    visible(&mut conn, p, &rec).await?;
+    crate::store::messages::get(&mut conn, id, message)
+        .await?
+        .filter(|m| m.attachment.is_some())
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("no file with message {message} in this engagement"))
+        })
 }
 
 /// How far each side has received and read the other side's messages (at most one receipt

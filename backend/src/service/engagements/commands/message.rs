@@ -5,15 +5,49 @@
 
 use super::super::{apply, load, Emit};
 use super::Cmd;
-use crate::service::{conflict, Ctx, Result};
+use crate::service::{conflict, validate, Ctx, Result};
 use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::store::{agents, messages, Tx};
-use shared::engagement::{AuthorKind, Engagement, MessageAuthor, MessageRecord};
+use shared::engagement::{AuthorKind, Engagement, MessageAttachment, MessageAuthor, MessageRecord};
 use shared::ids::{AccountId, EngagementId, MessageId};
 use shared::payload::Detail;
 use shared::{Channel, Command, EngagementState};
 
-pub(super) async fn run(c: &mut Cmd<'_>, body: String) -> Result<Engagement> {
+/// What a side writes: text, a file, or both. A file's bytes are already in the blob store
+/// under [`attachment_key`]`(engagement, message_id)`, so the id is chosen before the upload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub message_id: MessageId,
+    pub body: String,
+    pub attachment: Option<MessageAttachment>,
+}
+
+impl Draft {
+    /// A text message with a fresh id.
+    pub fn text(body: String) -> Draft {
+        Draft {
+            message_id: MessageId(uuid::Uuid::now_v7()),
+            body,
+            attachment: None,
+        }
+    }
+}
+
+/// Check a draft before taking any lock: text of 1–4,000 characters, or a file with text of
+/// up to that (a caption, possibly empty).
+pub fn check(draft: &Draft) -> Result<()> {
+    if draft.attachment.is_some() && draft.body.is_empty() {
+        return Ok(());
+    }
+    validate::required("body", &draft.body, super::MESSAGE_MAX_CHARS)
+}
+
+/// Where a message's file lives in the blob store.
+pub fn attachment_key(engagement: EngagementId, message: MessageId) -> String {
+    format!("attachments/{engagement}/{message}")
+}
+
+pub(super) async fn run(c: &mut Cmd<'_>, draft: Draft) -> Result<Engagement> {
     check_channel(&c.rec)?;
     if !matches!(
         c.rec.state,
@@ -36,15 +70,16 @@ pub(super) async fn run(c: &mut Cmd<'_>, body: String) -> Result<Engagement> {
         .map(|r| r.agent.display_name)
         .unwrap_or_default();
     let message = MessageRecord {
-        message_id: MessageId(uuid::Uuid::now_v7()),
+        message_id: draft.message_id,
         engagement_id: c.rec.id,
         author: MessageAuthor {
             kind,
             agent_id: Some(agent),
             display_name,
         },
-        body,
+        body: draft.body,
         created_at: crate::store::ms_to_datetime(c.now)?,
+        attachment: draft.attachment,
     };
     record(c.tx, &mut c.rec, &c.offered, message).await?;
     Ok(c.rec.to_api(&c.offered)?)
@@ -58,6 +93,22 @@ pub(super) fn check_channel(rec: &EngagementRecord) -> Result<()> {
             "messages belong to chat and SMS engagements; this one is {}",
             rec.channel.as_str()
         )))
+    }
+}
+
+/// The customer writes from the start, while it queues and rings, until it ends.
+pub fn consumer_may_write(rec: &EngagementRecord) -> Result<()> {
+    check_channel(rec)?;
+    if matches!(
+        rec.state,
+        EngagementState::Queued
+            | EngagementState::Offered
+            | EngagementState::Connected
+            | EngagementState::Inactive
+    ) {
+        Ok(())
+    } else {
+        Err(conflict("this chat has ended"))
     }
 }
 
@@ -83,25 +134,16 @@ pub async fn from_consumer(
     ctx: &Ctx,
     account: AccountId,
     id: EngagementId,
-    body: String,
+    draft: Draft,
 ) -> Result<MessageRecord> {
     ctx.writer
         .apply(false, move |tx, ctx| {
             Box::pin(async move {
                 let mut rec = load(tx, account, id).await?;
-                check_channel(&rec)?;
-                if !matches!(
-                    rec.state,
-                    EngagementState::Queued
-                        | EngagementState::Offered
-                        | EngagementState::Connected
-                        | EngagementState::Inactive
-                ) {
-                    return Err(conflict("this chat has ended"));
-                }
+                consumer_may_write(&rec)?;
                 let offered = eng::agent_ids(&eng::offers_for(tx.conn(), id).await?);
                 let message = MessageRecord {
-                    message_id: MessageId(uuid::Uuid::now_v7()),
+                    message_id: draft.message_id,
                     engagement_id: id,
                     author: MessageAuthor {
                         kind: AuthorKind::Consumer,
@@ -112,8 +154,9 @@ pub async fn from_consumer(
                             .and_then(|c| c.display_name.clone())
                             .unwrap_or_else(|| "Customer".into()),
                     },
-                    body,
+                    body: draft.body,
                     created_at: crate::store::ms_to_datetime(ctx.clock.now_ms())?,
+                    attachment: draft.attachment,
                 };
                 record(tx, &mut rec, &offered, message.clone()).await?;
                 Ok(message)

@@ -50,7 +50,7 @@ pub enum Action {
         barge: bool,
     },
     /// A message in a chat or SMS conversation.
-    AddMessage(String),
+    AddMessage(message::Draft),
 }
 
 /// What a command works on: the batch's transaction, the engagement as loaded, and who acts.
@@ -114,7 +114,7 @@ fn authorize(
 fn check_action(action: &Action) -> Result<()> {
     match action {
         Action::AddNote(body) => validate::required("body", body, 10_000),
-        Action::AddMessage(body) => validate::required("body", body, MESSAGE_MAX_CHARS),
+        Action::AddMessage(draft) => message::check(draft),
         Action::UpdateVariables(vars) => {
             if vars.is_empty() || vars.len() > 50 {
                 return Err(invalid("variables", "give 1 to 50 variables"));
@@ -179,6 +179,6 @@ async fn run(
         Action::Close => close::run(&mut c).await,
         Action::Cancel => cancel::run(&mut c).await,
         Action::Monitor { barge } => monitor::run(&mut c, barge).await,
-        Action::AddMessage(body) => message::run(&mut c, body).await,
+        Action::AddMessage(draft) => message::run(&mut c, draft).await,
     }
 }
