@@ -198,11 +198,7 @@ where
     chat::admit_message(ctx, caller)?;
     let message_id = MessageId(uuid::Uuid::now_v7());
     let attachment = store_file(ctx, caller.engagement, message_id, kind, upload).await?;
-    let draft = Draft {
-        message_id,
-        body: String::new(),
-        attachment: Some(attachment),
-    };
+    let draft = Draft::file(message_id, attachment);
     let written = message::from_consumer(ctx, caller.account, caller.engagement, draft).await;
     send_or_remove(ctx, caller.engagement, message_id, written).await
 }
@@ -239,11 +235,7 @@ where
     }
     let message_id = MessageId(uuid::Uuid::now_v7());
     let attachment = store_file(ctx, id, message_id, kind, upload).await?;
-    let draft = Draft {
-        message_id,
-        body: String::new(),
-        attachment: Some(attachment),
-    };
+    let draft = Draft::file(message_id, attachment);
     let written = async {
         engagements::act(ctx, p, id, Action::AddMessage(draft)).await?;
         engagements::attached(ctx, p, id, message_id).await

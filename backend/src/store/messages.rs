@@ -1,7 +1,8 @@
 //! The messages of chat and SMS conversations (`messages`, migration 0010): written with their
-//! `engagement.message_added` event in one transaction, read back for the history and the
-//! transcript (with the name, kind and size of a file sent, migration 0014); and how far each
-//! side has received and read them (`message_receipts`, 0012).
+//! `engagement.message_added` event in one transaction (gathered by `Tx::add_message`, written
+//! at commit), read back for the history and the transcript (with the name, kind and size of a
+//! file sent, migration 0014); and how far each side has received and read them
+//! (`message_receipts`, 0012).
 
 use super::config::parse_id;
 use super::{ms_to_datetime, Result, StoreError};
@@ -29,25 +30,54 @@ fn kind_from(name: &str) -> Result<AuthorKind> {
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, m: &MessageRecord) -> Result<()> {
-    let at_ms = (m.created_at.unix_timestamp_nanos() / 1_000_000) as i64;
-    sqlx::query(
-        "INSERT INTO messages (message_id, engagement_id, author_kind, author_agent_id, author_name, body, created_at_ms, \
-         attachment_name, attachment_type, attachment_size) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(m.message_id.to_string())
-    .bind(m.engagement_id.to_string())
-    .bind(kind_name(m.author.kind))
-    .bind(m.author.agent_id.map(|a| a.to_string()))
-    .bind(&m.author.display_name)
-    .bind(&m.body)
-    .bind(at_ms)
-    .bind(m.attachment.as_ref().map(|a| a.file_name.clone()))
-    .bind(m.attachment.as_ref().map(|a| a.content_type.clone()))
-    .bind(m.attachment.as_ref().map(|a| a.size_bytes as i64))
-    .execute(conn)
-    .await?;
+/// Messages per `INSERT`: 10 parameters each, well under every driver's limit.
+const MESSAGES_PER_INSERT: usize = 200;
+
+/// Write `messages` (called by `Tx::commit` for what `Tx::add_message` gathered).
+pub(super) async fn insert_many(
+    conn: &mut AnyConnection,
+    messages: &[MessageRecord],
+) -> Result<()> {
+    for chunk in messages.chunks(MESSAGES_PER_INSERT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = i * 10;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7,
+                    n + 8,
+                    n + 9,
+                    n + 10
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO messages ({COLUMNS}) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for m in chunk {
+            let file = m.attachment.as_ref();
+            query = query
+                .bind(m.message_id.to_string())
+                .bind(m.engagement_id.to_string())
+                .bind(kind_name(m.author.kind))
+                .bind(m.author.agent_id.map(|a| a.to_string()))
+                .bind(m.author.display_name.clone())
+                .bind(m.body.clone())
+                .bind((m.created_at.unix_timestamp_nanos() / 1_000_000) as i64)
+                .bind(file.map(|a| a.file_name.clone()))
+                .bind(file.map(|a| a.content_type.clone()))
+                .bind(file.map(|a| a.size_bytes as i64));
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -213,4 +243,65 @@ pub async fn receipts(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::engagement::{AuthorKind, MessageAttachment, MessageAuthor};
+
+    fn message(engagement: EngagementId, body: &str, file: Option<&str>) -> MessageRecord {
+        MessageRecord {
+            message_id: MessageId(uuid::Uuid::now_v7()),
+            engagement_id: engagement,
+            author: MessageAuthor {
+                kind: AuthorKind::Consumer,
+                agent_id: None,
+                display_name: "Alan".into(),
+            },
+            body: body.into(),
+            created_at: time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+            attachment: file.map(|name| MessageAttachment {
+                file_name: name.into(),
+                content_type: "application/pdf".into(),
+                size_bytes: 1234,
+            }),
+        }
+    }
+
+    /// Messages are written at commit, many to a statement; one added in a savepoint that is
+    /// rolled back is never written; files' facts come back as written.
+    #[tokio::test]
+    async fn messages_are_written_at_commit_and_follow_savepoints() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let store = super::super::Store::connect(&url).await.unwrap();
+        let chat = EngagementId(uuid::Uuid::now_v7());
+        let kept: Vec<MessageRecord> = (0..450)
+            .map(|i| message(chat, &format!("m{i}"), (i == 7).then_some("terms.pdf")))
+            .collect();
+        let mut tx = store.begin().await.unwrap();
+        for m in &kept {
+            tx.savepoint().await.unwrap();
+            tx.add_message(m.clone());
+        }
+        let undone = tx.savepoint().await.unwrap();
+        tx.add_message(message(chat, "rolled back", None));
+        tx.rollback_to(undone).await.unwrap();
+        assert!(for_engagement(tx.conn(), chat).await.unwrap().is_empty(), "not before commit");
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        let read = for_engagement(&mut conn, chat).await.unwrap();
+        assert_eq!(read.len(), 450);
+        let mut expected = kept.clone();
+        expected.sort_by_key(|m| m.message_id.to_string());
+        let mut got = read.clone();
+        got.sort_by_key(|m| m.message_id.to_string());
+        assert_eq!(got, expected);
+        assert_eq!(
+            get(&mut conn, chat, kept[7].message_id).await.unwrap(),
+            Some(kept[7].clone())
+        );
+    }
 }

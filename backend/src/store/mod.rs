@@ -297,6 +297,7 @@ impl Store {
             locked_accounts: Vec::new(),
             appended_up_to: None,
             pending_events: Vec::new(),
+            pending_messages: Vec::new(),
             committed: self.committed.clone(),
         })
     }
@@ -352,6 +353,8 @@ pub struct Tx {
     appended_up_to: Option<i64>,
     /// Events appended and not yet written (see [`Tx::append`]).
     pending_events: Vec<events::PendingEvent>,
+    /// Chat and SMS messages added and not yet written (see [`Tx::add_message`]).
+    pending_messages: Vec<shared::engagement::MessageRecord>,
     committed: watch::Sender<i64>,
 }
 
@@ -367,6 +370,8 @@ impl Tx {
 
     /// Commit; returns the highest `seq` this transaction appended, if it appended any.
     pub async fn commit_at(mut self) -> Result<Option<i64>> {
+        let messages = std::mem::take(&mut self.pending_messages);
+        messages::insert_many(&mut self.inner, &messages).await?;
         self.flush_events().await?;
         if let (Backend::Postgres, Some(seq)) = (self.backend, self.appended_up_to) {
             // Delivered to listeners on other instances when (and only if) this commits.
@@ -407,6 +412,7 @@ impl Tx {
             .await?;
         Ok(Savepoint {
             pending_events: self.pending_events.len(),
+            pending_messages: self.pending_messages.len(),
         })
     }
 
@@ -416,7 +422,16 @@ impl Tx {
             .execute(&mut *self.inner)
             .await?;
         self.pending_events.truncate(savepoint.pending_events);
+        self.pending_messages.truncate(savepoint.pending_messages);
         Ok(())
+    }
+
+    /// Add a message to the conversation: written with the transaction's other messages in a
+    /// few multi-row statements at commit (like events: a batch of a thousand chats' messages
+    /// is not a thousand round trips), so it commits exactly when they do. A message added
+    /// here is not read back by this transaction.
+    pub fn add_message(&mut self, message: shared::engagement::MessageRecord) {
+        self.pending_messages.push(message);
     }
 }
 
@@ -424,6 +439,8 @@ impl Tx {
 pub struct Savepoint {
     /// Events appended before it (later ones are dropped by a rollback to it).
     pending_events: usize,
+    /// Messages added before it, likewise.
+    pending_messages: usize,
 }
 
 /// `$from, $from+1, …` for `count` parameters (an `IN (…)` list).

@@ -3,11 +3,11 @@
 //! message is stored and carried whole by its `engagement.message_added` event, so the agent's
 //! socket delivers it and resumes by `seq`.
 
-use super::super::{apply, load, Emit};
+use super::super::{advance, load, Emit};
 use super::Cmd;
 use crate::service::{conflict, validate, Ctx, Result};
 use crate::store::engagements::{self as eng, EngagementRecord};
-use crate::store::{agents, messages, Tx};
+use crate::store::{agents, Tx};
 use shared::engagement::{AuthorKind, Engagement, MessageAttachment, MessageAuthor, MessageRecord};
 use shared::ids::{AccountId, EngagementId, MessageId};
 use shared::payload::Detail;
@@ -20,6 +20,9 @@ pub struct Draft {
     pub message_id: MessageId,
     pub body: String,
     pub attachment: Option<MessageAttachment>,
+    /// The writing agent's display name, read by [`super::act`] before the batch (outside its
+    /// one transaction, where every read waits for the ones before it); `None`: read inside.
+    pub author_name: Option<String>,
 }
 
 impl Draft {
@@ -29,6 +32,17 @@ impl Draft {
             message_id: MessageId(uuid::Uuid::now_v7()),
             body,
             attachment: None,
+            author_name: None,
+        }
+    }
+
+    /// A file alone, already stored under [`attachment_key`] for `message_id`.
+    pub fn file(message_id: MessageId, attachment: MessageAttachment) -> Draft {
+        Draft {
+            message_id,
+            body: String::new(),
+            attachment: Some(attachment),
+            author_name: None,
         }
     }
 }
@@ -65,10 +79,13 @@ pub(super) async fn run(c: &mut Cmd<'_>, draft: Draft) -> Result<Engagement> {
     } else {
         AuthorKind::Supervisor
     };
-    let display_name = agents::get(c.tx.conn(), c.account, agent)
-        .await?
-        .map(|r| r.agent.display_name)
-        .unwrap_or_default();
+    let display_name = match draft.author_name {
+        Some(name) => name,
+        None => agents::get(c.tx.conn(), c.account, agent)
+            .await?
+            .map(|r| r.agent.display_name)
+            .unwrap_or_default(),
+    };
     let message = MessageRecord {
         message_id: draft.message_id,
         engagement_id: c.rec.id,
@@ -112,20 +129,26 @@ pub fn consumer_may_write(rec: &EngagementRecord) -> Result<()> {
     }
 }
 
-/// Store the message and append its event (to the engagement's agent's feed).
+/// Store the message and append its event (to the engagement's agent's feed). A message
+/// leaves the engagement's state as it was, so the engagement row is not written again.
 async fn record(
     tx: &mut Tx,
     rec: &mut EngagementRecord,
     offered: &[shared::ids::AgentId],
     message: MessageRecord,
 ) -> Result<()> {
-    messages::insert(tx.conn(), &message).await?;
+    tx.add_message(message.clone());
     let emit_to = Emit {
         offered_to: offered,
         agent: rec.agent_id,
         detail: Detail::Message { message },
     };
-    apply(tx, rec, Command::AddMessage, emit_to).await
+    let before = rec.state;
+    advance(tx, rec, Command::AddMessage, emit_to).await?;
+    if rec.state != before {
+        eng::save(tx.conn(), rec).await?;
+    }
+    Ok(())
 }
 
 /// The customer writes in their chat (validated by the caller): from the start, while it
@@ -141,7 +164,7 @@ pub async fn from_consumer(
             Box::pin(async move {
                 let mut rec = load(tx, account, id).await?;
                 consumer_may_write(&rec)?;
-                let offered = eng::agent_ids(&eng::offers_for(tx.conn(), id).await?);
+                let offered = super::ringing_for(tx, &rec).await?;
                 let message = MessageRecord {
                     message_id: draft.message_id,
                     engagement_id: id,

@@ -132,6 +132,18 @@ fn check_action(action: &Action) -> Result<()> {
 /// Run one action; returns the engagement afterwards.
 pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> Result<Engagement> {
     check_action(&action)?;
+    let action = match action {
+        Action::AddMessage(mut draft) => {
+            if let (None, Some(agent)) = (&draft.author_name, p.agent_id()) {
+                let mut conn = ctx.store.read().await?;
+                draft.author_name = crate::store::agents::get(&mut conn, p.account(), agent)
+                    .await?
+                    .map(|r| r.agent.display_name);
+            }
+            Action::AddMessage(draft)
+        }
+        other => other,
+    };
     let p = p.clone();
     // What may add waiting work or free an agent's capacity; notes, dispositions, variables,
     // wrap-up, parking and monitoring change neither.
@@ -146,6 +158,20 @@ pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> 
         .await
 }
 
+/// The agents `rec` rings for. A connected or parked engagement rings for no one (accepting it
+/// removed its offers; ringing again means going back to the queue first), so its offers are
+/// not read: a chat's every message is such a command, and each read is a round trip in the
+/// batch.
+pub(super) async fn ringing_for(tx: &mut Tx, rec: &EngagementRecord) -> Result<Vec<AgentId>> {
+    if matches!(
+        rec.state,
+        shared::EngagementState::Connected | shared::EngagementState::Inactive
+    ) {
+        return Ok(Vec::new());
+    }
+    Ok(eng::agent_ids(&eng::offers_for(tx.conn(), rec.id).await?))
+}
+
 /// The command itself, inside a batch.
 async fn run(
     tx: &mut Tx,
@@ -156,7 +182,7 @@ async fn run(
 ) -> Result<Engagement> {
     let account = p.account();
     let rec = load(tx, account, id).await?;
-    let offered = eng::agent_ids(&eng::offers_for(tx.conn(), id).await?);
+    let offered = ringing_for(tx, &rec).await?;
     authorize(&p, &action, &rec, &offered)?;
     let mut c = Cmd {
         tx,
