@@ -288,7 +288,10 @@ mod tests {
         let undone = tx.savepoint().await.unwrap();
         tx.add_message(message(chat, "rolled back", None));
         tx.rollback_to(undone).await.unwrap();
-        assert!(for_engagement(tx.conn(), chat).await.unwrap().is_empty(), "not before commit");
+        assert!(
+            for_engagement(tx.conn(), chat).await.unwrap().is_empty(),
+            "not before commit"
+        );
         tx.commit().await.unwrap();
 
         let mut conn = store.read().await.unwrap();
