@@ -959,6 +959,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/chat/session/receipts"),
     ("post", "/v1/chat/session/end"),
     ("get", "/v1/chat/session/socket"),
+    ("post", "/v1/chat/session/attachments"),
+    ("get", "/v1/chat/session/attachments/{message_id}"),
+    ("post", "/v1/engagements/{id}/attachments"),
+    ("get", "/v1/engagements/{id}/attachments/{message_id}"),
     ("post", "/v1/engagements/{id}/accept"),
     ("post", "/v1/engagements/{id}/decline"),
     ("post", "/v1/engagements/{id}/inactive"),
@@ -1038,7 +1042,8 @@ async fn openapi_describes_every_route_with_its_errors() {
             .replace("{client_id}", "x")
             .replace("{entry_id}", "x")
             .replace("{queue_id}", "00000000-0000-0000-0000-000000000001")
-            .replace("{delivery_id}", "00000000-0000-0000-0000-000000000001");
+            .replace("{delivery_id}", "00000000-0000-0000-0000-000000000001")
+            .replace("{message_id}", "00000000-0000-0000-0000-000000000001");
         let r = anon
             .send(&method.to_uppercase(), &concrete, None, &[])
             .await;

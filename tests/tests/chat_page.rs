@@ -840,3 +840,246 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
     desk.close().await;
     customer.close().await;
 }
+
+/// The agent's side under load and with others: three chats ring and are held at once (the
+/// default busy rule) while a fourth waits its turn; the agent transfers one to a colleague
+/// from the widget (the colleague gets it with its history, the agent's tab goes); a
+/// supervisor barges into another from the supervisor view and writes there, marked as a
+/// supervisor in the agent's widget and for the customer.
+#[tokio::test]
+async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in() {
+    let (c, _site, _origin, _agent) = website_center(0).await;
+    let queue = c
+        .admin
+        .get("/v1/queues")
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Web chat")
+        .unwrap()["queue_id"]
+        .clone();
+    let colleague_id = c
+        .admin
+        .post(
+            "/v1/agents",
+            json!({"display_name": "Second Agent", "email": "second@switchboard.test", "role": "agent",
+                   "password": "second-agent-password", "queues": [{"queue_id": queue}]}),
+        )
+        .await
+        .expect(201)["agent_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let colleague = c
+        .anon()
+        .login("second@switchboard.test", "second-agent-password")
+        .await;
+    let mut customers = Vec::new();
+    for name in ["Alan", "Grace", "Edsger", "Barbara"] {
+        let session = c
+            .anon()
+            .post(
+                "/v1/chat/web-chat/sessions",
+                json!({"name": name, "email": format!("{}@example.test", name.to_lowercase()),
+                       "question": format!("{name} asks")}),
+            )
+            .await
+            .expect(201);
+        customers.push((
+            session["engagement_id"].as_str().unwrap().to_string(),
+            c.anon()
+                .with_token(session["session_token"].as_str().unwrap()),
+        ));
+    }
+
+    // The agent gets ready in the widget: the three oldest ring at once and are accepted.
+    let agent = Browser::start().await;
+    agent
+        .client
+        .goto(&format!("{}/widget/", c.server.base_url))
+        .await
+        .unwrap();
+    agent
+        .sign_in_here("chat@switchboard.test", "chat-agent-password")
+        .await;
+    agent
+        .wait_for(
+            "the status selector",
+            WAIT,
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    agent
+        .client
+        .find(fantoccini::Locator::Css("[data-test=status]"))
+        .await
+        .unwrap()
+        .select_by_value("ready")
+        .await
+        .unwrap();
+    agent
+        .wait_for(
+            "three chats ringing at once",
+            WAIT,
+            "return document.querySelectorAll('[data-test=offer]').length === 3 ? true : null;",
+        )
+        .await;
+    for held in 1..=3 {
+        agent.click("[data-test=offer] [data-test=accept]").await;
+        agent
+            .wait_for(
+                &format!("{held} chats held"),
+                WAIT,
+                &format!("return document.querySelectorAll('nav.tabs [data-test=tab]').length === {held} && document.querySelectorAll('[data-test=offer]').length === {} ? true : null;", 3 - held),
+            )
+            .await;
+    }
+    let tabs = agent
+        .wait_for(
+            "the three tabs",
+            WAIT,
+            "return [...document.querySelectorAll('nav.tabs [data-test=tab]')].map(t => t.textContent);",
+        )
+        .await;
+    for name in ["Alan", "Grace", "Edsger"] {
+        assert!(tabs.to_string().contains(name), "{tabs}");
+    }
+    // The fourth waits, first in line, and does not ring the agent who has three.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let waiting = customers[3].1.get("/v1/chat/session").await.expect(200);
+    assert_eq!(waiting["state"], "queued", "{waiting}");
+    assert_eq!(waiting["queue"]["position"], 1, "{waiting}");
+
+    // A colleague gets ready and takes the waiting chat; then the agent transfers Alan's
+    // chat to them from the widget.
+    colleague.set_ready().await;
+    colleague
+        .accept_when_offered(&customers[3].0, Duration::from_secs(10))
+        .await;
+    agent
+        .client
+        .execute(
+            "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes('Alan')).click(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let select = "[data-test=panel]:not([hidden]) [data-test=transfer-select]";
+    agent.click(select).await;
+    agent
+        .wait_for(
+            "the colleague in the transfer list",
+            WAIT,
+            &format!(
+                "return document.querySelector({}) ? true : null;",
+                json!(format!("{select} option[value=\"a:{colleague_id}\"]"))
+            ),
+        )
+        .await;
+    agent
+        .client
+        .execute(
+            &format!(
+                "const s = document.querySelector({}); s.value = {}; s.dispatchEvent(new Event('change')); return true;",
+                json!(select),
+                json!(format!("a:{colleague_id}"))
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    agent
+        .click("[data-test=panel]:not([hidden]) [data-test=transfer]")
+        .await;
+    colleague
+        .accept_when_offered(&customers[0].0, Duration::from_secs(10))
+        .await;
+    agent
+        .wait_for(
+            "Alan's tab gone",
+            WAIT,
+            "const t = [...document.querySelectorAll('nav.tabs [data-test=tab]')].map(t => t.textContent); return t.length === 2 && !t.some(x => x.includes('Alan')) ? true : null;",
+        )
+        .await;
+    let history = colleague
+        .get(&format!("/v1/engagements/{}/messages", customers[0].0))
+        .await
+        .expect(200);
+    assert_eq!(history[0]["body"], "Alan asks", "the history came along");
+    let alan = customers[0].1.get("/v1/chat/session").await.expect(200);
+    assert_eq!(alan["state"], "connected");
+
+    // A supervisor barges into Grace's chat from the supervisor view and writes there.
+    let supervisor = Browser::start().await;
+    supervisor
+        .client
+        .goto(&format!("{}/widget/", c.server.base_url))
+        .await
+        .unwrap();
+    supervisor
+        .sign_in_here(tests::api::ADMIN_EMAIL, tests::api::ADMIN_PASSWORD)
+        .await;
+    let grace_id = &customers[1].0;
+    supervisor
+        .click(&format!(
+            "[data-test=live-engagements] li[data-engagement='{grace_id}'] [data-test=barge]"
+        ))
+        .await;
+    let seen = supervisor
+        .wait_for(
+            "the barged chat's history",
+            WAIT,
+            "const m = [...document.querySelectorAll('[data-test=barged-chat] [data-test=chat-message] p')].map(p => p.textContent); return m.length ? m : null;",
+        )
+        .await;
+    assert_eq!(seen, json!(["Grace asks"]));
+    supervisor
+        .client
+        .find(fantoccini::Locator::Css(
+            "[data-test=barged-chat] [data-test=chat-input]",
+        ))
+        .await
+        .unwrap()
+        .send_keys("A supervisor here: you are in good hands.\u{E007}")
+        .await
+        .unwrap();
+    agent
+        .client
+        .execute(
+            "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes('Grace')).click(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let marked = agent
+        .wait_for(
+            "the supervisor's message in the agent's conversation",
+            WAIT,
+            "const m = [...document.querySelectorAll('[data-test=panel]:not([hidden]) [data-test=chat-message][data-author=supervisor]')]; return m.length ? { who: m[0].querySelector('.who').textContent, text: m[0].querySelector('p').textContent } : null;",
+        )
+        .await;
+    assert_eq!(
+        marked,
+        json!({"who": "Administrator (supervisor)", "text": "A supervisor here: you are in good hands."})
+    );
+    let grace = customers[1].1.get("/v1/chat/session").await.expect(200);
+    let last = grace["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["author"]["kind"], "supervisor", "{grace}");
+    // The supervisor's conversation shows it too (read back, each message once).
+    supervisor
+        .wait_for(
+            "the supervisor's own message",
+            WAIT,
+            "const m = [...document.querySelectorAll('[data-test=barged-chat] [data-test=chat-message] p')].map(p => p.textContent); return m.length === 2 ? true : null;",
+        )
+        .await;
+    supervisor.close().await;
+    agent.close().await;
+}

@@ -39,6 +39,9 @@ struct State {
     listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
     /// The file picker beside Send (holds its listeners).
     attach: Option<webapi::files::AttachButton>,
+    /// A supervisor barging in (from the supervisor view): writes, but reading is not the
+    /// agent's, so no receipts are sent.
+    supervising: bool,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -52,6 +55,17 @@ pub struct Conversation {
 /// Show the conversation of chat `id` at the start of `host`.
 #[wasm_bindgen]
 pub fn mount_conversation(host: Element, id: String, token: String, live: bool) -> Conversation {
+    mount(host, id, token, live, false)
+}
+
+/// The conversation of a chat a supervisor barged into (the supervisor view): live, their
+/// messages marked as a supervisor's by the server, no receipts. Their socket does not carry
+/// this chat's events: [`Conversation::reload`] reads what is new.
+pub(crate) fn mount_supervising(host: Element, id: String, token: String) -> Conversation {
+    mount(host, id, token, true, true)
+}
+
+fn mount(host: Element, id: String, token: String, live: bool, supervising: bool) -> Conversation {
     let doc = host.owner_document().expect("an element has a document");
     let root = el(&doc, "section", "conversation");
     attr(&root, "data-test", "conversation");
@@ -102,6 +116,7 @@ pub fn mount_conversation(host: Element, id: String, token: String, live: bool) 
         marked: None,
         listeners: Vec::new(),
         attach: None,
+        supervising,
     }));
     let weak = Rc::downgrade(&state);
     let attach = webapi::files::AttachButton::new(&doc, "chat-file", move |file| {
@@ -191,6 +206,16 @@ impl Conversation {
             )
             .ok()
         });
+    }
+
+    /// The token changed (the session was renewed).
+    pub(crate) fn set_token(&self, token: String) {
+        self.state.borrow_mut().token = token;
+    }
+
+    /// Read the conversation again and show what is new (each message once).
+    pub(crate) fn reload(&self) {
+        spawn_local(load_history(self.state.clone()));
     }
 
     /// The panel came into view: mark what the customer wrote as read.
@@ -361,7 +386,7 @@ fn show_receipt(s: &State, r: &JsValue) {
 /// Tell the server how far the agent has the customer's messages: read when the panel is in
 /// view (or `seen`), delivered otherwise; each mark once.
 fn mark(s: &mut State, seen: bool) {
-    let Some(id) = s.last_consumer.clone() else {
+    let Some(id) = s.last_consumer.clone().filter(|_| !s.supervising) else {
         return;
     };
     let visible = s.root.get_client_rects().length() > 0
@@ -403,14 +428,19 @@ fn send_message(state: Shared) {
         .and_then(|s| s.as_string());
     spawn_local(async move {
         let path = format!("/v1/engagements/{id}/messages");
-        if let Err(why) = call("POST", &path, &token, payload).await {
-            let s = state.borrow();
-            if s.input.value().is_empty() {
-                s.input.set_value(&body);
+        match call("POST", &path, &token, payload).await {
+            Err(why) => {
+                let s = state.borrow();
+                if s.input.value().is_empty() {
+                    s.input.set_value(&body);
+                }
+                not_sent(&s, &why);
             }
-            not_sent(&s, &why);
+            // Sent: it comes back on the agent's socket like every message; a supervisor's
+            // socket does not carry this chat, so theirs is read back.
+            Ok(_) if state.borrow().supervising => load_history(state).await,
+            Ok(_) => {}
         }
-        // Sent: it comes back on the socket like every message.
     });
 }
 
@@ -424,8 +454,9 @@ fn send_file(state: Shared, file: web_sys::File) {
         )
     };
     spawn_local(async move {
-        if let Err((_, why)) = webapi::upload(&path, &token, &file).await {
-            not_sent(&state.borrow(), &why);
+        match webapi::upload(&path, &token, &file).await {
+            Err((_, why)) => not_sent(&state.borrow(), &why),
+            Ok(message) => show_message(&state, &message, false),
         }
     });
 }

@@ -26,6 +26,9 @@ struct State {
     timer: Option<i32>,
     tick: Option<Closure<dyn FnMut()>>,
     click: Option<Closure<dyn FnMut(web_sys::Event)>>,
+    /// Where the chats the supervisor barged into show their conversation.
+    barged: Element,
+    chats: Vec<(String, crate::conversation::Conversation)>,
 }
 
 /// The mounted view. The widget keeps it while the user is a supervisor and calls
@@ -51,7 +54,9 @@ pub fn mount_supervisor(host: Element, token: String) -> View {
     let status = element(&doc, "p", "error");
     let _ = status.set_attribute("role", "alert");
     let _ = status.set_attribute("hidden", "");
-    for child in [&summary, &stats, &live, &status] {
+    let barged = element(&doc, "div", "barged");
+    let _ = barged.set_attribute("data-test", "barged-chats");
+    for child in [&summary, &stats, &live, &status, &barged] {
         let _ = root.append_child(child);
     }
     let _ = host.append_child(&root);
@@ -64,6 +69,8 @@ pub fn mount_supervisor(host: Element, token: String) -> View {
         timer: None,
         tick: None,
         click: None,
+        barged,
+        chats: Vec::new(),
     }));
     let weak = Rc::downgrade(&state);
     let tick = Closure::<dyn FnMut()>::new(move || {
@@ -100,7 +107,11 @@ pub fn mount_supervisor(host: Element, token: String) -> View {
 impl View {
     /// The widget's token changed.
     pub fn set_token(&self, token: String) {
-        self.state.borrow_mut().token = token;
+        let mut s = self.state.borrow_mut();
+        for (_, chat) in &s.chats {
+            chat.set_token(token.clone());
+        }
+        s.token = token;
     }
 
     /// Stop reading and remove the view.
@@ -111,6 +122,9 @@ impl View {
         }
         s.tick = None;
         s.click = None;
+        for (_, chat) in s.chats.drain(..) {
+            chat.unmount();
+        }
         s.root.remove();
     }
 }
@@ -141,7 +155,21 @@ async fn refresh(state: Rc<RefCell<State>>) {
         Err(message) => return say(&s, &message),
     }
     match live {
-        Ok(list) => draw_live(&doc, &s.live, &Array::from(&list)),
+        Ok(list) => {
+            let list = Array::from(&list);
+            draw_live(&doc, &s.live, &list);
+            // A barged chat still live gets what was written since; one that ended stops
+            // taking messages.
+            for (id, chat) in &s.chats {
+                let live = list
+                    .iter()
+                    .any(|e| text(&e, "engagement_id").as_deref() == Some(id));
+                chat.set(s.token.clone(), live);
+                if live {
+                    chat.reload();
+                }
+            }
+        }
         Err(message) => return say(&s, &message),
     }
     let _ = s.status.set_attribute("hidden", "");
@@ -177,6 +205,7 @@ fn draw_live(doc: &Document, list: &Element, engagements: &Array) {
         };
         let item = element(doc, "li", "");
         let _ = item.set_attribute("data-engagement", &id);
+        let _ = item.set_attribute("data-channel", &field(&e, "channel"));
         let _ = item.append_with_str_1(&title(&e));
         for (label, mode, test) in [("Listen", "monitor", "listen"), ("Barge", "barge", "barge")] {
             let button = element(doc, "button", "");
@@ -214,21 +243,50 @@ fn on_click(state: Rc<RefCell<State>>, event: web_sys::Event) {
         return;
     };
     let mode = button.get_attribute("data-mode").unwrap_or_default();
-    let Some(id) = button
-        .parent_element()
-        .and_then(|li| li.get_attribute("data-engagement"))
-    else {
+    let Some(item) = button.parent_element() else {
         return;
     };
+    let Some(id) = item.get_attribute("data-engagement") else {
+        return;
+    };
+    let chat = mode == "barge" && item.get_attribute("data-channel").as_deref() == Some("chat");
+    let name = item
+        .first_child()
+        .and_then(|t| t.text_content())
+        .unwrap_or_default();
     spawn_local(async move {
         let token = state.borrow().token.clone();
         let body = format!("{{\"mode\":\"{mode}\"}}");
         let path = format!("/v1/engagements/{id}/monitor");
         match call("POST", &path, &token, Some(body)).await {
-            Ok(_) => spawn_local(refresh(state)),
+            Ok(_) => {
+                if chat {
+                    show_barged_chat(&state, id, &name);
+                }
+                spawn_local(refresh(state))
+            }
             Err(message) => say(&state.borrow(), &message),
         }
     });
+}
+
+/// Barging into a chat opens its conversation below the list (once): the supervisor reads
+/// and writes there, marked as a supervisor on both sides.
+fn show_barged_chat(state: &Rc<RefCell<State>>, id: String, name: &str) {
+    let mut s = state.borrow_mut();
+    if s.chats.iter().any(|(c, _)| *c == id) {
+        return;
+    }
+    let doc = s.root.owner_document().expect("an element has a document");
+    let section = element(&doc, "section", "");
+    let _ = section.set_attribute("data-test", "barged-chat");
+    let _ = section.set_attribute("data-engagement", &id);
+    let heading = element(&doc, "h4", "");
+    heading.set_text_content(Some(&format!("Barged in: {name}")));
+    let _ = section.append_child(&heading);
+    let _ = s.barged.append_child(&section);
+    let chat = crate::conversation::mount_supervising(section, id.clone(), s.token.clone());
+    s.chats.push((id, chat));
 }
 
 fn say(s: &State, message: &str) {
