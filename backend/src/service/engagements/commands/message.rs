@@ -5,6 +5,7 @@
 
 use super::super::{advance, load, Emit};
 use super::Cmd;
+use crate::auth::Principal;
 use crate::service::{conflict, validate, Ctx, Result};
 use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::store::{agents, Tx};
@@ -45,6 +46,17 @@ impl Draft {
             author_name: None,
         }
     }
+}
+
+/// Read the writing agent's display name before the batch (see [`Draft::author_name`]).
+pub(super) async fn name_author(ctx: &Ctx, p: &Principal, draft: &mut Draft) -> Result<()> {
+    if let (None, Some(agent)) = (&draft.author_name, p.agent_id()) {
+        let mut conn = ctx.store.read().await?;
+        draft.author_name = agents::get(&mut conn, p.account(), agent)
+            .await?
+            .map(|r| r.agent.display_name);
+    }
+    Ok(())
 }
 
 /// Check a draft before taking any lock: text of 1–4,000 characters, or a file with text of

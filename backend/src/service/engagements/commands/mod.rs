@@ -130,20 +130,16 @@ fn check_action(action: &Action) -> Result<()> {
 }
 
 /// Run one action; returns the engagement afterwards.
-pub async fn act(ctx: &Ctx, p: &Principal, id: EngagementId, action: Action) -> Result<Engagement> {
+pub async fn act(
+    ctx: &Ctx,
+    p: &Principal,
+    id: EngagementId,
+    mut action: Action,
+) -> Result<Engagement> {
     check_action(&action)?;
-    let action = match action {
-        Action::AddMessage(mut draft) => {
-            if let (None, Some(agent)) = (&draft.author_name, p.agent_id()) {
-                let mut conn = ctx.store.read().await?;
-                draft.author_name = crate::store::agents::get(&mut conn, p.account(), agent)
-                    .await?
-                    .map(|r| r.agent.display_name);
-            }
-            Action::AddMessage(draft)
-        }
-        other => other,
-    };
+    if let Action::AddMessage(draft) = &mut action {
+        message::name_author(ctx, p, draft).await?;
+    }
     let p = p.clone();
     // What may add waiting work or free an agent's capacity; notes, dispositions, variables,
     // wrap-up, parking and monitoring change neither.
