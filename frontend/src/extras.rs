@@ -6,7 +6,9 @@
 //! This side only decides when: it asks the loader below to mount a part (the apps at the end
 //! of an engagement's panel, `article[data-engagement]`; a chat's conversation in its panel's
 //! `[data-conversation]`; the supervisor view at the end of `[data-supervisor]`), to refresh it when what it shows changes, and to unmount it. The
-//! loader is JavaScript because `import()` is; it keeps the mounted parts by key.
+//! loader is JavaScript because `import()` is; it keeps the mounted parts by key, and mounts a
+//! part with the latest of what it was told while the module was loading (a chat accepted
+//! before the module arrived mounts live).
 
 use crate::model::Item;
 use crate::session::Session;
@@ -16,15 +18,16 @@ use shared::{Channel, EngagementState};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
-const parts = new Map();
+const parts = new Map(), latest = new Map();
 let loading;
-function mount(base, key, host, make) {
+function mount(base, key, host, args, make) {
+  latest.set(key, args);
   if (parts.has(key)) return false;
   parts.set(key, null);
   loading ||= import(base + "extras/extras.js").then(async (m) => (await m.default(), m));
   loading.then((m) => {
     const el = document.querySelector(host);
-    if (el && parts.has(key)) parts.set(key, make(m, el));
+    if (el && parts.has(key)) parts.set(key, make(m, el, ...latest.get(key)));
   }, (e) => {
     loading = null;
     parts.delete(key);
@@ -33,12 +36,12 @@ function mount(base, key, host, make) {
   return true;
 }
 export function apps_sync(base, id, queue, token) {
-  if (!mount(base, id, `article[data-engagement="${id}"]`, (m, el) => m.mount_apps(el, id, queue, token)))
+  if (!mount(base, id, `article[data-engagement="${id}"]`, [queue, token], (m, el, q, t) => m.mount_apps(el, id, q, t)))
     parts.get(id)?.refresh(token);
 }
 export function chat_sync(base, id, token, live, seen) {
   const key = "chat:" + id;
-  if (!mount(base, key, `[data-conversation="${id}"]`, (m, el) => m.mount_conversation(el, id, token, live)))
+  if (!mount(base, key, `[data-conversation="${id}"]`, [token, live], (m, el, t, l) => m.mount_conversation(el, id, t, l)))
     parts.get(key)?.set(token, live);
   if (seen) parts.get(key)?.seen();
 }
@@ -49,12 +52,13 @@ export function chat_typing(id) {
   parts.get("chat:" + id)?.typing();
 }
 export function supervisor_sync(base, token) {
-  if (!mount(base, "supervisor", "[data-supervisor]", (m, el) => m.mount_supervisor(el, token)))
+  if (!mount(base, "supervisor", "[data-supervisor]", [token], (m, el, t) => m.mount_supervisor(el, t)))
     parts.get("supervisor")?.set_token(token);
 }
 export function drop_part(key) {
   parts.get(key)?.unmount();
   parts.delete(key);
+  latest.delete(key);
 }
 "#)]
 extern "C" {

@@ -4,6 +4,11 @@
 //! agent (driven through the API here): typing both ways, messages both ways with hostile
 //! markup shown as text, Shift+Enter for a new line, a reload of the website resuming the
 //! conversation without repeats, the folded bubble counting new messages, and ending the chat.
+//! With the agent in a second browser (the widget): ringing, accepting, history, typing and
+//! receipts both ways, a reload of the widget, unread counts, files both ways; three chats at
+//! once within the busy rule, a transfer from the widget, a supervisor barging in from the
+//! supervisor view; leaving a message that becomes a work item; the demo CRM's website. The
+//! website tests run on both stores (the demo's on SQLite, as the demo runs).
 
 use fantoccini::actions::InputSource;
 use serde_json::{json, Value};
@@ -20,10 +25,10 @@ const FRAME: &str = "[data-switchboard-chat=frame]";
 /// A center with a chat entry point and its agent (not ready yet), and a website on another
 /// loopback origin, allowed to embed, that carries the bubble: (center, website, its origin,
 /// the chat agent's API).
-async fn website_center(agents: usize) -> (Center, Website, String, Api) {
+async fn website_center(db: TestDb, agents: usize) -> (Center, Website, String, Api) {
     let (listener, site_origin) = Website::bind().await;
     let c = Center::start_with(
-        TestDb::sqlite(),
+        db,
         ServerOptions {
             allowed_origins: vec![site_origin.clone()],
             ..tests::api::server_options()
@@ -78,6 +83,29 @@ async fn bodies(browser: &Browser, at_least: usize) -> Vec<String> {
     serde_json::from_value(v).unwrap()
 }
 
+/// Type into the field `css` of the page (not a frame) once it is rendered and shown: a
+/// panel's conversation mounts after the panel, so the field can exist before it is usable.
+async fn type_when_shown(browser: &Browser, css: &str, keys: &str) {
+    browser
+        .wait_for(
+            &format!("{css} shown"),
+            WAIT,
+            &format!(
+                "const e = document.querySelector({}); return e && e.getClientRects().length && !e.closest('[hidden]') ? true : null;",
+                json!(css)
+            ),
+        )
+        .await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(keys)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
 /// The id of the agent's message whose body is `<img …>`.
 async fn hostile_id(agent: &Api, id: &str) -> Value {
     let list = agent
@@ -104,9 +132,8 @@ async fn agent_messages(agent: &Api, id: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_customer_chats_from_a_website_through_the_bubble() {
-    let (c, _site, site_origin, agent) = website_center(0).await;
+async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
+    let (c, _site, site_origin, agent) = website_center(db, 0).await;
 
     let browser = open_the_chat(&site_origin).await;
 
@@ -346,9 +373,8 @@ async fn a_customer_chats_from_a_website_through_the_bubble() {
 
 /// Nobody is ready to chat: the bubble's form becomes "leave a message", and the message
 /// becomes a work item that routes to an agent like any other.
-#[tokio::test]
-async fn a_customer_leaves_a_message_when_nobody_can_chat() {
-    let (c, _site, site_origin, _chat_agent) = website_center(1).await;
+async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
+    let (c, _site, site_origin, _chat_agent) = website_center(db, 1).await;
     let entries = c.admin.get("/v1/entry-points").await.expect(200);
     let flow_id = entries
         .as_array()
@@ -427,9 +453,8 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat() {
 /// widget; the panel becomes the conversation with the history; typing, messages and read
 /// receipts go both ways, as text; a reload of the widget shows the conversation again, each
 /// message once.
-#[tokio::test]
-async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website() {
-    let (c, _site, site_origin, _agent) = website_center(0).await;
+async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
+    let (c, _site, site_origin, _agent) = website_center(db, 0).await;
 
     // The customer starts the chat from the website.
     let customer = open_the_chat(&site_origin).await;
@@ -524,14 +549,12 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website() {
 
     // The agent answers with markup, sent with Enter: text on both sides, read by the customer.
     let answer = "Yes <img src=x onerror=alert(1)> by invoice";
-    agent
-        .client
-        .find(fantoccini::Locator::Css("[data-test=chat-input]"))
-        .await
-        .unwrap()
-        .send_keys(&format!("{answer}\u{E007}"))
-        .await
-        .unwrap();
+    type_when_shown(
+        &agent,
+        "[data-test=panel]:not([hidden]) [data-test=chat-input]",
+        &format!("{answer}\u{E007}"),
+    )
+    .await;
     assert_eq!(
         bodies(&customer, 3).await,
         ["Hello from the site", "Can I pay by invoice?", answer]
@@ -846,9 +869,8 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
 /// from the widget (the colleague gets it with its history, the agent's tab goes); a
 /// supervisor barges into another from the supervisor view and writes there, marked as a
 /// supervisor in the agent's widget and for the customer.
-#[tokio::test]
-async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in() {
-    let (c, _site, _origin, _agent) = website_center(0).await;
+async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in(db: TestDb) {
+    let (c, _site, _origin, _agent) = website_center(db, 0).await;
     let queue = c
         .admin
         .get("/v1/queues")
@@ -1035,16 +1057,12 @@ async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in() {
         )
         .await;
     assert_eq!(seen, json!(["Grace asks"]));
-    supervisor
-        .client
-        .find(fantoccini::Locator::Css(
-            "[data-test=barged-chat] [data-test=chat-input]",
-        ))
-        .await
-        .unwrap()
-        .send_keys("A supervisor here: you are in good hands.\u{E007}")
-        .await
-        .unwrap();
+    type_when_shown(
+        &supervisor,
+        "[data-test=barged-chat] [data-test=chat-input]",
+        "A supervisor here: you are in good hands.\u{E007}",
+    )
+    .await;
     agent
         .client
         .execute(
@@ -1083,3 +1101,10 @@ async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in() {
     supervisor.close().await;
     agent.close().await;
 }
+
+tests::both_stores!(
+    a_customer_chats_from_a_website_through_the_bubble,
+    a_customer_leaves_a_message_when_nobody_can_chat,
+    an_agent_chats_in_the_widget_with_a_customer_on_a_website,
+    three_chats_at_once_a_transfer_and_a_supervisor_barging_in
+);

@@ -78,7 +78,7 @@ pub fn header(title: &str, host: &crate::host::Host) -> Element {
         attr(&fold, "aria-label", "Minimize the chat");
         attr(&fold, "data-test", "minimize");
         let host = host.clone();
-        on(&fold, "click", move |_| host.post("chat.minimize", &[]));
+        on(&fold, "click", move |_| host.minimize());
         append(&header, &[&fold]);
     }
     header

@@ -124,6 +124,13 @@ impl Host {
         });
     }
 
+    /// The customer folds the chat: ask the host to, and count it out of view at once (what
+    /// arrives before the host answers is delivered, not read).
+    pub fn minimize(&self) {
+        self.open.set(false);
+        self.post("chat.minimize", &[]);
+    }
+
     pub fn framed(&self) -> bool {
         self.origin.is_some()
     }
