@@ -83,6 +83,50 @@ async fn bodies(browser: &Browser, at_least: usize) -> Vec<String> {
     serde_json::from_value(v).unwrap()
 }
 
+/// The chat agent signed in to the standalone widget and ready.
+async fn ready_in_the_widget(c: &Center) -> Browser {
+    let agent = Browser::start().await;
+    agent
+        .client
+        .goto(&format!("{}/widget/", c.server.base_url))
+        .await
+        .unwrap();
+    agent
+        .sign_in_here("chat@switchboard.test", "chat-agent-password")
+        .await;
+    agent
+        .wait_for(
+            "the status selector",
+            WAIT,
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+    agent
+        .client
+        .find(fantoccini::Locator::Css("[data-test=status]"))
+        .await
+        .unwrap()
+        .select_by_value("ready")
+        .await
+        .unwrap();
+    agent
+}
+
+/// Show the panel of the engagement whose tab names `who`.
+async fn open_tab(agent: &Browser, who: &str) {
+    agent
+        .client
+        .execute(
+            &format!(
+                "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes({})).click(); return true;",
+                json!(who)
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+}
+
 /// Type into the field `css` of the page (not a frame) once it is rendered and shown: a
 /// panel's conversation mounts after the panel, so the field can exist before it is usable.
 async fn type_when_shown(browser: &Browser, css: &str, keys: &str) {
@@ -471,30 +515,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     assert_eq!(bodies(&customer, 1).await, ["Hello from the site"]);
 
     // The agent signs in to the widget, gets ready, and the chat rings.
-    let agent = Browser::start().await;
-    agent
-        .client
-        .goto(&format!("{}/widget/", c.server.base_url))
-        .await
-        .unwrap();
-    agent
-        .sign_in_here("chat@switchboard.test", "chat-agent-password")
-        .await;
-    agent
-        .wait_for(
-            "the status selector",
-            WAIT,
-            "return document.querySelector('[data-test=status]') ? true : null;",
-        )
-        .await;
-    agent
-        .client
-        .find(fantoccini::Locator::Css("[data-test=status]"))
-        .await
-        .unwrap()
-        .select_by_value("ready")
-        .await
-        .unwrap();
+    let agent = ready_in_the_widget(&c).await;
     agent.click("[data-test=offer] [data-test=accept]").await;
     let history = agent
         .wait_for(
@@ -611,14 +632,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
             "return document.querySelectorAll('nav.tabs [data-test=tab]').length === 2 ? true : null;",
         )
         .await;
-    agent
-        .client
-        .execute(
-            "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes('Alan')).click(); return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_tab(&agent, "Alan").await;
     grace
         .post("/v1/chat/session/messages", json!({"body": "Me too!"}))
         .await
@@ -650,14 +664,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     // Files both ways, through each side's 📎 picker: the customer's picture shows in the
     // agent's conversation (fetched with the agent's session), the agent's PDF is a link on
     // the customer's side that downloads with the customer's token.
-    agent
-        .client
-        .execute(
-            "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes('Alan')).click(); return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_tab(&agent, "Alan").await;
     in_chat(
         &customer,
         "the picture picked",
@@ -917,30 +924,7 @@ async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in(db: TestDb) 
     }
 
     // The agent gets ready in the widget: the three oldest ring at once and are accepted.
-    let agent = Browser::start().await;
-    agent
-        .client
-        .goto(&format!("{}/widget/", c.server.base_url))
-        .await
-        .unwrap();
-    agent
-        .sign_in_here("chat@switchboard.test", "chat-agent-password")
-        .await;
-    agent
-        .wait_for(
-            "the status selector",
-            WAIT,
-            "return document.querySelector('[data-test=status]') ? true : null;",
-        )
-        .await;
-    agent
-        .client
-        .find(fantoccini::Locator::Css("[data-test=status]"))
-        .await
-        .unwrap()
-        .select_by_value("ready")
-        .await
-        .unwrap();
+    let agent = ready_in_the_widget(&c).await;
     agent
         .wait_for(
             "three chats ringing at once",
@@ -980,14 +964,7 @@ async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in(db: TestDb) 
     colleague
         .accept_when_offered(&customers[3].0, Duration::from_secs(10))
         .await;
-    agent
-        .client
-        .execute(
-            "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes('Alan')).click(); return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_tab(&agent, "Alan").await;
     let select = "[data-test=panel]:not([hidden]) [data-test=transfer-select]";
     agent.click(select).await;
     agent
@@ -1063,14 +1040,7 @@ async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in(db: TestDb) 
         "A supervisor here: you are in good hands.\u{E007}",
     )
     .await;
-    agent
-        .client
-        .execute(
-            "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes('Grace')).click(); return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_tab(&agent, "Grace").await;
     let marked = agent
         .wait_for(
             "the supervisor's message in the agent's conversation",
