@@ -30,3 +30,45 @@ pub async fn sign_in_agent(admin: &Api, integrator: &Api, anon: &Api, body: Valu
         .expect(200);
     session["access_token"].as_str().unwrap().to_string()
 }
+
+/// A fresh database of the store `--store` names (`sqlite` or `postgres`); `name` names the
+/// PostgreSQL database.
+pub async fn database(store: &str, name: &str) -> crate::db::TestDb {
+    match store {
+        "sqlite" => crate::db::TestDb::sqlite(),
+        "postgres" => crate::db::TestDb::postgres(name)
+            .await
+            .expect("PostgreSQL reachable"),
+        other => panic!("--store sqlite|postgres, not {other}"),
+    }
+}
+
+/// A queue (`queue`: its body), a flow routing to it and an entry point through that flow
+/// (`entry`: its body without `flow_id`); returns the queue.
+pub async fn queue_behind_entry(admin: &Api, queue: Value, mut entry: Value) -> Value {
+    let queue = admin.post("/v1/queues", queue).await.expect(201);
+    let flow = admin
+        .post(
+            "/v1/flows",
+            json!({"name": queue["name"], "start": "q",
+                   "steps": {"q": {"type": "route_to_queue", "queue_id": queue["queue_id"]}}}),
+        )
+        .await
+        .expect(201);
+    entry["flow_id"] = flow["flow_id"].clone();
+    admin.post("/v1/entry-points", entry).await.expect(201);
+    queue
+}
+
+/// An API client with `scopes`, signed in.
+pub async fn integrator(admin: &Api, anon: &Api, name: &str, scopes: &[&str]) -> Api {
+    let client = admin
+        .post("/v1/api-clients", json!({"name": name, "scopes": scopes}))
+        .await
+        .expect(201);
+    anon.client(
+        client["client_id"].as_str().unwrap(),
+        client["client_secret"].as_str().unwrap(),
+    )
+    .await
+}

@@ -230,6 +230,25 @@ impl Browser {
         self.click("[data-test=sign-in]").await;
     }
 
+    /// Open the standalone widget at `url`, sign in there and choose "Ready".
+    pub async fn ready_in_standalone_widget(&self, url: &str, email: &str, password: &str) {
+        self.client.goto(url).await.unwrap();
+        self.sign_in_here(email, password).await;
+        self.wait_for(
+            "the status selector",
+            Duration::from_secs(20),
+            "return document.querySelector('[data-test=status]') ? true : null;",
+        )
+        .await;
+        self.client
+            .find(fantoccini::Locator::Css("[data-test=status]"))
+            .await
+            .unwrap()
+            .select_by_value("ready")
+            .await
+            .unwrap();
+    }
+
     /// Click the first element matching `css` on the host page, waiting for it.
     pub async fn click(&self, css: &str) {
         self.click_when_shown(css, "on the page").await;

@@ -51,6 +51,37 @@ pub async fn chat_center(c: &Center) -> Api {
     agent
 }
 
+/// Another agent in [`chat_center`]'s chat queue, signed in (not ready): (agent id, their API).
+/// `who` names them ("Grace" → grace@switchboard.test, password `grace-agent-password`).
+pub async fn chat_colleague(c: &Center, who: &str) -> (String, Api) {
+    let queues = c.admin.get("/v1/queues").await.expect(200);
+    let queue_id = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Web chat")
+        .expect("the chat center's queue")["queue_id"]
+        .clone();
+    let login = who.to_lowercase().replace(' ', "-");
+    let (email, password) = (
+        format!("{login}@switchboard.test"),
+        format!("{login}-agent-password"),
+    );
+    let id = c
+        .admin
+        .post(
+            "/v1/agents",
+            json!({"display_name": who, "email": email, "role": "agent",
+                   "password": password, "queues": [{"queue_id": queue_id}]}),
+        )
+        .await
+        .expect(201)["agent_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (id, c.anon().login(&email, &password).await)
+}
+
 /// A website with the chat bubble of `switchboard`'s entry point `web-chat`, on
 /// `http://127.0.0.1:<port>`; it stops when dropped.
 pub struct Website {

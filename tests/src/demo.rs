@@ -103,26 +103,8 @@ pub async fn wait_for_reply(browser: &Browser, request_id: &str) -> Value {
 /// Sign in to the standalone widget (the PWA) and go ready.
 pub async fn standalone_ready(browser: &Browser, sys: &System) {
     browser
-        .client
-        .goto(&sys.switchboard.url("/widget/"))
-        .await
-        .unwrap();
-    browser.sign_in_here("ada@demo.test", PASSWORD).await;
-    browser
-        .wait_for(
-            "the status selector",
-            Duration::from_secs(20),
-            "return document.querySelector('[data-test=status]') ? true : null;",
-        )
+        .ready_in_standalone_widget(&sys.switchboard.url("/widget/"), "ada@demo.test", PASSWORD)
         .await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css("[data-test=status]"))
-        .await
-        .unwrap()
-        .select_by_value("ready")
-        .await
-        .unwrap();
 }
 
 /// "Route to an agent" on the demo CRM's `ticket`; the CRM answers 201 with the engagement.

@@ -1098,28 +1098,7 @@ async fn waiting_chats_of_customers_who_left_are_abandoned(db: TestDb) {
 async fn a_transferred_chat_keeps_its_history(db: TestDb) {
     let c = Center::with_agents(db, 0).await;
     let first = chat_center(&c).await;
-    let queue = c.admin.get("/v1/queues").await.expect(200);
-    let queue_id = queue
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "Web chat")
-        .unwrap()["queue_id"]
-        .clone();
-    let second_id = c
-        .admin
-        .post(
-            "/v1/agents",
-            json!({"display_name": "Grace", "email": "grace@switchboard.test", "role": "agent",
-                   "password": "grace-agent-password", "queues": [{"queue_id": queue_id}]}),
-        )
-        .await
-        .expect(201)["agent_id"]
-        .clone();
-    let second = c
-        .anon()
-        .login("grace@switchboard.test", "grace-agent-password")
-        .await;
+    let (second_id, second) = tests::chat::chat_colleague(&c, "Grace").await;
     let (id, customer) = customer_chat(&c, "Alan").await;
     customer
         .post(

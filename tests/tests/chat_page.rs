@@ -87,29 +87,23 @@ async fn bodies(browser: &Browser, at_least: usize) -> Vec<String> {
 async fn ready_in_the_widget(c: &Center) -> Browser {
     let agent = Browser::start().await;
     agent
-        .client
-        .goto(&format!("{}/widget/", c.server.base_url))
-        .await
-        .unwrap();
-    agent
-        .sign_in_here("chat@switchboard.test", "chat-agent-password")
-        .await;
-    agent
-        .wait_for(
-            "the status selector",
-            WAIT,
-            "return document.querySelector('[data-test=status]') ? true : null;",
+        .ready_in_standalone_widget(
+            &format!("{}/widget/", c.server.base_url),
+            "chat@switchboard.test",
+            "chat-agent-password",
         )
         .await;
     agent
-        .client
-        .find(fantoccini::Locator::Css("[data-test=status]"))
-        .await
-        .unwrap()
-        .select_by_value("ready")
-        .await
-        .unwrap();
-    agent
+}
+
+/// Fill the whole pre-chat form in the chat frame and start the chat.
+async fn start_the_chat(customer: &Browser, name: &str, email: &str, question: &str) {
+    for (field, value) in [("name", name), ("email", email), ("question", question)] {
+        customer
+            .type_in_widget(&format!("[data-test={field}]"), value)
+            .await;
+    }
+    customer.click_in_widget("[data-test=start]").await;
 }
 
 /// Show the panel of the engagement whose tab names `who`.
@@ -502,16 +496,13 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
 
     // The customer starts the chat from the website.
     let customer = open_the_chat(&site_origin).await;
-    customer
-        .type_in_widget("[data-test=name]", "Alan Turing")
-        .await;
-    customer
-        .type_in_widget("[data-test=email]", "alan@bletchley.test")
-        .await;
-    customer
-        .type_in_widget("[data-test=question]", "Hello from the site")
-        .await;
-    customer.click_in_widget("[data-test=start]").await;
+    start_the_chat(
+        &customer,
+        "Alan Turing",
+        "alan@bletchley.test",
+        "Hello from the site",
+    )
+    .await;
     assert_eq!(bodies(&customer, 1).await, ["Hello from the site"]);
 
     // The agent signs in to the widget, gets ready, and the chat rings.
@@ -762,16 +753,13 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
     desk.select_ready().await;
 
     let customer = open_the_chat(&format!("{}/site", sys.demo.base_url)).await;
-    customer
-        .type_in_widget("[data-test=name]", "Margaret")
-        .await;
-    customer
-        .type_in_widget("[data-test=email]", "margaret@apollo.test")
-        .await;
-    customer
-        .type_in_widget("[data-test=question]", "Where is my order?")
-        .await;
-    customer.click_in_widget("[data-test=start]").await;
+    start_the_chat(
+        &customer,
+        "Margaret",
+        "margaret@apollo.test",
+        "Where is my order?",
+    )
+    .await;
 
     // The desk pops the CRM contact with that email as the chat rings.
     let contacts: Value = reqwest::get(format!("{}/api/contacts", sys.demo.base_url))
@@ -878,33 +866,7 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
 /// supervisor in the agent's widget and for the customer.
 async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in(db: TestDb) {
     let (c, _site, _origin, _agent) = website_center(db, 0).await;
-    let queue = c
-        .admin
-        .get("/v1/queues")
-        .await
-        .expect(200)
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "Web chat")
-        .unwrap()["queue_id"]
-        .clone();
-    let colleague_id = c
-        .admin
-        .post(
-            "/v1/agents",
-            json!({"display_name": "Second Agent", "email": "second@switchboard.test", "role": "agent",
-                   "password": "second-agent-password", "queues": [{"queue_id": queue}]}),
-        )
-        .await
-        .expect(201)["agent_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let colleague = c
-        .anon()
-        .login("second@switchboard.test", "second-agent-password")
-        .await;
+    let (colleague_id, colleague) = tests::chat::chat_colleague(&c, "Second Agent").await;
     let mut customers = Vec::new();
     for name in ["Alan", "Grace", "Edsger", "Barbara"] {
         let session = c

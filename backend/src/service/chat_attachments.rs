@@ -23,7 +23,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use shared::engagement::{MessageAttachment, MessageRecord};
 use shared::ids::{EngagementId, MessageId};
-use shared::{Channel, EngagementState};
+use shared::Channel;
 
 /// The default largest file (`--chat-attachment-max-bytes`): 10 MiB.
 pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
@@ -224,15 +224,7 @@ where
             engagement.channel.as_str()
         )));
     }
-    if !matches!(
-        engagement.state,
-        EngagementState::Connected | EngagementState::Inactive
-    ) {
-        return Err(conflict(format!(
-            "the conversation is not live: the engagement is {}",
-            engagement.state.as_str()
-        )));
-    }
+    message::agent_may_write(engagement.state)?;
     let message_id = MessageId(uuid::Uuid::now_v7());
     let attachment = store_file(ctx, id, message_id, kind, upload).await?;
     let draft = Draft::file(message_id, attachment);

@@ -21,8 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tests::api::{server_options, Api, ADMIN_EMAIL, ADMIN_PASSWORD};
-use tests::bench::{percentile, sign_in_agent};
-use tests::db::TestDb;
+use tests::bench::{database, integrator, percentile, queue_behind_entry, sign_in_agent};
 use tests::process::{start_switchboard, Running};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -106,47 +105,26 @@ struct Seen {
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args = args();
-    let db = match args.store.as_str() {
-        "sqlite" => TestDb::sqlite(),
-        "postgres" => TestDb::postgres("bench")
-            .await
-            .expect("PostgreSQL reachable"),
-        other => panic!("--store sqlite|postgres, not {other}"),
-    };
+    let db = database(&args.store, "bench").await;
     let mut servers = Vec::new();
     for _ in 0..args.instances {
         servers.push(start_switchboard(&db, server_options()).await);
     }
     let anon = Api::new(&servers[0].base_url);
     let admin = anon.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let queue = admin
-        .post("/v1/queues", json!({"name": "Bench", "channel": "work_item", "distribution": "longest_idle", "ring_timeout_secs": 60}))
-        .await
-        .expect(201);
-    let flow = admin
-        .post("/v1/flows", json!({"name": "Bench", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue["queue_id"]}}}))
-        .await
-        .expect(201);
-    admin
-        .post(
-            "/v1/entry-points",
-            json!({"entry_id": "bench", "flow_id": flow["flow_id"]}),
-        )
-        .await
-        .expect(201);
-    let client = admin
-        .post(
-            "/v1/api-clients",
-            json!({"name": "bench", "scopes": ["engagements:write", "embed_tokens:write"]}),
-        )
-        .await
-        .expect(201);
-    let integrator = anon
-        .client(
-            client["client_id"].as_str().unwrap(),
-            client["client_secret"].as_str().unwrap(),
-        )
-        .await;
+    let queue = queue_behind_entry(
+        &admin,
+        json!({"name": "Bench", "channel": "work_item", "distribution": "longest_idle", "ring_timeout_secs": 60}),
+        json!({"entry_id": "bench"}),
+    )
+    .await;
+    let integrator = integrator(
+        &admin,
+        &anon,
+        "bench",
+        &["engagements:write", "embed_tokens:write"],
+    )
+    .await;
     // The same client's token works on every instance (one database, one signing key).
     let integrators: Vec<Api> = servers
         .iter()

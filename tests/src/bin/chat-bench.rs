@@ -21,8 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tests::api::{server_options, Api, ADMIN_EMAIL, ADMIN_PASSWORD};
-use tests::bench::{percentile, sign_in_agent};
-use tests::db::TestDb;
+use tests::bench::{database, integrator, percentile, queue_behind_entry, sign_in_agent};
 use tests::process::start_switchboard;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -118,13 +117,7 @@ fn read_socket(
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args = args();
-    let db = match args.store.as_str() {
-        "sqlite" => TestDb::sqlite(),
-        "postgres" => TestDb::postgres("chatbench")
-            .await
-            .expect("PostgreSQL reachable"),
-        other => panic!("--store sqlite|postgres, not {other}"),
-    };
+    let db = database(&args.store, "chatbench").await;
     let mut options = server_options();
     // Every customer comes from 127.0.0.1: no per-address start limit here.
     options
@@ -134,34 +127,13 @@ async fn main() {
     let ws_base = server.base_url.replacen("http", "ws", 1);
     let anon = Api::new(&server.base_url);
     let admin = anon.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let queue = admin
-        .post("/v1/queues", json!({"name": "Chat bench", "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 120}))
-        .await
-        .expect(201);
-    let flow = admin
-        .post("/v1/flows", json!({"name": "Chat bench", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue["queue_id"]}}}))
-        .await
-        .expect(201);
-    admin
-        .post(
-            "/v1/entry-points",
-            json!({"entry_id": "web-chat", "flow_id": flow["flow_id"], "chat": {}}),
-        )
-        .await
-        .expect(201);
-    let client = admin
-        .post(
-            "/v1/api-clients",
-            json!({"name": "chat-bench", "scopes": ["embed_tokens:write"]}),
-        )
-        .await
-        .expect(201);
-    let integrator = anon
-        .client(
-            client["client_id"].as_str().unwrap(),
-            client["client_secret"].as_str().unwrap(),
-        )
-        .await;
+    let queue = queue_behind_entry(
+        &admin,
+        json!({"name": "Chat bench", "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 120}),
+        json!({"entry_id": "web-chat", "chat": {}}),
+    )
+    .await;
+    let integrator = integrator(&admin, &anon, "chat-bench", &["embed_tokens:write"]).await;
 
     let clock: Arc<Clock> = Arc::default();
     // Which agent has which chat (filled as they accept).

@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tests::api::{server_options, Api, ADMIN_EMAIL, ADMIN_PASSWORD};
-use tests::db::TestDb;
 use tests::process::start_switchboard;
 use tests::receiver::Receiver;
 
@@ -54,13 +53,6 @@ fn args() -> Args {
         }
     }
     a
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// Toggle agents between ready and not ready: call `n` goes to agent `n % agents`, which
@@ -124,13 +116,7 @@ async fn logged(admin: &Api, mut after: i64) -> u64 {
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args = args();
-    let db = match args.store.as_str() {
-        "sqlite" => TestDb::sqlite(),
-        "postgres" => TestDb::postgres("webhook-bench")
-            .await
-            .expect("PostgreSQL reachable"),
-        other => panic!("--store sqlite|postgres, not {other}"),
-    };
+    let db = tests::bench::database(&args.store, "webhook-bench").await;
     let server = start_switchboard(&db, server_options()).await;
     let anon = Api::new(&server.base_url);
     let admin = anon.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -252,8 +238,8 @@ async fn main() {
         args.store,
         got.len(),
         calls as f64 / took.as_secs_f64(),
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
+        tests::bench::percentile(&latencies, 0.5),
+        tests::bench::percentile(&latencies, 0.99),
         latencies.last().copied().unwrap_or(f64::NAN)
     );
 }

@@ -75,15 +75,7 @@ pub fn attachment_key(engagement: EngagementId, message: MessageId) -> String {
 
 pub(super) async fn run(c: &mut Cmd<'_>, draft: Draft) -> Result<Engagement> {
     check_channel(&c.rec)?;
-    if !matches!(
-        c.rec.state,
-        EngagementState::Connected | EngagementState::Inactive
-    ) {
-        return Err(conflict(format!(
-            "the conversation is not live: the engagement is {}",
-            c.rec.state.as_str()
-        )));
-    }
+    agent_may_write(c.rec.state)?;
     let agent = c.agent()?;
     // Not the engagement's agent: a supervisor (authorized as such), marked so on both sides.
     let kind = if c.rec.agent_id == Some(agent) {
@@ -112,6 +104,21 @@ pub(super) async fn run(c: &mut Cmd<'_>, draft: Draft) -> Result<Engagement> {
     };
     record(c.tx, &mut c.rec, &c.offered, message).await?;
     Ok(c.rec.to_api(&c.offered)?)
+}
+
+/// The agent side writes while the conversation is live: connected, or parked.
+pub fn agent_may_write(state: EngagementState) -> Result<()> {
+    if matches!(
+        state,
+        EngagementState::Connected | EngagementState::Inactive
+    ) {
+        Ok(())
+    } else {
+        Err(conflict(format!(
+            "the conversation is not live: the engagement is {}",
+            state.as_str()
+        )))
+    }
 }
 
 pub(super) fn check_channel(rec: &EngagementRecord) -> Result<()> {
