@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the agent widget twice from one crate, one build per host dialect: the native widget
 # into frontend/dist (served at /widget/) and the Zoom-compatible one (cargo feature `zcc`) into
-# frontend/dist/zcc (served at /zcc/ and /cci/callbar/crm/). A session loads only the dialect its
+# frontend/dist/zcc (served at /zcc/, /cci/callbar/crm/ and /crm-int/callbar/). A session loads only the dialect its
 # host speaks, so neither carries the other's code in its first load (BENCHMARKS.md).
 #
 # Each build: size-optimised profile, a pinned nightly that

@@ -168,6 +168,17 @@ pub struct ServeConfig {
     #[arg(long, env = "SWITCHBOARD_CHAT_ATTACHMENT_MAX_BYTES", default_value_t = crate::service::chat_attachments::DEFAULT_MAX_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
     pub chat_attachment_max_bytes: u64,
 
+    /// The reasons an agent may give for not being ready, each with the id Smart Embed hosts
+    /// use for it (`zcc-agent-status-set-request {"id": "21"}`): `Name=code`, comma-separated.
+    /// The default numbers them as payloads captured from Zoom Contact Center do.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_NOT_READY_REASONS",
+        default_value = shared::config::NotReadyReason::DEFAULTS,
+        value_parser = NotReadyReasons::parse
+    )]
+    pub not_ready_reasons: NotReadyReasons,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -183,6 +194,16 @@ pub struct ServeConfig {
         value_parser = MetricsAllow::parse
     )]
     pub metrics_allow: MetricsAllow,
+}
+
+/// The `--not-ready-reasons` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotReadyReasons(pub Vec<shared::config::NotReadyReason>);
+
+impl NotReadyReasons {
+    pub fn parse(value: &str) -> Result<NotReadyReasons, String> {
+        shared::config::NotReadyReason::parse_list(value).map(NotReadyReasons)
+    }
 }
 
 /// The `--metrics-allow` networks (an address is a network of one).

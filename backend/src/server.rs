@@ -66,6 +66,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             .map_err(StartError::Blobs)?;
     let (writer, jobs) = crate::service::writer::channel();
     let ctx = Ctx {
+        not_ready_reasons: Arc::new(config.not_ready_reasons.0.clone()),
         writer,
         signer: Signer::new(store.server_key().await?),
         account: store.default_account().await?,

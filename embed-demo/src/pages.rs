@@ -72,7 +72,8 @@ pub fn signin(error: Option<&str>) -> String {
              <form method=\"post\" action=\"/signin\"><label>Email \
              <input name=\"email\" type=\"email\" required value=\"ada@demo.test\" data-test=\"crm-email\"></label> \
              <button type=\"submit\" data-test=\"crm-signin\">Sign in</button></form>\
-             <p>Demo agents: ada@demo.test, grace@demo.test (supervisor: admin@demo.test).</p></section>"
+             <p>Demo agents: ada@demo.test, grace@demo.test. The admin, admin@demo.test, signs in inside the \
+             widget with the password: this CRM's API client may not sign admins in.</p></section>"
         ),
     )
 }

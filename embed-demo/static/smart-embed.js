@@ -8,7 +8,11 @@
 
 (function () {
   const SWITCHBOARD = document.querySelector('meta[name="switchboard"]').content.replace(/\/$/, "");
-  const BASE = SWITCHBOARD + "/zcc/"; // the configured base address
+  // The configured base address. `?embed=cci` frames it as Zoom's own sample does
+  // (`/cci/callbar/crm/`, no `?origin=`), `?embed=v1` as older hosts do (`/crm-int/callbar/`,
+  // Zoom's cti_version=1, no `?origin=`); the widget then learns the page from the browser.
+  const EMBED = new URLSearchParams(location.search).get("embed") || "zcc";
+  const BASE = SWITCHBOARD + ({ cci: "/cci/callbar/crm/", v1: "/crm-int/callbar/" }[EMBED] || "/zcc/");
   const TRUSTED_ORIGIN = new URL(SWITCHBOARD).origin; // the configured trusted origin
 
   // The host's own records (a CRM's contacts).
@@ -64,7 +68,7 @@
   frame.height = "560";
   frame.setAttribute("sandbox", "allow-forms allow-popups allow-popups-to-escape-sandbox allow-scripts allow-same-origin allow-downloads");
   frame.setAttribute("allow", ";autoplay;microphone;camera;display-capture;midi;encrypted-media;clipboard-write;");
-  frame.src = `${BASE}?origin=${location.origin}`;
+  frame.src = EMBED === "zcc" ? `${BASE}?origin=${location.origin}` : BASE;
   document.getElementById("host-frame-slot").appendChild(frame);
 
   function post(type, data) {

@@ -148,7 +148,9 @@ async fn start(session: Session) -> Result<Phase, LaunchError> {
         register_service_worker(&window);
         return Ok(Phase::Standalone);
     }
-    let origin = origin.ok_or(LaunchError::MissingOrigin)?;
+    let origin = origin
+        .or_else(|| embedding_origin(&window))
+        .ok_or(LaunchError::MissingOrigin)?;
     let url = format!(
         "/v1/embedding/check?origin={}",
         String::from(js_sys::encode_uri_component(&origin))
@@ -163,6 +165,26 @@ async fn start(session: Session) -> Result<Phase, LaunchError> {
         return Err(LaunchError::CheckFailed("no parent window".into()));
     }
     Ok(Phase::Embedded { origin, dialect })
+}
+
+/// The embedding page's origin as the browser tells it, for hosts that frame the widget
+/// without `?origin=` (Zoom's own sample does): `location.ancestorOrigins[0]` (Chromium,
+/// Safari), else the referrer's origin (Firefox). It passes the same allow-list check as a
+/// given one, and the page policy's `frame-ancestors` still decides who may frame at all.
+fn embedding_origin(window: &web_sys::Window) -> Option<String> {
+    let location = window.location();
+    let ancestor = js_sys::Reflect::get(&location, &"ancestorOrigins".into())
+        .ok()
+        .filter(|list| !list.is_undefined())
+        .and_then(|list| js_sys::Reflect::get(&list, &0.into()).ok())
+        .and_then(|o| o.as_string());
+    let raw = ancestor.or_else(|| {
+        window
+            .document()
+            .map(|d| d.referrer())
+            .filter(|r| !r.is_empty())
+    })?;
+    launch::origin_of(&raw)
 }
 
 /// The service worker caches the shell so the installed PWA opens offline.

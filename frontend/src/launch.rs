@@ -1,5 +1,5 @@
-//! How the widget was opened: its path (`/widget/` native; `/zcc/` and Zoom's own
-//! `/cci/callbar/crm/` the Zoom-compatible dialect) and `?origin=<host page origin>`, with an
+//! How the widget was opened: its path (`/widget/` native; `/zcc/`, Zoom's own
+//! `/cci/callbar/crm/` and older hosts' `/crm-int/callbar/` the Zoom-compatible dialect) and `?origin=<host page origin>`, with an
 //! optional `protocol=<native|zcc>` that overrides the path. Pure logic, tested natively.
 
 use shared::post_message::Dialect;
@@ -24,8 +24,9 @@ pub enum LaunchError {
 impl LaunchError {
     pub fn message(&self) -> String {
         match self {
-            LaunchError::MissingOrigin => "This widget is embedded without saying which page it is in. \
-                Add ?origin=<your page's origin> (e.g. https://crm.example.com) to the iframe address."
+            LaunchError::MissingOrigin => "This widget cannot tell which page it is in: the address has no \
+                ?origin= and the browser names no embedding page. Add ?origin=<your page's origin> \
+                (e.g. https://crm.example.com) to the iframe address."
                 .into(),
             LaunchError::MalformedOrigin(o) => format!(
                 "\"{o}\" is not a web origin. Use scheme, host and port only, e.g. https://crm.example.com"
@@ -45,10 +46,14 @@ impl LaunchError {
 }
 
 /// The dialect the widget's path selects: the paths a Smart Embed host is configured with
-/// (`/zcc/`, and `/cci/callbar/crm/` as Zoom names it) speak zcc, everything else native. A
-/// host then needs only a new base address, never a query parameter of ours.
+/// (`/zcc/`, `/cci/callbar/crm/` as Zoom names it, `/crm-int/callbar/` as older hosts and
+/// Zoom's `cti_version=1` do) speak zcc, everything else native. A host then needs only a new
+/// base address, never a query parameter of ours.
 pub fn dialect_for_path(path: &str) -> Dialect {
-    if path.starts_with("/zcc/") || path.starts_with("/cci/callbar/crm/") {
+    if ["/zcc/", "/cci/callbar/crm/", "/crm-int/callbar/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
         Dialect::Zcc
     } else {
         Dialect::Native
@@ -85,6 +90,14 @@ pub fn parse<'a>(
         Dialect::parse(&protocol).ok_or(LaunchError::UnknownProtocol(protocol))?
     };
     Ok(Launch { origin, dialect })
+}
+
+/// The origin of a URL the browser gives for the embedding page (`location.ancestorOrigins`
+/// holds origins already; `document.referrer` is a URL, often only the origin and `/`).
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    normalize_origin(&format!("{scheme}://{authority}")).ok()
 }
 
 /// A light syntactic check; the backend's allow-list check is authoritative. Browsers
@@ -126,6 +139,7 @@ mod tests {
     fn the_path_selects_the_dialect_and_a_second_question_mark_separates() {
         assert_eq!(dialect_for_path("/zcc/"), Dialect::Zcc);
         assert_eq!(dialect_for_path("/cci/callbar/crm/"), Dialect::Zcc);
+        assert_eq!(dialect_for_path("/crm-int/callbar/"), Dialect::Zcc);
         assert_eq!(dialect_for_path("/widget/"), Dialect::Native);
         assert_eq!(dialect_for_path("/zccx/"), Dialect::Native);
         // `${BASE}?origin=…` with BASE = …/widget/?protocol=zcc, as a public host builds it.
@@ -153,6 +167,31 @@ mod tests {
             None
         );
         assert_eq!(parse(Dialect::Native, []).unwrap().origin, None);
+    }
+
+    #[test]
+    fn the_embedding_page_origin_is_read_from_what_the_browser_gives() {
+        assert_eq!(
+            origin_of("https://crm.example.com/contacts/7?x=1#y").as_deref(),
+            Some("https://crm.example.com")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8090/").as_deref(),
+            Some("http://127.0.0.1:8090")
+        );
+        assert_eq!(
+            origin_of("HTTPS://CRM.example.com:443").as_deref(),
+            Some("https://crm.example.com")
+        );
+        for none in [
+            "",
+            "null",
+            "about:blank",
+            "file:///tmp/x.html",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(origin_of(none), None, "{none}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::{bridge, sound};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{AgentProfile, AgentSession, QueueSummary, SocketFrame};
-use shared::config::{AgentStatus, Disposition};
+use shared::config::{AgentStatus, Disposition, NotReadyReason};
 use shared::ids::EngagementId;
 use shared::{Engagement, Event};
 use std::cell::RefCell;
@@ -33,6 +33,8 @@ pub struct Session {
     pub notice: RwSignal<Option<String>>,
     pub queues: RwSignal<Vec<QueueSummary>>,
     pub dispositions: RwSignal<Vec<Disposition>>,
+    /// The reasons the agent may give for not being ready (`GET /v1/not-ready-reasons`).
+    pub reasons: RwSignal<Vec<NotReadyReason>>,
     /// The engagement whose panel is open.
     pub selected: RwSignal<Option<EngagementId>>,
 }
@@ -59,6 +61,7 @@ impl Session {
             notice: RwSignal::new(None),
             queues: RwSignal::new(Vec::new()),
             dispositions: RwSignal::new(Vec::new()),
+            reasons: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
         }
     }
@@ -125,6 +128,17 @@ impl Session {
         };
         if let Some(s) = storage() {
             let _ = s.set_item(TOKEN_KEY, &token);
+        }
+        if let Ok(r) = api::read(
+            "GET",
+            "/v1/not-ready-reasons",
+            t,
+            None,
+            NotReadyReason::read_list,
+        )
+        .await
+        {
+            self.reasons.set(r);
         }
         // Signed in (and so `authenticated` in snapshots) only once the picture is complete.
         self.resync_with(agent, token.clone()).await;

@@ -18,9 +18,6 @@ use shared::ids::EngagementId;
 use shared::state_machine::allowed_commands;
 use shared::{Command, EngagementState};
 
-/// Reasons an agent can give for not being ready.
-const NOT_READY_REASONS: [&str; 4] = ["Break", "Lunch", "Meeting", "Training"];
-
 fn status_value(s: &AgentStatus) -> String {
     match s {
         AgentStatus::Ready => "ready".into(),
@@ -113,13 +110,17 @@ pub fn SignedIn(session: Session) -> impl IntoView {
             <label class="sr-only" for="sb-status">"Status"</label>
             <select id="sb-status" data-test="status" prop:value=status on:change=on_status>
                 <option value="ready">"Ready"</option>
-                {NOT_READY_REASONS.map(|r| view! { <option value=format!("nr:{r}")>{format!("Not ready: {r}")}</option> })}
-                <option value="offline">"Offline"</option>
+                // The server's reasons (`--not-ready-reasons`), and the current one if it is
+                // another (set by a host page or an older list).
                 {move || {
                     let v = status();
-                    (v.starts_with("nr:") && !NOT_READY_REASONS.iter().any(|r| v == format!("nr:{r}")))
-                        .then(|| view! { <option value=v.clone()>{format!("Not ready: {}", v.trim_start_matches("nr:"))}</option> })
+                    let mut names: Vec<String> = session.reasons.with(|rs| rs.iter().map(|r| r.name.clone()).collect());
+                    if let Some(current) = v.strip_prefix("nr:").filter(|c| !names.iter().any(|n| n == c)) {
+                        names.push(current.to_string());
+                    }
+                    names.into_iter().map(|r| view! { <option value=format!("nr:{r}")>{format!("Not ready: {r}")}</option> }).collect_view()
                 }}
+                <option value="offline">"Offline"</option>
             </select>
             <button class="link" on:click=move |_| session.sign_out(None)>"Sign out"</button>
         </div>
@@ -183,6 +184,8 @@ fn Offers(session: Session) -> impl IntoView {
                         </div>
                         <strong class="title" data-test="offer-title">{move || item().map(|i| i.title()).unwrap_or_default()}</strong>
                         <div class="muted">
+                            // The record the host page matched (Smart Embed hosts), as text.
+                            {move || bridge::host_name(id).map(|n| view! { <span data-test="offer-match">{n}" · "</span> })}
                             {move || item().and_then(|i| i.engagement.consumer.and_then(|c| c.display_name.or(c.phone).or(c.email)))}
                             {move || item().and_then(|i| i.engagement.work_item.and_then(|w| w.priority)).map(|p| format!(" · priority {p}"))}
                         </div>

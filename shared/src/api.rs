@@ -636,6 +636,21 @@ pub struct ChatEntry {
     pub unavailable: Option<ChatUnavailable>,
     /// Whether a message can be left instead (`POST /v1/chat/{entry_id}/left-messages`).
     pub leave_message: bool,
+    /// When the chat is open in the next seven days, as instants (so the page can show them in
+    /// the visitor's own time zone), earliest first; a period under way now comes first. Empty
+    /// when the entry point has no opening hours (always open).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opening_hours: Vec<OpeningTime>,
+}
+
+/// One stretch of opening hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpeningTime {
+    #[serde(with = "time::serde::rfc3339")]
+    pub opens_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub closes_at: time::OffsetDateTime,
 }
 
 /// Why a live chat cannot be answered now.

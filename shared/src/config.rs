@@ -142,6 +142,73 @@ impl TryFrom<AgentStatusWire> for AgentStatus {
     }
 }
 
+/// A reason an agent gives for not being ready (`GET /v1/not-ready-reasons`): its name, and
+/// the id Smart Embed hosts use for it (`zcc-agent-status-set-request {id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotReadyReason {
+    pub name: String,
+    /// Digits, never one of the status ids (`1`, `2`, `3`, `30`).
+    pub code: String,
+}
+
+impl NotReadyReason {
+    /// The reasons a server offers unless `--not-ready-reasons` says otherwise, with the ids
+    /// 20–24 that payloads captured from Zoom Contact Center show for not-ready reasons.
+    pub const DEFAULTS: &'static str = "Break=20,Lunch=21,Meeting=22,Training=23,Personal=24";
+
+    /// Read `GET /v1/not-ready-reasons` (by hand: see [`crate::feed`]).
+    pub fn read_list(v: &serde_json::Value) -> Option<Vec<NotReadyReason>> {
+        crate::feed::list(v, |r| {
+            Some(NotReadyReason {
+                name: crate::feed::text(r, "name")?,
+                code: crate::feed::text(r, "code")?,
+            })
+        })
+    }
+
+    /// `Name=code,Name=code`: names are visible text of at most 100 characters, codes 1–6
+    /// digits other than the status ids; both unique.
+    pub fn parse_list(list: &str) -> Result<Vec<NotReadyReason>, String> {
+        let mut out: Vec<NotReadyReason> = Vec::new();
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (name, code) = item
+                .split_once('=')
+                .map(|(n, c)| (n.trim(), c.trim()))
+                .ok_or_else(|| {
+                    format!("{item:?}: write each reason as Name=code, e.g. Lunch=21")
+                })?;
+            if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+                return Err(format!(
+                    "{item:?}: a reason's name is 1–100 visible characters"
+                ));
+            }
+            if code.is_empty() || code.len() > 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("{item:?}: a reason's code is 1–6 digits"));
+            }
+            if ["1", "2", "3", "30"].contains(&code) {
+                return Err(format!(
+                    "{item:?}: {code} is a status id (1 ready, 2 not ready, 3 occupied, 30 offline)"
+                ));
+            }
+            if out
+                .iter()
+                .any(|r| r.name.eq_ignore_ascii_case(name) || r.code == code)
+            {
+                return Err(format!("{item:?}: names and codes must be unique"));
+            }
+            out.push(NotReadyReason {
+                name: name.to_string(),
+                code: code.to_string(),
+            });
+        }
+        if out.is_empty() {
+            return Err("give at least one reason, e.g. Break=20".into());
+        }
+        Ok(out)
+    }
+}
+
 /// Why [`AgentStatus::from_parts`] refused its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusPartsError {
@@ -853,6 +920,37 @@ mod tests {
                 .get(),
             5
         );
+    }
+
+    #[test]
+    fn not_ready_reasons_are_name_and_code() {
+        let defaults = NotReadyReason::parse_list(NotReadyReason::DEFAULTS).unwrap();
+        assert_eq!(defaults.len(), 5);
+        assert_eq!(
+            defaults[1],
+            NotReadyReason {
+                name: "Lunch".into(),
+                code: "21".into()
+            }
+        );
+        assert_eq!(
+            NotReadyReason::parse_list(" Coaching = 40 , Admin=41 ,").unwrap()[0].name,
+            "Coaching"
+        );
+        for bad in [
+            "",
+            "Lunch",
+            "Lunch=",
+            "=21",
+            "Lunch=2a",
+            "Lunch=2",
+            "Lunch=30",
+            "Lunch=21,lunch=22",
+            "Lunch=21,Break=21",
+            "Lunch=1234567",
+        ] {
+            assert!(NotReadyReason::parse_list(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -223,6 +223,15 @@ pub struct MessageRecord {
     pub attachment: Option<MessageAttachment>,
 }
 
+impl MessageRecord {
+    /// The message as the customer sees it: the author's display name, never their internal
+    /// `agent_id` (the customer's session shows none of the engagement's internals).
+    pub fn for_customer(mut self) -> MessageRecord {
+        self.author.agent_id = None;
+        self
+    }
+}
+
 /// A file in a conversation: what it is called, what kind and how large. The file itself is
 /// in the blob store, served only to that chat's customer and to those who may read the
 /// engagement.

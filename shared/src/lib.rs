@@ -9,6 +9,8 @@
 pub mod api;
 pub mod channel;
 pub mod config;
+#[cfg(test)]
+mod docs_examples;
 pub mod engagement;
 pub mod events;
 pub mod feed;

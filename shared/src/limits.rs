@@ -215,6 +215,25 @@ pub mod schemas {
             .into()
     }
 
+    /// What a webhook subscription selects: 1 to 100 of the names in
+    /// [`crate::webhooks::NAMES`] (the table `docs/webhooks.md` shows), or `*`.
+    pub fn webhook_events() -> Schema {
+        let names: Vec<&str> = crate::webhooks::NAMES
+            .iter()
+            .map(|(name, _)| *name)
+            .chain([crate::webhooks::ALL_EVENTS])
+            .collect();
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::Type(Type::String))
+                    .enum_values(Some(names)),
+            )
+            .min_items(Some(1))
+            .max_items(Some(100))
+            .into()
+    }
+
     /// A flow callout's `on`: a trigger or any event name.
     pub fn callout_trigger() -> Schema {
         use crate::config::CalloutTrigger as T;

@@ -622,6 +622,49 @@ pub mod zcc {
         pub disposition_code: String,
     }
 
+    /// The engagement variable that keeps the host's record of an engagement (the match it
+    /// popped, or the record it dialed) on the server, so `zcc-phone-call-log`'s `user` names
+    /// it after the host page or the widget reloads. Its value is the record as JSON.
+    pub const HOST_RECORD_VARIABLE: &str = "zcc_host_record";
+
+    /// The value of [`HOST_RECORD_VARIABLE`]: the record as JSON, or only its id when the
+    /// whole would be longer than a variable may be (1,000 characters).
+    pub fn record_variable(r: &Record) -> String {
+        let field = |m: &mut serde_json::Map<String, serde_json::Value>, k: &str, v: &str| {
+            m.insert(k.into(), v.into());
+        };
+        let mut m = serde_json::Map::new();
+        field(&mut m, "id", &r.id);
+        let id_only = serde_json::Value::Object(m.clone()).to_string();
+        field(&mut m, "name", &r.name);
+        field(&mut m, "phone", &r.phone);
+        field(&mut m, "email", &r.email);
+        field(&mut m, "entity", &r.entity);
+        let whole = serde_json::Value::Object(m).to_string();
+        if whole.chars().count() <= 1000 {
+            whole
+        } else {
+            id_only
+        }
+    }
+
+    /// Read [`HOST_RECORD_VARIABLE`]'s value back.
+    pub fn read_record_variable(value: &str) -> Option<Record> {
+        Record::read(&serde_json::from_str(value).ok()?)
+    }
+
+    /// An engagement's `state` as Zoom's `zcc-engagement-status-response` names it (payloads
+    /// captured from Zoom): `active` while live (connected or on hold), `wrapup` in wrap-up;
+    /// a ringing one, which Zoom's lists do not show, `ringing`.
+    pub fn engagement_state(state: crate::EngagementState) -> &'static str {
+        use crate::EngagementState as S;
+        match state {
+            S::WrapUp => "wrapup",
+            S::Queued | S::Offered => "ringing",
+            S::Connected | S::Inactive | S::Closed => "active",
+        }
+    }
+
     /// A call's length as hosts read `callDuration`: minutes and two-digit seconds (`"1:01"`).
     pub fn duration_text(secs: u64) -> String {
         format!("{}:{:02}", secs / 60, secs % 60)
@@ -1024,5 +1067,31 @@ mod tests {
         assert_eq!(Dialect::parse(""), Some(Dialect::Native));
         assert_eq!(Dialect::parse("zcc"), Some(Dialect::Zcc));
         assert_eq!(Dialect::parse("teams"), None);
+    }
+
+    #[test]
+    fn the_host_record_survives_as_a_variable_and_states_use_zooms_words() {
+        let record = zcc::Record {
+            id: "C-1003".into(),
+            name: "Margaret \"Maggie\" Hamilton".into(),
+            phone: "+44 20 7946 0102".into(),
+            email: "margaret@apollo.test".into(),
+            entity: "Contact".into(),
+        };
+        let kept = zcc::record_variable(&record);
+        assert_eq!(zcc::read_record_variable(&kept), Some(record.clone()));
+        let long = zcc::Record {
+            name: "x".repeat(2000),
+            ..record
+        };
+        let kept = zcc::record_variable(&long);
+        assert!(kept.chars().count() <= 1000);
+        assert_eq!(zcc::read_record_variable(&kept).unwrap().id, "C-1003");
+        assert_eq!(zcc::read_record_variable("not json"), None);
+        use crate::EngagementState as S;
+        assert_eq!(zcc::engagement_state(S::Connected), "active");
+        assert_eq!(zcc::engagement_state(S::Inactive), "active");
+        assert_eq!(zcc::engagement_state(S::WrapUp), "wrapup");
+        assert_eq!(zcc::engagement_state(S::Offered), "ringing");
     }
 }

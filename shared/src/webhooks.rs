@@ -14,6 +14,34 @@ use time::OffsetDateTime;
 /// What a subscription selects: `["*"]` for everything, or a list of webhook names.
 pub const ALL_EVENTS: &str = "*";
 
+/// Zoom's `endpoint.url_validation` challenge, as the server posts it to a new endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UrlValidationChallenge {
+    /// Always `endpoint.url_validation`.
+    pub event: String,
+    /// Milliseconds since the Unix epoch.
+    pub event_ts: i64,
+    pub payload: PlainToken,
+}
+
+/// The challenge's payload: a random token the endpoint must echo and sign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlainToken {
+    #[serde(rename = "plainToken")]
+    pub plain_token: String,
+}
+
+/// What the endpoint answers: the token and hex(HMAC-SHA256(secret, token)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UrlValidationAnswer {
+    #[serde(rename = "plainToken")]
+    pub plain_token: String,
+    #[serde(rename = "encryptedToken")]
+    pub encrypted_token: String,
+}
+
 /// The names one event answers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookNames {
@@ -263,6 +291,10 @@ pub struct CreateWebhook {
     )]
     pub url: String,
     /// Webhook names to deliver (`contact_center.engagement_note_added`, …), or `["*"]`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::webhook_events)
+    )]
     pub events: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
@@ -280,7 +312,12 @@ pub struct CreateWebhook {
 pub struct UpdateWebhook {
     #[serde(default)]
     pub url: Option<String>,
+    /// Replaces the selected webhook names (as in `POST /v1/webhooks`).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::webhook_events)
+    )]
     pub events: Option<Vec<String>>,
     #[serde(default)]
     pub description: Option<String>,
@@ -489,6 +526,39 @@ pub struct CalloutDeliveriesPage {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// `docs/webhooks.md`'s table of names and [`NAMES`] (which the OpenAPI enum and the
+    /// server's validation use) say the same: every name in one is in the other.
+    #[test]
+    fn the_docs_name_every_webhook_event_and_no_other() {
+        let docs = include_str!("../../docs/webhooks.md");
+        let table = docs
+            .split("### Event names")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("docs/webhooks.md has an Event names section");
+        let mut documented: Vec<String> = Vec::new();
+        for line in table
+            .lines()
+            .filter(|l| l.starts_with("| `contact_center."))
+        {
+            let mut cells = line.split('|').skip(1);
+            let primary = cells.next().unwrap().trim().trim_matches('`');
+            documented.push(primary.to_string());
+            let aliases = cells.nth(1).unwrap_or_default();
+            for part in aliases.split('`').skip(1).step_by(2) {
+                if part.starts_with("task_") {
+                    documented.push(format!("contact_center.{part}"));
+                }
+            }
+        }
+        let mut documented_sorted = documented.clone();
+        documented_sorted.sort();
+        documented_sorted.dedup();
+        let mut known: Vec<String> = NAMES.iter().map(|(n, _)| n.to_string()).collect();
+        known.sort();
+        assert_eq!(documented_sorted, known);
+    }
 
     fn engagement(channel: &str) -> serde_json::Value {
         json!({"engagement": {"channel": channel}})

@@ -83,7 +83,8 @@ pub async fn chat_colleague(c: &Center, who: &str) -> (String, Api) {
 }
 
 /// A website with the chat bubble of `switchboard`'s entry point `web-chat`, on
-/// `http://127.0.0.1:<port>`; it stops when dropped.
+/// `http://127.0.0.1:<port>`; it stops when dropped. The page keeps what it logs with
+/// `console.error` in `window.consoleErrors`.
 pub struct Website {
     pub origin: String,
     task: tokio::task::JoinHandle<()>,
@@ -104,6 +105,8 @@ impl Website {
         let page = format!(
             r#"<!doctype html><html><head><meta charset="utf-8"><title>Acme Widgets</title></head>
 <body><h1>Acme Widgets</h1><p>Questions? Chat with us.</p>
+<script>window.consoleErrors = []; const logError = console.error;
+console.error = (...args) => {{ window.consoleErrors.push(args.join(" ")); logError(...args); }};</script>
 <script src="{switchboard}/chat.js" data-entry="web-chat" async></script>
 </body></html>"#
         );

@@ -2,7 +2,7 @@
 //! validation, Start Engagement, routing to agents over WebSockets, commands and the events
 //! API.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Center, CenterOptions, Feed};
 use tests::both_stores;
@@ -634,6 +634,17 @@ async fn transfers_and_supervision(db: TestDb) {
         .get("/v1/agents/directory")
         .await
         .error(403, "forbidden", None);
+    // The not-ready reasons the widget offers, with the ids Smart Embed hosts set them by.
+    assert_eq!(
+        a0.get("/v1/not-ready-reasons").await.expect(200),
+        json!([{"name": "Break", "code": "20"}, {"name": "Lunch", "code": "21"},
+               {"name": "Meeting", "code": "22"}, {"name": "Training", "code": "23"},
+               {"name": "Personal", "code": "24"}])
+    );
+    c.integrator
+        .get("/v1/not-ready-reasons")
+        .await
+        .error(403, "forbidden", None);
 
     a0.post(
         &format!("/v1/engagements/{id}/transfer"),
@@ -729,6 +740,94 @@ async fn embed_tokens_sign_an_agent_in_without_a_password(db: TestDb) {
         )
         .await
         .error(422, "invalid_field", Some("agent_id"));
+}
+
+/// `embed_tokens:write` signs agents and supervisors in, never an admin: an admin's embed token
+/// needs `embed_tokens:admin` too, and one minted before a promotion to admin is refused.
+async fn embed_tokens_do_not_make_an_admin_without_the_admin_scope(db: TestDb) {
+    let c = Center::start(db, CenterOptions::default()).await;
+    let admin_id = c.admin.get("/v1/agents/me").await.expect(200)["agent_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = c
+        .integrator
+        .post("/v1/embed-tokens", json!({"agent_id": admin_id}))
+        .await
+        .error(403, "refused", Some("agent_id"));
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("embed_tokens:admin"),
+        "{refused}"
+    );
+    // A supervisor is fine.
+    let supervisor = c
+        .admin
+        .post(
+            "/v1/agents",
+            json!({"display_name": "Sue", "email": "sue@switchboard.test", "role": "supervisor"}),
+        )
+        .await
+        .expect(201);
+    c.integrator
+        .post(
+            "/v1/embed-tokens",
+            json!({"agent_id": supervisor["agent_id"]}),
+        )
+        .await
+        .expect(201);
+    // Minted for an agent who is then made an admin: the exchange is refused.
+    let (agent_id, email) = c.agents[0].clone();
+    let minted = c
+        .integrator
+        .post("/v1/embed-tokens", json!({"agent_id": agent_id}))
+        .await
+        .expect(201);
+    c.admin
+        .put(
+            &format!("/v1/agents/{agent_id}"),
+            json!({"display_name": "Agent 0", "email": email, "role": "admin"}),
+        )
+        .await
+        .expect(200);
+    c.anon()
+        .post(
+            "/v1/auth/embed",
+            json!({"embed_token": minted["access_token"]}),
+        )
+        .await
+        .error(401, "unauthorized", None);
+    // A client the admin explicitly allowed may.
+    let trusted = c
+        .admin
+        .post(
+            "/v1/api-clients",
+            json!({"name": "Trusted", "scopes": ["embed_tokens:write", "embed_tokens:admin"]}),
+        )
+        .await
+        .expect(201);
+    let trusted = c
+        .anon()
+        .client(
+            trusted["client_id"].as_str().unwrap(),
+            trusted["client_secret"].as_str().unwrap(),
+        )
+        .await;
+    let minted = trusted
+        .post("/v1/embed-tokens", json!({"agent_id": admin_id}))
+        .await
+        .expect(201);
+    let session = c
+        .anon()
+        .post(
+            "/v1/auth/embed",
+            json!({"embed_token": minted["access_token"]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(session["agent"]["role"], "admin");
 }
 
 async fn the_websocket_resumes_from_a_seq_without_loss_or_duplicates(db: TestDb) {
@@ -870,6 +969,7 @@ both_stores!(
     missed_offers_set_the_agent_not_ready,
     transfers_and_supervision,
     embed_tokens_sign_an_agent_in_without_a_password,
+    embed_tokens_do_not_make_an_admin_without_the_admin_scope,
     the_websocket_resumes_from_a_seq_without_loss_or_duplicates,
 );
 
@@ -926,6 +1026,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/agents/{id}/sessions/revoke"),
     ("get", "/v1/agents/me"),
     ("get", "/v1/agents/directory"),
+    ("get", "/v1/not-ready-reasons"),
     ("put", "/v1/agents/me/status"),
     ("put", "/v1/agents/me/queues/{queue_id}"),
     ("put", "/v1/agents/me/device"),
@@ -1071,4 +1172,20 @@ async fn openapi_describes_every_route_with_its_errors() {
     assert!(kinds.contains(&json!("engagement.created")), "{kinds:?}");
     assert!(kinds.contains(&json!("config.changed")), "{kinds:?}");
     assert!(!kinds.contains(&json!("EngagementCreated")), "{kinds:?}");
+    // A subscription's `events` is an enum of the webhook names (and `*`), so schema-based
+    // clients and fuzzers send only names the server takes.
+    let expected: Vec<Value> = shared::webhooks::NAMES
+        .iter()
+        .map(|(name, _)| json!(name))
+        .chain([json!("*")])
+        .collect();
+    for schema in ["CreateWebhook", "UpdateWebhook"] {
+        let names = &spec["components"]["schemas"][schema]["properties"]["events"]["items"]["enum"];
+        assert_eq!(
+            names.as_array(),
+            Some(&expected),
+            "{schema}.events: {}",
+            spec["components"]["schemas"][schema]
+        );
+    }
 }

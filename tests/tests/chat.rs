@@ -50,9 +50,20 @@ async fn agents_write_in_a_chat_and_it_reaches_their_feed_in_order(db: TestDb) {
 
     // Text as text: markup is kept as written, never interpreted.
     let hostile = "Hello <img src=x onerror=alert(1)> & welcome";
-    let e = send(&agent, &id, hostile).await.expect(201);
-    assert_eq!(e["engagement_id"], json!(id));
-    assert_eq!(e["state"], "connected");
+    // The answer is the message, with the id receipts and the customer's socket name.
+    let written = send(&agent, &id, hostile).await.expect(201);
+    assert_eq!(written["engagement_id"], json!(id));
+    assert_eq!(written["body"], hostile);
+    assert_eq!(written["author"]["kind"], "agent");
+    assert!(written["message_id"].is_string(), "{written}");
+    assert!(
+        written.get("state").is_none(),
+        "not the engagement: {written}"
+    );
+    agent
+        .get(&format!("/v1/engagements/{id}"))
+        .await
+        .expect(200);
     let event = feed
         .wait_for("engagement.message_added", Duration::from_secs(5))
         .await;
@@ -78,6 +89,7 @@ async fn agents_write_in_a_chat_and_it_reaches_their_feed_in_order(db: TestDb) {
     assert_eq!(list[1]["author"]["kind"], "supervisor");
     assert_eq!(list[1]["author"]["display_name"], "Administrator");
     assert_eq!(list[0]["message_id"], m["message_id"]);
+    assert_eq!(list[0]["message_id"], written["message_id"]);
 
     // A reconnect from before the first message gets each message once, in order.
     feed.close().await;
@@ -377,17 +389,34 @@ async fn the_customer_socket_follows_the_chat(db: TestDb) {
     assert_eq!(frames[2]["name"], "Chat Agent");
     assert_eq!(frames[3]["message"]["body"], "Hi Alan, Chat Agent here.");
     let text = serde_json::to_string(&frames).unwrap();
+    let view = serde_json::to_string(
+        &c.anon()
+            .with_token(&token)
+            .get("/v1/chat/session")
+            .await
+            .expect(200),
+    )
+    .unwrap();
     for internal in [
         "variables",
         "queue_id",
         "agent_ids",
+        "agent_id",
         "chat@switchboard.test",
     ] {
         assert!(
             !text.contains(internal),
-            "{internal} reached the customer: {text}"
+            "{internal} reached the customer's socket: {text}"
+        );
+        assert!(
+            !view.contains(internal),
+            "{internal} reached the customer's session: {view}"
         );
     }
+    assert!(
+        view.contains("Chat Agent"),
+        "the agent's name is shown: {view}"
+    );
 
     // Resumed after the agent joined: only what came later, then live.
     let joined = frames[2]["seq"].as_i64().unwrap();
@@ -857,6 +886,15 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
     assert_eq!(
         (&entry["available"], &entry["unavailable"]),
         (&json!(false), &json!("closed"))
+    );
+    // The week's hours as instants, for the page to show in the visitor's time zone: the six
+    // other days run together, from tomorrow 00:00 UTC to the same weekday next week.
+    let today_ms = tests::now_ms() / 86_400_000 * 86_400_000;
+    assert_eq!(
+        entry["opening_hours"],
+        json!([{"opens_at": tests::rfc3339(today_ms + 86_400_000),
+                "closes_at": tests::rfc3339(today_ms + 7 * 86_400_000)}]),
+        "{entry}"
     );
     anon.post(
         "/v1/chat/web-chat/sessions",

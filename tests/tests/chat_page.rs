@@ -411,6 +411,54 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
 
 /// Nobody is ready to chat: the bubble's form becomes "leave a message", and the message
 /// becomes a work item that routes to an agent like any other.
+/// On a website whose origin is not allowed, no bubble appears (it would open a frame the
+/// browser refuses) and the console says what to configure; the allowed site shows it.
+/// (The server's part is its allow-list, not the store: SQLite only.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bubble_stays_hidden_where_the_origin_is_not_allowed() {
+    let (c, _site, site_origin, _agent) = website_center(TestDb::sqlite(), 0).await;
+    let (listener, other_origin) = Website::bind().await;
+    let _other = Website::serve(listener, other_origin.clone(), &c.server.base_url);
+    let browser = Browser::start().await;
+    browser.client.goto(&other_origin).await.unwrap();
+    let error = browser
+        .wait_for(
+            "the bubble's console error",
+            WAIT,
+            "return window.consoleErrors.length ? window.consoleErrors.join('\\n') : null;",
+        )
+        .await;
+    let error = error.as_str().unwrap().to_string();
+    assert!(
+        error.contains("--allowed-origins") && error.contains(&other_origin),
+        "{error}"
+    );
+    let eval = |script: &'static str| {
+        let client = browser.client.clone();
+        async move { client.execute(script, vec![]).await.unwrap() }
+    };
+    let shown = eval("return document.querySelectorAll('[data-switchboard-chat]').length;").await;
+    assert_eq!(
+        shown,
+        json!(0),
+        "no bubble and no frame on a refused origin"
+    );
+    // SwitchboardChat.open() from the page's own code opens nothing either.
+    let opened = eval("window.SwitchboardChat && window.SwitchboardChat.open(); return document.querySelectorAll('[data-switchboard-chat]').length;").await;
+    assert_eq!(opened, json!(0));
+    // The allowed site shows the bubble, and logs nothing.
+    browser.client.goto(&site_origin).await.unwrap();
+    browser
+        .wait_for(
+            "the bubble",
+            WAIT,
+            "return document.querySelector('[data-switchboard-chat=bubble]') ? true : null;",
+        )
+        .await;
+    assert_eq!(eval("return window.consoleErrors.length;").await, json!(0));
+    browser.close().await;
+}
+
 async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
     let (c, _site, site_origin, _chat_agent) = website_center(db, 1).await;
     let entries = c.admin.get("/v1/entry-points").await.expect(200);
@@ -485,6 +533,55 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
         .accept_when_offered(item["engagement_id"].as_str().unwrap(), WAIT)
         .await;
     browser.close().await;
+
+    // Closed today (open on the other days): the page says when it opens, in the visitor's
+    // own time zone, beside the leave-a-message form.
+    let other_days: Vec<&str> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .into_iter()
+        .filter(|d| *d != today_utc())
+        .collect();
+    c.admin
+        .put(
+            "/v1/entry-points/web-chat",
+            json!({"entry_id": "web-chat", "flow_id": flow_id,
+                   "chat": {"require_email": true, "leave_message_entry_id": c.entry_id,
+                            "hours": {"time_zone": "UTC", "weekly": [{"days": other_days, "open": "09:00", "close": "17:00"}]}}}),
+        )
+        .await
+        .expect(200);
+    let spans = c.anon().get("/v1/chat/web-chat").await.expect(200)["opening_hours"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(spans >= 5, "{spans}");
+    let browser = open_the_chat(&site_origin).await;
+    let hours = in_chat(
+        &browser,
+        "the opening hours",
+        "const h = document.querySelector('[data-test=opening-hours]'); if (!h || !document.querySelector('[data-test=leave-message]')) return null; \
+         const fmt = (o) => new Intl.DateTimeFormat(undefined, o); \
+         return { title: h.querySelector('p').textContent, items: [...h.querySelectorAll('li')].map(li => li.textContent), \
+                  zone: fmt({}).resolvedOptions().timeZone };",
+    )
+    .await;
+    let zone = hours["zone"].as_str().unwrap();
+    assert!(
+        hours["title"].as_str().unwrap().contains(zone),
+        "the visitor's zone is named: {hours}"
+    );
+    assert_eq!(hours["items"].as_array().unwrap().len(), spans, "{hours}");
+    browser.close().await;
+}
+
+/// Today's weekday in UTC, as the API names it.
+fn today_utc() -> &'static str {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    // 1970-01-01 was a Thursday.
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][((days + 3) % 7) as usize]
 }
 
 /// Two browsers: a customer on a website and the agent in the widget. The chat rings in the
@@ -671,7 +768,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
         .await;
     assert_eq!(
         shown,
-        json!({"alt": "photo <1>.png", "src": "blob:", "title": "photo <1>.png · 1 KB"})
+        json!({"alt": "photo <1>.png", "src": "blob:", "title": "photo <1>.png · 68 bytes"})
     );
     in_chat(
         &customer,
@@ -689,9 +786,22 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     in_chat(
         &customer,
         "the agent's PDF",
-        "const a = document.querySelector('[data-test=log] [data-test=attachment][data-kind=\"application/pdf\"]'); if (!a) return null; if (!a.dataset.clicked) { a.dataset.clicked = '1'; a.click(); } return a.href.startsWith('blob:') && a.textContent.startsWith('📄 terms.pdf') ? true : null;",
+        "const a = document.querySelector('[data-test=log] [data-test=attachment][data-kind=\"application/pdf\"]'); if (!a) return null; if (!a.dataset.clicked) { a.dataset.clicked = '1'; a.click(); } return a.href.startsWith('blob:') && a.textContent === 'terms.pdf · 57 bytes' && a.querySelector('svg[aria-hidden=true]') ? true : null;",
     )
     .await;
+    // The pickers are icons (no emoji font needed) with an accessible name, and a target of
+    // at least 24×24 CSS px, on both sides.
+    let picker = "const b = document.querySelector('button.attach'); if (!b) return null; const r = b.getBoundingClientRect(); return { name: b.getAttribute('aria-label'), text: b.textContent, svg: !!b.querySelector('svg[aria-hidden=true]'), big: r.width >= 24 && r.height >= 24 };";
+    let expected =
+        json!({"name": "Attach a file (image or PDF)", "text": "", "svg": true, "big": true});
+    assert_eq!(
+        in_chat(&customer, "the customer's picker", picker).await,
+        expected
+    );
+    assert_eq!(
+        agent.wait_for("the agent's picker", WAIT, picker).await,
+        expected
+    );
     let names: Vec<Value> = c
         .admin
         .get(&format!(
@@ -706,6 +816,23 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
         .filter_map(|m| m.get("attachment").map(|a| a["file_name"].clone()))
         .collect();
     assert_eq!(names, [json!("photo <1>.png"), json!("terms.pdf")]);
+    // A normal chat made no request either side's code had to be refused: no 4xx on the
+    // engagement and chat routes (a receipt sent while the chat still rang was a 403).
+    let metrics = reqwest::get(format!("{}/metrics", c.server.base_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let refused: Vec<&str> = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("switchboard_http_request_duration_seconds_count{")
+                && l.contains(",status=\"4")
+                && (l.contains("route=\"/v1/engagements") || l.contains("route=\"/v1/chat"))
+        })
+        .collect();
+    assert!(refused.is_empty(), "refused in a normal chat: {refused:#?}");
     agent.close().await;
     customer.close().await;
 }

@@ -182,6 +182,27 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
         outside.headers()["content-range"],
         format!("bytes */{}", bytes.len()).as_str()
     );
+    // An end past u64's last value but one: the rest of the file, never an overflow.
+    for (header, start) in [
+        ("bytes=0-18446744073709551615", 0usize),
+        ("bytes=5-18446744073709551615", 5),
+    ] {
+        let huge = get_file(&download_url, reader.token.as_deref(), Some(header)).await;
+        assert_eq!(huge.status(), 206, "{header}");
+        assert_eq!(
+            huge.headers()["content-range"],
+            format!("bytes {start}-{}/{}", bytes.len() - 1, bytes.len()).as_str(),
+            "{header}"
+        );
+        assert_eq!(
+            huge.headers()["content-length"],
+            (bytes.len() - start).to_string().as_str()
+        );
+        assert_eq!(
+            huge.bytes().await.unwrap().to_vec(),
+            bytes[start..].to_vec()
+        );
+    }
 
     // A second recording that starts on Dec 1: the two query_date_types differ.
     let (status, _) = send_bytes(

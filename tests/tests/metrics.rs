@@ -89,6 +89,18 @@ async fn metrics_show_requests_queues_sockets_and_the_writer(db: TestDb) {
         .await
         .expect(404);
     c.anon().get("/no/such/path").await.expect(404);
+    // Made-up methods, from a client that needs no credentials: one `other` label for all.
+    let client = reqwest::Client::new();
+    for made_up in ["SCANX1", "SCANX2", "PROPFIND"] {
+        let method = reqwest::Method::from_bytes(made_up.as_bytes()).unwrap();
+        let status = client
+            .request(method, format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_client_error(), "{made_up}: {status}");
+    }
     let agent = c.agent(0).await;
     let feed = Feed::connect(&agent, None).await;
 
@@ -123,6 +135,18 @@ async fn metrics_show_requests_queues_sockets_and_the_writer(db: TestDb) {
         "unknown paths count under one label: {text}"
     );
     assert!(!text.contains("/no/such/path"), "{text}");
+    assert!(
+        !text.contains("SCANX") && !text.contains("PROPFIND"),
+        "made-up methods must not become labels: {text}"
+    );
+    let other: f64 = text
+        .lines()
+        .filter(|l| {
+            l.starts_with(r#"switchboard_http_request_duration_seconds_count{method="other","#)
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert_eq!(other, 3.0, "made-up methods count under `other`: {text}");
     let queue = format!(
         r#"switchboard_queue_waiting{{queue_id="{}",queue="#,
         c.queue_id

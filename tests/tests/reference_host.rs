@@ -164,7 +164,10 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     .await;
     let entry = &snapshot["active"][0];
     assert_eq!(entry["engagementId"], json!(id));
-    assert_eq!(entry["state"], "connected");
+    assert_eq!(
+        entry["state"], "active",
+        "Zoom's word for a live engagement"
+    );
     assert_eq!(entry["engagementDirection"], "inbound");
     assert_eq!(entry["customerNumber"], "+44 20 7946 0102");
     assert_eq!(snapshot["wrapup"], json!([]));
@@ -326,6 +329,145 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
         "m.to === '+1 555 0142'",
     )
     .await;
+    nothing_thrown(&browser).await;
+    browser.close().await;
+}
+
+/// The host frames the widget as Zoom's own sample does — `/cci/callbar/crm/`, no `?origin=` —
+/// and, after a reload mid-call, as older hosts do (`/crm-int/callbar/`): the widget learns
+/// the page's origin from the browser (and the allow-list still decides). Zoom's vocabulary:
+/// a not-ready reason set by its id, engagement states `active` and `wrapup`. The host's match
+/// names the ringing card, and the record it gave survives the reload into the call log.
+#[tokio::test]
+async fn a_host_without_origin_zooms_words_and_a_reload_mid_call() {
+    let sys = system().await;
+    let mut browser = Browser::start().await;
+    browser.widget_frame = "#zcc-frame";
+    open_host(&browser, &sys, "?embed=cci").await;
+    let src = browser
+        .client
+        .execute(
+            "return document.getElementById('zcc-frame').getAttribute('src');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        src,
+        json!(format!("{}/cci/callbar/crm/", sys.switchboard.base_url))
+    );
+    received(&browser, "zcc-init-config-request", "true").await;
+    browser
+        .type_in_widget("[data-test=email]", "ada@demo.test")
+        .await;
+    browser
+        .type_in_widget("[data-test=password]", PASSWORD)
+        .await;
+    browser.click_in_widget("[data-test=sign-in]").await;
+    browser.select_ready().await;
+    host_saw(&browser, "status 1 (ready)", "s.status === '1'").await;
+
+    // Not Ready by a reason's id, as captured Zoom payloads send it.
+    host_does(&browser, "setStatus('21')").await;
+    let lunch = received(
+        &browser,
+        "zcc-agent-status-notification",
+        "m.statusCode === '2' && m.subReason === 'Lunch'",
+    )
+    .await;
+    assert_eq!(lunch["status"], "Not Ready");
+    host_does(&browser, "setStatus('1')").await;
+    host_saw(&browser, "ready again", "s.status === '1'").await;
+
+    // The caller rings; the host answers the lookup with its one match, which the ringing
+    // card names.
+    route_ticket(&sys, "T-2003").await;
+    let ring = received(&browser, "zcc-call-ringing", "true").await;
+    let id = ring["engagementId"].as_str().unwrap().to_string();
+    received(&browser, "zcc-screen-pop", "m.id === 'C-1003'").await;
+    let named = browser
+        .in_widget(
+            "the host's match on the ringing card",
+            "const m = document.querySelector('[data-test=offer] [data-test=offer-match]'); return m ? m.textContent : null;",
+        )
+        .await;
+    assert!(named.as_str().unwrap().contains("Alan Turing"), "{named}");
+    browser
+        .click_in_widget("[data-test=offer] [data-test=accept]")
+        .await;
+    received(&browser, "zcc-call-connected", "true").await;
+    let request = host_does(&browser, "snapshot()").await;
+    let snapshot = host_saw(
+        &browser,
+        "the engagement status response",
+        &format!("s.snapshot && s.snapshot.requestId === {request} && s.snapshot"),
+    )
+    .await;
+    assert_eq!(snapshot["active"][0]["state"], "active", "{snapshot}");
+
+    // The host's record is kept with the engagement: wait until the server has it, then the
+    // host page reloads mid-call, framing the widget the older way.
+    let admin = Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", PASSWORD)
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let e = admin
+            .get(&format!("/v1/engagements/{id}"))
+            .await
+            .expect(200);
+        if let Some(kept) = e["variables"]["zcc_host_record"].as_str() {
+            let kept: Value = serde_json::from_str(kept).unwrap();
+            assert_eq!(kept["id"], "C-1003");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the host record was not kept: {e}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    open_host(&browser, &sys, "?embed=v1").await;
+    let src = browser
+        .client
+        .execute(
+            "return document.getElementById('zcc-frame').getAttribute('src');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        src,
+        json!(format!("{}/crm-int/callbar/", sys.switchboard.base_url))
+    );
+    host_saw(&browser, "occupied after the reload", "s.status === '3'").await;
+    host_does(&browser, &format!("terminate({})", json!(id))).await;
+    received(
+        &browser,
+        "zcc-call-ended",
+        &format!("m.engagementId === {}", json!(id)),
+    )
+    .await;
+    let request = host_does(&browser, "snapshot()").await;
+    let snapshot = host_saw(
+        &browser,
+        "the status response in wrap-up",
+        &format!("s.snapshot && s.snapshot.requestId === {request} && s.snapshot"),
+    )
+    .await;
+    assert_eq!(snapshot["wrapup"][0]["state"], "wrapup", "{snapshot}");
+    assert_eq!(snapshot["active"], json!([]));
+    host_does(&browser, &format!("closeWrapup({})", json!(id))).await;
+    let log = host_saw(
+        &browser,
+        "the call log after the reload",
+        &format!("s.logs.find(l => l.engagementId === {})", json!(id)),
+    )
+    .await;
+    assert_eq!(
+        log["contactId"], "C-1003",
+        "the record the host gave, after a reload"
+    );
     nothing_thrown(&browser).await;
     browser.close().await;
 }

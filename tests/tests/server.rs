@@ -215,7 +215,7 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
     // /zcc/, none of the native build's), with the same framing policy; a host's
     // `<base>?origin=…` without the slash keeps its query.
     let mut zcc_pages = Vec::new();
-    for path in ["/zcc/", "/cci/callbar/crm/"] {
+    for path in ["/zcc/", "/cci/callbar/crm/", "/crm-int/callbar/"] {
         let r = client
             .get(server.url(&format!("{path}?origin=http%3A%2F%2F127.0.0.1%3A8090")))
             .send()
@@ -384,4 +384,85 @@ async fn demo_data_lets_an_agent_work_a_ticket() {
             .len(),
         3
     );
+}
+
+/// Every `--flag` and `SWITCHBOARD_*` variable the README and `docs/` name exists: in the
+/// `switchboard serve` or `embed-demo` command line (as their `--help` prints it), or in the short
+/// list of other programs' flags below. A website owner told `--allowed-origin` (singular)
+/// got a server that refused to start.
+#[test]
+fn every_flag_and_variable_the_docs_name_exists() {
+    let mut known = std::collections::BTreeSet::new();
+    for (name, env, args) in [
+        ("switchboard", "SWITCHBOARD_BIN", &["serve", "--help"][..]),
+        ("embed-demo", "EMBED_DEMO_BIN", &["--help"][..]),
+    ] {
+        let out = std::process::Command::new(tests::process::binary(name, env))
+            .args(args)
+            .output()
+            .expect("--help runs");
+        assert!(out.status.success(), "{name} --help");
+        let help = String::from_utf8_lossy(&out.stdout).to_string();
+        known.extend(words(&help, "--", |c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+        }));
+        known.extend(words(&help, "SWITCHBOARD_", |c| {
+            c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'
+        }));
+    }
+    assert!(known.contains("--allowed-origins"), "{known:?}");
+    assert!(known.contains("SWITCHBOARD_ALLOWED_ORIGINS"), "{known:?}");
+    // Flags of other programs the docs show (curl, cargo, schemathesis), and the test suite's
+    // own variable.
+    let others = [
+        "--data-binary",
+        "--features",
+        "--checks",
+        "--url",
+        "--exclude-path",
+        "SWITCHBOARD_TEST_PG_URL",
+    ];
+    let root = tests::workspace_root();
+    let mut files = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    let mut unknown = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let named = words(&text, "--", |c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+        })
+        .into_iter()
+        .chain(words(&text, "SWITCHBOARD_", |c| {
+            c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'
+        }));
+        for word in named {
+            if !known.contains(&word) && !others.contains(&word.as_str()) {
+                unknown.push(format!("{}: {word}", file.display()));
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "named in the docs but not taken:\n{}",
+        unknown.join("\n")
+    );
+}
+
+/// Every `prefix…` word in `text` (a flag needs a letter right after `--`).
+fn words(text: &str, prefix: &str, part: impl Fn(char) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices(prefix) {
+        if text[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            continue;
+        }
+        let rest = &text[at + prefix.len()..];
+        let len = rest.find(|c| !part(c)).unwrap_or(rest.len());
+        let word = rest[..len].trim_end_matches(['-', '_']);
+        if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            out.push(format!("{prefix}{word}"));
+        }
+    }
+    out
 }

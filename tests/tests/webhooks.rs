@@ -293,6 +293,13 @@ async fn non_public_addresses_are_refused_without_a_connection(db: TestDb) {
         format!("https://localhost:{port}/hook"),
         format!("https://[::1]:{port}/hook"),
         format!("https://[::ffff:127.0.0.1]:{port}/hook"),
+        // Loopback wrapped in other IPv6 forms: IPv4-compatible, SIIT, 6to4, Teredo, NAT64.
+        format!("https://[::127.0.0.1]:{port}/hook"),
+        format!("https://[::7f00:1]:{port}/hook"),
+        format!("https://[::ffff:0:7f00:1]:{port}/hook"),
+        format!("https://[2002:7f00:1::1]:{port}/hook"),
+        format!("https://[2001:0:7f00:1::80ff:fffe]:{port}/hook"),
+        format!("https://[64:ff9b::7f00:1]:{port}/hook"),
     ] {
         let r = c
             .admin

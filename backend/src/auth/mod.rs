@@ -39,9 +39,13 @@ pub enum Scope {
     /// Poll the event log.
     #[serde(rename = "events:read")]
     EventsRead,
-    /// Mint embed tokens for agents.
+    /// Mint embed tokens for agents and supervisors.
     #[serde(rename = "embed_tokens:write")]
     EmbedTokensWrite,
+    /// With `embed_tokens:write`, also mint embed tokens for admins: whoever holds it can open
+    /// an admin session, so give it only to a client you trust as much as an admin.
+    #[serde(rename = "embed_tokens:admin")]
+    EmbedTokensAdmin,
     /// Read configuration.
     #[serde(rename = "config:read")]
     ConfigRead,
@@ -60,11 +64,12 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::EngagementsWrite,
         Scope::EngagementsRead,
         Scope::EventsRead,
         Scope::EmbedTokensWrite,
+        Scope::EmbedTokensAdmin,
         Scope::ConfigRead,
         Scope::ConfigWrite,
         Scope::WebhooksWrite,
@@ -78,6 +83,7 @@ impl Scope {
             Scope::EngagementsRead => "engagements:read",
             Scope::EventsRead => "events:read",
             Scope::EmbedTokensWrite => "embed_tokens:write",
+            Scope::EmbedTokensAdmin => "embed_tokens:admin",
             Scope::ConfigRead => "config:read",
             Scope::ConfigWrite => "config:write",
             Scope::WebhooksWrite => "webhooks:write",
@@ -129,7 +135,7 @@ impl Principal {
         }
     }
 
-    fn has_scope(&self, scope: Scope) -> bool {
+    pub fn has_scope(&self, scope: Scope) -> bool {
         matches!(self, Principal::Client { scopes, .. } if scopes.contains(&scope))
     }
 

@@ -9,7 +9,7 @@ use crate::service::Ctx;
 use crate::store::agents;
 use axum::extract::ws::{Message, WebSocket};
 use shared::api::ChatFrame;
-use shared::engagement::{MessageReceipt, Reader};
+use shared::engagement::{MessageReceipt, MessageRecord, Reader};
 use shared::events::{Event, EventKind};
 use shared::ids::AgentId;
 
@@ -42,7 +42,9 @@ async fn frame(ctx: &Ctx, caller: ChatCaller, event: &Event) -> Option<ChatFrame
     Some(match event.kind {
         EventKind::EngagementMessageAdded => ChatFrame::Message {
             seq,
-            message: serde_json::from_value(event.data.get("message")?.clone()).ok()?,
+            message: serde_json::from_value::<MessageRecord>(event.data.get("message")?.clone())
+                .ok()?
+                .for_customer(),
         },
         EventKind::EngagementConnected => ChatFrame::AgentJoined {
             seq,

@@ -21,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(me))
         .routes(routes!(directory))
+        .routes(routes!(not_ready_reasons))
         .routes(routes!(status))
         .routes(routes!(opt_in))
         .routes(routes!(device))
@@ -53,6 +54,16 @@ async fn agent_stats(
 #[utoipa::path(get, path = "/v1/agents/me", responses((status = 200, body = shared::config::Agent), super::openapi::ReadErrors))]
 async fn me(State(s): State<AppState>, Auth(p): Auth) -> Result<Json<Agent>, ApiError> {
     Ok(Json(svc::me(&s.ctx, &p).await?))
+}
+
+/// `GET /v1/not-ready-reasons`: what an agent may give as the reason for not being ready,
+/// each with the id Smart Embed hosts use for it (`--not-ready-reasons`).
+#[utoipa::path(get, path = "/v1/not-ready-reasons", responses((status = 200, body = Vec<shared::config::NotReadyReason>), super::openapi::ReadErrors))]
+async fn not_ready_reasons(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> Result<Json<Vec<shared::config::NotReadyReason>>, ApiError> {
+    Ok(Json(svc::not_ready_reasons(&s.ctx, &p)?))
 }
 
 /// `GET /v1/agents/directory`: the other agents of the account with their status (transfer

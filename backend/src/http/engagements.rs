@@ -192,23 +192,18 @@ async fn messages(
 }
 
 /// `POST /v1/engagements/{id}/messages`: the agent (or a barging supervisor) writes in a chat
-/// or SMS conversation; 409 for other channels.
-#[utoipa::path(post, path = "/v1/engagements/{id}/messages", request_body = NewMessage, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 201, body = shared::engagement::Engagement), super::openapi::WriteErrors))]
+/// or SMS conversation; `201` with the message (the engagement stays at its own route); 409
+/// for other channels.
+#[utoipa::path(post, path = "/v1/engagements/{id}/messages", request_body = NewMessage, params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 201, description = "The message as stored", body = MessageRecord), super::openapi::WriteErrors))]
 async fn add_message(
     State(s): State<AppState>,
     Auth(p): Auth,
     ApiPath(id): ApiPath<EngagementId>,
     ApiJson(b): ApiJson<NewMessage>,
-) -> Result<(StatusCode, Json<Engagement>), ApiError> {
+) -> Result<(StatusCode, Json<MessageRecord>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        run(
-            &s,
-            &p,
-            id,
-            Action::AddMessage(crate::service::engagements::message::Draft::text(b.body)),
-        )
-        .await?,
+        Json(svc::message::write_text(&s.ctx, &p, id, b.body).await?),
     ))
 }
 

@@ -84,7 +84,17 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(tagged(
             OpenApiRouter::new()
                 .routes(routes!(check_embedding))
-                .routes(routes!(csp_report)),
+                // Public, one bit per guess: a website's chat bubble (`/chat.js`) asks from the
+                // site's origin before it shows itself, so any origin may read the answer.
+                .layer(
+                    tower_http::cors::CorsLayer::new()
+                        .allow_origin(tower_http::cors::Any)
+                        .allow_methods([axum::http::Method::GET]),
+                ),
+            "embedding",
+        ))
+        .merge(tagged(
+            OpenApiRouter::new().routes(routes!(csp_report)),
             "embedding",
         ))
         .merge(tagged(auth::routes(), "auth"))

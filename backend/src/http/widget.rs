@@ -1,7 +1,8 @@
 //! Serving the built widget (Trunk's output) and its PWA files: the native build under
 //! `/widget/` (the widget folder), and the Zoom-compatible build (its `zcc/` subfolder) under
-//! the addresses Smart Embed hosts are configured with — `/zcc/` and Zoom's own
-//! `/cci/callbar/crm/` — so such a host needs only a new base address and its trusted origin.
+//! the addresses Smart Embed hosts are configured with — `/zcc/`, Zoom's own
+//! `/cci/callbar/crm/` and the older `/crm-int/callbar/` (Zoom's `cti_version=1`) — so such a
+//! host needs only a new base address and its trusted origin.
 //!
 //! `index.html`, `sw.js` and the manifest are revalidated on every load so a new release is
 //! picked up at once; Trunk's content-hashed `.js`/`.wasm`/`.css` files are immutable.
@@ -38,10 +39,11 @@ async fn embed_js() -> Response {
 
 /// Where the widget is served, and the build folder (under the widget folder) of each: `/widget/`
 /// speaks the native dialect, the others zcc.
-pub const WIDGET_PATHS: [(&str, &str); 3] = [
+pub const WIDGET_PATHS: [(&str, &str); 4] = [
     ("/widget/", ""),
     ("/zcc/", "zcc"),
     ("/cci/callbar/crm/", "zcc"),
+    ("/crm-int/callbar/", "zcc"),
 ];
 
 pub fn routes<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> {

@@ -4,7 +4,7 @@
 use super::audit::{self, Change};
 use super::sessions;
 use super::throttle::{self, Attempt};
-use super::{invalid, validate, Ctx, Result, ServiceError};
+use super::{invalid, refused, validate, Ctx, Result, ServiceError};
 use crate::auth::token::{Claims, TokenKind};
 use crate::auth::{password, Principal, Scope};
 use crate::store::agents::{self, AgentRecord};
@@ -185,7 +185,9 @@ pub async fn client_token(
     .await
 }
 
-/// An API client mints a short-lived embed token for one of the account's agents.
+/// An API client mints a short-lived embed token for one of the account's agents or
+/// supervisors. An admin's needs `embed_tokens:admin` as well: an embed token is a session, and
+/// a CRM that signs its users into the widget must not be a way to become an admin.
 pub async fn mint_embed_token(
     ctx: &Ctx,
     principal: &Principal,
@@ -196,6 +198,12 @@ pub async fn mint_embed_token(
     let record = agents::get(&mut conn, principal.account(), agent)
         .await?
         .ok_or_else(|| invalid("agent_id", format!("no agent {agent}")))?;
+    if record.agent.role == Role::Admin && !principal.has_scope(Scope::EmbedTokensAdmin) {
+        return Err(refused(
+            "agent_id",
+            format!("agent {agent} is an admin: an embed token for an admin needs the embed_tokens:admin scope as well"),
+        ));
+    }
     let claims = Claims {
         kind: TokenKind::Embed,
         sub: agent.to_string(),
@@ -243,6 +251,12 @@ pub async fn exchange_embed_token(
             .await?
             .ok_or_else(|| ServiceError::Unauthenticated("this agent no longer exists".into()))?;
         drop(conn);
+        // Made an admin after the token was minted: the minter was not allowed that.
+        if record.agent.role == Role::Admin && claims.role != Some(Role::Admin) {
+            return Err(ServiceError::Unauthenticated(
+                "this embed token was minted for a non-admin; the agent is now an admin".into(),
+            ));
+        }
         agent_token(ctx, &record).await
     })
     .await

@@ -115,6 +115,15 @@ pub async fn directory(ctx: &Ctx, p: &Principal) -> Result<Vec<Colleague>> {
         .collect())
 }
 
+/// `GET /v1/not-ready-reasons`: the reasons the widget offers for not being ready, each with
+/// the id Smart Embed hosts use. Every agent may read them; an API client needs `config:read`.
+pub fn not_ready_reasons(ctx: &Ctx, p: &Principal) -> Result<Vec<shared::config::NotReadyReason>> {
+    if p.agent().is_err() {
+        p.client_with(Scope::ConfigRead)?;
+    }
+    Ok(ctx.not_ready_reasons.as_ref().clone())
+}
+
 /// The agent sets their own status.
 pub async fn set_status(ctx: &Ctx, p: &Principal, status: AgentStatus) -> Result<Agent> {
     let (agent, _) = p.agent()?;

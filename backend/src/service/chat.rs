@@ -13,7 +13,7 @@ use crate::store::config as cfg;
 use shared::api::StartEngagementRequest;
 use shared::api::{
     ChannelSpec, ChatEntry, ChatSession, ChatStart, ChatUnavailable, ChatView, ConsumerInput,
-    FlowRef, LeaveMessage, LeftMessage, QueuePlace, WorkItemVariables,
+    FlowRef, LeaveMessage, LeftMessage, OpeningTime, QueuePlace, WorkItemVariables,
 };
 use shared::config::{OpeningHours, Role, WebChat, Weekday};
 use shared::engagement::{MessageRecord, NewReceipt, Reader};
@@ -226,7 +226,87 @@ fn open_now(chat: &WebChat, now_ms: i64) -> bool {
         return true;
     };
     let local = at.to_zoned(tz);
-    let day = match local.weekday() {
+    let day = weekday(local.weekday());
+    let minute =
+        u16::try_from(local.hour()).unwrap_or(0) * 60 + u16::try_from(local.minute()).unwrap_or(0);
+    hours.is_open(day, minute)
+}
+
+/// The opening hours of the next seven days from `now_ms` as instants, earliest first (a
+/// period under way now first), adjacent or overlapping periods joined. Local times that a
+/// daylight-saving change skips or repeats resolve as clocks do (jiff's compatible rule).
+/// Empty without opening hours, or for a time zone the server does not know.
+fn upcoming_openings(chat: &WebChat, now_ms: i64) -> Vec<OpeningTime> {
+    const HORIZON_MS: i64 = 7 * 24 * 3600 * 1000;
+    let Some(hours) = &chat.hours else {
+        return Vec::new();
+    };
+    let (Ok(tz), Ok(now)) = (
+        jiff::tz::TimeZone::get(&hours.time_zone),
+        jiff::Timestamp::from_millisecond(now_ms),
+    ) else {
+        return Vec::new();
+    };
+    let today = now.to_zoned(tz.clone()).date();
+    let at = |date: jiff::civil::Date, minutes: u16| -> Option<i64> {
+        // 24:00 is the start of the next day.
+        let (date, minutes) = if minutes >= 24 * 60 {
+            (date.tomorrow().ok()?, minutes - 24 * 60)
+        } else {
+            (date, minutes)
+        };
+        let time = jiff::civil::time((minutes / 60) as i8, (minutes % 60) as i8, 0, 0);
+        Some(
+            date.to_datetime(time)
+                .to_zoned(tz.clone())
+                .ok()?
+                .timestamp()
+                .as_millisecond(),
+        )
+    };
+    let mut spans: Vec<(i64, i64)> = Vec::new();
+    // Yesterday too: a period that began then may still run.
+    for offset in -1..=7i64 {
+        let Ok(date) = today.checked_add(jiff::Span::new().days(offset)) else {
+            continue;
+        };
+        let day = weekday(date.weekday());
+        for period in hours.weekly.iter().filter(|p| p.days.contains(&day)) {
+            let (Some(open), Some(close)) = (
+                OpeningHours::minutes(&period.open),
+                OpeningHours::minutes(&period.close),
+            ) else {
+                continue;
+            };
+            if let (Some(from), Some(to)) = (at(date, open), at(date, close)) {
+                if from < now_ms + HORIZON_MS && from < to {
+                    spans.push((from, to));
+                }
+            }
+        }
+    }
+    spans.sort_unstable();
+    let mut joined: Vec<(i64, i64)> = Vec::with_capacity(spans.len());
+    for (from, to) in spans {
+        match joined.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => joined.push((from, to)),
+        }
+    }
+    joined
+        .into_iter()
+        .filter(|(_, to)| *to > now_ms)
+        .filter_map(|(from, to)| {
+            Some(OpeningTime {
+                opens_at: crate::store::ms_to_datetime(from).ok()?,
+                closes_at: crate::store::ms_to_datetime(to).ok()?,
+            })
+        })
+        .collect()
+}
+
+fn weekday(day: jiff::civil::Weekday) -> Weekday {
+    match day {
         jiff::civil::Weekday::Monday => Weekday::Mon,
         jiff::civil::Weekday::Tuesday => Weekday::Tue,
         jiff::civil::Weekday::Wednesday => Weekday::Wed,
@@ -234,10 +314,7 @@ fn open_now(chat: &WebChat, now_ms: i64) -> bool {
         jiff::civil::Weekday::Friday => Weekday::Fri,
         jiff::civil::Weekday::Saturday => Weekday::Sat,
         jiff::civil::Weekday::Sunday => Weekday::Sun,
-    };
-    let minute =
-        u16::try_from(local.hour()).unwrap_or(0) * 60 + u16::try_from(local.minute()).unwrap_or(0);
-    hours.is_open(day, minute)
+    }
 }
 
 /// Is someone ready in a queue the entry point's flow routes to?
@@ -273,6 +350,7 @@ pub async fn entry(ctx: &Ctx, entry_id: &str) -> Result<ChatEntry> {
         available: unavailable.is_none(),
         unavailable,
         leave_message: settings.leave_message_entry_id.is_some(),
+        opening_hours: upcoming_openings(&settings, ctx.clock.now_ms()),
     })
 }
 
@@ -473,7 +551,11 @@ pub async fn view(ctx: &Ctx, caller: ChatCaller) -> Result<ChatView> {
     Ok(ChatView {
         engagement_id: rec.id,
         state: rec.state,
-        messages: crate::store::messages::for_engagement(&mut conn, rec.id).await?,
+        messages: crate::store::messages::for_engagement(&mut conn, rec.id)
+            .await?
+            .into_iter()
+            .map(MessageRecord::for_customer)
+            .collect(),
         queue,
         attachment_max_bytes: ctx.files.max_attachment_bytes,
     })
@@ -583,5 +665,74 @@ mod tests {
         for _ in 0..100 {
             assert_eq!(unlimited.admit(a, 5), Ok(()));
         }
+    }
+
+    fn chat_with_hours(time_zone: &str, weekly: serde_json::Value) -> WebChat {
+        serde_json::from_value(serde_json::json!({
+            "hours": {"time_zone": time_zone, "weekly": weekly}
+        }))
+        .unwrap()
+    }
+
+    fn ms(rfc3339: &str) -> i64 {
+        (time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+            .unwrap()
+            .unix_timestamp_nanos()
+            / 1_000_000) as i64
+    }
+
+    fn spans(chat: &WebChat, now: &str) -> Vec<(String, String)> {
+        let fmt = |t: time::OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        };
+        upcoming_openings(chat, ms(now))
+            .into_iter()
+            .map(|o| (fmt(o.opens_at), fmt(o.closes_at)))
+            .collect()
+    }
+
+    #[test]
+    fn opening_hours_become_instants_across_a_daylight_saving_change() {
+        // Berlin, weekdays 09:00–17:00; Friday 2026-10-23 noon. Summer time ends on Sunday
+        // 2026-10-25: Monday's hours are an hour later in UTC than Friday's.
+        let chat = chat_with_hours(
+            "Europe/Berlin",
+            serde_json::json!([{"days": ["mon", "tue", "wed", "thu", "fri"], "open": "09:00", "close": "17:00"}]),
+        );
+        let got = spans(&chat, "2026-10-23T10:00:00Z");
+        assert_eq!(
+            got[..2],
+            [
+                ("2026-10-23T07:00:00Z".into(), "2026-10-23T15:00:00Z".into()),
+                ("2026-10-26T08:00:00Z".into(), "2026-10-26T16:00:00Z".into()),
+            ]
+        );
+        assert_eq!(got.len(), 6, "Friday to Friday: {got:?}");
+        assert!(got
+            .iter()
+            .all(|(from, _)| from.as_str() < "2026-10-30T10:00:00Z"));
+    }
+
+    #[test]
+    fn a_period_running_past_midnight_and_adjacent_periods_join() {
+        // 20:00–24:00 and 00:00–02:00 the next day read as one evening.
+        let chat = chat_with_hours(
+            "UTC",
+            serde_json::json!([
+                {"days": ["sat"], "open": "20:00", "close": "24:00"},
+                {"days": ["sun"], "open": "00:00", "close": "02:00"}
+            ]),
+        );
+        // Sunday 2026-12-06 01:00: the evening that began on Saturday is under way.
+        assert_eq!(
+            spans(&chat, "2026-12-06T01:00:00Z"),
+            [
+                ("2026-12-05T20:00:00Z".into(), "2026-12-06T02:00:00Z".into()),
+                ("2026-12-12T20:00:00Z".into(), "2026-12-13T02:00:00Z".into()),
+            ]
+        );
+        let always = WebChat::default();
+        assert!(upcoming_openings(&always, ms("2026-12-06T01:00:00Z")).is_empty());
     }
 }

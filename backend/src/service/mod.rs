@@ -168,4 +168,6 @@ pub struct Ctx {
     pub chat_presence: Arc<chat_presence::Presence>,
     /// Agent sockets open here per device, see [`devices`].
     pub device_sockets: Arc<devices::OpenSockets>,
+    /// What an agent may give as the reason for not being ready (`--not-ready-reasons`).
+    pub not_ready_reasons: Arc<Vec<shared::config::NotReadyReason>>,
 }

@@ -216,7 +216,10 @@ impl ByteRange {
             ByteRange::Suffix(n) if size > 0 => Some(size.saturating_sub(n)..size),
             ByteRange::Suffix(_) => None,
             ByteRange::From { start, .. } if start >= size => None,
-            ByteRange::From { start, end } => Some(start..end.map_or(size, |e| (e + 1).min(size))),
+            // `end` may be u64::MAX (`bytes=0-18446744073709551615`): saturate, never wrap.
+            ByteRange::From { start, end } => {
+                Some(start..end.map_or(size, |e| e.saturating_add(1).min(size)))
+            }
         }
     }
 }
@@ -258,6 +261,66 @@ mod tests {
         ] {
             assert_eq!(ByteRange::parse(bad), None, "{bad}");
         }
+    }
+
+    fn header_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let bound = prop_oneof![
+            Just(0u64),
+            Just(1u64),
+            Just(u64::MAX),
+            Just(u64::MAX - 1),
+            Just(i64::MAX as u64),
+            0u64..2_000,
+            any::<u64>(),
+        ];
+        prop_oneof![
+            (bound.clone(), bound.clone()).prop_map(|(a, b)| format!("bytes={a}-{b}")),
+            bound.clone().prop_map(|a| format!("bytes={a}-")),
+            bound.clone().prop_map(|n| format!("bytes=-{n}")),
+            (bound.clone(), bound.clone(), bound)
+                .prop_map(|(a, b, c)| format!("bytes={a}-{b},{c}-")),
+            Just("bytes=18446744073709551616-".to_string()),
+            Just("bytes=-18446744073709551616".to_string()),
+            "[ -~]{0,30}",
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the header, a range either is refused (416 / whole file) or names a
+        /// non-empty slice inside the file: huge, reversed, multiple and suffix ranges alike.
+        #[test]
+        fn resolved_ranges_stay_inside_the_file(header in header_strategy(), size in proptest::prop_oneof![proptest::strategy::Just(0u64), 0u64..5_000, proptest::prelude::any::<u64>()]) {
+            if let Some(range) = ByteRange::parse(&header) {
+                if let Some(r) = range.resolve(size) {
+                    proptest::prop_assert!(r.start < r.end, "{header} on {size}: {r:?}");
+                    proptest::prop_assert!(r.end <= size, "{header} on {size}: {r:?}");
+                    if let ByteRange::From { start, end } = range {
+                        proptest::prop_assert_eq!(r.start, start);
+                        if let Some(end) = end {
+                            proptest::prop_assert_eq!(r.end - 1, end.min(size - 1));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_largest_end_is_the_file_end() {
+        assert_eq!(
+            ByteRange::parse("bytes=0-18446744073709551615")
+                .unwrap()
+                .resolve(798),
+            Some(0..798)
+        );
+        assert_eq!(
+            ByteRange::parse("bytes=5-18446744073709551615")
+                .unwrap()
+                .resolve(798),
+            Some(5..798)
+        );
+        assert_eq!(ByteRange::parse("bytes=18446744073709551616-"), None);
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@
 use crate::dom::{self, append, attr, el, on, text_el};
 use crate::host::Host;
 use crate::{conversation, session};
-use js_sys::{Reflect, JSON};
+use js_sys::{Array, Date, Intl, Object, Reflect, JSON};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -54,13 +54,23 @@ pub async fn show(page: Page) {
     };
     let unavailable = text(&settings, "unavailable");
     let closed = unavailable.as_deref() == Some("closed");
+    let hours = if closed {
+        opening_hours(&settings)
+    } else {
+        None
+    };
     if !flag("available") && flag("leave_message") {
         let why = if closed {
             "We're closed right now."
         } else {
             "No one is available to chat right now."
         };
-        return leave_message(page, why);
+        let root = page.root.clone();
+        leave_message(page, why);
+        if let Some(hours) = hours {
+            append(&root, &[&hours]);
+        }
+        return;
     }
     if closed {
         page.root.set_text_content(None);
@@ -70,10 +80,14 @@ pub async fn show(page: Page) {
             "We're closed right now. Please come back during our opening hours.",
         );
         attr(&note, "data-test", "closed");
-        return append(
+        append(
             &page.root,
             &[&dom::header("Chat with us", &page.host), &note],
         );
+        if let Some(hours) = hours {
+            append(&page.root, &[&hours]);
+        }
+        return;
     }
     let intro = if unavailable.is_some() {
         "Everyone is busy right now: start the chat and an agent will answer as soon as one is free."
@@ -114,6 +128,59 @@ pub async fn show(page: Page) {
             conversation::open(page, token);
         },
     );
+}
+
+/// The coming week's opening hours (`opening_hours`: instants from the server) in the
+/// visitor's own time zone, as the browser knows it: "Monday 09:00 – 17:00". `None` when the
+/// entry point has none.
+fn opening_hours(settings: &JsValue) -> Option<Element> {
+    let spans = Reflect::get(settings, &"opening_hours".into())
+        .ok()
+        .filter(Array::is_array)
+        .map(|v| Array::from(&v))
+        .filter(|a| a.length() > 0)?;
+    let formatter = |fields: &[(&str, &str)]| {
+        let options = Object::new();
+        for (k, v) in fields {
+            let _ = Reflect::set(&options, &(*k).into(), &(*v).into());
+        }
+        Intl::DateTimeFormat::new(&Array::new(), &options)
+    };
+    let day = formatter(&[("weekday", "long")]);
+    let clock = formatter(&[("hour", "2-digit"), ("minute", "2-digit")]);
+    let show = |f: &Intl::DateTimeFormat, at: &str| {
+        f.format()
+            .call1(&JsValue::NULL, &Date::new(&at.into()))
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    };
+    let zone = Reflect::get(&clock.resolved_options(), &"timeZone".into())
+        .ok()
+        .and_then(|z| z.as_string())
+        .unwrap_or_default();
+    let section = el("section", "hours");
+    attr(&section, "data-test", "opening-hours");
+    let title = text_el(
+        "p",
+        "",
+        &format!("Our opening hours in your time ({zone}):"),
+    );
+    let list = el("ul", "");
+    for span in spans.iter() {
+        let (Some(from), Some(to)) = (text(&span, "opens_at"), text(&span, "closes_at")) else {
+            continue;
+        };
+        let line = format!(
+            "{} {} – {}",
+            show(&day, &from),
+            show(&clock, &from),
+            show(&clock, &to)
+        );
+        append(&list, &[&text_el("li", "", &line)]);
+    }
+    append(&section, &[&title, &list]);
+    Some(section)
 }
 
 /// "Leave a message": name, email and the message, which becomes a work item; then thanks.

@@ -12,6 +12,10 @@
  * (the page marks messages read only while shown). Options (attributes of the script tag): data-entry (required),
  * data-label (the button's text, default "Chat with us"). `window.SwitchboardChat.open()` /
  * `.close()` open and fold it from the page's own code.
+ *
+ * Before anything is shown, the bubble asks Switchboard whether this page's origin is allowed
+ * (`GET /v1/embedding/check`): on an origin that is not, no button appears (it would open a
+ * frame the browser refuses) and a console error tells the site owner what to configure.
  */
 (function () {
   "use strict";
@@ -25,7 +29,12 @@
   var base = new URL(script.src).origin;
   var label = script.getAttribute("data-label") || "Chat with us";
   var remembered = "switchboard.chat.open." + entry;
-  var frame = null, unread = 0, isOpen = false;
+  // `allowed`: the server said this origin may embed the chat (nothing opens before).
+  var frame = null, unread = 0, isOpen = false, allowed = false;
+
+  function refuse(why) {
+    console.error("Switchboard chat: " + why + " (docs/chat.md, \"Adding the chat bubble\")");
+  }
 
   function css(el, props) {
     for (var k in props) el.style.setProperty(k, props[k]);
@@ -76,6 +85,7 @@
   }
 
   function open() {
+    if (!allowed) return;
     ensureFrame().style.setProperty("display", "block");
     tellShown(true);
     isOpen = true;
@@ -106,12 +116,25 @@
   window.SwitchboardChat = { open: open, close: close };
 
   function mount() {
+    allowed = true;
     document.body.appendChild(button);
     // Open again after a reload of the site's page if it was open: the chat resumes.
     var wasOpen = false;
     try { wasOpen = sessionStorage.getItem(remembered) === "1"; } catch (e) {}
     if (wasOpen) open();
   }
-  if (document.body) mount();
-  else document.addEventListener("DOMContentLoaded", mount);
+  function mountWhenReady() {
+    if (document.body) mount();
+    else document.addEventListener("DOMContentLoaded", mount);
+  }
+
+  fetch(base + "/v1/embedding/check?origin=" + encodeURIComponent(location.origin), { credentials: "omit" })
+    .then(function (r) { return r.json(); })
+    .then(function (answer) {
+      if (answer && answer.allowed === true) mountWhenReady();
+      else refuse(location.origin + " is not on " + base + "'s allowed embedding origins, so the chat is not shown here: ask its admin to add it to --allowed-origins");
+    })
+    .catch(function () {
+      refuse("could not ask " + base + " whether this site may show the chat; if this page has a Content-Security-Policy, allow " + base + " in script-src, connect-src and frame-src");
+    });
 })();

@@ -163,8 +163,13 @@ impl Conversation {
     pub fn set(&self, token: String, live: bool) {
         let mut s = self.state.borrow_mut();
         s.token = token;
+        let now_live = live && !s.live;
         s.live = live;
         show_live(&s);
+        if now_live {
+            // Accepted: what the customer wrote while it rang is received now.
+            mark(&mut s, false);
+        }
     }
 
     /// An event of this engagement from the widget's socket (JSON).
@@ -384,8 +389,12 @@ fn show_receipt(s: &State, r: &JsValue) {
 }
 
 /// Tell the server how far the agent has the customer's messages: read when the panel is in
-/// view (or `seen`), delivered otherwise; each mark once.
+/// view (or `seen`), delivered otherwise; each mark once. Only once the agent has the chat
+/// (connected or parked): while it rings, the chat is not theirs yet and the server refuses.
 fn mark(s: &mut State, seen: bool) {
+    if !s.live {
+        return;
+    }
     let Some(id) = s.last_consumer.clone().filter(|_| !s.supervising) else {
         return;
     };
@@ -436,10 +445,8 @@ fn send_message(state: Shared) {
                 }
                 not_sent(&s, &why);
             }
-            // Sent: it comes back on the agent's socket like every message; a supervisor's
-            // socket does not carry this chat, so theirs is read back.
-            Ok(_) if state.borrow().supervising => load_history(state).await,
-            Ok(_) => {}
+            // Sent: the answer is the message (the agent's socket carries it too; shown once).
+            Ok(message) => show_message(&state, &message, false),
         }
     });
 }

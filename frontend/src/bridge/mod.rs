@@ -19,14 +19,14 @@ mod native;
 #[cfg(not(feature = "zcc"))]
 use native as dialect_impl;
 #[cfg(not(feature = "zcc"))]
-pub use native::{contact_results, matches, pick, search_contacts};
+pub use native::{contact_results, host_name, matches, pick, search_contacts};
 
 #[cfg(feature = "zcc")]
 mod zcc;
 #[cfg(feature = "zcc")]
 use zcc as dialect_impl;
 #[cfg(feature = "zcc")]
-pub use zcc::{contact_results, matches, pick, search_contacts};
+pub use zcc::{contact_results, host_name, matches, pick, search_contacts};
 
 pub(crate) use crate::api::obj;
 use crate::model::Change;

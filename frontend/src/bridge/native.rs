@@ -36,6 +36,11 @@ pub fn search_contacts(_key: &str) -> bool {
 
 pub fn pick(_id: EngagementId, _record: Record) {}
 
+/// The name of the host record matched to an engagement: native hosts pop their own records.
+pub fn host_name(_id: EngagementId) -> Option<String> {
+    None
+}
+
 pub(super) fn remember_record(_id: EngagementId, _record: Record) {}
 
 thread_local! {

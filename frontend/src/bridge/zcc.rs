@@ -40,6 +40,8 @@ thread_local! {
     /// The host's answer to the agent's last contact search, shown by the dialer.
     static CONTACTS: RwSignal<Vec<Record>> = RwSignal::new(Vec::new());
     static MATCHES: Matches = Matches(RwSignal::new(Vec::new()));
+    /// The name of the host record of each engagement, for its ringing card.
+    static NAMED: RwSignal<Vec<(EngagementId, String)>> = RwSignal::new(Vec::new());
 }
 
 fn state<T>(f: impl FnOnce(&mut State) -> T) -> T {
@@ -57,6 +59,17 @@ pub fn matches() -> Option<Matches> {
 
 pub fn contact_results() -> RwSignal<Vec<Record>> {
     CONTACTS.with(|c| *c)
+}
+
+/// The name of the host record matched to an engagement (reactive), for its ringing card.
+pub fn host_name(id: EngagementId) -> Option<String> {
+    NAMED.with(|n| {
+        n.with(|v| {
+            v.iter()
+                .find(|(e, name)| *e == id && !name.is_empty())
+                .map(|(_, name)| name.clone())
+        })
+    })
 }
 
 /// An engagement id as hosts get it: a string.
@@ -113,10 +126,68 @@ pub fn pick(id: EngagementId, record: Record) {
 }
 
 pub(super) fn remember_record(id: EngagementId, record: Record) {
+    NAMED.with(|n| {
+        n.update(|v| {
+            v.retain(|(e, _)| *e != id);
+            v.push((id, record.name.clone()));
+        })
+    });
+    let kept = record.clone();
     state(|s| {
         s.records.retain(|(e, _)| *e != id);
         s.records.push((id, record));
     });
+    keep_on_server(id, &kept);
+}
+
+/// Keep the host's record with the engagement on the server (the variable
+/// [`zcc::HOST_RECORD_VARIABLE`]), so the call log names it after a reload of the host page or
+/// the widget. Only once the engagement is the agent's (connected or later): a ringing one is
+/// kept when it connects ([`publish_engagement`]).
+fn keep_on_server(id: EngagementId, record: &Record) {
+    let Some(s) = super::session() else { return };
+    let value = zcc::record_variable(record);
+    let needed = s.model.with_untracked(|m| {
+        m.find(id).is_some_and(|i| {
+            matches!(
+                i.engagement.state,
+                EngagementState::Connected | EngagementState::Inactive | EngagementState::WrapUp
+            ) && i.engagement.variables.get(zcc::HOST_RECORD_VARIABLE) != Some(&value)
+        })
+    });
+    if !needed {
+        return;
+    }
+    let body = obj(&mut [(
+        "variables",
+        obj(&mut [(zcc::HOST_RECORD_VARIABLE, value.into())]),
+    )])
+    .to_string();
+    spawn_local(async move {
+        let _ = s
+            .call(
+                "PATCH",
+                format!("/v1/engagements/{id}/variables"),
+                Some(body),
+            )
+            .await;
+    });
+}
+
+/// The host record of an engagement: the one remembered here, else the one kept with the
+/// engagement on the server.
+fn record_of(e: &Engagement) -> Option<Record> {
+    state(|st| {
+        st.records
+            .iter()
+            .find(|(id, _)| *id == e.engagement_id)
+            .map(|(_, r)| r.clone())
+    })
+    .or_else(|| {
+        e.variables
+            .get(zcc::HOST_RECORD_VARIABLE)
+            .and_then(|v| zcc::read_record_variable(v))
+    })
 }
 
 pub(super) fn announce(_session: Session) {
@@ -393,6 +464,10 @@ fn publish_engagement(s: &Session, kind: EventKind, item: &Item) {
         }
         EventKind::EngagementConnected => {
             start_outbound(&data);
+            // A record matched while it rang is the agent's to keep now.
+            if let Some(record) = record_of(e) {
+                keep_on_server(id, &record);
+            }
             data["startTs"] = e.timestamps.connected_at.map(ms).into();
             let verb = if family == "call" {
                 "connected"
@@ -450,14 +525,12 @@ fn log(s: &Session, item: &Item) {
     let e = &item.engagement;
     let t = &e.timestamps;
     let (from, to) = parties(e);
-    let record = state(|st| {
+    let record = record_of(e);
+    state(|st| {
         st.started.retain(|s| *s != e.engagement_id);
-        let at = st
-            .records
-            .iter()
-            .position(|(id, _)| *id == e.engagement_id)?;
-        Some(st.records.swap_remove(at).1)
+        st.records.retain(|(id, _)| *id != e.engagement_id);
     });
+    NAMED.with(|n| n.update(|v| v.retain(|(id, _)| *id != e.engagement_id)));
     let (disposition_name, disposition_code) = item
         .disposition
         .as_ref()
@@ -557,7 +630,7 @@ fn status_entries(s: &Session) -> (Vec<Value>, Vec<Value>) {
             let entry = obj(&mut [
                 ("engagementId", id_of(e.engagement_id)),
                 ("channel", e.channel.as_str().into()),
-                ("state", e.state.as_str().into()),
+                ("state", zcc::engagement_state(e.state).into()),
                 ("engagementDirection", direction(e).into()),
                 ("from", from.into()),
                 ("to", to.into()),
@@ -728,10 +801,18 @@ pub(super) fn handle(s: Session, value: Value) {
                 .find_map(|k| data.get(*k).and_then(Value::as_str))
                 .filter(|r| !r.trim().is_empty())
                 .map(str::to_string);
-            let Some(status) = zcc::status_for_code(&id, reason) else {
+            // A not-ready reason's own id (`--not-ready-reasons`, e.g. "21" Lunch) sets it.
+            let named = s.reasons.with_untracked(|rs| {
+                rs.iter()
+                    .find(|r| r.code == id.trim())
+                    .map(|r| AgentStatus::NotReady {
+                        reason: r.name.clone(),
+                    })
+            });
+            let Some(status) = named.or_else(|| zcc::status_for_code(&id, reason)) else {
                 return error(
                     "invalid-status",
-                    &format!("status id \u{201c}{id}\u{201d} cannot be set: use \"1\" ready, \"2\" not ready or \"30\" offline (occupied follows engagements)"),
+                    &format!("status id \u{201c}{id}\u{201d} cannot be set: use \"1\" ready, \"2\" not ready, \"30\" offline, or a not-ready reason's id (occupied follows engagements)"),
                     Some(&data),
                 );
             };

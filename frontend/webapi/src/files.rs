@@ -11,6 +11,43 @@ use web_sys::{Document, Element, Event, HtmlAnchorElement, HtmlInputElement};
 /// The kinds a chat takes (the picker's `accept`; the server checks the content).
 pub const ACCEPT: &str = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
 
+const SVG: &str = "http://www.w3.org/2000/svg";
+/// A paper clip, drawn on a 24×24 grid.
+const PAPER_CLIP: &str =
+    "M16 7l-7.5 7.5a2 2 0 0 0 3 3L19 10a4 4 0 0 0-6-6l-7.5 7.5a6 6 0 0 0 9 9L20 15";
+/// A page with a folded corner.
+const DOCUMENT: &str = "M6 2h8l5 5v15H6z M14 2v5h5";
+
+/// An inline SVG icon drawn with the text's colour, hidden from assistive technology (the
+/// control it is in carries the accessible name). Emoji would need an emoji font: without
+/// one they are empty boxes.
+pub fn icon(doc: &Document, path: &str) -> Element {
+    let svg = doc
+        .create_element_ns(Some(SVG), "svg")
+        .expect("a known tag");
+    for (name, value) in [
+        ("viewBox", "0 0 24 24"),
+        ("width", "20"),
+        ("height", "20"),
+        ("fill", "none"),
+        ("stroke", "currentColor"),
+        ("stroke-width", "2"),
+        ("stroke-linecap", "round"),
+        ("stroke-linejoin", "round"),
+        ("aria-hidden", "true"),
+        ("focusable", "false"),
+        ("class", "icon"),
+    ] {
+        let _ = svg.set_attribute(name, value);
+    }
+    let shape = doc
+        .create_element_ns(Some(SVG), "path")
+        .expect("a known tag");
+    let _ = shape.set_attribute("d", path);
+    let _ = svg.append_child(&shape);
+    svg
+}
+
 /// A paper-clip button and its hidden file input; `on_pick` gets each file chosen. Keep it
 /// as long as the button is shown (it holds the listeners).
 pub struct AttachButton {
@@ -23,7 +60,7 @@ impl AttachButton {
         let root = doc.create_element("span").expect("a known tag");
         let button = doc.create_element("button").expect("a known tag");
         button.set_class_name("attach");
-        button.set_text_content(Some("📎"));
+        let _ = button.append_child(&icon(doc, PAPER_CLIP));
         let _ = button.set_attribute("type", "button");
         let _ = button.set_attribute("aria-label", "Attach a file (image or PDF)");
         let _ = button.set_attribute("title", "Attach a file (image or PDF)");
@@ -55,12 +92,16 @@ impl AttachButton {
     }
 }
 
-/// "820 KB", "2.4 MB".
+/// "130 bytes", "820 KB", "2.4 MB".
 pub fn size_label(bytes: f64) -> String {
     if bytes >= 1_048_576.0 {
         format!("{:.1} MB", bytes / 1_048_576.0)
+    } else if bytes >= 1024.0 {
+        format!("{} KB", (bytes / 1024.0).ceil())
+    } else if bytes == 1.0 {
+        "1 byte".into()
     } else {
-        format!("{} KB", (bytes / 1024.0).ceil().max(1.0))
+        format!("{bytes} bytes")
     }
 }
 
@@ -106,12 +147,15 @@ pub fn show_attachment(parent: &Element, message: &JsValue, path: String, token:
                 }
                 Err((_, why)) => {
                     img.remove();
-                    link.set_text_content(Some(&format!("🖼 {name} (not loaded: {why})")));
+                    link.set_text_content(Some(&format!("Picture {name} (not loaded: {why})")));
                 }
             }
         });
     } else {
-        link.set_text_content(Some(&format!("📄 {name} · {}", size_label(size))));
+        let _ = link.append_child(&icon(&doc, DOCUMENT));
+        let label = doc.create_element("span").expect("a known tag");
+        label.set_text_content(Some(&format!("{name} · {}", size_label(size))));
+        let _ = link.append_child(&label);
         let fetched = link.clone();
         let fetch = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
             if !fetched.href().is_empty() {
@@ -134,5 +178,22 @@ pub fn show_attachment(parent: &Element, message: &JsValue, path: String, token:
         let _ = link.add_event_listener_with_callback("click", fetch.as_ref().unchecked_ref());
         // Lives as long as the page's conversation; a chat has few files.
         fetch.forget();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_label;
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(size_label(0.0), "0 bytes");
+        assert_eq!(size_label(1.0), "1 byte");
+        assert_eq!(size_label(130.0), "130 bytes");
+        assert_eq!(size_label(1023.0), "1023 bytes");
+        assert_eq!(size_label(1024.0), "1 KB");
+        assert_eq!(size_label(1025.0), "2 KB");
+        assert_eq!(size_label(820.0 * 1024.0), "820 KB");
+        assert_eq!(size_label(2.4 * 1_048_576.0), "2.4 MB");
     }
 }

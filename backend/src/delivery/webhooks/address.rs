@@ -146,21 +146,38 @@ fn check_ip(ip: IpAddr, allow_private: bool) -> Result<(), AddressError> {
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
-                || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
-                || first == 0x0064 && v6.segments()[1] == 0xff9b // NAT64 (wraps IPv4)
-                || v6 == Ipv6Addr::from(1u128)) // ::1 covered above; explicit for clarity
-        }
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+/// An allow-list, not a block-list: only global unicast (`2000::/3`) is public, less the
+/// special-purpose ranges inside it; the forms that carry an IPv4 address (IPv4-mapped,
+/// NAT64's `64:ff9b::/96`, 6to4's `2002::/16`, Teredo's `2001::/32`) are decoded and the IPv4
+/// checked instead. So loopback cannot hide in `::127.0.0.1`, `::ffff:0:7f00:1` or
+/// `2002:7f00:1::1`.
+fn is_public_v6(v6: Ipv6Addr) -> bool {
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from(((hi as u32) << 16) | lo as u32);
+    if let Some(mapped) = v6.to_ipv4_mapped() {
+        return is_public_v4(mapped);
+    }
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return is_public_v4(v4(s[6], s[7]));
+    }
+    if s[0] & 0xe000 != 0x2000 {
+        return false;
+    }
+    match (s[0], s[1]) {
+        // 6to4: the IPv4 is bits 16..48.
+        (0x2002, _) => is_public_v4(v4(s[1], s[2])),
+        // Teredo: the server's IPv4, and the client's (inverted) in the last 32 bits.
+        (0x2001, 0x0000) => is_public_v4(v4(s[2], s[3])) && is_public_v4(v4(!s[6], !s[7])),
+        // IETF protocol assignments 2001::/23 (benchmarking, ORCHID, …) and documentation.
+        (0x2001, b) if b < 0x0200 => false,
+        (0x2001, 0x0db8) => false,
+        // Documentation 3fff::/20 (RFC 9637).
+        (0x3fff, b) if b < 0x1000 => false,
+        _ => true,
     }
 }
 
@@ -234,11 +251,36 @@ mod tests {
             "ff02::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "::7f00:1",
+            "::ffff:0:7f00:1",
+            "2002:7f00:1::1",
+            "2002:a00:1::1",
+            "2001:0:7f00:1::80ff:fffe",
+            "2001:0:5db8:d822:0:0:80ff:fffe",
+            "64:ff9b::7f00:1",
+            "64:ff9b:1::1",
+            "2001:2::1",
+            "2001:db8::1",
+            "3fff::1",
+            "100::1",
+            "::",
+            "1::1",
+            "4000::1",
         ] {
             let ip: IpAddr = bad.parse().unwrap();
             assert!(!is_public(ip), "{bad} must be refused");
         }
-        for good in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "1.1.1.1"] {
+        for good in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "1.1.1.1",
+            "2a00:1450::1",
+            "2002:808:808::1",
+            "64:ff9b::808:808",
+            "::ffff:8.8.8.8",
+        ] {
             assert!(is_public(good.parse().unwrap()), "{good} is public");
         }
     }

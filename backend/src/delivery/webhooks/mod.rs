@@ -14,6 +14,7 @@ pub mod worker;
 
 use serde_json::json;
 use shared::events::Event;
+use shared::webhooks::{PlainToken, UrlValidationAnswer, UrlValidationChallenge};
 use signing::Secret;
 use std::time::Duration;
 
@@ -116,11 +117,13 @@ pub async fn validate_endpoint(
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
     };
     let now = time::OffsetDateTime::now_utc();
-    let body = serde_json::to_vec(&json!({
-        "event": "endpoint.url_validation",
-        "event_ts": (now.unix_timestamp_nanos() / 1_000_000) as i64,
-        "payload": {"plainToken": plain_token},
-    }))
+    let body = serde_json::to_vec(&UrlValidationChallenge {
+        event: "endpoint.url_validation".into(),
+        event_ts: (now.unix_timestamp_nanos() / 1_000_000) as i64,
+        payload: PlainToken {
+            plain_token: plain_token.clone(),
+        },
+    })
     .expect("JSON values serialize");
     let id = format!("validation_{}", uuid::Uuid::now_v7());
     let headers = signing::headers(&id, now.unix_timestamp(), &body, secret, None);
@@ -132,21 +135,25 @@ pub async fn validate_endpoint(
         ));
     }
     let expected = signing::encrypted_token(secret.as_str(), &plain_token);
-    let answer: serde_json::Value = outcome
+    let Some(answer) = outcome
         .body_start
         .as_deref()
-        .and_then(|b| serde_json::from_str(b).ok())
-        .unwrap_or_default();
-    if answer["plainToken"] != plain_token.as_str() {
+        .and_then(|b| serde_json::from_str::<UrlValidationAnswer>(b).ok())
+    else {
+        return Err(
+            "the URL validation failed: the endpoint answered 200 without {\"plainToken\", \"encryptedToken\"}".into(),
+        );
+    };
+    if answer.plain_token != plain_token {
         return Err(format!(
-            "the URL validation failed: the endpoint answered 200 but its plainToken is {} (expected the token sent)",
-            answer["plainToken"]
+            "the URL validation failed: the endpoint answered 200 but its plainToken is {:?} (expected the token sent)",
+            answer.plain_token
         ));
     }
-    if answer["encryptedToken"] != expected.as_str() {
+    if answer.encrypted_token != expected {
         return Err(format!(
-            "the URL validation failed: the endpoint answered 200 but its encryptedToken is {}, not hex(HMAC-SHA256(secret, plainToken))",
-            answer["encryptedToken"]
+            "the URL validation failed: the endpoint answered 200 but its encryptedToken is {:?}, not hex(HMAC-SHA256(secret, plainToken))",
+            answer.encrypted_token
         ));
     }
     Ok(())

@@ -14,7 +14,7 @@ mod start;
 
 pub use commands::{act, leave, message, receipt, Action, TransferTarget, MESSAGE_MAX_CHARS};
 pub use dial::dial;
-pub use read::{attached, get, list, messages, mine, notes, receipts};
+pub use read::{attached, get, list, message_by_id, messages, mine, notes, receipts};
 pub use start::{start, Started};
 
 use super::events::emit;

@@ -63,9 +63,9 @@ pub async fn messages(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<Vec<
     Ok(crate::store::messages::for_engagement(&mut conn, id).await?)
 }
 
-/// One message of the engagement that carries a file (whoever may read the engagement);
-/// 404 for another engagement's message or one without a file.
-pub async fn attached(
+/// One message of the engagement (whoever may read the engagement); 404 for another
+/// engagement's message.
+pub async fn message_by_id(
     ctx: &Ctx,
     p: &Principal,
     id: EngagementId,
@@ -78,10 +78,24 @@ pub async fn attached(
     visible(&mut conn, p, &rec).await?;
     crate::store::messages::get(&mut conn, id, message)
         .await?
-        .filter(|m| m.attachment.is_some())
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!("no file with message {message} in this engagement"))
-        })
+        .ok_or_else(|| ServiceError::NotFound(format!("no message {message} in this engagement")))
+}
+
+/// One message of the engagement that carries a file (whoever may read the engagement);
+/// 404 for another engagement's message or one without a file.
+pub async fn attached(
+    ctx: &Ctx,
+    p: &Principal,
+    id: EngagementId,
+    message: MessageId,
+) -> Result<MessageRecord> {
+    let found = message_by_id(ctx, p, id, message).await?;
+    if found.attachment.is_none() {
+        return Err(ServiceError::NotFound(format!(
+            "no file with message {message} in this engagement"
+        )));
+    }
+    Ok(found)
 }
 
 /// How far each side has received and read the other side's messages (at most one receipt

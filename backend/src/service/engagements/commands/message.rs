@@ -48,6 +48,20 @@ impl Draft {
     }
 }
 
+/// `POST /v1/engagements/{id}/messages`: the agent side writes text; answers the message as
+/// stored (its id is what receipts and the customer's socket name).
+pub async fn write_text(
+    ctx: &Ctx,
+    p: &Principal,
+    id: EngagementId,
+    body: String,
+) -> Result<MessageRecord> {
+    let draft = Draft::text(body);
+    let message_id = draft.message_id;
+    super::act(ctx, p, id, super::Action::AddMessage(draft)).await?;
+    super::super::message_by_id(ctx, p, id, message_id).await
+}
+
 /// Read the writing agent's display name before the batch (see [`Draft::author_name`]).
 pub(super) async fn name_author(ctx: &Ctx, p: &Principal, draft: &mut Draft) -> Result<()> {
     if let (None, Some(agent)) = (&draft.author_name, p.agent_id()) {
