@@ -1,8 +1,9 @@
-// Runs before the widget's WASM loads: keeps the messages a host page posts early (hosts post
-// without waiting for the widget, some as soon as the frame exists) until the widget takes
-// over (bridge::listen), which handles them in order with the same origin checks as any other.
-// A file, not inline script: the widget's Content-Security-Policy allows no inline code.
+// See bridge/mod.rs and app::embedding_origin (kept short: part of the first load).
 (function () {
+  try {
+    var a = location.ancestorOrigins;
+    window.__sbParent = a && a.length ? a[0] : new URL(document.referrer).origin;
+  } catch (e) {}
   var queue = [];
   window.__sbEarly = queue;
   function keep(event) {

@@ -130,7 +130,16 @@ async fn start(session: Session) -> Result<Phase, LaunchError> {
     let path = window.location().pathname().unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&launch::query_string(&search))
         .map_err(|_| LaunchError::CheckFailed("unreadable address".into()))?;
-    let origin = params.get("origin").unwrap_or_default();
+    // Without `?origin=`, the embedding page's origin as the browser tells it (checked alike).
+    let origin = params
+        .get("origin")
+        .filter(|o| !o.trim().is_empty())
+        .or_else(|| {
+            is_framed(&window)
+                .then(|| embedding_origin(&window))
+                .flatten()
+        })
+        .unwrap_or_default();
     let protocol = params.get("protocol").unwrap_or_default();
     let Launch { origin, dialect } = launch::parse(
         launch::dialect_for_path(&path),
@@ -148,9 +157,7 @@ async fn start(session: Session) -> Result<Phase, LaunchError> {
         register_service_worker(&window);
         return Ok(Phase::Standalone);
     }
-    let origin = origin
-        .or_else(|| embedding_origin(&window))
-        .ok_or(LaunchError::MissingOrigin)?;
+    let origin = origin.ok_or(LaunchError::MissingOrigin)?;
     let url = format!(
         "/v1/embedding/check?origin={}",
         String::from(js_sys::encode_uri_component(&origin))
@@ -169,22 +176,14 @@ async fn start(session: Session) -> Result<Phase, LaunchError> {
 
 /// The embedding page's origin as the browser tells it, for hosts that frame the widget
 /// without `?origin=` (Zoom's own sample does): `location.ancestorOrigins[0]` (Chromium,
-/// Safari), else the referrer's origin (Firefox). It passes the same allow-list check as a
-/// given one, and the page policy's `frame-ancestors` still decides who may frame at all.
+/// Safari), else the referrer's origin (Firefox), as `early.js` noted it. It passes the same
+/// allow-list check as a given one, and the page policy's `frame-ancestors` still decides who
+/// may frame at all. (Standalone, there is none.)
 fn embedding_origin(window: &web_sys::Window) -> Option<String> {
-    let location = window.location();
-    let ancestor = js_sys::Reflect::get(&location, &"ancestorOrigins".into())
-        .ok()
-        .filter(|list| !list.is_undefined())
-        .and_then(|list| js_sys::Reflect::get(&list, &0.into()).ok())
-        .and_then(|o| o.as_string());
-    let raw = ancestor.or_else(|| {
-        window
-            .document()
-            .map(|d| d.referrer())
-            .filter(|r| !r.is_empty())
-    })?;
-    launch::origin_of(&raw)
+    js_sys::Reflect::get(window, &"__sbParent".into())
+        .ok()?
+        .as_string()
+        .filter(|o| o.starts_with("http"))
 }
 
 /// The service worker caches the shell so the installed PWA opens offline.

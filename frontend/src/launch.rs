@@ -92,14 +92,6 @@ pub fn parse<'a>(
     Ok(Launch { origin, dialect })
 }
 
-/// The origin of a URL the browser gives for the embedding page (`location.ancestorOrigins`
-/// holds origins already; `document.referrer` is a URL, often only the origin and `/`).
-pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.trim().split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    normalize_origin(&format!("{scheme}://{authority}")).ok()
-}
-
 /// A light syntactic check; the backend's allow-list check is authoritative. Browsers
 /// serialise `event.origin` as `scheme://host[:port]` in lowercase without a default port.
 pub fn normalize_origin(raw: &str) -> Result<String, LaunchError> {
@@ -167,31 +159,6 @@ mod tests {
             None
         );
         assert_eq!(parse(Dialect::Native, []).unwrap().origin, None);
-    }
-
-    #[test]
-    fn the_embedding_page_origin_is_read_from_what_the_browser_gives() {
-        assert_eq!(
-            origin_of("https://crm.example.com/contacts/7?x=1#y").as_deref(),
-            Some("https://crm.example.com")
-        );
-        assert_eq!(
-            origin_of("http://127.0.0.1:8090/").as_deref(),
-            Some("http://127.0.0.1:8090")
-        );
-        assert_eq!(
-            origin_of("HTTPS://CRM.example.com:443").as_deref(),
-            Some("https://crm.example.com")
-        );
-        for none in [
-            "",
-            "null",
-            "about:blank",
-            "file:///tmp/x.html",
-            "javascript:alert(1)",
-        ] {
-            assert_eq!(origin_of(none), None, "{none}");
-        }
     }
 
     #[test]

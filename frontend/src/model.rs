@@ -90,6 +90,12 @@ pub enum Change {
     Device(Option<String>),
 }
 
+/// Milliseconds since the Unix epoch, in 64-bit arithmetic: `unix_timestamp_nanos() / 10⁶`
+/// divides 128-bit numbers, which links a 1 KB division routine into the widget.
+pub fn unix_ms(t: time::OffsetDateTime) -> i64 {
+    t.unix_timestamp() * 1000 + i64::from(t.millisecond())
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Model {
     pub agent: Option<AgentProfile>,
@@ -101,6 +107,8 @@ pub struct Model {
     pub last_seq: i64,
     /// The agent's widget instance that rings (`None`: none, or not known yet).
     pub active_device: Option<String>,
+    /// The reasons the agent may give for not being ready (the socket's hello says them).
+    pub reasons: Vec<shared::config::NotReadyReason>,
 }
 
 impl Model {
@@ -250,7 +258,7 @@ impl Model {
                 item.launch_url = launch_url;
                 // The ring lasts (expiry − event time) by the server's clock; counting that
                 // span from now in this browser's clock ignores skew between the two.
-                let sent = (event.occurred_at.unix_timestamp_nanos() / 1_000_000) as i64;
+                let sent = unix_ms(event.occurred_at);
                 item.ring_deadline_ms = Some(now_ms + (expires_at_ms - sent).max(0) as f64);
             }
             Detail::Note { note, .. } => item.notes.push(note.body),
@@ -275,6 +283,18 @@ mod tests {
     use shared::ids::{AccountId, DispositionId, EventId, NoteId};
     use shared::WorkItem;
     use time::OffsetDateTime;
+
+    #[test]
+    fn milliseconds_agree_with_the_wide_division() {
+        for ms in [0i64, 1, 999, 1_796_115_600_123, -1, -1_500] {
+            let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap();
+            assert_eq!(
+                unix_ms(t),
+                (t.unix_timestamp_nanos() / 1_000_000) as i64,
+                "{ms}"
+            );
+        }
+    }
 
     fn agent(n: u128) -> AgentProfile {
         AgentProfile {

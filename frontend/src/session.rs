@@ -33,8 +33,6 @@ pub struct Session {
     pub notice: RwSignal<Option<String>>,
     pub queues: RwSignal<Vec<QueueSummary>>,
     pub dispositions: RwSignal<Vec<Disposition>>,
-    /// The reasons the agent may give for not being ready (`GET /v1/not-ready-reasons`).
-    pub reasons: RwSignal<Vec<NotReadyReason>>,
     /// The engagement whose panel is open.
     pub selected: RwSignal<Option<EngagementId>>,
 }
@@ -61,7 +59,6 @@ impl Session {
             notice: RwSignal::new(None),
             queues: RwSignal::new(Vec::new()),
             dispositions: RwSignal::new(Vec::new()),
-            reasons: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
         }
     }
@@ -128,17 +125,6 @@ impl Session {
         };
         if let Some(s) = storage() {
             let _ = s.set_item(TOKEN_KEY, &token);
-        }
-        if let Ok(r) = api::read(
-            "GET",
-            "/v1/not-ready-reasons",
-            t,
-            None,
-            NotReadyReason::read_list,
-        )
-        .await
-        {
-            self.reasons.set(r);
         }
         // Signed in (and so `authenticated` in snapshots) only once the picture is complete.
         self.resync_with(agent, token.clone()).await;
@@ -287,6 +273,12 @@ impl Session {
                     .and_then(|s| s.as_i64())
                     .unwrap_or(0);
                 let stale = self.model.with_untracked(|m| m.last_seq > server_latest);
+                if let Some(reasons) = frame
+                    .get("not_ready_reasons")
+                    .and_then(NotReadyReason::read_list)
+                {
+                    self.model.update(|m| m.reasons = reasons);
+                }
                 if let Some(agent) = frame.get("agent").and_then(AgentProfile::read) {
                     if stale {
                         // The server's log is behind what we saw (a restored database):

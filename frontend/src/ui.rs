@@ -114,7 +114,7 @@ pub fn SignedIn(session: Session) -> impl IntoView {
                 // another (set by a host page or an older list).
                 {move || {
                     let v = status();
-                    let mut names: Vec<String> = session.reasons.with(|rs| rs.iter().map(|r| r.name.clone()).collect());
+                    let mut names: Vec<String> = model.with(|m| m.reasons.iter().map(|r| r.name.clone()).collect());
                     if let Some(current) = v.strip_prefix("nr:").filter(|c| !names.iter().any(|n| n == c)) {
                         names.push(current.to_string());
                     }
@@ -183,10 +183,10 @@ fn Offers(session: Session) -> impl IntoView {
                             <span class="countdown" data-test="countdown">{move || left().map(|s| format!("{s} s")).unwrap_or_default()}</span>
                         </div>
                         <strong class="title" data-test="offer-title">{move || item().map(|i| i.title()).unwrap_or_default()}</strong>
-                        <div class="muted">
-                            // The record the host page matched (Smart Embed hosts), as text.
-                            {move || bridge::host_name(id).map(|n| view! { <span data-test="offer-match">{n}" · "</span> })}
-                            {move || item().and_then(|i| i.engagement.consumer.and_then(|c| c.display_name.or(c.phone).or(c.email)))}
+                        <div class="muted" data-test="offer-who">
+                            // Who: the record the host page matched (Smart Embed hosts), else the
+                            // customer's name, number or address; as text.
+                            {move || session.model.with(|_| bridge::host_name(id)).or_else(|| item().and_then(|i| i.engagement.consumer.and_then(|c| c.display_name.or(c.phone).or(c.email))))}
                             {move || item().and_then(|i| i.engagement.work_item.and_then(|w| w.priority)).map(|p| format!(" · priority {p}"))}
                         </div>
                         <div class="actions">

@@ -278,7 +278,8 @@ pub struct AgentSession {
 }
 
 /// One frame of the agent WebSocket (`GET /v1/agent/ws`): first
-/// `{"type":"hello","agent":…,"latest_seq":n}`, then `{"type":"event","event":…}` per event.
+/// `{"type":"hello","agent":…,"latest_seq":n,"not_ready_reasons":[…]}`, then
+/// `{"type":"event","event":…}` per event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "A: Deserialize<'de>", serialize = "A: Serialize"))]
 pub struct SocketFrame<A = AgentProfile> {
@@ -293,6 +294,10 @@ pub struct SocketFrame<A = AgentProfile> {
     /// `typing`: the chat whose customer is typing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engagement_id: Option<EngagementId>,
+    /// `hello`: the reasons the agent may give for not being ready (as
+    /// `GET /v1/not-ready-reasons`), so the widget needs no request of its own for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_ready_reasons: Option<Vec<crate::config::NotReadyReason>>,
 }
 
 impl<A> SocketFrame<A> {
@@ -301,13 +306,18 @@ impl<A> SocketFrame<A> {
     /// A chat's customer is typing (not in the log, no `seq`).
     pub const TYPING: &'static str = "typing";
 
-    pub fn hello(agent: A, latest_seq: i64) -> Self {
+    pub fn hello(
+        agent: A,
+        latest_seq: i64,
+        not_ready_reasons: Vec<crate::config::NotReadyReason>,
+    ) -> Self {
         SocketFrame {
             kind: Self::HELLO.into(),
             agent: Some(agent),
             latest_seq: Some(latest_seq),
             event: None,
             engagement_id: None,
+            not_ready_reasons: Some(not_ready_reasons),
         }
     }
 
@@ -318,6 +328,7 @@ impl<A> SocketFrame<A> {
             latest_seq: None,
             event: None,
             engagement_id: Some(engagement_id),
+            not_ready_reasons: None,
         }
     }
 
@@ -328,6 +339,7 @@ impl<A> SocketFrame<A> {
             latest_seq: None,
             event: Some(event),
             engagement_id: None,
+            not_ready_reasons: None,
         }
     }
 }

@@ -624,33 +624,13 @@ pub mod zcc {
 
     /// The engagement variable that keeps the host's record of an engagement (the match it
     /// popped, or the record it dialed) on the server, so `zcc-phone-call-log`'s `user` names
-    /// it after the host page or the widget reloads. Its value is the record as JSON.
-    pub const HOST_RECORD_VARIABLE: &str = "zcc_host_record";
+    /// it after the host page or the widget reloads: the record as JSON
+    /// (`{"id","name","phone","email","entity"}`; a variable holds up to 1,000 characters).
+    pub const RECORD_VARIABLE: &str = "zcc_record";
 
-    /// The value of [`HOST_RECORD_VARIABLE`]: the record as JSON, or only its id when the
-    /// whole would be longer than a variable may be (1,000 characters).
-    pub fn record_variable(r: &Record) -> String {
-        let field = |m: &mut serde_json::Map<String, serde_json::Value>, k: &str, v: &str| {
-            m.insert(k.into(), v.into());
-        };
-        let mut m = serde_json::Map::new();
-        field(&mut m, "id", &r.id);
-        let id_only = serde_json::Value::Object(m.clone()).to_string();
-        field(&mut m, "name", &r.name);
-        field(&mut m, "phone", &r.phone);
-        field(&mut m, "email", &r.email);
-        field(&mut m, "entity", &r.entity);
-        let whole = serde_json::Value::Object(m).to_string();
-        if whole.chars().count() <= 1000 {
-            whole
-        } else {
-            id_only
-        }
-    }
-
-    /// Read [`HOST_RECORD_VARIABLE`]'s value back.
-    pub fn read_record_variable(value: &str) -> Option<Record> {
-        Record::read(&serde_json::from_str(value).ok()?)
+    /// The record kept in an engagement's variables (`None` without one, or unreadable).
+    pub fn record_from_variables(variables: &crate::engagement::Variables) -> Option<Record> {
+        Record::read(&serde_json::from_str(variables.get(RECORD_VARIABLE)?).ok()?)
     }
 
     /// An engagement's `state` as Zoom's `zcc-engagement-status-response` names it (payloads
@@ -701,7 +681,9 @@ pub mod zcc {
     }
 
     /// The status a host asks for with `zcc-agent-status-set-request {id}`. Not ready without a
-    /// reason is "Not Ready"; occupied (`"3"`) and unknown codes cannot be set (`None`).
+    /// reason is "Not Ready"; another number is a not-ready reason's code (`"21"`), which the
+    /// server stores under that reason's name (or refuses, if no reason has it). Occupied
+    /// (`"3"`) and anything else cannot be set (`None`).
     pub fn status_for_code(
         code: &str,
         reason: Option<String>,
@@ -713,6 +695,10 @@ pub mod zcc {
                 reason: reason.unwrap_or_else(|| "Not Ready".into()),
             }),
             OFFLINE => Some(S::Offline),
+            OCCUPIED => None,
+            c if !c.is_empty() && c.len() <= 6 && c.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(S::NotReady { reason: c.into() })
+            }
             _ => None,
         }
     }
@@ -1003,6 +989,15 @@ mod tests {
         assert_eq!(zcc::status_for_code("2", Some("Lunch".into())), Some(lunch));
         assert_eq!(zcc::status_for_code("3", None), None);
         assert_eq!(zcc::status_for_code("ready", None), None);
+        // A not-ready reason's code: the server names it.
+        assert_eq!(
+            zcc::status_for_code("21", None),
+            Some(crate::config::AgentStatus::NotReady {
+                reason: "21".into()
+            })
+        );
+        assert_eq!(zcc::status_for_code("1234567", None), None);
+        assert_eq!(zcc::status_for_code("", None), None);
         // A contact search answers with one record, `{}` or an array.
         let one = json!({"id": "C-1", "name": "Ada", "entity": "Contact"});
         assert_eq!(zcc::Record::read_any(&one).unwrap()[0].id, "C-1");
@@ -1078,16 +1073,22 @@ mod tests {
             email: "margaret@apollo.test".into(),
             entity: "Contact".into(),
         };
-        let kept = zcc::record_variable(&record);
-        assert_eq!(zcc::read_record_variable(&kept), Some(record.clone()));
-        let long = zcc::Record {
-            name: "x".repeat(2000),
-            ..record
-        };
-        let kept = zcc::record_variable(&long);
-        assert!(kept.chars().count() <= 1000);
-        assert_eq!(zcc::read_record_variable(&kept).unwrap().id, "C-1003");
-        assert_eq!(zcc::read_record_variable("not json"), None);
+        let variables: crate::engagement::Variables = [(
+            zcc::RECORD_VARIABLE.to_string(),
+            serde_json::to_string(&record).unwrap(),
+        )]
+        .into();
+        assert_eq!(zcc::record_from_variables(&variables), Some(record));
+        let unreadable: crate::engagement::Variables = [(
+            zcc::RECORD_VARIABLE.to_string(),
+            "{\"name\":\"x\"}".to_string(),
+        )]
+        .into();
+        assert_eq!(zcc::record_from_variables(&unreadable), None);
+        assert_eq!(
+            zcc::record_from_variables(&crate::engagement::Variables::new()),
+            None
+        );
         use crate::EngagementState as S;
         assert_eq!(zcc::engagement_state(S::Connected), "active");
         assert_eq!(zcc::engagement_state(S::Inactive), "active");

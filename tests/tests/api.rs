@@ -645,6 +645,24 @@ async fn transfers_and_supervision(db: TestDb) {
         .get("/v1/not-ready-reasons")
         .await
         .error(403, "forbidden", None);
+    // A reason given by its code is stored under its name; a code no reason has is refused.
+    let lunch = a0
+        .put(
+            "/v1/agents/me/status",
+            json!({"status": "not_ready", "reason": "21"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        lunch["status"],
+        json!({"status": "not_ready", "reason": "Lunch"})
+    );
+    a0.put(
+        "/v1/agents/me/status",
+        json!({"status": "not_ready", "reason": "99"}),
+    )
+    .await
+    .error(422, "invalid_field", Some("reason"));
 
     a0.post(
         &format!("/v1/engagements/{id}/transfer"),

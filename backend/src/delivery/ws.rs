@@ -37,21 +37,38 @@ async fn close_ended(socket: &mut WebSocket) {
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
+/// Who a socket is for: the agent of one session of an account.
+pub struct Subscriber {
+    pub account: AccountId,
+    pub agent: Agent,
+    pub session_id: String,
+    /// Told in the hello (`--not-ready-reasons`).
+    pub not_ready_reasons: Vec<shared::config::NotReadyReason>,
+}
+
 pub async fn serve(
     store: Store,
     hub: Hub,
-    account: AccountId,
-    agent: Agent,
-    session_id: String,
+    subscriber: Subscriber,
     after: Option<i64>,
     mut socket: WebSocket,
 ) {
+    let Subscriber {
+        account,
+        agent,
+        session_id,
+        not_ready_reasons,
+    } = subscriber;
     // Subscribe before reading the backlog so nothing committed in between is missed.
     let mut live = hub.subscribe(agent.agent_id);
     let latest = *store.watch_committed().borrow();
     let mut cursor = after.unwrap_or(latest);
-    let hello = serde_json::to_string(&SocketFrame::hello(agent.clone(), latest))
-        .expect("an agent serializes");
+    let hello = serde_json::to_string(&SocketFrame::hello(
+        agent.clone(),
+        latest,
+        not_ready_reasons,
+    ))
+    .expect("an agent serializes");
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
     }

@@ -287,8 +287,13 @@ async fn websocket(
                     tracing::warn!(error = %e, "could not note the widget's device");
                 }
             }
-            crate::delivery::ws::serve(store, hub, account, agent, session_id, q.after, socket)
-                .await;
+            let subscriber = crate::delivery::ws::Subscriber {
+                account,
+                agent,
+                session_id,
+                not_ready_reasons: ctx.not_ready_reasons.as_ref().clone(),
+            };
+            crate::delivery::ws::serve(store, hub, subscriber, q.after, socket).await;
             drop(device_socket);
             if let Some(device) = q.device {
                 let closed_at = ctx.clock.now_ms();

@@ -11,7 +11,8 @@
 //!
 //! Messages a host posts before the widget has started (hosts post without waiting, often
 //! right after creating the frame) are queued by `early.js`, a classic script that runs before
-//! the WASM loads; [`install`] takes them over and handles them in order, through the same
+//! the WASM loads (a file, not inline script: the widget's Content-Security-Policy allows no
+//! inline code; its comments are kept short, as it is part of the first load); [`install`] takes them over and handles them in order, through the same
 //! origin and source checks as every later message.
 
 #[cfg(not(feature = "zcc"))]
@@ -153,7 +154,7 @@ fn post(message: &serde_json::Value) {
     LINK.with(|l| {
         let l = l.borrow();
         let Some(link) = l.as_ref() else { return };
-        let Ok(js) = js_sys::JSON::parse(&message.to_string()) else {
+        let Ok(js) = js_sys::JSON::parse(&crate::api::text(message)) else {
             return;
         };
         // The browser drops the message if the parent navigated to another origin.

@@ -40,8 +40,6 @@ thread_local! {
     /// The host's answer to the agent's last contact search, shown by the dialer.
     static CONTACTS: RwSignal<Vec<Record>> = RwSignal::new(Vec::new());
     static MATCHES: Matches = Matches(RwSignal::new(Vec::new()));
-    /// The name of the host record of each engagement, for its ringing card.
-    static NAMED: RwSignal<Vec<(EngagementId, String)>> = RwSignal::new(Vec::new());
 }
 
 fn state<T>(f: impl FnOnce(&mut State) -> T) -> T {
@@ -61,14 +59,22 @@ pub fn contact_results() -> RwSignal<Vec<Record>> {
     CONTACTS.with(|c| *c)
 }
 
-/// The name of the host record matched to an engagement (reactive), for its ringing card.
+/// The name of the host record matched to an engagement, for its ringing card. Not a signal
+/// of its own (each signal type costs the first load): remembering one touches the model,
+/// which the card follows.
 pub fn host_name(id: EngagementId) -> Option<String> {
-    NAMED.with(|n| {
-        n.with(|v| {
-            v.iter()
-                .find(|(e, name)| *e == id && !name.is_empty())
-                .map(|(_, name)| name.clone())
-        })
+    remembered(id)
+        .map(|r| r.name)
+        .filter(|name| !name.is_empty())
+}
+
+/// The host record remembered here for an engagement.
+fn remembered(id: EngagementId) -> Option<Record> {
+    state(|st| {
+        st.records
+            .iter()
+            .find(|(e, _)| *e == id)
+            .map(|(_, r)| r.clone())
     })
 }
 
@@ -126,68 +132,51 @@ pub fn pick(id: EngagementId, record: Record) {
 }
 
 pub(super) fn remember_record(id: EngagementId, record: Record) {
-    NAMED.with(|n| {
-        n.update(|v| {
-            v.retain(|(e, _)| *e != id);
-            v.push((id, record.name.clone()));
-        })
-    });
-    let kept = record.clone();
+    let mut live = false;
+    if let Some(s) = super::session() {
+        live = s.model.with_untracked(|m| {
+            m.find(id)
+                .is_some_and(|i| i.engagement.state != EngagementState::Offered)
+        });
+        // The ringing card shows the record's name.
+        s.model.update(|_| {});
+    }
+    keep_on_server(id, &record, live);
     state(|s| {
         s.records.retain(|(e, _)| *e != id);
         s.records.push((id, record));
     });
-    keep_on_server(id, &kept);
 }
 
 /// Keep the host's record with the engagement on the server (the variable
-/// [`zcc::HOST_RECORD_VARIABLE`]), so the call log names it after a reload of the host page or
-/// the widget. Only once the engagement is the agent's (connected or later): a ringing one is
-/// kept when it connects ([`publish_engagement`]).
-fn keep_on_server(id: EngagementId, record: &Record) {
+/// [`zcc::RECORD_VARIABLE`]), so the call log names it after a reload of the host page or
+/// the widget. Only once the engagement is the agent's (`live`: connected or later): a ringing
+/// one is kept when it connects ([`publish_engagement`]).
+fn keep_on_server(id: EngagementId, record: &Record, live: bool) {
     let Some(s) = super::session() else { return };
-    let value = zcc::record_variable(record);
-    let needed = s.model.with_untracked(|m| {
-        m.find(id).is_some_and(|i| {
-            matches!(
-                i.engagement.state,
-                EngagementState::Connected | EngagementState::Inactive | EngagementState::WrapUp
-            ) && i.engagement.variables.get(zcc::HOST_RECORD_VARIABLE) != Some(&value)
-        })
-    });
-    if !needed {
+    if !live {
         return;
     }
-    let body = obj(&mut [(
+    let kept = crate::api::text(&obj(&mut [
+        ("id", record.id.as_str().into()),
+        ("name", record.name.as_str().into()),
+        ("phone", record.phone.as_str().into()),
+        ("email", record.email.as_str().into()),
+        ("entity", record.entity.as_str().into()),
+    ]));
+    let body = crate::api::text(&obj(&mut [(
         "variables",
-        obj(&mut [(zcc::HOST_RECORD_VARIABLE, value.into())]),
-    )])
-    .to_string();
+        obj(&mut [(zcc::RECORD_VARIABLE, kept.into())]),
+    )]));
     spawn_local(async move {
-        let _ = s
-            .call(
-                "PATCH",
-                format!("/v1/engagements/{id}/variables"),
-                Some(body),
-            )
-            .await;
+        let _ = command(s, id, "PATCH", "variables", Some(body)).await;
     });
 }
 
 /// The host record of an engagement: the one remembered here, else the one kept with the
 /// engagement on the server.
 fn record_of(e: &Engagement) -> Option<Record> {
-    state(|st| {
-        st.records
-            .iter()
-            .find(|(id, _)| *id == e.engagement_id)
-            .map(|(_, r)| r.clone())
-    })
-    .or_else(|| {
-        e.variables
-            .get(zcc::HOST_RECORD_VARIABLE)
-            .and_then(|v| zcc::read_record_variable(v))
-    })
+    remembered(e.engagement_id).or_else(|| zcc::record_from_variables(&e.variables))
 }
 
 pub(super) fn announce(_session: Session) {
@@ -266,7 +255,7 @@ pub(super) fn resized(width: i64, height: i64) {
 // ---- engagements ---------------------------------------------------------------------------
 
 fn ms(t: time::OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
+    crate::model::unix_ms(t)
 }
 
 /// ISO 8601 in UTC (`2026-12-05T09:00:00.000Z`), `""` when unknown. The browser's `Date`
@@ -465,8 +454,10 @@ fn publish_engagement(s: &Session, kind: EventKind, item: &Item) {
         EventKind::EngagementConnected => {
             start_outbound(&data);
             // A record matched while it rang is the agent's to keep now.
-            if let Some(record) = record_of(e) {
-                keep_on_server(id, &record);
+            if let Some(record) =
+                record_of(e).filter(|_| !e.variables.contains_key(zcc::RECORD_VARIABLE))
+            {
+                keep_on_server(id, &record, true);
             }
             data["startTs"] = e.timestamps.connected_at.map(ms).into();
             let verb = if family == "call" {
@@ -530,7 +521,6 @@ fn log(s: &Session, item: &Item) {
         st.started.retain(|s| *s != e.engagement_id);
         st.records.retain(|(id, _)| *id != e.engagement_id);
     });
-    NAMED.with(|n| n.update(|v| v.retain(|(id, _)| *id != e.engagement_id)));
     let (disposition_name, disposition_code) = item
         .disposition
         .as_ref()
@@ -801,15 +791,9 @@ pub(super) fn handle(s: Session, value: Value) {
                 .find_map(|k| data.get(*k).and_then(Value::as_str))
                 .filter(|r| !r.trim().is_empty())
                 .map(str::to_string);
-            // A not-ready reason's own id (`--not-ready-reasons`, e.g. "21" Lunch) sets it.
-            let named = s.reasons.with_untracked(|rs| {
-                rs.iter()
-                    .find(|r| r.code == id.trim())
-                    .map(|r| AgentStatus::NotReady {
-                        reason: r.name.clone(),
-                    })
-            });
-            let Some(status) = named.or_else(|| zcc::status_for_code(&id, reason)) else {
+            // A not-ready reason's own id (`--not-ready-reasons`, e.g. "21" Lunch) sets it;
+            // the server names it.
+            let Some(status) = zcc::status_for_code(&id, reason) else {
                 return error(
                     "invalid-status",
                     &format!("status id \u{201c}{id}\u{201d} cannot be set: use \"1\" ready, \"2\" not ready, \"30\" offline, or a not-ready reason's id (occupied follows engagements)"),
