@@ -203,6 +203,15 @@ impl Browser {
         self.select_in_widget("[data-test=status]", "ready").await;
     }
 
+    /// Sign in with the embedded widget's own form (hosts whose dialect has no token message)
+    /// and choose "Ready".
+    pub async fn ready_in_embedded_widget(&self, email: &str, password: &str) {
+        self.type_in_widget("[data-test=email]", email).await;
+        self.type_in_widget("[data-test=password]", password).await;
+        self.click_in_widget("[data-test=sign-in]").await;
+        self.select_ready().await;
+    }
+
     /// Sign in with the widget's own form on the current page (the standalone widget), once
     /// the form is there.
     pub async fn sign_in_here(&self, email: &str, password: &str) {

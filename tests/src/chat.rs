@@ -82,9 +82,29 @@ pub async fn chat_colleague(c: &Center, who: &str) -> (String, Api) {
     (id, c.anon().login(&email, &password).await)
 }
 
+/// Today's weekday in UTC, as the API names it (opening hours).
+pub fn today_utc() -> &'static str {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        / 86_400;
+    // 1970-01-01 was a Thursday.
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][((days + 3) % 7) as usize]
+}
+
+/// The six weekdays other than [`today_utc`].
+pub fn other_days_utc() -> Vec<&'static str> {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .into_iter()
+        .filter(|d| *d != today_utc())
+        .collect()
+}
+
 /// A website with the chat bubble of `switchboard`'s entry point `web-chat`, on
 /// `http://127.0.0.1:<port>`; it stops when dropped. The page keeps what it logs with
-/// `console.error` in `window.consoleErrors`.
+/// `console.error` in `window.consoleErrors`. `/strict` is the same page under the strict
+/// Content-Security-Policy `docs/chat.md` shows website owners.
 pub struct Website {
     pub origin: String,
     task: tokio::task::JoinHandle<()>,
@@ -105,12 +125,27 @@ impl Website {
         let page = format!(
             r#"<!doctype html><html><head><meta charset="utf-8"><title>Acme Widgets</title></head>
 <body><h1>Acme Widgets</h1><p>Questions? Chat with us.</p>
-<script>window.consoleErrors = []; const logError = console.error;
+<script nonce="site">window.consoleErrors = []; const logError = console.error;
 console.error = (...args) => {{ window.consoleErrors.push(args.join(" ")); logError(...args); }};</script>
 <script src="{switchboard}/chat.js" data-entry="web-chat" async></script>
 </body></html>"#
         );
-        let router = Router::new().route("/", get(move || async move { Html(page) }));
+        // docs/chat.md's example, with this page's own script allowed by its nonce.
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-site' {switchboard}; connect-src 'self' {switchboard}; frame-src {switchboard}; style-src 'self'"
+        );
+        let strict = page.clone();
+        let router = Router::new()
+            .route("/", get(move || async move { Html(page) }))
+            .route(
+                "/strict",
+                get(move || async move {
+                    (
+                        [(axum::http::header::CONTENT_SECURITY_POLICY, policy)],
+                        Html(strict),
+                    )
+                }),
+            );
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });

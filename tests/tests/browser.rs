@@ -162,38 +162,42 @@ async fn messages_from_another_origin_or_window_are_ignored() {
 }
 
 #[tokio::test]
-async fn a_widget_told_a_disallowed_or_no_origin_posts_nothing_and_says_why() {
+async fn a_widget_told_a_disallowed_origin_posts_nothing_and_without_one_asks_the_browser() {
     let sys = system().await;
     let browser = Browser::start().await;
     open_desk(&browser, &sys, "").await;
 
-    for (query, expected) in [
-        (
-            "?widget_origin=https%3A%2F%2Fevil.example",
-            "not allowed to run inside https://evil.example",
-        ),
-        (
-            "?widget_origin=",
-            "embedded without saying which page it is in",
-        ),
-    ] {
-        browser
-            .client
-            .goto(&sys.demo.url(&format!("/{query}")))
-            .await
-            .unwrap();
-        let text = widget_text(&browser).await;
-        assert!(text.contains("The widget cannot start"), "{query}: {text}");
-        assert!(text.contains(expected), "{query}: {text}");
-        // Give a misbehaving widget time to post anyway.
-        tokio::time::sleep(Duration::from_millis(750)).await;
-        assert_eq!(
-            messages(&browser).await,
-            Vec::<Value>::new(),
-            "{query}: the host received nothing"
-        );
-    }
+    browser
+        .client
+        .goto(&sys.demo.url("/?widget_origin=https%3A%2F%2Fevil.example"))
+        .await
+        .unwrap();
+    let text = widget_text(&browser).await;
+    assert!(text.contains("The widget cannot start"), "{text}");
+    assert!(
+        text.contains("not allowed to run inside https://evil.example"),
+        "{text}"
+    );
+    // Give a misbehaving widget time to post anyway.
+    tokio::time::sleep(Duration::from_millis(750)).await;
+    assert_eq!(
+        messages(&browser).await,
+        Vec::<Value>::new(),
+        "the host received nothing"
+    );
     browser.screenshot("widget-disallowed-origin").await;
+
+    // Told no origin at all (as Zoom's own sample frames Smart Embed), the widget takes the
+    // embedding page's from the browser: the CRM's, which is allowed, so it starts and talks.
+    browser
+        .client
+        .goto(&sys.demo.url("/?widget_origin="))
+        .await
+        .unwrap();
+    let text = widget_text(&browser).await;
+    assert!(!text.contains("The widget cannot start"), "{text}");
+    let ready = wait_for_message(&browser, "widget.ready").await;
+    assert_eq!(ready["origin"], sys.switchboard.origin());
     browser.close().await;
 }
 
@@ -343,8 +347,15 @@ async fn the_widget_fits_320_by_460_standalone() {
         "WASM, JS, CSS, the loader, early.js and the side panel's loader (a wasm-bindgen snippet): {loaded:?}"
     );
     for (name, encoded, decoded) in loaded.iter().filter(|(n, _, _)| !n.contains("/boot-")) {
+        // Sent as is, a file's encoded size equals its decoded size; the big ones shrink to
+        // under half, a few hundred bytes (early.js) by less.
+        let compressed = if *decoded > 4096 {
+            encoded * 2 < *decoded
+        } else {
+            encoded < decoded
+        };
         assert!(
-            *encoded > 0 && encoded * 2 < *decoded,
+            *encoded > 0 && compressed,
             "{name} came compressed: {encoded} of {decoded} bytes"
         );
     }

@@ -759,17 +759,6 @@ async fn receipts_move_forward_and_reach_the_other_side(db: TestDb) {
     feed.close().await;
 }
 
-/// Today's weekday in UTC, as the API names it.
-fn today_utc() -> &'static str {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 86_400;
-    // 1970-01-01 was a Thursday.
-    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][((days + 3) % 7) as usize]
-}
-
 /// The pre-chat form says whether a chat can be answered now: closed (opening hours, in a
 /// time zone) refuses chats, nobody ready only says so; either way a chat that takes messages
 /// offers "leave a message", which becomes a work item through the entry point it names.
@@ -874,10 +863,7 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
 
     // Closed (open every day but today, in UTC): said, and starting a chat is refused.
     agent.set_ready().await;
-    let other_days: Vec<&str> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .into_iter()
-        .filter(|d| *d != today_utc())
-        .collect();
+    let other_days = tests::chat::other_days_utc();
     put(json!({"require_email": true, "leave_message_entry_id": c.entry_id,
                "hours": {"time_zone": "UTC", "weekly": [{"days": other_days, "open": "00:00", "close": "24:00"}]}}))
         .await
@@ -904,7 +890,7 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
     .error(409, "conflict", None);
     // Open today: chats again.
     put(json!({"require_email": true, "leave_message_entry_id": c.entry_id,
-               "hours": {"time_zone": "UTC", "weekly": [{"days": [today_utc()], "open": "00:00", "close": "24:00"}]}}))
+               "hours": {"time_zone": "UTC", "weekly": [{"days": [tests::chat::today_utc()], "open": "00:00", "close": "24:00"}]}}))
         .await
         .expect(200);
     assert_eq!(

@@ -457,6 +457,17 @@ async fn the_bubble_stays_hidden_where_the_origin_is_not_allowed() {
         .await;
     assert_eq!(eval("return window.consoleErrors.length;").await, json!(0));
     browser.close().await;
+
+    // Under the strict Content-Security-Policy docs/chat.md gives website owners, the bubble
+    // shows, opens, and the chat page inside it works.
+    let customer = open_the_chat(&format!("{site_origin}/strict")).await;
+    in_chat(
+        &customer,
+        "the pre-chat form under a strict policy",
+        "return document.querySelector('[data-test=name]') ? true : null;",
+    )
+    .await;
+    customer.close().await;
 }
 
 async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
@@ -536,10 +547,7 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
 
     // Closed today (open on the other days): the page says when it opens, in the visitor's
     // own time zone, beside the leave-a-message form.
-    let other_days: Vec<&str> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .into_iter()
-        .filter(|d| *d != today_utc())
-        .collect();
+    let other_days = tests::chat::other_days_utc();
     c.admin
         .put(
             "/v1/entry-points/web-chat",
@@ -571,17 +579,6 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
     );
     assert_eq!(hours["items"].as_array().unwrap().len(), spans, "{hours}");
     browser.close().await;
-}
-
-/// Today's weekday in UTC, as the API names it.
-fn today_utc() -> &'static str {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 86_400;
-    // 1970-01-01 was a Thursday.
-    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][((days + 3) % 7) as usize]
 }
 
 /// Two browsers: a customer on a website and the agent in the widget. The chat rings in the

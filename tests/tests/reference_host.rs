@@ -53,6 +53,18 @@ async fn nothing_thrown(browser: &Browser) {
     assert_eq!(thrown, json!([]), "the reference host threw");
 }
 
+/// The host's frame address, as the host built it.
+async fn frame_src(browser: &Browser) -> Value {
+    browser
+        .client
+        .execute(
+            "return document.getElementById('zcc-frame').getAttribute('src');",
+            vec![],
+        )
+        .await
+        .unwrap()
+}
+
 async fn open_host(browser: &Browser, sys: &System, query: &str) {
     browser
         .client
@@ -69,14 +81,7 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     open_host(&browser, &sys, "").await;
 
     // The frame's address is the host's own `${BASE}?origin=${origin}`.
-    let src = browser
-        .client
-        .execute(
-            "return document.getElementById('zcc-frame').getAttribute('src');",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let src = frame_src(&browser).await;
     assert_eq!(
         src,
         json!(format!(
@@ -90,13 +95,8 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     // As with Zoom's, the agent signs in inside the widget; choosing Ready is the gesture that
     // unlocks the ring sound. The host reads statusCode.
     browser
-        .type_in_widget("[data-test=email]", "ada@demo.test")
+        .ready_in_embedded_widget("ada@demo.test", PASSWORD)
         .await;
-    browser
-        .type_in_widget("[data-test=password]", PASSWORD)
-        .await;
-    browser.click_in_widget("[data-test=sign-in]").await;
-    browser.select_ready().await;
     host_saw(&browser, "status 1 (ready)", "s.status === '1'").await;
 
     // Status set from the host: not ready with a reason, back to ready; occupied cannot be set.
@@ -344,27 +344,15 @@ async fn a_host_without_origin_zooms_words_and_a_reload_mid_call() {
     let mut browser = Browser::start().await;
     browser.widget_frame = "#zcc-frame";
     open_host(&browser, &sys, "?embed=cci").await;
-    let src = browser
-        .client
-        .execute(
-            "return document.getElementById('zcc-frame').getAttribute('src');",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let src = frame_src(&browser).await;
     assert_eq!(
         src,
         json!(format!("{}/cci/callbar/crm/", sys.switchboard.base_url))
     );
     received(&browser, "zcc-init-config-request", "true").await;
     browser
-        .type_in_widget("[data-test=email]", "ada@demo.test")
+        .ready_in_embedded_widget("ada@demo.test", PASSWORD)
         .await;
-    browser
-        .type_in_widget("[data-test=password]", PASSWORD)
-        .await;
-    browser.click_in_widget("[data-test=sign-in]").await;
-    browser.select_ready().await;
     host_saw(&browser, "status 1 (ready)", "s.status === '1'").await;
 
     // Not Ready by a reason's id, as captured Zoom payloads send it.
@@ -440,14 +428,7 @@ async fn a_host_without_origin_zooms_words_and_a_reload_mid_call() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     open_host(&browser, &sys, "?embed=v1").await;
-    let src = browser
-        .client
-        .execute(
-            "return document.getElementById('zcc-frame').getAttribute('src');",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let src = frame_src(&browser).await;
     assert_eq!(
         src,
         json!(format!("{}/crm-int/callbar/", sys.switchboard.base_url))

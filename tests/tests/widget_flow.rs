@@ -426,13 +426,8 @@ async fn the_zoom_dialect_pops_by_phone_dials_out_and_logs_the_call() {
     open_desk(&browser, &sys, "?protocol=zcc").await;
     // zcc has no token message: the agent signs in inside the widget.
     browser
-        .type_in_widget("[data-test=email]", "ada@demo.test")
+        .ready_in_embedded_widget("ada@demo.test", PASSWORD)
         .await;
-    browser
-        .type_in_widget("[data-test=password]", PASSWORD)
-        .await;
-    browser.click_in_widget("[data-test=sign-in]").await;
-    browser.select_ready().await;
     // Status as Smart Embed hosts read it: `statusCode` "1" is ready.
     host_got(
         &browser,
