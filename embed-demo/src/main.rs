@@ -776,8 +776,9 @@ async fn recording_file(
     Ok(([(header::CONTENT_TYPE, rec.content_type)], bytes).into_response())
 }
 
-/// The CRM's own policies: scripts only from itself and Switchboard (`embed.js`), frames only
-/// from Switchboard (the widget), no inline code. Nobody may frame the CRM's pages; its
+/// The CRM's own policies: scripts only from itself and Switchboard (`embed.js`, `chat.js`),
+/// frames only from Switchboard (the widget, the chat), requests to itself and Switchboard (the
+/// chat bubble's allow-list check, as docs/chat.md tells website owners), no inline code. Nobody may frame the CRM's pages; its
 /// side-panel apps (`/apps/…`) may be framed by Switchboard's widget only.
 struct Policies {
     pages: HeaderValue,
@@ -790,7 +791,7 @@ fn content_security_policies(switchboard_url: &str) -> Policies {
         .unwrap_or_default();
     let policy = |ancestors: &str| {
         let text = format!(
-            "default-src 'self'; script-src 'self' {origin}; frame-src {origin}; connect-src 'self'; \
+            "default-src 'self'; script-src 'self' {origin}; frame-src {origin}; connect-src 'self' {origin}; \
              img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; \
              form-action 'self'; frame-ancestors {ancestors}"
         );

@@ -682,7 +682,7 @@ pub mod zcc {
 
     /// The status a host asks for with `zcc-agent-status-set-request {id}`. Not ready without a
     /// reason is "Not Ready"; another number is a not-ready reason's code (`"21"`), which the
-    /// server stores under that reason's name (or refuses, if no reason has it). Occupied
+    /// server stores under that reason's name (a number no reason has stays as it is). Occupied
     /// (`"3"`) and anything else cannot be set (`None`).
     pub fn status_for_code(
         code: &str,

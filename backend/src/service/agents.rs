@@ -1,7 +1,7 @@
 //! The agent's side: status, queue opt-in/out, and what follows from missed offers.
 
 use super::events::emit;
-use super::{invalid, validate, Ctx, Result, ServiceError};
+use super::{validate, Ctx, Result, ServiceError};
 use crate::auth::{Principal, Scope};
 use crate::store::engagements as eng;
 use crate::store::{agents, NewEvent, Tx};
@@ -124,34 +124,26 @@ pub fn not_ready_reasons(ctx: &Ctx, p: &Principal) -> Result<Vec<shared::config:
     Ok(ctx.not_ready_reasons.as_ref().clone())
 }
 
-/// The name of the not-ready reason whose code is `given`; `None` for a reason given by
-/// name; refused for digits no reason has as its code.
-fn reason_by_code(ctx: &Ctx, given: &str) -> Result<Option<String>> {
-    if given.is_empty() || !given.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(None);
-    }
+/// The name of the not-ready reason whose code is `given` (`None`: no reason has that code,
+/// and the text is kept as given).
+fn reason_by_code(ctx: &Ctx, given: &str) -> Option<String> {
     ctx.not_ready_reasons
         .iter()
         .find(|r| r.code == given)
-        .map(|r| Some(r.name.clone()))
-        .ok_or_else(|| {
-            invalid(
-                "reason",
-                format!("no not-ready reason has the code {given} (GET /v1/not-ready-reasons lists them)"),
-            )
-        })
+        .map(|r| r.name.clone())
 }
 
 /// The agent sets their own status.
 /// A not-ready `reason` may be given by its code (`--not-ready-reasons`, e.g. `"21"`, as Smart
-/// Embed hosts set it): it is stored under the reason's name. A code no reason has is refused.
+/// Embed hosts set it): it is stored under the reason's name. Other text (a code no reason has
+/// too) is kept as given: any visible text is a valid reason.
 pub async fn set_status(ctx: &Ctx, p: &Principal, status: AgentStatus) -> Result<Agent> {
     let (agent, _) = p.agent()?;
     let status = match status {
         AgentStatus::NotReady { reason } => {
             validate::required("reason", &reason, 100)?;
             AgentStatus::NotReady {
-                reason: reason_by_code(ctx, reason.trim())?.unwrap_or(reason),
+                reason: reason_by_code(ctx, reason.trim()).unwrap_or(reason),
             }
         }
         other => other,
