@@ -53,6 +53,32 @@ async fn nothing_thrown(browser: &Browser) {
     assert_eq!(thrown, json!([]), "the reference host threw");
 }
 
+/// Ask for `zcc-engagement-status-response` as the host does and return it.
+async fn engagement_status(browser: &Browser) -> Value {
+    let request = host_does(browser, "snapshot()").await;
+    host_saw(
+        browser,
+        "the engagement status response",
+        &format!("s.snapshot && s.snapshot.requestId === {request} && s.snapshot"),
+    )
+    .await
+}
+
+/// Open the host page with `query`, check the frame address it built (`src`), and sign Ada in
+/// inside the widget, ready, as the host sees it.
+async fn ready_at_host(browser: &Browser, sys: &System, query: &str, src: String) {
+    open_host(browser, sys, query).await;
+    assert_eq!(frame_src(browser).await, json!(src));
+    // Before sign-in the widget asks for the init config (the host had answered unasked).
+    received(browser, "zcc-init-config-request", "true").await;
+    // As with Zoom's, the agent signs in inside the widget; choosing Ready is the gesture that
+    // unlocks the ring sound. The host reads statusCode.
+    browser
+        .ready_in_embedded_widget("ada@demo.test", PASSWORD)
+        .await;
+    host_saw(browser, "status 1 (ready)", "s.status === '1'").await;
+}
+
 /// The host's frame address, as the host built it.
 async fn frame_src(browser: &Browser) -> Value {
     browser
@@ -78,26 +104,12 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     let sys = system().await;
     let mut browser = Browser::start().await;
     browser.widget_frame = "#zcc-frame";
-    open_host(&browser, &sys, "").await;
-
     // The frame's address is the host's own `${BASE}?origin=${origin}`.
-    let src = frame_src(&browser).await;
-    assert_eq!(
-        src,
-        json!(format!(
-            "{}/zcc/?origin={}",
-            sys.switchboard.base_url, sys.demo.base_url
-        ))
+    let src = format!(
+        "{}/zcc/?origin={}",
+        sys.switchboard.base_url, sys.demo.base_url
     );
-    // Before sign-in the widget asks for the init config (the host had answered unasked).
-    received(&browser, "zcc-init-config-request", "true").await;
-
-    // As with Zoom's, the agent signs in inside the widget; choosing Ready is the gesture that
-    // unlocks the ring sound. The host reads statusCode.
-    browser
-        .ready_in_embedded_widget("ada@demo.test", PASSWORD)
-        .await;
-    host_saw(&browser, "status 1 (ready)", "s.status === '1'").await;
+    ready_at_host(&browser, &sys, "", src).await;
 
     // Status set from the host: not ready with a reason, back to ready; occupied cannot be set.
     host_does(&browser, "setStatus('2', 'Lunch')").await;
@@ -155,13 +167,7 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     assert_eq!(connected["engagementId"], json!(id));
     host_saw(&browser, "status 3 (occupied)", "s.status === '3'").await;
 
-    let request = host_does(&browser, "snapshot()").await;
-    let snapshot = host_saw(
-        &browser,
-        "the engagement status response",
-        &format!("s.snapshot && s.snapshot.requestId === {request} && s.snapshot"),
-    )
-    .await;
+    let snapshot = engagement_status(&browser).await;
     let entry = &snapshot["active"][0];
     assert_eq!(entry["engagementId"], json!(id));
     assert_eq!(
@@ -343,17 +349,8 @@ async fn a_host_without_origin_zooms_words_and_a_reload_mid_call() {
     let sys = system().await;
     let mut browser = Browser::start().await;
     browser.widget_frame = "#zcc-frame";
-    open_host(&browser, &sys, "?embed=cci").await;
-    let src = frame_src(&browser).await;
-    assert_eq!(
-        src,
-        json!(format!("{}/cci/callbar/crm/", sys.switchboard.base_url))
-    );
-    received(&browser, "zcc-init-config-request", "true").await;
-    browser
-        .ready_in_embedded_widget("ada@demo.test", PASSWORD)
-        .await;
-    host_saw(&browser, "status 1 (ready)", "s.status === '1'").await;
+    let src = format!("{}/cci/callbar/crm/", sys.switchboard.base_url);
+    ready_at_host(&browser, &sys, "?embed=cci", src).await;
 
     // Not Ready by a reason's id, as captured Zoom payloads send it.
     host_does(&browser, "setStatus('21')").await;
@@ -396,13 +393,7 @@ async fn a_host_without_origin_zooms_words_and_a_reload_mid_call() {
         .click_in_widget("[data-test=offer] [data-test=accept]")
         .await;
     received(&browser, "zcc-call-connected", "true").await;
-    let request = host_does(&browser, "snapshot()").await;
-    let snapshot = host_saw(
-        &browser,
-        "the engagement status response",
-        &format!("s.snapshot && s.snapshot.requestId === {request} && s.snapshot"),
-    )
-    .await;
+    let snapshot = engagement_status(&browser).await;
     assert_eq!(snapshot["active"][0]["state"], "active", "{snapshot}");
 
     // The host's record is kept with the engagement: wait until the server has it, then the
@@ -441,13 +432,7 @@ async fn a_host_without_origin_zooms_words_and_a_reload_mid_call() {
         &format!("m.engagementId === {}", json!(id)),
     )
     .await;
-    let request = host_does(&browser, "snapshot()").await;
-    let snapshot = host_saw(
-        &browser,
-        "the status response in wrap-up",
-        &format!("s.snapshot && s.snapshot.requestId === {request} && s.snapshot"),
-    )
-    .await;
+    let snapshot = engagement_status(&browser).await;
     assert_eq!(snapshot["wrapup"][0]["state"], "wrapup", "{snapshot}");
     assert_eq!(snapshot["active"], json!([]));
     host_does(&browser, &format!("closeWrapup({})", json!(id))).await;
