@@ -778,8 +778,9 @@ async fn recording_file(
 
 /// The CRM's own policies: scripts only from itself and Switchboard (`embed.js`, `chat.js`),
 /// frames only from Switchboard (the widget, the chat), requests to itself and Switchboard (the
-/// chat bubble's allow-list check, as docs/chat.md tells website owners), no inline code. Nobody may frame the CRM's pages; its
-/// side-panel apps (`/apps/…`) may be framed by Switchboard's widget only.
+/// chat bubble's allow-list check, as docs/chat.md tells website owners), no inline code.
+/// Nobody may frame the CRM's pages; its side-panel apps (`/apps/…`) may be framed by
+/// Switchboard's widget only.
 struct Policies {
     pages: HeaderValue,
     apps: HeaderValue,

@@ -1,6 +1,7 @@
 //! How the widget was opened: its path (`/widget/` native; `/zcc/`, Zoom's own
-//! `/cci/callbar/crm/` and older hosts' `/crm-int/callbar/` the Zoom-compatible dialect) and `?origin=<host page origin>`, with an
-//! optional `protocol=<native|zcc>` that overrides the path. Pure logic, tested natively.
+//! `/cci/callbar/crm/` and older hosts' `/crm-int/callbar/` the Zoom-compatible dialect) and
+//! `?origin=<host page origin>`, with an optional `protocol=<native|zcc>` that overrides the
+//! path. Pure logic, tested natively.
 
 use shared::post_message::Dialect;
 

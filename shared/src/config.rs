@@ -157,7 +157,14 @@ impl NotReadyReason {
     /// 20–24 that payloads captured from Zoom Contact Center show for not-ready reasons.
     pub const DEFAULTS: &'static str = "Break=20,Lunch=21,Meeting=22,Training=23,Personal=24";
 
-    /// Read `GET /v1/not-ready-reasons` (by hand: see [`crate::feed`]).
+    /// Whether `code` has the form of a reason's code: 1–6 digits. (A status id has it too;
+    /// [`NotReadyReason::parse_list`] keeps those out of the list.)
+    pub fn is_code(code: &str) -> bool {
+        (1..=6).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
+    }
+
+    /// Read the list (`GET /v1/not-ready-reasons`, the agent socket's `hello`) by hand: see
+    /// [`crate::feed`].
     pub fn read_list(v: &serde_json::Value) -> Option<Vec<NotReadyReason>> {
         crate::feed::list(v, |r| {
             Some(NotReadyReason {
@@ -183,10 +190,11 @@ impl NotReadyReason {
                     "{item:?}: a reason's name is 1–100 visible characters"
                 ));
             }
-            if code.is_empty() || code.len() > 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            if !NotReadyReason::is_code(code) {
                 return Err(format!("{item:?}: a reason's code is 1–6 digits"));
             }
-            if ["1", "2", "3", "30"].contains(&code) {
+            use crate::post_message::zcc::{NOT_READY, OCCUPIED, OFFLINE, READY};
+            if [READY, NOT_READY, OCCUPIED, OFFLINE].contains(&code) {
                 return Err(format!(
                     "{item:?}: {code} is a status id (1 ready, 2 not ready, 3 occupied, 30 offline)"
                 ));

@@ -696,7 +696,7 @@ pub mod zcc {
             }),
             OFFLINE => Some(S::Offline),
             OCCUPIED => None,
-            c if !c.is_empty() && c.len() <= 6 && c.bytes().all(|b| b.is_ascii_digit()) => {
+            c if crate::config::NotReadyReason::is_code(c) => {
                 Some(S::NotReady { reason: c.into() })
             }
             _ => None,

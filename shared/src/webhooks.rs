@@ -552,12 +552,11 @@ mod tests {
                 }
             }
         }
-        let mut documented_sorted = documented.clone();
-        documented_sorted.sort();
-        documented_sorted.dedup();
+        documented.sort();
+        documented.dedup();
         let mut known: Vec<String> = NAMES.iter().map(|(n, _)| n.to_string()).collect();
         known.sort();
-        assert_eq!(documented_sorted, known);
+        assert_eq!(documented, known);
     }
 
     fn engagement(channel: &str) -> serde_json::Value {

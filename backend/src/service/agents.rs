@@ -134,6 +134,7 @@ fn reason_by_code(ctx: &Ctx, given: &str) -> Option<String> {
 }
 
 /// The agent sets their own status.
+///
 /// A not-ready `reason` may be given by its code (`--not-ready-reasons`, e.g. `"21"`, as Smart
 /// Embed hosts set it): it is stored under the reason's name. Other text (a code no reason has
 /// too) is kept as given: any visible text is a valid reason.

@@ -12,8 +12,9 @@
 //! Messages a host posts before the widget has started (hosts post without waiting, often
 //! right after creating the frame) are queued by `early.js`, a classic script that runs before
 //! the WASM loads (a file, not inline script: the widget's Content-Security-Policy allows no
-//! inline code; its comments are kept short, as it is part of the first load); [`install`] takes them over and handles them in order, through the same
-//! origin and source checks as every later message.
+//! inline code; its comments are kept short, as it is part of the first load); [`install`]
+//! takes them over and handles them in order, through the same origin and source checks as
+//! every later message.
 
 #[cfg(not(feature = "zcc"))]
 mod native;

@@ -132,16 +132,17 @@ pub fn pick(id: EngagementId, record: Record) {
 }
 
 pub(super) fn remember_record(id: EngagementId, record: Record) {
-    let mut live = false;
     if let Some(s) = super::session() {
-        live = s.model.with_untracked(|m| {
+        let live = s.model.with_untracked(|m| {
             m.find(id)
                 .is_some_and(|i| i.engagement.state != EngagementState::Offered)
         });
+        if live {
+            keep_on_server(s, id, &record);
+        }
         // The ringing card shows the record's name.
         s.model.update(|_| {});
     }
-    keep_on_server(id, &record, live);
     state(|s| {
         s.records.retain(|(e, _)| *e != id);
         s.records.push((id, record));
@@ -150,13 +151,9 @@ pub(super) fn remember_record(id: EngagementId, record: Record) {
 
 /// Keep the host's record with the engagement on the server (the variable
 /// [`zcc::RECORD_VARIABLE`]), so the call log names it after a reload of the host page or
-/// the widget. Only once the engagement is the agent's (`live`: connected or later): a ringing
-/// one is kept when it connects ([`publish_engagement`]).
-fn keep_on_server(id: EngagementId, record: &Record, live: bool) {
-    let Some(s) = super::session() else { return };
-    if !live {
-        return;
-    }
+/// the widget. Only once the engagement is the agent's (connected or later): a ringing one is
+/// kept when it connects ([`publish_engagement`]).
+fn keep_on_server(s: Session, id: EngagementId, record: &Record) {
     let kept = crate::api::text(&obj(&mut [
         ("id", record.id.as_str().into()),
         ("name", record.name.as_str().into()),
@@ -457,7 +454,7 @@ fn publish_engagement(s: &Session, kind: EventKind, item: &Item) {
             if let Some(record) =
                 record_of(e).filter(|_| !e.variables.contains_key(zcc::RECORD_VARIABLE))
             {
-                keep_on_server(id, &record, true);
+                keep_on_server(*s, id, &record);
             }
             data["startTs"] = e.timestamps.connected_at.map(ms).into();
             let verb = if family == "call" {
