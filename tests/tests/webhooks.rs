@@ -528,11 +528,23 @@ async fn a_failing_receiver_gets_everything_once_it_recovers(db: TestDb) {
             expected.keys().all(|k| ids.contains(k.as_str()))
         })
         .await;
-    let log = c
-        .admin
-        .get(&format!("/v1/webhooks/{id}/deliveries?limit=1000"))
-        .await
-        .expect(200);
+    // The receiver answers before the worker records the outcome: read the log once it has
+    // caught up (or the deadline passes, and the assertions say what it shows).
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let log = loop {
+        let log = c
+            .admin
+            .get(&format!("/v1/webhooks/{id}/deliveries?limit=1000"))
+            .await
+            .expect(200);
+        let settled = log["deliveries"]
+            .as_array()
+            .is_some_and(|ds| ds.iter().all(|d| d["status"] != "pending"));
+        if settled || tokio::time::Instant::now() >= deadline {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let deliveries = log["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), expected.len());
     assert!(
