@@ -105,7 +105,7 @@ else
   npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "axe-core@${AXE_VERSION}"
 fi
 
-# --- schemathesis (API fuzzing against /openapi.json, tests/tests/fuzz.rs) --------------------
+# --- schemathesis (API fuzzing against /openapi.json, tests/tests/it/fuzz.rs) --------------------
 SCHEMATHESIS_VERSION="4.32.5"
 if [ -x "$TOOLS_DIR/py/bin/schemathesis" ] \
    && "$TOOLS_DIR/py/bin/schemathesis" --version 2>/dev/null | grep -q "version ${SCHEMATHESIS_VERSION}\$"; then
@@ -124,7 +124,7 @@ else
   "$TOOLS_DIR/py/bin/pip" install --quiet --disable-pip-version-check "schemathesis==${SCHEMATHESIS_VERSION}"
 fi
 
-# --- prometheus_client (its OpenMetrics parser checks GET /metrics, tests/tests/metrics.rs) ----
+# --- prometheus_client (its OpenMetrics parser checks GET /metrics, tests/tests/it/metrics.rs) ----
 PROMETHEUS_CLIENT_VERSION="0.26.0"
 if "$TOOLS_DIR/py/bin/pip" show prometheus-client 2>/dev/null | grep -qx "Version: ${PROMETHEUS_CLIENT_VERSION}"; then
   log "prometheus_client ${PROMETHEUS_CLIENT_VERSION}: present"
