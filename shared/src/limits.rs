@@ -16,66 +16,13 @@ pub const VISIBLE_TEXT: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\x00-
 pub const NAME: &str = r"^[A-Za-z0-9_.-]+$";
 
 /// Absolute `http(s)` URLs as the document describes them, and the server takes exactly these
-/// ([`is_http_url`]; it once took any URL its parser did and echoed values the document calls
-/// invalid): a domain name whose last label is letters, `localhost`, or an IPv4 address in
+/// (the backend's `validate::http_url` matches this very pattern; it once took any URL its
+/// parser did and echoed values the document calls invalid): a domain name whose last label is letters, `localhost`, or an IPv4 address in
 /// its usual form; a port (up to 65535); a path and query of URL characters, `%`-escapes included. Host
 /// labels take single hyphens only: a label with `--` at its third and fourth characters is
 /// IDNA's (`xn--…` must be valid punycode, which no pattern can say), so internationalised
 /// hosts are not taken; nor are IPv6 literals.
 pub const HTTP_URL: &str = r"^https?://(([A-Za-z0-9]+(-[A-Za-z0-9]+)*\.)+[A-Za-z]+|localhost|((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~!$&()*+,;=:@/?#%-]*)?$";
-
-/// Does `s` match [`HTTP_URL`]? (Written out: the crates here carry no regex engine.)
-pub fn is_http_url(s: &str) -> bool {
-    let Some(rest) = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-    else {
-        return false;
-    };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let (host, port) = match authority.split_once(':') {
-        Some((h, p)) => (h, Some(p)),
-        None => (authority, None),
-    };
-    if port.is_some_and(|p| {
-        p.is_empty()
-            || p.len() > 5
-            || !p.bytes().all(|b| b.is_ascii_digit())
-            || p.parse::<u32>().map_or(true, |n| n > 65_535)
-    }) {
-        return false;
-    }
-    let Some((tld, labels)) = host
-        .split('.')
-        .collect::<Vec<_>>()
-        .split_last()
-        .map(|(t, l)| (*t, l.to_vec()))
-    else {
-        return false;
-    };
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.split('-')
-                .all(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_alphanumeric()))
-    };
-    // 0–255 without leading zeros.
-    let octet = |o: &str| {
-        !o.is_empty()
-            && o.len() <= 3
-            && o.bytes().all(|b| b.is_ascii_digit())
-            && (o == "0" || !o.starts_with('0'))
-            && o.parse::<u16>().is_ok_and(|n| n <= 255)
-    };
-    let domain = !labels.is_empty()
-        && labels.iter().all(|l| label_ok(l))
-        && !tld.is_empty()
-        && tld.bytes().all(|b| b.is_ascii_alphabetic());
-    let ipv4 = labels.len() == 3 && labels.iter().all(|o| octet(o)) && octet(tld);
-    (domain || ipv4 || host == "localhost")
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._~!$&()*+,;=:@/?#%-".contains(&b))
-}
 
 /// [`HTTP_URL`] with `{variable}` placeholders in its path and query (screen-pop templates).
 pub const URL_TEMPLATE: &str = r"^https?://(([A-Za-z0-9]+(-[A-Za-z0-9]+)*\.)+[A-Za-z]+|localhost|((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/([A-Za-z0-9._~!$&()*+,;=:@/?#%-]|\{[A-Za-z0-9_.]+\})*)?$";
@@ -250,43 +197,5 @@ pub mod schemas {
             .schema_type(SchemaType::Type(Type::String))
             .enum_values(Some(names))
             .into()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_http_url;
-
-    #[test]
-    fn http_urls_are_what_the_pattern_says() {
-        for ok in [
-            "https://crm.example.com",
-            "http://crm.example.com:8090/tickets/T-1?x=a%20b#top",
-            "http://localhost:8090/apps/customer",
-            "http://127.0.0.1:8090/hook",
-            "http://127.0.0.1:65535/hook",
-            "https://0.0.0.0/",
-            "https://a-b.c-d.example/",
-        ] {
-            assert!(is_http_url(ok), "{ok}");
-        }
-        for bad in [
-            "https://crm.example.com*",
-            "https://a.b1/",
-            "https://256.0.0.1/",
-            "https://01.2.3.4/",
-            "https://[::1]:8080/",
-            "https://-a.com/",
-            "https://a--b.com/",
-            "https://example/",
-            "ftp://crm.example.com/",
-            "https://crm.example.com:/",
-            "https://crm.example.com:123456/",
-            "https://crm.example.com:65536/",
-            "https://crm.example.com/a b",
-            "https://crm.example.com?x",
-        ] {
-            assert!(!is_http_url(bad), "{bad}");
-        }
     }
 }

@@ -1,7 +1,18 @@
 //! Input limits shared by every operation, with errors that name the field.
 
 use super::{invalid, Result};
+use regex::Regex;
 use shared::limits;
+use std::sync::LazyLock;
+
+/// [`limits::HTTP_URL`], the pattern the API document publishes, compiled once.
+static HTTP_URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(limits::HTTP_URL).expect("limits::HTTP_URL is a valid pattern"));
+
+/// Does `s` match the published URL pattern?
+fn is_http_url(s: &str) -> bool {
+    HTTP_URL.is_match(s)
+}
 
 /// A required string ([`shared::limits::VISIBLE_TEXT`]): 1..=max characters, at least one of
 /// them visible.
@@ -50,11 +61,11 @@ pub fn http_url(field: &str, value: &str, max: usize) -> Result<String> {
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(refused());
     }
-    if limits::is_http_url(value) {
+    if is_http_url(value) {
         return Ok(value.to_string());
     }
     let written = parsed.to_string();
-    if limits::is_http_url(&written) && written.chars().count() <= max {
+    if is_http_url(&written) && written.chars().count() <= max {
         Ok(written)
     } else {
         Err(refused())
@@ -118,6 +129,39 @@ mod tests {
         assert!(email("e", "ada@example").is_err());
         assert!(email("e", "@example.com").is_err());
         assert!(required("a", "\u{3000}\u{FEFF}", 5).is_err());
+    }
+
+    #[test]
+    fn http_urls_are_what_the_pattern_says() {
+        for ok in [
+            "https://crm.example.com",
+            "http://crm.example.com:8090/tickets/T-1?x=a%20b#top",
+            "http://localhost:8090/apps/customer",
+            "http://127.0.0.1:8090/hook",
+            "http://127.0.0.1:65535/hook",
+            "https://0.0.0.0/",
+            "https://a-b.c-d.example/",
+        ] {
+            assert!(is_http_url(ok), "{ok}");
+        }
+        for bad in [
+            "https://crm.example.com*",
+            "https://a.b1/",
+            "https://256.0.0.1/",
+            "https://01.2.3.4/",
+            "https://[::1]:8080/",
+            "https://-a.com/",
+            "https://a--b.com/",
+            "https://example/",
+            "ftp://crm.example.com/",
+            "https://crm.example.com:/",
+            "https://crm.example.com:123456/",
+            "https://crm.example.com:65536/",
+            "https://crm.example.com/a b",
+            "https://crm.example.com?x",
+        ] {
+            assert!(!is_http_url(bad), "{bad}");
+        }
     }
 
     fn matches(pattern: &str, value: &str) -> bool {

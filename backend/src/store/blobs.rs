@@ -186,28 +186,26 @@ pub enum ByteRange {
 }
 
 impl ByteRange {
-    /// Parse a `Range` header; `None` for anything but one well-formed byte range.
+    /// Parse a `Range` header (syntax by `http-range-header`, the parser tower-http's file
+    /// service uses); `None` for anything but one well-formed byte range.
     pub fn parse(header: &str) -> Option<ByteRange> {
-        let spec = header.trim().strip_prefix("bytes=")?;
-        if spec.contains(',') {
+        use http_range_header::{EndPosition, StartPosition};
+        let parsed = http_range_header::parse_range_header(header.trim()).ok()?;
+        let [range] = parsed.ranges.as_slice() else {
             return None;
-        }
-        let (a, b) = spec.split_once('-')?;
-        let (a, b) = (a.trim(), b.trim());
-        if a.is_empty() {
-            return b.parse().ok().filter(|n| *n > 0).map(ByteRange::Suffix);
-        }
-        let start: u64 = a.parse().ok()?;
-        let end = if b.is_empty() {
-            None
-        } else {
-            let end: u64 = b.parse().ok()?;
-            if end < start {
-                return None;
-            }
-            Some(end)
         };
-        Some(ByteRange::From { start, end })
+        match (range.start, range.end) {
+            (StartPosition::FromLast(n), _) => Some(ByteRange::Suffix(n)),
+            (StartPosition::Index(start), EndPosition::LastByte) => {
+                Some(ByteRange::From { start, end: None })
+            }
+            (StartPosition::Index(start), EndPosition::Index(end)) => {
+                (end >= start).then_some(ByteRange::From {
+                    start,
+                    end: Some(end),
+                })
+            }
+        }
     }
 
     /// The half-open range within a file of `size` bytes, or `None` if it is unsatisfiable.
