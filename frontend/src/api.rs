@@ -1,6 +1,8 @@
-//! The REST client: `fetch` through `web-sys` (one non-generic request function, so the WASM
-//! carries one copy of the request code) and errors turned into sentences for the agent.
+//! The one way the widget talks HTTP: `fetch` through `web-sys` (one non-generic request
+//! function, so the WASM carries one copy of the request code), errors turned into sentences
+//! for the agent, and JSON in and out. What is called lives in [`crate::client`].
 
+use crate::client::Call;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::ErrorDetail;
@@ -66,13 +68,9 @@ impl ApiError {
     }
 }
 
-/// One request; returns the body text. `token` is sent as a bearer token.
-pub async fn request(
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<String>,
-) -> Result<String, ApiError> {
+/// Make one call; returns the body text. `token` is sent as a bearer token.
+pub async fn send(call: Call, token: Option<&str>) -> Result<String, ApiError> {
+    let Call { method, path, body } = call;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| ApiError::network())?;
@@ -85,7 +83,7 @@ pub async fn request(
     }
     init.set_headers(&headers);
     let window = web_sys::window().ok_or_else(ApiError::network)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&path, &init))
         .await
         .map_err(|_| ApiError::network())?
         .unchecked_into();
@@ -104,26 +102,19 @@ pub async fn request(
     }
 }
 
-/// A request whose answer is JSON.
-pub async fn json<T: DeserializeOwned>(
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<String>,
-) -> Result<T, ApiError> {
-    let text = request(method, path, token, body).await?;
+/// A call whose answer is JSON, read with serde.
+pub async fn json<T: DeserializeOwned>(call: Call, token: Option<&str>) -> Result<T, ApiError> {
+    let text = send(call, token).await?;
     decode(&text).ok_or_else(ApiError::unreadable)
 }
 
-/// A request whose JSON answer is read by one of `shared::feed`'s plain readers.
+/// A call whose JSON answer is read by one of `shared::feed`'s plain readers.
 pub async fn read<T>(
-    method: &str,
-    path: &str,
+    call: Call,
     token: Option<&str>,
-    body: Option<String>,
     reader: fn(&serde_json::Value) -> Option<T>,
 ) -> Result<T, ApiError> {
-    let text = request(method, path, token, body).await?;
+    let text = send(call, token).await?;
     parse(&text, reader).ok_or_else(ApiError::unreadable)
 }
 

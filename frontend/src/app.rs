@@ -1,6 +1,7 @@
 //! The widget's root component and its start-up sequence.
 
-use crate::bridge::{self, is_framed};
+use crate::bridge;
+use crate::browser::is_framed;
 use crate::launch::{self, Launch, LaunchError};
 use crate::session::{self, Session};
 use crate::ui::SignedIn;
@@ -22,7 +23,8 @@ pub fn App() -> impl IntoView {
     let (phase, set_phase) = signal(Phase::Checking);
     let session = Session::new();
     session::watch_wakeups(session);
-    crate::device::listen_to_tabs(session);
+    // What reacts to the session (sound, device, screen pop, extras, host page), in order.
+    crate::react::install(session);
     let restored = RwSignal::new(false);
     spawn_local(async move {
         let next = match start(session).await {
@@ -158,11 +160,7 @@ async fn start(session: Session) -> Result<Phase, LaunchError> {
         return Ok(Phase::Standalone);
     }
     let origin = origin.ok_or(LaunchError::MissingOrigin)?;
-    let url = format!(
-        "/v1/embedding/check?origin={}",
-        String::from(js_sys::encode_uri_component(&origin))
-    );
-    let check: EmbeddingCheck = crate::api::json("GET", &url, None, None)
+    let check: EmbeddingCheck = crate::api::json(crate::client::embedding_check(&origin), None)
         .await
         .map_err(|e| LaunchError::CheckFailed(e.message))?;
     if !check.allowed || check.origin != origin {

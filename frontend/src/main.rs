@@ -3,13 +3,12 @@
 mod api;
 mod app;
 mod bridge;
-mod device;
-mod extras;
+mod browser;
+mod client;
 mod launch;
 mod model;
-mod screen_pop;
+mod react;
 mod session;
-mod sound;
 mod ui;
 
 fn main() {

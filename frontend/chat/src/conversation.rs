@@ -14,7 +14,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlTextAreaElement, MessageEvent, WebSocket};
-use webapi::{call_with_status, object, text};
+use webapi::{client, text};
 
 /// How often the place in the queue is read while waiting.
 const PLACE_EVERY_MS: i32 = 5_000;
@@ -228,11 +228,11 @@ fn connect(chat: Shared) {
     };
     let url = {
         let c = chat.borrow();
-        format!(
-            "{scheme}://{}/v1/chat/session/socket?access_token={}&after={}",
-            location.host().unwrap_or_default(),
-            String::from(js_sys::encode_uri_component(&c.token)),
-            c.last_seq
+        client::customer_socket(
+            scheme,
+            &location.host().unwrap_or_default(),
+            &c.token,
+            c.last_seq as i64,
         )
     };
     let Ok(socket) = WebSocket::new(&url) else {
@@ -274,7 +274,7 @@ fn reconnect(chat: Shared) {
     after(wait, move || {
         wasm_bindgen_futures::spawn_local(async move {
             let token = chat.borrow().token.clone();
-            match call_with_status("GET", "/v1/chat/session", &token, None).await {
+            match client::chat_session().send_with_status(&token).await {
                 Err((401 | 404, _)) => session_lost(&chat),
                 _ => connect(chat),
             }
@@ -416,7 +416,7 @@ fn show_message(chat: &Shared, message: &JsValue) {
     webapi::files::show_attachment(
         &li,
         message,
-        format!("/v1/chat/session/attachments/{id}"),
+        client::customer_attachment_path(&id),
         c.token.clone(),
     );
     let file = Reflect::get(message, &"attachment".into())
@@ -486,15 +486,10 @@ fn show_receipt(c: &Chat, status: &str, up_to: &str) {
 
 /// Tell the server the page received or showed the agent's messages up to `message_id`.
 fn send_receipt(token: &str, message_id: &str, status: &str) {
-    let body = JSON::stringify(&object(&[
-        ("message_id", JsValue::from_str(message_id)),
-        ("status", JsValue::from_str(status)),
-    ]))
-    .ok()
-    .and_then(|s| s.as_string());
+    let call = client::customer_receipt(message_id, status);
     let token = token.to_string();
     wasm_bindgen_futures::spawn_local(async move {
-        let _ = call_with_status("POST", "/v1/chat/session/receipts", &token, body).await;
+        let _ = call.send_with_status(&token).await;
     });
 }
 
@@ -512,7 +507,7 @@ fn mark_read(chat: &Shared) {
 fn read_place(chat: Shared) {
     wasm_bindgen_futures::spawn_local(async move {
         let token = chat.borrow().token.clone();
-        let view = call_with_status("GET", "/v1/chat/session", &token, None).await;
+        let view = client::chat_session().send_with_status(&token).await;
         let mut c = chat.borrow_mut();
         if c.ended {
             return;
@@ -566,11 +561,9 @@ fn send_message(chat: Shared) {
         return;
     }
     chat.borrow().input.set_value("");
-    let payload = JSON::stringify(&object(&[("body", JsValue::from_str(&body))]))
-        .ok()
-        .and_then(|s| s.as_string());
+    let call = client::customer_message(&body);
     wasm_bindgen_futures::spawn_local(async move {
-        match call_with_status("POST", "/v1/chat/session/messages", &token, payload).await {
+        match call.send_with_status(&token).await {
             Ok(message) => show_message(&chat, &message),
             Err((status, why)) => {
                 let c = chat.borrow_mut();
@@ -613,7 +606,7 @@ fn send_file(chat: Shared, file: web_sys::File) {
     let sending = text_el("li", "line", &format!("Sending {}…", file.name()));
     append(&chat.borrow().log, &[&sending]);
     wasm_bindgen_futures::spawn_local(async move {
-        let sent = webapi::upload("/v1/chat/session/attachments", &token, &file).await;
+        let sent = webapi::upload(client::CUSTOMER_ATTACHMENTS, &token, &file).await;
         sending.remove();
         match sent {
             Ok(message) => show_message(&chat, &message),
@@ -651,14 +644,14 @@ fn typed(chat: Shared) {
         c.token.clone()
     };
     wasm_bindgen_futures::spawn_local(async move {
-        let _ = call_with_status("POST", "/v1/chat/session/typing", &token, None).await;
+        let _ = client::customer_typing().send_with_status(&token).await;
     });
 }
 
 fn end_chat(chat: Shared) {
     let token = chat.borrow().token.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        match call_with_status("POST", "/v1/chat/session/end", &token, None).await {
+        match client::end_chat().send_with_status(&token).await {
             // 409: it had already ended; either way it is over.
             Ok(_) | Err((409, _)) => finish(&chat),
             Err((_, why)) => {

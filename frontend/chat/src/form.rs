@@ -11,7 +11,8 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
-use webapi::{call, call_with_status, object, text};
+use webapi::client::{self, Call};
+use webapi::{object, text};
 
 /// What every screen of the page shares.
 #[derive(Clone)]
@@ -40,7 +41,7 @@ fn input(kind: &str, name: &str, autocomplete: &str) -> Element {
 /// message" when no chat can be answered now and the entry point takes messages.
 pub async fn show(page: Page) {
     let entry = String::from(js_sys::encode_uri_component(&page.entry));
-    let settings = match call("GET", &format!("/v1/chat/{entry}"), "", None).await {
+    let settings = match client::chat_entry(&entry).send("").await {
         Ok(s) => s,
         Err(why) => {
             return dom::show_error(&page.root, &format!("This chat is not available: {why}"))
@@ -110,10 +111,9 @@ pub async fn show(page: Page) {
         ],
         "Start chat",
     );
-    let path = format!("/v1/chat/{entry}/sessions");
     screen.on_submit(
         page,
-        path,
+        client::start_chat,
         move || {
             answers(&[
                 ("name", &name, true),
@@ -200,14 +200,10 @@ fn leave_message(page: Page, why: &str) {
         ],
         "Send message",
     );
-    let path = format!(
-        "/v1/chat/{}/left-messages",
-        String::from(js_sys::encode_uri_component(&page.entry))
-    );
     let to = email.clone();
     screen.on_submit(
         page,
-        path,
+        client::leave_message,
         move || {
             answers(&[
                 ("name", &name, true),
@@ -324,7 +320,7 @@ impl Screen {
     fn on_submit(
         self,
         page: Page,
-        path: String,
+        send: fn(&str, Option<String>) -> Call,
         body: impl Fn() -> Option<String> + 'static,
         done: impl Fn(Page, JsValue) + 'static,
     ) {
@@ -340,18 +336,18 @@ impl Screen {
             if busy.replace(true) {
                 return;
             }
-            let (page, busy, error, submit, done, path) = (
+            let (page, busy, error, submit, done) = (
                 page.clone(),
                 busy.clone(),
                 error.clone(),
                 submit.clone(),
                 done.clone(),
-                path.clone(),
             );
             let body = body();
             attr(&submit, "disabled", "");
             wasm_bindgen_futures::spawn_local(async move {
-                match call_with_status("POST", &path, "", body).await {
+                let call = send(&page.entry, body);
+                match call.send_with_status("").await {
                     Ok(answer) => done(page, answer),
                     // Closed meanwhile: the form that fits now.
                     Err((409, _)) => show(page).await,

@@ -12,7 +12,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use webapi::{call, object, text};
+use webapi::client;
+use webapi::{object, text};
 
 #[derive(Clone)]
 pub struct Host {
@@ -44,17 +45,10 @@ impl Host {
                 on_open: Rc::default(),
             });
         };
-        let check = call(
-            "GET",
-            &format!(
-                "/v1/embedding/check?origin={}",
-                String::from(js_sys::encode_uri_component(&origin))
-            ),
-            "",
-            None,
-        )
-        .await
-        .map_err(|why| format!("Could not reach the chat service ({why}). Reload to retry."))?;
+        let check = client::embedding_check(&origin)
+            .send("")
+            .await
+            .map_err(|why| format!("Could not reach the chat service ({why}). Reload to retry."))?;
         let allowed = js_sys::Reflect::get(&check, &"allowed".into())
             .ok()
             .and_then(|a| a.as_bool())

@@ -7,7 +7,7 @@
 //! window with its registered origin as target, and come in only from that window with that
 //! origin ([`shared::post_message::app`]).
 
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect};
 use shared::post_message::app as msg;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,7 +15,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlIFrameElement, MessageEvent, Window};
-use webapi::{call, object, text};
+use webapi::dom::{append, attr, el};
+use webapi::{client, object, text};
 
 /// What the app's frame may do: run its own scripts with its own origin's storage (its
 /// sign-in), submit forms and open windows.
@@ -86,17 +87,14 @@ pub struct Panel {
 /// module's API calls.
 #[wasm_bindgen]
 pub fn mount_apps(host: Element, engagement_id: String, queue_id: String, token: String) -> Panel {
-    let doc = host.owner_document().expect("an element has a document");
     // The apps' own section, at the end of the engagement's panel.
-    let section = doc.create_element("section").expect("a known tag");
-    section.set_class_name("apps");
-    let _ = section.set_attribute("data-test", "apps");
-    let _ = host.append_child(&section);
+    let section = el("section", "apps");
+    attr(&section, "data-test", "apps");
+    append(&host, &[&section]);
     let host = section;
     let make = |tag: &str, class: &str| {
-        let e = doc.create_element(tag).expect("a known tag");
-        e.set_class_name(class);
-        let _ = host.append_child(&e);
+        let e = el(tag, class);
+        append(&host, &[&e]);
         e
     };
     let tabs = make("div", "app-tabs");
@@ -197,8 +195,8 @@ fn listen(
 async fn load_apps(state: &Shared, tabs: &Element, queue_id: &str) {
     let token = state.borrow().token.clone();
     let read = async {
-        let queues = Array::from(&call("GET", "/v1/queues", &token, None).await?);
-        let apps = Array::from(&call("GET", "/v1/apps", &token, None).await?);
+        let queues = Array::from(&client::queues().send(&token).await?);
+        let apps = Array::from(&client::apps().send(&token).await?);
         let queue = queues
             .iter()
             .find(|q| text(q, "queue_id").as_deref() == Some(queue_id));
@@ -403,8 +401,7 @@ fn refresh(state: &Shared) {
     };
     let state = state.clone();
     spawn_local(async move {
-        let Ok(engagement) = call("GET", &format!("/v1/engagements/{id}"), &token, None).await
-        else {
+        let Ok(engagement) = client::engagement(&id).send(&token).await else {
             return; // gone, or offline: the apps keep the last context they were told
         };
         let context = Object::new();
@@ -510,12 +507,9 @@ fn on_message(state: &Shared, event: MessageEvent) {
                     "variables must be an object of names to text values.",
                 ));
             }
-            let body = JSON::stringify(&object(&[("variables", variables)]))
-                .ok()
-                .and_then(|s| s.as_string());
+            let call = client::set_variables(&id, variables);
             spawn_local(async move {
-                let path = format!("/v1/engagements/{id}/variables");
-                match call("PATCH", &path, &token, body).await {
+                match call.send(&token).await {
                     Ok(_) => reply(&[("type", msg::RESULT.into())]),
                     Err(message) => reply(&error("refused", &message)),
                 }

@@ -12,8 +12,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Document, Element, HtmlTextAreaElement};
-use webapi::{call, object, text};
+use web_sys::{Element, HtmlTextAreaElement};
+use webapi::dom::{attr, clear_timer, el, Listeners};
+use webapi::{client, text};
 
 const TYPING_SHOWN_MS: i32 = 6_000;
 const TYPING_EVERY_MS: f64 = 3_000.0;
@@ -36,7 +37,7 @@ struct State {
     /// The customer's latest message, and the receipt last sent for one.
     last_consumer: Option<String>,
     marked: Option<(String, &'static str)>,
-    listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    listeners: Listeners,
     /// The file picker beside Send (holds its listeners).
     attach: Option<webapi::files::AttachButton>,
     /// A supervisor barging in (from the supervisor view): writes, but reading is not the
@@ -67,16 +68,16 @@ pub(crate) fn mount_supervising(host: Element, id: String, token: String) -> Con
 
 fn mount(host: Element, id: String, token: String, live: bool, supervising: bool) -> Conversation {
     let doc = host.owner_document().expect("an element has a document");
-    let root = el(&doc, "section", "conversation");
+    let root = el("section", "conversation");
     attr(&root, "data-test", "conversation");
     attr(&root, "aria-label", "Conversation");
-    let log = el(&doc, "ol", "chat-log");
+    let log = el("ol", "chat-log");
     attr(&log, "data-test", "chat-log");
     attr(&log, "aria-live", "polite");
-    let typing = el(&doc, "p", "muted");
+    let typing = el("p", "muted");
     attr(&typing, "data-test", "chat-typing");
-    let composer = el(&doc, "form", "composer");
-    let input = el(&doc, "textarea", "");
+    let composer = el("form", "composer");
+    let input = el("textarea", "");
     attr(&input, "rows", "2");
     attr(&input, "maxlength", "4000");
     attr(&input, "aria-label", "Reply");
@@ -86,7 +87,7 @@ fn mount(host: Element, id: String, token: String, live: bool, supervising: bool
         "Reply… (Enter sends, Shift+Enter new line)",
     );
     attr(&input, "data-test", "chat-input");
-    let send = el(&doc, "button", "");
+    let send = el("button", "");
     send.set_text_content(Some("Send"));
     attr(&send, "data-test", "chat-send");
     for (parent, child) in [
@@ -114,7 +115,7 @@ fn mount(host: Element, id: String, token: String, live: bool, supervising: bool
         last_typed: 0.0,
         last_consumer: None,
         marked: None,
-        listeners: Vec::new(),
+        listeners: Listeners::default(),
         attach: None,
         supervising,
     }));
@@ -237,28 +238,8 @@ impl Conversation {
     }
 }
 
-fn el(doc: &Document, tag: &str, class: &str) -> Element {
-    let e = doc.create_element(tag).expect("a known tag");
-    if !class.is_empty() {
-        e.set_class_name(class);
-    }
-    e
-}
-
-fn attr(e: &Element, name: &str, value: &str) {
-    let _ = e.set_attribute(name, value);
-}
-
 fn listen(state: &Shared, target: &Element, event: &str, f: impl FnMut(web_sys::Event) + 'static) {
-    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
-    let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-    state.borrow_mut().listeners.push(closure);
-}
-
-fn clear_timer(handle: Option<i32>) {
-    if let (Some(w), Some(h)) = (web_sys::window(), handle) {
-        w.clear_timeout_with_handle(h);
-    }
+    state.borrow_mut().listeners.on(target, event, f);
 }
 
 fn show_live(s: &State) {
@@ -274,26 +255,12 @@ async fn load_history(state: Shared) {
         let s = state.borrow();
         (s.id.clone(), s.token.clone())
     };
-    if let Ok(list) = call(
-        "GET",
-        &format!("/v1/engagements/{id}/messages"),
-        &token,
-        None,
-    )
-    .await
-    {
+    if let Ok(list) = client::messages(&id).send(&token).await {
         for m in Array::from(&list).iter() {
             show_message(&state, &m, false);
         }
     }
-    if let Ok(list) = call(
-        "GET",
-        &format!("/v1/engagements/{id}/receipts"),
-        &token,
-        None,
-    )
-    .await
-    {
+    if let Ok(list) = client::receipts(&id).send(&token).await {
         for r in Array::from(&list).iter() {
             show_receipt(&state.borrow(), &r);
         }
@@ -326,29 +293,23 @@ fn show_message(state: &Shared, m: &JsValue, live: bool) {
     if kind == "supervisor" {
         name.push_str(" (supervisor)");
     }
-    let doc = s.root.owner_document().expect("an element has a document");
-    let li = el(&doc, "li", &format!("msg {kind}"));
+    let li = el("li", &format!("msg {kind}"));
     attr(&li, "data-test", "chat-message");
     attr(&li, "data-author", &kind);
-    let who = el(&doc, "span", "who");
+    let who = el("span", "who");
     who.set_text_content(Some(&name));
     let _ = li.append_child(&who);
     if let Some(body) = text(m, "body").filter(|b| !b.is_empty()) {
-        let p = el(&doc, "p", "");
+        let p = el("p", "");
         p.set_text_content(Some(&body));
         let _ = li.append_child(&p);
     }
-    webapi::files::show_attachment(
-        &li,
-        m,
-        format!("/v1/engagements/{}/attachments/{id}", s.id),
-        s.token.clone(),
-    );
-    let at = el(&doc, "time", "");
+    webapi::files::show_attachment(&li, m, client::attachment_path(&s.id, &id), s.token.clone());
+    let at = el("time", "");
     at.set_text_content(Some(&clock(&text(m, "created_at").unwrap_or_default())));
     let _ = li.append_child(&at);
     if kind != "consumer" {
-        let receipt = el(&doc, "small", "receipt");
+        let receipt = el("small", "receipt");
         attr(&receipt, "data-test", "chat-receipt");
         receipt.set_text_content(Some("✓ Sent"));
         let _ = li.append_child(&receipt);
@@ -408,18 +369,9 @@ fn mark(s: &mut State, seen: bool) {
         return;
     }
     s.marked = Some(mark);
-    let body = JSON::stringify(&object(&[
-        ("message_id", JsValue::from_str(&id)),
-        ("status", JsValue::from_str(status)),
-    ]))
-    .ok()
-    .and_then(|s| s.as_string());
-    let (path, token) = (
-        format!("/v1/engagements/{}/receipts", s.id),
-        s.token.clone(),
-    );
+    let (call, token) = (client::receipt(&s.id, &id, status), s.token.clone());
     spawn_local(async move {
-        let _ = call("POST", &path, &token, body).await;
+        let _ = call.send(&token).await;
     });
 }
 
@@ -432,12 +384,9 @@ fn send_message(state: Shared) {
         return;
     }
     state.borrow().input.set_value("");
-    let payload = JSON::stringify(&object(&[("body", JsValue::from_str(&body))]))
-        .ok()
-        .and_then(|s| s.as_string());
+    let call = client::send_message(&id, &body);
     spawn_local(async move {
-        let path = format!("/v1/engagements/{id}/messages");
-        match call("POST", &path, &token, payload).await {
+        match call.send(&token).await {
             Err(why) => {
                 let s = state.borrow();
                 if s.input.value().is_empty() {
@@ -455,10 +404,7 @@ fn send_message(state: Shared) {
 fn send_file(state: Shared, file: web_sys::File) {
     let (path, token) = {
         let s = state.borrow();
-        (
-            format!("/v1/engagements/{}/attachments", s.id),
-            s.token.clone(),
-        )
+        (client::attachments_path(&s.id), s.token.clone())
     };
     spawn_local(async move {
         match webapi::upload(&path, &token, &file).await {
@@ -469,8 +415,7 @@ fn send_file(state: Shared, file: web_sys::File) {
 }
 
 fn not_sent(s: &State, why: &str) {
-    let doc = s.root.owner_document().expect("an element has a document");
-    let li = el(&doc, "li", "line error");
+    let li = el("li", "line error");
     attr(&li, "data-test", "chat-error");
     li.set_text_content(Some(&format!("Not sent: {why}")));
     let _ = s.log.append_child(&li);
@@ -478,15 +423,15 @@ fn not_sent(s: &State, why: &str) {
 
 fn typed(state: Shared) {
     let now = js_sys::Date::now();
-    let (path, token) = {
+    let (call, token) = {
         let mut s = state.borrow_mut();
         if !s.live || now - s.last_typed < TYPING_EVERY_MS {
             return;
         }
         s.last_typed = now;
-        (format!("/v1/engagements/{}/typing", s.id), s.token.clone())
+        (client::typing(&s.id), s.token.clone())
     };
     spawn_local(async move {
-        let _ = call("POST", &path, &token, None).await;
+        let _ = call.send(&token).await;
     });
 }

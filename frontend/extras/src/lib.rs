@@ -1,7 +1,7 @@
 //! The agent widget's on-demand parts, a WASM module of its own: the widget imports it
-//! (`frontend/src/extras.rs`) the first time a part is needed — an engagement of a queue with
+//! (`frontend/src/react/extras.rs`) the first time a part is needed — an engagement of a queue with
 //! side-panel apps ([`apps`]), a chat's conversation ([`conversation`]), or a signed-in
-//! supervisor ([`supervisor`]) — so an agent's
+//! supervisor ([`supervisor`]), the targets of a transfer ([`transfer`]), the agent's queue opt-ins ([`queue_prefs`]) — so an agent's
 //! first load carries neither (BENCHMARKS.md, "parts loaded on demand").
 //!
 //! No framework and no JSON library: the browser's DOM and `JSON` through `web-sys` and
@@ -9,4 +9,6 @@
 
 pub mod apps;
 pub mod conversation;
+pub mod queue_prefs;
 pub mod supervisor;
+pub mod transfer;

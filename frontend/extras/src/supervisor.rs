@@ -11,8 +11,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Document, Element};
-use webapi::{call, text};
+use web_sys::Element;
+use webapi::dom::el;
+use webapi::{client, text};
 
 /// How often the view reads the numbers again.
 const REFRESH_MS: i32 = 5_000;
@@ -41,20 +42,19 @@ pub struct View {
 /// Show the view at the end of `host`; `token` signs its API calls.
 #[wasm_bindgen]
 pub fn mount_supervisor(host: Element, token: String) -> View {
-    let doc = host.owner_document().expect("an element has a document");
-    let root = element(&doc, "details", "supervisor");
+    let root = el("details", "supervisor");
     let _ = root.set_attribute("open", "");
     let _ = root.set_attribute("data-test", "supervisor");
-    let summary = element(&doc, "summary", "");
+    let summary = el("summary", "");
     summary.set_text_content(Some("Queues now"));
-    let stats = element(&doc, "table", "");
+    let stats = el("table", "");
     let _ = stats.set_attribute("data-test", "queue-stats");
-    let live = element(&doc, "ul", "live");
+    let live = el("ul", "live");
     let _ = live.set_attribute("data-test", "live-engagements");
-    let status = element(&doc, "p", "error");
+    let status = el("p", "error");
     let _ = status.set_attribute("role", "alert");
     let _ = status.set_attribute("hidden", "");
-    let barged = element(&doc, "div", "barged");
+    let barged = el("div", "barged");
     let _ = barged.set_attribute("data-test", "barged-chats");
     for child in [&summary, &stats, &live, &status, &barged] {
         let _ = root.append_child(child);
@@ -129,35 +129,20 @@ impl View {
     }
 }
 
-fn element(doc: &Document, tag: &str, class: &str) -> Element {
-    let e = doc.create_element(tag).expect("a known tag");
-    if !class.is_empty() {
-        e.set_class_name(class);
-    }
-    e
-}
-
 /// Read both lists and redraw them.
 async fn refresh(state: Rc<RefCell<State>>) {
     let token = state.borrow().token.clone();
-    let stats = call("GET", "/v1/stats/queues", &token, None).await;
-    let live = call(
-        "GET",
-        "/v1/engagements?state=connected&limit=50",
-        &token,
-        None,
-    )
-    .await;
+    let stats = client::queue_stats().send(&token).await;
+    let live = client::connected_engagements().send(&token).await;
     let s = state.borrow();
-    let doc = s.root.owner_document().expect("an element has a document");
     match stats {
-        Ok(queues) => draw_stats(&doc, &s.stats, &Array::from(&queues)),
+        Ok(queues) => draw_stats(&s.stats, &Array::from(&queues)),
         Err(message) => return say(&s, &message),
     }
     match live {
         Ok(list) => {
             let list = Array::from(&list);
-            draw_live(&doc, &s.live, &list);
+            draw_live(&s.live, &list);
             // A barged chat still live gets what was written since; one that ended stops
             // taking messages.
             for (id, chat) in &s.chats {
@@ -175,12 +160,12 @@ async fn refresh(state: Rc<RefCell<State>>) {
     let _ = s.status.set_attribute("hidden", "");
 }
 
-fn draw_stats(doc: &Document, table: &Element, queues: &Array) {
+fn draw_stats(table: &Element, queues: &Array) {
     table.set_inner_html(
         "<tr><th>Queue</th><th>Waiting</th><th>Ringing</th><th>Active</th><th>Longest</th></tr>",
     );
     for q in queues.iter() {
-        let row = element(doc, "tr", "");
+        let row = el("tr", "");
         let longest = format!("{} s", field(&q, "longest_wait_secs"));
         for value in [
             field(&q, "name"),
@@ -189,7 +174,7 @@ fn draw_stats(doc: &Document, table: &Element, queues: &Array) {
             field(&q, "active"),
             longest,
         ] {
-            let cell = element(doc, "td", "");
+            let cell = el("td", "");
             cell.set_text_content(Some(&value));
             let _ = row.append_child(&cell);
         }
@@ -197,18 +182,18 @@ fn draw_stats(doc: &Document, table: &Element, queues: &Array) {
     }
 }
 
-fn draw_live(doc: &Document, list: &Element, engagements: &Array) {
+fn draw_live(list: &Element, engagements: &Array) {
     list.set_inner_html("");
     for e in engagements.iter() {
         let Some(id) = text(&e, "engagement_id") else {
             continue;
         };
-        let item = element(doc, "li", "");
+        let item = el("li", "");
         let _ = item.set_attribute("data-engagement", &id);
         let _ = item.set_attribute("data-channel", &field(&e, "channel"));
         let _ = item.append_with_str_1(&title(&e));
         for (label, mode, test) in [("Listen", "monitor", "listen"), ("Barge", "barge", "barge")] {
-            let button = element(doc, "button", "");
+            let button = el("button", "");
             let _ = button.set_attribute("type", "button");
             let _ = button.set_attribute("data-mode", mode);
             let _ = button.set_attribute("data-test", test);
@@ -256,9 +241,7 @@ fn on_click(state: Rc<RefCell<State>>, event: web_sys::Event) {
         .unwrap_or_default();
     spawn_local(async move {
         let token = state.borrow().token.clone();
-        let body = format!("{{\"mode\":\"{mode}\"}}");
-        let path = format!("/v1/engagements/{id}/monitor");
-        match call("POST", &path, &token, Some(body)).await {
+        match client::monitor(&id, &mode).send(&token).await {
             Ok(_) => {
                 if chat {
                     show_barged_chat(&state, id, &name);
@@ -277,11 +260,10 @@ fn show_barged_chat(state: &Rc<RefCell<State>>, id: String, name: &str) {
     if s.chats.iter().any(|(c, _)| *c == id) {
         return;
     }
-    let doc = s.root.owner_document().expect("an element has a document");
-    let section = element(&doc, "section", "");
+    let section = el("section", "");
     let _ = section.set_attribute("data-test", "barged-chat");
     let _ = section.set_attribute("data-engagement", &id);
-    let heading = element(&doc, "h4", "");
+    let heading = el("h4", "");
     heading.set_text_content(Some(&format!("Barged in: {name}")));
     let _ = section.append_child(&heading);
     let _ = s.barged.append_child(&section);

@@ -31,6 +31,7 @@ use zcc as dialect_impl;
 pub use zcc::{contact_results, host_name, matches, pick, search_contacts};
 
 pub(crate) use crate::api::obj;
+use crate::client::{self, Call};
 use crate::model::Change;
 use crate::session::Session;
 use leptos::prelude::*;
@@ -57,26 +58,22 @@ pub fn home_of(dialect: Dialect) -> &'static str {
     }
 }
 
+/// The link to the host page, and what the dialect remembers about it.
 struct Link {
     origin: String,
     parent: web_sys::Window,
     session: Session,
+    host: dialect_impl::HostState,
 }
 
 thread_local! {
+    /// Set once by [`install`] (framed, with an allowed origin); the page's lifetime.
     static LINK: RefCell<Option<Link>> = const { RefCell::new(None) };
 }
 
-/// Is this document inside a frame?
-pub fn is_framed(window: &web_sys::Window) -> bool {
-    match window.parent() {
-        Ok(Some(parent)) => !js_sys::Object::is(parent.as_ref(), window.as_ref()),
-        _ => false,
-    }
-}
-
-pub fn is_framed_here() -> bool {
-    web_sys::window().is_some_and(|w| is_framed(&w))
+/// The dialect's own state, while linked (`None` before [`install`] and standalone).
+fn with_host<T>(f: impl FnOnce(&mut dialect_impl::HostState) -> T) -> Option<T> {
+    LINK.with(|l| l.borrow_mut().as_mut().map(|l| f(&mut l.host)))
 }
 
 /// The dialect spoken with the host; `None` before [`install`] (and standalone).
@@ -95,6 +92,7 @@ pub fn install(window: &web_sys::Window, origin: String, session: Session) -> bo
             origin,
             parent,
             session,
+            host: dialect_impl::HostState::new(),
         })
     });
     dialect_impl::announce(session);
@@ -242,7 +240,7 @@ fn api_failed(e: crate::api::ApiError) -> Failure {
 
 /// Go ready only after a user gesture unlocked audio, so a ring is never silently blocked.
 fn audio_gate(status: &shared::config::AgentStatus) -> Result<(), Failure> {
-    if status.is_ready() && !crate::sound::unlocked() {
+    if status.is_ready() && !crate::react::sound::unlocked() {
         return Err((
             "audio_locked".into(),
             "The agent must click in the widget (to allow the ring sound) before going ready."
@@ -277,23 +275,14 @@ async fn dial(s: Session, req: DialRequest) -> Result<Engagement, Failure> {
     if !s.signed_in() {
         return Err(not_signed_in());
     }
-    let text = s
-        .call("POST", "/v1/agents/me/calls".into(), crate::api::body(&req))
-        .await
-        .map_err(api_failed)?;
+    let text = s.call(client::dial(&req)).await.map_err(api_failed)?;
     crate::api::parse(&text, Engagement::read)
         .ok_or_else(|| ("unreadable".into(), "unreadable answer".into()))
 }
 
-/// An engagement command the host asked for (end, close, disposition); the feed then brings
-/// the change. Refused with `not_found` when the agent holds no such engagement.
-async fn command(
-    s: Session,
-    id: shared::ids::EngagementId,
-    method: &str,
-    action: &str,
-    body: Option<String>,
-) -> Result<(), Failure> {
+/// An engagement command the host asked for (end, close, disposition, variables); the feed
+/// then brings the change. Refused with `not_found` when the agent holds no such engagement.
+async fn command(s: Session, id: shared::ids::EngagementId, call: Call) -> Result<(), Failure> {
     if !s.signed_in() {
         return Err(not_signed_in());
     }
@@ -303,10 +292,7 @@ async fn command(
             "This agent has no such engagement.".into(),
         ));
     }
-    s.call(method, format!("/v1/engagements/{id}/{action}"), body)
-        .await
-        .map(|_| ())
-        .map_err(api_failed)
+    s.call(call).await.map(|_| ()).map_err(api_failed)
 }
 
 /// Set a disposition chosen by its id or its code (hosts know the codes they log).
@@ -326,12 +312,6 @@ async fn set_disposition(
             format!("No disposition has the id or code \u{201c}{chosen}\u{201d}."),
         ));
     };
-    command(
-        s,
-        id,
-        "PUT",
-        "disposition",
-        Some(format!("{{\"disposition_id\":\"{disposition_id}\"}}")),
-    )
-    .await
+    let call = client::set_disposition(id, disposition_id.to_string());
+    command(s, id, call).await
 }

@@ -3,8 +3,10 @@
 //! polling.
 
 use super::{api_failed, audio_gate, command, dial, not_signed_in, obj, post, Failure};
+use crate::browser::now_ms;
+use crate::client;
 use crate::model::{Change, Item};
-use crate::session::{now_ms, Session};
+use crate::session::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
@@ -13,7 +15,6 @@ use shared::events::{Event, EventKind};
 use shared::ids::EngagementId;
 use shared::post_message::{self as pm, zcc::Record, Envelope, HostRequest, ProtocolError};
 use shared::Engagement;
-use std::cell::Cell;
 
 // The host-record features of the zcc dialect have no native counterpart: a native host pops
 // its own records from `engagement.ringing` and dials with `click_to_dial`.
@@ -43,8 +44,16 @@ pub fn host_name(_id: EngagementId) -> Option<String> {
 
 pub(super) fn remember_record(_id: EngagementId, _record: Record) {}
 
-thread_local! {
-    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+/// What this dialect remembers while linked to its host.
+pub(super) struct HostState {
+    /// The last id given to a message that mirrors no event.
+    next_id: u64,
+}
+
+impl HostState {
+    pub(super) fn new() -> HostState {
+        HostState { next_id: 0 }
+    }
 }
 
 /// A native message; `event` gives it the mirrored log entry's id, seq and engagement.
@@ -52,10 +61,11 @@ fn send(kind: &str, data: Value, event: Option<&Event>, request_id: Option<Strin
     let id = match event {
         Some(e) => e.id.to_string(),
         None => {
-            let n = NEXT_ID.with(|c| {
-                c.set(c.get() + 1);
-                c.get()
-            });
+            let n = super::with_host(|h| {
+                h.next_id += 1;
+                h.next_id
+            })
+            .unwrap_or_default();
             format!("w{}-{n}", now_ms() as i64)
         }
     };
@@ -156,9 +166,7 @@ pub(super) fn publish(event: &Event, change: &Change) {
                 pm::widget::ACTIVE_CHANGED,
                 obj(&mut [(
                     "active",
-                    super::session()
-                        .is_some_and(|s| crate::device::is_active(&s))
-                        .into(),
+                    super::session().is_some_and(|s| s.is_active()).into(),
                 )]),
                 Some(event),
                 None,
@@ -319,19 +327,18 @@ pub(super) fn handle(s: Session, value: Value) {
                 engagement_id,
                 variables,
             } => s
-                .call(
-                    "PATCH",
-                    format!("/v1/engagements/{engagement_id}/variables"),
-                    Some(json!({ "variables": variables }).to_string()),
-                )
+                .call(client::set_variables(
+                    engagement_id,
+                    serde_json::to_value(variables).unwrap_or_default(),
+                ))
                 .await
                 .map(|_| obj(&mut []))
                 .map_err(api_failed),
             HostRequest::EndEngagement { engagement_id } => {
-                done(command(s, engagement_id, "POST", "end", None).await)
+                done(command(s, engagement_id, client::act(engagement_id, "end")).await)
             }
             HostRequest::CloseEngagement { engagement_id } => {
-                done(command(s, engagement_id, "POST", "close", None).await)
+                done(command(s, engagement_id, client::act(engagement_id, "close")).await)
             }
             HostRequest::SetDisposition {
                 engagement_id,

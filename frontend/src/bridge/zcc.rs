@@ -4,6 +4,7 @@
 //! throws on anything else.
 
 use super::{api_failed, audio_gate, call, command, not_signed_in, obj, post, Failure};
+use crate::client;
 use crate::model::{Change, Item};
 use crate::session::Session;
 use leptos::prelude::*;
@@ -15,7 +16,6 @@ use shared::ids::EngagementId;
 use shared::post_message::zcc::Record;
 use shared::post_message::{not_connected_reason, zcc};
 use shared::{Channel, Direction, Engagement, EngagementState};
-use std::cell::RefCell;
 
 #[derive(Default)]
 struct State {
@@ -35,15 +35,26 @@ struct State {
     started: Vec<EngagementId>,
 }
 
-thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State::default());
+/// What this dialect remembers while linked to its host.
+pub(super) struct HostState {
+    state: State,
     /// The host's answer to the agent's last contact search, shown by the dialer.
-    static CONTACTS: RwSignal<Vec<Record>> = RwSignal::new(Vec::new());
-    static MATCHES: Matches = Matches(RwSignal::new(Vec::new()));
+    contacts: RwSignal<Vec<Record>>,
+    matches: Matches,
 }
 
-fn state<T>(f: impl FnOnce(&mut State) -> T) -> T {
-    STATE.with(|s| f(&mut s.borrow_mut()))
+impl HostState {
+    pub(super) fn new() -> HostState {
+        HostState {
+            state: State::default(),
+            contacts: RwSignal::new(Vec::new()),
+            matches: Matches(RwSignal::new(Vec::new())),
+        }
+    }
+}
+
+fn state<T: Default>(f: impl FnOnce(&mut State) -> T) -> T {
+    super::with_host(|h| f(&mut h.state)).unwrap_or_default()
 }
 
 /// Host records matching an engagement's caller, for the agent to pick from.
@@ -52,11 +63,11 @@ pub struct Matches(pub RwSignal<Vec<(EngagementId, Vec<Record>)>>);
 
 /// The pending match lists (shown by the engagement panel).
 pub fn matches() -> Option<Matches> {
-    Some(MATCHES.with(|m| *m))
+    super::with_host(|h| h.matches)
 }
 
 pub fn contact_results() -> RwSignal<Vec<Record>> {
-    CONTACTS.with(|c| *c)
+    super::with_host(|h| h.contacts).unwrap_or_else(|| RwSignal::new(Vec::new()))
 }
 
 /// The name of the host record matched to an engagement, for its ringing card. Not a signal
@@ -128,7 +139,9 @@ pub fn pick(id: EngagementId, record: Record) {
         ]),
     );
     remember_record(id, record);
-    MATCHES.with(|m| m.0.update(|v| v.retain(|(e, _)| *e != id)));
+    if let Some(m) = matches() {
+        m.0.update(|v| v.retain(|(e, _)| *e != id));
+    }
 }
 
 pub(super) fn remember_record(id: EngagementId, record: Record) {
@@ -161,12 +174,9 @@ fn keep_on_server(s: Session, id: EngagementId, record: &Record) {
         ("email", record.email.as_str().into()),
         ("entity", record.entity.as_str().into()),
     ]));
-    let body = crate::api::text(&obj(&mut [(
-        "variables",
-        obj(&mut [(zcc::RECORD_VARIABLE, kept.into())]),
-    )]));
+    let call = client::set_variables(id, obj(&mut [(zcc::RECORD_VARIABLE, kept.into())]));
     spawn_local(async move {
-        let _ = command(s, id, "PATCH", "variables", Some(body)).await;
+        let _ = command(s, id, call).await;
     });
 }
 
@@ -657,12 +667,12 @@ fn take_lookup_answer(data: &Value, kind: &str) {
     if records.len() == 1 {
         pick(id, records[0].clone());
     } else if !records.is_empty() {
-        MATCHES.with(|m| {
+        if let Some(m) = matches() {
             m.0.update(|v| {
                 v.retain(|(e, _)| *e != id);
                 v.push((id, records));
-            })
-        });
+            });
+        }
     }
 }
 
@@ -823,8 +833,8 @@ pub(super) fn handle(s: Session, value: Value) {
             let id = item.engagement.engagement_id;
             spawn_local(async move {
                 let r: Result<(), Failure> = match kind.as_str() {
-                    zcc::TERMINATE_ENGAGEMENT => command(s, id, "POST", "end", None).await,
-                    zcc::CLOSE_ENGAGEMENT_WRAPUP => command(s, id, "POST", "close", None).await,
+                    zcc::TERMINATE_ENGAGEMENT => command(s, id, client::act(id, "end")).await,
+                    zcc::CLOSE_ENGAGEMENT_WRAPUP => command(s, id, client::act(id, "close")).await,
                     _ => match data.get("dispositionId") {
                         Some(Value::String(d)) => super::set_disposition(s, id, d).await,
                         Some(Value::Number(d)) => {

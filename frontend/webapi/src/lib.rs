@@ -118,4 +118,6 @@ async fn json(response: web_sys::Response) -> JsValue {
     JSON::parse(&body).unwrap_or(JsValue::NULL)
 }
 
+pub mod client;
+pub mod dom;
 pub mod files;

@@ -3,12 +3,27 @@
 //! rings or when the agent connects. Inside a host page the host pops its own records (it gets
 //! `screen_pop` / `zcc-screen-pop`), so a framed widget never opens tabs.
 
-use crate::model::Item;
+use crate::browser::{is_framed_here, safe_link};
+use crate::model::{Change, Item};
+use crate::session::bus::Moment;
 use crate::session::Session;
-use crate::ui::safe_link;
 use leptos::prelude::*;
 use shared::config::LaunchOpen;
 use shared::events::EventKind;
+
+/// Only the active instance pops.
+pub fn install(session: Session) {
+    session.subscribe(move |moment| {
+        if let Moment::Applied {
+            change: Change::Engagement { kind, item },
+            active: true,
+            ..
+        } = moment
+        {
+            on_change(session, *kind, item);
+        }
+    });
+}
 
 /// Whether `kind` is the moment `when` names.
 pub fn due(when: LaunchOpen, kind: EventKind) -> bool {
@@ -20,8 +35,8 @@ pub fn due(when: LaunchOpen, kind: EventKind) -> bool {
 }
 
 /// Open the engagement's launch URL if its queue asks for it at this moment.
-pub fn on_change(session: Session, kind: EventKind, item: &Item) {
-    if crate::bridge::is_framed_here() {
+fn on_change(session: Session, kind: EventKind, item: &Item) {
+    if is_framed_here() {
         return;
     }
     let Some(url) = item.launch_url.as_deref().and_then(safe_link) else {

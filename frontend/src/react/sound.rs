@@ -5,14 +5,50 @@
 //! (going ready is such a click), and the agent cannot go ready from the host page until it has
 //! been unlocked. The ring is a two-tone burst every three seconds, made with Web Audio, so
 //! there is no sound file to load.
+//!
+//! Only the active widget instance rings and notifies; a chat chime plays wherever the agent
+//! is not looking.
 
+use crate::model::Change;
+use crate::session::bus::Moment;
+use crate::session::{active_here, Session};
+use leptos::prelude::*;
+use shared::events::EventKind;
 use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
 thread_local! {
+    /// The page's one audio context, made by a user gesture ([`unlock`]).
     static AUDIO: RefCell<Option<web_sys::AudioContext>> = const { RefCell::new(None) };
-    /// The gain node of the ring that is playing, if one is.
-    static RINGING: RefCell<Option<(web_sys::GainNode, [web_sys::OscillatorNode; 2])>> = const { RefCell::new(None) };
+}
+
+/// The ring that is playing: its gain node and two oscillators.
+type Ring = (web_sys::GainNode, [web_sys::OscillatorNode; 2]);
+
+pub fn install(session: Session) {
+    let ring: Rc<RefCell<Option<Ring>>> = Rc::default();
+    session.subscribe(move |moment| {
+        match moment {
+            Moment::Chat { unseen: true, .. } => chime(),
+            Moment::Applied {
+                change: Change::Engagement { kind, item },
+                active: true,
+                ..
+            } if *kind == EventKind::EngagementOffered => notify_offer(&item.title()),
+            Moment::BecameActive(ringing) => {
+                for item in *ringing {
+                    notify_offer(&item.title());
+                }
+            }
+            _ => {}
+        }
+        // Ring while something is offered to this instance; stop when nothing is.
+        let should_ring = session
+            .model
+            .with_untracked(|m| active_here(m) && m.ringing().next().is_some());
+        sync(&ring, should_ring);
+    });
 }
 
 /// Call from a user gesture: creates (or resumes) the audio context and asks for permission to
@@ -31,7 +67,7 @@ pub fn unlock() -> bool {
             None => false,
         }
     });
-    if !crate::bridge::is_framed_here() {
+    if !crate::browser::is_framed_here() {
         if let Ok(p) = web_sys::Notification::request_permission() {
             drop(p);
         }
@@ -48,33 +84,29 @@ pub fn unlocked() -> bool {
     })
 }
 
-/// Ring while something is offered; stop when nothing is.
-pub fn sync(should_ring: bool) {
-    let playing = RINGING.with(|r| r.borrow().is_some());
+/// Start or stop the ring.
+fn sync(ring: &RefCell<Option<Ring>>, should_ring: bool) {
+    let playing = ring.borrow().is_some();
     if should_ring && !playing {
-        start();
+        *ring.borrow_mut() = start();
     } else if !should_ring && playing {
-        RINGING.with(|r| {
-            if let Some((gain, oscillators)) = r.borrow_mut().take() {
-                for osc in oscillators {
-                    osc.stop().ok();
-                }
-                gain.disconnect().ok();
+        if let Some((gain, oscillators)) = ring.borrow_mut().take() {
+            for osc in oscillators {
+                osc.stop().ok();
             }
-        });
+            gain.disconnect().ok();
+        }
     }
 }
 
-fn start() {
-    let Some(ctx) = AUDIO.with(|a| a.borrow().clone()) else {
-        return;
-    };
+fn start() -> Option<Ring> {
+    let ctx = AUDIO.with(|a| a.borrow().clone())?;
     let (Ok(gain), Ok(low), Ok(high)) = (
         ctx.create_gain(),
         ctx.create_oscillator(),
         ctx.create_oscillator(),
     ) else {
-        return;
+        return None;
     };
     low.frequency().set_value(440.0);
     high.frequency().set_value(480.0);
@@ -92,11 +124,11 @@ fn start() {
         osc.start().ok();
     }
     gain.connect_with_audio_node(&ctx.destination()).ok();
-    RINGING.with(|r| *r.borrow_mut() = Some((gain, [low, high])));
+    Some((gain, [low, high]))
 }
 
 /// A short two-note chime: a chat message came where the agent is not looking.
-pub fn chime() {
+fn chime() {
     let Some(ctx) = AUDIO.with(|a| a.borrow().clone()) else {
         return;
     };
@@ -116,7 +148,7 @@ pub fn chime() {
 
 /// A system notification for an offer while the page is hidden (the installed app in the
 /// background); clicking it brings the app forward.
-pub fn notify_offer(title: &str) {
+fn notify_offer(title: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

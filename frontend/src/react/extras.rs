@@ -1,4 +1,5 @@
-//! The parts a session may never need — side-panel apps, the supervisor view — live in a WASM
+//! The parts a session may never need — side-panel apps, a chat's conversation, the supervisor
+//! view, the targets of a transfer — live in a WASM
 //! module of their own (`frontend/extras`, built beside the widget by scripts/build-widget.sh),
 //! imported the first time one is needed: an agent who never meets an app never loads it, and
 //! the widget's first load does not carry it (BENCHMARKS.md).
@@ -11,6 +12,7 @@
 //! before the module arrived mounts live).
 
 use crate::model::Item;
+use crate::session::bus::Moment;
 use crate::session::Session;
 use leptos::prelude::*;
 use shared::ids::EngagementId;
@@ -20,20 +22,31 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(inline_js = r#"
 const parts = new Map(), latest = new Map();
 let loading;
+function load(base) {
+  return loading ||= import(base + "extras/extras.js").then(async (m) => (await m.default(), m));
+}
+function failed(e) {
+  loading = null;
+  console.error("Switchboard: a part of the widget could not be loaded", e);
+}
 function mount(base, key, host, args, make) {
   latest.set(key, args);
   if (parts.has(key)) return false;
   parts.set(key, null);
-  loading ||= import(base + "extras/extras.js").then(async (m) => (await m.default(), m));
-  loading.then((m) => {
+  load(base).then((m) => {
     const el = document.querySelector(host);
     if (el && parts.has(key)) parts.set(key, make(m, el, ...latest.get(key)));
   }, (e) => {
-    loading = null;
     parts.delete(key);
-    console.error("Switchboard: a part of the widget could not be loaded", e);
+    failed(e);
   });
   return true;
+}
+export function transfer_targets(base, select, token) {
+  load(base).then((m) => m.fill_transfer_targets(select, token), failed);
+}
+export function queue_prefs(base, list, token) {
+  load(base).then((m) => m.fill_queue_prefs(list, token), failed);
 }
 export function apps_sync(base, id, queue, token) {
   if (!mount(base, id, `article[data-engagement="${id}"]`, [queue, token], (m, el, q, t) => m.mount_apps(el, id, q, t)))
@@ -69,13 +82,26 @@ extern "C" {
     /// `seen`: its panel is the one shown.
     fn chat_sync(base: &str, id: &str, token: &str, live: bool, seen: bool);
     /// An event of chat `id` from the socket (JSON), for its conversation if mounted.
-    pub fn chat_event(id: &str, json: &str);
+    fn chat_event(id: &str, json: &str);
     /// The customer of chat `id` is typing.
-    pub fn chat_typing(id: &str);
+    fn chat_typing(id: &str);
     /// Mount the supervisor view, or give it the current token.
     fn supervisor_sync(base: &str, token: &str);
+    /// Fill a transfer list (`<select>`) with where an engagement can go.
+    fn transfer_targets(base: &str, select: &web_sys::Element, token: &str);
+    /// Fill "My queues" (a `<details>` with its summary) with opt-in checkboxes.
+    fn queue_prefs(base: &str, list: &web_sys::Element, token: &str);
     /// Unmount a part: an engagement id, or `"supervisor"`.
     fn drop_part(key: &str);
+}
+
+/// A chat's messages, receipts and typing go to its conversation, if mounted.
+pub fn install(session: Session) {
+    session.subscribe(|moment| match moment {
+        Moment::Typing(id) => chat_typing(id),
+        Moment::Chat { id, event, .. } => chat_event(&id.to_string(), &crate::api::text(event)),
+        _ => {}
+    });
 }
 
 fn base() -> &'static str {
@@ -138,6 +164,19 @@ pub fn show_conversation(session: Session, id: EngagementId, item: Memo<Option<I
         drop(effect);
         drop_part(&format!("chat:{key}"));
     });
+}
+
+/// The agent opened a transfer list: fill it with the queues, flows and colleagues (read
+/// on demand; the list keeps its first, empty option until then).
+pub fn fill_transfer_targets(session: Session, select: &web_sys::Element) {
+    let token = session.token.get_untracked().unwrap_or_default();
+    transfer_targets(base(), select, &token);
+}
+
+/// The agent opened "My queues": fill it with their queues (read on demand, afresh).
+pub fn fill_queue_prefs(session: Session, list: &web_sys::Element) {
+    let token = session.token.get_untracked().unwrap_or_default();
+    queue_prefs(base(), list, &token);
 }
 
 /// Show the supervisor view in the `[data-supervisor]` element while `supervisor` holds.
