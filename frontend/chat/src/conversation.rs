@@ -1,4 +1,5 @@
-//! The live chat: the conversation from the chat's socket (`after=0` replays it all, so a
+//! The live chat, on the kit's one conversation ([`kit::conversation`], `Side::Customer`):
+//! the conversation from the chat's socket (`after=0` replays it all, so a
 //! reload shows everything; a dropped connection resumes after the last `seq` seen, so nothing
 //! is missed or shown twice), the place in the queue while waiting (read every few seconds),
 //! typing both ways, the composer (Enter sends, Shift+Enter starts a new line), ending the
@@ -8,20 +9,17 @@ use crate::dom::{self, after, append, attr, clear_timer, el, on, text_el};
 use crate::form::{self, Page};
 use crate::session;
 use js_sys::{Reflect, JSON};
+use kit::conversation::{Ask, Conversation, Side};
+use kit::{client, text};
 use shared::api::ChatFrame;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlTextAreaElement, MessageEvent, WebSocket};
-use webapi::{client, text};
+use web_sys::{Element, MessageEvent, WebSocket};
 
 /// How often the place in the queue is read while waiting.
 const PLACE_EVERY_MS: i32 = 5_000;
-/// How long "… is typing" stays without another sign.
-const TYPING_SHOWN_MS: i32 = 6_000;
-/// The customer's typing is told at most this often.
-const TYPING_EVERY_MS: f64 = 3_000.0;
 /// How long a burst of the agent's messages is gathered into one receipt.
 const RECEIPT_AFTER_MS: i32 = 300;
 /// The longest wait before reconnecting a dropped socket.
@@ -35,13 +33,9 @@ struct Chat {
     ended: bool,
     /// Who has the chat ("Ada"), for the status and the typing line.
     agent: Option<String>,
-    /// Messages shown, by id (a message the customer sent is shown on the answer and again
-    /// comes by the socket).
-    shown: Vec<String>,
+    view: Conversation,
     /// The conversation as text, for the transcript download.
     transcript: Vec<String>,
-    /// The customer's own messages, oldest first, with the line that shows how far each came.
-    own: Vec<(String, Element)>,
     /// The agent's latest message not yet marked read (the page was out of view).
     unread: Option<String>,
     /// The receipt to send for what just arrived, and the timer that sends it.
@@ -52,17 +46,9 @@ struct Chat {
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
     retry_ms: i32,
     place_timer: Option<i32>,
-    typing_timer: Option<i32>,
-    last_typed_ms: f64,
     status: Element,
-    log: Element,
-    typing: Element,
-    composer: Element,
-    input: HtmlTextAreaElement,
     end: Element,
     done: Element,
-    /// The file picker beside Send (holds its listeners).
-    attach: Option<webapi::files::AttachButton>,
     /// The largest file the server takes (from the chat's view; 0 until read).
     max_file_bytes: f64,
 }
@@ -75,26 +61,6 @@ pub fn open(page: Page, token: String) {
     let status = text_el("p", "status", "Connecting…");
     attr(&status, "role", "status");
     attr(&status, "data-test", "status");
-    let log = el("ol", "log");
-    attr(&log, "data-test", "log");
-    attr(&log, "aria-live", "polite");
-    let typing = el("p", "typing");
-    attr(&typing, "data-test", "typing");
-    let composer = el("form", "composer");
-    let input = el("textarea", "");
-    attr(&input, "rows", "2");
-    attr(&input, "maxlength", "4000");
-    attr(
-        &input,
-        "placeholder",
-        "Type a message… (Enter sends, Shift+Enter new line)",
-    );
-    attr(&input, "aria-label", "Message");
-    attr(&input, "data-test", "composer");
-    let send = text_el("button", "primary", "Send");
-    attr(&send, "type", "submit");
-    attr(&send, "data-test", "send");
-    append(&composer, &[&input, &send]);
     let actions = el("div", "actions");
     let end = text_el("button", "secondary", "End chat");
     attr(&end, "type", "button");
@@ -109,71 +75,36 @@ pub fn open(page: Page, token: String) {
     attr(&again, "data-test", "new-chat");
     append(&done, &[&download, &again]);
     append(&actions, &[&end]);
-    append(
-        &page.root,
-        &[
-            &dom::header("Chat with us", &page.host),
-            &status,
-            &log,
-            &typing,
-            &composer,
-            &actions,
-            &done,
-        ],
-    );
-    let chat = Rc::new(RefCell::new(Chat {
-        page,
-        token,
-        last_seq: 0.0,
-        ended: false,
-        agent: None,
-        shown: Vec::new(),
-        transcript: Vec::new(),
-        own: Vec::new(),
-        unread: None,
-        receipt: None,
-        receipt_timer: None,
-        socket: None,
-        handlers: Vec::new(),
-        retry_ms: 1_000,
-        place_timer: None,
-        typing_timer: None,
-        last_typed_ms: 0.0,
-        status,
-        log,
-        typing,
-        composer: composer.clone(),
-        input: input.clone().unchecked_into(),
-        end: end.clone(),
-        done,
-        attach: None,
-        max_file_bytes: 0.0,
-    }));
-    let weak = Rc::downgrade(&chat);
-    let attach = webapi::files::AttachButton::new(&dom::document(), "file", move |file| {
-        if let Some(c) = weak.upgrade() {
-            send_file(c, file);
-        }
+    let header = dom::header("Chat with us", &page.host);
+    let chat = Rc::new_cyclic(|weak: &Weak<RefCell<Chat>>| {
+        let weak = weak.clone();
+        let view = Conversation::new(Side::Customer, move |ask| {
+            if let Some(chat) = weak.upgrade() {
+                asked(chat, ask);
+            }
+        });
+        append(&page.root, &[&header, &status, &view.root, &actions, &done]);
+        RefCell::new(Chat {
+            page,
+            token,
+            last_seq: 0.0,
+            ended: false,
+            agent: None,
+            view,
+            transcript: Vec::new(),
+            unread: None,
+            receipt: None,
+            receipt_timer: None,
+            socket: None,
+            handlers: Vec::new(),
+            retry_ms: 1_000,
+            place_timer: None,
+            status,
+            end: end.clone(),
+            done,
+            max_file_bytes: 0.0,
+        })
     });
-    let _ = composer.insert_before(&attach.root, Some(&send));
-    chat.borrow_mut().attach = Some(attach);
-    let c = chat.clone();
-    on(&composer, "submit", move |e| {
-        e.prevent_default();
-        send_message(c.clone());
-    });
-    let c = chat.clone();
-    on(&input, "keydown", move |e| {
-        let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
-            return;
-        };
-        if k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
-            e.prevent_default();
-            send_message(c.clone());
-        }
-    });
-    let c = chat.clone();
-    on(&input, "input", move |_| typed(c.clone()));
     let c = chat.clone();
     on(&end, "click", move |_| end_chat(c.clone()));
     let c = chat.clone();
@@ -196,6 +127,15 @@ pub fn open(page: Page, token: String) {
     read_place(chat);
 }
 
+/// What the composer asks: send a text or a file, or tell the agent the customer types.
+fn asked(chat: Shared, ask: Ask) {
+    match ask {
+        Ask::Send(body) => send_message(chat, body),
+        Ask::File(file) => send_file(chat, file),
+        Ask::Typed => typed(chat),
+    }
+}
+
 /// Stop everything this chat runs (socket, timers); the page it ran in.
 fn close(chat: &Shared) -> Page {
     let mut c = chat.borrow_mut();
@@ -205,8 +145,8 @@ fn close(chat: &Shared) -> Page {
         let _ = s.close();
     }
     clear_timer(c.place_timer.take());
-    clear_timer(c.typing_timer.take());
     clear_timer(c.receipt_timer.take());
+    c.view.unmount();
     c.page.clone()
 }
 
@@ -344,20 +284,12 @@ fn on_frame(chat: &Shared, frame: &JsValue) {
             let (Some(status), Some(up_to)) = (text(frame, "status"), text(frame, "up_to")) else {
                 return;
             };
-            show_receipt(&chat.borrow(), &status, &up_to);
+            chat.borrow().view.show_receipt(&status, &up_to);
         }
         ChatFrame::TYPING => {
             let mut c = chat.borrow_mut();
             let who = c.agent.clone().unwrap_or_else(|| "The agent".into());
-            c.typing
-                .set_text_content(Some(&format!("{who} is typing…")));
-            clear_timer(c.typing_timer.take());
-            let weak = Rc::downgrade(chat);
-            c.typing_timer = after(TYPING_SHOWN_MS, move || {
-                if let Some(c) = weak.upgrade() {
-                    c.borrow().typing.set_text_content(None);
-                }
-            });
+            c.view.show_typing(&who);
         }
         _ => {}
     }
@@ -367,119 +299,58 @@ fn set_status(c: &Chat, text: &str) {
     c.status.set_text_content(Some(text));
 }
 
-/// A line about the chat itself ("Ada joined the chat").
+/// A line about the chat itself ("Ada joined the chat"), in the log and the transcript.
 fn line(c: &mut Chat, text: &str) {
-    let li = text_el("li", "line", text);
-    append(&c.log, &[&li]);
+    c.view.line(text);
     c.transcript.push(format!("— {text}"));
-    scroll_down(c);
 }
 
-fn scroll_down(c: &Chat) {
-    c.log.set_scroll_top(c.log.scroll_height());
-}
-
-/// "14:05", in the customer's own time zone.
-fn clock(iso: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(iso));
-    if date.get_time().is_nan() {
-        return String::new();
-    }
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
-}
-
-/// Show one message (once: by id), as text.
+/// Show one message (once: by id), as text; the agent's is acknowledged (one receipt for a
+/// burst) and told to the host page.
 fn show_message(chat: &Shared, message: &JsValue) {
     let mut c = chat.borrow_mut();
-    let id = text(message, "message_id").unwrap_or_default();
-    if c.shown.contains(&id) {
+    let token = c.token.clone();
+    let Some(shown) = c
+        .view
+        .show_message(message, client::customer_attachment_path, &token)
+    else {
         return;
-    }
-    c.shown.push(id.clone());
-    let author = Reflect::get(message, &"author".into()).unwrap_or(JsValue::NULL);
-    let kind = text(&author, "kind").unwrap_or_default();
-    let name = text(&author, "display_name").unwrap_or_default();
-    let body = text(message, "body").unwrap_or_default();
-    let at = clock(&text(message, "created_at").unwrap_or_default());
-    let li = el("li", &format!("msg {kind}"));
-    attr(&li, "data-test", "message");
-    attr(&li, "data-author", &kind);
-    let who = if kind == "consumer" {
-        "You".to_string()
-    } else {
-        name.clone()
     };
-    append(&li, &[&text_el("span", "who", &who)]);
-    if !body.is_empty() {
-        append(&li, &[&text_el("p", "", &body)]);
-    }
-    webapi::files::show_attachment(
-        &li,
-        message,
-        client::customer_attachment_path(&id),
-        c.token.clone(),
-    );
-    let file = Reflect::get(message, &"attachment".into())
-        .ok()
-        .and_then(|f| text(&f, "file_name"))
+    let file = shown
+        .file
         .map(|name| format!(" [file: {name}]"))
         .unwrap_or_default();
-    append(&li, &[&text_el("time", "", &at)]);
-    if kind == "consumer" {
-        let receipt = text_el("small", "receipt", SENT);
-        attr(&receipt, "data-test", "receipt");
-        append(&li, &[&receipt]);
-        c.own.push((id.clone(), receipt));
-    }
-    append(&c.log, &[&li]);
-    c.transcript.push(format!("[{at}] {name}: {body}{file}"));
-    scroll_down(&c);
-    if kind != "consumer" {
-        // Their message ends their typing.
-        c.typing.set_text_content(None);
-        clear_timer(c.typing_timer.take());
-        c.page
-            .host
-            .post("chat.message", &[("author", JsValue::from_str(&name))]);
-        if !c.ended {
-            let status = if c.page.host.in_view() {
-                "read"
-            } else {
-                "delivered"
-            };
-            c.unread = (status == "delivered").then(|| id.clone());
-            // One receipt for a burst (a replayed conversation is one burst): the latest.
-            c.receipt = Some((id, status));
-            if c.receipt_timer.is_none() {
-                let weak = Rc::downgrade(chat);
-                c.receipt_timer = after(RECEIPT_AFTER_MS, move || {
-                    if let Some(chat) = weak.upgrade() {
-                        let mut c = chat.borrow_mut();
-                        c.receipt_timer = None;
-                        if let Some((id, status)) = c.receipt.take() {
-                            send_receipt(&c.token, &id, status);
-                        }
-                    }
-                });
-            }
-        }
-    }
-}
-
-const SENT: &str = "✓ Sent";
-const DELIVERED: &str = "✓✓ Delivered";
-const READ: &str = "✓✓ Read";
-
-/// The agent received or read the customer's messages up to `up_to`: each of those shows it
-/// (never moving back from read to delivered).
-fn show_receipt(c: &Chat, status: &str, up_to: &str) {
-    let Some(last) = c.own.iter().position(|(id, _)| id == up_to) else {
+    c.transcript.push(format!(
+        "[{}] {}: {}{file}",
+        shown.at, shown.name, shown.body
+    ));
+    if shown.own {
         return;
-    };
-    let label = if status == "read" { READ } else { DELIVERED };
-    for (_, line) in &c.own[..=last] {
-        if line.text_content().as_deref() != Some(READ) {
-            line.set_text_content(Some(label));
+    }
+    c.page.host.post(
+        "chat.message",
+        &[("author", JsValue::from_str(&shown.name))],
+    );
+    if !c.ended {
+        let status = if c.page.host.in_view() {
+            "read"
+        } else {
+            "delivered"
+        };
+        c.unread = (status == "delivered").then(|| shown.id.clone());
+        // One receipt for a burst (a replayed conversation is one burst): the latest.
+        c.receipt = Some((shown.id, status));
+        if c.receipt_timer.is_none() {
+            let weak = Rc::downgrade(chat);
+            c.receipt_timer = after(RECEIPT_AFTER_MS, move || {
+                if let Some(chat) = weak.upgrade() {
+                    let mut c = chat.borrow_mut();
+                    c.receipt_timer = None;
+                    if let Some((id, status)) = c.receipt.take() {
+                        send_receipt(&c.token, &id, status);
+                    }
+                }
+            });
         }
     }
 }
@@ -552,15 +423,12 @@ fn read_place(chat: Shared) {
     });
 }
 
-fn send_message(chat: Shared) {
-    let (token, body) = {
-        let c = chat.borrow();
-        (c.token.clone(), c.input.value())
-    };
-    if is_blank(&body) || chat.borrow().ended {
+fn send_message(chat: Shared, body: String) {
+    let token = chat.borrow().token.clone();
+    if chat.borrow().ended {
+        chat.borrow().view.restore_draft(&body);
         return;
     }
-    chat.borrow().input.set_value("");
     let call = client::customer_message(&body);
     wasm_bindgen_futures::spawn_local(async move {
         match call.send_with_status(&token).await {
@@ -568,10 +436,8 @@ fn send_message(chat: Shared) {
             Err((status, why)) => {
                 let c = chat.borrow_mut();
                 // Not lost: the text goes back into the composer (unless more was typed).
-                if c.input.value().is_empty() {
-                    c.input.set_value(&body);
-                }
-                not_sent(&c, &why);
+                c.view.restore_draft(&body);
+                c.view.not_sent(&why);
                 if status == 401 {
                     drop(c);
                     session_lost(&chat);
@@ -592,26 +458,24 @@ fn send_file(chat: Shared, file: web_sys::File) {
         (c.token.clone(), c.max_file_bytes)
     };
     if max > 0.0 && file.size() > max {
-        let c = chat.borrow();
-        not_sent(
-            &c,
-            &format!(
-                "{} is larger than {}",
-                file.name(),
-                webapi::files::size_label(max)
-            ),
-        );
+        chat.borrow().view.not_sent(&format!(
+            "{} is larger than {}",
+            file.name(),
+            kit::files::size_label(max)
+        ));
         return;
     }
-    let sending = text_el("li", "line", &format!("Sending {}…", file.name()));
-    append(&chat.borrow().log, &[&sending]);
+    let sending = chat
+        .borrow()
+        .view
+        .line(&format!("Sending {}…", file.name()));
     wasm_bindgen_futures::spawn_local(async move {
-        let sent = webapi::upload(client::CUSTOMER_ATTACHMENTS, &token, &file).await;
+        let sent = kit::upload(client::CUSTOMER_ATTACHMENTS, &token, &file).await;
         sending.remove();
         match sent {
             Ok(message) => show_message(&chat, &message),
             Err((status, why)) => {
-                not_sent(&chat.borrow(), &why);
+                chat.borrow().view.not_sent(&why);
                 if status == 401 {
                     session_lost(&chat);
                 }
@@ -620,27 +484,13 @@ fn send_file(chat: Shared, file: web_sys::File) {
     });
 }
 
-/// A line saying why something was not sent.
-fn not_sent(c: &Chat, why: &str) {
-    let li = text_el("li", "line error", &format!("Not sent: {why}"));
-    attr(&li, "data-test", "send-error");
-    append(&c.log, &[&li]);
-    scroll_down(c);
-}
-
-fn is_blank(s: &str) -> bool {
-    s.chars().all(char::is_whitespace)
-}
-
 /// The customer typed: tell the agent, at most every few seconds.
 fn typed(chat: Shared) {
-    let now = js_sys::Date::now();
     let token = {
         let mut c = chat.borrow_mut();
-        if c.ended || now - c.last_typed_ms < TYPING_EVERY_MS || c.agent.is_none() {
+        if c.ended || c.agent.is_none() || !c.view.tell_typing() {
             return;
         }
-        c.last_typed_ms = now;
         c.token.clone()
     };
     wasm_bindgen_futures::spawn_local(async move {
@@ -670,11 +520,10 @@ fn finish(chat: &Shared) {
     }
     c.ended = true;
     clear_timer(c.place_timer.take());
-    clear_timer(c.typing_timer.take());
     line(&mut c, "The chat has ended.");
     set_status(&c, "This chat has ended.");
-    c.typing.set_text_content(None);
-    attr(&c.composer, "hidden", "");
+    c.view.stop_typing();
+    c.view.set_writable(false);
     if let Some(actions) = c.end.parent_element() {
         attr(&actions, "hidden", "");
     }

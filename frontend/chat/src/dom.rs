@@ -1,8 +1,8 @@
 //! The page's own pieces of DOM (the error screen, the header); the helpers every
-//! no-framework module shares are `webapi::dom`'s, re-exported here.
+//! no-framework module shares are `kit::dom`'s, re-exported here.
 
+pub use kit::dom::*;
 use web_sys::Element;
-pub use webapi::dom::*;
 
 /// Replace what `root` shows with an error the customer can read.
 pub fn show_error(root: &Element, message: &str) {

@@ -6,13 +6,13 @@ use crate::dom::{self, append, attr, el, on, text_el};
 use crate::host::Host;
 use crate::{conversation, session};
 use js_sys::{Array, Date, Intl, Object, Reflect, JSON};
+use kit::client::{self, Call};
+use kit::{object, text};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
-use webapi::client::{self, Call};
-use webapi::{object, text};
 
 /// What every screen of the page shares.
 #[derive(Clone)]

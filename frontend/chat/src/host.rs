@@ -8,12 +8,12 @@
 //! delivered.
 
 use crate::dom;
+use kit::client;
+use kit::{object, text};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use webapi::client;
-use webapi::{object, text};
 
 #[derive(Clone)]
 pub struct Host {

@@ -8,6 +8,8 @@
 //! origin ([`shared::post_message::app`]).
 
 use js_sys::{Array, Object, Reflect};
+use kit::dom::{append, attr, el};
+use kit::{client, object, text};
 use shared::post_message::app as msg;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,8 +17,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlIFrameElement, MessageEvent, Window};
-use webapi::dom::{append, attr, el};
-use webapi::{client, object, text};
 
 /// What the app's frame may do: run its own scripts with its own origin's storage (its
 /// sign-in), submit forms and open windows.

@@ -1,45 +1,28 @@
-//! The conversation of a chat engagement in the agent's panel: the history (read on mount, so
-//! a transferred chat or a reloaded widget shows what came before), then what the widget's
-//! socket brings (`Conversation::event`, each message once by id), the customer typing, the
-//! composer (Enter sends, Shift+Enter new line; the agent's typing is told at most every few
-//! seconds), and receipts both ways: the customer's messages are marked read while the panel
-//! is in view (delivered otherwise), and the agent's own show ✓✓ Read once the customer read
-//! them. Supervisors' messages are marked as such. Everything from the server is text.
+//! The conversation of a chat engagement in the agent's panel, on the kit's one conversation
+//! ([`kit::conversation`], `Side::Agent`): the history (read on mount, so a transferred chat
+//! or a reloaded widget shows what came before), then what the widget's socket brings
+//! (`Conversation::event`), the customer typing, and receipts both ways: the customer's
+//! messages are marked read while the panel is in view (delivered otherwise), and the agent's
+//! own show ✓✓ Read once the customer read them. Supervisors' messages are marked as such.
 
 use js_sys::{Array, Reflect, JSON};
+use kit::conversation::{self, Ask, Side};
+use kit::{client, text};
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Element, HtmlTextAreaElement};
-use webapi::dom::{attr, clear_timer, el, Listeners};
-use webapi::{client, text};
-
-const TYPING_SHOWN_MS: i32 = 6_000;
-const TYPING_EVERY_MS: f64 = 3_000.0;
+use web_sys::Element;
 
 struct State {
     id: String,
     token: String,
+    /// Connected or inactive: the agent may write.
     live: bool,
-    root: Element,
-    log: Element,
-    typing: Element,
-    input: HtmlTextAreaElement,
-    composer: Element,
-    /// Messages shown, by id.
-    shown: Vec<String>,
-    /// The agent side's messages, in order, with their receipt line.
-    own: Vec<(String, Element)>,
-    typing_timer: Option<i32>,
-    last_typed: f64,
+    view: conversation::Conversation,
     /// The customer's latest message, and the receipt last sent for one.
     last_consumer: Option<String>,
     marked: Option<(String, &'static str)>,
-    listeners: Listeners,
-    /// The file picker beside Send (holds its listeners).
-    attach: Option<webapi::files::AttachButton>,
     /// A supervisor barging in (from the supervisor view): writes, but reading is not the
     /// agent's, so no receipts are sent.
     supervising: bool,
@@ -67,92 +50,28 @@ pub(crate) fn mount_supervising(host: Element, id: String, token: String) -> Con
 }
 
 fn mount(host: Element, id: String, token: String, live: bool, supervising: bool) -> Conversation {
-    let doc = host.owner_document().expect("an element has a document");
-    let root = el("section", "conversation");
-    attr(&root, "data-test", "conversation");
-    attr(&root, "aria-label", "Conversation");
-    let log = el("ol", "chat-log");
-    attr(&log, "data-test", "chat-log");
-    attr(&log, "aria-live", "polite");
-    let typing = el("p", "muted");
-    attr(&typing, "data-test", "chat-typing");
-    let composer = el("form", "composer");
-    let input = el("textarea", "");
-    attr(&input, "rows", "2");
-    attr(&input, "maxlength", "4000");
-    attr(&input, "aria-label", "Reply");
-    attr(
-        &input,
-        "placeholder",
-        "Reply… (Enter sends, Shift+Enter new line)",
-    );
-    attr(&input, "data-test", "chat-input");
-    let send = el("button", "");
-    send.set_text_content(Some("Send"));
-    attr(&send, "data-test", "chat-send");
-    for (parent, child) in [
-        (&composer, &input),
-        (&composer, &send),
-        (&root, &log),
-        (&root, &typing),
-        (&root, &composer),
-    ] {
-        let _ = parent.append_child(child);
-    }
-    let _ = host.append_child(&root);
-    let state = Rc::new(RefCell::new(State {
-        id,
-        token,
-        live,
-        root,
-        log,
-        typing,
-        input: input.clone().unchecked_into(),
-        composer: composer.clone(),
-        shown: Vec::new(),
-        own: Vec::new(),
-        typing_timer: None,
-        last_typed: 0.0,
-        last_consumer: None,
-        marked: None,
-        listeners: Listeners::default(),
-        attach: None,
-        supervising,
-    }));
-    let weak = Rc::downgrade(&state);
-    let attach = webapi::files::AttachButton::new(&doc, "chat-file", move |file| {
-        if let Some(s) = weak.upgrade() {
-            send_file(s, file);
-        }
-    });
-    let _ = composer.insert_before(&attach.root, Some(&send));
-    state.borrow_mut().attach = Some(attach);
-    let weak = Rc::downgrade(&state);
-    listen(&state, &composer, "submit", move |e| {
-        e.prevent_default();
-        if let Some(s) = weak.upgrade() {
-            send_message(s);
-        }
-    });
-    let weak = Rc::downgrade(&state);
-    listen(&state, &input, "keydown", move |e| {
-        let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
-            return;
-        };
-        if k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
-            e.prevent_default();
-            if let Some(s) = weak.upgrade() {
-                send_message(s);
+    let state = Rc::new_cyclic(|weak: &Weak<RefCell<State>>| {
+        let weak = weak.clone();
+        let view = conversation::Conversation::new(Side::Agent, move |ask| {
+            if let Some(state) = weak.upgrade() {
+                asked(state, ask);
             }
-        }
+        });
+        RefCell::new(State {
+            id,
+            token,
+            live,
+            view,
+            last_consumer: None,
+            marked: None,
+            supervising,
+        })
     });
-    let weak = Rc::downgrade(&state);
-    listen(&state, &input, "input", move |_| {
-        if let Some(s) = weak.upgrade() {
-            typed(s);
-        }
-    });
-    show_live(&state.borrow());
+    {
+        let s = state.borrow();
+        let _ = host.append_child(&s.view.root);
+        s.view.set_writable(live);
+    }
     spawn_local(load_history(state.clone()));
     Conversation { state }
 }
@@ -166,7 +85,7 @@ impl Conversation {
         s.token = token;
         let now_live = live && !s.live;
         s.live = live;
-        show_live(&s);
+        s.view.set_writable(live);
         if now_live {
             // Accepted: what the customer wrote while it rang is received now.
             mark(&mut s, false);
@@ -196,22 +115,7 @@ impl Conversation {
 
     /// The customer is typing.
     pub fn typing(&self) {
-        let mut s = self.state.borrow_mut();
-        s.typing.set_text_content(Some("The customer is typing…"));
-        clear_timer(s.typing_timer.take());
-        let weak = Rc::downgrade(&self.state);
-        let hide = Closure::once_into_js(move || {
-            if let Some(s) = weak.upgrade() {
-                s.borrow().typing.set_text_content(None);
-            }
-        });
-        s.typing_timer = web_sys::window().and_then(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                hide.unchecked_ref(),
-                TYPING_SHOWN_MS,
-            )
-            .ok()
-        });
+        self.state.borrow_mut().view.show_typing("The customer");
     }
 
     /// The token changed (the session was renewed).
@@ -230,23 +134,51 @@ impl Conversation {
     }
 
     pub fn unmount(&self) {
-        let mut s = self.state.borrow_mut();
-        clear_timer(s.typing_timer.take());
-        s.listeners.clear();
-        s.attach = None;
-        s.root.remove();
+        self.state.borrow_mut().view.unmount();
     }
 }
 
-fn listen(state: &Shared, target: &Element, event: &str, f: impl FnMut(web_sys::Event) + 'static) {
-    state.borrow_mut().listeners.on(target, event, f);
-}
-
-fn show_live(s: &State) {
-    if s.live {
-        let _ = s.composer.remove_attribute("hidden");
-    } else {
-        attr(&s.composer, "hidden", "");
+/// What the composer asks: send a text or a file, or tell the customer the agent types.
+fn asked(state: Shared, ask: Ask) {
+    let (id, token) = {
+        let s = state.borrow();
+        (s.id.clone(), s.token.clone())
+    };
+    match ask {
+        Ask::Send(body) => {
+            let call = client::send_message(&id, &body);
+            spawn_local(async move {
+                match call.send(&token).await {
+                    Err(why) => {
+                        let s = state.borrow();
+                        s.view.restore_draft(&body);
+                        s.view.not_sent(&why);
+                    }
+                    // Sent: the answer is the message (the agent's socket carries it too;
+                    // shown once).
+                    Ok(message) => show_message(&state, &message, false),
+                }
+            });
+        }
+        // It comes back on the socket like every message.
+        Ask::File(file) => spawn_local(async move {
+            match kit::upload(&client::attachments_path(&id), &token, &file).await {
+                Err((_, why)) => state.borrow().view.not_sent(&why),
+                Ok(message) => show_message(&state, &message, false),
+            }
+        }),
+        Ask::Typed => {
+            let call = {
+                let mut s = state.borrow_mut();
+                if !s.live || !s.view.tell_typing() {
+                    return;
+                }
+                client::typing(&s.id)
+            };
+            spawn_local(async move {
+                let _ = call.send(&token).await;
+            });
+        }
     }
 }
 
@@ -268,61 +200,21 @@ async fn load_history(state: Shared) {
     mark(&mut state.borrow_mut(), false);
 }
 
-/// "14:05", in the agent's time zone.
-fn clock(iso: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(iso));
-    if date.get_time().is_nan() {
-        return String::new();
-    }
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
-}
-
-/// Show one message (once: by id); a customer's message that arrives live is acknowledged.
+/// Show one message (once); a customer's message that arrives live is acknowledged.
 fn show_message(state: &Shared, m: &JsValue, live: bool) {
     let mut s = state.borrow_mut();
-    let Some(id) = text(m, "message_id") else {
+    let State {
+        id, token, view, ..
+    } = &mut *s;
+    let Some(shown) = view.show_message(m, |message| client::attachment_path(id, message), token)
+    else {
         return;
     };
-    if s.shown.contains(&id) {
-        return;
-    }
-    s.shown.push(id.clone());
-    let author = Reflect::get(m, &"author".into()).unwrap_or(JsValue::NULL);
-    let kind = text(&author, "kind").unwrap_or_default();
-    let mut name = text(&author, "display_name").unwrap_or_default();
-    if kind == "supervisor" {
-        name.push_str(" (supervisor)");
-    }
-    let li = el("li", &format!("msg {kind}"));
-    attr(&li, "data-test", "chat-message");
-    attr(&li, "data-author", &kind);
-    let who = el("span", "who");
-    who.set_text_content(Some(&name));
-    let _ = li.append_child(&who);
-    if let Some(body) = text(m, "body").filter(|b| !b.is_empty()) {
-        let p = el("p", "");
-        p.set_text_content(Some(&body));
-        let _ = li.append_child(&p);
-    }
-    webapi::files::show_attachment(&li, m, client::attachment_path(&s.id, &id), s.token.clone());
-    let at = el("time", "");
-    at.set_text_content(Some(&clock(&text(m, "created_at").unwrap_or_default())));
-    let _ = li.append_child(&at);
-    if kind != "consumer" {
-        let receipt = el("small", "receipt");
-        attr(&receipt, "data-test", "chat-receipt");
-        receipt.set_text_content(Some("✓ Sent"));
-        let _ = li.append_child(&receipt);
-        s.own.push((id, receipt));
-    } else {
-        s.typing.set_text_content(None);
-        clear_timer(s.typing_timer.take());
-        s.last_consumer = Some(id);
-    }
-    let _ = s.log.append_child(&li);
-    s.log.set_scroll_top(s.log.scroll_height());
-    if live && kind == "consumer" {
-        mark(&mut s, false);
+    if !shown.own {
+        s.last_consumer = Some(shown.id);
+        if live {
+            mark(&mut s, false);
+        }
     }
 }
 
@@ -331,21 +223,8 @@ fn show_receipt(s: &State, r: &JsValue) {
     if text(r, "reader").as_deref() != Some("consumer") {
         return;
     }
-    let (Some(status), Some(up_to)) = (text(r, "status"), text(r, "up_to")) else {
-        return;
-    };
-    let Some(last) = s.own.iter().position(|(id, _)| *id == up_to) else {
-        return;
-    };
-    let label = if status == "read" {
-        "✓✓ Read"
-    } else {
-        "✓✓ Delivered"
-    };
-    for (_, line) in &s.own[..=last] {
-        if line.text_content().as_deref() != Some("✓✓ Read") {
-            line.set_text_content(Some(label));
-        }
+    if let (Some(status), Some(up_to)) = (text(r, "status"), text(r, "up_to")) {
+        s.view.show_receipt(&status, &up_to);
     }
 }
 
@@ -359,78 +238,17 @@ fn mark(s: &mut State, seen: bool) {
     let Some(id) = s.last_consumer.clone().filter(|_| !s.supervising) else {
         return;
     };
-    let visible = s.root.get_client_rects().length() > 0
-        && s.root
-            .owner_document()
-            .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
-    let status = if seen || visible { "read" } else { "delivered" };
+    let status = if seen || s.view.in_view() {
+        "read"
+    } else {
+        "delivered"
+    };
     let mark = (id.clone(), status);
     if s.marked.as_ref() == Some(&mark) || s.marked == Some((id.clone(), "read")) {
         return;
     }
     s.marked = Some(mark);
     let (call, token) = (client::receipt(&s.id, &id, status), s.token.clone());
-    spawn_local(async move {
-        let _ = call.send(&token).await;
-    });
-}
-
-fn send_message(state: Shared) {
-    let (id, token, body) = {
-        let s = state.borrow();
-        (s.id.clone(), s.token.clone(), s.input.value())
-    };
-    if body.chars().all(char::is_whitespace) {
-        return;
-    }
-    state.borrow().input.set_value("");
-    let call = client::send_message(&id, &body);
-    spawn_local(async move {
-        match call.send(&token).await {
-            Err(why) => {
-                let s = state.borrow();
-                if s.input.value().is_empty() {
-                    s.input.set_value(&body);
-                }
-                not_sent(&s, &why);
-            }
-            // Sent: the answer is the message (the agent's socket carries it too; shown once).
-            Ok(message) => show_message(&state, &message, false),
-        }
-    });
-}
-
-/// Send a file the agent picked; it comes back on the socket like every message.
-fn send_file(state: Shared, file: web_sys::File) {
-    let (path, token) = {
-        let s = state.borrow();
-        (client::attachments_path(&s.id), s.token.clone())
-    };
-    spawn_local(async move {
-        match webapi::upload(&path, &token, &file).await {
-            Err((_, why)) => not_sent(&state.borrow(), &why),
-            Ok(message) => show_message(&state, &message, false),
-        }
-    });
-}
-
-fn not_sent(s: &State, why: &str) {
-    let li = el("li", "line error");
-    attr(&li, "data-test", "chat-error");
-    li.set_text_content(Some(&format!("Not sent: {why}")));
-    let _ = s.log.append_child(&li);
-}
-
-fn typed(state: Shared) {
-    let now = js_sys::Date::now();
-    let (call, token) = {
-        let mut s = state.borrow_mut();
-        if !s.live || now - s.last_typed < TYPING_EVERY_MS {
-            return;
-        }
-        s.last_typed = now;
-        (client::typing(&s.id), s.token.clone())
-    };
     spawn_local(async move {
         let _ = call.send(&token).await;
     });

@@ -4,14 +4,14 @@
 //! (`PUT /v1/agents/me/queues/{queue}`). An agent who never opens it never loads it.
 
 use js_sys::{Array, Reflect};
+use kit::client;
+use kit::dom::{append, attr, clear_after, el, on, text_el};
+use kit::text;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
-use webapi::client;
-use webapi::dom::{append, attr, clear_after, el, on, text_el};
-use webapi::text;
 
 /// Draw the agent's queues into `list` (the `<details>` element, after its summary), each with
 /// a checkbox that opts in or out.

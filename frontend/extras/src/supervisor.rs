@@ -6,14 +6,14 @@
 //! Every name and title from the server goes into the page as text.
 
 use js_sys::{Array, Reflect, JSON};
+use kit::dom::el;
+use kit::{client, text};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
-use webapi::dom::el;
-use webapi::{client, text};
 
 /// How often the view reads the numbers again.
 const REFRESH_MS: i32 = 5_000;

@@ -8,13 +8,13 @@
 //! they are read again when the list is opened more than 20 s after the last read.
 
 use js_sys::{Array, Reflect};
+use kit::client::{self, Call};
+use kit::dom::{append, attr, clear_after, text_el};
+use kit::text;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
-use webapi::client::{self, Call};
-use webapi::dom::{append, attr, clear_after, text_el};
-use webapi::text;
 
 /// How long a read of the colleagues' statuses is shown before it is read again.
 const COLLEAGUES_FRESH_MS: f64 = 20_000.0;

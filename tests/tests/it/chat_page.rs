@@ -76,7 +76,7 @@ async fn bodies(browser: &Browser, at_least: usize) -> Vec<String> {
         browser,
         &format!("{at_least} messages in the chat"),
         &format!(
-            "const m = [...document.querySelectorAll('[data-test=message] p')].map(p => p.textContent); return m.length >= {at_least} ? m : null;"
+            "const m = [...document.querySelectorAll('[data-test=chat-message] p')].map(p => p.textContent); return m.length >= {at_least} ? m : null;"
         ),
     )
     .await;
@@ -220,7 +220,7 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
     in_chat(
         &browser,
         "the agent joined",
-        "const s = document.querySelector('[data-test=status]'); return s && s.textContent === 'Chatting with Chat Agent' && document.querySelector('[data-test=log]').textContent.includes('Chat Agent joined the chat') ? true : null;",
+        "const s = document.querySelector('[data-test=status]'); return s && s.textContent === 'Chatting with Chat Agent' && document.querySelector('[data-test=chat-log]').textContent.includes('Chat Agent joined the chat') ? true : null;",
     )
     .await;
 
@@ -233,7 +233,7 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
     in_chat(
         &browser,
         "the agent typing",
-        "return document.querySelector('[data-test=typing]').textContent === 'Chat Agent is typing…' ? true : null;",
+        "return document.querySelector('[data-test=chat-typing]').textContent === 'Chat Agent is typing…' ? true : null;",
     )
     .await;
     let hostile = "<img src=x onerror=alert(1)>";
@@ -248,7 +248,7 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
     let markup = in_chat(
         &browser,
         "the log's elements",
-        "return { imgs: document.querySelectorAll('[data-test=log] img').length, typing: document.querySelector('[data-test=typing]').textContent };",
+        "return { imgs: document.querySelectorAll('[data-test=chat-log] img').length, typing: document.querySelector('[data-test=chat-typing]').textContent };",
     )
     .await;
     assert_eq!(
@@ -266,21 +266,21 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
     // The customer types (the agent's socket hears it) and sends with Enter; Shift+Enter is a
     // new line.
     browser
-        .type_in_widget("[data-test=composer]", "Which plan fits?")
+        .type_in_widget("[data-test=chat-input]", "Which plan fits?")
         .await;
     let typing = feed.wait_frame("typing", Duration::from_secs(10)).await;
     assert_eq!(typing["engagement_id"], json!(id));
     browser.enter_widget().await;
     let composer = browser
         .client
-        .find(fantoccini::Locator::Css("[data-test=composer]"))
+        .find(fantoccini::Locator::Css("[data-test=chat-input]"))
         .await
         .unwrap();
     composer.send_keys("\u{E007}").await.unwrap(); // Enter
     browser
         .client
         .execute(
-            "document.querySelector('[data-test=composer]').focus();",
+            "document.querySelector('[data-test=chat-input]').focus();",
             vec![],
         )
         .await
@@ -308,7 +308,7 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
     // The customer's messages show how far they came: sent, then read once the agent read
     // the latest.
     let receipts =
-        "return [...document.querySelectorAll('[data-test=receipt]')].map(r => r.textContent);";
+        "return [...document.querySelectorAll('[data-test=chat-receipt]')].map(r => r.textContent);";
     let sent = in_chat(&browser, "the sent marks", receipts).await;
     assert_eq!(sent, json!(["✓ Sent", "✓ Sent", "✓ Sent"]));
     let latest = agent
@@ -330,7 +330,7 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
     in_chat(
         &browser,
         "the read marks",
-        "const r = [...document.querySelectorAll('[data-test=receipt]')].map(r => r.textContent); return r.length === 3 && r.every(t => t === '✓✓ Read') ? true : null;",
+        "const r = [...document.querySelectorAll('[data-test=chat-receipt]')].map(r => r.textContent); return r.length === 3 && r.every(t => t === '✓✓ Read') ? true : null;",
     )
     .await;
 
@@ -613,13 +613,13 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     in_chat(
         &customer,
         "the agent joined",
-        "return document.querySelector('[data-test=log]').textContent.includes('Chat Agent joined the chat') ? true : null;",
+        "return document.querySelector('[data-test=chat-log]').textContent.includes('Chat Agent joined the chat') ? true : null;",
     )
     .await;
 
     // The customer types: the agent sees it; then sends.
     customer
-        .type_in_widget("[data-test=composer]", "Can I pay by invoice?")
+        .type_in_widget("[data-test=chat-input]", "Can I pay by invoice?")
         .await;
     agent
         .wait_for(
@@ -631,7 +631,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     customer.enter_widget().await;
     customer
         .client
-        .find(fantoccini::Locator::Css("[data-test=composer]"))
+        .find(fantoccini::Locator::Css("[data-test=chat-input]"))
         .await
         .unwrap()
         .send_keys("\u{E007}")
@@ -649,7 +649,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     in_chat(
         &customer,
         "the read mark",
-        "const r = [...document.querySelectorAll('[data-test=receipt]')].map(r => r.textContent); return r.length === 2 && r.every(t => t === '✓✓ Read') ? true : null;",
+        "const r = [...document.querySelectorAll('[data-test=chat-receipt]')].map(r => r.textContent); return r.length === 2 && r.every(t => t === '✓✓ Read') ? true : null;",
     )
     .await;
 
@@ -668,7 +668,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     let imgs = in_chat(
         &customer,
         "no element from the text",
-        "return String(document.querySelectorAll('[data-test=log] img').length);",
+        "return String(document.querySelectorAll('[data-test=chat-log] img').length);",
     )
     .await;
     assert_eq!(imgs, "0");
@@ -753,7 +753,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     in_chat(
         &customer,
         "the picture picked",
-        &pick_file("file", ONE_PIXEL_PNG, "photo <1>.png", "image/png"),
+        &pick_file("chat-file", ONE_PIXEL_PNG, "photo <1>.png", "image/png"),
     )
     .await;
     let shown = agent
@@ -770,7 +770,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     in_chat(
         &customer,
         "the customer's own picture",
-        "const img = document.querySelector('[data-test=log] [data-test=attachment] img'); return img && img.complete && img.naturalWidth === 1 ? true : null;",
+        "const img = document.querySelector('[data-test=chat-log] [data-test=attachment] img'); return img && img.complete && img.naturalWidth === 1 ? true : null;",
     )
     .await;
     agent
@@ -783,7 +783,7 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     in_chat(
         &customer,
         "the agent's PDF",
-        "const a = document.querySelector('[data-test=log] [data-test=attachment][data-kind=\"application/pdf\"]'); if (!a) return null; if (!a.dataset.clicked) { a.dataset.clicked = '1'; a.click(); } return a.href.startsWith('blob:') && a.textContent === 'terms.pdf · 57 bytes' && a.querySelector('svg[aria-hidden=true]') ? true : null;",
+        "const a = document.querySelector('[data-test=chat-log] [data-test=attachment][data-kind=\"application/pdf\"]'); if (!a) return null; if (!a.dataset.clicked) { a.dataset.clicked = '1'; a.click(); } return a.href.startsWith('blob:') && a.textContent === 'terms.pdf · 57 bytes' && a.querySelector('svg[aria-hidden=true]') ? true : null;",
     )
     .await;
     // The pickers are icons (no emoji font needed) with an accessible name, and a target of

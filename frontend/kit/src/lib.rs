@@ -119,5 +119,6 @@ async fn json(response: web_sys::Response) -> JsValue {
 }
 
 pub mod client;
+pub mod conversation;
 pub mod dom;
 pub mod files;
