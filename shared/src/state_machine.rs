@@ -169,13 +169,14 @@ impl fmt::Display for Command {
     }
 }
 
-/// The outcome of an accepted command: the state before and after, and the events to append
-/// to the log (in order) in the same transaction as the change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The outcome of an accepted command: the state before and after, and the one event that
+/// records it, appended to the log in the same transaction as the change (once per agent it
+/// concerns, when it concerns several: an offer rings each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition {
     pub from: EngagementState,
     pub to: EngagementState,
-    pub events: Vec<EventKind>,
+    pub event: EventKind,
 }
 
 /// A command that is not valid in the engagement's current state.
@@ -224,7 +225,7 @@ pub fn transition(
     Ok(Transition {
         from: state,
         to,
-        events: vec![event],
+        event,
     })
 }
 
@@ -308,9 +309,9 @@ mod tests {
                     Ok(t) => {
                         prop_assert_eq!(t.from, state);
                         prop_assert!(ALLOWED.contains(&(t.from, t.to)), "illegal step {:?} -> {:?} by {:?}", t.from, t.to, command);
-                        prop_assert!(t.events.contains(&naming_event(command)), "{:?} emitted {:?}", command, t.events);
+                        prop_assert_eq!(t.event, naming_event(command), "{:?}", command);
                         if t.to != t.from {
-                            prop_assert_eq!(t.events[0].entered_state(), Some(t.to));
+                            prop_assert_eq!(t.event.entered_state(), Some(t.to));
                         }
                         state = t.to;
                     }

@@ -7,6 +7,7 @@
 //! batches of `service::writer`, which hold the account's write lock, so two instances on one
 //! PostgreSQL database never offer the same engagement twice.
 
+use super::engagements::{apply_each, Emit};
 use super::events::emit;
 use super::routing_view::RoutingView;
 use super::{Ctx, Result};
@@ -17,7 +18,7 @@ use shared::config::{OverflowAction, Queue};
 use shared::events::EventKind;
 use shared::ids::{AgentId, EngagementId, QueueId};
 use shared::payload::{Detail, Overflow};
-use shared::{transition, Command, EngagementState};
+use shared::{Command, EngagementState};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -68,18 +69,24 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
         let Some(mut rec) = view.engagements.get(&id).cloned() else {
             continue;
         };
-        let t = transition(rec.state, Command::RingTimeout)?;
         eng::delete_offers(tx.conn(), id).await?;
-        rec.state = t.to;
-        rec.offered_at_ms = None;
         for o in &offers {
             if !rec.excluded_agents.contains(&o.agent) {
                 rec.excluded_agents.push(o.agent);
             }
         }
-        eng::save(tx.conn(), &rec).await?;
+        // Collected: an iterator's closure held across the awaits would make the pass's
+        // future not `Send` for every lifetime.
+        let each: Vec<Emit> = offers
+            .iter()
+            .map(|o| Emit {
+                offered_to: &[],
+                agent: Some(o.agent),
+                detail: Detail::Plain {},
+            })
+            .collect();
+        apply_each(tx, &mut rec, Command::RingTimeout, each).await?;
         for o in &offers {
-            emit(tx, &rec, &[], t.events[0], Some(o.agent), Detail::Plain {}).await?;
             super::agents::note_miss(tx, account, o.agent).await?;
         }
     }
@@ -103,25 +110,19 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
             wake(due);
             continue;
         }
-        let t = transition(rec.state, Command::Close)?;
-        rec.state = t.to;
         rec.closed_at_ms = Some(now);
         rec.close_reason = Some("completed".into());
         if let Some(agent) = rec.agent_id {
             agents::set_idle_since(tx.conn(), agent, now).await?;
         }
-        eng::save(tx.conn(), &rec).await?;
-        emit(
-            tx,
-            &rec,
-            &[],
-            t.events[0],
-            rec.agent_id,
-            Detail::Reason {
+        let to = Emit {
+            offered_to: &[],
+            agent: rec.agent_id,
+            detail: Detail::Reason {
                 reason: "wrap_up_timeout".into(),
             },
-        )
-        .await?;
+        };
+        apply_each(tx, &mut rec, Command::Close, [to]).await?;
     }
     // Matching must see what the timers just changed (freed agents, agents set not ready).
     view.absorb(tx, written_from).await?;
@@ -243,10 +244,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
         let Some(mut rec) = records.remove(&offer.engagement) else {
             continue;
         };
-        let t = transition(rec.state, Command::Offer)?;
-        rec.state = t.to;
         rec.offered_at_ms = Some(now);
-        eng::save(tx.conn(), &rec).await?;
         let launch_url = rec
             .queue_id
             .and_then(|q| queues.get(&q))
@@ -267,13 +265,19 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
             .await?;
             agents::mark_offered(tx.conn(), *agent, now).await?;
         }
-        for agent in &offer.agents {
-            let detail = Detail::Offered {
-                launch_url: launch_url.clone(),
-                expires_at_ms: offer.expires_at_ms,
-            };
-            emit(tx, &rec, &offer.agents, t.events[0], Some(*agent), detail).await?;
-        }
+        let each: Vec<Emit> = offer
+            .agents
+            .iter()
+            .map(|agent| Emit {
+                offered_to: &offer.agents,
+                agent: Some(*agent),
+                detail: Detail::Offered {
+                    launch_url: launch_url.clone(),
+                    expires_at_ms: offer.expires_at_ms,
+                },
+            })
+            .collect();
+        apply_each(tx, &mut rec, Command::Offer, each).await?;
         wake(offer.expires_at_ms);
     }
     // Overflow and offers: take them back into the view.

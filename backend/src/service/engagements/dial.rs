@@ -1,5 +1,6 @@
 //! Click-to-dial: an agent calls a number.
 
+use super::{advance, Emit};
 use crate::auth::{Denied, Principal};
 use crate::service::events::emit;
 use crate::service::{conflict, invalid, Ctx, Result, ServiceError};
@@ -8,7 +9,7 @@ use crate::store::{agents, Tx};
 use shared::engagement::{Consumer, Engagement};
 use shared::ids::AgentId;
 use shared::payload::Detail;
-use shared::{transition, Channel, Command, Direction};
+use shared::{Channel, Command, Direction};
 
 /// Click-to-dial: the signed-in agent calls a number. The call is an outbound voice engagement
 /// that skips routing (the agent chose to make it): it is created, offered to and accepted by
@@ -95,8 +96,6 @@ async fn place_call(
     }
     emit(tx, &rec, &[], created, Some(me), Detail::Plain {}).await?;
     for command in [Command::Offer, Command::Accept] {
-        let t = transition(rec.state, command)?;
-        rec.state = t.to;
         let offered_to: Vec<AgentId> = match command {
             Command::Offer => {
                 rec.offered_at_ms = Some(now);
@@ -108,9 +107,12 @@ async fn place_call(
                 vec![]
             }
         };
-        for kind in t.events {
-            emit(tx, &rec, &offered_to, kind, Some(me), Detail::Plain {}).await?;
-        }
+        let to = Emit {
+            offered_to: &offered_to,
+            agent: Some(me),
+            detail: Detail::Plain {},
+        };
+        advance(tx, &mut rec, command, to).await?;
     }
     eng::save(tx.conn(), &rec).await?;
     Ok(rec.to_api(&[])?)

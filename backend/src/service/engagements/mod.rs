@@ -10,7 +10,7 @@ mod commands;
 mod dial;
 mod placement;
 mod read;
-mod start;
+pub(crate) mod start;
 
 pub use commands::{act, leave, message, receipt, Action, TransferTarget, MESSAGE_MAX_CHARS};
 pub use dial::dial;
@@ -35,14 +35,14 @@ async fn load(tx: &mut Tx, account: AccountId, id: EngagementId) -> Result<Engag
         .ok_or_else(|| not_found(id))
 }
 
-/// Who an engagement's events go to and what they carry beside the engagement.
-struct Emit<'a> {
+/// Who an engagement's event goes to and what it carries beside the engagement.
+pub(crate) struct Emit<'a> {
     /// Agents it is still ringing for (shown in the engagement's `offered_to`).
-    offered_to: &'a [AgentId],
-    /// The agent the events concern (their feed receives them).
-    agent: Option<AgentId>,
-    /// What each event adds to the engagement.
-    detail: Detail,
+    pub offered_to: &'a [AgentId],
+    /// The agent the event concerns (their feed receives it).
+    pub agent: Option<AgentId>,
+    /// What the event adds to the engagement.
+    pub detail: Detail,
 }
 
 /// Tell each of `agents` that `rec` no longer rings for them (`reason` says why).
@@ -76,7 +76,19 @@ async fn apply(
     command: Command,
     emit_to: Emit<'_>,
 ) -> Result<()> {
-    advance(tx, rec, command, emit_to).await?;
+    apply_each(tx, rec, command, [emit_to]).await
+}
+
+/// [`apply`] for a change that concerns several agents at once (an offer rings each, a ring
+/// timeout ends each one's offer): the transition once, its event once per agent. The
+/// routing pass (`service::dispatch`) changes engagements through this too.
+pub(crate) async fn apply_each<'a>(
+    tx: &mut Tx,
+    rec: &mut EngagementRecord,
+    command: Command,
+    emit_to: impl IntoIterator<Item = Emit<'a>>,
+) -> Result<()> {
+    advance_each(tx, rec, command, emit_to).await?;
     eng::save(tx.conn(), rec).await?;
     Ok(())
 }
@@ -89,21 +101,22 @@ async fn advance(
     command: Command,
     emit_to: Emit<'_>,
 ) -> Result<()> {
+    advance_each(tx, rec, command, [emit_to]).await
+}
+
+async fn advance_each<'a>(
+    tx: &mut Tx,
+    rec: &mut EngagementRecord,
+    command: Command,
+    emit_to: impl IntoIterator<Item = Emit<'a>>,
+) -> Result<()> {
     let t = transition(rec.state, command)?;
     rec.state = t.to;
     if rec.state == shared::EngagementState::Queued {
         rec.offered_at_ms = None;
     }
-    for kind in t.events {
-        emit(
-            tx,
-            rec,
-            emit_to.offered_to,
-            kind,
-            emit_to.agent,
-            emit_to.detail.clone(),
-        )
-        .await?;
+    for to in emit_to {
+        emit(tx, rec, to.offered_to, t.event, to.agent, to.detail).await?;
     }
     Ok(())
 }
