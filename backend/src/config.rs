@@ -165,7 +165,7 @@ pub struct ServeConfig {
 
     /// Largest file (image or PDF) a web chat's customer or agent may send, in bytes (default
     /// 10 MiB); beyond, `413`.
-    #[arg(long, env = "SWITCHBOARD_CHAT_ATTACHMENT_MAX_BYTES", default_value_t = crate::service::chat_attachments::DEFAULT_MAX_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "SWITCHBOARD_CHAT_ATTACHMENT_MAX_BYTES", default_value_t = crate::service::chat::attachments::DEFAULT_MAX_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
     pub chat_attachment_max_bytes: u64,
 
     /// The reasons an agent may give for not being ready, each with the id Smart Embed hosts

@@ -7,6 +7,7 @@ use crate::http::{self, AppState, EmbeddingPolicy, RouterConfig};
 use crate::service::dispatch::Trigger;
 use crate::service::{accounts, Clock, Ctx};
 use crate::store::Store;
+use crate::workers::Workers;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -102,15 +103,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             },
         },
         metrics: Arc::new(crate::metrics::Metrics::new()),
-        chat_limits: Arc::new(crate::service::chat::RateLimiter::new(
-            crate::service::chat::RATE_MESSAGES,
-            crate::service::chat::RATE_WINDOW_MS,
-        )),
-        chat_starts: Arc::new(crate::service::chat::RateLimiter::new(
+        chat: Arc::new(crate::service::chat::State::new(
             config.chat_start_limit,
-            crate::service::chat::START_WINDOW_MS,
-        )),
-        chat_presence: Arc::new(crate::service::chat_presence::Presence::new(
             config.chat_abandon_after_secs,
         )),
         device_sockets: Arc::default(),
@@ -138,7 +132,10 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         (None, None) => {}
     }
     // The batch writer (starts, commands, routing) runs before anything can submit to it.
-    let dispatcher = tokio::spawn(crate::service::writer::run(ctx.clone(), jobs));
+    let mut workers = Workers::default();
+    workers.spawn("writer", |stop| {
+        crate::service::writer::run(ctx.clone(), jobs, stop)
+    });
     if config.demo {
         crate::service::demo::seed(&ctx, &config.demo_crm_url)
             .await
@@ -146,16 +143,22 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     }
     // Build the OpenAPI document now, so a problem shows at start-up, not on a request.
     let _ = crate::http::openapi::spec();
-    let callouts = tokio::spawn(crate::delivery::callouts::run(ctx.clone()));
-    let transcripts = tokio::spawn(crate::service::chat_transcripts::run(ctx.clone()));
-    let abandoned_chats = tokio::spawn(crate::service::chat_presence::run(ctx.clone()));
-    let webhooks = tokio::spawn(crate::delivery::webhooks::worker::run(
-        store.clone(),
-        ctx.outbound.clone(),
-    ));
-
+    workers.spawn("callouts", |stop| {
+        crate::delivery::callouts::run(ctx.clone(), stop)
+    });
+    workers.spawn("chat transcripts", |stop| {
+        crate::service::chat::transcripts::run(ctx.clone(), stop)
+    });
+    workers.spawn("abandoned chats", |stop| {
+        crate::service::chat::presence::run(ctx.clone(), stop)
+    });
+    workers.spawn("webhooks", |stop| {
+        crate::delivery::webhooks::worker::run(store.clone(), ctx.outbound.clone(), stop)
+    });
     let hub = crate::delivery::hub::Hub::default();
-    let hub_task = tokio::spawn(hub.clone().run(store.clone(), ctx.account));
+    workers.spawn("event hub", |stop| {
+        hub.clone().run(store.clone(), ctx.account, stop)
+    });
     let state = AppState {
         ctx,
         hub,
@@ -181,13 +184,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     .with_graceful_shutdown(shutdown.received())
     .await
     .map_err(StartError::Serve)?;
-    tracing::info!("shutting down: closing the database");
-    dispatcher.abort();
-    webhooks.abort();
-    callouts.abort();
-    transcripts.abort();
-    abandoned_chats.abort();
-    hub_task.abort();
+    tracing::info!("shutting down: stopping the workers");
+    workers.stop(crate::workers::GRACE).await;
+    tracing::info!("closing the database");
     store.close().await;
     Ok(())
 }

@@ -25,6 +25,17 @@ pub struct Api {
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// A response header as text ("" when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
 }
 
 impl Reply {
@@ -103,13 +114,18 @@ impl Api {
         }
         let r = req.send().await.map_err(|e| e.to_string())?;
         let status = r.status().as_u16();
+        let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
         let body = if text.is_empty() {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        Ok(Reply { status, body })
+        Ok(Reply {
+            status,
+            body,
+            headers,
+        })
     }
 
     pub async fn get(&self, path: &str) -> Reply {

@@ -16,6 +16,7 @@ use crate::service::Ctx;
 use crate::store::callouts::{ClaimedCallout, NewCalloutDelivery};
 use crate::store::config::{self as cfg, DocTable};
 use crate::store::{agents, engagements as eng, Store, StoreError, Tx};
+use crate::workers::Stop;
 use serde_json::{json, Value};
 use shared::config::{Flow, Queue};
 use shared::events::Event;
@@ -32,8 +33,9 @@ const PAGE: i64 = 500;
 /// Callouts in flight at once, per process.
 const IN_FLIGHT: usize = 64;
 
-/// Run until the process ends: queue and send the account's callouts.
-pub async fn run(ctx: Ctx) {
+/// Run until `stop`: queue and send the account's callouts; then wait for the ones in
+/// flight to be sent and recorded.
+pub async fn run(ctx: Ctx, stop: Stop) {
     let schedule: RetrySchedule = ctx.outbound.callout_schedule.clone();
     let secret = loop {
         match ctx
@@ -49,7 +51,10 @@ pub async fn run(ctx: Ctx) {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "callouts: cannot read the secret; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.cancelled() => return,
+                }
             }
         }
     };
@@ -58,7 +63,7 @@ pub async fn run(ctx: Ctx) {
     }
     let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let mut committed = ctx.store.watch_committed();
-    loop {
+    while !stop.is_cancelled() {
         committed.borrow_and_update();
         if let Err(e) = queue(&ctx.store, ctx.account).await {
             tracing::warn!(error = %e, "callouts: queueing failed");
@@ -100,8 +105,11 @@ pub async fn run(ctx: Ctx) {
         tokio::select! {
             _ = committed.changed() => {}
             _ = tokio::time::sleep(wait) => {}
+            _ = stop.cancelled() => {}
         }
     }
+    // Every slot free again: each callout in flight was sent and recorded.
+    let _ = slots.acquire_many(IN_FLIGHT as u32).await;
 }
 
 /// Turn the events after the cursor into callout deliveries, a page per transaction.

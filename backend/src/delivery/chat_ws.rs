@@ -105,14 +105,14 @@ pub async fn serve(
     after: Option<i64>,
     mut socket: WebSocket,
 ) {
-    // While the socket is open its customer is present (see service::chat_presence).
+    // While the socket is open its customer is present (see service::chat::presence).
     let _present = Present(tokio::spawn({
         let ctx = ctx.clone();
         async move {
-            let every = ctx.chat_presence.socket_touch();
+            let every = ctx.chat.presence.socket_touch();
             loop {
                 tokio::time::sleep(every).await;
-                crate::service::chat_presence::seen(&ctx, caller.engagement).await;
+                crate::service::chat::presence::seen(&ctx, caller.engagement).await;
             }
         }
     }));

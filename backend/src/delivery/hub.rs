@@ -2,6 +2,7 @@
 //! sockets (by engagement), and of the one thing that is not in the log: typing indicators.
 
 use crate::store::Store;
+use crate::workers::Stop;
 use shared::events::Event;
 use shared::ids::{AccountId, AgentId, EngagementId};
 use std::collections::HashMap;
@@ -76,8 +77,8 @@ impl Hub {
     }
 
     /// Follow the account's log from its current end, publishing as commits happen. Runs until
-    /// the store's commit watch closes.
-    pub async fn run(self, store: Store, account: AccountId) {
+    /// the store's commit watch closes or `stop`.
+    pub async fn run(self, store: Store, account: AccountId, stop: Stop) {
         let mut committed = store.watch_committed();
         let mut cursor = *committed.borrow_and_update();
         self.published.store(cursor, Ordering::Relaxed);
@@ -101,8 +102,9 @@ impl Hub {
                     }
                 }
             }
-            if committed.changed().await.is_err() {
-                return;
+            tokio::select! {
+                changed = committed.changed() => if changed.is_err() { return },
+                _ = stop.cancelled() => return,
             }
         }
     }

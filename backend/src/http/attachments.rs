@@ -9,7 +9,7 @@ use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
 use super::interactions::{content_type, file_response, range};
 use super::AppState;
-use crate::service::chat_attachments::{self as svc, AttachmentDownload, Upload};
+use crate::service::chat::attachments::{self as svc, AttachmentDownload, Upload};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

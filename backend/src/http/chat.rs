@@ -47,7 +47,7 @@ impl FromRequestParts<AppState> for Customer {
             )
         })?;
         let caller = svc::authenticate(&state.ctx, &token)?;
-        crate::service::chat_presence::seen(&state.ctx, caller.engagement).await;
+        crate::service::chat::presence::seen(&state.ctx, caller.engagement).await;
         Ok(Customer(caller))
     }
 }
@@ -175,7 +175,7 @@ async fn socket(
         )
     })?;
     let caller = svc::authenticate(&s.ctx, &token)?;
-    crate::service::chat_presence::seen(&s.ctx, caller.engagement).await;
+    crate::service::chat::presence::seen(&s.ctx, caller.engagement).await;
     if q.after.is_some_and(|a| a < 0) {
         return Err(ApiError::invalid(
             "after",

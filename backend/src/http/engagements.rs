@@ -7,7 +7,7 @@ use super::AppState;
 use crate::service::engagements::{self as svc, Action, TransferTarget};
 use crate::store::engagements::NoteRecord;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -56,12 +56,13 @@ async fn start(
                 .map_err(|_| ApiError::invalid("Idempotency-Key", "Idempotency-Key must be ASCII"))
         })
         .transpose()?;
+    // A replay answers as the first request was answered: 201 with the same engagement.
     let started = svc::start(&s.ctx, &p, req, key).await?;
-    let status = StatusCode::from_u16(started.status).unwrap_or(StatusCode::CREATED);
+    let replayed = if started.replayed { "true" } else { "false" };
     Ok((
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        started.body,
+        StatusCode::CREATED,
+        [("idempotent-replayed", replayed)],
+        Json(started.engagement),
     )
         .into_response())
 }

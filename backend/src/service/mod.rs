@@ -6,9 +6,6 @@ pub mod agents;
 pub mod apps;
 pub mod audit;
 pub mod chat;
-pub mod chat_attachments;
-pub mod chat_presence;
-pub mod chat_transcripts;
 pub mod config;
 pub mod demo;
 pub mod devices;
@@ -159,13 +156,8 @@ pub struct Ctx {
     pub throttle: throttle::Policy,
     /// What `GET /metrics` exports, see [`crate::metrics`].
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// Web chat customers' message rate, see [`chat`].
-    pub chat_limits: Arc<chat::RateLimiter>,
-    /// Chats and left messages started per client address, see [`chat`].
-    pub chat_starts: Arc<chat::RateLimiter<std::net::IpAddr>>,
-    /// Web chat customers' presence and when a waiting chat counts as abandoned, see
-    /// [`chat_presence`].
-    pub chat_presence: Arc<chat_presence::Presence>,
+    /// Web chat's own state (rate limits, the customers' presence), see [`chat::State`].
+    pub chat: Arc<chat::State>,
     /// Agent sockets open here per device, see [`devices`].
     pub device_sockets: Arc<devices::OpenSockets>,
     /// What an agent may give as the reason for not being ready (`--not-ready-reasons`).

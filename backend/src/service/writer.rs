@@ -19,6 +19,7 @@
 use super::routing_view::RoutingView;
 use super::{dispatch, Ctx, Result, ServiceError};
 use crate::store::{StoreError, Tx};
+use crate::workers::Stop;
 use futures_util::future::BoxFuture;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -115,7 +116,7 @@ impl Writer {
 }
 
 /// Apply batches forever (until the task is aborted or every [`Writer`] is gone).
-pub async fn run(ctx: Ctx, mut jobs: Jobs) {
+pub async fn run(ctx: Ctx, mut jobs: Jobs, stop: Stop) {
     let mut next_timer: Option<i64> = Some(0);
     // Built by the first pass, kept current from the log by each next one.
     let mut view: Option<RoutingView> = None;
@@ -136,6 +137,22 @@ pub async fn run(ctx: Ctx, mut jobs: Jobs) {
             },
             _ = ctx.dispatch.poked() => route = true,
             _ = tokio::time::sleep(sleep) => route = true,
+            // Stopping: what was submitted is still applied (its callers wait for the answer).
+            _ = stop.cancelled() => {
+                jobs.0.close();
+                loop {
+                    while batch.len() < MAX_BATCH {
+                        match jobs.0.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    if batch.is_empty() {
+                        return;
+                    }
+                    apply_batch(&ctx, std::mem::take(&mut batch), false, &mut view).await;
+                }
+            }
         }
         while batch.len() < MAX_BATCH {
             match jobs.0.try_recv() {

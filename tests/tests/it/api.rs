@@ -301,8 +301,8 @@ async fn start_engagement_validates_and_dedupes(db: TestDb) {
             Some(c.work_item("T-2", "Invoice")),
             &key,
         )
-        .await
-        .expect(201);
+        .await;
+    assert_eq!(first.header("idempotent-replayed"), "false");
     let again = api
         .send(
             "POST",
@@ -310,9 +310,9 @@ async fn start_engagement_validates_and_dedupes(db: TestDb) {
             Some(c.work_item("T-2", "Invoice")),
             &key,
         )
-        .await
-        .expect(201);
-    assert_eq!(first, again);
+        .await;
+    assert_eq!(again.header("idempotent-replayed"), "true");
+    assert_eq!(first.expect(201), again.expect(201));
     api.send(
         "POST",
         "/v1/engagements",

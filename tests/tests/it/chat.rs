@@ -1252,10 +1252,12 @@ async fn upload(
     }
     let r = req.send().await.unwrap();
     let status = r.status().as_u16();
+    let headers = r.headers().clone();
     let text = r.text().await.unwrap();
     tests::api::Reply {
         status,
         body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        headers,
     }
 }
 

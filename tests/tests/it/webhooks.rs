@@ -1,7 +1,8 @@
 //! Webhooks, black-box on SQLite and PostgreSQL: subscribing (URL validation, refusals),
 //! signed at-least-once delivery of a work item's whole life to a local receiver that
 //! verifies with the independent `standardwebhooks` crate, retries, `410 Gone`, secret
-//! rotation, redelivery and recovery, `kill -9` with deliveries pending, two instances.
+//! rotation, redelivery and recovery, `kill -9` with deliveries pending, SIGTERM with one in
+//! flight, two instances.
 
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -760,6 +761,50 @@ async fn pending_deliveries_survive_kill_9(db: TestDb) {
         .await;
 }
 
+/// SIGTERM while a delivery is in flight: the server finishes sending it and records the
+/// outcome before it exits (its workers stop through one token, not `abort()`), so a restart
+/// on the same database sends nothing again.
+async fn sigterm_finishes_the_delivery_in_hand(db: TestDb) {
+    let mut c = center(db, server_options()).await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    let id = subscribe(&c, &receiver, json!(["contact_center.engagement_started"])).await;
+    receiver.set_mode(Mode::Slow(Duration::from_millis(1500)));
+    let before = receiver.requests();
+    c.start_work_item("TERM-1", "In flight").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while receiver.requests() == before {
+        assert!(std::time::Instant::now() < deadline, "nothing was sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(c.server.terminate().await.success());
+    let log = c.server.log();
+    assert!(
+        log.contains("workers stopped") && !log.contains("workers still busy"),
+        "{log}"
+    );
+    assert_eq!(
+        receiver.deliveries().len(),
+        1,
+        "the delivery in hand arrived"
+    );
+    c.server = start_switchboard(&c.db, server_options()).await;
+    let admin = c
+        .anon()
+        .login(tests::api::ADMIN_EMAIL, tests::api::ADMIN_PASSWORD)
+        .await;
+    let recorded = admin
+        .get(&format!("/v1/webhooks/{id}/deliveries?status=succeeded"))
+        .await
+        .expect(200);
+    assert_eq!(
+        recorded["deliveries"].as_array().unwrap().len(),
+        1,
+        "the outcome was recorded before the exit: {recorded}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(receiver.requests(), before + 1, "nothing was sent twice");
+}
+
 /// The address check runs again at each delivery: a subscription made while private
 /// addresses were allowed gets nothing once they are not, and no connection is made.
 async fn deliveries_recheck_the_address(db: TestDb) {
@@ -1070,6 +1115,7 @@ both_stores!(
     rotation_signs_with_both_secrets_for_the_overlap,
     redeliver_and_recover_send_again,
     pending_deliveries_survive_kill_9,
+    sigterm_finishes_the_delivery_in_hand,
     the_events_api_filters_by_name_and_engagement,
     deliveries_recheck_the_address,
     a_slow_endpoint_delays_only_itself,

@@ -19,6 +19,7 @@ use super::signing::{self, Secret};
 use super::{envelope, Outbound, DELIVERY_TIMEOUT, DISABLE_AFTER_MS};
 use crate::store::webhooks::{Claimed, WebhookRow};
 use crate::store::{NewEvent, Store};
+use crate::workers::Stop;
 use futures_util::StreamExt;
 use shared::events::{Event, EventKind};
 use shared::ids::WebhookId;
@@ -47,19 +48,25 @@ pub fn select(webhook: &WebhookRow, event: &Event) -> Option<&'static str> {
     selected_name(&webhook.events, webhook_names(event.kind, &event.data))
 }
 
-/// Run until the process ends: keep one task per enabled subscription.
-pub async fn run(store: Store, outbound: Arc<Outbound>) {
+/// Run until `stop`: keep one task per enabled subscription; then wait for each to finish
+/// the round in hand.
+pub async fn run(store: Store, outbound: Arc<Outbound>, stop: Stop) {
     if let Err(e) = store.release_stale_leases().await {
         tracing::warn!(error = %e, "webhooks: could not release stale leases");
     }
     let mut tasks: HashMap<WebhookId, tokio::task::JoinHandle<()>> = HashMap::new();
-    loop {
+    while !stop.is_cancelled() {
         tasks.retain(|_, task| !task.is_finished());
         match store.enabled_webhooks().await {
             Ok(list) => {
                 for w in list {
                     tasks.entry(w.webhook_id).or_insert_with(|| {
-                        tokio::spawn(subscription(store.clone(), outbound.clone(), w.webhook_id))
+                        tokio::spawn(subscription(
+                            store.clone(),
+                            outbound.clone(),
+                            w.webhook_id,
+                            stop.clone(),
+                        ))
                     });
                 }
             }
@@ -68,14 +75,19 @@ pub async fn run(store: Store, outbound: Arc<Outbound>) {
         tokio::select! {
             _ = outbound.changed.notified() => {}
             _ = tokio::time::sleep(IDLE_POLL) => {}
+            _ = stop.cancelled() => {}
         }
+    }
+    for (_, task) in tasks {
+        let _ = task.await;
     }
 }
 
-/// One subscription's loop; returns when it is deleted or disabled.
-async fn subscription(store: Store, outbound: Arc<Outbound>, id: WebhookId) {
+/// One subscription's loop; returns when it is deleted or disabled, or at `stop` once the
+/// round in hand is sent and recorded.
+async fn subscription(store: Store, outbound: Arc<Outbound>, id: WebhookId, stop: Stop) {
     let mut committed = store.watch_committed();
-    loop {
+    while !stop.is_cancelled() {
         committed.borrow_and_update();
         match round(&store, &outbound, id).await {
             Ok(Round::Gone) => return,
@@ -83,7 +95,10 @@ async fn subscription(store: Store, outbound: Arc<Outbound>, id: WebhookId) {
             Ok(Round::Idle) => {}
             Err(e) => {
                 tracing::warn!(webhook = %id, error = %e, "webhook delivery round failed");
-                tokio::time::sleep(IDLE_POLL).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = stop.cancelled() => {}
+                }
                 continue;
             }
         }
@@ -100,6 +115,7 @@ async fn subscription(store: Store, outbound: Arc<Outbound>, id: WebhookId) {
         tokio::select! {
             _ = committed.changed() => {}
             _ = tokio::time::sleep(wait) => {}
+            _ = stop.cancelled() => {}
         }
     }
 }

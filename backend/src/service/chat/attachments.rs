@@ -11,12 +11,12 @@
 //! HTML are never accepted (they can carry script); the file name is kept as text for display
 //! and the download's `Content-Disposition`, never used as a path.
 
-use super::chat::{self, ChatCaller};
-use super::engagements::message::{self, attachment_key, Draft};
-use super::engagements::{self, Action};
-use super::interactions::{blob_error, FileDownload};
-use super::{conflict, validate, Ctx, Result, ServiceError};
+use super::{self as chat, ChatCaller};
 use crate::auth::Principal;
+use crate::service::engagements::message::{self, attachment_key, Draft};
+use crate::service::engagements::{self, Action};
+use crate::service::interactions::{blob_error, FileDownload};
+use crate::service::{conflict, validate, Ctx, Result, ServiceError};
 use crate::store::blobs::ByteRange;
 use crate::store::engagements as eng;
 use bytes::Bytes;
@@ -139,7 +139,7 @@ where
         }
     }
     if seen == 0 {
-        return Err(super::invalid("body", "the upload is empty"));
+        return Err(crate::service::invalid("body", "the upload is empty"));
     }
     check_content(kind, &head.concat())?;
     let limit = ctx.files.max_attachment_bytes;

@@ -3,12 +3,23 @@
 //! token naming that chat only, and writes and reads the conversation with it. The chat is an
 //! engagement like any other: it routes through the entry point's flow, rings agents, and its
 //! messages are events in the log.
+//!
+//! The folder owns web chat's state and workers: [`limits`] (rate limits), [`presence`] (is the
+//! customer still there; abandoned chats), [`transcripts`] (written when a chat closes),
+//! [`attachments`] (files in a chat), and [`State`], what this instance keeps in memory.
 
-use super::engagements::{self, message};
-use super::{conflict, invalid, validate, Ctx, Result, ServiceError};
+pub mod attachments;
+mod limits;
+pub mod presence;
+pub mod transcripts;
+
+use limits::RateLimiter;
+
 use crate::auth::token::{Claims, TokenKind};
 use crate::auth::{Principal, Scope};
 use crate::routing::place;
+use crate::service::engagements::{self, message};
+use crate::service::{conflict, invalid, validate, Ctx, Result, ServiceError};
 use crate::store::config as cfg;
 use shared::api::StartEngagementRequest;
 use shared::api::{
@@ -38,51 +49,31 @@ pub const RATE_WINDOW_MS: i64 = 10_000;
 pub const START_LIMIT: usize = 20;
 pub const START_WINDOW_MS: i64 = 10 * 60 * 1000;
 
-/// A sliding-window rate limit by key: a chat's messages, a client address's chat starts. It
-/// is kept in this instance's memory: behind several instances the counts spread over them
-/// and each limit is per instance, which still stops a flood.
-pub struct RateLimiter<K = EngagementId> {
-    max: usize,
-    window_ms: i64,
-    sent: std::sync::Mutex<std::collections::HashMap<K, Vec<i64>>>,
+/// What web chat keeps in this instance's memory (the service's own, not `Ctx`'s): the
+/// customers' message rate, chat starts per client address, and the customers' presence.
+pub struct State {
+    limits: RateLimiter,
+    starts: RateLimiter<std::net::IpAddr>,
+    pub(crate) presence: presence::Presence,
 }
 
-impl<K: std::hash::Hash + Eq + Copy> RateLimiter<K> {
-    /// At most `max` in any `window_ms`; `max` 0 is no limit.
-    pub fn new(max: usize, window_ms: i64) -> Self {
-        RateLimiter {
-            max,
-            window_ms,
-            sent: std::sync::Mutex::default(),
+impl State {
+    /// `start_limit` chats per client address in [`START_WINDOW_MS`] (`--chat-start-limit`); a
+    /// waiting chat is abandoned when its customer is gone `abandon_after_secs`.
+    pub fn new(start_limit: usize, abandon_after_secs: i64) -> State {
+        State {
+            limits: RateLimiter::new(RATE_MESSAGES, RATE_WINDOW_MS),
+            starts: RateLimiter::new(start_limit, START_WINDOW_MS),
+            presence: presence::Presence::new(abandon_after_secs),
         }
-    }
-
-    /// Count one at `now_ms`, or say how many seconds until one is allowed.
-    fn admit(&self, key: K, now_ms: i64) -> std::result::Result<(), u64> {
-        if self.max == 0 {
-            return Ok(());
-        }
-        let window = self.window_ms;
-        let mut sent = self.sent.lock().expect("rate limiter lock");
-        // Forget keys quiet for a whole window (keeps the map as small as the live ones).
-        if sent.len() > 1_000 {
-            sent.retain(|_, times| times.last().is_some_and(|t| now_ms - t < window));
-        }
-        let times = sent.entry(key).or_default();
-        times.retain(|t| now_ms - t < window);
-        if times.len() >= self.max {
-            let wait_ms = window - (now_ms - times[0]);
-            return Err((wait_ms.max(0) as u64).div_ceil(1000).max(1));
-        }
-        times.push(now_ms);
-        Ok(())
     }
 }
 
 /// Count a chat start (or left message) from `client`; `429` past the limit.
 fn admit_start(ctx: &Ctx, client: Option<std::net::IpAddr>) -> Result<()> {
     let Some(client) = client else { return Ok(()) };
-    ctx.chat_starts
+    ctx.chat
+        .starts
         .admit(client, ctx.clock.now_ms())
         .map_err(|retry_after_secs| ServiceError::Throttled {
             message: format!(
@@ -203,7 +194,7 @@ pub async fn check_settings(
             ));
         }
         if cfg::get_entry(conn, account, target).await?.is_none() {
-            return Err(super::unknown(
+            return Err(crate::service::unknown(
                 "chat.leave_message_entry_id",
                 format!("entry point {target:?} does not exist"),
             ));
@@ -320,7 +311,7 @@ fn weekday(day: jiff::civil::Weekday) -> Weekday {
 /// Is someone ready in a queue the entry point's flow routes to?
 async fn anyone_ready(ctx: &Ctx, entry: &cfg::EntryRecord) -> Result<bool> {
     let mut conn = ctx.store.read().await?;
-    let flows = super::config::flow_map(&mut conn, ctx.account).await?;
+    let flows = crate::service::config::flow_map(&mut conn, ctx.account).await?;
     let queues = crate::routing::flow::reachable_queues(&flows, entry.entry.flow_id);
     let agents = crate::store::agents::list(&mut conn, ctx.account).await?;
     Ok(agents.iter().any(|a| {
@@ -400,11 +391,8 @@ pub async fn leave_message(
         variables: vec![],
     };
     let started = engagements::start(ctx, &front_door, request, None).await?;
-    let engagement: shared::Engagement = serde_json::from_str(&started.body).map_err(|e| {
-        crate::store::StoreError::Corrupt(format!("a left message did not read back: {e}"))
-    })?;
     Ok(LeftMessage {
-        engagement_id: engagement.engagement_id,
+        engagement_id: started.engagement.engagement_id,
     })
 }
 
@@ -446,15 +434,24 @@ pub async fn start(
         work_item_variables: None,
         variables: vec![],
     };
-    let started = engagements::start(ctx, &front_door, request, None).await?;
-    let engagement: shared::Engagement = serde_json::from_str(&started.body).map_err(|e| {
-        crate::store::StoreError::Corrupt(format!("a started chat did not read back: {e}"))
-    })?;
-    let id = engagement.engagement_id;
-    super::chat_presence::seen(ctx, id).await;
-    if let Some(q) = asked(&req) {
-        message::from_consumer(ctx, account, id, message::Draft::text(q.to_string())).await?;
-    }
+    // One batch: the chat and its first message are there together or not at all.
+    let checked = engagements::start::check(&front_door, request, None)?;
+    let question = asked(&req).map(|q| message::Draft::text(q.to_string()));
+    let started = ctx
+        .writer
+        .apply(true, move |tx, ctx| {
+            Box::pin(async move {
+                let started = engagements::start::create(tx, ctx, account, checked).await?;
+                if let Some(draft) = question {
+                    let id = started.engagement.engagement_id;
+                    message::add_from_consumer(tx, ctx, account, id, draft).await?;
+                }
+                Ok(started)
+            })
+        })
+        .await?;
+    let id = started.engagement.engagement_id;
+    presence::seen(ctx, id).await;
     let claims = Claims {
         kind: TokenKind::Chat,
         sub: id.to_string(),
@@ -486,7 +483,7 @@ pub async fn send(ctx: &Ctx, caller: ChatCaller, body: String) -> Result<Message
 
 /// Count one customer message (text or file) against the chat's rate, or say when to retry.
 pub fn admit_message(ctx: &Ctx, caller: ChatCaller) -> Result<()> {
-    ctx.chat_limits
+    ctx.chat.limits
         .admit(caller.engagement, ctx.clock.now_ms())
         .map_err(|retry_after_secs| ServiceError::Throttled {
             message: format!(
@@ -643,29 +640,6 @@ pub async fn agent_typing(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_rate_limit_counts_per_chat_within_its_window() {
-        let limiter = RateLimiter::new(RATE_MESSAGES, RATE_WINDOW_MS);
-        let (a, b) = (
-            EngagementId(uuid::Uuid::from_u128(1)),
-            EngagementId(uuid::Uuid::from_u128(2)),
-        );
-        for i in 0..RATE_MESSAGES as i64 {
-            assert_eq!(limiter.admit(a, 1_000 + i), Ok(()));
-        }
-        assert_eq!(
-            limiter.admit(a, 2_000),
-            Err(9),
-            "the first one leaves the window at 11 s"
-        );
-        assert_eq!(limiter.admit(b, 2_000), Ok(()), "another chat has its own");
-        assert_eq!(limiter.admit(a, 1_000 + RATE_WINDOW_MS), Ok(()));
-        let unlimited = RateLimiter::new(0, 1);
-        for _ in 0..100 {
-            assert_eq!(unlimited.admit(a, 5), Ok(()));
-        }
-    }
 
     fn chat_with_hours(time_zone: &str, weekly: serde_json::Value) -> WebChat {
         serde_json::from_value(serde_json::json!({

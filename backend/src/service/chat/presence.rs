@@ -6,7 +6,8 @@
 //! `--chat-abandon-after-secs` as **abandoned** (counted against the queue's service level).
 //! A reload or a dropped connection that comes back within that time keeps the chat.
 
-use super::Ctx;
+use crate::service::Ctx;
+use crate::workers::Stop;
 use shared::ids::EngagementId;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -56,7 +57,7 @@ impl Presence {
 /// The customer of `chat` is here. Failures are logged, never the customer's problem.
 pub async fn seen(ctx: &Ctx, chat: EngagementId) {
     let now = ctx.clock.now_ms();
-    if !ctx.chat_presence.due(chat, now) {
+    if !ctx.chat.presence.due(chat, now) {
         return;
     }
     let written = async {
@@ -70,13 +71,16 @@ pub async fn seen(ctx: &Ctx, chat: EngagementId) {
     }
 }
 
-/// Close, as abandoned, the waiting chats whose customer is gone; runs until aborted.
-pub async fn run(ctx: Ctx) {
+/// Close, as abandoned, the waiting chats whose customer is gone; runs until `stop`.
+pub async fn run(ctx: Ctx, stop: Stop) {
     let every =
-        Duration::from_millis((ctx.chat_presence.abandon_after_ms / 4).clamp(500, 15_000) as u64);
+        Duration::from_millis((ctx.chat.presence.abandon_after_ms / 4).clamp(500, 15_000) as u64);
     loop {
-        tokio::time::sleep(every).await;
-        let before = ctx.clock.now_ms() - ctx.chat_presence.abandon_after_ms;
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.cancelled() => return,
+        }
+        let before = ctx.clock.now_ms() - ctx.chat.presence.abandon_after_ms;
         let gone = match ctx.store.read().await {
             Ok(mut conn) => {
                 crate::store::chats::gone_while_waiting(&mut conn, ctx.account, before, 100).await
@@ -86,7 +90,12 @@ pub async fn run(ctx: Ctx) {
         match gone {
             Ok(ids) => {
                 for id in ids {
-                    match super::engagements::leave::abandon_if_waiting(&ctx, ctx.account, id).await
+                    match crate::service::engagements::leave::abandon_if_waiting(
+                        &ctx,
+                        ctx.account,
+                        id,
+                    )
+                    .await
                     {
                         Ok(true) => {
                             tracing::info!(chat = %id, "chat abandoned: the customer went away while it waited")

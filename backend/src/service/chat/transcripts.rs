@@ -1,14 +1,15 @@
 //! Web chat transcripts, written by Switchboard when a chat closes — however it closed (the
 //! agent after wrap-up, the customer leaving before an answer, an abandoned wait, a
 //! cancellation). A task follows the event log for `engagement.closed` and writes each closed
-//! chat's transcript through [`super::interactions::write_chat_transcript`], which announces it
+//! chat's transcript through [`crate::service::interactions::write_chat_transcript`], which announces it
 //! by `engagement.messaging_transcript_completed` (and so by webhook) and lists it with the
 //! interaction data. On start, and whenever a write failed, it also writes those of closed
 //! chats that have none (a restart between close and write loses nothing). A transcript is
 //! written once: a second instance, or a connector that `PUT` one first, wins and this one
 //! steps aside.
 
-use super::Ctx;
+use crate::service::Ctx;
+use crate::workers::Stop;
 use shared::events::EventKind;
 use shared::Channel;
 use std::time::Duration;
@@ -16,11 +17,11 @@ use std::time::Duration;
 /// How many events (or missing transcripts) are read at once.
 const BATCH: i64 = 200;
 
-pub async fn run(ctx: Ctx) {
+pub async fn run(ctx: Ctx, stop: Stop) {
     let mut committed = ctx.store.watch_committed();
     let mut cursor = *committed.borrow_and_update();
     let mut catch_up = true;
-    loop {
+    while !stop.is_cancelled() {
         if catch_up {
             catch_up = !write_missing(&ctx).await;
         }
@@ -39,8 +40,10 @@ pub async fn run(ctx: Ctx) {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %e, "chat transcripts: cannot read the log; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        _ = stop.cancelled() => return,
+                    }
                 }
             };
             let full = batch.len() as i64 == BATCH;
@@ -53,7 +56,9 @@ pub async fn run(ctx: Ctx) {
                     .and_then(|c| c.as_str())
                     == Some(Channel::Chat.as_str());
                 if let (true, Some(id)) = (chat, event.engagement_id) {
-                    if let Err(e) = super::interactions::write_chat_transcript(&ctx, id).await {
+                    if let Err(e) =
+                        crate::service::interactions::write_chat_transcript(&ctx, id).await
+                    {
                         tracing::warn!(error = %e, engagement = %id, "chat transcript not written; retried later");
                         catch_up = true;
                     }
@@ -63,11 +68,18 @@ pub async fn run(ctx: Ctx) {
                 break;
             }
         }
-        if catch_up {
-            // Try the missing ones again in a while, or on the next commit.
-            let _ = tokio::time::timeout(Duration::from_secs(10), committed.changed()).await;
-        } else if committed.changed().await.is_err() {
-            return;
+        // Missing ones are tried again in a while, or on the next commit.
+        let retry = async {
+            if catch_up {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            changed = committed.changed() => if changed.is_err() { return },
+            _ = retry => {}
+            _ = stop.cancelled() => return,
         }
     }
 }
@@ -91,7 +103,7 @@ async fn write_missing(ctx: &Ctx) -> bool {
         };
         let full = ids.len() as i64 == BATCH;
         for id in ids {
-            if let Err(e) = super::interactions::write_chat_transcript(ctx, id).await {
+            if let Err(e) = crate::service::interactions::write_chat_transcript(ctx, id).await {
                 tracing::warn!(error = %e, engagement = %id, "chat transcript not written");
                 return false;
             }

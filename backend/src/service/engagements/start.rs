@@ -6,7 +6,7 @@ use crate::service::events::emit;
 use crate::service::{invalid, unknown, validate, Ctx, Result, ServiceError};
 use crate::store::config::{self as cfg, DocTable};
 use crate::store::engagements::{self as eng, EngagementRecord, StoredResponse};
-use crate::store::Tx;
+use crate::store::{StoreError, Tx};
 use sha2::Digest;
 use shared::api::StartEngagementRequest;
 use shared::config::ConsumerRoutingProfile;
@@ -15,10 +15,12 @@ use shared::ids::EngagementId;
 use shared::payload::Detail;
 use shared::{Channel, Direction};
 
-/// The outcome of a start: `replayed` when an `Idempotency-Key` matched an earlier request.
+/// The outcome of a start: the engagement, and `replayed` when an `Idempotency-Key` matched
+/// an earlier request (the engagement is then the one that request created, as it was). It is
+/// serialised only where it leaves: the idempotency store and the HTTP answer.
 pub struct Started {
-    pub status: u16,
-    pub body: String,
+    pub engagement: shared::Engagement,
+    pub replayed: bool,
 }
 
 fn check_start(req: &StartEngagementRequest) -> Result<(Channel, Option<WorkItem>, Option<i64>)> {
@@ -132,6 +134,21 @@ pub async fn start(
     req: StartEngagementRequest,
     idempotency_key: Option<&str>,
 ) -> Result<Started> {
+    let checked = check(p, req, idempotency_key)?;
+    let account = p.account();
+    ctx.writer
+        .apply(true, move |tx, ctx| {
+            Box::pin(create(tx, ctx, account, checked))
+        })
+        .await
+}
+
+/// Every check of a start that needs no database: who may start, the key, the request.
+pub(crate) fn check(
+    p: &Principal,
+    req: StartEngagementRequest,
+    idempotency_key: Option<&str>,
+) -> Result<Checked> {
     p.admin_or(Scope::EngagementsWrite)?;
     if let Some(key) = idempotency_key {
         if key.is_empty() || key.len() > 255 || !key.is_ascii() {
@@ -146,24 +163,18 @@ pub async fn start(
         "{:x}",
         sha2::Sha256::digest(serde_json::to_vec(&req).unwrap_or_default())
     );
-    let checked = Checked {
+    Ok(Checked {
         req,
         channel,
         work_item,
         due_at_ms,
         request_hash,
         idempotency_key: idempotency_key.map(str::to_owned),
-    };
-    let account = p.account();
-    ctx.writer
-        .apply(true, move |tx, ctx| {
-            Box::pin(create(tx, ctx, account, checked))
-        })
-        .await
+    })
 }
 
 /// A start request that passed every check that needs no database.
-struct Checked {
+pub(crate) struct Checked {
     req: StartEngagementRequest,
     channel: Channel,
     work_item: Option<WorkItem>,
@@ -174,7 +185,7 @@ struct Checked {
 }
 
 /// The start itself, inside a batch.
-async fn create(
+pub(crate) async fn create(
     tx: &mut Tx,
     ctx: &Ctx,
     account: shared::ids::AccountId,
@@ -196,9 +207,12 @@ async fn create(
                     "this Idempotency-Key was used for a different request",
                 ));
             }
+            let engagement = serde_json::from_str(&stored.body).map_err(|e| {
+                StoreError::Corrupt(format!("a stored start response does not read: {e}"))
+            })?;
             return Ok(Started {
-                status: stored.status,
-                body: stored.body,
+                engagement,
+                replayed: true,
             });
         }
     }
@@ -255,7 +269,7 @@ async fn create(
     eng::save(tx.conn(), &rec).await?;
     let created = shared::state_machine::initial().1;
     emit(tx, &rec, &[], created, None, Detail::Plain {}).await?;
-    let body = serde_json::to_string(&rec.to_api(&[])?).expect("engagement serializes");
+    let engagement = rec.to_api(&[])?;
     if let Some(key) = idempotency_key.as_deref() {
         eng::store_response(
             tx.conn(),
@@ -264,13 +278,16 @@ async fn create(
             &StoredResponse {
                 request_hash,
                 status: 201,
-                body: body.clone(),
+                body: serde_json::to_string(&engagement).expect("an engagement serializes"),
             },
         )
         .await?;
     }
     // The batch's routing pass offers it before the batch commits.
-    Ok(Started { status: 201, body })
+    Ok(Started {
+        engagement,
+        replayed: false,
+    })
 }
 
 fn duplicate(existing: EngagementId) -> ServiceError {

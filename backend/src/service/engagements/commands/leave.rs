@@ -2,7 +2,7 @@
 //! is `abandon` — closed as abandoned, offers rescinded, counted against the queue's service
 //! level like a caller hanging up; once an agent has it, `end` — the agent's conversation is
 //! over and they go on to wrap-up. [`abandon_if_waiting`] is the customer who went away
-//! without a word (`service::chat_presence`).
+//! without a word (`service::chat::presence`).
 
 use super::super::load;
 use super::{cancel, end, Cmd};

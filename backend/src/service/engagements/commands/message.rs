@@ -194,29 +194,38 @@ pub async fn from_consumer(
 ) -> Result<MessageRecord> {
     ctx.writer
         .apply(false, move |tx, ctx| {
-            Box::pin(async move {
-                let mut rec = load(tx, account, id).await?;
-                consumer_may_write(&rec)?;
-                let offered = super::ringing_for(tx, &rec).await?;
-                let message = MessageRecord {
-                    message_id: draft.message_id,
-                    engagement_id: id,
-                    author: MessageAuthor {
-                        kind: AuthorKind::Consumer,
-                        agent_id: None,
-                        display_name: rec
-                            .consumer
-                            .as_ref()
-                            .and_then(|c| c.display_name.clone())
-                            .unwrap_or_else(|| "Customer".into()),
-                    },
-                    body: draft.body,
-                    created_at: crate::store::ms_to_datetime(ctx.clock.now_ms())?,
-                    attachment: draft.attachment,
-                };
-                record(tx, &mut rec, &offered, message.clone()).await?;
-                Ok(message)
-            })
+            Box::pin(add_from_consumer(tx, ctx, account, id, draft))
         })
         .await
+}
+
+/// The customer's message, inside a batch (a chat's start adds its first one in its own).
+pub(crate) async fn add_from_consumer(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    account: AccountId,
+    id: EngagementId,
+    draft: Draft,
+) -> Result<MessageRecord> {
+    let mut rec = load(tx, account, id).await?;
+    consumer_may_write(&rec)?;
+    let offered = super::ringing_for(tx, &rec).await?;
+    let message = MessageRecord {
+        message_id: draft.message_id,
+        engagement_id: id,
+        author: MessageAuthor {
+            kind: AuthorKind::Consumer,
+            agent_id: None,
+            display_name: rec
+                .consumer
+                .as_ref()
+                .and_then(|c| c.display_name.clone())
+                .unwrap_or_else(|| "Customer".into()),
+        },
+        body: draft.body,
+        created_at: crate::store::ms_to_datetime(ctx.clock.now_ms())?,
+        attachment: draft.attachment,
+    };
+    record(tx, &mut rec, &offered, message.clone()).await?;
+    Ok(message)
 }
