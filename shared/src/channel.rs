@@ -52,6 +52,19 @@ impl Channel {
     }
 }
 
+/// A channel name that is not one of [`Channel::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown channel {0:?}")]
+pub struct UnknownChannel(pub String);
+
+/// Read from a text column (`#[sqlx(try_from = "String")]` in the backend's rows).
+impl TryFrom<String> for Channel {
+    type Error = UnknownChannel;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Channel::parse(&s).ok_or(UnknownChannel(s))
+    }
+}
+
 impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

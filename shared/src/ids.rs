@@ -35,6 +35,14 @@ macro_rules! define_id {
                 Uuid::parse_str(s).map(Self)
             }
         }
+
+        /// Read from a text column (`#[sqlx(try_from = "String")]` in the backend's rows).
+        impl TryFrom<String> for $name {
+            type Error = uuid::Error;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
     };
 }
 

@@ -100,6 +100,9 @@ pub enum Command {
     Decline,
     /// Nobody accepted before the queue's ring timeout.
     RingTimeout,
+    /// The only agent it rang for stopped being available (left ready, signed out): the offer
+    /// is rescinded and the engagement goes back to its queue.
+    Withdraw,
     MarkInactive,
     Resume,
     /// To a queue, a flow or an agent; the engagement goes back to routing.
@@ -122,11 +125,12 @@ pub enum Command {
 }
 
 impl Command {
-    pub const ALL: [Command; 16] = [
+    pub const ALL: [Command; 17] = [
         Command::Offer,
         Command::Accept,
         Command::Decline,
         Command::RingTimeout,
+        Command::Withdraw,
         Command::MarkInactive,
         Command::Resume,
         Command::Transfer,
@@ -147,6 +151,7 @@ impl Command {
             Command::Accept => "accept",
             Command::Decline => "decline",
             Command::RingTimeout => "ring_timeout",
+            Command::Withdraw => "withdraw",
             Command::MarkInactive => "mark_inactive",
             Command::Resume => "resume",
             Command::Transfer => "transfer",
@@ -202,6 +207,7 @@ pub fn transition(
         (S::Offered, C::Accept) => (S::Connected, E::EngagementConnected),
         (S::Offered, C::Decline) => (S::Queued, E::EngagementOfferDeclined),
         (S::Offered, C::RingTimeout) => (S::Queued, E::EngagementOfferTimedOut),
+        (S::Offered, C::Withdraw) => (S::Queued, E::EngagementOfferRescinded),
         (S::Connected, C::MarkInactive) => (S::Inactive, E::EngagementInactive),
         (S::Inactive, C::Resume) => (S::Connected, E::EngagementResumed),
         (S::Connected | S::Inactive, C::Transfer) => (S::Queued, E::EngagementTransferred),
@@ -277,6 +283,7 @@ mod tests {
             Command::Accept => EventKind::EngagementConnected,
             Command::Decline => EventKind::EngagementOfferDeclined,
             Command::RingTimeout => EventKind::EngagementOfferTimedOut,
+            Command::Withdraw => EventKind::EngagementOfferRescinded,
             Command::MarkInactive => EventKind::EngagementInactive,
             Command::Resume => EventKind::EngagementResumed,
             Command::Transfer => EventKind::EngagementTransferred,
@@ -310,7 +317,9 @@ mod tests {
                         prop_assert_eq!(t.from, state);
                         prop_assert!(ALLOWED.contains(&(t.from, t.to)), "illegal step {:?} -> {:?} by {:?}", t.from, t.to, command);
                         prop_assert_eq!(t.event, naming_event(command), "{:?}", command);
-                        if t.to != t.from {
+                        // A rescinded offer moves the engagement only when nobody else has it
+                        // ringing, so its event names no state of its own.
+                        if t.to != t.from && t.event != EventKind::EngagementOfferRescinded {
                             prop_assert_eq!(t.event.entered_state(), Some(t.to));
                         }
                         state = t.to;

@@ -1,5 +1,6 @@
 //! The agent's side: status, queue opt-in/out, and what follows from missed offers.
 
+use super::engagements::{apply_each, Emit};
 use super::events::emit;
 use super::{validate, Ctx, Result, ServiceError};
 use crate::auth::{Principal, Scope};
@@ -10,7 +11,7 @@ use shared::config::{Agent, AgentStatus, QueueMembership};
 use shared::events::EventKind;
 use shared::ids::{AccountId, AgentId, QueueId};
 use shared::payload::{Detail, Payload};
-use shared::{transition, Command};
+use shared::Command;
 
 async fn status_event(
     tx: &mut Tx,
@@ -45,23 +46,28 @@ async fn withdraw_offers(tx: &mut Tx, account: AccountId, agent: AgentId) -> Res
         any = true;
         eng::delete_offer(tx.conn(), rec.id, agent).await?;
         let rest: Vec<AgentId> = offers.into_iter().filter(|a| *a != agent).collect();
-        if rest.is_empty() {
-            let t = transition(rec.state, Command::RingTimeout)?;
-            rec.state = t.to;
-            rec.offered_at_ms = None;
-            eng::save(tx.conn(), &rec).await?;
-        }
-        emit(
-            tx,
-            &rec,
-            &rest,
-            EventKind::EngagementOfferRescinded,
-            Some(agent),
-            Detail::Reason {
+        let to = Emit {
+            offered_to: &rest,
+            agent: Some(agent),
+            detail: Detail::Reason {
                 reason: "agent_unavailable".into(),
             },
-        )
-        .await?;
+        };
+        if rest.is_empty() {
+            // Rung for nobody else: back to the queue, through the commands' skeleton.
+            apply_each(tx, &mut rec, Command::Withdraw, [to]).await?;
+        } else {
+            // Still ringing for others: only this agent's offer ends.
+            emit(
+                tx,
+                &rec,
+                to.offered_to,
+                EventKind::EngagementOfferRescinded,
+                to.agent,
+                to.detail,
+            )
+            .await?;
+        }
     }
     Ok(any)
 }

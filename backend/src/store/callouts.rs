@@ -4,17 +4,11 @@
 
 use super::events::{event_from_row, EVENT_COLUMNS};
 use super::webhooks::AttemptRow;
-use super::{Backend, Result, Store, StoreError, Tx};
+use super::{parse, Backend, Result, Store, StoreError, Tx};
 use shared::events::Event;
 use shared::ids::{AccountId, DeliveryId, EventId, FlowId};
 use shared::webhooks::DeliveryStatus;
 use sqlx::{AnyConnection, Row};
-
-fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T> {
-    value
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("{what} {value:?}")))
-}
 
 /// A delivery to queue: one callout of one flow for one event.
 #[derive(Debug, Clone)]
@@ -29,10 +23,13 @@ pub struct NewCalloutDelivery {
 }
 
 /// A claimed callout delivery, ready to send.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedCallout {
+    #[sqlx(try_from = "String")]
     pub delivery_id: DeliveryId,
+    #[sqlx(try_from = "String")]
     pub account_id: AccountId,
+    #[sqlx(try_from = "String")]
     pub event_id: EventId,
     pub url: String,
     pub body: String,
@@ -83,37 +80,14 @@ impl Store {
         lease_until_ms: i64,
         limit: i64,
     ) -> Result<Vec<ClaimedCallout>> {
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let rows = sqlx::query(&format!(
-            "UPDATE callout_deliveries SET lease_until_ms = $1
-             WHERE delivery_id IN (
-                 SELECT delivery_id FROM callout_deliveries
-                 WHERE account_id = $2 AND status = 'pending' AND next_attempt_ms <= $3 AND lease_until_ms < $3
-                 ORDER BY next_attempt_ms LIMIT $4{lock})
-             RETURNING delivery_id, account_id, event_id, url, body, attempt_count, schedule_pos"
-        ))
-        .bind(lease_until_ms)
-        .bind(account.to_string())
-        .bind(now_ms)
-        .bind(limit)
-        .fetch_all(&self.writer)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ClaimedCallout {
-                    delivery_id: parse("delivery id", &row.try_get::<String, _>("delivery_id")?)?,
-                    account_id: parse("account id", &row.try_get::<String, _>("account_id")?)?,
-                    event_id: parse("event id", &row.try_get::<String, _>("event_id")?)?,
-                    url: row.try_get("url")?,
-                    body: row.try_get("body")?,
-                    attempt_count: row.try_get("attempt_count")?,
-                    schedule_pos: row.try_get("schedule_pos")?,
-                })
-            })
-            .collect()
+        self.claim_due_in(
+            &super::outbox::CALLOUTS,
+            &account.to_string(),
+            now_ms,
+            lease_until_ms,
+            limit,
+        )
+        .await
     }
 
     /// When the account's next pending callout falls due.

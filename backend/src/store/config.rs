@@ -577,7 +577,5 @@ impl Store {
 }
 
 pub(crate) fn parse_id<T: std::str::FromStr>(value: &str) -> Result<T> {
-    value
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("id {value:?}")))
+    super::parse("id", value)
 }

@@ -6,7 +6,7 @@ use shared::config::SkillRequirement;
 use shared::engagement::{Consumer, Engagement, Timestamps, Variables, WorkItem};
 use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, EntryId, FlowId, QueueId};
 use shared::{Channel, Direction, EngagementState};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 use std::collections::HashMap;
 
 /// Everything stored about an engagement.
@@ -413,10 +413,13 @@ pub async fn list(
 
 // ---- offers ------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OfferRecord {
+    #[sqlx(rename = "engagement_id", try_from = "String")]
     pub engagement: EngagementId,
+    #[sqlx(rename = "agent_id", try_from = "String")]
     pub agent: AgentId,
+    #[sqlx(try_from = "String")]
     pub channel: Channel,
     pub offered_at_ms: i64,
     pub expires_at_ms: i64,
@@ -442,29 +445,16 @@ pub async fn insert_offer(
     Ok(())
 }
 
-fn offer_from_row(r: &sqlx::any::AnyRow) -> Result<OfferRecord> {
-    let channel: String = r.try_get("channel")?;
-    Ok(OfferRecord {
-        engagement: parse_id(&r.try_get::<String, _>("engagement_id")?)?,
-        agent: parse_id(&r.try_get::<String, _>("agent_id")?)?,
-        channel: Channel::parse(&channel)
-            .ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
-        offered_at_ms: r.try_get("offered_at_ms")?,
-        expires_at_ms: r.try_get("expires_at_ms")?,
-    })
-}
-
 pub async fn offers_for(
     conn: &mut AnyConnection,
     engagement: EngagementId,
 ) -> Result<Vec<OfferRecord>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT engagement_id, agent_id, channel, offered_at_ms, expires_at_ms FROM offers WHERE engagement_id = $1 ORDER BY agent_id",
     )
     .bind(engagement.to_string())
     .fetch_all(conn)
-    .await?;
-    rows.iter().map(offer_from_row).collect()
+    .await?)
 }
 
 pub async fn delete_offers(conn: &mut AnyConnection, engagement: EngagementId) -> Result<()> {
@@ -495,20 +485,19 @@ pub async fn offers_of(conn: &mut AnyConnection, ids: &[EngagementId]) -> Result
         "SELECT engagement_id, agent_id, channel, offered_at_ms, expires_at_ms FROM offers WHERE engagement_id IN",
         &[],
         ids,
-        offer_from_row,
+        |r| Ok(OfferRecord::from_row(r)?),
     )
     .await
 }
 
 /// Every live offer of the account.
 pub async fn all_offers(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<OfferRecord>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT engagement_id, agent_id, channel, offered_at_ms, expires_at_ms FROM offers WHERE account_id = $1",
     )
     .bind(account.to_string())
     .fetch_all(conn)
-    .await?;
-    rows.iter().map(offer_from_row).collect()
+    .await?)
 }
 
 /// What each agent holds: assigned engagements (connected, inactive, wrap-up) and live offers.

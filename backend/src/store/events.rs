@@ -8,7 +8,7 @@
 //! advisory lock before its first insert. Appends for one account commit in `seq` order; other
 //! accounts are not blocked.
 
-use super::{ms_to_datetime, now_ms, Backend, Result, Store, StoreError, Tx};
+use super::{ms_to_datetime, now_ms, parse, Backend, Result, Store, StoreError, Tx};
 use shared::events::{Event, EventKind};
 use shared::ids::{AccountId, AgentId, EngagementId, EventId};
 use sqlx::Row;
@@ -283,12 +283,6 @@ pub async fn max_seq(tx: &mut Tx, account: AccountId) -> Result<i64> {
         .fetch_one(tx.conn())
         .await?;
     Ok(seq.unwrap_or(0))
-}
-
-fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T> {
-    value
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("{what} {value:?}")))
 }
 
 pub(super) fn event_from_row(row: &sqlx::any::AnyRow) -> Result<Event> {

@@ -4,10 +4,10 @@
 //! Lists page by key (`(time, id)` after the last row seen), so a page is stable while new
 //! rows arrive and deep pages cost the same as the first.
 
-use super::{Result, StoreError};
+use super::{parse, Result, StoreError};
 use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, NoteId};
 use shared::Channel;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordingRow {
@@ -27,21 +27,18 @@ pub struct RecordingRow {
     pub created_at_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TranscriptRow {
+    #[sqlx(try_from = "String")]
     pub engagement_id: EngagementId,
+    #[sqlx(try_from = "String")]
     pub account_id: AccountId,
+    #[sqlx(try_from = "String")]
     pub channel: Channel,
     pub content_type: String,
     pub size_bytes: i64,
     pub blob_key: String,
     pub completed_at_ms: i64,
-}
-
-fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T> {
-    value
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("{what} {value:?}")))
 }
 
 fn channel(value: &str) -> Result<Channel> {
@@ -130,18 +127,6 @@ pub async fn set_recording_transcript(
 const TRANSCRIPT_COLUMNS: &str =
     "t.engagement_id, t.account_id, t.channel, t.content_type, t.size_bytes, t.blob_key, t.completed_at_ms";
 
-fn transcript_from_row(row: &sqlx::any::AnyRow) -> Result<TranscriptRow> {
-    Ok(TranscriptRow {
-        engagement_id: parse("engagement id", &row.try_get::<String, _>("engagement_id")?)?,
-        account_id: parse("account id", &row.try_get::<String, _>("account_id")?)?,
-        channel: channel(&row.try_get::<String, _>("channel")?)?,
-        content_type: row.try_get("content_type")?,
-        size_bytes: row.try_get("size_bytes")?,
-        blob_key: row.try_get("blob_key")?,
-        completed_at_ms: row.try_get("completed_at_ms")?,
-    })
-}
-
 /// Save an engagement's transcript, replacing an earlier one.
 pub async fn upsert_transcript(conn: &mut AnyConnection, t: &TranscriptRow) -> Result<()> {
     insert_transcript(
@@ -209,14 +194,13 @@ pub async fn get_transcript(
     account: AccountId,
     engagement: EngagementId,
 ) -> Result<Option<TranscriptRow>> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {TRANSCRIPT_COLUMNS} FROM engagement_transcripts t WHERE t.engagement_id = $1 AND t.account_id = $2"
     ))
     .bind(engagement.to_string())
     .bind(account.to_string())
     .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(transcript_from_row).transpose()
+    .await?)
 }
 
 /// A time window and a page position. `after` is the `(time, id)` of the last row of the
@@ -315,7 +299,7 @@ pub async fn list_transcripts(
     fetch_window(conn, &sql, account, w)
         .await?
         .iter()
-        .map(|row| Ok((transcript_from_row(row)?, row.try_get("window_ms")?)))
+        .map(|row| Ok((TranscriptRow::from_row(row)?, row.try_get("window_ms")?)))
         .collect()
 }
 

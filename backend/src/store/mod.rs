@@ -19,6 +19,7 @@ pub mod engagements;
 mod events;
 pub mod interactions;
 pub mod messages;
+mod outbox;
 pub mod webhooks;
 
 pub use events::NewEvent;
@@ -91,12 +92,23 @@ impl From<sqlx::Error> for StoreError {
         }
         match err {
             sqlx::Error::RowNotFound => StoreError::NotFound,
+            // A `FromRow` struct could not read a column (an id that is not a UUID, say).
+            sqlx::Error::ColumnDecode { index, source } => {
+                StoreError::Corrupt(format!("column {index}: {source}"))
+            }
             other => StoreError::Database(other),
         }
     }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Read a stored text as `T` (an id, a channel); `what` names it when the row is corrupt.
+pub(crate) fn parse<T: FromStr>(what: &str, value: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what} {value:?}")))
+}
 
 /// A handle to the database. Cheap to clone.
 #[derive(Clone)]

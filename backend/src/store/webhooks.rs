@@ -6,7 +6,7 @@
 //! instances never send the same delivery at once) and [`Store::record_attempts`] the results.
 
 use super::events::event_from_row;
-use super::{Backend, Result, Store, StoreError, Tx};
+use super::{parse, Backend, Result, Store, StoreError, Tx};
 use shared::events::Event;
 use shared::ids::{AccountId, DeliveryId, EventId, WebhookId};
 use shared::webhooks::{DeliveryStatus, ValidationState};
@@ -52,12 +52,6 @@ pub struct WebhookRow {
 }
 
 const WEBHOOK_COLUMNS: &str = "webhook_id, account_id, url, events, description, enabled, validation, secret, previous_secret, previous_secret_expires_ms, cursor_seq, failing_since_ms, disabled_reason, created_at_ms, updated_at_ms";
-
-fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T> {
-    value
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("{what} {value:?}")))
-}
 
 fn webhook_from_row(row: &sqlx::any::AnyRow) -> Result<WebhookRow> {
     let events: String = row.try_get("events")?;
@@ -195,8 +189,9 @@ pub async fn delete(conn: &mut AnyConnection, account: AccountId, id: WebhookId)
 }
 
 /// A delivery a worker claimed and now sends.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Claimed {
+    #[sqlx(try_from = "String")]
     pub delivery_id: DeliveryId,
     pub event_seq: i64,
     pub event_name: String,
@@ -391,37 +386,15 @@ impl Store {
         lease_until_ms: i64,
         limit: i64,
     ) -> Result<Vec<Claimed>> {
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let rows = sqlx::query(&format!(
-            "UPDATE webhook_deliveries SET lease_until_ms = $1
-             WHERE delivery_id IN (
-                 SELECT delivery_id FROM webhook_deliveries
-                 WHERE webhook_id = $2 AND status = 'pending' AND next_attempt_ms <= $3 AND lease_until_ms < $3
-                 ORDER BY next_attempt_ms, event_seq LIMIT $4{lock})
-             RETURNING delivery_id, event_seq, event_name, attempt_count, schedule_pos, committed_at_ms"
-        ))
-        .bind(lease_until_ms)
-        .bind(webhook.to_string())
-        .bind(now_ms)
-        .bind(limit)
-        .fetch_all(&self.writer)
-        .await?;
-        let mut claimed = rows
-            .iter()
-            .map(|row| {
-                Ok(Claimed {
-                    delivery_id: parse("delivery id", &row.try_get::<String, _>("delivery_id")?)?,
-                    event_seq: row.try_get("event_seq")?,
-                    event_name: row.try_get("event_name")?,
-                    attempt_count: row.try_get("attempt_count")?,
-                    schedule_pos: row.try_get("schedule_pos")?,
-                    committed_at_ms: row.try_get("committed_at_ms")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut claimed: Vec<Claimed> = self
+            .claim_due_in(
+                &super::outbox::WEBHOOKS,
+                &webhook.to_string(),
+                now_ms,
+                lease_until_ms,
+                limit,
+            )
+            .await?;
         claimed.sort_by_key(|c| c.event_seq);
         Ok(claimed)
     }
