@@ -11,6 +11,7 @@ pub mod browser;
 pub mod chat;
 pub mod db;
 pub mod demo;
+pub mod pages;
 pub mod process;
 pub mod receiver;
 pub mod side_app;

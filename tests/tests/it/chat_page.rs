@@ -9,18 +9,27 @@
 //! once within the busy rule, a transfer from the widget, a supervisor barging in from the
 //! supervisor view; leaving a message that becomes a work item; the demo CRM's website. The
 //! website tests run on both stores (the demo's on SQLite, as the demo runs).
+//!
+//! The browser steps are the page objects' (`tests::pages`): `ChatPage` for the customer,
+//! `Widget` for the agent.
 
-use fantoccini::actions::InputSource;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Api, Center, Feed};
 use tests::browser::Browser;
 use tests::chat::{chat_center, Website};
 use tests::db::TestDb;
+use tests::pages::{ChatPage, Widget};
 use tests::process::ServerOptions;
 
 const WAIT: Duration = Duration::from_secs(20);
-const FRAME: &str = "[data-switchboard-chat=frame]";
+/// The chat agent's sign-in (`tests::chat::chat_center`).
+const CHAT_AGENT: (&str, &str) = ("chat@switchboard.test", "chat-agent-password");
+/// A 1×1 PNG, base64.
+const ONE_PIXEL_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+/// A minimal PDF's first bytes, base64 (`%PDF-1.4 …`).
+const PDF: &str = "JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDw+PgplbmRvYmoKdHJhaWxlcgo8PD4+CiUlRU9G";
 
 /// A center with a chat entry point and its agent (not ready yet), and a website on another
 /// loopback origin, allowed to embed, that carries the bubble: (center, website, its origin,
@@ -42,164 +51,100 @@ async fn website_center(db: TestDb, agents: usize) -> (Center, Website, String, 
     (c, site, site_origin, agent)
 }
 
-/// A customer's browser on the website (or any page with the bubble at `url`), the chat
-/// opened from the bubble; its chat frame is the browser's "widget" frame.
-async fn open_the_chat(url: &str) -> Browser {
-    let mut browser = Browser::start().await;
-    browser.widget_frame = FRAME;
-    browser.client.goto(url).await.unwrap();
-    browser.click("[data-switchboard-chat=bubble]").await;
-    browser
-}
-
-/// Evaluate `script` in the chat frame until it answers.
-async fn in_chat(browser: &Browser, what: &str, script: &str) -> Value {
-    browser.in_widget(what, script).await
-}
-
-/// The message the chat's form shows for what the server refused.
-async fn form_error(browser: &Browser) -> String {
-    in_chat(
-        browser,
-        "the form's error",
-        "const e = document.querySelector('[data-test=form-error]'); return e && e.textContent ? e.textContent : null;",
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
-/// The texts of the conversation's messages, oldest first.
-async fn bodies(browser: &Browser, at_least: usize) -> Vec<String> {
-    let v = in_chat(
-        browser,
-        &format!("{at_least} messages in the chat"),
-        &format!(
-            "const m = [...document.querySelectorAll('[data-test=chat-message] p')].map(p => p.textContent); return m.length >= {at_least} ? m : null;"
-        ),
-    )
-    .await;
-    serde_json::from_value(v).unwrap()
-}
-
 /// The chat agent signed in to the standalone widget and ready.
-async fn ready_in_the_widget(c: &Center) -> Browser {
-    let agent = Browser::start().await;
-    agent
-        .ready_in_standalone_widget(
-            &format!("{}/widget/", c.server.base_url),
-            "chat@switchboard.test",
-            "chat-agent-password",
-        )
-        .await;
-    agent
+async fn chat_agent_in_the_widget(c: &Center) -> Widget {
+    Widget::ready(&c.server.base_url, CHAT_AGENT.0, CHAT_AGENT.1).await
 }
 
-/// Fill the whole pre-chat form in the chat frame and start the chat.
-async fn start_the_chat(customer: &Browser, name: &str, email: &str, question: &str) {
-    for (field, value) in [("name", name), ("email", email), ("question", question)] {
-        customer
-            .type_in_widget(&format!("[data-test={field}]"), value)
-            .await;
-    }
-    customer.click_in_widget("[data-test=start]").await;
-}
-
-/// Show the panel of the engagement whose tab names `who`.
-async fn open_tab(agent: &Browser, who: &str) {
-    agent
-        .client
-        .execute(
-            &format!(
-                "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes({})).click(); return true;",
-                json!(who)
-            ),
-            vec![],
-        )
-        .await
-        .unwrap();
-}
-
-/// Type into the field `css` of the page (not a frame) once it is rendered and shown: a
-/// panel's conversation mounts after the panel, so the field can exist before it is usable.
-async fn type_when_shown(browser: &Browser, css: &str, keys: &str) {
-    browser
-        .wait_for(
-            &format!("{css} shown"),
-            WAIT,
-            &format!(
-                "const e = document.querySelector({}); return e && e.getClientRects().length && !e.closest('[hidden]') ? true : null;",
-                json!(css)
-            ),
-        )
-        .await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .send_keys(keys)
-        .await
-        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
-}
-
-/// The id of the agent's message whose body is `<img …>`.
-async fn hostile_id(agent: &Api, id: &str) -> Value {
-    let list = agent
-        .get(&format!("/v1/engagements/{id}/messages"))
-        .await
-        .expect(200);
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["body"].as_str().unwrap().starts_with("<img"))
-        .unwrap()["message_id"]
-        .clone()
-}
-
-async fn agent_messages(agent: &Api, id: &str) -> Vec<String> {
+/// The conversation's messages as the agent reads them through the API.
+async fn messages(agent: &Api, id: &str) -> Vec<Value> {
     agent
         .get(&format!("/v1/engagements/{id}/messages"))
         .await
         .expect(200)
         .as_array()
         .unwrap()
+        .clone()
+}
+
+async fn agent_messages(agent: &Api, id: &str) -> Vec<String> {
+    messages(agent, id)
+        .await
         .iter()
         .map(|m| m["body"].as_str().unwrap().to_string())
         .collect()
 }
 
+/// The id of the agent's message whose body is `<img …>`.
+async fn hostile_id(agent: &Api, id: &str) -> Value {
+    messages(agent, id)
+        .await
+        .iter()
+        .find(|m| m["body"].as_str().unwrap().starts_with("<img"))
+        .unwrap()["message_id"]
+        .clone()
+}
+
+/// The id of the conversation's latest message.
+async fn latest_id(agent: &Api, id: &str) -> Value {
+    messages(agent, id).await.last().unwrap()["message_id"].clone()
+}
+
+/// The engagement id of the chat whose customer is called `name`.
+async fn chat_of(c: &Center, name: &str) -> String {
+    let list = c.admin.get("/v1/engagements").await.expect(200);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["channel"] == "chat" && e["consumer"]["display_name"] == name)
+        .unwrap_or_else(|| panic!("a chat with {name}: {list}"))["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
     let (c, _site, site_origin, agent) = website_center(db, 0).await;
+    let page = ChatPage::open(&site_origin).await;
+    the_form_asks_for_the_email_and_the_chat_waits(&page).await;
+    let (id, mut feed) = the_agent_takes_the_waiting_chat(&c, &agent, &page).await;
+    markup_from_the_agent_is_text_and_is_read(&agent, &id, &page, &mut feed).await;
+    let shown = the_customer_types_and_writes_lines(&agent, &id, &page, &mut feed).await;
+    the_customer_sees_how_far_each_message_came(&agent, &id, &page).await;
+    a_reload_resumes_the_chat_once(&page, &shown).await;
+    folded_the_bubble_counts_and_delivers(&agent, &id, &page, &mut feed).await;
 
-    let browser = open_the_chat(&site_origin).await;
+    // The customer ends the chat: the agent goes on to wrap-up; the page offers the transcript.
+    page.end().await;
+    let e = agent
+        .get(&format!("/v1/engagements/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(e["state"], "wrap_up");
+    feed.close().await;
+    page.close().await;
+}
 
-    // The pre-chat form asks for what the entry point requires.
-    browser
-        .type_in_widget("[data-test=name]", "Alan Turing")
-        .await;
-    browser
-        .type_in_widget("[data-test=question]", "Can I upgrade?")
-        .await;
-    browser.click_in_widget("[data-test=start]").await;
-    let error = form_error(&browser).await;
+/// The pre-chat form asks for what the entry point requires; then the question is the first
+/// message, and the place in the queue shows.
+async fn the_form_asks_for_the_email_and_the_chat_waits(page: &ChatPage) {
+    page.fill("name", "Alan Turing").await;
+    page.fill("question", "Can I upgrade?").await;
+    page.submit_form().await;
+    let error = page.form_error().await;
     assert!(error.contains("email"), "{error}");
-    browser
-        .type_in_widget("[data-test=email]", "alan@bletchley.test")
-        .await;
-    browser.click_in_widget("[data-test=start]").await;
+    page.fill("email", "alan@bletchley.test").await;
+    page.submit_form().await;
+    assert_eq!(page.bodies(1).await, ["Can I upgrade?"]);
+    page.wait_status_with("number 1 in line").await;
+}
 
-    // Waiting: the question is the first message; the place in the queue shows.
-    assert_eq!(bodies(&browser, 1).await, ["Can I upgrade?"]);
-    in_chat(
-        &browser,
-        "the place in the queue",
-        "const s = document.querySelector('[data-test=status]'); return s && s.textContent.includes('number 1 in line') ? true : null;",
-    )
-    .await;
-
-    // The agent takes it: the customer sees them join.
+/// The agent takes the chat: the customer sees them join. The chat's id, and the agent's feed.
+async fn the_agent_takes_the_waiting_chat(
+    c: &Center,
+    agent: &Api,
+    page: &ChatPage,
+) -> (String, Feed) {
     let waiting = c
         .admin
         .get("/v1/engagements?state=queued")
@@ -216,26 +161,26 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
         .to_string();
     agent.set_ready().await;
     agent.accept_when_offered(&id, WAIT).await;
-    let mut feed = Feed::connect(&agent, None).await;
-    in_chat(
-        &browser,
-        "the agent joined",
-        "const s = document.querySelector('[data-test=status]'); return s && s.textContent === 'Chatting with Chat Agent' && document.querySelector('[data-test=chat-log]').textContent.includes('Chat Agent joined the chat') ? true : null;",
-    )
-    .await;
+    let feed = Feed::connect(agent, None).await;
+    page.wait_status("Chatting with Chat Agent").await;
+    page.wait_line("Chat Agent joined the chat").await;
+    (id, feed)
+}
 
-    // The agent types, then writes markup: the customer sees the typing line, then the text
-    // as text (no element made from it, no script run).
+/// The agent types, then writes markup: the customer sees the typing line, then the text as
+/// text (no element made from it, no script run); the page had it in view, so the agent
+/// hears it was read.
+async fn markup_from_the_agent_is_text_and_is_read(
+    agent: &Api,
+    id: &str,
+    page: &ChatPage,
+    feed: &mut Feed,
+) {
     agent
         .post(&format!("/v1/engagements/{id}/typing"), json!({}))
         .await
         .expect(204);
-    in_chat(
-        &browser,
-        "the agent typing",
-        "return document.querySelector('[data-test=chat-typing]').textContent === 'Chat Agent is typing…' ? true : null;",
-    )
-    .await;
+    page.wait_typing("Chat Agent is typing…").await;
     let hostile = "<img src=x onerror=alert(1)>";
     agent
         .post(
@@ -244,114 +189,84 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
         )
         .await
         .expect(201);
-    assert_eq!(bodies(&browser, 2).await, ["Can I upgrade?", hostile]);
-    let markup = in_chat(
-        &browser,
-        "the log's elements",
-        "return { imgs: document.querySelectorAll('[data-test=chat-log] img').length, typing: document.querySelector('[data-test=chat-typing]').textContent };",
-    )
-    .await;
+    assert_eq!(page.bodies(2).await, ["Can I upgrade?", hostile]);
+    assert_eq!(page.count_in_log("img").await, 0);
     assert_eq!(
-        markup,
-        json!({"imgs": 0, "typing": ""}),
+        page.typing_text().await,
+        "",
         "the message ends the typing line"
     );
-    // The page had it in view: the agent hears it was read.
     let read = feed.wait_for("engagement.message_receipt", WAIT).await;
     assert_eq!(
         read["data"]["receipt"],
-        json!({"reader": "consumer", "status": "read", "up_to": hostile_id(&agent, &id).await})
+        json!({"reader": "consumer", "status": "read", "up_to": hostile_id(agent, id).await})
     );
+}
 
-    // The customer types (the agent's socket hears it) and sends with Enter; Shift+Enter is a
-    // new line.
-    browser
-        .type_in_widget("[data-test=chat-input]", "Which plan fits?")
-        .await;
+/// The customer types (the agent's socket hears it) and sends with Enter; Shift+Enter is a
+/// new line. What the page shows, the agent reads.
+async fn the_customer_types_and_writes_lines(
+    agent: &Api,
+    id: &str,
+    page: &ChatPage,
+    feed: &mut Feed,
+) -> Vec<String> {
+    page.type_message("Which plan fits?").await;
     let typing = feed.wait_frame("typing", Duration::from_secs(10)).await;
     assert_eq!(typing["engagement_id"], json!(id));
-    browser.enter_widget().await;
-    let composer = browser
-        .client
-        .find(fantoccini::Locator::Css("[data-test=chat-input]"))
-        .await
-        .unwrap();
-    composer.send_keys("\u{E007}").await.unwrap(); // Enter
-    browser
-        .client
-        .execute(
-            "document.querySelector('[data-test=chat-input]').focus();",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let shift_enter = fantoccini::actions::KeyActions::new("keyboard".into())
-        .then(fantoccini::actions::KeyAction::Down { value: '\u{E008}' })
-        .then(fantoccini::actions::KeyAction::Down { value: '\u{E007}' })
-        .then(fantoccini::actions::KeyAction::Up { value: '\u{E007}' })
-        .then(fantoccini::actions::KeyAction::Up { value: '\u{E008}' });
-    composer.send_keys("line one").await.unwrap();
-    browser.client.perform_actions(shift_enter).await.unwrap();
-    composer.send_keys("line two\u{E007}").await.unwrap();
-    browser.leave_widget().await;
-    let shown = bodies(&browser, 4).await;
+    page.press_enter().await;
+    page.send_two_lines("line one", "line two").await;
+    let shown = page.bodies(4).await;
     assert_eq!(
         shown,
         [
             "Can I upgrade?",
-            hostile,
+            "<img src=x onerror=alert(1)>",
             "Which plan fits?",
             "line one\nline two"
         ]
     );
-    assert_eq!(agent_messages(&agent, &id).await, shown);
-    // The customer's messages show how far they came: sent, then read once the agent read
-    // the latest.
-    let receipts =
-        "return [...document.querySelectorAll('[data-test=chat-receipt]')].map(r => r.textContent);";
-    let sent = in_chat(&browser, "the sent marks", receipts).await;
-    assert_eq!(sent, json!(["✓ Sent", "✓ Sent", "✓ Sent"]));
-    let latest = agent
-        .get(&format!("/v1/engagements/{id}/messages"))
-        .await
-        .expect(200)
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()["message_id"]
-        .clone();
+    assert_eq!(agent_messages(agent, id).await, shown);
+    shown
+}
+
+/// The customer's messages show how far they came: sent, then read once the agent read the
+/// latest.
+async fn the_customer_sees_how_far_each_message_came(agent: &Api, id: &str, page: &ChatPage) {
+    assert_eq!(page.receipts().await, json!(["✓ Sent", "✓ Sent", "✓ Sent"]));
     agent
         .post(
             &format!("/v1/engagements/{id}/receipts"),
-            json!({"message_id": latest, "status": "read"}),
+            json!({"message_id": latest_id(agent, id).await, "status": "read"}),
         )
         .await
         .expect(204);
-    in_chat(
-        &browser,
-        "the read marks",
-        "const r = [...document.querySelectorAll('[data-test=chat-receipt]')].map(r => r.textContent); return r.length === 3 && r.every(t => t === '✓✓ Read') ? true : null;",
-    )
-    .await;
+    page.wait_receipts(3, "✓✓ Read").await;
+}
 
-    // A reload of the website: the bubble opens again and the chat resumes, each message once.
-    browser.client.refresh().await.unwrap();
-    assert_eq!(bodies(&browser, 4).await, shown);
-    let marks = in_chat(&browser, "the marks after the reload", receipts).await;
+/// A reload of the website: the bubble opens again and the chat resumes, each message once,
+/// the marks replayed from the log.
+async fn a_reload_resumes_the_chat_once(page: &ChatPage, shown: &[String]) {
+    page.reload().await;
+    assert_eq!(page.bodies(4).await, shown);
     assert_eq!(
-        marks,
+        page.receipts().await,
         json!(["✓✓ Read", "✓✓ Read", "✓✓ Read"]),
         "replayed from the log"
     );
-    in_chat(
-        &browser,
-        "the resumed status",
-        "const s = document.querySelector('[data-test=status]'); return s && s.textContent === 'Chatting with Chat Agent' ? true : null;",
-    )
-    .await;
+    page.wait_status("Chatting with Chat Agent").await;
+}
 
-    // Folded, the bubble counts the agent's new message.
-    browser.click_in_widget("[data-test=minimize]").await;
+/// Folded, the bubble counts the agent's new message, which is only delivered; opening the
+/// chat reads it. (The receipts from before, the agent's and the customer's, are on the feed
+/// too: only this message's count.)
+async fn folded_the_bubble_counts_and_delivers(
+    agent: &Api,
+    id: &str,
+    page: &ChatPage,
+    feed: &mut Feed,
+) {
+    page.minimize().await;
     agent
         .post(
             &format!("/v1/engagements/{id}/messages"),
@@ -359,24 +274,8 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
         )
         .await
         .expect(201);
-    let pro_plan = agent
-        .get(&format!("/v1/engagements/{id}/messages"))
-        .await
-        .expect(200)
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()["message_id"]
-        .clone();
-    browser
-        .wait_for(
-            "the unread count",
-            WAIT,
-            "const b = document.querySelector('[data-switchboard-chat=unread]'); return b && !b.hidden && b.textContent === '1' ? true : null;",
-        )
-        .await;
-    // Folded, it was only delivered; opening the chat reads it. (The receipts from before,
-    // the agent's and the customer's, are on the feed too: only this message's count.)
+    let pro_plan = latest_id(agent, id).await;
+    page.wait_unread(1).await;
     let mut statuses = Vec::new();
     while statuses.last().map(String::as_str) != Some("read") {
         let e = feed.wait_for("engagement.message_receipt", WAIT).await;
@@ -386,31 +285,13 @@ async fn a_customer_chats_from_a_website_through_the_bubble(db: TestDb) {
         }
         statuses.push(e["data"]["receipt"]["status"].as_str().unwrap().to_string());
         if statuses.last().map(String::as_str) == Some("delivered") {
-            browser.click("[data-switchboard-chat=bubble]").await;
+            page.open_bubble().await;
         }
     }
     assert_eq!(statuses, ["delivered", "read"]);
-    assert_eq!(bodies(&browser, 5).await.last().unwrap(), "The Pro plan.");
-
-    // The customer ends the chat: the agent goes on to wrap-up; the page offers the transcript.
-    browser.click_in_widget("[data-test=end]").await;
-    in_chat(
-        &browser,
-        "the ended chat",
-        "const d = document.querySelector('[data-test=download]'); return d && !d.closest('[hidden]') && document.querySelector('[data-test=status]').textContent === 'This chat has ended.' ? true : null;",
-    )
-    .await;
-    let e = agent
-        .get(&format!("/v1/engagements/{id}"))
-        .await
-        .expect(200);
-    assert_eq!(e["state"], "wrap_up");
-    feed.close().await;
-    browser.close().await;
+    assert_eq!(page.bodies(5).await.last().unwrap(), "The Pro plan.");
 }
 
-/// Nobody is ready to chat: the bubble's form becomes "leave a message", and the message
-/// becomes a work item that routes to an agent like any other.
 /// On a website whose origin is not allowed, no bubble appears (it would open a frame the
 /// browser refuses) and the console says what to configure; the allowed site shows it.
 /// (The server's part is its allow-list, not the store: SQLite only.)
@@ -460,26 +341,17 @@ async fn the_bubble_stays_hidden_where_the_origin_is_not_allowed() {
 
     // Under the strict Content-Security-Policy docs/chat.md gives website owners, the bubble
     // shows, opens, and the chat page inside it works.
-    let customer = open_the_chat(&format!("{site_origin}/strict")).await;
-    in_chat(
-        &customer,
-        "the pre-chat form under a strict policy",
-        "return document.querySelector('[data-test=name]') ? true : null;",
-    )
-    .await;
+    let customer = ChatPage::open(&format!("{site_origin}/strict")).await;
+    customer.wait_form().await;
     customer.close().await;
 }
 
+/// Nobody is ready to chat: the bubble's form becomes "leave a message", and the message
+/// becomes a work item that routes to an agent like any other. Closed today, the page says
+/// when it opens.
 async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
     let (c, _site, site_origin, _chat_agent) = website_center(db, 1).await;
-    let entries = c.admin.get("/v1/entry-points").await.expect(200);
-    let flow_id = entries
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["entry_id"] == "web-chat")
-        .unwrap()["flow_id"]
-        .clone();
+    let flow_id = web_chat_flow(&c).await;
     c.admin
         .put(
             "/v1/entry-points/web-chat",
@@ -491,36 +363,18 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
     let worker = c.agent(0).await;
     worker.set_ready().await;
 
-    let browser = open_the_chat(&site_origin).await;
-    in_chat(
-        &browser,
-        "the leave-a-message form",
-        "return document.querySelector('[data-test=leave-message]') ? true : null;",
-    )
-    .await;
-    browser
-        .type_in_widget("[data-test=name]", "Grace Hopper")
+    let page = ChatPage::open(&site_origin).await;
+    page.wait_leave_message_form().await;
+    page.fill("name", "Grace Hopper").await;
+    page.fill("message", "Please call me about <b>COBOL</b>.")
         .await;
-    browser
-        .type_in_widget("[data-test=message]", "Please call me about <b>COBOL</b>.")
-        .await;
-    browser.click_in_widget("[data-test=start]").await;
-    let error = form_error(&browser).await;
+    page.submit_form().await;
+    let error = page.form_error().await;
     assert!(error.contains("email"), "{error}");
-    browser
-        .type_in_widget("[data-test=email]", "grace@navy.test")
-        .await;
-    browser.click_in_widget("[data-test=start]").await;
-    let thanks = in_chat(
-        &browser,
-        "the thanks",
-        "const t = document.querySelector('[data-test=message-left]'); return t ? t.textContent : null;",
-    )
-    .await;
-    assert!(
-        thanks.as_str().unwrap().contains("grace@navy.test"),
-        "{thanks}"
-    );
+    page.fill("email", "grace@navy.test").await;
+    page.submit_form().await;
+    let thanks = page.thanks().await;
+    assert!(thanks.contains("grace@navy.test"), "{thanks}");
 
     // A work item, routed to the ready agent like any other.
     let items = c
@@ -543,10 +397,25 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
     worker
         .accept_when_offered(item["engagement_id"].as_str().unwrap(), WAIT)
         .await;
-    browser.close().await;
+    page.close().await;
+    closed_today_the_page_says_when_it_opens(&c, &site_origin, &flow_id).await;
+}
 
-    // Closed today (open on the other days): the page says when it opens, in the visitor's
-    // own time zone, beside the leave-a-message form.
+/// The web chat entry point's flow.
+async fn web_chat_flow(c: &Center) -> Value {
+    let entries = c.admin.get("/v1/entry-points").await.expect(200);
+    entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entry_id"] == "web-chat")
+        .unwrap()["flow_id"]
+        .clone()
+}
+
+/// Closed today (open on the other days): the page says when it opens, in the visitor's own
+/// time zone, beside the leave-a-message form.
+async fn closed_today_the_page_says_when_it_opens(c: &Center, site_origin: &str, flow_id: &Value) {
     let other_days = tests::chat::other_days_utc();
     c.admin
         .put(
@@ -562,142 +431,76 @@ async fn a_customer_leaves_a_message_when_nobody_can_chat(db: TestDb) {
         .unwrap()
         .len();
     assert!(spans >= 5, "{spans}");
-    let browser = open_the_chat(&site_origin).await;
-    let hours = in_chat(
-        &browser,
-        "the opening hours",
-        "const h = document.querySelector('[data-test=opening-hours]'); if (!h || !document.querySelector('[data-test=leave-message]')) return null; \
-         const fmt = (o) => new Intl.DateTimeFormat(undefined, o); \
-         return { title: h.querySelector('p').textContent, items: [...h.querySelectorAll('li')].map(li => li.textContent), \
-                  zone: fmt({}).resolvedOptions().timeZone };",
-    )
-    .await;
+    let page = ChatPage::open(site_origin).await;
+    let hours = page.opening_hours().await;
     let zone = hours["zone"].as_str().unwrap();
     assert!(
         hours["title"].as_str().unwrap().contains(zone),
         "the visitor's zone is named: {hours}"
     );
     assert_eq!(hours["items"].as_array().unwrap().len(), spans, "{hours}");
-    browser.close().await;
+    page.close().await;
 }
 
 /// Two browsers: a customer on a website and the agent in the widget. The chat rings in the
 /// widget; the panel becomes the conversation with the history; typing, messages and read
 /// receipts go both ways, as text; a reload of the widget shows the conversation again, each
-/// message once.
+/// message once; a second chat counts its unread messages; files go both ways.
 async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     let (c, _site, site_origin, _agent) = website_center(db, 0).await;
 
     // The customer starts the chat from the website.
-    let customer = open_the_chat(&site_origin).await;
-    start_the_chat(
-        &customer,
-        "Alan Turing",
-        "alan@bletchley.test",
-        "Hello from the site",
-    )
-    .await;
-    assert_eq!(bodies(&customer, 1).await, ["Hello from the site"]);
+    let customer = ChatPage::open(&site_origin).await;
+    customer
+        .start_chat("Alan Turing", "alan@bletchley.test", "Hello from the site")
+        .await;
+    assert_eq!(customer.bodies(1).await, ["Hello from the site"]);
 
     // The agent signs in to the widget, gets ready, and the chat rings.
-    let agent = ready_in_the_widget(&c).await;
-    agent.click("[data-test=offer] [data-test=accept]").await;
-    let history = agent
-        .wait_for(
-            "the conversation's history",
-            WAIT,
-            "const m = [...document.querySelectorAll('[data-test=chat-message] p')].map(p => p.textContent); return m.length ? m : null;",
-        )
-        .await;
-    assert_eq!(history, json!(["Hello from the site"]));
-    in_chat(
-        &customer,
-        "the agent joined",
-        "return document.querySelector('[data-test=chat-log]').textContent.includes('Chat Agent joined the chat') ? true : null;",
-    )
-    .await;
+    let agent = chat_agent_in_the_widget(&c).await;
+    agent.accept_offer().await;
+    assert_eq!(agent.bodies(1).await, ["Hello from the site"]);
+    customer.wait_line("Chat Agent joined the chat").await;
 
-    // The customer types: the agent sees it; then sends.
-    customer
-        .type_in_widget("[data-test=chat-input]", "Can I pay by invoice?")
-        .await;
-    agent
-        .wait_for(
-            "the customer typing",
-            WAIT,
-            "return document.querySelector('[data-test=chat-typing]').textContent === 'The customer is typing…' ? true : null;",
-        )
-        .await;
-    customer.enter_widget().await;
-    customer
-        .client
-        .find(fantoccini::Locator::Css("[data-test=chat-input]"))
-        .await
-        .unwrap()
-        .send_keys("\u{E007}")
-        .await
-        .unwrap();
-    customer.leave_widget().await;
-    agent
-        .wait_for(
-            "the customer's message",
-            WAIT,
-            "const m = [...document.querySelectorAll('[data-test=chat-message] p')].map(p => p.textContent); return m.length === 2 && m[1] === 'Can I pay by invoice?' ? true : null;",
-        )
-        .await;
-    // The agent had it in view: the customer sees it read.
-    in_chat(
-        &customer,
-        "the read mark",
-        "const r = [...document.querySelectorAll('[data-test=chat-receipt]')].map(r => r.textContent); return r.length === 2 && r.every(t => t === '✓✓ Read') ? true : null;",
-    )
-    .await;
+    typing_messages_and_receipts_go_both_ways(&customer, &agent).await;
+    a_second_chat_counts_what_is_unread(&c, &agent).await;
+    files_go_both_ways(&c, &customer, &agent).await;
+    a_normal_chat_makes_no_refused_request(&c).await;
+    agent.close().await;
+    customer.close().await;
+}
 
-    // The agent answers with markup, sent with Enter: text on both sides, read by the customer.
+/// The customer types (the agent sees it) and sends; the agent had it in view, so the
+/// customer sees it read. The agent answers with markup, sent with Enter: text on both sides,
+/// read by the customer. A reload of the widget shows the conversation again, each message
+/// once, receipts kept.
+async fn typing_messages_and_receipts_go_both_ways(customer: &ChatPage, agent: &Widget) {
+    customer.type_message("Can I pay by invoice?").await;
+    agent.wait_typing("The customer is typing…").await;
+    customer.press_enter().await;
+    agent.wait_last_message(2, "Can I pay by invoice?").await;
+    customer.wait_receipts(2, "✓✓ Read").await;
+
     let answer = "Yes <img src=x onerror=alert(1)> by invoice";
-    type_when_shown(
-        &agent,
-        "[data-test=panel]:not([hidden]) [data-test=chat-input]",
-        &format!("{answer}\u{E007}"),
-    )
-    .await;
+    agent.reply(answer).await;
     assert_eq!(
-        bodies(&customer, 3).await,
+        customer.bodies(3).await,
         ["Hello from the site", "Can I pay by invoice?", answer]
     );
-    let imgs = in_chat(
-        &customer,
-        "no element from the text",
-        "return String(document.querySelectorAll('[data-test=chat-log] img').length);",
-    )
-    .await;
-    assert_eq!(imgs, "0");
-    let agent_side = agent
-        .wait_for(
-            "the agent's message, read",
-            WAIT,
-            "const m = [...document.querySelectorAll('[data-test=chat-message]')]; const last = m[m.length - 1]; return m.length === 3 && last.querySelector('[data-test=chat-receipt]').textContent === '✓✓ Read' ? { text: last.querySelector('p').textContent, imgs: document.querySelectorAll('[data-test=chat-log] img').length } : null;",
-        )
-        .await;
-    assert_eq!(agent_side, json!({"text": answer, "imgs": 0}));
+    assert_eq!(customer.count_in_log("img").await, 0);
+    assert_eq!(agent.last_read(3).await, json!({"text": answer, "imgs": 0}));
 
-    // A reload of the widget: the conversation again, each message once, receipts kept.
-    agent.client.refresh().await.unwrap();
-    let again = agent
-        .wait_for(
-            "the conversation after the reload",
-            WAIT,
-            "const m = [...document.querySelectorAll('[data-test=chat-message]')]; return m.length === 3 && m[2].querySelector('[data-test=chat-receipt]').textContent === '✓✓ Read' ? m.map(x => x.querySelector('p').textContent) : null;",
-        )
-        .await;
+    agent.reload().await;
     assert_eq!(
-        again,
+        agent.bodies_last_read(3).await,
         json!(["Hello from the site", "Can I pay by invoice?", answer])
     );
+}
 
-    // A second chat at once (busy rules allow three): while the first is in view again, the
-    // second's new message is counted on its tab and in the page's title until the agent
-    // opens it.
+/// A second chat at once (busy rules allow three): while the first is in view again, the
+/// second's new message is counted on its tab and in the page's title until the agent opens
+/// it.
+async fn a_second_chat_counts_what_is_unread(c: &Center, agent: &Widget) {
     let second = c
         .anon()
         .post(
@@ -709,101 +512,46 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
     let grace = c
         .anon()
         .with_token(second["session_token"].as_str().unwrap());
-    agent.click("[data-test=offer] [data-test=accept]").await;
-    agent
-        .wait_for(
-            "two chats held",
-            WAIT,
-            "return document.querySelectorAll('nav.tabs [data-test=tab]').length === 2 ? true : null;",
-        )
-        .await;
-    open_tab(&agent, "Alan").await;
+    agent.accept_offer().await;
+    agent.wait_tabs(2).await;
+    agent.open_tab("Alan").await;
     grace
         .post("/v1/chat/session/messages", json!({"body": "Me too!"}))
         .await
         .expect(201);
-    let counted = agent
-        .wait_for(
-            "the unread count",
-            WAIT,
-            "const u = document.querySelector('nav.tabs [data-test=unread]'); return u ? { count: u.textContent, title: document.title } : null;",
-        )
-        .await;
-    assert_eq!(counted, json!({"count": "1", "title": "(1) Switchboard"}));
-    agent
-        .client
-        .execute(
-            "document.querySelector('nav.tabs [data-test=unread]').closest('[data-test=tab]').click(); return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    agent
-        .wait_for(
-            "the count cleared",
-            WAIT,
-            "return !document.querySelector('[data-test=unread]') && document.title === 'Switchboard' ? true : null;",
-        )
-        .await;
+    assert_eq!(
+        agent.unread().await,
+        json!({"count": "1", "title": "(1) Switchboard"})
+    );
+    agent.read_unread_tab().await;
+}
 
-    // Files both ways, through each side's 📎 picker: the customer's picture shows in the
-    // agent's conversation (fetched with the agent's session), the agent's PDF is a link on
-    // the customer's side that downloads with the customer's token.
-    open_tab(&agent, "Alan").await;
-    in_chat(
-        &customer,
-        "the picture picked",
-        &pick_file("chat-file", ONE_PIXEL_PNG, "photo <1>.png", "image/png"),
-    )
-    .await;
-    let shown = agent
-        .wait_for(
-            "the customer's picture",
-            WAIT,
-            "const a = document.querySelector('[data-test=chat-log] [data-test=attachment]'); const img = a && a.querySelector('img'); return img && img.complete && img.naturalWidth === 1 ? { alt: img.alt, src: img.src.slice(0, 5), title: a.title } : null;",
-        )
+/// Files both ways, through each side's picker: the customer's picture shows in the agent's
+/// conversation (fetched with the agent's session), the agent's PDF is a link on the
+/// customer's side that downloads with the customer's token. The pickers are icons (no emoji
+/// font needed) with an accessible name, and a target of at least 24×24 CSS px, on both
+/// sides.
+async fn files_go_both_ways(c: &Center, customer: &ChatPage, agent: &Widget) {
+    agent.open_tab("Alan").await;
+    customer
+        .pick_file(ONE_PIXEL_PNG, "photo <1>.png", "image/png")
         .await;
     assert_eq!(
-        shown,
+        agent.picture().await,
         json!({"alt": "photo <1>.png", "src": "blob:", "title": "photo <1>.png · 68 bytes"})
     );
-    in_chat(
-        &customer,
-        "the customer's own picture",
-        "const img = document.querySelector('[data-test=chat-log] [data-test=attachment] img'); return img && img.complete && img.naturalWidth === 1 ? true : null;",
-    )
-    .await;
-    agent
-        .wait_for(
-            "the agent's picker",
-            WAIT,
-            &pick_file("chat-file", PDF, "terms.pdf", "application/pdf"),
-        )
-        .await;
-    in_chat(
-        &customer,
-        "the agent's PDF",
-        "const a = document.querySelector('[data-test=chat-log] [data-test=attachment][data-kind=\"application/pdf\"]'); if (!a) return null; if (!a.dataset.clicked) { a.dataset.clicked = '1'; a.click(); } return a.href.startsWith('blob:') && a.textContent === 'terms.pdf · 57 bytes' && a.querySelector('svg[aria-hidden=true]') ? true : null;",
-    )
-    .await;
-    // The pickers are icons (no emoji font needed) with an accessible name, and a target of
-    // at least 24×24 CSS px, on both sides.
-    let picker = "const b = document.querySelector('button.attach'); if (!b) return null; const r = b.getBoundingClientRect(); return { name: b.getAttribute('aria-label'), text: b.textContent, svg: !!b.querySelector('svg[aria-hidden=true]'), big: r.width >= 24 && r.height >= 24 };";
+    customer.wait_picture().await;
+    agent.pick_file(PDF, "terms.pdf", "application/pdf").await;
+    customer.download_pdf("terms.pdf · 57 bytes").await;
     let expected =
         json!({"name": "Attach a file (image or PDF)", "text": "", "svg": true, "big": true});
-    assert_eq!(
-        in_chat(&customer, "the customer's picker", picker).await,
-        expected
-    );
-    assert_eq!(
-        agent.wait_for("the agent's picker", WAIT, picker).await,
-        expected
-    );
+    assert_eq!(customer.picker().await, expected);
+    assert_eq!(agent.picker().await, expected);
     let names: Vec<Value> = c
         .admin
         .get(&format!(
             "/v1/engagements/{}/messages",
-            chat_of(&c, "Alan Turing").await
+            chat_of(c, "Alan Turing").await
         ))
         .await
         .expect(200)
@@ -813,8 +561,11 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
         .filter_map(|m| m.get("attachment").map(|a| a["file_name"].clone()))
         .collect();
     assert_eq!(names, [json!("photo <1>.png"), json!("terms.pdf")]);
-    // A normal chat made no request either side's code had to be refused: no 4xx on the
-    // engagement and chat routes (a receipt sent while the chat still rang was a 403).
+}
+
+/// A normal chat made no request either side's code had to be refused: no 4xx on the
+/// engagement and chat routes (a receipt sent while the chat still rang was a 403).
+async fn a_normal_chat_makes_no_refused_request(c: &Center) {
     let metrics = reqwest::get(format!("{}/metrics", c.server.base_url))
         .await
         .unwrap()
@@ -830,39 +581,6 @@ async fn an_agent_chats_in_the_widget_with_a_customer_on_a_website(db: TestDb) {
         })
         .collect();
     assert!(refused.is_empty(), "refused in a normal chat: {refused:#?}");
-    agent.close().await;
-    customer.close().await;
-}
-
-/// A 1×1 PNG, base64.
-const ONE_PIXEL_PNG: &str =
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
-/// A minimal PDF's first bytes, base64 (`%PDF-1.4 …`).
-const PDF: &str = "JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDw+PgplbmRvYmoKdHJhaWxlcgo8PD4+CiUlRU9G";
-
-/// A script that picks a file for the `[data-test=<input>]` file input as a person would
-/// (the input's `change`), the file made from base64 in the page; `null` until the input is
-/// there.
-fn pick_file(input: &str, base64: &str, name: &str, kind: &str) -> String {
-    format!(
-        "const input = document.querySelector('[data-test={input}]'); if (!input) return null; \
-         const bytes = Uint8Array.from(atob('{base64}'), c => c.charCodeAt(0)); \
-         const data = new DataTransfer(); data.items.add(new File([bytes], {name:?}, {{ type: {kind:?} }})); \
-         input.files = data.files; input.dispatchEvent(new Event('change')); return true;"
-    )
-}
-
-/// The engagement id of the chat whose customer is called `name`.
-async fn chat_of(c: &Center, name: &str) -> String {
-    let list = c.admin.get("/v1/engagements").await.expect(200);
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["channel"] == "chat" && e["consumer"]["display_name"] == name)
-        .unwrap_or_else(|| panic!("a chat with {name}: {list}"))["engagement_id"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 /// The demo: a customer chats from the CRM's public website; the agent desk rings, pops the
@@ -876,31 +594,13 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
     open_desk(&desk, &sys, "").await;
     desk.select_ready().await;
 
-    let customer = open_the_chat(&format!("{}/site", sys.demo.base_url)).await;
-    start_the_chat(
-        &customer,
-        "Margaret",
-        "margaret@apollo.test",
-        "Where is my order?",
-    )
-    .await;
+    let customer = ChatPage::open(&format!("{}/site", sys.demo.base_url)).await;
+    customer
+        .start_chat("Margaret", "margaret@apollo.test", "Where is my order?")
+        .await;
 
     // The desk pops the CRM contact with that email as the chat rings.
-    let contacts: Value = reqwest::get(format!("{}/api/contacts", sys.demo.base_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let margaret = contacts
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["email"] == "margaret@apollo.test")
-        .expect("the demo CRM has Margaret")["contact_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let margaret = demo_contact(&sys.demo.base_url, "margaret@apollo.test").await;
     desk.wait_for(
         "the contact popped",
         WAIT,
@@ -922,55 +622,14 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
 
     // The customer ends the chat; the agent closes the wrap-up in the widget; the CRM keeps the
     // transcript (its webhook receiver got it, signed, and fetched it with its credentials).
-    customer.click_in_widget("[data-test=end]").await;
+    customer.end().await;
     let admin = Api::new(&sys.switchboard.base_url)
         .login("admin@demo.test", PASSWORD)
         .await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let id = loop {
-        let chats = admin.get("/v1/engagements?state=wrap_up").await.expect(200);
-        if let Some(e) = chats
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["channel"] == "chat")
-        {
-            break e["engagement_id"].as_str().unwrap().to_string();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the chat never reached wrap-up"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    // The agent closes the wrap-up in the desk's widget.
+    let id = chat_in_wrap_up(&admin).await;
     desk.click_in_widget("[data-test=panel][data-state=wrap_up]:not([hidden]) [data-test=close]")
         .await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let stored = loop {
-        let list: Value = reqwest::get(format!(
-            "{}/api/contacts/{margaret}/transcripts",
-            sys.demo.base_url
-        ))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-        if let Some(t) = list
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["engagement_id"] == json!(id))
-        {
-            break t.clone();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no transcript on the contact: {list}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let stored = transcript_on_contact(&sys.demo.base_url, &margaret, &id).await;
     assert_eq!(stored["content_type"], "application/json");
     assert!(
         stored["body"]
@@ -983,6 +642,72 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
     customer.close().await;
 }
 
+/// The demo CRM's contact with `email`.
+async fn demo_contact(crm: &str, email: &str) -> String {
+    let contacts: Value = reqwest::get(format!("{crm}/api/contacts"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["email"] == email)
+        .expect("the demo CRM has the contact")["contact_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The chat in wrap-up, once there is one.
+async fn chat_in_wrap_up(admin: &Api) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let chats = admin.get("/v1/engagements?state=wrap_up").await.expect(200);
+        if let Some(e) = chats
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["channel"] == "chat")
+        {
+            return e["engagement_id"].as_str().unwrap().to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the chat never reached wrap-up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The transcript of engagement `id` the CRM stored on `contact`, once it is there.
+async fn transcript_on_contact(crm: &str, contact: &str, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let list: Value = reqwest::get(format!("{crm}/api/contacts/{contact}/transcripts"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(t) = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["engagement_id"] == json!(id))
+        {
+            return t.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no transcript on the contact: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// The agent's side under load and with others: three chats ring and are held at once (the
 /// default busy rule) while a fourth waits its turn; the agent transfers one to a colleague
 /// from the widget (the colleague gets it with its history, the agent's tab goes); a
@@ -991,6 +716,51 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
 async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in(db: TestDb) {
     let (c, _site, _origin, _agent) = website_center(db, 0).await;
     let (colleague_id, colleague) = tests::chat::chat_colleague(&c, "Second Agent").await;
+    let customers = four_customers(&c).await;
+
+    // The agent gets ready in the widget: the three oldest ring at once and are accepted.
+    let agent = chat_agent_in_the_widget(&c).await;
+    agent.wait_offers(3).await;
+    for held in 1..=3 {
+        agent.accept_offer().await;
+        agent.wait_held(held, 3 - held).await;
+    }
+    let tabs = agent.tab_names().await;
+    for name in ["Alan", "Grace", "Edsger"] {
+        assert!(tabs.to_string().contains(name), "{tabs}");
+    }
+    // The fourth waits, first in line, and does not ring the agent who has three.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let waiting = customers[3].1.get("/v1/chat/session").await.expect(200);
+    assert_eq!(waiting["state"], "queued", "{waiting}");
+    assert_eq!(waiting["queue"]["position"], 1, "{waiting}");
+
+    // A colleague gets ready and takes the waiting chat; then the agent transfers Alan's
+    // chat to them from the widget.
+    colleague.set_ready().await;
+    colleague
+        .accept_when_offered(&customers[3].0, Duration::from_secs(10))
+        .await;
+    agent.open_tab("Alan").await;
+    agent.transfer_to_agent(&colleague_id).await;
+    colleague
+        .accept_when_offered(&customers[0].0, Duration::from_secs(10))
+        .await;
+    agent.wait_tabs_without(2, "Alan").await;
+    let history = colleague
+        .get(&format!("/v1/engagements/{}/messages", customers[0].0))
+        .await
+        .expect(200);
+    assert_eq!(history[0]["body"], "Alan asks", "the history came along");
+    let alan = customers[0].1.get("/v1/chat/session").await.expect(200);
+    assert_eq!(alan["state"], "connected");
+
+    a_supervisor_barges_into_a_chat(&c, &agent, &customers[1]).await;
+    agent.close().await;
+}
+
+/// Four customers start chats through the API, each with a question: (chat id, their API).
+async fn four_customers(c: &Center) -> Vec<(String, Api)> {
     let mut customers = Vec::new();
     for name in ["Alan", "Grace", "Edsger", "Barbara"] {
         let session = c
@@ -1008,154 +778,40 @@ async fn three_chats_at_once_a_transfer_and_a_supervisor_barging_in(db: TestDb) 
                 .with_token(session["session_token"].as_str().unwrap()),
         ));
     }
+    customers
+}
 
-    // The agent gets ready in the widget: the three oldest ring at once and are accepted.
-    let agent = ready_in_the_widget(&c).await;
-    agent
-        .wait_for(
-            "three chats ringing at once",
-            WAIT,
-            "return document.querySelectorAll('[data-test=offer]').length === 3 ? true : null;",
-        )
-        .await;
-    for held in 1..=3 {
-        agent.click("[data-test=offer] [data-test=accept]").await;
-        agent
-            .wait_for(
-                &format!("{held} chats held"),
-                WAIT,
-                &format!("return document.querySelectorAll('nav.tabs [data-test=tab]').length === {held} && document.querySelectorAll('[data-test=offer]').length === {} ? true : null;", 3 - held),
-            )
-            .await;
-    }
-    let tabs = agent
-        .wait_for(
-            "the three tabs",
-            WAIT,
-            "return [...document.querySelectorAll('nav.tabs [data-test=tab]')].map(t => t.textContent);",
-        )
-        .await;
-    for name in ["Alan", "Grace", "Edsger"] {
-        assert!(tabs.to_string().contains(name), "{tabs}");
-    }
-    // The fourth waits, first in line, and does not ring the agent who has three.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let waiting = customers[3].1.get("/v1/chat/session").await.expect(200);
-    assert_eq!(waiting["state"], "queued", "{waiting}");
-    assert_eq!(waiting["queue"]["position"], 1, "{waiting}");
-
-    // A colleague gets ready and takes the waiting chat; then the agent transfers Alan's
-    // chat to them from the widget.
-    colleague.set_ready().await;
-    colleague
-        .accept_when_offered(&customers[3].0, Duration::from_secs(10))
-        .await;
-    open_tab(&agent, "Alan").await;
-    let select = "[data-test=panel]:not([hidden]) [data-test=transfer-select]";
-    agent.click(select).await;
-    agent
-        .wait_for(
-            "the colleague in the transfer list",
-            WAIT,
-            &format!(
-                "return document.querySelector({}) ? true : null;",
-                json!(format!("{select} option[value=\"a:{colleague_id}\"]"))
-            ),
-        )
-        .await;
-    agent
-        .client
-        .execute(
-            &format!(
-                "const s = document.querySelector({}); s.value = {}; s.dispatchEvent(new Event('change')); return true;",
-                json!(select),
-                json!(format!("a:{colleague_id}"))
-            ),
-            vec![],
-        )
-        .await
-        .unwrap();
-    agent
-        .click("[data-test=panel]:not([hidden]) [data-test=transfer]")
-        .await;
-    colleague
-        .accept_when_offered(&customers[0].0, Duration::from_secs(10))
-        .await;
-    agent
-        .wait_for(
-            "Alan's tab gone",
-            WAIT,
-            "const t = [...document.querySelectorAll('nav.tabs [data-test=tab]')].map(t => t.textContent); return t.length === 2 && !t.some(x => x.includes('Alan')) ? true : null;",
-        )
-        .await;
-    let history = colleague
-        .get(&format!("/v1/engagements/{}/messages", customers[0].0))
-        .await
-        .expect(200);
-    assert_eq!(history[0]["body"], "Alan asks", "the history came along");
-    let alan = customers[0].1.get("/v1/chat/session").await.expect(200);
-    assert_eq!(alan["state"], "connected");
-
-    // A supervisor barges into Grace's chat from the supervisor view and writes there.
-    let supervisor = Browser::start().await;
-    supervisor
-        .client
-        .goto(&format!("{}/widget/", c.server.base_url))
-        .await
-        .unwrap();
-    supervisor
-        .sign_in_here(tests::api::ADMIN_EMAIL, tests::api::ADMIN_PASSWORD)
-        .await;
-    let grace_id = &customers[1].0;
-    supervisor
-        .click(&format!(
-            "[data-test=live-engagements] li[data-engagement='{grace_id}'] [data-test=barge]"
-        ))
-        .await;
-    let seen = supervisor
-        .wait_for(
-            "the barged chat's history",
-            WAIT,
-            "const m = [...document.querySelectorAll('[data-test=barged-chat] [data-test=chat-message] p')].map(p => p.textContent); return m.length ? m : null;",
-        )
-        .await;
-    assert_eq!(seen, json!(["Grace asks"]));
-    type_when_shown(
-        &supervisor,
-        "[data-test=barged-chat] [data-test=chat-input]",
-        "A supervisor here: you are in good hands.\u{E007}",
+/// A supervisor barges into Grace's chat from the supervisor view and writes there: the
+/// agent's conversation marks it as a supervisor's, the customer gets it as one, and the
+/// supervisor's conversation shows it too (read back, each message once).
+async fn a_supervisor_barges_into_a_chat(c: &Center, agent: &Widget, grace: &(String, Api)) {
+    let supervisor = Widget::signed_in(
+        &c.server.base_url,
+        tests::api::ADMIN_EMAIL,
+        tests::api::ADMIN_PASSWORD,
     )
     .await;
-    open_tab(&agent, "Grace").await;
-    let marked = agent
-        .wait_for(
-            "the supervisor's message in the agent's conversation",
-            WAIT,
-            "const m = [...document.querySelectorAll('[data-test=panel]:not([hidden]) [data-test=chat-message][data-author=supervisor]')]; return m.length ? { who: m[0].querySelector('.who').textContent, text: m[0].querySelector('p').textContent } : null;",
-        )
+    let (grace_id, grace_api) = grace;
+    supervisor.barge(grace_id).await;
+    assert_eq!(supervisor.barged_bodies(1).await, ["Grace asks"]);
+    supervisor
+        .reply_in_barged("A supervisor here: you are in good hands.")
         .await;
+    agent.open_tab("Grace").await;
     assert_eq!(
-        marked,
+        agent.supervisor_message().await,
         json!({"who": "Administrator (supervisor)", "text": "A supervisor here: you are in good hands."})
     );
-    let grace = customers[1].1.get("/v1/chat/session").await.expect(200);
-    let last = grace["messages"]
+    let session = grace_api.get("/v1/chat/session").await.expect(200);
+    let last = session["messages"]
         .as_array()
         .unwrap()
         .last()
         .unwrap()
         .clone();
-    assert_eq!(last["author"]["kind"], "supervisor", "{grace}");
-    // The supervisor's conversation shows it too (read back, each message once).
-    supervisor
-        .wait_for(
-            "the supervisor's own message",
-            WAIT,
-            "const m = [...document.querySelectorAll('[data-test=barged-chat] [data-test=chat-message] p')].map(p => p.textContent); return m.length === 2 ? true : null;",
-        )
-        .await;
+    assert_eq!(last["author"]["kind"], "supervisor", "{session}");
+    supervisor.wait_barged_messages(2).await;
     supervisor.close().await;
-    agent.close().await;
 }
 
 tests::both_stores!(
