@@ -160,15 +160,22 @@ impl Browser {
 
     /// Type into a field inside the widget, once it exists.
     pub async fn type_in_widget(&self, css: &str, text: &str) {
-        self.in_widget(
-            &format!("{css} in the widget"),
+        self.enter_widget().await;
+        self.type_here(css, text).await;
+        self.leave_widget().await;
+    }
+
+    /// In the current frame: once the field `css` exists, clear it and type `text`.
+    pub async fn type_here(&self, css: &str, text: &str) {
+        self.wait_for(
+            &format!("{css} to type into"),
+            Duration::from_secs(20),
             &format!(
                 "return document.querySelector({}) ? true : null;",
                 serde_json::json!(css)
             ),
         )
         .await;
-        self.enter_widget().await;
         let field = self
             .client
             .find(fantoccini::Locator::Css(css))
@@ -176,12 +183,10 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css}: {e}"));
         field.clear().await.unwrap();
         field.send_keys(text).await.unwrap();
-        self.leave_widget().await;
     }
 
-    /// Choose `value` in the widget's `<select>` matching `css`.
-    pub async fn select_in_widget(&self, css: &str, value: &str) {
-        self.enter_widget().await;
+    /// In the current frame: choose `value` in the `<select>` matching `css`.
+    pub async fn select_here(&self, css: &str, value: &str) {
         self.client
             .find(fantoccini::Locator::Css(css))
             .await
@@ -189,27 +194,14 @@ impl Browser {
             .select_by_value(value)
             .await
             .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
-        self.leave_widget().await;
     }
 
-    /// Choose "Ready" in the widget's status selector once the agent is signed in: a real user
-    /// gesture, which also unlocks the ring sound.
-    pub async fn select_ready(&self) {
-        self.in_widget(
-            "the signed-in widget",
-            "return document.querySelector('[data-test=status]') ? true : null;",
-        )
-        .await;
-        self.select_in_widget("[data-test=status]", "ready").await;
-    }
-
-    /// Sign in with the embedded widget's own form (hosts whose dialect has no token message)
-    /// and choose "Ready".
-    pub async fn ready_in_embedded_widget(&self, email: &str, password: &str) {
-        self.type_in_widget("[data-test=email]", email).await;
-        self.type_in_widget("[data-test=password]", password).await;
-        self.click_in_widget("[data-test=sign-in]").await;
-        self.select_ready().await;
+    /// In the current frame: run `script` once and return what it returns.
+    pub async fn run(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{script}: {e}"))
     }
 
     /// Sign in with the widget's own form on the current page (the standalone widget), once
@@ -266,7 +258,7 @@ impl Browser {
     /// In the current frame: wait until the first match of `css` is rendered (it has a box:
     /// `offsetParent` would miss fixed-position elements) and not inside a `hidden` element,
     /// then click it.
-    async fn click_when_shown(&self, css: &str, place: &str) {
+    pub async fn click_when_shown(&self, css: &str, place: &str) {
         let script = format!(
             "const e = document.querySelector({}); return e && !e.closest('[hidden]') && e.getClientRects().length > 0 ? true : null;",
             serde_json::json!(css)
@@ -321,6 +313,36 @@ impl Browser {
                 .await
                 .expect("CRM page");
         }
+    }
+
+    /// Run axe-core (installed by `scripts/setup.sh` into `.tools/`) on the current frame's
+    /// document and return its serious and critical findings.
+    pub async fn axe_findings(&self) -> Vec<serde_json::Value> {
+        let path = crate::workspace_root().join(".tools/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (scripts/setup.sh installs axe-core)",
+                path.display()
+            )
+        });
+        self.client
+            .execute(&format!("{source}\nreturn typeof window.axe;"), vec![])
+            .await
+            .expect("inject axe-core");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {resultTypes: ['violations']}).then(r => done(
+                   r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                 nodes: v.nodes.slice(0, 3).map(n => n.html)}))),
+                   e => done([{id: 'axe-error', help: String(e)}]));",
+                vec![],
+            )
+            .await
+            .expect("axe.run");
+        found.as_array().cloned().unwrap_or_default()
     }
 
     /// Save a screenshot under `<root>/test-artifacts/` (kept by CI as an artifact).

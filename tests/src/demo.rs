@@ -1,11 +1,9 @@
-//! The whole demo system for browser tests: the backend with the demo data, the demo CRM with
-//! its own database and API client, and helpers to read what the CRM page received.
+//! The whole demo system for browser tests: the backend with the demo data, and the demo CRM
+//! with its own database and API client (its pages: `pages::Crm`).
 
-use crate::browser::Browser;
 use crate::db::TestDb;
 use crate::process::{free_port, start_demo, start_switchboard, Running, ServerOptions};
-use serde_json::{json, Value};
-use std::time::Duration;
+use serde_json::Value;
 
 /// The demo password of every demo account.
 pub const PASSWORD: &str = "switchboard-demo";
@@ -51,60 +49,6 @@ pub async fn system() -> System {
         db,
         _crm: crm,
     }
-}
-
-/// Sign in to the CRM as Ada and open the agent desk (with `query`).
-pub async fn open_desk(browser: &Browser, sys: &System, query: &str) {
-    browser
-        .sign_in_crm(&sys.demo.base_url, "ada@demo.test", &format!("/{query}"))
-        .await;
-}
-
-pub const MESSAGES: &str = "return window.switchboardMessages || null;";
-
-pub async fn messages(browser: &Browser) -> Vec<Value> {
-    browser
-        .client
-        .execute(MESSAGES, vec![])
-        .await
-        .ok()
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-}
-
-pub async fn wait_for_message(browser: &Browser, kind: &str) -> Value {
-    let script = format!(
-        "return (window.switchboardMessages || []).find(m => m.data && m.data.type === {}) || null;",
-        json!(kind)
-    );
-    browser
-        .wait_for(
-            &format!("a {kind} message at the host page"),
-            Duration::from_secs(20),
-            &script,
-        )
-        .await
-}
-
-pub async fn wait_for_reply(browser: &Browser, request_id: &str) -> Value {
-    let script = format!(
-        "return (window.switchboardMessages || []).find(m => m.data && m.data.type === 'reply' && m.data.requestId === {}) || null;",
-        json!(request_id)
-    );
-    browser
-        .wait_for(
-            &format!("the reply to {request_id}"),
-            Duration::from_secs(20),
-            &script,
-        )
-        .await
-}
-
-/// Sign in to the standalone widget (the PWA) and go ready.
-pub async fn standalone_ready(browser: &Browser, sys: &System) {
-    browser
-        .ready_in_standalone_widget(&sys.switchboard.url("/widget/"), "ada@demo.test", PASSWORD)
-        .await;
 }
 
 /// "Route to an agent" on the demo CRM's `ticket`; the CRM answers 201 with the engagement.

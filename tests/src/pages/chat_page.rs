@@ -30,6 +30,66 @@ impl ChatPage {
         page
     }
 
+    /// A customer's browser on the website at `url`, the bubble not opened.
+    pub async fn website(url: &str) -> ChatPage {
+        let mut browser = Browser::start().await;
+        browser.widget_frame = FRAME;
+        browser.client.goto(url).await.unwrap();
+        ChatPage { browser }
+    }
+
+    /// Go to another page of a website.
+    pub async fn goto(&self, url: &str) {
+        self.browser.client.goto(url).await.unwrap();
+    }
+
+    /// The website's console errors (the test site records them), once there is one.
+    pub async fn console_errors(&self) -> String {
+        self.browser
+            .wait_for(
+                "the bubble's console error",
+                WAIT,
+                "return window.consoleErrors.length ? window.consoleErrors.join('\\n') : null;",
+            )
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// How many console errors the website logged.
+    pub async fn console_error_count(&self) -> Value {
+        self.browser
+            .run("return window.consoleErrors.length;")
+            .await
+    }
+
+    /// How many of the bubble's elements (the bubble, its frame) the website holds.
+    pub async fn bubble_parts(&self) -> Value {
+        self.browser
+            .run("return document.querySelectorAll('[data-switchboard-chat]').length;")
+            .await
+    }
+
+    /// `SwitchboardChat.open()` from the website's own code; then how many of the bubble's
+    /// elements the website holds.
+    pub async fn open_from_page_code(&self) -> Value {
+        self.browser
+            .run("window.SwitchboardChat && window.SwitchboardChat.open(); return document.querySelectorAll('[data-switchboard-chat]').length;")
+            .await
+    }
+
+    /// Wait until the website shows the bubble.
+    pub async fn wait_bubble(&self) {
+        self.browser
+            .wait_for(
+                "the bubble",
+                WAIT,
+                "return document.querySelector('[data-switchboard-chat=bubble]') ? true : null;",
+            )
+            .await;
+    }
+
     /// Evaluate `script` in the chat frame until it answers (not null or false).
     pub async fn eval(&self, what: &str, script: &str) -> Value {
         self.browser.in_widget(what, script).await

@@ -4,12 +4,21 @@
 //! `chat-log`, `chat-message`, `chat-receipt`, `chat-typing`, `chat-input`, `chat-file`.
 //!
 //! - [`ChatPage`]: the customer's chat page, opened from a website's bubble (a frame).
-//! - [`Widget`]: the agent's widget, standalone (the page itself).
+//! - [`Widget`]: the agent's widget, standalone (the page itself) or framed by a host.
+//! - [`Crm`]: the demo CRM, its agent desk framing the widget (native dialect) and its pages.
+//! - [`AppPage`]: a side-panel app's page, in the widget's frame or a window of its own.
+//! - [`HostPage`]: a Smart Embed host page written the way Zoom's hosts are (zcc dialect).
 
+mod app_page;
 mod chat_page;
+mod crm;
+mod host_page;
 mod widget;
 
+pub use app_page::AppPage;
 pub use chat_page::ChatPage;
+pub use crm::Crm;
+pub use host_page::HostPage;
 pub use widget::Widget;
 
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! their origins, and an app a queue still shows cannot be deleted.
 
 use serde_json::json;
-use tests::api::Center;
+use tests::api::{Api, Center};
 use tests::both_stores;
 use tests::db::TestDb;
 
@@ -57,7 +57,22 @@ async fn apps_are_registered_and_chosen_per_queue(db: TestDb) {
         .unwrap()
         .contains("frame-src"));
 
-    // What is refused, naming the field.
+    let ada = c.agent(0).await;
+    bad_apps_are_refused_naming_the_field(&c, &ada).await;
+
+    // Agents read the list (their widget shows the apps).
+    let seen = ada.get("/v1/apps").await.expect(200);
+    assert_eq!(seen.as_array().unwrap().len(), 1);
+    assert_eq!(
+        ada.get(&format!("/v1/apps/{id}")).await.expect(200)["name"],
+        "CRM case"
+    );
+
+    queues_show_apps_that_exist_and_hold_them(&c, &id).await;
+}
+
+/// What is refused, naming the field; agents may not register apps.
+async fn bad_apps_are_refused_naming_the_field(c: &Center, ada: &Api) {
     c.admin
         .post(
             "/v1/apps",
@@ -76,23 +91,17 @@ async fn apps_are_registered_and_chosen_per_queue(db: TestDb) {
         )
         .await
         .error(409, "conflict", None);
-    let ada = c.agent(0).await;
     ada.post(
         "/v1/apps",
         json!({"name": "Mine", "url": "https://a.example"}),
     )
     .await
     .error(403, "forbidden", None);
+}
 
-    // Agents read the list (their widget shows the apps).
-    let seen = ada.get("/v1/apps").await.expect(200);
-    assert_eq!(seen.as_array().unwrap().len(), 1);
-    assert_eq!(
-        ada.get(&format!("/v1/apps/{id}")).await.expect(200)["name"],
-        "CRM case"
-    );
-
-    // A queue shows apps that exist, each once.
+/// A queue shows apps that exist, each once; an app is renamed in place, and not deleted
+/// while a queue shows it.
+async fn queues_show_apps_that_exist_and_hold_them(c: &Center, id: &str) {
     let path = format!("/v1/queues/{}", c.queue_id);
     let mut queue = c.admin.get(&path).await.expect(200);
     queue["app_ids"] = json!(["00000000-0000-7000-8000-000000000000"]);

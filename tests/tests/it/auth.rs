@@ -235,32 +235,7 @@ async fn signing_out_and_revoking_end_tokens_and_sockets(db: TestDb) {
         "a signed-out token opens no socket"
     );
 
-    // An admin ends every session of the agent; an agent may not.
-    let mut phone_feed = Feed::connect(&phone, None).await;
-    phone
-        .post(&format!("/v1/agents/{agent_id}/sessions/revoke"), json!({}))
-        .await
-        .error(403, "forbidden", None);
-    let revoked = c
-        .admin
-        .post(&format!("/v1/agents/{agent_id}/sessions/revoke"), json!({}))
-        .await
-        .expect(200);
-    assert_eq!(revoked["revoked_sessions"], 1);
-    phone
-        .get("/v1/agents/me")
-        .await
-        .error(401, "unauthorized", None);
-    assert_eq!(phone_feed.wait_closed(WAIT).await, Some(4001));
-    c.admin
-        .post(
-            "/v1/agents/00000000-0000-0000-0000-000000000009/sessions/revoke",
-            json!({}),
-        )
-        .await
-        .error(404, "not_found", None);
-    // The agent can sign in again afterwards.
-    c.agent(0).await.get("/v1/agents/me").await.expect(200);
+    an_admin_revokes_every_session(&c, &phone, &agent_id).await;
 
     // Deleting an agent ends its sessions at once.
     let doomed = c.agent(2).await;
@@ -286,6 +261,36 @@ async fn signing_out_and_revoking_end_tokens_and_sockets(db: TestDb) {
         .map(|e| e["data"]["reason"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(reasons, ["signed_out", "sessions_revoked", "agent_deleted"]);
+}
+
+/// An admin ends every session of the agent (an agent may not): the phone's token stops
+/// working and its socket closes; the agent can sign in again afterwards.
+async fn an_admin_revokes_every_session(c: &Center, phone: &Api, agent_id: &str) {
+    let mut phone_feed = Feed::connect(phone, None).await;
+    phone
+        .post(&format!("/v1/agents/{agent_id}/sessions/revoke"), json!({}))
+        .await
+        .error(403, "forbidden", None);
+    let revoked = c
+        .admin
+        .post(&format!("/v1/agents/{agent_id}/sessions/revoke"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(revoked["revoked_sessions"], 1);
+    phone
+        .get("/v1/agents/me")
+        .await
+        .error(401, "unauthorized", None);
+    assert_eq!(phone_feed.wait_closed(WAIT).await, Some(4001));
+    c.admin
+        .post(
+            "/v1/agents/00000000-0000-0000-0000-000000000009/sessions/revoke",
+            json!({}),
+        )
+        .await
+        .error(404, "not_found", None);
+    // The agent can sign in again afterwards.
+    c.agent(0).await.get("/v1/agents/me").await.expect(200);
 }
 
 async fn api_client_tokens_end_with_rotation_and_deletion(db: TestDb) {

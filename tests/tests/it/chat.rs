@@ -166,23 +166,7 @@ async fn a_customer_starts_a_chat_and_talks_with_the_agent(db: TestDb) {
     let agent = chat_center(&c).await;
     let mut feed = Feed::connect(&agent, None).await;
     let anon = c.anon();
-    // The pre-chat form, as the entry point wants it.
-    anon.post("/v1/chat/web-chat/sessions", json!({"name": "Alan"}))
-        .await
-        .error(422, "invalid_field", Some("email"));
-    anon.post(
-        "/v1/chat/web-chat/sessions",
-        json!({"name": " ", "email": "alan@bletchley.test"}),
-    )
-    .await
-    .error(422, "invalid_field", Some("name"));
-    // An entry point without web chat takes none.
-    anon.post(
-        &format!("/v1/chat/{}/sessions", c.entry_id),
-        json!({"name": "Alan", "email": "alan@bletchley.test"}),
-    )
-    .await
-    .error(404, "not_found", None);
+    the_pre_chat_form_is_validated(&c, &anon).await;
 
     let session = anon
         .post(
@@ -209,6 +193,39 @@ async fn a_customer_starts_a_chat_and_talks_with_the_agent(db: TestDb) {
     assert_eq!(e["consumer"]["display_name"], "Alan Turing");
     assert_eq!(e["consumer"]["email"], "alan@bletchley.test");
 
+    messages_flow_both_ways(&agent, &customer, &mut feed, &id).await;
+
+    the_session_token_opens_this_chat_only(&agent, &customer, &id).await;
+
+    a_flood_of_messages_is_refused(&anon).await;
+}
+
+/// The pre-chat form, as the entry point wants it; an entry point without web chat takes
+/// none.
+async fn the_pre_chat_form_is_validated(c: &Center, anon: &Api) {
+    // The pre-chat form, as the entry point wants it.
+    anon.post("/v1/chat/web-chat/sessions", json!({"name": "Alan"}))
+        .await
+        .error(422, "invalid_field", Some("email"));
+    anon.post(
+        "/v1/chat/web-chat/sessions",
+        json!({"name": " ", "email": "alan@bletchley.test"}),
+    )
+    .await
+    .error(422, "invalid_field", Some("name"));
+    // An entry point without web chat takes none.
+    anon.post(
+        &format!("/v1/chat/{}/sessions", c.entry_id),
+        json!({"name": "Alan", "email": "alan@bletchley.test"}),
+    )
+    .await
+    .error(404, "not_found", None);
+}
+
+/// The question is the first message: written while the chat queued, the agent reads it in
+/// the history when they join (as one does after a transfer); from then on each message
+/// reaches the agent's socket as it is written, and the customer's view has them all.
+async fn messages_flow_both_ways(agent: &Api, customer: &Api, feed: &mut Feed, id: &str) {
     // The question is the first message: written while the chat queued, the agent reads it
     // in the history when they join (as one does after a transfer).
     let history = agent
@@ -219,7 +236,7 @@ async fn a_customer_starts_a_chat_and_talks_with_the_agent(db: TestDb) {
     assert_eq!(history[0]["author"]["kind"], "consumer");
     assert_eq!(history[0]["author"]["display_name"], "Alan Turing");
     // From then on each message reaches the agent's socket as it is written.
-    send(&agent, &id, "Yes: which plan?").await.expect(201);
+    send(agent, id, "Yes: which plan?").await.expect(201);
     let mine = customer
         .post("/v1/chat/session/messages", json!({"body": "Enterprise."}))
         .await
@@ -255,7 +272,12 @@ async fn a_customer_starts_a_chat_and_talks_with_the_agent(db: TestDb) {
             ("consumer", "Enterprise.")
         ]
     );
+}
 
+/// The session token is the customer's, for this chat only: nothing else takes it, and
+/// agents' tokens do not open the customer's side; once the chat ends, the customer can
+/// still read it but not write.
+async fn the_session_token_opens_this_chat_only(agent: &Api, customer: &Api, id: &str) {
     // The session token is the customer's, for this chat only: nothing else takes it, and
     // agents' tokens do not open the customer's side.
     customer
@@ -285,7 +307,11 @@ async fn a_customer_starts_a_chat_and_talks_with_the_agent(db: TestDb) {
     let view = customer.get("/v1/chat/session").await.expect(200);
     assert_eq!(view["state"], "wrap_up");
     assert_eq!(view["messages"].as_array().unwrap().len(), 3);
+}
 
+/// A flood is refused, saying when to try again (10 messages in 10 seconds), in another
+/// customer's chat, still waiting in the queue (customers write from the start).
+async fn a_flood_of_messages_is_refused(anon: &Api) {
     // A flood is refused, saying when to try again (10 messages in 10 seconds), in another
     // customer's chat, still waiting in the queue (customers write from the start).
     let other = anon
@@ -388,35 +414,7 @@ async fn the_customer_socket_follows_the_chat(db: TestDb) {
     assert_eq!(frames[1]["message"]["body"], "Hello?");
     assert_eq!(frames[2]["name"], "Chat Agent");
     assert_eq!(frames[3]["message"]["body"], "Hi Alan, Chat Agent here.");
-    let text = serde_json::to_string(&frames).unwrap();
-    let view = serde_json::to_string(
-        &c.anon()
-            .with_token(&token)
-            .get("/v1/chat/session")
-            .await
-            .expect(200),
-    )
-    .unwrap();
-    for internal in [
-        "variables",
-        "queue_id",
-        "agent_ids",
-        "agent_id",
-        "chat@switchboard.test",
-    ] {
-        assert!(
-            !text.contains(internal),
-            "{internal} reached the customer's socket: {text}"
-        );
-        assert!(
-            !view.contains(internal),
-            "{internal} reached the customer's session: {view}"
-        );
-    }
-    assert!(
-        view.contains("Chat Agent"),
-        "the agent's name is shown: {view}"
-    );
+    nothing_internal_reaches_the_customer(&c, &token, &frames).await;
 
     // Resumed after the agent joined: only what came later, then live.
     let joined = frames[2]["seq"].as_i64().unwrap();
@@ -449,7 +447,45 @@ async fn the_customer_socket_follows_the_chat(db: TestDb) {
         "{seqs:?}"
     );
 
-    // Only a chat session token opens it.
+    only_a_session_token_opens_the_socket(&base, &agent).await;
+}
+
+/// Nothing internal reaches the customer (`frames` from their socket, or their session
+/// view), and the agent's name does.
+async fn nothing_internal_reaches_the_customer(c: &Center, token: &str, frames: &[Value]) {
+    let text = serde_json::to_string(frames).unwrap();
+    let view = serde_json::to_string(
+        &c.anon()
+            .with_token(token)
+            .get("/v1/chat/session")
+            .await
+            .expect(200),
+    )
+    .unwrap();
+    for internal in [
+        "variables",
+        "queue_id",
+        "agent_ids",
+        "agent_id",
+        "chat@switchboard.test",
+    ] {
+        assert!(
+            !text.contains(internal),
+            "{internal} reached the customer's socket: {text}"
+        );
+        assert!(
+            !view.contains(internal),
+            "{internal} reached the customer's session: {view}"
+        );
+    }
+    assert!(
+        view.contains("Chat Agent"),
+        "the agent's name is shown: {view}"
+    );
+}
+
+/// Only a chat session token opens the customer's socket.
+async fn only_a_session_token_opens_the_socket(base: &str, agent: &Api) {
     let ws = base.replacen("http://", "ws://", 1);
     let agent_token = agent.token.clone().unwrap();
     for bad in ["nope", agent_token.as_str()] {
@@ -523,24 +559,7 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
         3
     );
 
-    // Grace gives up: abandoned, and Ada moves up.
-    grace
-        .post("/v1/chat/session/end", json!({}))
-        .await
-        .expect(204);
-    assert_eq!(
-        grace.get("/v1/chat/session").await.expect(200)["state"],
-        "closed"
-    );
-    grace
-        .post("/v1/chat/session/end", json!({}))
-        .await
-        .error(409, "conflict", None);
-    assert_eq!(
-        place(&ada.get("/v1/chat/session").await.expect(200))["position"],
-        2
-    );
-    assert_eq!(abandoned_today(&c).await, 1);
+    one_who_gives_up_is_abandoned_and_the_next_moves_up(&c, &grace, &ada).await;
 
     // Typing while waiting tells nobody (and is fine).
     alan.post("/v1/chat/session/typing", json!({}))
@@ -567,12 +586,63 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
         "{d}"
     );
 
+    typing_goes_both_ways_live_and_unstored(&c, &agent, &alan, &first, &third).await;
+
+    // Alan ends the chat: the agent goes on to wrap-up; he can no longer write or type.
+    alan.post("/v1/chat/session/end", json!({}))
+        .await
+        .expect(204);
+    let e = agent
+        .get(&format!("/v1/engagements/{first}"))
+        .await
+        .expect(200);
+    assert_eq!(e["state"], "wrap_up");
+    alan.post("/v1/chat/session/typing", json!({}))
+        .await
+        .error(409, "conflict", None);
+    alan.post("/v1/chat/session/messages", json!({"body": "hello?"}))
+        .await
+        .error(409, "conflict", None);
+}
+
+/// Grace gives up: abandoned (once), and Ada moves up.
+async fn one_who_gives_up_is_abandoned_and_the_next_moves_up(c: &Center, grace: &Api, ada: &Api) {
+    let place = |v: &Value| v["queue"].clone();
+    // Grace gives up: abandoned, and Ada moves up.
+    grace
+        .post("/v1/chat/session/end", json!({}))
+        .await
+        .expect(204);
+    assert_eq!(
+        grace.get("/v1/chat/session").await.expect(200)["state"],
+        "closed"
+    );
+    grace
+        .post("/v1/chat/session/end", json!({}))
+        .await
+        .error(409, "conflict", None);
+    assert_eq!(
+        place(&ada.get("/v1/chat/session").await.expect(200))["position"],
+        2
+    );
+    assert_eq!(abandoned_today(c).await, 1);
+}
+
+/// Typing, both ways, live and not stored; only the chat's agent (or a supervisor) types in
+/// it, and only in a live chat.
+async fn typing_goes_both_ways_live_and_unstored(
+    c: &Center,
+    agent: &Api,
+    alan: &Api,
+    first: &str,
+    third: &str,
+) {
     // Typing, both ways, live and not stored.
-    let mut feed = Feed::connect(&agent, None).await;
+    let mut feed = Feed::connect(agent, None).await;
     let base = c.server.base_url.clone();
     let token = alan.token.clone().unwrap();
     let agent2 = agent.clone();
-    let first2 = first.clone();
+    let first2 = first.to_string();
     let typer = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(400)).await;
         agent2
@@ -608,22 +678,6 @@ async fn customers_wait_in_order_type_and_leave(db: TestDb) {
         .post(&format!("/v1/engagements/{third}/typing"), json!({}))
         .await
         .error(409, "conflict", None);
-
-    // Alan ends the chat: the agent goes on to wrap-up; he can no longer write or type.
-    alan.post("/v1/chat/session/end", json!({}))
-        .await
-        .expect(204);
-    let e = agent
-        .get(&format!("/v1/engagements/{first}"))
-        .await
-        .expect(200);
-    assert_eq!(e["state"], "wrap_up");
-    alan.post("/v1/chat/session/typing", json!({}))
-        .await
-        .error(409, "conflict", None);
-    alan.post("/v1/chat/session/messages", json!({"body": "hello?"}))
-        .await
-        .error(409, "conflict", None);
     feed.close().await;
 }
 
@@ -649,7 +703,6 @@ async fn receipts_move_forward_and_reach_the_other_side(db: TestDb) {
         let list = customer.get("/v1/chat/session").await.expect(200);
         theirs.push(list["messages"].as_array().unwrap().last().unwrap()["message_id"].clone());
     }
-    let receipt = |m: &Value, status: &str| json!({"message_id": m, "status": status});
 
     customer
         .post(
@@ -676,69 +729,9 @@ async fn receipts_move_forward_and_reach_the_other_side(db: TestDb) {
         e["data"]["receipt"],
         json!({"reader": "consumer", "status": "read", "up_to": theirs[0]})
     );
-    // A repeat or a step back changes nothing and says nothing.
-    let head = c.admin.latest_seq().await;
-    customer
-        .post("/v1/chat/session/receipts", receipt(&theirs[0], "read"))
-        .await
-        .expect(204);
-    customer
-        .post(
-            "/v1/chat/session/receipts",
-            receipt(&theirs[0], "delivered"),
-        )
-        .await
-        .expect(204);
-    assert_eq!(c.admin.latest_seq().await, head);
-    // Only the other side's messages of this chat.
-    customer
-        .post("/v1/chat/session/receipts", receipt(&mine, "read"))
-        .await
-        .error(422, "invalid_field", Some("message_id"));
-    customer
-        .post(
-            "/v1/chat/session/receipts",
-            receipt(&json!("00000000-0000-7000-8000-000000000001"), "read"),
-        )
-        .await
-        .error(422, "invalid_field", Some("message_id"));
-    customer
-        .post(
-            "/v1/chat/session/receipts",
-            json!({"message_id": theirs[0], "status": "seen"}),
-        )
-        .await
-        .error(422, "invalid_field", None);
+    receipts_only_move_forward_on_the_other_sides_messages(&c, &customer, &mine, &theirs).await;
 
-    // The agent reads the customer's message: the customer's socket shows it.
-    let before = c.admin.latest_seq().await;
-    agent
-        .post(
-            &format!("/v1/engagements/{id}/receipts"),
-            receipt(&mine, "read"),
-        )
-        .await
-        .expect(204);
-    let token = customer.token.clone().unwrap();
-    let frames = customer_frames(&c.server.base_url, &token, before, |f| {
-        f["type"] == "receipt"
-    })
-    .await;
-    let last = frames.last().unwrap();
-    assert_eq!(
-        (&last["status"], &last["up_to"]),
-        (&json!("read"), &mine),
-        "{frames:?}"
-    );
-    // Only the chat's own agent gives the agent's receipts.
-    c.agent(0)
-        .await
-        .post(
-            &format!("/v1/engagements/{id}/receipts"),
-            receipt(&mine, "read"),
-        )
-        .await
-        .error(403, "forbidden", None);
+    the_agents_receipt_reaches_the_customer(&c, &agent, &customer, &id, &mine).await;
     // Where each side stands, for a conversation reopened later.
     let mut now: Vec<Value> = agent
         .get(&format!("/v1/engagements/{id}/receipts"))
@@ -757,6 +750,92 @@ async fn receipts_move_forward_and_reach_the_other_side(db: TestDb) {
     expected.sort_by_key(|r| r.to_string());
     assert_eq!(now, expected);
     feed.close().await;
+}
+
+/// A repeat or a step back changes nothing and says nothing; only the other side's messages
+/// of this chat take receipts, with a known status.
+async fn receipts_only_move_forward_on_the_other_sides_messages(
+    c: &Center,
+    customer: &Api,
+    mine: &Value,
+    theirs: &[Value],
+) {
+    let head = c.admin.latest_seq().await;
+    customer
+        .post("/v1/chat/session/receipts", receipt(&theirs[0], "read"))
+        .await
+        .expect(204);
+    customer
+        .post(
+            "/v1/chat/session/receipts",
+            receipt(&theirs[0], "delivered"),
+        )
+        .await
+        .expect(204);
+    assert_eq!(c.admin.latest_seq().await, head);
+    // Only the other side's messages of this chat.
+    customer
+        .post("/v1/chat/session/receipts", receipt(mine, "read"))
+        .await
+        .error(422, "invalid_field", Some("message_id"));
+    customer
+        .post(
+            "/v1/chat/session/receipts",
+            receipt(&json!("00000000-0000-7000-8000-000000000001"), "read"),
+        )
+        .await
+        .error(422, "invalid_field", Some("message_id"));
+    customer
+        .post(
+            "/v1/chat/session/receipts",
+            json!({"message_id": theirs[0], "status": "seen"}),
+        )
+        .await
+        .error(422, "invalid_field", None);
+}
+
+/// The agent reads the customer's message: the customer's socket shows it; only the chat's
+/// own agent gives the agent's receipts.
+async fn the_agents_receipt_reaches_the_customer(
+    c: &Center,
+    agent: &Api,
+    customer: &Api,
+    id: &str,
+    mine: &Value,
+) {
+    let before = c.admin.latest_seq().await;
+    agent
+        .post(
+            &format!("/v1/engagements/{id}/receipts"),
+            receipt(mine, "read"),
+        )
+        .await
+        .expect(204);
+    let token = customer.token.clone().unwrap();
+    let frames = customer_frames(&c.server.base_url, &token, before, |f| {
+        f["type"] == "receipt"
+    })
+    .await;
+    let last = frames.last().unwrap();
+    assert_eq!(
+        (&last["status"], &last["up_to"]),
+        (&json!("read"), mine),
+        "{frames:?}"
+    );
+    // Only the chat's own agent gives the agent's receipts.
+    c.agent(0)
+        .await
+        .post(
+            &format!("/v1/engagements/{id}/receipts"),
+            receipt(mine, "read"),
+        )
+        .await
+        .error(403, "forbidden", None);
+}
+
+/// A receipt body: `status` up to message `m`.
+fn receipt(m: &Value, status: &str) -> Value {
+    json!({"message_id": m, "status": status})
 }
 
 /// The pre-chat form says whether a chat can be answered now: closed (opening hours, in a
@@ -778,27 +857,22 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
         .await
         .error(404, "not_found", None);
 
-    // The settings are checked, each error naming its field.
-    let flow = c.admin.get("/v1/entry-points").await.expect(200);
-    let flow_id = flow
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["entry_id"] == "web-chat")
-        .unwrap()["flow_id"]
-        .clone();
-    let put = |chat: Value| {
-        let admin = c.admin.clone();
-        let flow_id = flow_id.clone();
-        async move {
-            admin
-                .put(
-                    "/v1/entry-points/web-chat",
-                    json!({"entry_id": "web-chat", "flow_id": flow_id, "chat": chat}),
-                )
-                .await
-        }
-    };
+    chat_settings_name_their_field(&c).await;
+
+    nobody_ready_takes_a_left_message(&c, &agent, &anon, message).await;
+
+    closed_hours_refuse_chats_and_open_hours_take_them(&c, &agent, &anon).await;
+    // The entry point that takes the messages cannot go while the chat names it.
+    c.admin
+        .delete(&format!("/v1/entry-points/{}", c.entry_id))
+        .await
+        .error(409, "conflict", None);
+}
+
+/// The chat settings are checked, each error naming its field; then saved with a
+/// leave-a-message entry point.
+async fn chat_settings_name_their_field(c: &Center) {
+    let put = |chat: Value| put_web_chat_settings(c, chat);
     let all_week = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
     put(json!({"hours": {"time_zone": "Mars/Olympus", "weekly": []}}))
         .await
@@ -815,8 +889,11 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
     put(json!({"require_email": true, "leave_message_entry_id": c.entry_id}))
         .await
         .expect(200);
+}
 
-    // Nobody ready: said, and a message can be left; a chat may still start (and wait).
+/// Nobody ready: said, and a message can be left (checked, each error naming its field): a
+/// work item through the named entry point.
+async fn nobody_ready_takes_a_left_message(c: &Center, agent: &Api, anon: &Api, message: Value) {
     agent.set_not_ready("lunch").await;
     let entry = anon.get("/v1/chat/web-chat").await.expect(200);
     assert_eq!(
@@ -860,8 +937,12 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
         json!(c.entry_id),
         "routed through the named entry point"
     );
+}
 
-    // Closed (open every day but today, in UTC): said, and starting a chat is refused.
+/// Closed (open every day but today, in UTC): said, with the week's hours, and starting a
+/// chat is refused; open today, chats again.
+async fn closed_hours_refuse_chats_and_open_hours_take_them(c: &Center, agent: &Api, anon: &Api) {
+    let put = |chat: Value| put_web_chat_settings(c, chat);
     agent.set_ready().await;
     let other_days = tests::chat::other_days_utc();
     put(json!({"require_email": true, "leave_message_entry_id": c.entry_id,
@@ -903,11 +984,24 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
     )
     .await
     .expect(201);
-    // The entry point that takes the messages cannot go while the chat names it.
+}
+
+/// Save the web-chat entry point's chat settings `chat` (its flow unchanged).
+async fn put_web_chat_settings(c: &Center, chat: Value) -> tests::api::Reply {
+    let entries = c.admin.get("/v1/entry-points").await.expect(200);
+    let flow_id = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entry_id"] == "web-chat")
+        .unwrap()["flow_id"]
+        .clone();
     c.admin
-        .delete(&format!("/v1/entry-points/{}", c.entry_id))
+        .put(
+            "/v1/entry-points/web-chat",
+            json!({"entry_id": "web-chat", "flow_id": flow_id, "chat": chat}),
+        )
         .await
-        .error(409, "conflict", None);
 }
 
 /// When a chat closes — after the agent's wrap-up, or abandoned by the customer before an
@@ -966,8 +1060,15 @@ async fn a_closed_chat_keeps_its_transcript(db: TestDb) {
     );
     assert_eq!(object["transcript"]["content_type"], "application/json");
 
-    // The file needs credentials; with them it is the conversation, in order.
-    let anon = reqwest::get(&url).await.unwrap();
+    the_transcript_needs_credentials_and_is_listed(&c, &url, &id).await;
+
+    an_abandoned_chat_keeps_its_transcript_too(&c, &agent, &receiver, &id).await;
+}
+
+/// The transcript at `url` needs credentials; with them it is the conversation, in order;
+/// it is listed with the interaction data.
+async fn the_transcript_needs_credentials_and_is_listed(c: &Center, url: &str, id: &str) {
+    let anon = reqwest::get(url).await.unwrap();
     assert_eq!(anon.status(), 401);
     let made = c
         .admin
@@ -985,7 +1086,7 @@ async fn a_closed_chat_keeps_its_transcript(db: TestDb) {
         )
         .await;
     let file: Value = reqwest::Client::new()
-        .get(&url)
+        .get(url)
         .bearer_auth(reader.token.as_deref().unwrap())
         .send()
         .await
@@ -1022,10 +1123,18 @@ async fn a_closed_chat_keeps_its_transcript(db: TestDb) {
             .any(|t| t["engagement_id"] == json!(id)),
         "{list}"
     );
+}
 
-    // An abandoned chat (the customer left before an answer) keeps its transcript too.
+/// An abandoned chat (the customer left before an answer) keeps its transcript too; the
+/// first chat's is announced once.
+async fn an_abandoned_chat_keeps_its_transcript_too(
+    c: &Center,
+    agent: &Api,
+    receiver: &tests::receiver::Receiver,
+    id: &str,
+) {
     agent.set_not_ready("break").await;
-    let (gone, grace) = customer_chat(&c, "Grace").await;
+    let (gone, grace) = customer_chat(c, "Grace").await;
     grace
         .post("/v1/chat/session/messages", json!({"body": "Anyone?"}))
         .await
@@ -1304,11 +1413,55 @@ async fn files_reach_only_the_chats_people(db: TestDb) {
     let view = customer.get("/v1/chat/session").await.expect(200);
     assert_eq!(view["attachment_max_bytes"], 100000);
 
+    let mid = a_customers_picture_reaches_the_agent(&c, &agent, &customer, &mut feed, &id).await;
+    let staff_path = format!("/v1/engagements/{id}/attachments/{mid}");
+
+    let pdf = an_agents_pdf_reaches_the_customer(&agent, &customer, &id).await;
+
+    nobody_else_reads_a_file(&c, &agent, &(other_id, other_customer), &mid, &staff_path).await;
+
+    bad_files_are_refused_and_not_stored(&customer, &pdf, &data_dir, &id).await;
+
+    // Files belong to live web chats: not after the agent ended it.
+    agent
+        .post(&format!("/v1/engagements/{id}/end"), json!({}))
+        .await
+        .expect(200);
+    let refused = upload(
+        &agent,
+        &format!("/v1/engagements/{id}/attachments"),
+        Some("late.pdf"),
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = upload(
+        &customer,
+        "/v1/chat/session/attachments",
+        Some("late.png"),
+        "image/png",
+        png(100),
+    )
+    .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    feed.close().await;
+}
+
+/// The customer sends a picture (its name is text, whatever it holds): the agent's feed has
+/// it, the customer reads it inline, the agent and a supervisor read it too. Its message id.
+async fn a_customers_picture_reaches_the_agent(
+    c: &Center,
+    agent: &Api,
+    customer: &Api,
+    feed: &mut Feed,
+    id: &str,
+) -> String {
     // The customer sends a picture; its name is text, whatever it holds.
     let name = "Rechnung März <b>\"1\"</b>.png";
     let picture = png(5000);
     let m = upload(
-        &customer,
+        customer,
         "/v1/chat/session/attachments",
         Some(name),
         "image/png",
@@ -1329,7 +1482,7 @@ async fn files_reach_only_the_chats_people(db: TestDb) {
     assert_eq!(event["data"]["message"]["attachment"], m["attachment"]);
 
     let (status, kind, disposition, bytes) =
-        download(&customer, &format!("/v1/chat/session/attachments/{mid}")).await;
+        download(customer, &format!("/v1/chat/session/attachments/{mid}")).await;
     assert_eq!((status, kind.as_str()), (200, "image/png"));
     assert_eq!(bytes, picture);
     assert!(disposition.starts_with("inline;"), "{disposition}");
@@ -1339,7 +1492,7 @@ async fn files_reach_only_the_chats_people(db: TestDb) {
         "{disposition}"
     );
     let staff_path = format!("/v1/engagements/{id}/attachments/{mid}");
-    let (status, _, _, bytes) = download(&agent, &staff_path).await;
+    let (status, _, _, bytes) = download(agent, &staff_path).await;
     assert_eq!(status, 200);
     assert_eq!(bytes, picture);
     assert_eq!(
@@ -1347,11 +1500,16 @@ async fn files_reach_only_the_chats_people(db: TestDb) {
         200,
         "a supervisor may read it"
     );
+    mid
+}
 
+/// The agent sends a PDF; the customer has it in their conversation and can read it (as an
+/// attachment). Its bytes.
+async fn an_agents_pdf_reaches_the_customer(agent: &Api, customer: &Api, id: &str) -> Vec<u8> {
     // The agent sends a PDF; the customer has it in their conversation and can read it.
     let pdf = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n".to_vec();
     let sent = upload(
-        &agent,
+        agent,
         &format!("/v1/engagements/{id}/attachments"),
         Some("terms.pdf"),
         "application/pdf",
@@ -1370,22 +1528,34 @@ async fn files_reach_only_the_chats_people(db: TestDb) {
         .collect();
     assert_eq!(files.len(), 2, "{view}");
     let (status, kind, disposition, bytes) =
-        download(&customer, &format!("/v1/chat/session/attachments/{pdf_id}")).await;
+        download(customer, &format!("/v1/chat/session/attachments/{pdf_id}")).await;
     assert_eq!((status, kind.as_str()), (200, "application/pdf"));
     assert!(disposition.starts_with("attachment;"), "{disposition}");
     assert_eq!(bytes, pdf);
+    pdf
+}
 
+/// Nobody else reads the customer's file `mid`: another chat's customer, an agent it is not
+/// offered to, no credentials, nor through another chat's engagement.
+async fn nobody_else_reads_a_file(
+    c: &Center,
+    agent: &Api,
+    other: &(String, Api),
+    mid: &str,
+    staff_path: &str,
+) {
+    let (other_id, other_customer) = other;
     // Nobody else: another chat's customer, an agent it is not offered to, no credentials.
     let (status, ..) = download(
-        &other_customer,
+        other_customer,
         &format!("/v1/chat/session/attachments/{mid}"),
     )
     .await;
     assert_eq!(status, 404);
     let stranger = c.agent(0).await;
-    let (status, ..) = download(&stranger, &staff_path).await;
+    let (status, ..) = download(&stranger, staff_path).await;
     assert!(status == 403 || status == 404, "{status}");
-    assert_eq!(download(&c.anon(), &staff_path).await.0, 401);
+    assert_eq!(download(&c.anon(), staff_path).await.0, 401);
     assert_eq!(
         download(&c.anon(), &format!("/v1/chat/session/attachments/{mid}"))
             .await
@@ -1394,16 +1564,25 @@ async fn files_reach_only_the_chats_people(db: TestDb) {
     );
     // A message id of another chat through this one's engagement is not found.
     let (status, ..) = download(
-        &agent,
+        agent,
         &format!("/v1/engagements/{other_id}/attachments/{mid}"),
     )
     .await;
     assert!(status == 403 || status == 404, "{status}");
+}
 
+/// Refused, with a reason, and nothing stored: markup, SVG, a type the bytes are not, too
+/// big, no name, empty.
+async fn bad_files_are_refused_and_not_stored(
+    customer: &Api,
+    pdf: &[u8],
+    data_dir: &std::path::Path,
+    id: &str,
+) {
     // Refused, with a reason, and nothing stored.
     let path = "/v1/chat/session/attachments";
     let refused = upload(
-        &customer,
+        customer,
         path,
         Some("page.html"),
         "text/html",
@@ -1412,7 +1591,7 @@ async fn files_reach_only_the_chats_people(db: TestDb) {
     .await;
     assert_eq!(refused.status, 415, "{}", refused.body);
     let refused = upload(
-        &customer,
+        customer,
         path,
         Some("logo.svg"),
         "image/svg+xml",
@@ -1420,7 +1599,7 @@ async fn files_reach_only_the_chats_people(db: TestDb) {
     )
     .await;
     assert_eq!(refused.status, 415, "{}", refused.body);
-    let refused = upload(&customer, path, Some("cat.png"), "image/png", pdf.clone()).await;
+    let refused = upload(customer, path, Some("cat.png"), "image/png", pdf.to_vec()).await;
     assert_eq!(refused.status, 415, "{}", refused.body);
     assert!(
         refused.body["error"]["message"]
@@ -1430,36 +1609,18 @@ async fn files_reach_only_the_chats_people(db: TestDb) {
         "{}",
         refused.body
     );
-    let refused = upload(&customer, path, Some("big.png"), "image/png", png(100_001)).await;
+    let refused = upload(customer, path, Some("big.png"), "image/png", png(100_001)).await;
     assert_eq!(refused.status, 413, "{}", refused.body);
-    upload(&customer, path, None, "image/png", png(100))
+    upload(customer, path, None, "image/png", png(100))
         .await
         .error(422, "invalid_field", Some("file_name"));
-    upload(&customer, path, Some("empty.png"), "image/png", Vec::new())
+    upload(customer, path, Some("empty.png"), "image/png", Vec::new())
         .await
         .error(422, "invalid_field", Some("body"));
-    let stored = std::fs::read_dir(data_dir.join("blobs/attachments").join(&id))
+    let stored = std::fs::read_dir(data_dir.join("blobs/attachments").join(id))
         .unwrap()
         .count();
     assert_eq!(stored, 2, "only the two files sent are kept");
-
-    // Files belong to live web chats: not after the agent ended it.
-    agent
-        .post(&format!("/v1/engagements/{id}/end"), json!({}))
-        .await
-        .expect(200);
-    let refused = upload(
-        &agent,
-        &format!("/v1/engagements/{id}/attachments"),
-        Some("late.pdf"),
-        "application/pdf",
-        pdf.clone(),
-    )
-    .await;
-    assert_eq!(refused.status, 409, "{}", refused.body);
-    let refused = upload(&customer, path, Some("late.png"), "image/png", png(100)).await;
-    assert_eq!(refused.status, 409, "{}", refused.body);
-    feed.close().await;
 }
 
 both_stores!(

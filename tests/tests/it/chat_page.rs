@@ -16,7 +16,6 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Api, Center, Feed};
-use tests::browser::Browser;
 use tests::chat::{chat_center, Website};
 use tests::db::TestDb;
 use tests::pages::{ChatPage, Widget};
@@ -300,44 +299,26 @@ async fn the_bubble_stays_hidden_where_the_origin_is_not_allowed() {
     let (c, _site, site_origin, _agent) = website_center(TestDb::sqlite(), 0).await;
     let (listener, other_origin) = Website::bind().await;
     let _other = Website::serve(listener, other_origin.clone(), &c.server.base_url);
-    let browser = Browser::start().await;
-    browser.client.goto(&other_origin).await.unwrap();
-    let error = browser
-        .wait_for(
-            "the bubble's console error",
-            WAIT,
-            "return window.consoleErrors.length ? window.consoleErrors.join('\\n') : null;",
-        )
-        .await;
-    let error = error.as_str().unwrap().to_string();
+    let page = ChatPage::website(&other_origin).await;
+    let error = page.console_errors().await;
     assert!(
         error.contains("--allowed-origins") && error.contains(&other_origin),
         "{error}"
     );
-    let eval = |script: &'static str| {
-        let client = browser.client.clone();
-        async move { client.execute(script, vec![]).await.unwrap() }
-    };
-    let shown = eval("return document.querySelectorAll('[data-switchboard-chat]').length;").await;
+    let shown = page.bubble_parts().await;
     assert_eq!(
         shown,
         json!(0),
         "no bubble and no frame on a refused origin"
     );
     // SwitchboardChat.open() from the page's own code opens nothing either.
-    let opened = eval("window.SwitchboardChat && window.SwitchboardChat.open(); return document.querySelectorAll('[data-switchboard-chat]').length;").await;
+    let opened = page.open_from_page_code().await;
     assert_eq!(opened, json!(0));
     // The allowed site shows the bubble, and logs nothing.
-    browser.client.goto(&site_origin).await.unwrap();
-    browser
-        .wait_for(
-            "the bubble",
-            WAIT,
-            "return document.querySelector('[data-switchboard-chat=bubble]') ? true : null;",
-        )
-        .await;
-    assert_eq!(eval("return window.consoleErrors.length;").await, json!(0));
-    browser.close().await;
+    page.goto(&site_origin).await;
+    page.wait_bubble().await;
+    assert_eq!(page.console_error_count().await, json!(0));
+    page.close().await;
 
     // Under the strict Content-Security-Policy docs/chat.md gives website owners, the bubble
     // shows, opens, and the chat page inside it works.
@@ -588,11 +569,10 @@ async fn a_normal_chat_makes_no_refused_request(c: &Center) {
 /// CRM's webhook receiver stores the transcript on that contact.
 #[tokio::test]
 async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
-    use tests::demo::{open_desk, system, PASSWORD};
+    use tests::demo::{system, PASSWORD};
     let sys = system().await;
-    let desk = Browser::start().await;
-    open_desk(&desk, &sys, "").await;
-    desk.select_ready().await;
+    let desk = tests::pages::Crm::desk(&sys, "").await;
+    desk.widget.choose_ready().await;
 
     let customer = ChatPage::open(&format!("{}/site", sys.demo.base_url)).await;
     customer
@@ -601,24 +581,10 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
 
     // The desk pops the CRM contact with that email as the chat rings.
     let margaret = demo_contact(&sys.demo.base_url, "margaret@apollo.test").await;
-    desk.wait_for(
-        "the contact popped",
-        WAIT,
-        &format!(
-            "const c = document.getElementById('current'); return c && c.dataset.recordId === {} ? true : null;",
-            json!(margaret)
-        ),
-    )
-    .await;
-    desk.click_in_widget("[data-test=offer] [data-test=accept]")
-        .await;
-    let shown = desk
-        .in_widget(
-            "the conversation in the desk",
-            "const m = [...document.querySelectorAll('[data-test=chat-message] p')].map(p => p.textContent); return m.length ? m : null;",
-        )
-        .await;
-    assert_eq!(shown, json!(["Where is my order?"]));
+    desk.wait_popped(&margaret).await;
+    desk.widget.accept_offer().await;
+    let shown = desk.widget.bodies(1).await;
+    assert_eq!(shown, vec!["Where is my order?".to_string()]);
 
     // The customer ends the chat; the agent closes the wrap-up in the widget; the CRM keeps the
     // transcript (its webhook receiver got it, signed, and fetched it with its credentials).
@@ -627,7 +593,8 @@ async fn the_demo_website_chat_pops_the_contact_and_keeps_the_transcript() {
         .login("admin@demo.test", PASSWORD)
         .await;
     let id = chat_in_wrap_up(&admin).await;
-    desk.click_in_widget("[data-test=panel][data-state=wrap_up]:not([hidden]) [data-test=close]")
+    desk.widget
+        .click("[data-test=panel][data-state=wrap_up]:not([hidden]) [data-test=close]")
         .await;
     let stored = transcript_on_contact(&sys.demo.base_url, &margaret, &id).await;
     assert_eq!(stored["content_type"], "application/json");

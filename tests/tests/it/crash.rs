@@ -134,25 +134,9 @@ async fn acknowledged_work_survives_kill_9_under_load(db: TestDb) {
     for s in 0..STARTERS {
         let (api, stop, started) = (c.integrator.clone(), stop.clone(), started.clone());
         let body = c.work_item("X", "Crash");
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0;
-            while !stop.load(Ordering::Relaxed) {
-                n += 1;
-                let mut body = body.clone();
-                body["work_item_variables"]["work_item_id"] = json!(format!("K-{s}-{n}"));
-                match api
-                    .try_send("POST", "/v1/engagements", Some(body), &[])
-                    .await
-                {
-                    Ok(r) if r.status == 201 => started
-                        .lock()
-                        .unwrap()
-                        .push(r.body["engagement_id"].as_str().unwrap().to_string()),
-                    Ok(r) => panic!("a start under load was refused: {} {}", r.status, r.body),
-                    Err(_) => return, // the server is gone
-                }
-            }
-        }));
+        tasks.push(tokio::spawn(start_until_stopped(
+            s, api, body, stop, started,
+        )));
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     c.server.child.start_kill().unwrap();
@@ -180,9 +164,23 @@ async fn acknowledged_work_survives_kill_9_under_load(db: TestDb) {
         .map(|a| Api::new(&c.server.base_url).with_token(a.token.as_deref().unwrap()))
         .collect();
 
-    // Every acknowledged start and accept is there.
+    let all =
+        every_acknowledged_start_and_accept_is_there(&admin, &started, &accepted_before).await;
+
+    routing_resumes_by_itself(&admin, all.len()).await;
+
+    everything_is_served_once(&agents, &admin, &started, &accepted_before).await;
+}
+
+/// Every acknowledged start and accept is there after the restart, each accepted by one
+/// agent, within capacity. The open engagements.
+async fn every_acknowledged_start_and_accept_is_there(
+    admin: &Api,
+    started: &[String],
+    accepted_before: &[(String, String)],
+) -> BTreeMap<String, Value> {
     let accepted_ids: BTreeSet<&str> = accepted_before.iter().map(|(id, _)| id.as_str()).collect();
-    for id in &started {
+    for id in started {
         let e = admin.get(&format!("/v1/engagements/{id}")).await;
         assert_eq!(e.status, 200, "acknowledged start {id} was lost");
         if accepted_ids.contains(id.as_str()) {
@@ -193,21 +191,23 @@ async fn acknowledged_work_survives_kill_9_under_load(db: TestDb) {
             );
         }
     }
-    let all = open_engagements(&admin).await;
+    let all = open_engagements(admin).await;
     let mut by_engagement: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (id, agent) in &accepted_before {
+    for (id, agent) in accepted_before {
         by_engagement.entry(id).or_default().insert(agent);
     }
     for (id, who) in &by_engagement {
         assert_eq!(who.len(), 1, "{id} was accepted by {who:?}");
     }
     assert_within_capacity(&all);
+    all
+}
 
-    // Routing resumes by itself: with nobody acting, every free place fills up from the queue.
-    let open = all.len();
+/// Routing resumes by itself: with nobody acting, every free place fills up from the queue.
+async fn routing_resumes_by_itself(admin: &Api, open: usize) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let now = open_engagements(&admin).await;
+        let now = open_engagements(admin).await;
         assert_within_capacity(&now);
         let busy = now
             .values()
@@ -228,14 +228,21 @@ async fn acknowledged_work_survives_kill_9_under_load(db: TestDb) {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
 
-    // The agents work through everything; each engagement is accepted exactly once overall.
+/// The agents work through everything; each engagement is accepted exactly once overall.
+async fn everything_is_served_once(
+    agents: &[Api],
+    admin: &Api,
+    started: &[String],
+    accepted_before: &[(String, String)],
+) {
     let stop = Arc::new(AtomicBool::new(false));
     let accepted_after: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let workers = spawn_agents(&agents, &stop, &accepted_after);
+    let workers = spawn_agents(agents, &stop, &accepted_after);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let now = open_engagements(&admin).await;
+        let now = open_engagements(admin).await;
         assert_within_capacity(&now);
         if now.is_empty() {
             break;
@@ -257,11 +264,39 @@ async fn acknowledged_work_survives_kill_9_under_load(db: TestDb) {
     {
         *accepts.entry(id.clone()).or_default() += 1;
     }
-    for id in &started {
+    for id in started {
         assert!(
             accepts.get(id).copied().unwrap_or(0) <= 1,
             "{id} was accepted more than once"
         );
+    }
+}
+
+/// Starter `s`: start work items (`body`, each its own id) as fast as they go until `stop`
+/// or the server is gone, recording each acknowledged start in `started`.
+async fn start_until_stopped(
+    s: usize,
+    api: Api,
+    body: Value,
+    stop: Arc<AtomicBool>,
+    started: Arc<Mutex<Vec<String>>>,
+) {
+    let mut n = 0;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let mut body = body.clone();
+        body["work_item_variables"]["work_item_id"] = json!(format!("K-{s}-{n}"));
+        match api
+            .try_send("POST", "/v1/engagements", Some(body), &[])
+            .await
+        {
+            Ok(r) if r.status == 201 => started
+                .lock()
+                .unwrap()
+                .push(r.body["engagement_id"].as_str().unwrap().to_string()),
+            Ok(r) => panic!("a start under load was refused: {} {}", r.status, r.body),
+            Err(_) => return, // the server is gone
+        }
     }
 }
 

@@ -6,8 +6,8 @@
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tests::api::Api;
-use tests::browser::Browser;
-use tests::demo::{open_desk, system, System, PASSWORD};
+use tests::demo::{system, System, PASSWORD};
+use tests::pages::Crm;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -121,13 +121,6 @@ async fn ticket_life(sys: &System, a: &Actors, ticket: &str, note: &str) -> (Str
     (id, audio)
 }
 
-fn text_of(css: &str) -> String {
-    format!(
-        "const e = [...document.querySelectorAll({})].map(x => x.textContent).join(' | '); return e ? e : null;",
-        json!(css)
-    )
-}
-
 #[tokio::test]
 async fn a_closed_ticket_shows_its_interaction_data_and_reconcile_fills_what_webhooks_missed() {
     let sys = system().await;
@@ -135,67 +128,11 @@ async fn a_closed_ticket_shows_its_interaction_data_and_reconcile_fills_what_web
     wait_for_subscription(&a.admin).await;
     let (_, audio) = ticket_life(&sys, &a, "T-2001", "Refund agreed on the call").await;
 
-    let browser = Browser::start().await;
-    open_desk(&browser, &sys, "").await;
-    browser
-        .client
-        .goto(&format!("{}/tickets/T-2001", sys.demo.base_url))
-        .await
-        .unwrap();
-    // Arrived by webhook: poll the page (it is rendered from the CRM's own store).
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let page: Value = browser
-            .client
-            .execute("return document.body.innerText;", vec![])
-            .await
-            .unwrap();
-        let page = page.as_str().unwrap_or_default().to_string();
-        if page.contains("Refund agreed on the call") && page.contains("200 s") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the ticket page never showed the webhook data:\n{page}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        browser.client.refresh().await.unwrap();
-    }
-    let note = browser
-        .wait_for("the note", WAIT, &text_of("[data-test=note]"))
-        .await;
-    assert!(note.as_str().unwrap().contains("(webhook)"), "{note}");
-    let disposition = browser
-        .wait_for("the disposition", WAIT, &text_of("[data-test=disposition]"))
-        .await;
-    assert!(!disposition.as_str().unwrap().trim().is_empty());
-    let recording = browser
-        .wait_for(
-            "the recording's player (the CRM's own copy)",
-            WAIT,
-            "const a = document.querySelector('[data-test=recording] audio'); return a ? a.getAttribute('src') : null;",
-        )
-        .await;
-    browser.screenshot("crm-ticket-webhook-data").await;
-    // The CRM serves its own copy to signed-in users only.
-    let src = recording.as_str().unwrap().to_string();
-    let http = reqwest::Client::new();
-    let served = http
-        .get(format!("{}{src}", sys.demo.base_url))
-        .header("cookie", "crm_user=ada%40demo.test")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(served.status(), 200);
-    assert_eq!(served.bytes().await.unwrap().to_vec(), audio);
-    let anonymous = http
-        .get(format!("{}{src}", sys.demo.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status(), 401);
+    let crm = Crm::desk(&sys, "").await;
+    the_ticket_page_shows_what_webhooks_brought(&crm, &sys, &audio).await;
 
     // The receiver goes down: the next ticket's data does not arrive...
+    let http = reqwest::Client::new();
     let off: Value = http
         .post(format!("{}/api/receiver", sys.demo.base_url))
         .json(&json!({"enabled": false}))
@@ -220,50 +157,73 @@ async fn a_closed_ticket_shows_its_interaction_data_and_reconcile_fills_what_web
         .await
         .unwrap();
     assert!(missing["notes"].as_array().unwrap().is_empty(), "{missing}");
-    // ...until "Reconcile now" pages the events API.
-    browser
-        .client
-        .goto(&format!("{}/tickets/T-2002", sys.demo.base_url))
+    reconcile_fills_it_in_once(&crm, &sys).await;
+    crm.close().await;
+}
+
+/// T-2001's page shows its note, disposition and recording, arrived by webhook; the CRM
+/// serves its own copy of the recording (`audio`) to signed-in users only.
+async fn the_ticket_page_shows_what_webhooks_brought(crm: &Crm, sys: &System, audio: &[u8]) {
+    crm.open("/tickets/T-2001").await;
+    // Arrived by webhook: poll the page (it is rendered from the CRM's own store).
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let page = crm.page_text().await;
+        if page.contains("Refund agreed on the call") && page.contains("200 s") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the ticket page never showed the webhook data:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        crm.browser().client.refresh().await.unwrap();
+    }
+    let note = crm.texts("the note", "[data-test=note]").await;
+    assert!(note.contains("(webhook)"), "{note}");
+    let disposition = crm
+        .texts("the disposition", "[data-test=disposition]")
+        .await;
+    assert!(!disposition.trim().is_empty());
+    // The recording's player plays the CRM's own copy.
+    let src = crm.recording_src().await;
+    crm.browser().screenshot("crm-ticket-webhook-data").await;
+    let http = reqwest::Client::new();
+    let served = http
+        .get(format!("{}{src}", sys.demo.base_url))
+        .header("cookie", "crm_user=ada%40demo.test")
+        .send()
         .await
         .unwrap();
-    browser.click("[data-test=reconcile]").await;
-    let note = browser
-        .wait_for("the reconciled note", WAIT, &text_of("[data-test=note]"))
-        .await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.bytes().await.unwrap().to_vec(), audio);
+    let anonymous = http
+        .get(format!("{}{src}", sys.demo.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+/// "Reconcile now" on T-2002's page pages the events API and fills in what the webhooks
+/// missed; a second run finds nothing new (idempotent).
+async fn reconcile_fills_it_in_once(crm: &Crm, sys: &System) {
+    crm.open("/tickets/T-2002").await;
+    crm.reconcile().await;
+    let note = crm.texts("the reconciled note", "[data-test=note]").await;
     assert!(
-        note.as_str()
-            .unwrap()
-            .contains("Password reset by hand (reconcile)"),
+        note.contains("Password reset by hand (reconcile)"),
         "{note}"
     );
-    browser
-        .wait_for(
-            "the reconciled disposition",
-            WAIT,
-            &text_of("[data-test=disposition]"),
-        )
+    crm.texts("the reconciled disposition", "[data-test=disposition]")
         .await;
-    browser
-        .wait_for(
-            "the reconciled recording",
-            WAIT,
-            "return document.querySelector('[data-test=recording] audio') ? true : null;",
-        )
+    crm.recording_src().await;
+    let applied = crm
+        .texts("the run's summary", "[data-test=reconcile-applied]")
         .await;
-    let applied = browser
-        .wait_for(
-            "the run's summary",
-            WAIT,
-            &text_of("[data-test=reconcile-applied]"),
-        )
-        .await;
-    assert!(
-        applied.as_str().unwrap().parse::<i64>().unwrap() >= 3,
-        "{applied}"
-    );
-    browser.screenshot("crm-ticket-reconciled").await;
-    // Reconciling again finds nothing new: idempotent.
-    let again: Value = http
+    assert!(applied.parse::<i64>().unwrap() >= 3, "{applied}");
+    crm.browser().screenshot("crm-ticket-reconciled").await;
+    let again: Value = reqwest::Client::new()
         .post(format!("{}/api/reconcile", sys.demo.base_url))
         .send()
         .await
@@ -272,5 +232,4 @@ async fn a_closed_ticket_shows_its_interaction_data_and_reconcile_fills_what_web
         .await
         .unwrap();
     assert_eq!(again["last_run"]["applied"], 0, "{again}");
-    browser.close().await;
 }

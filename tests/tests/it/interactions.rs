@@ -79,6 +79,26 @@ fn audio(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 % 256) as u8).collect()
 }
 
+/// A recordings scenario's parts: the center, the CRM's receiver, a connector that uploads
+/// (`recordings:write`), a reader (`recordings:read`) and the engagement recorded.
+struct Recorded {
+    c: Center,
+    receiver: Receiver,
+    connector: Api,
+    reader: Api,
+    engagement: String,
+}
+
+impl Recorded {
+    /// The upload address for a recording of the engagement from `start` to `end`.
+    fn upload(&self, start: &str, end: &str) -> String {
+        format!(
+            "{}/v1/engagements/{}/recordings?recording_start_time={start}&recording_end_time={end}",
+            self.c.server.base_url, self.engagement
+        )
+    }
+}
+
 async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credentials(db: TestDb) {
     let c = center(db, None).await;
     let receiver = Receiver::start(Some(SECRET)).await;
@@ -93,18 +113,29 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
     let connector = client(&c, &["recordings:write"]).await;
     let reader = client(&c, &["recordings:read"]).await;
     let engagement = c.start_work_item("REC-1", "Call back").await;
-    let upload = |start: &str, end: &str| {
-        format!(
-            "{}/v1/engagements/{engagement}/recordings?recording_start_time={start}&recording_end_time={end}",
-            c.server.base_url
-        )
+    let s = Recorded {
+        c,
+        receiver,
+        connector,
+        reader,
+        engagement,
     };
-    // 2 MB: more than the JSON body limit, so the upload must stream.
+    let (rec, bytes) = a_long_recording_is_uploaded_and_announced(&s).await;
+    let download_url = rec["download_url"].as_str().unwrap();
+    downloads_need_credentials_and_honour_ranges(&s, download_url, &bytes).await;
+    recordings_list_by_each_date_type_and_page(&s).await;
+    a_transcript_is_announced_and_downloadable(&s, rec["recording_id"].as_str().unwrap()).await;
+    bad_uploads_are_refused_with_reasons(&s).await;
+}
+
+/// 2 MB (more than the JSON body limit, so the upload must stream) uploaded; the CRM is told,
+/// with everything it needs to fetch the file. The recording and its bytes.
+async fn a_long_recording_is_uploaded_and_announced(s: &Recorded) -> (Value, Vec<u8>) {
     let bytes = audio(2 * 1024 * 1024 + 17);
     let (status, rec) = send_bytes(
         reqwest::Method::POST,
-        &upload("2026-11-30T23:50:00Z", "2026-12-01T00:10:30Z"),
-        connector.token.as_deref(),
+        &s.upload("2026-11-30T23:50:00Z", "2026-12-01T00:10:30Z"),
+        s.connector.token.as_deref(),
         "audio/wav",
         bytes.clone(),
     )
@@ -112,25 +143,44 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
     assert_eq!(status, 201, "{rec}");
     assert_eq!(rec["recording_duration"], 1230);
     assert_eq!(rec["size_bytes"], bytes.len());
-    assert_eq!(rec["engagement_id"], engagement.as_str());
+    assert_eq!(rec["engagement_id"], s.engagement.as_str());
     let download_url = rec["download_url"].as_str().unwrap().to_string();
     assert!(
-        download_url.starts_with(&c.server.base_url),
+        download_url.starts_with(&s.c.server.base_url),
         "{download_url}"
     );
 
     // The CRM is told, with everything it needs to fetch the file.
-    let hook = receiver
+    let hook = s
+        .receiver
         .wait_for("contact_center.recording_completed", WAIT)
         .await;
     assert!(hook.standard_ok && hook.zoom_ok);
     let object = &hook.json["payload"]["object"];
     assert_eq!(object["recording"]["download_url"], download_url.as_str());
     assert_eq!(object["recording"]["recording_duration"], 1230);
-    assert_eq!(object["engagement_id"], engagement.as_str());
+    assert_eq!(object["engagement_id"], s.engagement.as_str());
 
-    // Downloads need credentials with recordings:read, and say so.
-    let anon = get_file(&download_url, None, None).await;
+    // The CRM is told, with everything it needs to fetch the file.
+    let hook = s
+        .receiver
+        .wait_for("contact_center.recording_completed", WAIT)
+        .await;
+    assert!(hook.standard_ok && hook.zoom_ok);
+    let object = &hook.json["payload"]["object"];
+    assert_eq!(object["recording"]["download_url"], download_url.as_str());
+    assert_eq!(object["recording"]["recording_duration"], 1230);
+    assert_eq!(object["engagement_id"], s.engagement.as_str());
+    (rec, bytes)
+}
+
+/// Downloads need credentials with recordings:read, and say so; `Range` is honoured.
+async fn downloads_need_credentials_and_honour_ranges(
+    s: &Recorded,
+    download_url: &str,
+    bytes: &[u8],
+) {
+    let anon = get_file(download_url, None, None).await;
     assert_eq!(anon.status(), 401);
     let body: Value = anon.json().await.unwrap();
     assert!(
@@ -141,19 +191,19 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
         "{body}"
     );
     assert_eq!(
-        get_file(&download_url, c.integrator.token.as_deref(), None)
+        get_file(download_url, s.c.integrator.token.as_deref(), None)
             .await
             .status(),
         403
     );
-    let whole = get_file(&download_url, reader.token.as_deref(), None).await;
+    let whole = get_file(download_url, s.reader.token.as_deref(), None).await;
     assert_eq!(whole.status(), 200);
     assert_eq!(whole.headers()["content-type"], "audio/wav");
     assert_eq!(whole.headers()["accept-ranges"], "bytes");
-    assert_eq!(whole.bytes().await.unwrap().to_vec(), bytes);
+    assert_eq!(whole.bytes().await.unwrap().to_vec(), bytes.to_vec());
     let part = get_file(
-        &download_url,
-        reader.token.as_deref(),
+        download_url,
+        s.reader.token.as_deref(),
         Some("bytes=1000-1999"),
     )
     .await;
@@ -166,14 +216,14 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
         part.bytes().await.unwrap().to_vec(),
         bytes[1000..2000].to_vec()
     );
-    let tail = get_file(&download_url, reader.token.as_deref(), Some("bytes=-10")).await;
+    let tail = get_file(download_url, s.reader.token.as_deref(), Some("bytes=-10")).await;
     assert_eq!(
         tail.bytes().await.unwrap().to_vec(),
         bytes[bytes.len() - 10..].to_vec()
     );
     let outside = get_file(
-        &download_url,
-        reader.token.as_deref(),
+        download_url,
+        s.reader.token.as_deref(),
         Some("bytes=99999999-"),
     )
     .await;
@@ -187,7 +237,7 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
         ("bytes=0-18446744073709551615", 0usize),
         ("bytes=5-18446744073709551615", 5),
     ] {
-        let huge = get_file(&download_url, reader.token.as_deref(), Some(header)).await;
+        let huge = get_file(download_url, s.reader.token.as_deref(), Some(header)).await;
         assert_eq!(huge.status(), 206, "{header}");
         assert_eq!(
             huge.headers()["content-range"],
@@ -203,35 +253,40 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
             bytes[start..].to_vec()
         );
     }
+}
 
-    // A second recording that starts on Dec 1: the two query_date_types differ.
+/// A second recording that starts on Dec 1: the two query_date_types differ; pages carry on
+/// with a token; bad queries are refused naming the field.
+async fn recordings_list_by_each_date_type_and_page(s: &Recorded) {
     let (status, _) = send_bytes(
         reqwest::Method::POST,
-        &upload("2026-12-01T08:00:00Z", "2026-12-01T08:01:00Z"),
-        connector.token.as_deref(),
+        &s.upload("2026-12-01T08:00:00Z", "2026-12-01T08:01:00Z"),
+        s.connector.token.as_deref(),
         "audio/mpeg",
         audio(1000),
     )
     .await;
     assert_eq!(status, 201);
-    let by_start = reader
+    let by_start = s
+        .reader
         .get("/v1/recordings?from=2026-12-01&to=2026-12-01")
         .await
         .expect(200);
     assert_eq!(by_start["items"].as_array().unwrap().len(), 1, "{by_start}");
     assert_eq!(by_start["items"][0]["content_type"], "audio/mpeg");
-    let by_end = reader
+    let by_end = s
+        .reader
         .get("/v1/recordings?from=2026-12-01&to=2026-12-01&query_date_type=recording_end_time")
         .await
         .expect(200);
     assert_eq!(by_end["items"].as_array().unwrap().len(), 2, "{by_end}");
     // Paging: one per page, the token carries on, the last page has none.
-    let first = reader
+    let first = s.reader
         .get("/v1/recordings?from=2026-12-01&to=2026-12-01&query_date_type=recording_end_time&page_size=1")
         .await
         .expect(200);
     let token = first["next_page_token"].as_str().unwrap();
-    let second = reader
+    let second = s.reader
         .get(&format!("/v1/recordings?from=2026-12-01&to=2026-12-01&query_date_type=recording_end_time&page_size=1&next_page_token={token}"))
         .await
         .expect(200);
@@ -240,33 +295,35 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
         first["items"][0]["recording_id"],
         second["items"][0]["recording_id"]
     );
-    reader
+    s.reader
         .get("/v1/recordings?from=2026-10-01&to=2026-12-01")
         .await
         .error(422, "invalid_field", Some("to"));
-    reader
+    s.reader
         .get("/v1/recordings?query_date_type=start_time")
         .await
         .error(422, "invalid_field", Some("query_date_type"));
-    reader
+    s.reader
         .get("/v1/recordings?next_page_token=forged")
         .await
         .error(422, "invalid_field", Some("next_page_token"));
+}
 
-    // A transcript for the recording: announced, linked, downloadable.
-    let rec_id = rec["recording_id"].as_str().unwrap();
+/// A transcript for the recording: announced, linked, downloadable; not WebVTT is refused.
+async fn a_transcript_is_announced_and_downloadable(s: &Recorded, rec_id: &str) {
     let vtt = b"WEBVTT\n\n00:00.000 --> 00:02.000\nAgent: Hello, how can I help?\n".to_vec();
     let (status, with_transcript) = send_bytes(
         reqwest::Method::PUT,
-        &format!("{}/v1/recordings/{rec_id}/transcript", c.server.base_url),
-        connector.token.as_deref(),
+        &format!("{}/v1/recordings/{rec_id}/transcript", s.c.server.base_url),
+        s.connector.token.as_deref(),
         "text/vtt",
         vtt.clone(),
     )
     .await;
     assert_eq!(status, 200, "{with_transcript}");
     let transcript_url = with_transcript["transcript_url"].as_str().unwrap();
-    let hook = receiver
+    let hook = s
+        .receiver
         .wait_for("contact_center.recording_transcript_completed", WAIT)
         .await;
     assert_eq!(
@@ -274,24 +331,26 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
         transcript_url
     );
     assert_eq!(get_file(transcript_url, None, None).await.status(), 401);
-    let got = get_file(transcript_url, reader.token.as_deref(), None).await;
+    let got = get_file(transcript_url, s.reader.token.as_deref(), None).await;
     assert_eq!(got.status(), 200);
     assert_eq!(got.bytes().await.unwrap().to_vec(), vtt);
     let (status, bad) = send_bytes(
         reqwest::Method::PUT,
-        &format!("{}/v1/recordings/{rec_id}/transcript", c.server.base_url),
-        connector.token.as_deref(),
+        &format!("{}/v1/recordings/{rec_id}/transcript", s.c.server.base_url),
+        s.connector.token.as_deref(),
         "text/vtt",
         b"not webvtt".to_vec(),
     )
     .await;
     assert_eq!(status, 422, "{bad}");
+}
 
-    // Refusals: wrong media type, bad times, no such engagement, no scope.
+/// Refusals: wrong media type, bad times, no such engagement, no scope.
+async fn bad_uploads_are_refused_with_reasons(s: &Recorded) {
     let (status, body) = send_bytes(
         reqwest::Method::POST,
-        &upload("2026-12-01T08:00:00Z", "2026-12-01T08:01:00Z"),
-        connector.token.as_deref(),
+        &s.upload("2026-12-01T08:00:00Z", "2026-12-01T08:01:00Z"),
+        s.connector.token.as_deref(),
         "application/json",
         b"{}".to_vec(),
     )
@@ -299,8 +358,8 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
     assert_eq!(status, 415, "{body}");
     let (status, body) = send_bytes(
         reqwest::Method::POST,
-        &upload("2026-12-01T08:00:00Z", "2026-12-01T07:00:00Z"),
-        connector.token.as_deref(),
+        &s.upload("2026-12-01T08:00:00Z", "2026-12-01T07:00:00Z"),
+        s.connector.token.as_deref(),
         "audio/wav",
         audio(10),
     )
@@ -309,8 +368,8 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
     assert_eq!(body["error"]["field"], "recording_end_time");
     let (status, body) = send_bytes(
         reqwest::Method::POST,
-        &upload("noon", "2026-12-01T07:00:00Z"),
-        connector.token.as_deref(),
+        &s.upload("noon", "2026-12-01T07:00:00Z"),
+        s.connector.token.as_deref(),
         "audio/wav",
         audio(10),
     )
@@ -319,8 +378,8 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
     assert_eq!(body["error"]["field"], "recording_start_time");
     let (status, _) = send_bytes(
         reqwest::Method::POST,
-        &format!("{}/v1/engagements/00000000-0000-7000-8000-000000000000/recordings?recording_start_time=2026-12-01T08:00:00Z&recording_end_time=2026-12-01T08:01:00Z", c.server.base_url),
-        connector.token.as_deref(),
+        &format!("{}/v1/engagements/00000000-0000-7000-8000-000000000000/recordings?recording_start_time=2026-12-01T08:00:00Z&recording_end_time=2026-12-01T08:01:00Z", s.c.server.base_url),
+        s.connector.token.as_deref(),
         "audio/wav",
         audio(10),
     )
@@ -328,8 +387,8 @@ async fn recordings_are_uploaded_announced_listed_and_downloaded_with_credential
     assert_eq!(status, 404);
     let (status, _) = send_bytes(
         reqwest::Method::POST,
-        &upload("2026-12-01T08:00:00Z", "2026-12-01T08:01:00Z"),
-        reader.token.as_deref(),
+        &s.upload("2026-12-01T08:00:00Z", "2026-12-01T08:01:00Z"),
+        s.reader.token.as_deref(),
         "audio/wav",
         audio(10),
     )
@@ -360,38 +419,7 @@ async fn uploads_over_the_limit_are_413(db: TestDb) {
 
 async fn messaging_transcripts_notes_and_dispositions_list_by_window(db: TestDb) {
     let c = center(db, None).await;
-    // A chat queue, flow and entry point.
-    let queue = c
-        .admin
-        .post("/v1/queues", json!({"name": "Chat", "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 30}))
-        .await
-        .expect(201)["queue_id"]
-        .clone();
-    let flow = c
-        .admin
-        .post("/v1/flows", json!({"name": "Chat", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}))
-        .await
-        .expect(201)["flow_id"]
-        .clone();
-    c.admin
-        .post(
-            "/v1/entry-points",
-            json!({"entry_id": "chat", "flow_id": flow}),
-        )
-        .await
-        .expect(201);
-    let chat = c
-        .integrator
-        .post(
-            "/v1/engagements",
-            json!({"channels": [{"channel": "chat"}], "flow": {"flow_entry_id": "chat"},
-                   "consumers": [{"consumer_display_name": "Lin"}]}),
-        )
-        .await
-        .expect(201)["engagement_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let chat = a_chat_through_its_own_entry_point(&c).await;
     let connector = client(&c, &["recordings:write", "recordings:read"]).await;
     let messages = json!({"messages": [{"from": "consumer", "text": "Hi", "at": "2026-12-01T08:00:00Z"},
                                         {"from": "agent", "text": "Hello!", "at": "2026-12-01T08:00:05Z"}]});
@@ -432,10 +460,51 @@ async fn messaging_transcripts_notes_and_dispositions_list_by_window(db: TestDb)
     .await;
     assert_eq!(status, 409);
 
-    // Two notes and a disposition on a closed work item.
+    notes_and_dispositions_list_by_window(&c, &work).await;
+}
+
+/// A chat queue, flow and entry point, and a chat started through it: the chat's id.
+async fn a_chat_through_its_own_entry_point(c: &Center) -> String {
+    let queue = c
+        .admin
+        .post("/v1/queues", json!({"name": "Chat", "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 30}))
+        .await
+        .expect(201)["queue_id"]
+        .clone();
+    let flow = c
+        .admin
+        .post("/v1/flows", json!({"name": "Chat", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}))
+        .await
+        .expect(201)["flow_id"]
+        .clone();
+    c.admin
+        .post(
+            "/v1/entry-points",
+            json!({"entry_id": "chat", "flow_id": flow}),
+        )
+        .await
+        .expect(201);
+    let chat = c
+        .integrator
+        .post(
+            "/v1/engagements",
+            json!({"channels": [{"channel": "chat"}], "flow": {"flow_entry_id": "chat"},
+                   "consumers": [{"consumer_display_name": "Lin"}]}),
+        )
+        .await
+        .expect(201)["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    chat
+}
+
+/// Two notes and a disposition on the closed work item `work`: listed by page and by each
+/// date type; bad queries name their field; agents may not list.
+async fn notes_and_dispositions_list_by_window(c: &Center, work: &str) {
     let agent = c.agent(0).await;
     agent.set_ready().await;
-    agent.accept_when_offered(&work, WAIT).await;
+    agent.accept_when_offered(work, WAIT).await;
     for body in ["first", "second"] {
         agent
             .post(
@@ -481,7 +550,7 @@ async fn messaging_transcripts_notes_and_dispositions_list_by_window(db: TestDb)
     let item = &dispositions["items"][0];
     assert_eq!(item["name"], "Resolved");
     assert_eq!(item["code"], "RESOLVED");
-    assert_eq!(item["engagement_id"], work.as_str());
+    assert_eq!(item["engagement_id"], work);
     assert_eq!(item["agent_id"], c.agents[0].0.as_str());
     let old = c
         .integrator

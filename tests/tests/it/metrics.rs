@@ -104,7 +104,40 @@ async fn metrics_show_requests_queues_sockets_and_the_writer(db: TestDb) {
     let agent = c.agent(0).await;
     let feed = Feed::connect(&agent, None).await;
 
-    let (status, content_type, text) = scrape(&base, None).await;
+    let queue = format!(
+        r#"switchboard_queue_waiting{{queue_id="{}",queue="#,
+        c.queue_id
+    );
+    the_scrape_counts_what_happened(&base, &queue).await;
+
+    // The agent takes the work item: the queue empties, and a closed socket is no longer counted.
+    agent.set_ready().await;
+    agent.accept_when_offered(&id, WAIT).await;
+    feed.close().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (_, _, text) = scrape(&base, None).await;
+        let emptied = text
+            .lines()
+            .find(|l| l.starts_with(&queue))
+            .is_some_and(|l| l.ends_with(" 0"));
+        let closed = value(&text, "switchboard_agent_sockets_connected") == Some(0.0);
+        if emptied && closed {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "queue depth and socket count did not fall: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The scrape (OpenMetrics) counts requests by route pattern (unknown paths and made-up
+/// methods under one label each), the queue's depth (`queue`: its line's start), the
+/// agent's socket, the writer, the routing pass and the pool, and parses as Prometheus does.
+async fn the_scrape_counts_what_happened(base: &str, queue: &str) {
+    let (status, content_type, text) = scrape(base, None).await;
     assert_eq!(status, 200, "{text}");
     assert!(
         content_type.starts_with("application/openmetrics-text"),
@@ -147,13 +180,9 @@ async fn metrics_show_requests_queues_sockets_and_the_writer(db: TestDb) {
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum();
     assert_eq!(other, 3.0, "made-up methods count under `other`: {text}");
-    let queue = format!(
-        r#"switchboard_queue_waiting{{queue_id="{}",queue="#,
-        c.queue_id
-    );
     let depth = text
         .lines()
-        .find(|l| l.starts_with(&queue))
+        .find(|l| l.starts_with(queue))
         .unwrap_or_else(|| panic!("no depth for the queue: {text}"));
     assert!(depth.ends_with(" 1"), "{depth}");
     assert_eq!(
@@ -184,28 +213,6 @@ async fn metrics_show_requests_queues_sockets_and_the_writer(db: TestDb) {
                 "{family} missing from {families:?}"
             );
         }
-    }
-
-    // The agent takes the work item: the queue empties, and a closed socket is no longer counted.
-    agent.set_ready().await;
-    agent.accept_when_offered(&id, WAIT).await;
-    feed.close().await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let (_, _, text) = scrape(&base, None).await;
-        let emptied = text
-            .lines()
-            .find(|l| l.starts_with(&queue))
-            .is_some_and(|l| l.ends_with(" 0"));
-        let closed = value(&text, "switchboard_agent_sockets_connected") == Some(0.0);
-        if emptied && closed {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "queue depth and socket count did not fall: {text}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

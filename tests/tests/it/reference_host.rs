@@ -6,134 +6,81 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::Api;
-use tests::browser::Browser;
 use tests::demo::{route_ticket, system, System, PASSWORD};
-
-/// Wait until `predicate` (a JS expression over `s`, the page's `window.hostState`) holds and
-/// return its value.
-async fn host_saw(browser: &Browser, what: &str, predicate: &str) -> Value {
-    let script = format!(
-        "const s = window.hostState; if (!s) return null; const v = (() => {predicate})(); return (v === undefined || v === null || v === false) ? null : v;"
-    );
-    browser
-        .wait_for(what, Duration::from_secs(25), &script)
-        .await
-}
-
-/// Call `window.host.<call>` on the page.
-async fn host_does(browser: &Browser, call: &str) -> Value {
-    browser
-        .client
-        .execute(&format!("return window.host.{call};"), vec![])
-        .await
-        .unwrap_or_else(|e| panic!("host.{call}: {e}"))
-}
-
-/// The first received message of `kind` for which `filter` (over `m`, its data) holds.
-async fn received(browser: &Browser, kind: &str, filter: &str) -> Value {
-    host_saw(
-        browser,
-        &format!("{kind} at the reference host"),
-        &format!(
-            "s.received.find(x => x.type === {} && ((m) => {filter})(x.data))",
-            json!(kind)
-        ),
-    )
-    .await["data"]
-        .clone()
-}
-
-/// The page threw on nothing it was sent.
-async fn nothing_thrown(browser: &Browser) {
-    let thrown = browser
-        .client
-        .execute("return window.hostState.thrown;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(thrown, json!([]), "the reference host threw");
-}
-
-/// Ask for `zcc-engagement-status-response` as the host does and return it.
-async fn engagement_status(browser: &Browser) -> Value {
-    let request = host_does(browser, "snapshot()").await;
-    host_saw(
-        browser,
-        "the engagement status response",
-        &format!("s.snapshot && s.snapshot.requestId === {request} && s.snapshot"),
-    )
-    .await
-}
+use tests::pages::HostPage;
 
 /// Open the host page with `query`, check the frame address it built (`src`), and sign Ada in
 /// inside the widget, ready, as the host sees it.
-async fn ready_at_host(browser: &Browser, sys: &System, query: &str, src: String) {
-    open_host(browser, sys, query).await;
-    assert_eq!(frame_src(browser).await, json!(src));
+async fn ready_at_host(sys: &System, query: &str, src: String) -> HostPage {
+    let host = HostPage::open(sys, query).await;
+    assert_eq!(host.frame_src().await, json!(src));
     // Before sign-in the widget asks for the init config (the host had answered unasked).
-    received(browser, "zcc-init-config-request", "true").await;
+    host.received("zcc-init-config-request", "true").await;
     // As with Zoom's, the agent signs in inside the widget; choosing Ready is the gesture that
     // unlocks the ring sound. The host reads statusCode.
-    browser
-        .ready_in_embedded_widget("ada@demo.test", PASSWORD)
-        .await;
-    host_saw(browser, "status 1 (ready)", "s.status === '1'").await;
+    host.widget.sign_in_ready("ada@demo.test", PASSWORD).await;
+    host.saw("status 1 (ready)", "s.status === '1'").await;
+    host
 }
 
-/// The host's frame address, as the host built it.
-async fn frame_src(browser: &Browser) -> Value {
-    browser
-        .client
-        .execute(
-            "return document.getElementById('zcc-frame').getAttribute('src');",
-            vec![],
-        )
-        .await
-        .unwrap()
+/// The page threw on nothing it was sent.
+async fn nothing_thrown(host: &HostPage) {
+    assert_eq!(host.thrown().await, json!([]), "the reference host threw");
 }
 
-async fn open_host(browser: &Browser, sys: &System, query: &str) {
-    browser
-        .client
-        .goto(&format!("{}/smart-embed{query}", sys.demo.base_url))
+async fn admin(sys: &System) -> Api {
+    Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", PASSWORD)
         .await
-        .unwrap();
 }
 
 #[tokio::test]
 async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     let sys = system().await;
-    let mut browser = Browser::start().await;
-    browser.widget_frame = "#zcc-frame";
     // The frame's address is the host's own `${BASE}?origin=${origin}`.
     let src = format!(
         "{}/zcc/?origin={}",
         sys.switchboard.base_url, sys.demo.base_url
     );
-    ready_at_host(&browser, &sys, "", src).await;
+    let host = ready_at_host(&sys, "", src).await;
+    status_set_from_the_host(&host).await;
+    let admin = admin(&sys).await;
+    let id = an_inbound_call_from_ring_to_log(&host, &sys, &admin).await;
+    the_recording_reaches_the_host(&host, &sys, &admin, &id).await;
+    a_bare_number_dialed_from_the_host(&host).await;
+    size_told_and_a_foreign_command_refused(&host).await;
+    a_declined_offer_is_not_connected(&host, &sys).await;
+    // Messages posted before the widget has started are kept and handled: the host reloads
+    // with a dial request it posts as soon as the frame loads; the widget restores the
+    // agent's session and dials.
+    host.reload_with("?dial=%2B1%20555%200142").await;
+    host.received("zcc-outbound-call-started", "m.to === '+1 555 0142'")
+        .await;
+    nothing_thrown(&host).await;
+    host.close().await;
+}
 
-    // Status set from the host: not ready with a reason, back to ready; occupied cannot be set.
-    host_does(&browser, "setStatus('2', 'Lunch')").await;
-    let lunch = received(
-        &browser,
-        "zcc-agent-status-notification",
-        "m.statusCode === '2'",
-    )
-    .await;
+/// Status set from the host: not ready with a reason, back to ready; occupied cannot be set.
+async fn status_set_from_the_host(host: &HostPage) {
+    host.does("setStatus('2', 'Lunch')").await;
+    let lunch = host
+        .received("zcc-agent-status-notification", "m.statusCode === '2'")
+        .await;
     assert_eq!(lunch["subReason"], "Lunch");
-    host_does(&browser, "setStatus('1')").await;
-    host_saw(&browser, "ready again", "s.status === '1'").await;
-    host_does(&browser, "setStatus('3')").await;
-    host_saw(
-        &browser,
+    host.does("setStatus('1')").await;
+    host.saw("ready again", "s.status === '1'").await;
+    host.does("setStatus('3')").await;
+    host.saw(
         "a zcc-error for setting occupied",
         "(s.errors || []).some(e => e.code === 'invalid-status')",
     )
     .await;
+}
 
-    // The entry point the CRM routes through has a number: hosts get it as `to`.
-    let admin = Api::new(&sys.switchboard.base_url)
-        .login("admin@demo.test", PASSWORD)
-        .await;
+/// The entry point the CRM routes through gets a number (hosts get it as `to`); a ticket
+/// rings, the host pops the caller, the agent connects, notes, and the host disposes, ends
+/// and closes it: its call log. The engagement's id.
+async fn an_inbound_call_from_ring_to_log(host: &HostPage, sys: &System, admin: &Api) -> String {
     let mut entry = admin
         .get("/v1/entry-points")
         .await
@@ -151,23 +98,21 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
         .expect(200);
 
     // Ring → the host pops the caller by `from` → connect (occupied) → snapshot, variables.
-    route_ticket(&sys, "T-2003").await;
-    let ring = received(&browser, "zcc-call-ringing", "true").await;
+    route_ticket(sys, "T-2003").await;
+    let ring = host.received("zcc-call-ringing", "true").await;
     assert_eq!(ring["from"], "+44 20 7946 0102");
     assert_eq!(ring["to"], "+1 555 0000", "the number the customer reached");
     let id = ring["engagementId"].as_str().unwrap().to_string();
-    host_saw(&browser, "the caller popped", "s.popped === 'C-1003'").await;
+    host.saw("the caller popped", "s.popped === 'C-1003'").await;
     // The host also answered the lookup with its one match: the widget pops it (object form).
-    received(&browser, "zcc-screen-pop", "m.id === 'C-1003'").await;
-    browser
-        .click_in_widget("[data-test=offer] [data-test=accept]")
-        .await;
-    let connected = received(&browser, "zcc-call-connected", "true").await;
+    host.received("zcc-screen-pop", "m.id === 'C-1003'").await;
+    host.widget.accept_offer().await;
+    let connected = host.received("zcc-call-connected", "true").await;
     assert_eq!(connected["direction"], "inbound");
     assert_eq!(connected["engagementId"], json!(id));
-    host_saw(&browser, "status 3 (occupied)", "s.status === '3'").await;
+    host.saw("status 3 (occupied)", "s.status === '3'").await;
 
-    let snapshot = engagement_status(&browser).await;
+    let snapshot = host.engagement_status().await;
     let entry = &snapshot["active"][0];
     assert_eq!(entry["engagementId"], json!(id));
     assert_eq!(
@@ -177,51 +122,33 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     assert_eq!(entry["engagementDirection"], "inbound");
     assert_eq!(entry["customerNumber"], "+44 20 7946 0102");
     assert_eq!(snapshot["wrapup"], json!([]));
-    host_does(&browser, &format!("variables({})", json!(id))).await;
-    let variables = host_saw(&browser, "the variables", "s.variables").await;
+    host.does(&format!("variables({})", json!(id))).await;
+    let variables = host.saw("the variables", "s.variables").await;
     assert!(variables.as_array().is_some(), "{variables}");
+    note_disposition_end_and_log(host, &id).await;
+    id
+}
 
-    // A note in the widget; disposition, end and close of wrap-up from the host.
-    browser
-        .type_in_widget(
-            "[data-test=panel]:not([hidden]) [data-test=note-input]",
-            "Quote sent for 250 seats",
-        )
+/// A note in the widget; disposition, end and close of wrap-up from the host; its call log.
+async fn note_disposition_end_and_log(host: &HostPage, id: &str) {
+    host.widget.add_note("Quote sent for 250 seats").await;
+    host.widget.wait_note_listed().await;
+    host.does(&format!("setDisposition({}, 'RESOLVED')", json!(id)))
         .await;
-    browser
-        .click_in_widget("[data-test=panel]:not([hidden]) [data-test=add-note]")
-        .await;
-    browser
-        .in_widget(
-            "the note in the panel",
-            "return document.querySelector('[data-test=panel]:not([hidden]) [data-test=notes] li') ? true : null;",
-        )
-        .await;
-    host_does(
-        &browser,
-        &format!("setDisposition({}, 'RESOLVED')", json!(id)),
-    )
-    .await;
-    browser
-        .in_widget(
-            "the disposition chosen",
-            "return [...document.querySelectorAll('[data-test=panel]:not([hidden]) .facts dd')].some(d => d.textContent.includes('Resolved')) || null;",
-        )
-        .await;
-    host_does(&browser, &format!("terminate({})", json!(id))).await;
-    received(
-        &browser,
+    host.widget.wait_disposition_shown("Resolved").await;
+    host.does(&format!("terminate({})", json!(id))).await;
+    host.received(
         "zcc-call-ended",
         &format!("m.engagementId === {}", json!(id)),
     )
     .await;
-    host_does(&browser, &format!("closeWrapup({})", json!(id))).await;
-    let log = host_saw(
-        &browser,
-        "the call log",
-        &format!("s.logs.find(l => l.engagementId === {})", json!(id)),
-    )
-    .await;
+    host.does(&format!("closeWrapup({})", json!(id))).await;
+    let log = host
+        .saw(
+            "the call log",
+            &format!("s.logs.find(l => l.engagementId === {})", json!(id)),
+        )
+        .await;
     assert_eq!(log["contactId"], "C-1003");
     assert_eq!(
         (&log["from"], &log["to"]),
@@ -232,17 +159,19 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
     assert_eq!(log["notes"], "Quote sent for 250 seats");
     assert_eq!(log["dispositionCode"], "RESOLVED");
     assert_eq!(log["agentName"], "Ada Lovelace");
-    let post = received(
-        &browser,
-        "zcc-end-post-engagement",
-        &format!("m.engagementId === {}", json!(id)),
-    )
-    .await;
+    let post = host
+        .received(
+            "zcc-end-post-engagement",
+            &format!("m.engagementId === {}", json!(id)),
+        )
+        .await;
     assert_eq!(post["dispositionCode"], "RESOLVED");
-    host_saw(&browser, "ready after the call", "s.status === '1'").await;
+    host.saw("ready after the call", "s.status === '1'").await;
+}
 
-    // The call's recording arrives later (uploaded by the telephony connector): the host hears
-    // where to fetch it.
+/// The call's recording arrives later (uploaded by the telephony connector): the host hears
+/// where to fetch it.
+async fn the_recording_reaches_the_host(host: &HostPage, sys: &System, admin: &Api, id: &str) {
     let r = reqwest::Client::new()
         .post(format!(
             "{}/v1/engagements/{id}/recordings?recording_start_time=2026-12-01T09:00:00Z&recording_end_time=2026-12-01T09:03:20Z",
@@ -256,87 +185,70 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
         .unwrap();
     assert_eq!(r.status(), 201);
     let recording: Value = r.json().await.unwrap();
-    let heard = host_saw(
-        &browser,
-        "the recording at the host",
-        &format!("s.engagements[{}].recordingUrl", json!(id)),
-    )
-    .await;
+    let heard = host
+        .saw(
+            "the recording at the host",
+            &format!("s.engagements[{}].recordingUrl", json!(id)),
+        )
+        .await;
     assert_eq!(heard, recording["download_url"]);
+}
 
-    // Click-to-dial with a bare number, as most hosts dial; ended and closed from the host.
-    host_does(&browser, "dial('+1 555 0199')").await;
-    let started = received(
-        &browser,
-        "zcc-outbound-call-started",
-        "m.to === '+1 555 0199'",
-    )
-    .await;
+/// Click-to-dial with a bare number, as most hosts dial; ended and closed from the host.
+async fn a_bare_number_dialed_from_the_host(host: &HostPage) {
+    host.does("dial('+1 555 0199')").await;
+    let started = host
+        .received("zcc-outbound-call-started", "m.to === '+1 555 0199'")
+        .await;
     let call = started["engagementId"].clone();
-    let connected = received(
-        &browser,
-        "zcc-call-connected",
-        &format!("m.engagementId === {call}"),
-    )
-    .await;
+    let connected = host
+        .received("zcc-call-connected", &format!("m.engagementId === {call}"))
+        .await;
     assert_eq!(connected["direction"], "outbound");
-    host_does(&browser, &format!("terminate({call})")).await;
-    host_does(&browser, &format!("closeWrapup({call})")).await;
-    let log = host_saw(
-        &browser,
-        "the outbound call log",
-        &format!("s.logs.find(l => l.engagementId === {call})"),
-    )
-    .await;
+    host.does(&format!("terminate({call})")).await;
+    host.does(&format!("closeWrapup({call})")).await;
+    let log = host
+        .saw(
+            "the outbound call log",
+            &format!("s.logs.find(l => l.engagementId === {call})"),
+        )
+        .await;
     assert_eq!(log["callType"], "outbound");
     assert_eq!(log["to"], "+1 555 0199");
     assert_eq!(log["contactId"], "", "no record to echo for a bare number");
+}
 
-    // The widget told its size; a command for an engagement the agent does not hold is refused.
-    let size = host_saw(&browser, "a zcc-resize", "s.size").await;
+/// The widget told its size; a command for an engagement the agent does not hold is refused.
+async fn size_told_and_a_foreign_command_refused(host: &HostPage) {
+    let size = host.saw("a zcc-resize", "s.size").await;
     assert!(size["w"].as_f64().unwrap() > 0.0 && size["h"].as_f64().unwrap() > 0.0);
-    host_does(
-        &browser,
-        "terminate('00000000-0000-0000-0000-000000000000')",
-    )
-    .await;
-    host_saw(
-        &browser,
+    host.does("terminate('00000000-0000-0000-0000-000000000000')")
+        .await;
+    host.saw(
         "a zcc-error naming the engagement",
         "(s.errors || []).some(e => e.code === 'engagement-not-found' && e.engagementId === '00000000-0000-0000-0000-000000000000')",
     )
     .await;
+}
 
-    // An offer the agent declines: the host hears it was not connected, and why.
-    route_ticket(&sys, "T-2001").await;
-    let ring = received(&browser, "zcc-call-ringing", "m.from === '+1 555 0100'").await;
-    browser
-        .click_in_widget("[data-test=offer] [data-test=decline]")
+/// An offer the agent declines: the host hears it was not connected, and why.
+async fn a_declined_offer_is_not_connected(host: &HostPage, sys: &System) {
+    route_ticket(sys, "T-2001").await;
+    let ring = host
+        .received("zcc-call-ringing", "m.from === '+1 555 0100'")
         .await;
-    let missed = received(
-        &browser,
-        "zcc-inbound-not-connected",
-        &format!("m.engagementId === {}", ring["engagementId"]),
-    )
-    .await;
+    host.widget.decline_offer().await;
+    let missed = host
+        .received(
+            "zcc-inbound-not-connected",
+            &format!("m.engagementId === {}", ring["engagementId"]),
+        )
+        .await;
     assert_eq!(missed["reasonCode"], "declined");
     // Away, so the declined ticket waits instead of ringing again.
-    host_does(&browser, "setStatus('2', 'Break')").await;
-    host_saw(&browser, "not ready", "s.status === '2'").await;
-    nothing_thrown(&browser).await;
-
-    // Messages posted before the widget has started are kept and handled: the host reloads
-    // with a dial request it posts as soon as the frame loads; the widget restores the
-    // agent's session and dials.
-    open_host(&browser, &sys, "?dial=%2B1%20555%200142").await;
-    received(
-        &browser,
-        "zcc-outbound-call-started",
-        "m.to === '+1 555 0142'",
-    )
-    .await;
-    nothing_thrown(&browser).await;
-    browser.close().await;
+    host.does("setStatus('2', 'Break')").await;
+    host.saw("not ready", "s.status === '2'").await;
+    nothing_thrown(host).await;
 }
 
 /// The host frames the widget as Zoom's own sample does — `/cci/callbar/crm/`, no `?origin=` —
@@ -347,28 +259,61 @@ async fn a_host_written_for_zoom_smart_embed_works_with_only_a_new_address() {
 #[tokio::test]
 async fn a_host_without_origin_zooms_words_and_a_reload_mid_call() {
     let sys = system().await;
-    let mut browser = Browser::start().await;
-    browser.widget_frame = "#zcc-frame";
     let src = format!("{}/cci/callbar/crm/", sys.switchboard.base_url);
-    ready_at_host(&browser, &sys, "?embed=cci", src).await;
+    let host = ready_at_host(&sys, "?embed=cci", src).await;
 
     // Not Ready by a reason's id, as captured Zoom payloads send it.
-    host_does(&browser, "setStatus('21')").await;
-    let lunch = received(
-        &browser,
-        "zcc-agent-status-notification",
-        "m.statusCode === '2' && m.subReason === 'Lunch'",
+    host.does("setStatus('21')").await;
+    let lunch = host
+        .received(
+            "zcc-agent-status-notification",
+            "m.statusCode === '2' && m.subReason === 'Lunch'",
+        )
+        .await;
+    assert_eq!(lunch["status"], "Not Ready");
+    host.does("setStatus('1')").await;
+    host.saw("ready again", "s.status === '1'").await;
+
+    let admin = admin(&sys).await;
+    let id = a_caller_known_by_number_connects(&host, &admin).await;
+    the_host_record_is_kept(&admin, &id).await;
+
+    // The host page reloads mid-call, framing the widget the older way.
+    host.reload_with("?embed=v1").await;
+    let src = host.frame_src().await;
+    assert_eq!(
+        src,
+        json!(format!("{}/crm-int/callbar/", sys.switchboard.base_url))
+    );
+    host.saw("occupied after the reload", "s.status === '3'")
+        .await;
+    host.does(&format!("terminate({})", json!(id))).await;
+    host.received(
+        "zcc-call-ended",
+        &format!("m.engagementId === {}", json!(id)),
     )
     .await;
-    assert_eq!(lunch["status"], "Not Ready");
-    host_does(&browser, "setStatus('1')").await;
-    host_saw(&browser, "ready again", "s.status === '1'").await;
-
-    // A caller known only by number rings; the host answers the lookup with its one match,
-    // which the ringing card names.
-    let admin = Api::new(&sys.switchboard.base_url)
-        .login("admin@demo.test", PASSWORD)
+    let snapshot = host.engagement_status().await;
+    assert_eq!(snapshot["wrapup"][0]["state"], "wrapup", "{snapshot}");
+    assert_eq!(snapshot["active"], json!([]));
+    host.does(&format!("closeWrapup({})", json!(id))).await;
+    let log = host
+        .saw(
+            "the call log after the reload",
+            &format!("s.logs.find(l => l.engagementId === {})", json!(id)),
+        )
         .await;
+    assert_eq!(
+        log["contactId"], "C-1003",
+        "the record the host gave, after a reload"
+    );
+    nothing_thrown(&host).await;
+    host.close().await;
+}
+
+/// A caller known only by number rings; the host answers the lookup with its one match,
+/// which the ringing card names; the agent connects. The engagement's id.
+async fn a_caller_known_by_number_connects(host: &HostPage, admin: &Api) -> String {
     let entry = admin.get("/v1/entry-points").await.expect(200)[0]["entry_id"].clone();
     let started = admin
         .post(
@@ -380,24 +325,19 @@ async fn a_host_without_origin_zooms_words_and_a_reload_mid_call() {
         .await
         .expect(201);
     let id = started["engagement_id"].as_str().unwrap().to_string();
-    let ring = received(&browser, "zcc-call-ringing", "true").await;
+    let ring = host.received("zcc-call-ringing", "true").await;
     assert_eq!(ring["engagementId"], json!(id));
-    received(&browser, "zcc-screen-pop", "m.id === 'C-1003'").await;
-    browser
-        .in_widget(
-            "the host's match on the ringing card",
-            "const m = document.querySelector('[data-test=offer] [data-test=offer-who]'); return m && m.textContent.includes('Alan Turing') ? true : null;",
-        )
-        .await;
-    browser
-        .click_in_widget("[data-test=offer] [data-test=accept]")
-        .await;
-    received(&browser, "zcc-call-connected", "true").await;
-    let snapshot = engagement_status(&browser).await;
+    host.received("zcc-screen-pop", "m.id === 'C-1003'").await;
+    host.widget.wait_offer_names("Alan Turing").await;
+    host.widget.accept_offer().await;
+    host.received("zcc-call-connected", "true").await;
+    let snapshot = host.engagement_status().await;
     assert_eq!(snapshot["active"][0]["state"], "active", "{snapshot}");
+    id
+}
 
-    // The host's record is kept with the engagement: wait until the server has it, then the
-    // host page reloads mid-call, framing the widget the older way.
+/// The host's record is kept with the engagement: wait until the server has it.
+async fn the_host_record_is_kept(admin: &Api, id: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let e = admin
@@ -418,34 +358,4 @@ async fn a_host_without_origin_zooms_words_and_a_reload_mid_call() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    open_host(&browser, &sys, "?embed=v1").await;
-    let src = frame_src(&browser).await;
-    assert_eq!(
-        src,
-        json!(format!("{}/crm-int/callbar/", sys.switchboard.base_url))
-    );
-    host_saw(&browser, "occupied after the reload", "s.status === '3'").await;
-    host_does(&browser, &format!("terminate({})", json!(id))).await;
-    received(
-        &browser,
-        "zcc-call-ended",
-        &format!("m.engagementId === {}", json!(id)),
-    )
-    .await;
-    let snapshot = engagement_status(&browser).await;
-    assert_eq!(snapshot["wrapup"][0]["state"], "wrapup", "{snapshot}");
-    assert_eq!(snapshot["active"], json!([]));
-    host_does(&browser, &format!("closeWrapup({})", json!(id))).await;
-    let log = host_saw(
-        &browser,
-        "the call log after the reload",
-        &format!("s.logs.find(l => l.engagementId === {})", json!(id)),
-    )
-    .await;
-    assert_eq!(
-        log["contactId"], "C-1003",
-        "the record the host gave, after a reload"
-    );
-    nothing_thrown(&browser).await;
-    browser.close().await;
 }

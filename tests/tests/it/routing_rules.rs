@@ -1,9 +1,9 @@
 //! Overflow, skill relaxation, consumer routing profiles, priority and supervisor statistics,
 //! through the real server on both stores.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::Duration;
-use tests::api::{Center, CenterOptions, Feed};
+use tests::api::{Api, Center, CenterOptions, Feed};
 use tests::both_stores;
 use tests::db::TestDb;
 
@@ -93,36 +93,9 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
         },
     )
     .await;
-    // A profile: VIP consumers jump the queue; returning consumers go to their last agent.
-    let profile = c
-        .admin
-        .post("/v1/routing-profiles", json!({"name": "Loyalty", "rules": [
-            {"when": {"op": "contains", "field": "consumer.email", "value": "@vip."}, "effect": {"type": "raise_priority", "by": 50}},
-            {"when": {"op": "exists", "field": "consumer.email"}, "effect": {"type": "prefer_last_agent", "wait_secs": 60}}
-        ]}))
-        .await
-        .expect(201);
-    c.admin
-        .put(
-            &format!("/v1/entry-points/{}", c.entry_id),
-            json!({"flow_id": c.flow_id, "profile_id": profile["profile_id"]}),
-        )
-        .await
-        .expect(200);
-    c.admin
-        .post(
-            "/v1/routing-profiles",
-            json!({"name": "Broken", "rules": [{"when": {"op": "exists", "field": "x"},
-            "effect": {"type": "use_queue", "queue_id": "00000000-0000-0000-0000-000000000001"}}]}),
-        )
-        .await
-        .error(404, "not_found", Some("rules[0].effect.queue_id"));
+    a_loyalty_profile_for_the_entry_point(&c).await;
 
-    let with_email = |id: &str, email: &str| {
-        let mut b = c.work_item(id, "Ticket");
-        b["consumers"][0]["consumer_email"] = json!(email);
-        b
-    };
+    let with_email = |id: &str, email: &str| ticket_from(&c, id, email);
     // Two waiting work items, the VIP one started later: the VIP one is offered first.
     let normal = c
         .integrator
@@ -173,8 +146,43 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
         .await
         .expect(200);
 
-    // The VIP comes back while agent 0 is free and agent 1 is busy: it waits for agent 1
-    // (their last agent) instead of going to agent 0.
+    a_returning_vip_waits_for_their_last_agent(&c, &a1, &mut f1).await;
+
+    the_statistics_reflect_it(&c, &a1, &id1).await;
+    f1.close().await;
+}
+
+/// A profile for the entry point: VIP consumers jump the queue; returning consumers go to
+/// their last agent. A rule naming a queue that does not exist is refused.
+async fn a_loyalty_profile_for_the_entry_point(c: &Center) {
+    let profile = c
+        .admin
+        .post("/v1/routing-profiles", json!({"name": "Loyalty", "rules": [
+            {"when": {"op": "contains", "field": "consumer.email", "value": "@vip."}, "effect": {"type": "raise_priority", "by": 50}},
+            {"when": {"op": "exists", "field": "consumer.email"}, "effect": {"type": "prefer_last_agent", "wait_secs": 60}}
+        ]}))
+        .await
+        .expect(201);
+    c.admin
+        .put(
+            &format!("/v1/entry-points/{}", c.entry_id),
+            json!({"flow_id": c.flow_id, "profile_id": profile["profile_id"]}),
+        )
+        .await
+        .expect(200);
+    c.admin
+        .post(
+            "/v1/routing-profiles",
+            json!({"name": "Broken", "rules": [{"when": {"op": "exists", "field": "x"},
+            "effect": {"type": "use_queue", "queue_id": "00000000-0000-0000-0000-000000000001"}}]}),
+        )
+        .await
+        .error(404, "not_found", Some("rules[0].effect.queue_id"));
+}
+
+/// The VIP comes back while agent 0 is free and agent 1 is busy: it waits for agent 1 (their
+/// last agent) instead of going to agent 0.
+async fn a_returning_vip_waits_for_their_last_agent(c: &Center, a1: &Api, f1: &mut Feed) {
     let a0 = c.agent(0).await;
     let mut f0 = Feed::connect(&a0, None).await;
     a1.put(
@@ -186,7 +194,10 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
     a0.set_ready().await;
     let back = c
         .integrator
-        .post("/v1/engagements", with_email("P-3", "ceo@vip.example.com"))
+        .post(
+            "/v1/engagements",
+            ticket_from(c, "P-3", "ceo@vip.example.com"),
+        )
         .await
         .expect(201);
     f0.drain(Duration::from_millis(1500)).await;
@@ -201,8 +212,11 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
         offer["engagement_id"], back["engagement_id"],
         "offered to the last agent"
     );
+    f0.close().await;
+}
 
-    // Supervisor statistics reflect it.
+/// Supervisor statistics reflect it; agents may not read them.
+async fn the_statistics_reflect_it(c: &Center, a1: &Api, agent_id: &str) {
     let stats = c.admin.get("/v1/stats/queues").await.expect(200);
     let work = stats
         .as_array()
@@ -218,14 +232,19 @@ async fn priority_and_the_last_agent_preference_decide_who_gets_what(db: TestDb)
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["agent_id"] == id1.as_str())
+        .find(|a| a["agent_id"] == agent_id)
         .unwrap();
     assert_eq!(one["ringing"], 1);
     a1.get("/v1/stats/queues")
         .await
         .error(403, "forbidden", None);
-    f0.close().await;
-    f1.close().await;
+}
+
+/// A work item `id` from the consumer with `email`.
+fn ticket_from(c: &Center, id: &str, email: &str) -> Value {
+    let mut b = c.work_item(id, "Ticket");
+    b["consumers"][0]["consumer_email"] = json!(email);
+    b
 }
 
 /// Routing reads an in-memory view caught up from the event log: a change made outside the

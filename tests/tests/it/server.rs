@@ -3,7 +3,7 @@
 use serde_json::Value;
 use tests::both_stores;
 use tests::db::{Kind, TestDb};
-use tests::process::{start_switchboard, ServerOptions};
+use tests::process::{start_switchboard, Running, ServerOptions};
 
 const DEMO: &str = "http://127.0.0.1:8090";
 
@@ -139,34 +139,7 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
     );
     assert!(html.contains(".wasm"), "index.html loads the WASM");
 
-    let manifest = client
-        .get(server.url("/widget/manifest.webmanifest"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(manifest.status(), 200);
-    let manifest: Value = manifest.json().await.unwrap();
-    assert_eq!(manifest["display"], "standalone");
-    assert_eq!(manifest["scope"], "/widget/");
-    for icon in manifest["icons"].as_array().unwrap() {
-        let src = icon["src"].as_str().unwrap();
-        let r = client
-            .get(server.url(&format!("/widget/{src}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{src}");
-        assert_eq!(r.headers()["content-type"], "image/png");
-        assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
-    }
-    let sw = client
-        .get(server.url("/widget/sw.js"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sw.status(), 200);
-    assert_eq!(sw.headers()["cache-control"], "no-cache");
-    assert!(sw.text().await.unwrap().contains("caches.open"));
+    the_pwa_manifest_icons_and_worker_are_served(&server, &client).await;
 
     // The WASM is served compressed when the browser accepts it.
     let wasm_name = html
@@ -211,9 +184,51 @@ async fn the_widget_and_its_pwa_files_are_served(db: TestDb) {
     assert!(r.status().is_redirection());
     assert_eq!(r.headers()["location"], "/widget/");
 
-    // The zcc dialect's addresses serve the widget's Zoom-compatible build (its assets under
-    // /zcc/, none of the native build's), with the same framing policy; a host's
-    // `<base>?origin=…` without the slash keeps its query.
+    the_zcc_addresses_serve_the_zcc_build(&server, &client, &no_redirect, &html).await;
+}
+
+/// The PWA's manifest (standalone, scoped to the widget) with its icons, and its service
+/// worker (never cached stale).
+async fn the_pwa_manifest_icons_and_worker_are_served(server: &Running, client: &reqwest::Client) {
+    let manifest = client
+        .get(server.url("/widget/manifest.webmanifest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(manifest.status(), 200);
+    let manifest: Value = manifest.json().await.unwrap();
+    assert_eq!(manifest["display"], "standalone");
+    assert_eq!(manifest["scope"], "/widget/");
+    for icon in manifest["icons"].as_array().unwrap() {
+        let src = icon["src"].as_str().unwrap();
+        let r = client
+            .get(server.url(&format!("/widget/{src}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{src}");
+        assert_eq!(r.headers()["content-type"], "image/png");
+        assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    }
+    let sw = client
+        .get(server.url("/widget/sw.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sw.status(), 200);
+    assert_eq!(sw.headers()["cache-control"], "no-cache");
+    assert!(sw.text().await.unwrap().contains("caches.open"));
+}
+
+/// The zcc dialect's addresses serve the widget's Zoom-compatible build (its assets under
+/// /zcc/, none of the native build's; `html` is the native page), with the same framing
+/// policy; a host's `<base>?origin=…` without the slash keeps its query.
+async fn the_zcc_addresses_serve_the_zcc_build(
+    server: &Running,
+    client: &reqwest::Client,
+    no_redirect: &reqwest::Client,
+    html: &str,
+) {
     let mut zcc_pages = Vec::new();
     for path in ["/zcc/", "/cci/callbar/crm/", "/crm-int/callbar/"] {
         let r = client

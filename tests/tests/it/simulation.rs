@@ -101,8 +101,9 @@ async fn mine(api: &Api) -> Vec<Value> {
         .clone()
 }
 
-async fn randomized_concurrent_simulation_keeps_the_invariants(db: TestDb) {
-    let seed = std::env::var("SIM_SEED")
+/// The simulation's seed: `SIM_SEED`, or one from the clock (printed, to rerun it).
+fn seed() -> u64 {
+    std::env::var("SIM_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| {
@@ -111,7 +112,11 @@ async fn randomized_concurrent_simulation_keeps_the_invariants(db: TestDb) {
                 .unwrap()
                 .as_nanos() as u64
                 | 1
-        });
+        })
+}
+
+async fn randomized_concurrent_simulation_keeps_the_invariants(db: TestDb) {
+    let seed = seed();
     eprintln!("simulation seed {seed} (rerun with SIM_SEED={seed})");
     let mut rng = Rng(seed);
     let c = Center::start(
@@ -123,6 +128,60 @@ async fn randomized_concurrent_simulation_keeps_the_invariants(db: TestDb) {
         },
     )
     .await;
+    three_channels_and_their_queues(&c).await;
+    let ring_all: BTreeSet<String> = [c.queue_id.clone()].into();
+    let mut agents = Vec::new();
+    for i in 0..c.agents.len() {
+        agents.push(c.agent(i).await);
+    }
+    let mut started: BTreeSet<String> = BTreeSet::new();
+    let mut serial = 0;
+    for step in 0..70 {
+        // A burst of concurrent actions, then the invariants.
+        let mut burst = Vec::new();
+        for _ in 0..3 {
+            let roll = rng.below(100);
+            let agent = agents[rng.below(agents.len())].clone();
+            let pick = rng.next();
+            serial += 1;
+            let channel = ["work_item", "voice", "chat"][rng.below(3)];
+            let body = if channel == "work_item" {
+                c.work_item(&format!("S-{serial}"), "Simulated")
+            } else {
+                json!({"channels": [{"channel": channel}], "flow": {"flow_entry_id": c.entry_id},
+                       "consumers": [{"consumer_phone": format!("+1555{serial:04}")}]})
+            };
+            burst.push(tokio::spawn(random_action(
+                roll,
+                pick,
+                agent,
+                c.integrator.clone(),
+                c.queue_id.clone(),
+                body,
+            )));
+        }
+        for b in burst {
+            if let Some(id) = b.await.expect("step task") {
+                started.insert(id);
+            }
+        }
+        check_invariants(&c, &started, &ring_all).await;
+        if step % 10 == 0 {
+            eprintln!("step {step}: {} engagements started", started.len());
+        }
+    }
+
+    drain(&c, &agents, &started, &ring_all, seed).await;
+    let all = c.admin.get("/v1/engagements?limit=500").await.expect(200);
+    for e in all.as_array().unwrap() {
+        assert_eq!(e["state"], "closed", "nothing stuck: {e}");
+    }
+    eprintln!("simulation done: {} engagements, all closed", started.len());
+}
+
+/// A chat queue beside the center's, a flow that routes each channel to its queue, and every
+/// agent in all three queues with a proficiency from 1 to 5.
+async fn three_channels_and_their_queues(c: &Center) {
     // A chat queue, reached by the flow for chat.
     let chat = c
         .admin
@@ -154,121 +213,23 @@ async fn randomized_concurrent_simulation_keeps_the_invariants(db: TestDb) {
             .await
             .expect(200);
     }
-    let ring_all: BTreeSet<String> = [c.queue_id.clone()].into();
-    let mut agents = Vec::new();
-    for i in 0..c.agents.len() {
-        agents.push(c.agent(i).await);
-    }
-    let mut started: BTreeSet<String> = BTreeSet::new();
-    let mut serial = 0;
-    for step in 0..70 {
-        // A burst of concurrent actions, then the invariants.
-        let mut burst = Vec::new();
-        for _ in 0..3 {
-            let roll = rng.below(100);
-            let agent = agents[rng.below(agents.len())].clone();
-            let pick = rng.next();
-            serial += 1;
-            let channel = ["work_item", "voice", "chat"][rng.below(3)];
-            let body = if channel == "work_item" {
-                c.work_item(&format!("S-{serial}"), "Simulated")
-            } else {
-                json!({"channels": [{"channel": channel}], "flow": {"flow_entry_id": c.entry_id},
-                       "consumers": [{"consumer_phone": format!("+1555{serial:04}")}]})
-            };
-            let integrator = c.integrator.clone();
-            let queue_id = c.queue_id.clone();
-            burst.push(tokio::spawn(async move {
-                match roll {
-                    0..=29 => {
-                        let r = integrator.post("/v1/engagements", body).await;
-                        assert_eq!(r.status, 201, "{}", r.body);
-                        Some(r.body["engagement_id"].as_str().unwrap().to_string())
-                    }
-                    30..=41 => {
-                        let status =
-                            ["ready", "ready", "not_ready", "offline"][(pick % 4) as usize];
-                        let body = if status == "not_ready" {
-                            json!({"status": status, "reason": "break"})
-                        } else {
-                            json!({"status": status})
-                        };
-                        agent.put("/v1/agents/me/status", body).await.expect(200);
-                        None
-                    }
-                    42..=44 => {
-                        let queued = integrator
-                            .get("/v1/engagements?state=queued&limit=50")
-                            .await
-                            .expect(200);
-                        if let Some(e) = queued.as_array().unwrap().get((pick % 50) as usize) {
-                            let r = integrator
-                                .post(
-                                    &format!(
-                                        "/v1/engagements/{}/cancel",
-                                        e["engagement_id"].as_str().unwrap()
-                                    ),
-                                    json!({}),
-                                )
-                                .await;
-                            assert!(r.status == 200 || r.status == 409, "{}", r.body);
-                        }
-                        None
-                    }
-                    45..=55 => {
-                        // Clock advance: offers ring out meanwhile.
-                        tokio::time::sleep(Duration::from_millis(300 + pick % 900)).await;
-                        None
-                    }
-                    _ => {
-                        let list = mine(&agent).await;
-                        if list.is_empty() {
-                            return None;
-                        }
-                        let e = &list[(pick % list.len() as u64) as usize];
-                        let id = e["engagement_id"].as_str().unwrap();
-                        let (verb, body) = match (e["state"].as_str().unwrap(), pick % 10) {
-                            ("offered", 0..=6) => ("accept", json!({})),
-                            ("offered", _) => ("decline", json!({})),
-                            ("connected", 0..=4) => ("close", json!({})),
-                            ("connected", 5) => {
-                                ("transfer", json!({"to": "queue", "queue_id": queue_id}))
-                            }
-                            ("connected", 6) => ("inactive", json!({})),
-                            ("connected", _) => ("notes", json!({"body": "simulated"})),
-                            ("inactive", _) => ("resume", json!({})),
-                            _ => ("close", json!({})),
-                        };
-                        let r = agent
-                            .post(&format!("/v1/engagements/{id}/{verb}"), body)
-                            .await;
-                        // Races with timeouts and other agents are expected: 403/409 are the
-                        // typed answers; anything 5xx is a bug.
-                        assert!(r.status < 500, "{verb} → {} {}", r.status, r.body);
-                        None
-                    }
-                }
-            }));
-        }
-        for b in burst {
-            if let Some(id) = b.await.expect("step task") {
-                started.insert(id);
-            }
-        }
-        check_invariants(&c, &started, &ring_all).await;
-        if step % 10 == 0 {
-            eprintln!("step {step}: {} engagements started", started.len());
-        }
-    }
+}
 
-    // Drain: everyone ready and working; everything must close.
-    for a in &agents {
+/// Drain: everyone ready and working; everything must close (the invariants hold throughout).
+async fn drain(
+    c: &Center,
+    agents: &[Api],
+    started: &BTreeSet<String>,
+    ring_all: &BTreeSet<String>,
+    seed: u64,
+) {
+    for a in agents {
         a.set_ready().await;
     }
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let mut open = 0;
-        for a in &agents {
+        for a in agents {
             for e in mine(a).await {
                 open += 1;
                 let id = e["engagement_id"].as_str().unwrap();
@@ -294,7 +255,7 @@ async fn randomized_concurrent_simulation_keeps_the_invariants(db: TestDb) {
             .await
             .expect(200);
         let waiting = queued.as_array().unwrap().len() + offered.as_array().unwrap().len();
-        check_invariants(&c, &started, &ring_all).await;
+        check_invariants(c, started, ring_all).await;
         if open == 0 && waiting == 0 {
             break;
         }
@@ -304,11 +265,89 @@ async fn randomized_concurrent_simulation_keeps_the_invariants(db: TestDb) {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let all = c.admin.get("/v1/engagements?limit=500").await.expect(200);
-    for e in all.as_array().unwrap() {
-        assert_eq!(e["state"], "closed", "nothing stuck: {e}");
+}
+
+/// One of the burst's actions, chosen by `roll` (0–99) with `pick` for its details: start an
+/// engagement (`body`; its id), change the agent's status, cancel a queued engagement, let
+/// the clock run, or have the agent work one of theirs.
+async fn random_action(
+    roll: usize,
+    pick: u64,
+    agent: Api,
+    integrator: Api,
+    queue_id: String,
+    body: Value,
+) -> Option<String> {
+    match roll {
+        0..=29 => {
+            let r = integrator.post("/v1/engagements", body).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            Some(r.body["engagement_id"].as_str().unwrap().to_string())
+        }
+        30..=41 => {
+            let status = ["ready", "ready", "not_ready", "offline"][(pick % 4) as usize];
+            let body = if status == "not_ready" {
+                json!({"status": status, "reason": "break"})
+            } else {
+                json!({"status": status})
+            };
+            agent.put("/v1/agents/me/status", body).await.expect(200);
+            None
+        }
+        42..=44 => {
+            let queued = integrator
+                .get("/v1/engagements?state=queued&limit=50")
+                .await
+                .expect(200);
+            if let Some(e) = queued.as_array().unwrap().get((pick % 50) as usize) {
+                let r = integrator
+                    .post(
+                        &format!(
+                            "/v1/engagements/{}/cancel",
+                            e["engagement_id"].as_str().unwrap()
+                        ),
+                        json!({}),
+                    )
+                    .await;
+                assert!(r.status == 200 || r.status == 409, "{}", r.body);
+            }
+            None
+        }
+        45..=55 => {
+            // Clock advance: offers ring out meanwhile.
+            tokio::time::sleep(Duration::from_millis(300 + pick % 900)).await;
+            None
+        }
+        _ => agent_works_one(&agent, pick, &queue_id).await,
     }
-    eprintln!("simulation done: {} engagements, all closed", started.len());
+}
+
+/// The agent works one of their engagements, chosen by `pick`: accept or decline an offer;
+/// close, transfer, park, note a connected one; resume a parked one.
+async fn agent_works_one(agent: &Api, pick: u64, queue_id: &str) -> Option<String> {
+    let list = mine(agent).await;
+    if list.is_empty() {
+        return None;
+    }
+    let e = &list[(pick % list.len() as u64) as usize];
+    let id = e["engagement_id"].as_str().unwrap();
+    let (verb, body) = match (e["state"].as_str().unwrap(), pick % 10) {
+        ("offered", 0..=6) => ("accept", json!({})),
+        ("offered", _) => ("decline", json!({})),
+        ("connected", 0..=4) => ("close", json!({})),
+        ("connected", 5) => ("transfer", json!({"to": "queue", "queue_id": queue_id})),
+        ("connected", 6) => ("inactive", json!({})),
+        ("connected", _) => ("notes", json!({"body": "simulated"})),
+        ("inactive", _) => ("resume", json!({})),
+        _ => ("close", json!({})),
+    };
+    let r = agent
+        .post(&format!("/v1/engagements/{id}/{verb}"), body)
+        .await;
+    // Races with timeouts and other agents are expected: 403/409 are the
+    // typed answers; anything 5xx is a bug.
+    assert!(r.status < 500, "{verb} → {} {}", r.status, r.body);
+    None
 }
 
 both_stores!(randomized_concurrent_simulation_keeps_the_invariants);

@@ -75,6 +75,20 @@ async fn subscribing_validates_the_url_and_refuses_what_it_must(db: TestDb) {
     let c = center(db, server_options()).await;
     let good = Receiver::start(Some(SECRET)).await;
 
+    a_receiver_with_its_secret_is_validated_first(&c, &good).await;
+
+    let wrong = failed_validations_are_refused_with_what_the_endpoint_did(&c).await;
+
+    bad_subscriptions_name_their_field(&c, &good).await;
+
+    let pid = a_generated_secret_waits_for_validate(&c, &wrong).await;
+
+    only_admins_and_webhook_writers_manage_subscriptions(&c, &pid).await;
+}
+
+/// A receiver that already holds its secret: validated before anything is saved; the secret
+/// is never shown again.
+async fn a_receiver_with_its_secret_is_validated_first(c: &Center, good: &Receiver) {
     // A receiver that already holds its secret: validated before anything is saved.
     let created = c
         .admin
@@ -95,7 +109,11 @@ async fn subscribing_validates_the_url_and_refuses_what_it_must(db: TestDb) {
         read["events"],
         json!(["contact_center.engagement_note_added"])
     );
+}
 
+/// A wrong answer, a slow endpoint and a 500 are refused with what the endpoint did, and
+/// nothing is saved. The receiver that answers wrong.
+async fn failed_validations_are_refused_with_what_the_endpoint_did(c: &Center) -> Receiver {
     // A wrong answer, a slow endpoint and a 500 are refused with what the endpoint did.
     let wrong = Receiver::start(Some(SECRET)).await;
     wrong.set_mode(Mode::WrongToken);
@@ -160,7 +178,11 @@ async fn subscribing_validates_the_url_and_refuses_what_it_must(db: TestDb) {
             .len(),
         1
     );
+    wrong
+}
 
+/// Bad input names its field.
+async fn bad_subscriptions_name_their_field(c: &Center, good: &Receiver) {
     // Bad input names its field.
     c.admin
         .post(
@@ -192,7 +214,11 @@ async fn subscribing_validates_the_url_and_refuses_what_it_must(db: TestDb) {
         .post("/v1/webhooks", json!({"events": ["*"]}))
         .await
         .error(422, "invalid_field", Some("url"));
+}
 
+/// Without a secret: generated, shown once, and the subscription waits for /validate; a new
+/// URL is validated again and a failure keeps the old one. The subscription's id.
+async fn a_generated_secret_waits_for_validate(c: &Center, wrong: &Receiver) -> String {
     // Without a secret: generated, shown once, and the subscription waits for /validate.
     let later = Receiver::start(None).await;
     let pending = c
@@ -236,7 +262,11 @@ async fn subscribing_validates_the_url_and_refuses_what_it_must(db: TestDb) {
             .expect(200)["url"],
         later.url.as_str()
     );
+    pid.to_string()
+}
 
+/// Agents may not manage webhooks; API clients need webhooks:write.
+async fn only_admins_and_webhook_writers_manage_subscriptions(c: &Center, pid: &str) {
     // Agents may not; API clients need webhooks:write.
     let agent = c.agent(0).await;
     agent
@@ -565,7 +595,11 @@ async fn a_failing_receiver_gets_everything_once_it_recovers(db: TestDb) {
     );
     assert!(deliveries[0]["attempts"][0]["latency_ms"].is_i64());
 
-    // The schedule runs out: the delivery is failed for good.
+    a_delivery_fails_for_good_when_the_schedule_runs_out().await;
+}
+
+/// The schedule runs out: the delivery is failed for good after its three attempts.
+async fn a_delivery_fails_for_good_when_the_schedule_runs_out() {
     let dead = Receiver::start(Some(SECRET)).await;
     let c2 = center(TestDb::sqlite(), fast_retries("0s,100ms,100ms")).await;
     let id2 = subscribe(&c2, &dead, json!(["contact_center.engagement_started"])).await;

@@ -1,53 +1,11 @@
-//! The agent's widget, standalone (`/widget/`): the page itself, no frame.
+//! Conversations, engagement tabs, transfers and the supervisor view.
 
-use super::*;
-use crate::browser::Browser;
+use super::Widget;
+use crate::pages::*;
 use fantoccini::Locator;
-use serde_json::Value;
-use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(20);
-
-pub struct Widget {
-    pub browser: Browser,
-}
+use serde_json::{json, Value};
 
 impl Widget {
-    /// A new browser with the standalone widget of the server at `base_url`, signed in as
-    /// `email` and ready.
-    pub async fn ready(base_url: &str, email: &str, password: &str) -> Widget {
-        let browser = Browser::start().await;
-        browser
-            .ready_in_standalone_widget(&format!("{base_url}/widget/"), email, password)
-            .await;
-        Widget { browser }
-    }
-
-    /// A new browser with the standalone widget, signed in as `email` (a supervisor or admin
-    /// sees the supervisor view).
-    pub async fn signed_in(base_url: &str, email: &str, password: &str) -> Widget {
-        let browser = Browser::start().await;
-        browser
-            .client
-            .goto(&format!("{base_url}/widget/"))
-            .await
-            .unwrap();
-        browser.sign_in_here(email, password).await;
-        Widget { browser }
-    }
-
-    /// Evaluate `script` until it answers (not null or false).
-    pub async fn eval(&self, what: &str, script: &str) -> Value {
-        self.browser.wait_for(what, WAIT, script).await
-    }
-
-    /// Accept the engagement that rings.
-    pub async fn accept_offer(&self) {
-        self.browser
-            .click("[data-test=offer] [data-test=accept]")
-            .await;
-    }
-
     /// The texts of the shown conversation's messages, oldest first, once there are
     /// `at_least`.
     pub async fn bodies(&self, at_least: usize) -> Vec<String> {
@@ -121,6 +79,7 @@ impl Widget {
             ),
         )
         .await;
+        self.enter().await;
         self.browser
             .client
             .find(Locator::Css(css))
@@ -129,6 +88,7 @@ impl Widget {
             .send_keys(&format!("{text}\u{E007}"))
             .await
             .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        self.leave().await;
     }
 
     /// Wait until `n` engagements ring.
@@ -179,7 +139,7 @@ impl Widget {
     pub async fn transfer_to_agent(&self, agent_id: &str) {
         let select = "[data-test=panel]:not([hidden]) [data-test=transfer-select]";
         let value = format!("a:{agent_id}");
-        self.browser.click(select).await;
+        self.click(select).await;
         self.eval(
             "the colleague in the transfer list",
             &format!(
@@ -188,20 +148,15 @@ impl Widget {
             ),
         )
         .await;
-        self.browser
-            .client
-            .execute(
+        self.run(
                 &format!(
                     "const s = document.querySelector({}); s.value = {}; s.dispatchEvent(new Event('change')); return true;",
                     json!(select),
                     json!(value)
                 ),
-                vec![],
-            )
-            .await
-            .unwrap();
-        self.browser
-            .click("[data-test=panel]:not([hidden]) [data-test=transfer]")
+        )
+        .await;
+        self.click("[data-test=panel]:not([hidden]) [data-test=transfer]")
             .await;
     }
 
@@ -216,11 +171,10 @@ impl Widget {
 
     /// From the supervisor view: barge into the live engagement `id`.
     pub async fn barge(&self, id: &str) {
-        self.browser
-            .click(&format!(
-                "[data-test=live-engagements] li[data-engagement='{id}'] [data-test=barge]"
-            ))
-            .await;
+        self.click(&format!(
+            "[data-test=live-engagements] li[data-engagement='{id}'] [data-test=barge]"
+        ))
+        .await;
     }
 
     /// The texts of the barged chat's messages, once there are `at_least`.
@@ -253,11 +207,6 @@ impl Widget {
             .await;
     }
 
-    /// Reload the widget.
-    pub async fn reload(&self) {
-        self.browser.client.refresh().await.unwrap();
-    }
-
     /// Wait until `n` engagements have a tab.
     pub async fn wait_tabs(&self, n: usize) {
         self.eval(
@@ -271,17 +220,13 @@ impl Widget {
 
     /// Show the panel of the engagement whose tab names `who`.
     pub async fn open_tab(&self, who: &str) {
-        self.browser
-            .client
-            .execute(
+        self.run(
                 &format!(
                     "[...document.querySelectorAll('nav.tabs [data-test=tab]')].find(t => t.textContent.includes({})).click(); return true;",
                     json!(who)
                 ),
-                vec![],
-            )
-            .await
-            .unwrap();
+        )
+        .await;
     }
 
     /// Wait for a tab's unread count: `{count, title}` (the page's title counts too).
@@ -296,14 +241,10 @@ impl Widget {
     /// Open the tab that counts unread messages, and wait until no count is left (the
     /// title's either).
     pub async fn read_unread_tab(&self) {
-        self.browser
-            .client
-            .execute(
+        self.run(
                 "document.querySelector('nav.tabs [data-test=unread]').closest('[data-test=tab]').click(); return true;",
-                vec![],
-            )
-            .await
-            .unwrap();
+        )
+        .await;
         self.eval(
             "the count cleared",
             "return !document.querySelector('[data-test=unread]') && document.title === 'Switchboard' ? true : null;",
@@ -335,7 +276,36 @@ impl Widget {
         self.eval("the agent's picker", PICKER).await
     }
 
-    pub async fn close(self) {
-        self.browser.close().await;
+    /// The supervisor view's queue-stats row for queue `name`: its cells' texts.
+    pub async fn queue_stats_row(&self, name: &str) -> Value {
+        self.eval(
+            &format!("the {name} row of the queue stats"),
+            &format!(
+                "const r = [...document.querySelectorAll('[data-test=queue-stats] tr')].find(r => r.cells[0].textContent === {}); return r ? [...r.cells].map(c => c.textContent) : null;",
+                json!(name)
+            ),
+        )
+        .await
+    }
+
+    /// How many engagement tabs there are, once there are `n`.
+    pub async fn engagement_tabs(&self, n: usize) -> Value {
+        self.eval(
+            &format!("{n} engagement tabs"),
+            &format!(
+                "const t = document.querySelectorAll('.tabs[aria-label=Engagements] [data-test=tab]'); return t.length === {n} ? t.length : null;"
+            ),
+        )
+        .await
+    }
+
+    /// Whether the transfer list `select` names `who` ("yes"/"no").
+    pub async fn transfer_list_names(&self, select: &str, who: &str) -> Value {
+        self.run(&format!(
+            "return [...document.querySelectorAll({})].some(o => o.textContent.includes({})) ? 'yes' : 'no';",
+            json!(format!("{select} option")),
+            json!(who)
+        ))
+        .await
     }
 }
