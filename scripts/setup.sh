@@ -7,6 +7,7 @@
 #   - trunk 0.21.14 (0.22 needs a newer rustc)
 #   - wasm-bindgen-cli 0.2.130 (must equal wasm-bindgen in Cargo.lock; installed without --locked)
 #   - wasm-opt from npm binaryen@132.0.0 (never Debian's binaryen 108: it emits broken WASM)
+#   - esbuild 0.28.2 from npm (minifies the chat page's JavaScript and CSS at build time)
 #   - Debian chromium + chromium-driver (for the browser tests; skipped with SKIP_CHROMIUM=1)
 #   - Debian brotli (precompresses the widget's files at build time)
 #   - schemathesis 4.32.5 from PyPI into .tools/py (API fuzzing; python3-venv from Debian if missing)
@@ -91,6 +92,18 @@ else
   mkdir -p "$TOOLS_DIR"
   (cd "$TOOLS_DIR" && [ -f package.json ] || echo '{"name":"switchboard-tools","private":true}' > "$TOOLS_DIR/package.json")
   npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "binaryen@${BINARYEN_VERSION}"
+fi
+
+# --- esbuild (minifies the chat page's JS and CSS: scripts/build-widget.sh) ------------------
+ESBUILD_VERSION="0.28.2"
+if [ -x "$TOOLS_DIR/node_modules/.bin/esbuild" ] \
+   && [ "$("$TOOLS_DIR/node_modules/.bin/esbuild" --version 2>/dev/null)" = "${ESBUILD_VERSION}" ]; then
+  log "esbuild ${ESBUILD_VERSION}: present"
+else
+  log "installing esbuild@${ESBUILD_VERSION} into .tools/"
+  mkdir -p "$TOOLS_DIR"
+  [ -f "$TOOLS_DIR/package.json" ] || echo '{"name":"switchboard-tools","private":true}' > "$TOOLS_DIR/package.json"
+  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "esbuild@${ESBUILD_VERSION}"
 fi
 
 # --- axe-core (accessibility checks in the browser tests) ------------------------------------
