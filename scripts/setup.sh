@@ -79,44 +79,26 @@ else
   cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}" --force
 fi
 
-# --- wasm-opt (binaryen from npm) ------------------------------------------------------------
-if [ -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ] \
-   && "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
-  log "wasm-opt ${BINARYEN_VERSION%%.*}: present"
-else
+# --- npm tools into .tools/: wasm-opt (binaryen), esbuild, axe-core ---------------------------
+# Each is installed at its pinned version unless its package.json already says that version.
+npm_tool() { # <package> <version> <what it is for>
+  local manifest="$TOOLS_DIR/node_modules/$1/package.json"
+  if [ -f "$manifest" ] && grep -q "\"version\": \"$2\"" "$manifest"; then
+    log "$1 $2: present"
+    return 0
+  fi
   if ! command -v npm >/dev/null 2>&1; then
-    log "installing nodejs + npm (for binaryen's wasm-opt)"
+    log "installing nodejs + npm (for the npm tools)"
     apt-get update -qq && apt-get install -y -qq nodejs npm
   fi
-  log "installing binaryen@${BINARYEN_VERSION} (wasm-opt) into .tools/"
-  mkdir -p "$TOOLS_DIR"
-  (cd "$TOOLS_DIR" && [ -f package.json ] || echo '{"name":"switchboard-tools","private":true}' > "$TOOLS_DIR/package.json")
-  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "binaryen@${BINARYEN_VERSION}"
-fi
-
-# --- esbuild (minifies the chat page's JS and CSS: scripts/build-widget.sh) ------------------
-ESBUILD_VERSION="0.28.2"
-if [ -x "$TOOLS_DIR/node_modules/.bin/esbuild" ] \
-   && [ "$("$TOOLS_DIR/node_modules/.bin/esbuild" --version 2>/dev/null)" = "${ESBUILD_VERSION}" ]; then
-  log "esbuild ${ESBUILD_VERSION}: present"
-else
-  log "installing esbuild@${ESBUILD_VERSION} into .tools/"
+  log "installing $1@$2 ($3) into .tools/"
   mkdir -p "$TOOLS_DIR"
   [ -f "$TOOLS_DIR/package.json" ] || echo '{"name":"switchboard-tools","private":true}' > "$TOOLS_DIR/package.json"
-  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "esbuild@${ESBUILD_VERSION}"
-fi
-
-# --- axe-core (accessibility checks in the browser tests) ------------------------------------
-AXE_VERSION="4.14.1"
-if [ -f "$TOOLS_DIR/node_modules/axe-core/package.json" ] \
-   && grep -q "\"version\": \"${AXE_VERSION}\"" "$TOOLS_DIR/node_modules/axe-core/package.json"; then
-  log "axe-core ${AXE_VERSION}: present"
-else
-  log "installing axe-core@${AXE_VERSION} into .tools/"
-  mkdir -p "$TOOLS_DIR"
-  [ -f "$TOOLS_DIR/package.json" ] || echo '{"name":"switchboard-tools","private":true}' > "$TOOLS_DIR/package.json"
-  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "axe-core@${AXE_VERSION}"
-fi
+  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "$1@$2"
+}
+npm_tool binaryen "${BINARYEN_VERSION}" "wasm-opt"
+npm_tool esbuild 0.28.2 "minifies the JS a browser loads first: scripts/build-widget.sh"
+npm_tool axe-core 4.14.1 "accessibility checks in the browser tests"
 
 # --- schemathesis (API fuzzing against /openapi.json, tests/tests/it/fuzz.rs) --------------------
 SCHEMATHESIS_VERSION="4.32.5"

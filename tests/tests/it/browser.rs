@@ -186,14 +186,7 @@ async fn csp_refuses_framing_by_an_origin_that_is_not_allowed() {
 #[tokio::test]
 async fn the_widget_fits_320_by_460_standalone() {
     let sys = system().await;
-    let browser = Browser::start().await;
-    browser.client.set_window_size(320, 460).await.unwrap();
-    browser
-        .client
-        .goto(&sys.switchboard.url("/widget/"))
-        .await
-        .unwrap();
-    let widget = Widget::standalone(browser);
+    let widget = Widget::opened_sized(&sys.switchboard.base_url, 320, 460).await;
     assert_eq!(widget.state().await, "ready");
     let text = widget.sign_in_text().await;
     assert!(text.as_str().unwrap_or("").contains("standalone"), "{text}");

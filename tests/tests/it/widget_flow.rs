@@ -7,7 +7,6 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Api, Feed};
-use tests::browser::Browser;
 use tests::demo::{system, System, PASSWORD};
 use tests::pages::{Crm, Widget};
 use tests::process::{start_switchboard, ServerOptions};
@@ -630,14 +629,7 @@ async fn the_widget_runs_under_a_strict_csp_passes_axe_and_shows_the_sign_in_wai
 /// The standalone widget at 360×640: axe finds nothing in the sign-in view, and a throttled
 /// sign-in tells the person how long to wait. The widget, for the next step.
 async fn a_throttled_sign_in_says_how_long(sys: &System) -> Widget {
-    let browser = Browser::start().await;
-    browser.client.set_window_size(360, 640).await.unwrap();
-    browser
-        .client
-        .goto(&sys.switchboard.url("/widget/"))
-        .await
-        .unwrap();
-    let widget = Widget::standalone(browser);
+    let widget = Widget::opened_sized(&sys.switchboard.base_url, 360, 640).await;
     widget.wait_sign_in_form().await;
     no_axe_findings(&widget, "sign-in").await;
     widget

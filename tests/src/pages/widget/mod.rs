@@ -53,6 +53,18 @@ impl Widget {
         Widget::standalone(browser)
     }
 
+    /// [`Widget::opened`] in a window of `width` × `height` CSS px from its first load.
+    pub async fn opened_sized(base_url: &str, width: u32, height: u32) -> Widget {
+        let browser = Browser::start().await;
+        browser.client.set_window_size(width, height).await.unwrap();
+        browser
+            .client
+            .goto(&format!("{base_url}/widget/"))
+            .await
+            .unwrap();
+        Widget::standalone(browser)
+    }
+
     /// The widget that is `browser`'s page.
     pub fn standalone(browser: Browser) -> Widget {
         Widget {
