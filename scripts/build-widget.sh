@@ -8,8 +8,8 @@
 # rebuilds std (size-optimised, with panics as plain aborts: no panic message machinery in the
 # WASM), Leptos components type-erased, then wasm-opt -Oz, and the JS glue minified
 # (esbuild). The widget's first load has a budget (150 KB compressed, BENCHMARKS.md); each of
-# these cuts measurable kilobytes. The backend and
-# all native code still build with the stable toolchain.
+# these cuts measurable kilobytes. The backend and all native code still build with the
+# stable toolchain.
 #
 # Then every text asset is precompressed (`.br` at brotli quality 11, `.gz` at gzip -9): the
 # backend serves those files as they are to browsers that accept the encoding, so the bytes on
@@ -68,6 +68,12 @@ PY
   return 0
 }
 
+minify() { # <file> [esbuild options…]: minified in place
+  local file="$1"
+  shift
+  esbuild --minify --log-level=warning --allow-overwrite "$@" "$file" --outfile="$file"
+}
+
 precompress() { # <folder>
   if command -v brotli >/dev/null 2>&1; then
     for f in "$1"/*.wasm "$1"/*.js "$1"/*.css "$1"/*.html "$1"/*.webmanifest; do
@@ -117,14 +123,10 @@ build_chat() {
   # What a website's visitor downloads is minified (the sources stay readable): wasm-bindgen's
   # glue and the loader are ES modules (their exports keep their names); the bubble is a
   # classic script that a website loads as /chat.js (top-level names are left alone).
-  esbuild --minify --format=esm --log-level=warning --allow-overwrite \
-    "$dist/chat_page.js" --outfile="$dist/chat_page.js"
-  esbuild --minify --format=esm --log-level=warning --allow-overwrite \
-    "$dist/boot.js" --outfile="$dist/boot.js"
-  esbuild --minify --log-level=warning --allow-overwrite \
-    "$dist/bubble.js" --outfile="$dist/bubble.js"
-  esbuild --minify --log-level=warning --allow-overwrite \
-    "$dist/chat.css" --outfile="$dist/chat.css"
+  minify "$dist/chat_page.js" --format=esm
+  minify "$dist/boot.js" --format=esm
+  minify "$dist/bubble.js"
+  minify "$dist/chat.css"
   precompress "$dist"
 }
 

@@ -258,7 +258,7 @@ impl Browser {
     /// In the current frame: wait until the first match of `css` is rendered (it has a box:
     /// `offsetParent` would miss fixed-position elements) and not inside a `hidden` element,
     /// then click it.
-    pub async fn click_when_shown(&self, css: &str, place: &str) {
+    async fn click_when_shown(&self, css: &str, place: &str) {
         let script = format!(
             "const e = document.querySelector({}); return e && !e.closest('[hidden]') && e.getClientRects().length > 0 ? true : null;",
             serde_json::json!(css)

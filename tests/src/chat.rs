@@ -5,36 +5,17 @@ use crate::api::{Api, Center};
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// A chat queue, a flow and an entry point to it that takes web chats (email required), and a
 /// ready agent who takes chats.
 pub async fn chat_center(c: &Center) -> Api {
-    let queue = c
-        .admin
-        .post(
-            "/v1/queues",
-            json!({"name": "Web chat", "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 30}),
-        )
-        .await
-        .expect(201)["queue_id"]
-        .clone();
-    let flow = c
-        .admin
-        .post(
-            "/v1/flows",
-            json!({"name": "Chat", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}),
-        )
-        .await
-        .expect(201)["flow_id"]
-        .clone();
-    c.admin
-        .post(
-            "/v1/entry-points",
-            json!({"entry_id": "web-chat", "flow_id": flow, "chat": {"require_email": true}}),
-        )
-        .await
-        .expect(201);
+    let queue = chat_queue_and_entry(
+        c,
+        "Web chat",
+        json!({"entry_id": "web-chat", "chat": {"require_email": true}}),
+    )
+    .await;
     c.admin
         .post(
             "/v1/agents",
@@ -49,6 +30,32 @@ pub async fn chat_center(c: &Center) -> Api {
         .await;
     agent.set_ready().await;
     agent
+}
+
+/// A chat queue named `name`, a flow to it, and the entry point `entry` (its `entry_id` and
+/// settings; the flow is filled in). The queue's id.
+pub async fn chat_queue_and_entry(c: &Center, name: &str, mut entry: Value) -> Value {
+    let queue = c
+        .admin
+        .post(
+            "/v1/queues",
+            json!({"name": name, "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 30}),
+        )
+        .await
+        .expect(201)["queue_id"]
+        .clone();
+    let flow = c
+        .admin
+        .post(
+            "/v1/flows",
+            json!({"name": "Chat", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}),
+        )
+        .await
+        .expect(201)["flow_id"]
+        .clone();
+    entry["flow_id"] = flow;
+    c.admin.post("/v1/entry-points", entry).await.expect(201);
+    queue
 }
 
 /// Another agent in [`chat_center`]'s chat queue, signed in (not ready): (agent id, their API).

@@ -22,10 +22,7 @@ impl ChatPage {
     /// A customer's browser on the website (or any page with the bubble) at `url`, the chat
     /// opened from the bubble.
     pub async fn open(url: &str) -> ChatPage {
-        let mut browser = Browser::start().await;
-        browser.widget_frame = FRAME;
-        browser.client.goto(url).await.unwrap();
-        let page = ChatPage { browser };
+        let page = ChatPage::website(url).await;
         page.open_bubble().await;
         page
     }

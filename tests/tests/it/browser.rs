@@ -247,10 +247,10 @@ async fn wait_for_windows(browser: &Browser, n: usize) -> Vec<String> {
             tokio::time::sleep(Duration::from_millis(500)).await;
             return window_urls(browser).await;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "waited 20 s for {n} browser windows, have {count}"
-        );
+        if std::time::Instant::now() >= deadline {
+            let page = browser.run("return document.body.innerText;").await;
+            panic!("waited 20 s for {n} browser windows, have {count}; the widget shows: {page}");
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -280,6 +280,9 @@ async fn the_standalone_widget_opens_launch_urls_when_its_queue_says() {
     // The widget reads queue settings when it starts: reload it (the agent stays signed in).
     widget.reload().await;
     widget.wait_signed_in().await;
+    // Route only once the reloaded widget's socket is up: an offer made before that reaches it
+    // by the resync, which carries no launch URL (a known gap, in the issue 24 closing note).
+    widget.wait_online(true).await;
     route_ticket(&sys, "T-2001").await;
     widget.wait_present("the offer", "[data-test=offer]").await;
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -203,7 +203,6 @@ async fn a_customer_starts_a_chat_and_talks_with_the_agent(db: TestDb) {
 /// The pre-chat form, as the entry point wants it; an entry point without web chat takes
 /// none.
 async fn the_pre_chat_form_is_validated(c: &Center, anon: &Api) {
-    // The pre-chat form, as the entry point wants it.
     anon.post("/v1/chat/web-chat/sessions", json!({"name": "Alan"}))
         .await
         .error(422, "invalid_field", Some("email"));
@@ -226,8 +225,6 @@ async fn the_pre_chat_form_is_validated(c: &Center, anon: &Api) {
 /// the history when they join (as one does after a transfer); from then on each message
 /// reaches the agent's socket as it is written, and the customer's view has them all.
 async fn messages_flow_both_ways(agent: &Api, customer: &Api, feed: &mut Feed, id: &str) {
-    // The question is the first message: written while the chat queued, the agent reads it
-    // in the history when they join (as one does after a transfer).
     let history = agent
         .get(&format!("/v1/engagements/{id}/messages"))
         .await
@@ -278,8 +275,6 @@ async fn messages_flow_both_ways(agent: &Api, customer: &Api, feed: &mut Feed, i
 /// agents' tokens do not open the customer's side; once the chat ends, the customer can
 /// still read it but not write.
 async fn the_session_token_opens_this_chat_only(agent: &Api, customer: &Api, id: &str) {
-    // The session token is the customer's, for this chat only: nothing else takes it, and
-    // agents' tokens do not open the customer's side.
     customer
         .get("/v1/engagements")
         .await
@@ -312,8 +307,6 @@ async fn the_session_token_opens_this_chat_only(agent: &Api, customer: &Api, id:
 /// A flood is refused, saying when to try again (10 messages in 10 seconds), in another
 /// customer's chat, still waiting in the queue (customers write from the start).
 async fn a_flood_of_messages_is_refused(anon: &Api) {
-    // A flood is refused, saying when to try again (10 messages in 10 seconds), in another
-    // customer's chat, still waiting in the queue (customers write from the start).
     let other = anon
         .post(
             "/v1/chat/web-chat/sessions",
@@ -637,7 +630,6 @@ async fn typing_goes_both_ways_live_and_unstored(
     first: &str,
     third: &str,
 ) {
-    // Typing, both ways, live and not stored.
     let mut feed = Feed::connect(agent, None).await;
     let base = c.server.base_url.clone();
     let token = alan.token.clone().unwrap();
@@ -1457,7 +1449,6 @@ async fn a_customers_picture_reaches_the_agent(
     feed: &mut Feed,
     id: &str,
 ) -> String {
-    // The customer sends a picture; its name is text, whatever it holds.
     let name = "Rechnung März <b>\"1\"</b>.png";
     let picture = png(5000);
     let m = upload(
@@ -1506,7 +1497,6 @@ async fn a_customers_picture_reaches_the_agent(
 /// The agent sends a PDF; the customer has it in their conversation and can read it (as an
 /// attachment). Its bytes.
 async fn an_agents_pdf_reaches_the_customer(agent: &Api, customer: &Api, id: &str) -> Vec<u8> {
-    // The agent sends a PDF; the customer has it in their conversation and can read it.
     let pdf = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n".to_vec();
     let sent = upload(
         agent,
@@ -1579,7 +1569,6 @@ async fn bad_files_are_refused_and_not_stored(
     data_dir: &std::path::Path,
     id: &str,
 ) {
-    // Refused, with a reason, and nothing stored.
     let path = "/v1/chat/session/attachments";
     let refused = upload(
         customer,

@@ -454,27 +454,8 @@ async fn messaging_transcripts_notes_and_dispositions_list_by_window(db: TestDb)
 
 /// A chat queue, flow and entry point, and a chat started through it: the chat's id.
 async fn a_chat_through_its_own_entry_point(c: &Center) -> String {
-    let queue = c
-        .admin
-        .post("/v1/queues", json!({"name": "Chat", "channel": "chat", "distribution": "longest_idle", "ring_timeout_secs": 30}))
-        .await
-        .expect(201)["queue_id"]
-        .clone();
-    let flow = c
-        .admin
-        .post("/v1/flows", json!({"name": "Chat", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}))
-        .await
-        .expect(201)["flow_id"]
-        .clone();
-    c.admin
-        .post(
-            "/v1/entry-points",
-            json!({"entry_id": "chat", "flow_id": flow}),
-        )
-        .await
-        .expect(201);
-    let chat = c
-        .integrator
+    tests::chat::chat_queue_and_entry(c, "Chat", json!({"entry_id": "chat"})).await;
+    c.integrator
         .post(
             "/v1/engagements",
             json!({"channels": [{"channel": "chat"}], "flow": {"flow_entry_id": "chat"},
@@ -484,8 +465,7 @@ async fn a_chat_through_its_own_entry_point(c: &Center) -> String {
         .expect(201)["engagement_id"]
         .as_str()
         .unwrap()
-        .to_string();
-    chat
+        .to_string()
 }
 
 /// Two notes and a disposition on the closed work item `work`: listed by page and by each

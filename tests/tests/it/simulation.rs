@@ -182,7 +182,6 @@ async fn randomized_concurrent_simulation_keeps_the_invariants(db: TestDb) {
 /// A chat queue beside the center's, a flow that routes each channel to its queue, and every
 /// agent in all three queues with a proficiency from 1 to 5.
 async fn three_channels_and_their_queues(c: &Center) {
-    // A chat queue, reached by the flow for chat.
     let chat = c
         .admin
         .post("/v1/queues", json!({"name": "Chat", "channel": "chat", "distribution": "most_skilled", "ring_timeout_secs": 1,

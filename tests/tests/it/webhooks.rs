@@ -89,7 +89,6 @@ async fn subscribing_validates_the_url_and_refuses_what_it_must(db: TestDb) {
 /// A receiver that already holds its secret: validated before anything is saved; the secret
 /// is never shown again.
 async fn a_receiver_with_its_secret_is_validated_first(c: &Center, good: &Receiver) {
-    // A receiver that already holds its secret: validated before anything is saved.
     let created = c
         .admin
         .post(
@@ -114,7 +113,6 @@ async fn a_receiver_with_its_secret_is_validated_first(c: &Center, good: &Receiv
 /// A wrong answer, a slow endpoint and a 500 are refused with what the endpoint did, and
 /// nothing is saved. The receiver that answers wrong.
 async fn failed_validations_are_refused_with_what_the_endpoint_did(c: &Center) -> Receiver {
-    // A wrong answer, a slow endpoint and a 500 are refused with what the endpoint did.
     let wrong = Receiver::start(Some(SECRET)).await;
     wrong.set_mode(Mode::WrongToken);
     let r = c
@@ -183,7 +181,6 @@ async fn failed_validations_are_refused_with_what_the_endpoint_did(c: &Center) -
 
 /// Bad input names its field.
 async fn bad_subscriptions_name_their_field(c: &Center, good: &Receiver) {
-    // Bad input names its field.
     c.admin
         .post(
             "/v1/webhooks",
@@ -219,7 +216,6 @@ async fn bad_subscriptions_name_their_field(c: &Center, good: &Receiver) {
 /// Without a secret: generated, shown once, and the subscription waits for /validate; a new
 /// URL is validated again and a failure keeps the old one. The subscription's id.
 async fn a_generated_secret_waits_for_validate(c: &Center, wrong: &Receiver) -> String {
-    // Without a secret: generated, shown once, and the subscription waits for /validate.
     let later = Receiver::start(None).await;
     let pending = c
         .admin
@@ -267,7 +263,6 @@ async fn a_generated_secret_waits_for_validate(c: &Center, wrong: &Receiver) -> 
 
 /// Agents may not manage webhooks; API clients need webhooks:write.
 async fn only_admins_and_webhook_writers_manage_subscriptions(c: &Center, pid: &str) {
-    // Agents may not; API clients need webhooks:write.
     let agent = c.agent(0).await;
     agent
         .get("/v1/webhooks")

@@ -44,19 +44,18 @@ impl Widget {
 
     /// A new browser with the standalone widget open, nobody signed in.
     pub async fn opened(base_url: &str) -> Widget {
-        let browser = Browser::start().await;
-        browser
-            .client
-            .goto(&format!("{base_url}/widget/"))
-            .await
-            .unwrap();
-        Widget::standalone(browser)
+        Widget::open_in(Browser::start().await, base_url).await
     }
 
     /// [`Widget::opened`] in a window of `width` × `height` CSS px from its first load.
     pub async fn opened_sized(base_url: &str, width: u32, height: u32) -> Widget {
         let browser = Browser::start().await;
         browser.client.set_window_size(width, height).await.unwrap();
+        Widget::open_in(browser, base_url).await
+    }
+
+    /// The standalone widget of the server at `base_url`, opened in `browser`.
+    async fn open_in(browser: Browser, base_url: &str) -> Widget {
         browser
             .client
             .goto(&format!("{base_url}/widget/"))
