@@ -194,6 +194,67 @@ pub struct ServeConfig {
         value_parser = MetricsAllow::parse
     )]
     pub metrics_allow: MetricsAllow,
+
+    /// The UDP address web calls' media uses (docs/voice.md): one port for every leg of every
+    /// call. Default: the `--listen` address's IP with a free port (fine on one machine; give a
+    /// fixed port wherever a firewall must let it in). `off`: no web calls.
+    #[arg(long, env = "SWITCHBOARD_MEDIA_LISTEN", value_parser = MediaListen::parse)]
+    pub media_listen: Option<MediaListen>,
+
+    /// The address browsers send media to, when it is not the one bound (behind NAT, or
+    /// `--media-listen 0.0.0.0:…`). Put in the server's one ICE candidate.
+    #[arg(long, env = "SWITCHBOARD_MEDIA_PUBLIC_IP")]
+    pub media_public_ip: Option<std::net::IpAddr>,
+
+    /// STUN/TURN servers the browsers use to reach the media port from locked-down networks,
+    /// as WebRTC's `iceServers` JSON: `[{"urls":["turns:turn.example.com:443?transport=tcp"],
+    /// "username":"…","credential":"…"}]`. The server itself never contacts them.
+    #[arg(long, env = "SWITCHBOARD_ICE_SERVERS", value_parser = IceServers::parse, hide_env_values = true)]
+    pub ice_servers: Option<IceServers>,
+}
+
+/// `--media-listen`: an address, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaListen {
+    Off,
+    At(SocketAddr),
+}
+
+impl MediaListen {
+    fn parse(s: &str) -> Result<MediaListen, String> {
+        if s.trim().eq_ignore_ascii_case("off") {
+            return Ok(MediaListen::Off);
+        }
+        s.trim()
+            .parse()
+            .map(MediaListen::At)
+            .map_err(|_| format!("{s:?} is not an address like 0.0.0.0:3480 (or off)"))
+    }
+}
+
+/// `--ice-servers`: checked to be an array of `{urls, username?, credential?}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IceServers(pub Vec<shared::api::IceServer>);
+
+impl IceServers {
+    fn parse(s: &str) -> Result<IceServers, String> {
+        let servers: Vec<shared::api::IceServer> = serde_json::from_str(s)
+            .map_err(|e| format!("not a JSON array of {{\"urls\": [...]}} objects: {e}"))?;
+        for server in &servers {
+            if server.urls.is_empty() {
+                return Err("each ICE server needs at least one URL in \"urls\"".into());
+            }
+            for url in &server.urls {
+                let scheme = url.split(':').next().unwrap_or("");
+                if !matches!(scheme, "stun" | "stuns" | "turn" | "turns") {
+                    return Err(format!(
+                        "{url:?}: ICE server URLs start with stun:, stuns:, turn: or turns:"
+                    ));
+                }
+            }
+        }
+        Ok(IceServers(servers))
+    }
 }
 
 /// The `--not-ready-reasons` list.

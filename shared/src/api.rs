@@ -704,3 +704,15 @@ pub struct LeaveMessage {
 pub struct LeftMessage {
     pub engagement_id: EngagementId,
 }
+
+/// One STUN/TURN server for the browsers' `RTCPeerConnection` (`iceServers`), as configured
+/// with `--ice-servers` (docs/voice.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod process;
 pub mod receiver;
 pub mod side_app;
+pub mod voice;
 
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> std::path::PathBuf {

@@ -1,0 +1,288 @@
+//! The media engine with real WebRTC on both ends: softphone peers (`tests::voice`, str0m as a
+//! full ICE agent) on loopback UDP, the engine as the server runs it. Who hears whom, hold
+//! music, a listening supervisor, a reloaded caller, and the recording's two channels.
+
+use backend::media::{Media, MediaConfig, MediaEvent, Monitor, Party};
+use std::time::Duration;
+use tests::voice::{run_for, Peer};
+
+const CALLER: u8 = 1;
+const AGENT: u8 = 2;
+const SUPERVISOR: u8 = 3;
+
+fn media() -> (Media, tokio::sync::mpsc::UnboundedReceiver<MediaEvent>) {
+    Media::start(&MediaConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_ip: None,
+    })
+    .expect("the media engine starts on loopback")
+}
+
+async fn join(media: &Media, call: uuid::Uuid, party: Party, tag: u8) -> Peer {
+    let (mut peer, offer) = Peer::new(tag);
+    let answer = media
+        .offer(call, party, offer)
+        .await
+        .expect("the offer is accepted");
+    assert!(
+        answer.contains("127.0.0.1"),
+        "the server's only candidate is the loopback address it is bound to:\n{answer}"
+    );
+    assert!(answer.contains("a=ice-lite"), "the server is ICE-lite");
+    peer.accept_answer(&answer).expect("the answer is accepted");
+    peer
+}
+
+fn connect(peers: &mut [&mut Peer]) {
+    let talking = vec![false; peers.len()];
+    assert!(
+        run_for(peers, &talking, Duration::from_secs(10), |p| p
+            .iter()
+            .all(|p| p.is_connected())),
+        "every peer connects within 10 s"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_listens() {
+    let (media, mut events) = media();
+    let call = uuid::Uuid::now_v7();
+    media.open(call, true);
+    let mut caller = join(&media, call, Party::Caller, CALLER).await;
+    let mut agent = join(&media, call, Party::Agent, AGENT).await;
+    tokio::task::block_in_place(|| connect(&mut [&mut caller, &mut agent]));
+
+    // One second of both talking: each hears the other on its Main line, nobody hears itself.
+    tokio::task::block_in_place(|| {
+        run_for(
+            &mut [&mut caller, &mut agent],
+            &[true, true],
+            Duration::from_secs(1),
+            |_| false,
+        )
+    });
+    assert!(
+        caller.heard[0].by_tag[AGENT as usize] >= 40,
+        "caller hears the agent: {:?}",
+        caller.heard
+    );
+    assert!(
+        agent.heard[0].by_tag[CALLER as usize] >= 40,
+        "agent hears the caller: {:?}",
+        agent.heard
+    );
+    assert_eq!(caller.heard[0].by_tag[CALLER as usize], 0);
+    let p99 = percentile(&caller.heard[0].latencies_us, 0.99);
+    assert!(
+        p99 < 20_000,
+        "relayed within 20 ms on loopback (p99 {p99} µs)"
+    );
+
+    // Hold: the caller hears the hold music (not the agent), the agent hears nothing.
+    media.hold(call, true);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (before_music, before_agent) = (caller.heard[0].by_tag[0], agent.heard[0].total());
+    tokio::task::block_in_place(|| {
+        run_for(
+            &mut [&mut caller, &mut agent],
+            &[true, true],
+            Duration::from_secs(1),
+            |_| false,
+        )
+    });
+    assert!(
+        caller.heard[0].by_tag[0] - before_music >= 40,
+        "the caller hears hold music"
+    );
+    assert!(
+        agent.heard[0].total() - before_agent <= 2,
+        "the agent hears nothing on hold"
+    );
+    media.hold(call, false);
+
+    // A listening supervisor: the caller on Main, the agent on Extra; nobody hears them.
+    media.monitor(call, 7, Some(Monitor::Listen));
+    let mut supervisor = join(&media, call, Party::Supervisor(7), SUPERVISOR).await;
+    tokio::task::block_in_place(|| {
+        connect(&mut [&mut caller, &mut agent, &mut supervisor]);
+        run_for(
+            &mut [&mut caller, &mut agent, &mut supervisor],
+            &[true, true, true],
+            Duration::from_secs(1),
+            |_| false,
+        )
+    });
+    assert!(
+        supervisor.heard[0].by_tag[CALLER as usize] >= 40,
+        "{:?}",
+        supervisor.heard
+    );
+    assert!(
+        supervisor.heard[1].by_tag[AGENT as usize] >= 40,
+        "{:?}",
+        supervisor.heard
+    );
+    for party in [&caller, &agent] {
+        assert_eq!(
+            party.heard[0].by_tag[SUPERVISOR as usize], 0,
+            "a listener is not heard"
+        );
+        assert_eq!(
+            party.heard[1].by_tag[SUPERVISOR as usize], 0,
+            "a listener is not heard"
+        );
+    }
+
+    // Barge: now both hear the supervisor, on their Extra line.
+    media.monitor(call, 7, Some(Monitor::Barge));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    tokio::task::block_in_place(|| {
+        run_for(
+            &mut [&mut caller, &mut agent, &mut supervisor],
+            &[true, true, true],
+            Duration::from_secs(1),
+            |_| false,
+        )
+    });
+    for party in [&caller, &agent] {
+        assert!(
+            party.heard[1].by_tag[SUPERVISOR as usize] >= 40,
+            "{:?}",
+            party.heard
+        );
+    }
+
+    media.end(call);
+    let recording = recording_of(&mut events, call).await;
+    let (caller_frames, agent_frames) = frames_per_channel(&recording);
+    // Talking for ~4 s in all, of which 1 s on hold (silence in the file).
+    assert!(
+        (120..=200).contains(&caller_frames),
+        "caller frames {caller_frames}"
+    );
+    assert!(
+        (120..=200).contains(&agent_frames),
+        "agent frames {agent_frames}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_who_offers_again_replaces_their_leg_on_the_same_call() {
+    let (media, _events) = media();
+    let call = uuid::Uuid::now_v7();
+    media.open(call, false);
+    let mut first = join(&media, call, Party::Caller, CALLER).await;
+    let mut agent = join(&media, call, Party::Agent, AGENT).await;
+    tokio::task::block_in_place(|| connect(&mut [&mut first, &mut agent]));
+    // The page reloads: a new peer connection for the same party.
+    let mut second = join(&media, call, Party::Caller, CALLER).await;
+    tokio::task::block_in_place(|| {
+        connect(&mut [&mut second, &mut agent]);
+        run_for(
+            &mut [&mut second, &mut agent],
+            &[true, true],
+            Duration::from_secs(1),
+            |_| false,
+        )
+    });
+    assert!(second.heard[0].by_tag[AGENT as usize] >= 40);
+    assert!(agent.heard[0].by_tag[CALLER as usize] >= 40);
+    let stats = media.stats().await.unwrap();
+    assert_eq!((stats.calls, stats.legs), (1, 2), "the old leg is gone");
+    first.poll();
+}
+
+#[tokio::test]
+async fn offers_for_unknown_calls_or_without_audio_are_refused() {
+    let (media, _events) = media();
+    let (_, offer) = Peer::new(CALLER);
+    let err = media
+        .offer(uuid::Uuid::now_v7(), Party::Caller, offer)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no call"), "{err}");
+    let call = uuid::Uuid::now_v7();
+    media.open(call, false);
+    let err = media
+        .offer(call, Party::Caller, "v=0 nonsense".into())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("SDP offer"), "{err}");
+}
+
+#[test]
+fn all_interfaces_without_a_public_address_is_refused() {
+    let err = Media::start(&MediaConfig {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        public_ip: None,
+    })
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("--media-public-ip"), "{err}");
+}
+
+async fn recording_of(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<MediaEvent>,
+    call: uuid::Uuid,
+) -> Vec<u8> {
+    let mut file = Vec::new();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("the recording ends within 5 s")
+            .expect("events");
+        match event {
+            MediaEvent::RecordingStarted { call: c, bytes, .. } if c == call => file = bytes,
+            MediaEvent::RecordingData { call: c, bytes } if c == call => file.extend(bytes),
+            MediaEvent::RecordingEnded {
+                call: c,
+                bytes,
+                duration,
+                ..
+            } if c == call => {
+                file.extend(bytes);
+                assert!(duration > Duration::from_secs(3), "{duration:?}");
+                return file;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Counts the non-empty frames of each stream in a two-stream recording.
+fn frames_per_channel(file: &[u8]) -> (u64, u64) {
+    let mut reader = ogg::reading::PacketReader::new(std::io::Cursor::new(file));
+    let (mut caller, mut agent) = (0, 0);
+    let mut index = 0;
+    while let Some(packet) = reader.read_packet().expect("a well-formed Ogg file") {
+        index += 1;
+        if index <= 2 {
+            continue;
+        }
+        let data = &packet.data;
+        let caller_len = data[1] as usize;
+        let agent_len = data.len() - 2 - caller_len - 1;
+        caller += u64::from(caller_len > 0);
+        agent += u64::from(agent_len > 0);
+        if caller_len > 0 {
+            assert_eq!(data[2], CALLER, "the left channel holds the caller");
+        }
+        if agent_len > 0 {
+            assert_eq!(
+                data[2 + caller_len + 1],
+                AGENT,
+                "the right channel holds the agent"
+            );
+        }
+    }
+    (caller, agent)
+}
+
+fn percentile(values: &[u64], p: f64) -> u64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    sorted
+        .get(((sorted.len() as f64 - 1.0) * p) as usize)
+        .copied()
+        .unwrap_or(0)
+}

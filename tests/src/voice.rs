@@ -1,0 +1,250 @@
+//! A softphone without a sound card: a WebRTC peer (str0m, the same stack as the server, but
+//! as a full ICE agent offering like a browser does) on its own loopback UDP socket, sending
+//! fake Opus frames at the real rate and noting what it hears.
+//!
+//! Each frame is a valid one-frame Opus packet (TOC byte for 20 ms CELT) whose body carries
+//! who sent it, its number and when (microseconds on a clock all peers in the process share),
+//! so a receiver knows whom it hears, what it missed and how long the relay took. Used by
+//! the media engine's tests and by `voice-bench`.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use str0m::change::{SdpAnswer, SdpPendingOffer};
+use str0m::format::Codec;
+use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc};
+
+/// A frame's length on the wire: about what a browser sends at 32 kbit/s.
+const FRAME_BYTES: usize = 80;
+const TOC_20MS: u8 = 31 << 3;
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn micros_now() -> u64 {
+    epoch().elapsed().as_micros() as u64
+}
+
+/// A frame from `tag`, number `seq`, sent now.
+pub fn frame(tag: u8, seq: u32) -> Vec<u8> {
+    let mut data = Vec::with_capacity(FRAME_BYTES);
+    data.push(TOC_20MS);
+    data.push(tag);
+    data.extend_from_slice(&seq.to_be_bytes());
+    data.extend_from_slice(&micros_now().to_be_bytes());
+    data.resize(FRAME_BYTES, 0x5a);
+    data
+}
+
+/// What arrived on one of the peer's two lines.
+#[derive(Debug, Default, Clone)]
+pub struct Heard {
+    /// Frames per sender tag (index = tag); anything that is not a test frame counts at 0.
+    pub by_tag: [u64; 8],
+    /// Send-to-receive times of test frames, in microseconds.
+    pub latencies_us: Vec<u64>,
+}
+
+impl Heard {
+    fn note(&mut self, payload: &[u8]) {
+        let tagged = payload.len() == FRAME_BYTES && payload[0] == TOC_20MS && payload[1] < 8;
+        if !tagged {
+            self.by_tag[0] += 1;
+            return;
+        }
+        self.by_tag[payload[1] as usize] += 1;
+        let mut sent = [0u8; 8];
+        sent.copy_from_slice(&payload[6..14]);
+        self.latencies_us
+            .push(micros_now().saturating_sub(u64::from_be_bytes(sent)));
+    }
+
+    pub fn total(&self) -> u64 {
+        self.by_tag.iter().sum()
+    }
+}
+
+/// One WebRTC peer: a `Main` line (sendrecv) and an `Extra` line (recvonly), as the
+/// browsers' call code sets them up.
+pub struct Peer {
+    rtc: Rtc,
+    socket: UdpSocket,
+    local: SocketAddr,
+    pending: Option<SdpPendingOffer>,
+    main: Mid,
+    extra: Mid,
+    tag: u8,
+    seq: u32,
+    rtp: u64,
+    connected: bool,
+    buf: Vec<u8>,
+    /// What the peer heard on `[Main, Extra]`.
+    pub heard: [Heard; 2],
+    /// Frames sent.
+    pub sent: u64,
+}
+
+impl Peer {
+    /// A peer that will tag its frames `tag` (1–7), and its SDP offer.
+    pub fn new(tag: u8) -> (Peer, String) {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("a loopback UDP socket");
+        socket.set_nonblocking(true).expect("non-blocking socket");
+        let local = socket.local_addr().expect("its address");
+        let mut rtc = Rtc::builder()
+            .clear_codecs()
+            .enable_opus(true, false)
+            .build(Instant::now());
+        rtc.add_local_candidate(Candidate::host(local, "udp").expect("a host candidate"));
+        let mut change = rtc.sdp_api();
+        let main = change.add_media(MediaKind::Audio, Direction::SendRecv, None, None, None);
+        let extra = change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
+        let (offer, pending) = change.apply().expect("an offer");
+        let peer = Peer {
+            rtc,
+            socket,
+            local,
+            pending: Some(pending),
+            main,
+            extra,
+            tag,
+            seq: 0,
+            rtp: 0,
+            connected: false,
+            buf: vec![0; 2000],
+            heard: Default::default(),
+            sent: 0,
+        };
+        (peer, offer.to_sdp_string())
+    }
+
+    /// Takes the server's answer; connectivity checks start on the next [`Peer::poll`].
+    pub fn accept_answer(&mut self, sdp: &str) -> Result<(), String> {
+        let answer = SdpAnswer::from_sdp_string(sdp).map_err(|e| e.to_string())?;
+        let pending = self.pending.take().ok_or("no offer is pending")?;
+        self.rtc
+            .sdp_api()
+            .accept_answer(pending, answer)
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.rtc.is_alive()
+    }
+
+    /// Reads what has arrived and runs due timers; never blocks.
+    pub fn poll(&mut self) {
+        loop {
+            match self.socket.recv_from(&mut self.buf) {
+                Ok((n, source)) => {
+                    let Ok(contents) = self.buf[..n].try_into() else {
+                        continue;
+                    };
+                    let input = Input::Receive(
+                        Instant::now(),
+                        Receive {
+                            proto: Protocol::Udp,
+                            source,
+                            destination: self.local,
+                            contents,
+                        },
+                    );
+                    if self.rtc.handle_input(input).is_err() {
+                        self.rtc.disconnect();
+                    }
+                    self.drain();
+                }
+                Err(_) => break,
+            }
+        }
+        if self.rtc.is_alive() {
+            let _ = self.rtc.handle_input(Input::Timeout(Instant::now()));
+        }
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        while self.rtc.is_alive() {
+            match self.rtc.poll_output() {
+                Ok(Output::Timeout(_)) => return,
+                Ok(Output::Transmit(t)) => {
+                    let _ = self.socket.send_to(&t.contents, t.destination);
+                }
+                Ok(Output::Event(Event::Connected)) => self.connected = true,
+                Ok(Output::Event(Event::MediaData(data))) => {
+                    let line = usize::from(data.mid == self.extra);
+                    self.heard[line].note(&data.data);
+                }
+                Ok(Output::Event(_)) => {}
+                Err(_) => self.rtc.disconnect(),
+            }
+        }
+    }
+
+    /// Sends the next 20 ms frame on the Main line.
+    pub fn send_frame(&mut self) {
+        if !self.connected {
+            return;
+        }
+        let data = frame(self.tag, self.seq);
+        let Some(writer) = self.rtc.writer(self.main) else {
+            return;
+        };
+        let Some(pt) = writer
+            .payload_params()
+            .find(|p| p.spec().codec == Codec::Opus)
+            .map(|p| p.pt())
+        else {
+            return;
+        };
+        let time = MediaTime::new(self.rtp, Frequency::FORTY_EIGHT_KHZ);
+        if writer.write(pt, Instant::now(), time, data).is_ok() {
+            self.sent += 1;
+        }
+        self.seq += 1;
+        self.rtp += 960;
+        self.drain();
+    }
+
+    /// Closes the peer connection (the other end sees the leg go).
+    pub fn close(&mut self) {
+        self.rtc.disconnect();
+    }
+}
+
+/// Polls peers until `done` says so or `limit` passes, sending a frame from each `talking`
+/// peer every 20 ms. Returns whether `done` was reached.
+pub fn run_for(
+    peers: &mut [&mut Peer],
+    talking: &[bool],
+    limit: Duration,
+    mut done: impl FnMut(&[&mut Peer]) -> bool,
+) -> bool {
+    let deadline = Instant::now() + limit;
+    let mut next_frame = Instant::now();
+    while Instant::now() < deadline {
+        for peer in peers.iter_mut() {
+            peer.poll();
+        }
+        if Instant::now() >= next_frame {
+            for (peer, talks) in peers.iter_mut().zip(talking) {
+                if *talks {
+                    peer.send_frame();
+                }
+            }
+            next_frame += Duration::from_millis(20);
+        }
+        if done(peers) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    false
+}
