@@ -128,6 +128,15 @@ else
   "$TOOLS_DIR/py/bin/pip" install --quiet --disable-pip-version-check "prometheus-client==${PROMETHEUS_CLIENT_VERSION}"
 fi
 
+# --- soundfile (libsndfile + libopus: decodes web-call recordings independently, tests/src/audio.rs)
+SOUNDFILE_VERSION="0.14.0"
+if "$TOOLS_DIR/py/bin/pip" show soundfile 2>/dev/null | grep -qx "Version: ${SOUNDFILE_VERSION}"; then
+  log "soundfile ${SOUNDFILE_VERSION}: present"
+else
+  log "installing soundfile ${SOUNDFILE_VERSION} (and numpy) into .tools/py"
+  "$TOOLS_DIR/py/bin/pip" install --quiet --disable-pip-version-check "soundfile==${SOUNDFILE_VERSION}" numpy
+fi
+
 # --- brotli (the widget's files are served precompressed, scripts/build-widget.sh) -----------
 if command -v brotli >/dev/null 2>&1; then
   log "brotli: present"

@@ -6,6 +6,7 @@
 //! README's test command does).
 
 pub mod api;
+pub mod audio;
 pub mod bench;
 pub mod browser;
 pub mod chat;
