@@ -30,6 +30,8 @@ pub enum StartError {
     Bootstrap(#[source] crate::service::ServiceError),
     #[error("files: {0}")]
     Blobs(#[source] crate::store::blobs::BlobError),
+    #[error("web calls: {0}")]
+    Media(#[from] crate::media::MediaError),
     #[error("cannot handle shutdown signals: {0}")]
     Signals(#[source] std::io::Error),
 }
@@ -65,6 +67,11 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let blobs =
         crate::store::blobs::Blobs::open(&config.data_dir, config.blob_store_url.as_deref())
             .map_err(StartError::Blobs)?;
+    let (media, media_events) = start_media(&config)?;
+    let calls = Arc::new(crate::service::calls::Calls::new(
+        media,
+        config.ice_servers.clone().map(|i| i.0).unwrap_or_default(),
+    ));
     let (writer, jobs) = crate::service::writer::channel();
     let ctx = Ctx {
         not_ready_reasons: Arc::new(config.not_ready_reasons.0.clone()),
@@ -108,6 +115,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             config.chat_abandon_after_secs,
         )),
         device_sockets: Arc::default(),
+        calls,
     };
     if config.webhook_allow_private {
         tracing::warn!(
@@ -159,6 +167,11 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     workers.spawn("event hub", |stop| {
         hub.clone().run(store.clone(), ctx.account, stop)
     });
+    if let Some(events) = media_events {
+        workers.spawn("web calls", |stop| {
+            crate::service::calls::run(ctx.clone(), hub.clone(), events, stop)
+        });
+    }
     let state = AppState {
         ctx,
         hub,
@@ -189,6 +202,34 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     tracing::info!("closing the database");
     store.close().await;
     Ok(())
+}
+
+type MediaEvents = tokio::sync::mpsc::UnboundedReceiver<crate::media::MediaEvent>;
+
+/// The media engine for web calls, as `--media-listen` / `--media-public-ip` say. Left at its
+/// default on all interfaces without a public address it stays off (with a warning), so a
+/// server that does not take calls starts as before; given explicitly, a problem stops start-up.
+fn start_media(
+    config: &ServeConfig,
+) -> Result<(Option<crate::media::Media>, Option<MediaEvents>), StartError> {
+    use crate::config::MediaListen;
+    let (listen, explicit) = match config.media_listen {
+        Some(MediaListen::Off) => return Ok((None, None)),
+        Some(MediaListen::At(addr)) => (addr, true),
+        None => (std::net::SocketAddr::new(config.listen.ip(), 0), false),
+    };
+    let media_config = crate::media::MediaConfig {
+        listen,
+        public_ip: config.media_public_ip,
+    };
+    match crate::media::Media::start(&media_config) {
+        Ok((media, events)) => Ok((Some(media), Some(events))),
+        Err(crate::media::MediaError::NoAddress(_)) if !explicit => {
+            tracing::warn!("web calls are off: listening on all interfaces needs --media-public-ip (or --media-listen); docs/voice.md");
+            Ok((None, None))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// SIGTERM and Ctrl-C (SIGINT), registered eagerly. A handler that is only registered when

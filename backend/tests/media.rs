@@ -47,7 +47,8 @@ fn connect(peers: &mut [&mut Peer]) {
 async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_listens() {
     let (media, mut events) = media();
     let call = uuid::Uuid::now_v7();
-    media.open(call, true);
+    media.open(call);
+    media.record(call, true);
     let mut caller = join(&media, call, Party::Caller, CALLER).await;
     let mut agent = join(&media, call, Party::Agent, AGENT).await;
     tokio::task::block_in_place(|| connect(&mut [&mut caller, &mut agent]));
@@ -170,7 +171,7 @@ async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_liste
 async fn a_caller_who_offers_again_replaces_their_leg_on_the_same_call() {
     let (media, _events) = media();
     let call = uuid::Uuid::now_v7();
-    media.open(call, false);
+    media.open(call);
     let mut first = join(&media, call, Party::Caller, CALLER).await;
     let mut agent = join(&media, call, Party::Agent, AGENT).await;
     tokio::task::block_in_place(|| connect(&mut [&mut first, &mut agent]));
@@ -202,7 +203,7 @@ async fn offers_for_unknown_calls_or_without_audio_are_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("no call"), "{err}");
     let call = uuid::Uuid::now_v7();
-    media.open(call, false);
+    media.open(call);
     let err = media
         .offer(call, Party::Caller, "v=0 nonsense".into())
         .await
@@ -300,7 +301,13 @@ fn a_recording_decodes_elsewhere_with_each_party_on_their_channel() {
     // 4 s: the caller plays the clip from the start, the agent from 2 s on.
     for slot in 0..200u64 {
         let now = slot * 960 + 200;
-        recorder.push(Channel::Caller, 1, now, 10_000 + slot * 960, clip.packet(slot));
+        recorder.push(
+            Channel::Caller,
+            1,
+            now,
+            10_000 + slot * 960,
+            clip.packet(slot),
+        );
         if slot >= 100 {
             let n = slot - 100;
             recorder.push(Channel::Agent, 2, now, 99_000 + n * 960, clip.packet(n));
@@ -316,10 +323,28 @@ fn a_recording_decodes_elsewhere_with_each_party_on_their_channel() {
     std::fs::write(&path, &file).unwrap();
     let decoded = tests::audio::decode(&path).expect("libsndfile decodes the recording");
     assert_eq!((decoded.channels.len(), decoded.rate), (2, 48_000));
-    assert!((decoded.seconds() - 4.0).abs() < 0.05, "{} s", decoded.seconds());
-    let c5 = |channel, from, to| tests::audio::tone_level(decoded.window(channel, from, to), 48_000, 523.25);
+    assert!(
+        (decoded.seconds() - 4.0).abs() < 0.05,
+        "{} s",
+        decoded.seconds()
+    );
+    let c5 = |channel, from, to| {
+        tests::audio::tone_level(decoded.window(channel, from, to), 48_000, 523.25)
+    };
     let (left, right) = (0, 1);
-    assert!(c5(left, 0.1, 0.45) > 0.05, "the caller's note on the left: {}", c5(left, 0.1, 0.45));
-    assert!(c5(right, 0.1, 0.45) < 0.005, "nothing on the right yet: {}", c5(right, 0.1, 0.45));
-    assert!(c5(right, 2.1, 2.45) > 0.05, "the agent's note on the right: {}", c5(right, 2.1, 2.45));
+    assert!(
+        c5(left, 0.1, 0.45) > 0.05,
+        "the caller's note on the left: {}",
+        c5(left, 0.1, 0.45)
+    );
+    assert!(
+        c5(right, 0.1, 0.45) < 0.005,
+        "nothing on the right yet: {}",
+        c5(right, 0.1, 0.45)
+    );
+    assert!(
+        c5(right, 2.1, 2.45) > 0.05,
+        "the agent's note on the right: {}",
+        c5(right, 2.1, 2.45)
+    );
 }

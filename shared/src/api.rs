@@ -298,6 +298,15 @@ pub struct SocketFrame<A = AgentProfile> {
     /// `GET /v1/not-ready-reasons`), so the widget needs no request of its own for them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_ready_reasons: Option<Vec<crate::config::NotReadyReason>>,
+    /// `hello`: the STUN/TURN servers for web calls' peer connections (absent: none needed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ice_servers: Option<Vec<IceServer>>,
+    /// `call_answer`: the server's SDP answer for `engagement_id`'s call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdp: Option<String>,
+    /// `call_error`: why the offer for `engagement_id`'s call was not taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl<A> SocketFrame<A> {
@@ -305,41 +314,67 @@ impl<A> SocketFrame<A> {
     pub const EVENT: &'static str = "event";
     /// A chat's customer is typing (not in the log, no `seq`).
     pub const TYPING: &'static str = "typing";
+    pub const CALL_ANSWER: &'static str = "call_answer";
+    pub const CALL_ERROR: &'static str = "call_error";
+
+    fn bare(kind: &str) -> Self {
+        SocketFrame {
+            kind: kind.into(),
+            agent: None,
+            latest_seq: None,
+            event: None,
+            engagement_id: None,
+            not_ready_reasons: None,
+            ice_servers: None,
+            sdp: None,
+            message: None,
+        }
+    }
+
+    /// The answer to an agent's or supervisor's `call_offer`.
+    pub fn call_answer(engagement_id: EngagementId, sdp: String) -> Self {
+        SocketFrame {
+            engagement_id: Some(engagement_id),
+            sdp: Some(sdp),
+            ..Self::bare(Self::CALL_ANSWER)
+        }
+    }
+
+    /// Why an agent's or supervisor's `call_offer` was not taken.
+    pub fn call_error(engagement_id: Option<EngagementId>, message: String) -> Self {
+        SocketFrame {
+            engagement_id,
+            message: Some(message),
+            ..Self::bare(Self::CALL_ERROR)
+        }
+    }
 
     pub fn hello(
         agent: A,
         latest_seq: i64,
         not_ready_reasons: Vec<crate::config::NotReadyReason>,
+        ice_servers: Vec<IceServer>,
     ) -> Self {
         SocketFrame {
-            kind: Self::HELLO.into(),
             agent: Some(agent),
             latest_seq: Some(latest_seq),
-            event: None,
-            engagement_id: None,
             not_ready_reasons: Some(not_ready_reasons),
+            ice_servers: (!ice_servers.is_empty()).then_some(ice_servers),
+            ..Self::bare(Self::HELLO)
         }
     }
 
     pub fn typing(engagement_id: EngagementId) -> Self {
         SocketFrame {
-            kind: Self::TYPING.into(),
-            agent: None,
-            latest_seq: None,
-            event: None,
             engagement_id: Some(engagement_id),
-            not_ready_reasons: None,
+            ..Self::bare(Self::TYPING)
         }
     }
 
     pub fn event(event: Event) -> Self {
         SocketFrame {
-            kind: Self::EVENT.into(),
-            agent: None,
-            latest_seq: None,
             event: Some(event),
-            engagement_id: None,
-            not_ready_reasons: None,
+            ..Self::bare(Self::EVENT)
         }
     }
 }
@@ -620,6 +655,12 @@ pub enum ChatFrame {
         status: crate::engagement::ReceiptStatus,
         up_to: crate::ids::MessageId,
     },
+    /// A web call: the server's SDP answer to the page's `call_offer` (not in the log).
+    CallAnswer { sdp: String },
+    /// A web call: the offer could not be taken (`message` says why, for the visitor).
+    CallError { message: String },
+    /// A web call: the server records this call from now on (tell the visitor).
+    CallRecording {},
 }
 
 impl ChatFrame {
@@ -631,6 +672,29 @@ impl ChatFrame {
     pub const ENDED: &'static str = "ended";
     pub const TYPING: &'static str = "typing";
     pub const RECEIPT: &'static str = "receipt";
+    pub const CALL_ANSWER: &'static str = "call_answer";
+    pub const CALL_ERROR: &'static str = "call_error";
+    pub const CALL_RECORDING: &'static str = "call_recording";
+}
+
+/// What a browser may send on its socket (the agent's `GET /v1/agent/ws`, which supervisors
+/// use too, or a chat customer's `GET /v1/chat/session/socket`), one JSON object per frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SocketRequest {
+    /// The browser's SDP offer for its leg of a web call (audio m-lines: the first sendrecv,
+    /// the second recvonly; docs/voice.md). An agent or supervisor names the engagement; a
+    /// customer's socket belongs to its call. Answered by `call_answer` or `call_error`.
+    CallOffer {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        engagement_id: Option<EngagementId>,
+        sdp: String,
+    },
+}
+
+impl SocketRequest {
+    pub const CALL_OFFER: &'static str = "call_offer";
 }
 
 /// `GET /v1/chat/{entry_id}`: what a chat page needs before the pre-chat form (public).
@@ -653,6 +717,12 @@ pub struct ChatEntry {
     /// when the entry point has no opening hours (always open).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opening_hours: Vec<OpeningTime>,
+    /// Whether the page offers **Call** (`POST /v1/chat/{entry_id}/calls`), and the STUN/TURN
+    /// servers its peer connection uses.
+    #[serde(default)]
+    pub calls: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ice_servers: Vec<IceServer>,
 }
 
 /// One stretch of opening hours.

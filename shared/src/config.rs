@@ -484,6 +484,14 @@ pub struct Queue {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub app_ids: Vec<crate::ids::AppId>,
+    /// Whether web calls answered from this queue are recorded on the server (two-channel
+    /// Ogg/Opus, docs/voice.md); the caller's page says so. On unless turned off.
+    #[serde(default = "recorded_by_default")]
+    pub record_calls: bool,
+}
+
+fn recorded_by_default() -> bool {
+    true
 }
 
 /// A side-panel app: a web page the widget shows as a tab beside the engagements of the queues
@@ -768,6 +776,10 @@ pub struct WebChat {
         schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$")
     )]
     pub leave_message_entry_id: Option<String>,
+    /// Web calls too: the chat page and bubble offer **Call** (the visitor talks to an agent
+    /// in their browser; docs/voice.md). Needs the server's media socket.
+    #[serde(default)]
+    pub calls: bool,
 }
 
 /// Weekly opening hours in a time zone.

@@ -608,4 +608,39 @@ impl Feed {
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }
+
+    /// Sends a request frame (`SocketRequest`) on the socket.
+    pub async fn send_json(&mut self, frame: Value) {
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                frame.to_string().into(),
+            ))
+            .await
+            .expect("the socket takes the frame");
+    }
+
+    /// Sends a web call's SDP offer for `engagement` and waits for the answer (`Err`: the
+    /// `call_error` message).
+    pub async fn call_offer(&mut self, engagement: &str, sdp: &str) -> Result<String, String> {
+        self.send_json(json!({"type": "call_offer", "engagement_id": engagement, "sdp": sdp}))
+            .await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.socket.next()).await {
+                Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t)))) => {
+                    let msg: Value = serde_json::from_str(&t).unwrap();
+                    match msg["type"].as_str() {
+                        Some("call_answer") => return Ok(msg["sdp"].as_str().unwrap().to_string()),
+                        Some("call_error") => {
+                            return Err(msg["message"].as_str().unwrap().to_string())
+                        }
+                        _ => self.events.push(msg["event"].clone()),
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                other => panic!("waiting for a call answer: {other:?}"),
+            }
+        }
+    }
 }

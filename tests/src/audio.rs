@@ -35,7 +35,11 @@ pub fn decode(file: &Path) -> Result<Decoded, String> {
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
-    let newline = output.stdout.iter().position(|b| *b == b'\n').ok_or("no header")?;
+    let newline = output
+        .stdout
+        .iter()
+        .position(|b| *b == b'\n')
+        .ok_or("no header")?;
     let header: serde_json::Value =
         serde_json::from_slice(&output.stdout[..newline]).map_err(|e| e.to_string())?;
     let channels = header["channels"].as_u64().ok_or("channels")? as usize;
@@ -76,7 +80,9 @@ mod tests {
     fn goertzel_finds_the_tone_it_is_tuned_to() {
         let rate = 48_000;
         let tone: Vec<f32> = (0..rate)
-            .map(|i| (0.5 * (2.0 * std::f64::consts::PI * 440.0 * i as f64 / rate as f64).sin()) as f32)
+            .map(|i| {
+                (0.5 * (2.0 * std::f64::consts::PI * 440.0 * i as f64 / rate as f64).sin()) as f32
+            })
             .collect();
         assert!((tone_level(&tone, rate, 440.0) - 0.5).abs() < 0.01);
         assert!(tone_level(&tone, rate, 880.0) < 0.01);

@@ -141,28 +141,23 @@ impl Peer {
 
     /// Reads what has arrived and runs due timers; never blocks.
     pub fn poll(&mut self) {
-        loop {
-            match self.socket.recv_from(&mut self.buf) {
-                Ok((n, source)) => {
-                    let Ok(contents) = self.buf[..n].try_into() else {
-                        continue;
-                    };
-                    let input = Input::Receive(
-                        Instant::now(),
-                        Receive {
-                            proto: Protocol::Udp,
-                            source,
-                            destination: self.local,
-                            contents,
-                        },
-                    );
-                    if self.rtc.handle_input(input).is_err() {
-                        self.rtc.disconnect();
-                    }
-                    self.drain();
-                }
-                Err(_) => break,
+        while let Ok((n, source)) = self.socket.recv_from(&mut self.buf) {
+            let Ok(contents) = self.buf[..n].try_into() else {
+                continue;
+            };
+            let input = Input::Receive(
+                Instant::now(),
+                Receive {
+                    proto: Protocol::Udp,
+                    source,
+                    destination: self.local,
+                    contents,
+                },
+            );
+            if self.rtc.handle_input(input).is_err() {
+                self.rtc.disconnect();
             }
+            self.drain();
         }
         if self.rtc.is_alive() {
             let _ = self.rtc.handle_input(Input::Timeout(Instant::now()));
@@ -247,4 +242,176 @@ pub fn run_for(
         std::thread::sleep(Duration::from_millis(1));
     }
     false
+}
+
+/// A web call center: a voice queue, a flow to it, the entry point `web-call` whose chat takes
+/// calls, and Ada, a ready agent in the queue.
+pub async fn call_center(c: &crate::api::Center) -> crate::api::Api {
+    use serde_json::json;
+    let queue = c
+        .admin
+        .post(
+            "/v1/queues",
+            json!({"name": "Web calls", "channel": "voice", "distribution": "longest_idle", "ring_timeout_secs": 30}),
+        )
+        .await
+        .expect(201)["queue_id"]
+        .clone();
+    let flow = c
+        .admin
+        .post(
+            "/v1/flows",
+            json!({"name": "Calls", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}),
+        )
+        .await
+        .expect(201)["flow_id"]
+        .clone();
+    c.admin
+        .post(
+            "/v1/entry-points",
+            json!({"entry_id": "web-call", "flow_id": flow, "chat": {"calls": true}}),
+        )
+        .await
+        .expect(201);
+    c.admin
+        .post(
+            "/v1/agents",
+            json!({"display_name": "Ada", "email": "ada@switchboard.test", "role": "agent",
+                   "password": "ada-agent-password", "queues": [{"queue_id": queue}]}),
+        )
+        .await
+        .expect(201);
+    let ada = c
+        .anon()
+        .login("ada@switchboard.test", "ada-agent-password")
+        .await;
+    ada.set_ready().await;
+    ada
+}
+
+/// A web call's visitor: their chat session and its socket.
+pub struct Visitor {
+    pub engagement: String,
+    pub token: String,
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    /// The types of the frames seen so far.
+    pub frames: Vec<String>,
+}
+
+impl Visitor {
+    /// Presses **Call** at `entry` as `name`, and opens the session's socket.
+    pub async fn call(c: &crate::api::Center, entry: &str, name: &str) -> Visitor {
+        let session = c
+            .anon()
+            .post(
+                &format!("/v1/chat/{entry}/calls"),
+                serde_json::json!({"name": name}),
+            )
+            .await
+            .expect(201);
+        let token = session["session_token"].as_str().unwrap().to_string();
+        let engagement = session["engagement_id"].as_str().unwrap().to_string();
+        let mut visitor = Visitor::connect(c, engagement, token).await;
+        visitor.next_frame("hello").await;
+        visitor
+    }
+
+    /// Opens (again) the socket of an existing session, as a reloaded page does.
+    pub async fn connect(c: &crate::api::Center, engagement: String, token: String) -> Visitor {
+        let ws = c.anon().base.replacen("http://", "ws://", 1);
+        let url = format!("{ws}/v1/chat/session/socket?access_token={token}");
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the chat socket");
+        Visitor {
+            engagement,
+            token,
+            socket,
+            frames: Vec::new(),
+        }
+    }
+
+    /// Waits for the next frame of type `kind` (others are noted); panics after 10 s.
+    pub async fn next_frame(&mut self, kind: &str) -> serde_json::Value {
+        use futures_util::StreamExt;
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(10), self.socket.next()).await;
+            match next {
+                Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t)))) => {
+                    let frame: serde_json::Value = serde_json::from_str(&t).unwrap();
+                    let t = frame["type"].as_str().unwrap_or("").to_string();
+                    self.frames.push(t.clone());
+                    if t == kind {
+                        return frame;
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                other => panic!("waiting for {kind}: {other:?}; seen {:?}", self.frames),
+            }
+        }
+    }
+
+    /// Sends `frame` as text.
+    pub async fn send(&mut self, frame: serde_json::Value) {
+        use futures_util::SinkExt;
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                frame.to_string().into(),
+            ))
+            .await
+            .expect("the socket takes the frame");
+    }
+
+    /// Sends the page's SDP offer; the answer, or the `call_error` message.
+    pub async fn offer(&mut self, sdp: &str) -> Result<String, String> {
+        self.send(serde_json::json!({"type": "call_offer", "sdp": sdp}))
+            .await;
+        loop {
+            let frame = self.next_any().await;
+            match frame["type"].as_str() {
+                Some("call_answer") => return Ok(frame["sdp"].as_str().unwrap().to_string()),
+                Some("call_error") => return Err(frame["message"].as_str().unwrap().to_string()),
+                _ => {}
+            }
+        }
+    }
+
+    async fn next_any(&mut self) -> serde_json::Value {
+        use futures_util::StreamExt;
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.socket.next()).await {
+                Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t)))) => {
+                    let frame: serde_json::Value = serde_json::from_str(&t).unwrap();
+                    self.frames
+                        .push(frame["type"].as_str().unwrap_or("").to_string());
+                    return frame;
+                }
+                Ok(Some(Ok(_))) => {}
+                other => panic!("the chat socket: {other:?}; seen {:?}", self.frames),
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+}
+
+/// Drives `peers` (sending from the `talking` ones) for `time`, off the async runtime's
+/// worker (a multi-threaded runtime is needed).
+pub fn talk(peers: &mut [&mut Peer], talking: &[bool], time: Duration) {
+    tokio::task::block_in_place(|| run_for(peers, talking, time, |_| false));
+}
+
+/// Drives `peers` until all are connected; panics after 10 s.
+pub fn connect_all(peers: &mut [&mut Peer]) {
+    let talking = vec![false; peers.len()];
+    let connected = tokio::task::block_in_place(|| {
+        run_for(peers, &talking, Duration::from_secs(10), |p| {
+            p.iter().all(|p| p.is_connected())
+        })
+    });
+    assert!(connected, "every peer connects within 10 s");
 }

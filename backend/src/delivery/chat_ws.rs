@@ -4,11 +4,12 @@
 //! see (never the engagement's internals: variables, agent ids, queues).
 
 use super::hub::{Hub, Live};
+use super::socket::Next;
 use crate::service::chat::ChatCaller;
 use crate::service::Ctx;
 use crate::store::agents;
 use axum::extract::ws::{Message, WebSocket};
-use shared::api::ChatFrame;
+use shared::api::{ChatFrame, SocketRequest};
 use shared::engagement::{MessageReceipt, MessageRecord, Reader};
 use shared::events::{Event, EventKind};
 use shared::ids::AgentId;
@@ -79,6 +80,24 @@ async fn frame(ctx: &Ctx, caller: ChatCaller, event: &Event) -> Option<ChatFrame
         }
         _ => return None,
     })
+}
+
+/// A frame the customer's page sent: a web call's SDP offer, answered on the same socket.
+async fn request(ctx: &Ctx, hub: &Hub, caller: ChatCaller, text: &str) -> ChatFrame {
+    let offer = match serde_json::from_str::<SocketRequest>(text) {
+        Ok(SocketRequest::CallOffer { sdp, .. }) => sdp,
+        Err(e) => {
+            return ChatFrame::CallError {
+                message: format!("not a request this socket takes: {e}"),
+            }
+        }
+    };
+    match crate::service::calls::caller_offer(ctx, hub, caller, offer).await {
+        Ok(sdp) => ChatFrame::CallAnswer { sdp },
+        Err(e) => ChatFrame::CallError {
+            message: crate::http::error::public_message(e),
+        },
+    }
 }
 
 /// Stops the socket's presence task when the socket ends, however it ends.
@@ -156,11 +175,24 @@ pub async fn serve(
     }
     let mut ping = super::socket::pings();
     ping.tick().await;
-    while let Some(live) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
-        let event = match live {
-            Live::Event(event) => event,
-            Live::Typing(_) => {
+    while let Some(next) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+        let event = match next {
+            Next::Live(Live::Event(event)) => event,
+            Next::Live(Live::Typing(_)) => {
                 if !send(&mut socket, &ChatFrame::Typing {}).await {
+                    return;
+                }
+                continue;
+            }
+            Next::Live(Live::Recording(_)) => {
+                if !send(&mut socket, &ChatFrame::CallRecording {}).await {
+                    return;
+                }
+                continue;
+            }
+            Next::Request(text) => {
+                let reply = request(&ctx, &hub, caller, &text).await;
+                if !send(&mut socket, &reply).await {
                     return;
                 }
                 continue;

@@ -24,6 +24,8 @@ pub enum Live {
     /// sockets on the instance that received it (behind several instances an indicator can
     /// go missing; no message ever does).
     Typing(EngagementId),
+    /// A web call is recorded from now on (told to its visitor's sockets; not in the log).
+    Recording(EngagementId),
 }
 
 type Subscribers<K> = HashMap<K, Vec<mpsc::Sender<Live>>>;
@@ -69,6 +71,11 @@ impl Hub {
     /// The customer of `chat` is typing: tell its agent's feeds.
     pub fn customer_typing(&self, agent: AgentId, chat: EngagementId) {
         deliver(&self.subscribers, agent, &Live::Typing(chat));
+    }
+
+    /// The web call `call` is being recorded: tell its visitor's sockets.
+    pub fn call_recording(&self, call: EngagementId) {
+        deliver(&self.chats, call, &Live::Recording(call));
     }
 
     /// The agent of `chat` is typing: tell the customer's sockets.

@@ -12,21 +12,29 @@ pub fn pings() -> Interval {
     tokio::time::interval(Duration::from_secs(25))
 }
 
-/// The next live event (or typing indicator), or `None` once the socket is done: the client left, a send failed, or
-/// the hub cut a lagging feed off (then the socket is closed so the client resumes from its
-/// last `seq`).
+/// What woke a socket up.
+pub enum Next {
+    /// A live event (or typing indicator) to send.
+    Live(Live),
+    /// A text frame from the client (a `SocketRequest`).
+    Request(String),
+}
+
+/// The next live event or client request, or `None` once the socket is done: the client left,
+/// a send failed, or the hub cut a lagging feed off (then the socket is closed so the client
+/// resumes from its last `seq`).
 pub async fn next_event(
     socket: &mut WebSocket,
     live: &mut mpsc::Receiver<Live>,
     ping: &mut Interval,
-) -> Option<Live> {
+) -> Option<Next> {
     loop {
         tokio::select! {
             event = live.recv() => {
                 if event.is_none() {
                     let _ = socket.send(Message::Close(None)).await;
                 }
-                return event;
+                return event.map(Next::Live);
             }
             _ = ping.tick() => {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
@@ -35,6 +43,7 @@ pub async fn next_event(
             }
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
+                Some(Ok(Message::Text(text))) => return Some(Next::Request(text.to_string())),
                 Some(Ok(_)) => {}
             },
         }

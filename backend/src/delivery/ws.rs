@@ -3,9 +3,10 @@
 //! hub, without gaps or duplicates.
 
 use super::hub::{Hub, Live};
-use crate::store::Store;
+use super::socket::Next;
+use crate::service::Ctx;
 use axum::extract::ws::{Message, WebSocket};
-use shared::api::SocketFrame;
+use shared::api::{SocketFrame, SocketRequest};
 use shared::config::Agent;
 use shared::events::{Event, EventKind};
 use shared::ids::AccountId;
@@ -44,10 +45,37 @@ pub struct Subscriber {
     pub session_id: String,
     /// Told in the hello (`--not-ready-reasons`).
     pub not_ready_reasons: Vec<shared::config::NotReadyReason>,
+    /// The widget instance the socket is for (`?device=`), when it says.
+    pub device: Option<String>,
+}
+
+/// A frame the widget sent: a web call's SDP offer, answered on the same socket.
+async fn request(ctx: &Ctx, agent: &Agent, device: Option<&str>, text: &str) -> SocketFrame<Agent> {
+    let (engagement_id, sdp) = match serde_json::from_str::<SocketRequest>(text) {
+        Ok(SocketRequest::CallOffer { engagement_id, sdp }) => (engagement_id, sdp),
+        Err(e) => {
+            return SocketFrame::call_error(None, format!("not a request this socket takes: {e}"))
+        }
+    };
+    let Some(call) = engagement_id else {
+        return SocketFrame::call_error(None, "name the call's engagement_id".into());
+    };
+    let answer =
+        crate::service::calls::agent_offer(ctx, agent.agent_id, agent.role, device, call, sdp)
+            .await;
+    match answer {
+        Ok(sdp) => SocketFrame::call_answer(call, sdp),
+        Err(e) => SocketFrame::call_error(Some(call), crate::http::error::public_message(e)),
+    }
+}
+
+async fn send_frame(socket: &mut WebSocket, frame: &SocketFrame<Agent>) -> bool {
+    let text = serde_json::to_string(frame).expect("a frame serializes");
+    socket.send(Message::Text(text.into())).await.is_ok()
 }
 
 pub async fn serve(
-    store: Store,
+    ctx: Ctx,
     hub: Hub,
     subscriber: Subscriber,
     after: Option<i64>,
@@ -58,7 +86,9 @@ pub async fn serve(
         agent,
         session_id,
         not_ready_reasons,
+        device,
     } = subscriber;
+    let store = ctx.store.clone();
     // Subscribe before reading the backlog so nothing committed in between is missed.
     let mut live = hub.subscribe(agent.agent_id);
     let latest = *store.watch_committed().borrow();
@@ -67,6 +97,7 @@ pub async fn serve(
         agent.clone(),
         latest,
         not_ready_reasons,
+        ctx.calls.ice_servers.clone(),
     ))
     .expect("an agent serializes");
     if socket.send(Message::Text(hello.into())).await.is_err() {
@@ -100,13 +131,19 @@ pub async fn serve(
     }
     let mut ping = super::socket::pings();
     ping.tick().await;
-    while let Some(live) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
-        let event = match live {
-            Live::Event(event) => event,
-            Live::Typing(chat) => {
-                let frame = serde_json::to_string(&SocketFrame::<Agent>::typing(chat))
-                    .expect("a frame serializes");
-                if socket.send(Message::Text(frame.into())).await.is_err() {
+    while let Some(next) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+        let event = match next {
+            Next::Live(Live::Event(event)) => event,
+            Next::Live(Live::Typing(chat)) => {
+                if !send_frame(&mut socket, &SocketFrame::typing(chat)).await {
+                    return;
+                }
+                continue;
+            }
+            Next::Live(Live::Recording(_)) => continue,
+            Next::Request(text) => {
+                let reply = request(&ctx, &agent, device.as_deref(), &text).await;
+                if !send_frame(&mut socket, &reply).await {
                     return;
                 }
                 continue;

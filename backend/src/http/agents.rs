@@ -263,7 +263,6 @@ async fn websocket(
     if let Some(device) = &q.device {
         crate::service::devices::check_id("device", device)?;
     }
-    let store = s.ctx.store.clone();
     let hub = s.hub.clone();
     let metrics = s.ctx.metrics.clone();
     let ctx = s.ctx.clone();
@@ -292,8 +291,9 @@ async fn websocket(
                 agent,
                 session_id,
                 not_ready_reasons: ctx.not_ready_reasons.as_ref().clone(),
+                device: q.device.clone(),
             };
-            crate::delivery::ws::serve(store, hub, subscriber, q.after, socket).await;
+            crate::delivery::ws::serve(ctx.clone(), hub, subscriber, q.after, socket).await;
             drop(device_socket);
             if let Some(device) = q.device {
                 let closed_at = ctx.clock.now_ms();

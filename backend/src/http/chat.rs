@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(entry))
         .routes(routes!(start))
+        .routes(routes!(start_call))
         .routes(routes!(leave_message))
         .routes(routes!(view))
         .routes(routes!(send))
@@ -73,7 +74,23 @@ async fn start(
 ) -> Result<(StatusCode, Json<ChatSession>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(svc::start(&s.ctx, &entry_id, req, client).await?),
+        Json(svc::start(&s.ctx, &entry_id, req, client, svc::Conversation::Chat).await?),
+    ))
+}
+
+/// `POST /v1/chat/{entry_id}/calls`: the chat page's **Call** starts a web call; 201 with the
+/// session token, whose socket then carries the call's SDP (`call_offer` → `call_answer`,
+/// docs/voice.md). 404 unless the entry point takes web calls; 409 without a media socket.
+#[utoipa::path(post, path = "/v1/chat/{entry_id}/calls", request_body = ChatStart, params(("entry_id" = String, Path, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_.-]+$", description = "The entry point")), responses((status = 201, body = ChatSession), super::openapi::WriteErrors), security(()))]
+async fn start_call(
+    State(s): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiPath(entry_id): ApiPath<String>,
+    ApiJson(req): ApiJson<ChatStart>,
+) -> Result<(StatusCode, Json<ChatSession>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(svc::start(&s.ctx, &entry_id, req, client, svc::Conversation::Call).await?),
     ))
 }
 

@@ -136,6 +136,16 @@ impl ApiError {
     }
 }
 
+/// What a socket tells its client when a request fails: the message an HTTP response would
+/// carry (internals logged, never sent).
+pub fn public_message(error: crate::service::ServiceError) -> String {
+    let api = ApiError::from(error);
+    if let ApiError::Internal(detail) | ApiError::Unavailable(detail) = &api {
+        tracing::error!(error = %detail, "socket request failed");
+    }
+    api.to_string()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {

@@ -171,9 +171,15 @@ impl Engine {
 
     fn on_command(&mut self, command: Command) {
         match command {
-            Command::Open { call, record } => {
+            Command::Record { call, on } => {
+                if let Some(c) = self.calls.get_mut(&call) {
+                    c.record = on;
+                }
+                self.start_recording_if_answered(call, Instant::now());
+            }
+            Command::Open { call } => {
                 self.calls.entry(call).or_insert_with(|| Call {
-                    record,
+                    record: false,
                     parties: BTreeMap::new(),
                     mixing: Mixing::default(),
                     recording: None,
@@ -192,7 +198,6 @@ impl Engine {
             Command::Hold { call, on } => {
                 if let Some(c) = self.calls.get_mut(&call) {
                     c.mixing.hold = on;
-                    c.next_hold = on.then(Instant::now);
                 }
             }
             Command::Monitor {
@@ -353,6 +358,11 @@ impl Engine {
                 Output::Event(Event::Connected) => {
                     leg.connected = true;
                     let (call, party) = (leg.call, leg.party);
+                    if party == Party::Agent {
+                        if let Some(c) = self.calls.get_mut(&call) {
+                            c.mixing.awaiting_agent = false;
+                        }
+                    }
                     let _ = self.events.send(MediaEvent::Connected { call, party });
                     self.start_recording_if_answered(call, now);
                 }
@@ -489,13 +499,11 @@ impl Engine {
     fn play_hold_music(&mut self, now: Instant) {
         let mut sends = Vec::new();
         for call in self.calls.values_mut() {
-            let Some(next) = call.next_hold.as_mut() else {
-                continue;
-            };
             if !relay::hears_hold_audio(&call.mixing) {
                 call.next_hold = None;
                 continue;
             }
+            let next = call.next_hold.get_or_insert(now);
             while *next <= now {
                 if let Some(&caller) = call.parties.get(&Party::Caller) {
                     let rtp = call.hold_tick * 960;
@@ -557,7 +565,17 @@ impl Engine {
     }
 
     fn remove_leg(&mut self, id: u64) {
-        self.legs.remove(&id);
+        if let Some(leg) = self.legs.remove(&id) {
+            // A connected agent who goes (a transfer, a closed widget) leaves the caller
+            // waiting for the next one, with hold music.
+            if leg.party == Party::Agent && leg.connected {
+                if let Some(c) = self.calls.get_mut(&leg.call) {
+                    if !c.parties.contains_key(&Party::Agent) {
+                        c.mixing.awaiting_agent = true;
+                    }
+                }
+            }
+        }
         self.by_addr.retain(|_, leg| *leg != id);
     }
 

@@ -56,7 +56,10 @@ pub enum MediaError {
 pub(crate) enum Command {
     Open {
         call: CallId,
-        record: bool,
+    },
+    Record {
+        call: CallId,
+        on: bool,
     },
     Offer {
         call: CallId,
@@ -172,10 +175,15 @@ impl Media {
         self.advertised
     }
 
-    /// Makes room for a call's legs; `record` starts a recording once caller and agent are
-    /// both connected.
-    pub fn open(&self, call: CallId, record: bool) {
-        let _ = self.commands.send(Command::Open { call, record });
+    /// Makes room for a call's legs (nothing changes if it is open already).
+    pub fn open(&self, call: CallId) {
+        let _ = self.commands.send(Command::Open { call });
+    }
+
+    /// Whether the call is recorded: once on, recording starts when caller and agent are both
+    /// connected (and goes on until the call ends).
+    pub fn record(&self, call: CallId, on: bool) {
+        let _ = self.commands.send(Command::Record { call, on });
     }
 
     /// Sets up (or replaces) a party's leg from the browser's SDP offer; returns the answer.

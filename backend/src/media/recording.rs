@@ -175,7 +175,7 @@ impl Recorder {
         }
         self.next_slot += 1;
         let end = match end {
-            PacketWriteEndInfo::NormalPacket if self.next_slot % PAGE_SLOTS == 0 => {
+            PacketWriteEndInfo::NormalPacket if self.next_slot.is_multiple_of(PAGE_SLOTS) => {
                 PacketWriteEndInfo::EndPage
             }
             other => other,

@@ -44,6 +44,8 @@ pub enum Monitor {
 pub struct Mixing {
     pub hold: bool,
     pub supervisors: Vec<(u64, Monitor)>,
+    /// The caller had an agent and has none now (a transfer under way).
+    pub awaiting_agent: bool,
 }
 
 /// Where a packet from `from` goes, and whether it is recorded (and on which channel).
@@ -86,9 +88,9 @@ pub fn routes(
     }
 }
 
-/// The caller hears the hold music while held.
+/// The caller hears the hold music while held, and while a transfer finds their next agent.
 pub fn hears_hold_audio(mixing: &Mixing) -> bool {
-    mixing.hold
+    mixing.hold || mixing.awaiting_agent
 }
 
 #[cfg(test)]
@@ -113,7 +115,7 @@ mod tests {
     fn on_hold_nobody_hears_the_other_and_the_recording_is_silent() {
         let m = Mixing {
             hold: true,
-            supervisors: vec![],
+            ..Mixing::default()
         };
         assert_eq!(routes(&m, Party::Caller), (vec![], None));
         assert_eq!(routes(&m, Party::Agent), (vec![], None));
@@ -121,10 +123,20 @@ mod tests {
     }
 
     #[test]
+    fn a_caller_between_agents_hears_hold_music() {
+        let m = Mixing {
+            awaiting_agent: true,
+            ..Mixing::default()
+        };
+        assert!(hears_hold_audio(&m));
+        assert!(!hears_hold_audio(&Mixing::default()));
+    }
+
+    #[test]
     fn a_listening_supervisor_hears_both_and_is_heard_by_nobody() {
         let m = Mixing {
-            hold: false,
             supervisors: vec![(7, Monitor::Listen)],
+            ..Mixing::default()
         };
         assert!(routes(&m, Party::Caller)
             .0
@@ -138,8 +150,8 @@ mod tests {
     #[test]
     fn a_barging_supervisor_is_heard_by_both_on_their_extra_line() {
         let m = Mixing {
-            hold: false,
             supervisors: vec![(7, Monitor::Barge), (8, Monitor::Listen)],
+            ..Mixing::default()
         };
         assert_eq!(
             routes(&m, Party::Supervisor(7)),

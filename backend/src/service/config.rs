@@ -487,6 +487,7 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
         ));
     }
     if let Some(chat) = &e.entry.chat {
+        super::chat::check_calls(ctx, chat)?;
         super::chat::check_settings(tx.conn(), p.account(), &e.entry.entry_id.0, chat).await?;
     }
     if let Some(profile) = e.profile_id {

@@ -105,6 +105,7 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
         disposition_ids: vec![resolved, follow_up],
         launch_url_template: Some(template.into()),
         launch_open: Default::default(),
+        record_calls: true,
         required_skills: vec![],
         app_ids: vec![customer_app],
     };
@@ -172,6 +173,7 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
                     require_question: false,
                     hours: None,
                     leave_message_entry_id: Some("crm-tickets".into()),
+                    calls: ctx.calls.media.is_some(),
                 }),
             },
             profile_id: None,

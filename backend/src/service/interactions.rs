@@ -168,31 +168,37 @@ where
         transcript_completed_ms: None,
         created_at_ms: now,
     };
-    let view = recording_view(ctx, &row)?;
-    let saved: Result<()> = async {
-        let mut tx = ctx.store.begin_for(p.account()).await?;
-        store::insert_recording(tx.conn(), &row).await?;
-        super::events::emit(
-            &mut tx,
-            &rec,
-            &[],
-            EventKind::RecordingCompleted,
-            // The agent who handled it: their widget hears of the recording (zcc-call-recording).
-            rec.agent_id,
-            Detail::Recording {
-                recording: view.clone(),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    if let Err(e) = saved {
+    let saved = save_recording(ctx, &rec, &row).await;
+    if saved.is_err() {
         // No row points at the file: remove it rather than leave an orphan.
         ctx.files.blobs.delete(&key).await;
-        return Err(e);
     }
+    saved
+}
+
+/// Records a file already in the blob store as the engagement's recording and logs
+/// `recording.completed` (webhook `contact_center.recording_completed`) in one transaction.
+pub(crate) async fn save_recording(
+    ctx: &Ctx,
+    rec: &crate::store::engagements::EngagementRecord,
+    row: &RecordingRow,
+) -> Result<Recording> {
+    let view = recording_view(ctx, row)?;
+    let mut tx = ctx.store.begin_for(row.account_id).await?;
+    store::insert_recording(tx.conn(), row).await?;
+    super::events::emit(
+        &mut tx,
+        rec,
+        &[],
+        EventKind::RecordingCompleted,
+        // The agent who handled it: their widget hears of the recording (zcc-call-recording).
+        rec.agent_id,
+        Detail::Recording {
+            recording: view.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(view)
 }
 

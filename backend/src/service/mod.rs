@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agents;
 pub mod apps;
 pub mod audit;
+pub mod calls;
 pub mod chat;
 pub mod config;
 pub mod demo;
@@ -74,6 +75,16 @@ pub enum ServiceError {
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+impl From<crate::media::MediaError> for ServiceError {
+    fn from(e: crate::media::MediaError) -> ServiceError {
+        use crate::media::MediaError;
+        match e {
+            MediaError::BadOffer(_) => invalid("sdp", e.to_string()),
+            _ => conflict(e.to_string()),
+        }
+    }
+}
 
 /// The request is well-formed but the current configuration or state refuses it (`409`).
 pub fn conflict(message: impl Into<String>) -> ServiceError {
@@ -162,4 +173,6 @@ pub struct Ctx {
     pub device_sockets: Arc<devices::OpenSockets>,
     /// What an agent may give as the reason for not being ready (`--not-ready-reasons`).
     pub not_ready_reasons: Arc<Vec<shared::config::NotReadyReason>>,
+    /// Web calls: the media engine and the calls this instance holds, see [`calls`].
+    pub calls: Arc<calls::Calls>,
 }

@@ -7,7 +7,7 @@
 //! before the database row that points at it commits, so a row never names a missing file.
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
 use std::ops::Range;
@@ -172,6 +172,53 @@ impl Blobs {
 
     pub async fn delete(&self, key: &str) {
         let _ = self.store.delete(&self.path(key)).await;
+    }
+
+    /// The keys under `prefix` (a folder, without the trailing `/`), sorted.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
+        let base = self.prefix.as_ref().len();
+        let mut keys: Vec<String> = self
+            .store
+            .list(Some(&self.path(prefix)))
+            .map_ok(|meta| {
+                let full = meta.location.as_ref();
+                full[if base == 0 { 0 } else { base + 1 }..].to_string()
+            })
+            .try_collect()
+            .await?;
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// Writes the files `parts`, in order, as one file `key` (streamed, never whole in
+    /// memory); returns its size. The parts stay: delete them once the file is recorded.
+    pub async fn concat(&self, key: &str, parts: &[String]) -> Result<u64, BlobError> {
+        let upload = self.store.put_multipart(&self.path(key)).await?;
+        let mut writer = WriteMultipart::new(upload);
+        let mut size: u64 = 0;
+        let copied = async {
+            for part in parts {
+                let mut body = self.get(part, None).await?.body;
+                while let Some(chunk) = body.next().await {
+                    let chunk = chunk?;
+                    size += chunk.len() as u64;
+                    writer.wait_for_capacity(4).await?;
+                    writer.put(chunk);
+                }
+            }
+            Ok::<(), BlobError>(())
+        }
+        .await;
+        match copied {
+            Ok(()) => {
+                writer.finish().await?;
+                Ok(size)
+            }
+            Err(e) => {
+                let _ = writer.abort().await;
+                Err(e)
+            }
+        }
     }
 }
 

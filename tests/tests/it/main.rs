@@ -22,5 +22,6 @@ mod scale_out;
 mod server;
 mod side_panel;
 mod simulation;
+mod voice;
 mod webhooks;
 mod widget_flow;

@@ -203,6 +203,16 @@ pub async fn check_settings(
     Ok(())
 }
 
+/// Web calls can only be turned on where the server has its media socket.
+pub fn check_calls(ctx: &Ctx, chat: &WebChat) -> Result<()> {
+    if chat.calls && ctx.calls.media.is_none() {
+        return Err(conflict(
+            "chat.calls needs the server's media socket, which is off (--media-listen; docs/voice.md)",
+        ));
+    }
+    Ok(())
+}
+
 /// Is the chat open at `now_ms` (always, without opening hours)? A time zone the server no
 /// longer knows (checked when saved) counts as open: better a chat than a locked door.
 fn open_now(chat: &WebChat, now_ms: i64) -> bool {
@@ -342,6 +352,12 @@ pub async fn entry(ctx: &Ctx, entry_id: &str) -> Result<ChatEntry> {
         unavailable,
         leave_message: settings.leave_message_entry_id.is_some(),
         opening_hours: upcoming_openings(&settings, ctx.clock.now_ms()),
+        calls: settings.calls && ctx.calls.media.is_some(),
+        ice_servers: if settings.calls {
+            ctx.calls.ice_servers.clone()
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -396,15 +412,35 @@ pub async fn leave_message(
     })
 }
 
-/// `POST /v1/chat/{entry_id}/sessions`: start a chat (404 unless the entry point takes chats).
+/// What a visitor starts from the chat page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conversation {
+    /// `POST /v1/chat/{entry_id}/sessions`.
+    Chat,
+    /// `POST /v1/chat/{entry_id}/calls`: a web call (the audio follows over the chat socket,
+    /// see `service::calls`).
+    Call,
+}
+
+/// `POST /v1/chat/{entry_id}/sessions` (or `/calls`): start a chat or a web call (404 unless
+/// the entry point takes them).
 pub async fn start(
     ctx: &Ctx,
     entry_id: &str,
     req: ChatStart,
     client: Option<std::net::IpAddr>,
+    kind: Conversation,
 ) -> Result<ChatSession> {
     let account = ctx.account;
     let settings = chat_settings(ctx, entry_id).await?;
+    if kind == Conversation::Call {
+        if !settings.calls {
+            return Err(ServiceError::NotFound(format!(
+                "entry point {entry_id:?} takes no web calls"
+            )));
+        }
+        ctx.calls.media()?;
+    }
     check_start(&req, &settings)?;
     if !open_now(&settings, ctx.clock.now_ms()) {
         return Err(conflict(
@@ -418,10 +454,14 @@ pub async fn start(
         client_id: "web-chat".into(),
         scopes: vec![Scope::EngagementsWrite],
     };
+    let (channel, source) = match kind {
+        Conversation::Chat => (Channel::Chat, "web_chat"),
+        Conversation::Call => (Channel::Voice, crate::service::calls::CHANNEL_SOURCE),
+    };
     let request = StartEngagementRequest {
         channels: vec![ChannelSpec {
-            channel: Channel::Chat,
-            channel_source: Some("web_chat".into()),
+            channel,
+            channel_source: Some(source.into()),
         }],
         flow: FlowRef {
             flow_entry_id: entry_id.to_string(),
