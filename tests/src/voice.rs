@@ -214,8 +214,29 @@ impl Peer {
     }
 }
 
-/// Polls peers until `done` says so or `limit` passes, sending a frame from each `talking`
-/// peer every 20 ms. Returns whether `done` was reached.
+/// Waits up to `timeout` for datagrams on any of the peers' sockets; which have some.
+fn readable(peers: &[&mut Peer], timeout: Duration) -> Vec<bool> {
+    use std::os::fd::AsRawFd;
+    let mut fds: Vec<libc::pollfd> = peers
+        .iter()
+        .map(|p| libc::pollfd {
+            fd: p.socket.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let ms = timeout.as_millis().clamp(0, 1000) as libc::c_int;
+    // SAFETY: `fds` is a valid, exclusively borrowed array of `fds.len()` pollfd structs.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+    if ready <= 0 {
+        return vec![false; peers.len()];
+    }
+    fds.iter().map(|f| f.revents & libc::POLLIN != 0).collect()
+}
+
+/// Drives peers until `done` says so or `limit` passes: reads what arrives (sleeping in
+/// `poll(2)` between datagrams), runs their timers and sends a frame from each `talking` peer
+/// every 20 ms. Returns whether `done` was reached.
 pub fn run_for(
     peers: &mut [&mut Peer],
     talking: &[bool],
@@ -224,24 +245,36 @@ pub fn run_for(
 ) -> bool {
     let deadline = Instant::now() + limit;
     let mut next_frame = Instant::now();
-    while Instant::now() < deadline {
-        for peer in peers.iter_mut() {
-            peer.poll();
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
         }
-        if Instant::now() >= next_frame {
+        if now >= next_frame {
             for (peer, talks) in peers.iter_mut().zip(talking) {
+                peer.poll();
                 if *talks {
                     peer.send_frame();
                 }
             }
             next_frame += Duration::from_millis(20);
+            if done(peers) {
+                return true;
+            }
+        }
+        let wait = next_frame
+            .min(deadline)
+            .saturating_duration_since(Instant::now());
+        let ready = readable(peers, wait);
+        for (peer, ready) in peers.iter_mut().zip(ready) {
+            if ready {
+                peer.poll();
+            }
         }
         if done(peers) {
             return true;
         }
-        std::thread::sleep(Duration::from_millis(1));
     }
-    false
 }
 
 /// A web call center: a voice queue, a flow to it, the entry point `web-call` whose chat takes
@@ -301,10 +334,10 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    /// Presses **Call** at `entry` as `name`, and opens the session's socket.
-    pub async fn call(c: &crate::api::Center, entry: &str, name: &str) -> Visitor {
-        let session = c
-            .anon()
+    /// Presses **Call** at `entry` as `name` (`anon`: the server, no credentials), and opens
+    /// the session's socket.
+    pub async fn call(anon: &crate::api::Api, entry: &str, name: &str) -> Visitor {
+        let session = anon
             .post(
                 &format!("/v1/chat/{entry}/calls"),
                 serde_json::json!({"name": name}),
@@ -313,14 +346,14 @@ impl Visitor {
             .expect(201);
         let token = session["session_token"].as_str().unwrap().to_string();
         let engagement = session["engagement_id"].as_str().unwrap().to_string();
-        let mut visitor = Visitor::connect(c, engagement, token).await;
+        let mut visitor = Visitor::connect(anon, engagement, token).await;
         visitor.next_frame("hello").await;
         visitor
     }
 
     /// Opens (again) the socket of an existing session, as a reloaded page does.
-    pub async fn connect(c: &crate::api::Center, engagement: String, token: String) -> Visitor {
-        let ws = c.anon().base.replacen("http://", "ws://", 1);
+    pub async fn connect(anon: &crate::api::Api, engagement: String, token: String) -> Visitor {
+        let ws = anon.base.replacen("http://", "ws://", 1);
         let url = format!("{ws}/v1/chat/session/socket?access_token={token}");
         let (socket, _) = tokio_tungstenite::connect_async(url)
             .await

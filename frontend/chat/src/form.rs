@@ -111,6 +111,18 @@ pub async fn show(page: Page) {
         ],
         "Start chat",
     );
+    if flag("calls") {
+        let ice_servers =
+            Reflect::get(&settings, &"ice_servers".into()).unwrap_or(JsValue::UNDEFINED);
+        let (name, email, question) = (name.clone(), email.clone(), question.clone());
+        screen.offer_call(page.clone(), ice_servers, move || {
+            answers(&[
+                ("name", &name, true),
+                ("email", &email, false),
+                ("question", &question, false),
+            ])
+        });
+    }
     screen.on_submit(
         page,
         client::start_chat,
@@ -313,6 +325,68 @@ impl Screen {
             error,
             submit: button,
         }
+    }
+
+    /// A **Call** button beside the submit one: the microphone first (a refusal says what to
+    /// do, and nothing is started), then the call starts with the form's answers.
+    fn offer_call(
+        &self,
+        page: Page,
+        ice_servers: JsValue,
+        body: impl Fn() -> Option<String> + 'static,
+    ) {
+        let button = text_el("button", "primary call", "Call");
+        attr(&button, "type", "button");
+        attr(&button, "data-test", "call");
+        let _ = self.submit.before_with_node_1(&button);
+        let _ = self.submit.set_attribute("class", "secondary");
+        let (error, busy) = (self.error.clone(), Rc::new(Cell::new(false)));
+        let trigger = button.clone();
+        on(&trigger, "click", move |_| {
+            if busy.replace(true) {
+                return;
+            }
+            let (page, error, busy, button, ice) = (
+                page.clone(),
+                error.clone(),
+                busy.clone(),
+                button.clone(),
+                ice_servers.clone(),
+            );
+            let body = body();
+            attr(&button, "disabled", "");
+            wasm_bindgen_futures::spawn_local(async move {
+                let fail = |message: &str| {
+                    error.set_text_content(Some(message));
+                    let _ = button.remove_attribute("disabled");
+                    busy.set(false);
+                };
+                let mic = match crate::call::microphone().await {
+                    Ok(mic) => mic,
+                    Err(why) => return fail(&why),
+                };
+                match client::start_call(&page.entry, body)
+                    .send_with_status("")
+                    .await
+                {
+                    Ok(started) => {
+                        let token = text(&started, "session_token").unwrap_or_default();
+                        session::save(&page.entry, &token);
+                        session::mark_call(&page.entry);
+                        page.host.post("chat.started", &[]);
+                        crate::call::open(page, token, mic, ice);
+                    }
+                    Err((_, message)) => {
+                        for track in mic.get_tracks().iter() {
+                            if let Ok(t) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+                                t.stop();
+                            }
+                        }
+                        fail(&message);
+                    }
+                }
+            });
+        });
     }
 
     /// On submit: POST `body()` to `path`; `done` with the answer, or the server's message

@@ -1,13 +1,15 @@
 //! The customer's side of web chat: the page at `/chat/{entry_id}`, framed on a website by the
 //! `/chat.js` bubble (or opened on its own). Pre-chat form → waiting (position in the queue and
 //! an estimate) → the live conversation (messages both ways, typing, "Ada joined") → ended
-//! (transcript download, a new chat). See `docs/chat.md`.
+//! (transcript download, a new chat). See `docs/chat.md`. Where the entry point takes web
+//! calls the form also offers **Call** ([`call`], docs/voice.md).
 //!
 //! No framework and no JSON library (the browser's DOM and `JSON` through `web-sys`/`js-sys`,
 //! like the widget's extras): the customer's first load has a budget of its own (100 KB
 //! brotli, `widget-size`). Every text from the server or the customer goes into the page as
 //! text, never as markup.
 
+mod call;
 mod conversation;
 mod dom;
 mod form;
@@ -32,6 +34,7 @@ pub fn start() {
         };
         let page = form::Page { root, entry, host };
         match session::load(&page.entry) {
+            Some(token) if session::is_call(&page.entry) => call::resume(page, token).await,
             Some(token) => conversation::open(page, token),
             None => form::show(page).await,
         }

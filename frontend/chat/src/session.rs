@@ -28,5 +28,23 @@ pub fn save(entry: &str, token: &str) {
 pub fn forget(entry: &str) {
     if let Some(s) = storage() {
         let _ = s.remove_item(&key(entry));
+        let _ = s.remove_item(&call_key(entry));
     }
+}
+
+fn call_key(entry: &str) -> String {
+    format!("switchboard.call.{entry}")
+}
+
+/// The saved session is a web call's (a reload goes back to the call screen).
+pub fn mark_call(entry: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(&call_key(entry), "1");
+    }
+}
+
+pub fn is_call(entry: &str) -> bool {
+    storage()
+        .and_then(|s| s.get_item(&call_key(entry)).ok().flatten())
+        .is_some()
 }

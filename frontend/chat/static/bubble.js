@@ -68,6 +68,8 @@
     frame = document.createElement("iframe");
     frame.title = "Chat";
     frame.setAttribute("data-switchboard-chat", "frame");
+    // Web calls (docs/voice.md): the page asks for the microphone and plays the agent's voice.
+    frame.setAttribute("allow", "microphone; autoplay");
     frame.src = base + "/chat/" + encodeURIComponent(entry) + "?origin=" + encodeURIComponent(location.origin);
     css(frame, {
       "position": "fixed", "right": "20px", "bottom": "80px", "z-index": "2147483000",

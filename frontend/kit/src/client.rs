@@ -187,6 +187,11 @@ pub fn start_chat(entry: &str, body: Option<String>) -> Call {
     with("POST", format!("/v1/chat/{entry}/sessions"), body)
 }
 
+/// `POST /v1/chat/{entry}/calls` (`ChatStart`): a web call (docs/voice.md).
+pub fn start_call(entry: &str, body: Option<String>) -> Call {
+    with("POST", format!("/v1/chat/{entry}/calls"), body)
+}
+
 /// `POST /v1/chat/{entry}/left-messages` (`LeftMessage`).
 pub fn leave_message(entry: &str, body: Option<String>) -> Call {
     with(

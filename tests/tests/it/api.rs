@@ -1117,6 +1117,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/engagements/{id}/receipts"),
     ("get", "/v1/chat/{entry_id}"),
     ("post", "/v1/chat/{entry_id}/sessions"),
+    ("post", "/v1/chat/{entry_id}/calls"),
     ("post", "/v1/chat/{entry_id}/left-messages"),
     ("get", "/v1/chat/session"),
     ("post", "/v1/chat/session/messages"),

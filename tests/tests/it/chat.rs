@@ -841,7 +841,7 @@ async fn closed_or_unstaffed_chats_take_messages_as_work_items(db: TestDb) {
     assert_eq!(
         entry,
         json!({"entry_id": "web-chat", "require_email": true, "require_question": false,
-               "available": true, "leave_message": false})
+               "available": true, "leave_message": false, "calls": false})
     );
     let message =
         json!({"name": "Alan", "email": "alan@bletchley.test", "message": "Call me back?"});

@@ -29,7 +29,7 @@ struct Call {
 async fn a_visitor_calls_and_ada_answers(c: &Center, ada: &Api) -> Call {
     let entry = c.anon().get("/v1/chat/web-call").await.expect(200);
     assert_eq!(entry["calls"], true, "the chat page offers Call: {entry}");
-    let mut visitor = Visitor::call(c, "web-call", "Grace Hopper").await;
+    let mut visitor = Visitor::call(&c.anon(), "web-call", "Grace Hopper").await;
     let (mut caller, offer) = Peer::new(CALLER);
     let answer = visitor
         .offer(&offer)
@@ -250,7 +250,7 @@ async fn what_is_refused_says_why(db: TestDb) {
         .await
         .error(422, "invalid_field", Some("name"));
 
-    let mut visitor = Visitor::call(&c, "web-call", "Grace Hopper").await;
+    let mut visitor = Visitor::call(&c.anon(), "web-call", "Grace Hopper").await;
     let bad = visitor.offer("v=0 nonsense").await.unwrap_err();
     assert!(bad.contains("SDP offer"), "{bad}");
     visitor.send(json!({"type": "dance"})).await;

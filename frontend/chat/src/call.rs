@@ -1,0 +1,492 @@
+//! A web call, the visitor's side (docs/voice.md): the microphone first (a refusal or a
+//! missing one says what to do, before anything is started), then `POST …/calls`, one peer
+//! connection to Switchboard (two audio lines: the microphone out and the agent back; a
+//! barging supervisor on the second), its offer on the chat socket (`call_offer` →
+//! `call_answer`), ringback and the place in line while queued, then the call: timer, mute,
+//! hang up, "this call is recorded". A reload comes back here and offers again on the same
+//! call (the server replaces the old leg).
+
+use crate::dom::{after, append, attr, clear_timer, el, on, text_el};
+use crate::form::Page;
+use crate::session;
+use js_sys::{Array, Reflect, JSON};
+use kit::{client, text};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AudioContext, Element, HtmlMediaElement, MediaStream, MediaStreamConstraints, MessageEvent,
+    RtcConfiguration, RtcIceGatheringState, RtcPeerConnection, RtcRtpTransceiverDirection,
+    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, WebSocket,
+};
+
+/// How long the offer waits for the browser's own ICE candidates (then goes without: the
+/// server learns the browser's address from its checks).
+const GATHER_MS: i32 = 2_000;
+const PLACE_EVERY_MS: i32 = 5_000;
+
+struct Call {
+    page: Page,
+    token: String,
+    pc: RtcPeerConnection,
+    mic: MediaStream,
+    socket: Option<WebSocket>,
+    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    ringback: Option<AudioContext>,
+    status: Element,
+    clock: Element,
+    notice: Element,
+    error: Element,
+    mute: Element,
+    /// When the agent answered (ms since the epoch), for the timer.
+    since: Option<f64>,
+    timers: Vec<Option<i32>>,
+    offered: bool,
+    over: bool,
+}
+
+type Shared = Rc<RefCell<Call>>;
+
+/// The microphone, or what to tell the visitor.
+pub async fn microphone() -> Result<MediaStream, String> {
+    let devices = web_sys::window()
+        .and_then(|w| w.navigator().media_devices().ok())
+        .ok_or("This browser cannot make calls: no access to a microphone here.")?;
+    let constraints = MediaStreamConstraints::new();
+    constraints.set_audio(&JsValue::TRUE);
+    let asked = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(|_| "This browser cannot make calls here.".to_string())?;
+    match JsFuture::from(asked).await {
+        Ok(stream) => Ok(stream.unchecked_into()),
+        Err(e) => Err(match text(&e, "name").as_deref() {
+            Some("NotAllowedError" | "SecurityError") => "Your browser did not let this page use the microphone. Allow it for this site (the icon in the address bar) and press Call again, or start a chat instead.".into(),
+            Some("NotFoundError" | "OverconstrainedError") => "No microphone was found. Connect one and press Call again, or start a chat instead.".into(),
+            _ => format!(
+                "The microphone could not be opened ({}). Press Call again, or start a chat instead.",
+                text(&e, "message").unwrap_or_default()
+            ),
+        }),
+    }
+}
+
+/// The call screen for the call `token` names, with the microphone already granted.
+pub fn open(page: Page, token: String, mic: MediaStream, ice_servers: JsValue) {
+    let Ok(pc) = peer_connection(&ice_servers) else {
+        return crate::dom::show_error(&page.root, "This browser cannot make calls.");
+    };
+    page.root.set_text_content(None);
+    let status = text_el("p", "status", "Calling…");
+    attr(&status, "role", "status");
+    attr(&status, "data-test", "call-status");
+    let clock = text_el("p", "call-clock", "");
+    attr(&clock, "data-test", "call-clock");
+    let notice = text_el("p", "note", "");
+    attr(&notice, "data-test", "call-recorded");
+    attr(&notice, "hidden", "");
+    let error = el("p", "error");
+    attr(&error, "role", "alert");
+    attr(&error, "data-test", "call-error");
+    let actions = el("div", "actions");
+    let mute = text_el("button", "secondary", "Mute");
+    attr(&mute, "type", "button");
+    attr(&mute, "aria-pressed", "false");
+    attr(&mute, "data-test", "call-mute");
+    let hang_up = text_el("button", "danger", "Hang up");
+    attr(&hang_up, "type", "button");
+    attr(&hang_up, "data-test", "call-hang-up");
+    append(&actions, &[&mute, &hang_up]);
+    let header = crate::dom::header("Call us", &page.host);
+    append(
+        &page.root,
+        &[&header, &status, &clock, &notice, &error, &actions],
+    );
+    let call = Rc::new(RefCell::new(Call {
+        page,
+        token,
+        pc,
+        mic,
+        socket: None,
+        handlers: Vec::new(),
+        ringback: None,
+        status,
+        clock,
+        notice,
+        error,
+        mute: mute.clone(),
+        since: None,
+        timers: Vec::new(),
+        offered: false,
+        over: false,
+    }));
+    let c = call.clone();
+    on(&mute, "click", move |_| toggle_mute(&c));
+    let c = call.clone();
+    on(&hang_up, "click", move |_| {
+        let c = c.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let token = c.borrow().token.clone();
+            let _ = client::end_chat().send(&token).await;
+            finish(&c, "Call ended.");
+        });
+    });
+    play_remote_audio(&call);
+    connect(call);
+}
+
+fn peer_connection(ice_servers: &JsValue) -> Result<RtcPeerConnection, JsValue> {
+    let config = RtcConfiguration::new();
+    if Array::is_array(ice_servers) {
+        config.set_ice_servers(ice_servers);
+    }
+    RtcPeerConnection::new_with_configuration(&config)
+}
+
+/// The agent's voice (first line) and a barging supervisor's (second) play as they come.
+fn play_remote_audio(call: &Shared) {
+    let c = call.borrow();
+    let Some(track) = c.mic.get_audio_tracks().get(0).dyn_into().ok() else {
+        return;
+    };
+    let main = RtcRtpTransceiverInit::new();
+    main.set_direction(RtcRtpTransceiverDirection::Sendrecv);
+    let extra = RtcRtpTransceiverInit::new();
+    extra.set_direction(RtcRtpTransceiverDirection::Recvonly);
+    let lines = [
+        c.pc.add_transceiver_with_media_stream_track_and_init(&track, &main),
+        c.pc.add_transceiver_with_str_and_init("audio", &extra),
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        let audio = el("audio", "");
+        attr(&audio, "autoplay", "");
+        attr(
+            &audio,
+            "data-test",
+            if i == 0 {
+                "call-audio"
+            } else {
+                "call-audio-extra"
+            },
+        );
+        let tracks = Array::of1(&line.receiver().track());
+        if let (Ok(stream), Some(media)) = (
+            MediaStream::new_with_tracks(&tracks),
+            audio.dyn_ref::<HtmlMediaElement>(),
+        ) {
+            media.set_src_object(Some(&stream));
+            let _ = media.play();
+        }
+        append(&c.page.root, &[&audio]);
+    }
+}
+
+fn connect(call: Shared) {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return;
+    };
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+        "wss"
+    } else {
+        "ws"
+    };
+    let host = location.host().unwrap_or_default();
+    // From the start: after a reload the replay says where the call is (answered, handed on,
+    // over).
+    let url = client::customer_socket(scheme, &host, &call.borrow().token, 0);
+    let Ok(socket) = WebSocket::new(&url) else {
+        return;
+    };
+    let c = call.clone();
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let data = e
+            .dyn_ref::<MessageEvent>()
+            .and_then(|m| m.data().as_string())
+            .unwrap_or_default();
+        if let Ok(frame) = JSON::parse(&data) {
+            on_frame(&c, &frame);
+        }
+    });
+    let c = call.clone();
+    let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        if c.borrow().over {
+            return;
+        }
+        // The audio goes on without the socket; it only carries what happens.
+        let again = c.clone();
+        let timer = after(2_000, move || connect(again));
+        c.borrow_mut().timers.push(timer);
+    });
+    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    let mut c = call.borrow_mut();
+    c.socket = Some(socket);
+    c.handlers = vec![on_message, on_close];
+}
+
+fn on_frame(call: &Shared, frame: &JsValue) {
+    match text(frame, "type").as_deref().unwrap_or("") {
+        "hello" => match text(frame, "state").as_deref().unwrap_or("") {
+            "wrap_up" | "closed" => finish(call, "Call ended."),
+            state => {
+                let waiting = matches!(state, "queued" | "offered");
+                if waiting {
+                    ringback(call, true);
+                    read_place(call.clone());
+                } else {
+                    set_status(call, "On the call");
+                    answered(call);
+                }
+                if !call.borrow().offered {
+                    call.borrow_mut().offered = true;
+                    wasm_bindgen_futures::spawn_local(send_offer(call.clone()));
+                }
+            }
+        },
+        "call_answer" => {
+            let sdp = text(frame, "sdp").unwrap_or_default();
+            let answer = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
+            answer.set_sdp(&sdp);
+            let set = call.borrow().pc.set_remote_description(&answer);
+            let c = call.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if JsFuture::from(set).await.is_err() {
+                    show_error(
+                        &c,
+                        "The call could not be connected. Hang up and call again.",
+                    );
+                }
+            });
+        }
+        "call_error" => show_error(call, &text(frame, "message").unwrap_or_default()),
+        "call_recording" => {
+            let c = call.borrow();
+            c.notice.set_text_content(Some("This call is recorded."));
+            let _ = c.notice.remove_attribute("hidden");
+        }
+        "agent_joined" => {
+            let name = text(frame, "name").unwrap_or_else(|| "an agent".into());
+            set_status(call, &format!("On the call with {name}"));
+            answered(call);
+        }
+        "agent_left" => {
+            set_status(call, "Please hold: we are connecting you to someone else…");
+        }
+        "ended" => finish(call, "Call ended."),
+        _ => {}
+    }
+}
+
+/// The offer for this page's leg: made, its ICE candidates gathered (briefly), sent.
+async fn send_offer(call: Shared) {
+    let pc = call.borrow().pc.clone();
+    let made = async {
+        let offer = JsFuture::from(pc.create_offer()).await?;
+        let sdp = text(&offer, "sdp").unwrap_or_default();
+        let local = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
+        local.set_sdp(&sdp);
+        JsFuture::from(pc.set_local_description(&local)).await?;
+        Ok::<(), JsValue>(())
+    };
+    if made.await.is_err() {
+        return show_error(&call, "This browser could not start the call.");
+    }
+    let mut waited = 0;
+    while pc.ice_gathering_state() != RtcIceGatheringState::Complete && waited < GATHER_MS {
+        sleep(50).await;
+        waited += 50;
+    }
+    let sdp = pc.local_description().map(|d| d.sdp()).unwrap_or_default();
+    let request = kit::object(&[("type", "call_offer".into()), ("sdp", sdp.into())]);
+    let Some(json) = JSON::stringify(&request).ok().and_then(|s| s.as_string()) else {
+        return;
+    };
+    if let Some(socket) = call.borrow().socket.as_ref() {
+        let _ = socket.send_with_str(&json);
+    }
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        after(ms, move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// The agent answered: ringback stops, the timer starts.
+fn answered(call: &Shared) {
+    ringback(call, false);
+    if call.borrow().since.is_some() {
+        return;
+    }
+    call.borrow_mut().since = Some(js_sys::Date::now());
+    tick(call.clone());
+}
+
+fn tick(call: Shared) {
+    let (since, over) = {
+        let c = call.borrow();
+        (c.since, c.over)
+    };
+    let (Some(since), false) = (since, over) else {
+        return;
+    };
+    let secs = ((js_sys::Date::now() - since) / 1000.0) as u64;
+    call.borrow()
+        .clock
+        .set_text_content(Some(&format!("{:02}:{:02}", secs / 60, secs % 60)));
+    let c = call.clone();
+    let timer = after(1_000, move || tick(c));
+    call.borrow_mut().timers.push(timer);
+}
+
+/// The place in line while the call waits.
+fn read_place(call: Shared) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if call.borrow().since.is_some() || call.borrow().over {
+            return;
+        }
+        let token = call.borrow().token.clone();
+        if let Ok(view) = client::chat_session().send(&token).await {
+            let position = Reflect::get(&view, &"queue".into())
+                .ok()
+                .and_then(|q| Reflect::get(&q, &"position".into()).ok())
+                .and_then(|p| p.as_f64());
+            if let (Some(p), None) = (position, call.borrow().since) {
+                set_status(&call, &format!("Calling… you are number {p} in line"));
+            }
+        }
+        let c = call.clone();
+        let timer = after(PLACE_EVERY_MS, move || read_place(c));
+        call.borrow_mut().timers.push(timer);
+    });
+}
+
+/// Ringback while queued: 440 + 480 Hz, two seconds on, four off, made in the page.
+fn ringback(call: &Shared, on: bool) {
+    let mut c = call.borrow_mut();
+    if !on {
+        if let Some(ctx) = c.ringback.take() {
+            let _ = ctx.close();
+        }
+        return;
+    }
+    if c.ringback.is_some() {
+        return;
+    }
+    let Ok(ctx) = AudioContext::new() else {
+        return;
+    };
+    let Ok(gain) = ctx.create_gain() else {
+        return;
+    };
+    let now = ctx.current_time();
+    for cycle in 0..200 {
+        let start = now + cycle as f64 * 6.0;
+        let _ = gain.gain().set_value_at_time(0.08, start);
+        let _ = gain.gain().set_value_at_time(0.0, start + 2.0);
+    }
+    let _ = gain.connect_with_audio_node(&ctx.destination());
+    for hz in [440.0, 480.0] {
+        if let Ok(tone) = ctx.create_oscillator() {
+            tone.frequency().set_value(hz);
+            let _ = tone.connect_with_audio_node(&gain);
+            let _ = tone.start();
+        }
+    }
+    c.ringback = Some(ctx);
+}
+
+fn toggle_mute(call: &Shared) {
+    let c = call.borrow();
+    let tracks = c.mic.get_audio_tracks();
+    let Some(track) = tracks.get(0).dyn_into::<web_sys::MediaStreamTrack>().ok() else {
+        return;
+    };
+    let muted = track.enabled();
+    track.set_enabled(!muted);
+    c.mute
+        .set_text_content(Some(if muted { "Unmute" } else { "Mute" }));
+    attr(
+        &c.mute,
+        "aria-pressed",
+        if muted { "true" } else { "false" },
+    );
+}
+
+fn set_status(call: &Shared, text: &str) {
+    call.borrow().status.set_text_content(Some(text));
+}
+
+fn show_error(call: &Shared, message: &str) {
+    call.borrow().error.set_text_content(Some(message));
+}
+
+/// The call is over: audio, microphone, socket and timers stop; the page offers a new start.
+fn finish(call: &Shared, why: &str) {
+    let page = {
+        let mut c = call.borrow_mut();
+        if c.over {
+            return;
+        }
+        c.over = true;
+        c.pc.close();
+        let tracks = c.mic.get_tracks();
+        for t in tracks.iter() {
+            if let Ok(t) = t.dyn_into::<web_sys::MediaStreamTrack>() {
+                t.stop();
+            }
+        }
+        if let Some(s) = c.socket.take() {
+            s.set_onclose(None);
+            let _ = s.close();
+        }
+        for t in c.timers.drain(..) {
+            clear_timer(t);
+        }
+        c.status.set_text_content(Some(why));
+        let _ = c.mute.set_attribute("hidden", "");
+        c.page.clone()
+    };
+    ringback(call, false);
+    session::forget(&page.entry);
+    let again = text_el("button", "primary", "Back to the start");
+    attr(&again, "type", "button");
+    attr(&again, "data-test", "new-chat");
+    let p = page.clone();
+    on(&again, "click", move |_| {
+        wasm_bindgen_futures::spawn_local(crate::form::show(p.clone()))
+    });
+    if let Some(hang_up) = page
+        .root
+        .query_selector("[data-test=call-hang-up]")
+        .ok()
+        .flatten()
+    {
+        let _ = hang_up.set_attribute("hidden", "");
+    }
+    append(&page.root, &[&again]);
+}
+
+/// After a reload: the saved call, with the microphone again (the browser remembers the
+/// permission) and a new leg on the same call.
+pub async fn resume(page: Page, token: String) {
+    let entry = String::from(js_sys::encode_uri_component(&page.entry));
+    let ice_servers = client::chat_entry(&entry)
+        .send("")
+        .await
+        .ok()
+        .and_then(|s| Reflect::get(&s, &"ice_servers".into()).ok())
+        .unwrap_or(JsValue::UNDEFINED);
+    match microphone().await {
+        Ok(mic) => open(page, token, mic, ice_servers),
+        Err(why) => {
+            let _ = client::end_chat().send(&token).await;
+            session::forget(&page.entry);
+            crate::dom::show_error(&page.root, &why);
+        }
+    }
+}
