@@ -27,6 +27,11 @@ const BATCH_BUCKETS: [f64; 11] = [
     1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 384.0, 512.0,
 ];
 
+/// Seconds: 0.25 ms … 250 ms, for a web call's audio packet passing through the relay.
+const RELAY_BUCKETS: [f64; 11] = [
+    0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0,
+];
+
 type Labels = Vec<(&'static str, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
 
@@ -57,6 +62,7 @@ pub struct Metrics {
     webhook_pending: Gauge,
     pool_connections: Family<Labels, Gauge>,
     pool_max: Family<Labels, Gauge>,
+    media_relay: Histogram,
 }
 
 /// What a scrape reads from the database and the pools, applied by [`Metrics::render`].
@@ -103,6 +109,12 @@ impl Metrics {
                 "writer_batch_operations",
                 "Operations (starts and commands) applied per group-commit batch",
                 Histogram::new(BATCH_BUCKETS),
+            ),
+            media_relay: register(
+                &mut r,
+                "media_relay_delay_seconds",
+                "Web calls: from an audio packet's arrival to it being sent on to the other party",
+                Histogram::new(RELAY_BUCKETS),
             ),
             batch_failures: register(
                 &mut r,
@@ -177,6 +189,11 @@ impl Metrics {
                 ("status", status.to_string()),
             ])
             .observe(took.as_secs_f64());
+    }
+
+    /// The histogram the media engine records each relayed packet's delay in.
+    pub fn media_relay(&self) -> Histogram {
+        self.media_relay.clone()
     }
 
     pub fn routing_pass(&self, took: Duration) {

@@ -67,7 +67,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let blobs =
         crate::store::blobs::Blobs::open(&config.data_dir, config.blob_store_url.as_deref())
             .map_err(StartError::Blobs)?;
-    let (media, media_events) = start_media(&config)?;
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let (media, media_events) = start_media(&config, &metrics)?;
     let calls = Arc::new(crate::service::calls::Calls::new(
         media,
         config.ice_servers.clone().map(|i| i.0).unwrap_or_default(),
@@ -109,7 +110,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
                 window_ms: config.signin_window_secs * 1000,
             },
         },
-        metrics: Arc::new(crate::metrics::Metrics::new()),
+        metrics,
         chat: Arc::new(crate::service::chat::State::new(
             config.chat_start_limit,
             config.chat_abandon_after_secs,
@@ -211,6 +212,7 @@ type MediaEvents = tokio::sync::mpsc::UnboundedReceiver<crate::media::MediaEvent
 /// server that does not take calls starts as before; given explicitly, a problem stops start-up.
 fn start_media(
     config: &ServeConfig,
+    metrics: &crate::metrics::Metrics,
 ) -> Result<(Option<crate::media::Media>, Option<MediaEvents>), StartError> {
     use crate::config::MediaListen;
     let (listen, explicit) = match config.media_listen {
@@ -221,6 +223,7 @@ fn start_media(
     let media_config = crate::media::MediaConfig {
         listen,
         public_ip: config.media_public_ip,
+        relay_delay: Some(metrics.media_relay()),
     };
     match crate::media::Media::start(&media_config) {
         Ok((media, events)) => Ok((Some(media), Some(events))),

@@ -14,6 +14,7 @@ fn media() -> (Media, tokio::sync::mpsc::UnboundedReceiver<MediaEvent>) {
     Media::start(&MediaConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         public_ip: None,
+        relay_delay: None,
     })
     .expect("the media engine starts on loopback")
 }
@@ -216,6 +217,7 @@ fn all_interfaces_without_a_public_address_is_refused() {
     let err = Media::start(&MediaConfig {
         listen: "0.0.0.0:0".parse().unwrap(),
         public_ip: None,
+        relay_delay: None,
     })
     .err()
     .expect("refused");

@@ -109,6 +109,8 @@ pub struct Model {
     pub active_device: Option<String>,
     /// The reasons the agent may give for not being ready (the socket's hello says them).
     pub reasons: Vec<shared::config::NotReadyReason>,
+    /// The STUN/TURN servers for web calls (the hello's `ice_servers`, as JSON).
+    pub ice_servers: String,
 }
 
 impl Model {

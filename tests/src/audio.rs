@@ -54,6 +54,36 @@ pub fn decode(file: &Path) -> Result<Decoded, String> {
     })
 }
 
+/// Writes a WAV file (16-bit PCM, mono, 48 kHz) of a `freq` tone `seconds` long at half
+/// scale: what a fake microphone plays.
+pub fn write_tone(path: &Path, freq: f64, seconds: u32) {
+    let rate = 48_000u32;
+    let samples: Vec<i16> = (0..rate * seconds)
+        .map(|i| {
+            let t = i as f64 / rate as f64;
+            (0.5 * (2.0 * std::f64::consts::PI * freq * t).sin() * i16::MAX as f64) as i16
+        })
+        .collect();
+    let data_len = (samples.len() * 2) as u32;
+    let mut wav = Vec::with_capacity(44 + data_len as usize);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&rate.to_le_bytes());
+    wav.extend_from_slice(&(rate * 2).to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        wav.extend_from_slice(&s.to_le_bytes());
+    }
+    std::fs::write(path, wav).expect("the tone file is written");
+}
+
 /// The strength of `freq` in `samples` (Goertzel), as the amplitude of a sine at that
 /// frequency would read: a full-scale tone ≈ 1.0, silence ≈ 0.
 pub fn tone_level(samples: &[f32], rate: u32, freq: f64) -> f64 {

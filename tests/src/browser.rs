@@ -20,6 +20,33 @@ impl Browser {
     /// Start ChromeDriver and a fresh headless Chromium profile. Panics with a clear message
     /// if Chromium is not installed (scripts/setup.sh installs it).
     pub async fn start() -> Browser {
+        Browser::launch(&[]).await
+    }
+
+    /// [`Browser::start`] for web calls, with WebRTC kept on loopback (host candidates on
+    /// 127.0.0.1, not hidden behind mDNS names) and a fake microphone playing `wav` (looped),
+    /// allowed without asking; `None`: a microphone the browser refuses to the page.
+    pub async fn with_microphone(wav: Option<&std::path::Path>) -> Browser {
+        let mut args = vec![
+            "--allow-loopback-in-peer-connection".to_string(),
+            "--disable-features=WebRtcHideLocalIpsWithMdns".to_string(),
+            "--use-fake-device-for-media-stream".to_string(),
+            "--autoplay-policy=no-user-gesture-required".to_string(),
+        ];
+        match wav {
+            Some(wav) => {
+                args.push("--use-fake-ui-for-media-stream".into());
+                args.push(format!(
+                    "--use-file-for-fake-audio-capture={}",
+                    wav.display()
+                ));
+            }
+            None => args.push("--deny-permission-prompts".into()),
+        }
+        Browser::launch(&args).await
+    }
+
+    async fn launch(extra_args: &[String]) -> Browser {
         // Two rustls crypto providers are compiled in (fantoccini's and reqwest's): pick one.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
@@ -37,17 +64,25 @@ impl Browser {
             .spawn()
             .expect("start chromedriver");
         let profile = tempfile::tempdir().expect("profile dir");
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,900",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra_args.iter().cloned());
         let caps = serde_json::json!({
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }
+            "goog:chromeOptions": {"binary": chromium, "args": args}
         });
         let caps = match caps {
             serde_json::Value::Object(map) => map,

@@ -236,33 +236,40 @@ fn readable(peers: &[&mut Peer], timeout: Duration) -> Vec<bool> {
 
 /// Drives peers until `done` says so or `limit` passes: reads what arrives (sleeping in
 /// `poll(2)` between datagrams), runs their timers and sends a frame from each `talking` peer
-/// every 20 ms. Returns whether `done` was reached.
+/// every 20 ms — each at its own moment of the 20 ms, as independent browsers do, not all at
+/// once. Returns whether `done` was reached.
 pub fn run_for(
     peers: &mut [&mut Peer],
     talking: &[bool],
     limit: Duration,
     mut done: impl FnMut(&[&mut Peer]) -> bool,
 ) -> bool {
-    let deadline = Instant::now() + limit;
-    let mut next_frame = Instant::now();
+    const FRAME: Duration = Duration::from_millis(20);
+    let start = Instant::now();
+    let deadline = start + limit;
+    let count = peers.len().max(1) as u32;
+    let mut next: Vec<Instant> = (0..peers.len() as u32)
+        .map(|i| start + FRAME * i / count)
+        .collect();
     loop {
         let now = Instant::now();
         if now >= deadline {
             return false;
         }
-        if now >= next_frame {
-            for (peer, talks) in peers.iter_mut().zip(talking) {
+        for (i, peer) in peers.iter_mut().enumerate() {
+            if now >= next[i] {
                 peer.poll();
-                if *talks {
+                if talking[i] {
                     peer.send_frame();
                 }
-            }
-            next_frame += Duration::from_millis(20);
-            if done(peers) {
-                return true;
+                next[i] += FRAME;
             }
         }
-        let wait = next_frame
+        if done(peers) {
+            return true;
+        }
+        let soonest = next.iter().min().copied().unwrap_or(deadline);
+        let wait = soonest
             .min(deadline)
             .saturating_duration_since(Instant::now());
         let ready = readable(peers, wait);

@@ -97,6 +97,7 @@ pub(super) struct Engine {
     /// Media received on some leg, waiting to be forwarded.
     inbox: VecDeque<(u64, MediaData)>,
     stats: Stats,
+    relay_delay: Option<prometheus_client::metrics::histogram::Histogram>,
 }
 
 impl Engine {
@@ -105,6 +106,7 @@ impl Engine {
         advertised: SocketAddr,
         commands: Receiver<Command>,
         events: UnboundedSender<MediaEvent>,
+        relay_delay: Option<prometheus_client::metrics::histogram::Histogram>,
     ) -> std::io::Result<Engine> {
         let local = socket.local_addr()?;
         Ok(Engine {
@@ -120,6 +122,7 @@ impl Engine {
             hold: HoldAudio::built_in(),
             inbox: VecDeque::new(),
             stats: Stats::default(),
+            relay_delay,
         })
     }
 
@@ -439,6 +442,9 @@ impl Engine {
             .collect();
         for (to, slot) in targets {
             self.write(to, slot, from, rtp, &data.data, now);
+        }
+        if let Some(histogram) = &self.relay_delay {
+            histogram.observe(data.network_time.elapsed().as_secs_f64());
         }
     }
 

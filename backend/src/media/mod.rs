@@ -32,6 +32,8 @@ pub struct MediaConfig {
     /// The address put in the server's ICE candidate when the bound one is not reachable by
     /// browsers (behind NAT, or bound to all interfaces).
     pub public_ip: Option<IpAddr>,
+    /// Where each relayed packet's delay (arrival to sent on) is recorded, if anywhere.
+    pub relay_delay: Option<prometheus_client::metrics::histogram::Histogram>,
 }
 
 /// Why a leg could not be set up.
@@ -155,7 +157,14 @@ impl Media {
         let advertised = SocketAddr::new(ip, local.port());
         let (commands, inbox) = mpsc::channel();
         let (events, events_rx) = async_mpsc::unbounded_channel();
-        let engine = engine::Engine::new(socket, advertised, inbox, events).map_err(bind)?;
+        let engine = engine::Engine::new(
+            socket,
+            advertised,
+            inbox,
+            events,
+            config.relay_delay.clone(),
+        )
+        .map_err(bind)?;
         std::thread::Builder::new()
             .name("media".into())
             .spawn(move || engine.run())

@@ -9,28 +9,21 @@
 use crate::dom::{after, append, attr, clear_timer, el, on, text_el};
 use crate::form::Page;
 use crate::session;
-use js_sys::{Array, Reflect, JSON};
+use js_sys::{Reflect, JSON};
+use kit::call::{self as leg, Leg};
 use kit::{client, text};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AudioContext, Element, HtmlMediaElement, MediaStream, MediaStreamConstraints, MessageEvent,
-    RtcConfiguration, RtcIceGatheringState, RtcPeerConnection, RtcRtpTransceiverDirection,
-    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, WebSocket,
-};
+use web_sys::{AudioContext, Element, MediaStream, MessageEvent, WebSocket};
 
-/// How long the offer waits for the browser's own ICE candidates (then goes without: the
-/// server learns the browser's address from its checks).
-const GATHER_MS: i32 = 2_000;
 const PLACE_EVERY_MS: i32 = 5_000;
 
 struct Call {
     page: Page,
     token: String,
-    pc: RtcPeerConnection,
+    leg: Leg,
     mic: MediaStream,
     socket: Option<WebSocket>,
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
@@ -51,30 +44,14 @@ type Shared = Rc<RefCell<Call>>;
 
 /// The microphone, or what to tell the visitor.
 pub async fn microphone() -> Result<MediaStream, String> {
-    let devices = web_sys::window()
-        .and_then(|w| w.navigator().media_devices().ok())
-        .ok_or("This browser cannot make calls: no access to a microphone here.")?;
-    let constraints = MediaStreamConstraints::new();
-    constraints.set_audio(&JsValue::TRUE);
-    let asked = devices
-        .get_user_media_with_constraints(&constraints)
-        .map_err(|_| "This browser cannot make calls here.".to_string())?;
-    match JsFuture::from(asked).await {
-        Ok(stream) => Ok(stream.unchecked_into()),
-        Err(e) => Err(match text(&e, "name").as_deref() {
-            Some("NotAllowedError" | "SecurityError") => "Your browser did not let this page use the microphone. Allow it for this site (the icon in the address bar) and press Call again, or start a chat instead.".into(),
-            Some("NotFoundError" | "OverconstrainedError") => "No microphone was found. Connect one and press Call again, or start a chat instead.".into(),
-            _ => format!(
-                "The microphone could not be opened ({}). Press Call again, or start a chat instead.",
-                text(&e, "message").unwrap_or_default()
-            ),
-        }),
-    }
+    leg::microphone(None)
+        .await
+        .map_err(|p| p.message("press Call again, or start a chat instead"))
 }
 
 /// The call screen for the call `token` names, with the microphone already granted.
 pub fn open(page: Page, token: String, mic: MediaStream, ice_servers: JsValue) {
-    let Ok(pc) = peer_connection(&ice_servers) else {
+    let Ok(leg) = Leg::new(&ice_servers, &mic, "call-audio") else {
         return crate::dom::show_error(&page.root, "This browser cannot make calls.");
     };
     page.root.set_text_content(None);
@@ -103,10 +80,11 @@ pub fn open(page: Page, token: String, mic: MediaStream, ice_servers: JsValue) {
         &page.root,
         &[&header, &status, &clock, &notice, &error, &actions],
     );
+    append(&page.root, &[&leg.audio[0], &leg.audio[1]]);
     let call = Rc::new(RefCell::new(Call {
         page,
         token,
-        pc,
+        leg,
         mic,
         socket: None,
         handlers: Vec::new(),
@@ -132,54 +110,7 @@ pub fn open(page: Page, token: String, mic: MediaStream, ice_servers: JsValue) {
             finish(&c, "Call ended.");
         });
     });
-    play_remote_audio(&call);
     connect(call);
-}
-
-fn peer_connection(ice_servers: &JsValue) -> Result<RtcPeerConnection, JsValue> {
-    let config = RtcConfiguration::new();
-    if Array::is_array(ice_servers) {
-        config.set_ice_servers(ice_servers);
-    }
-    RtcPeerConnection::new_with_configuration(&config)
-}
-
-/// The agent's voice (first line) and a barging supervisor's (second) play as they come.
-fn play_remote_audio(call: &Shared) {
-    let c = call.borrow();
-    let Some(track) = c.mic.get_audio_tracks().get(0).dyn_into().ok() else {
-        return;
-    };
-    let main = RtcRtpTransceiverInit::new();
-    main.set_direction(RtcRtpTransceiverDirection::Sendrecv);
-    let extra = RtcRtpTransceiverInit::new();
-    extra.set_direction(RtcRtpTransceiverDirection::Recvonly);
-    let lines = [
-        c.pc.add_transceiver_with_media_stream_track_and_init(&track, &main),
-        c.pc.add_transceiver_with_str_and_init("audio", &extra),
-    ];
-    for (i, line) in lines.iter().enumerate() {
-        let audio = el("audio", "");
-        attr(&audio, "autoplay", "");
-        attr(
-            &audio,
-            "data-test",
-            if i == 0 {
-                "call-audio"
-            } else {
-                "call-audio-extra"
-            },
-        );
-        let tracks = Array::of1(&line.receiver().track());
-        if let (Ok(stream), Some(media)) = (
-            MediaStream::new_with_tracks(&tracks),
-            audio.dyn_ref::<HtmlMediaElement>(),
-        ) {
-            media.set_src_object(Some(&stream));
-            let _ = media.play();
-        }
-        append(&c.page.root, &[&audio]);
-    }
 }
 
 fn connect(call: Shared) {
@@ -246,12 +177,10 @@ fn on_frame(call: &Shared, frame: &JsValue) {
         },
         "call_answer" => {
             let sdp = text(frame, "sdp").unwrap_or_default();
-            let answer = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
-            answer.set_sdp(&sdp);
-            let set = call.borrow().pc.set_remote_description(&answer);
             let c = call.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if JsFuture::from(set).await.is_err() {
+                let leg = c.borrow().leg.clone();
+                if leg.answer(&sdp).await.is_err() {
                     show_error(
                         &c,
                         "The call could not be connected. Hang up and call again.",
@@ -278,42 +207,15 @@ fn on_frame(call: &Shared, frame: &JsValue) {
     }
 }
 
-/// The offer for this page's leg: made, its ICE candidates gathered (briefly), sent.
+/// The offer for this page's leg, sent on the chat socket.
 async fn send_offer(call: Shared) {
-    let pc = call.borrow().pc.clone();
-    let made = async {
-        let offer = JsFuture::from(pc.create_offer()).await?;
-        let sdp = text(&offer, "sdp").unwrap_or_default();
-        let local = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
-        local.set_sdp(&sdp);
-        JsFuture::from(pc.set_local_description(&local)).await?;
-        Ok::<(), JsValue>(())
-    };
-    if made.await.is_err() {
+    let leg = call.borrow().leg.clone();
+    let Ok(sdp) = leg.offer().await else {
         return show_error(&call, "This browser could not start the call.");
-    }
-    let mut waited = 0;
-    while pc.ice_gathering_state() != RtcIceGatheringState::Complete && waited < GATHER_MS {
-        sleep(50).await;
-        waited += 50;
-    }
-    let sdp = pc.local_description().map(|d| d.sdp()).unwrap_or_default();
-    let request = kit::object(&[("type", "call_offer".into()), ("sdp", sdp.into())]);
-    let Some(json) = JSON::stringify(&request).ok().and_then(|s| s.as_string()) else {
-        return;
     };
     if let Some(socket) = call.borrow().socket.as_ref() {
-        let _ = socket.send_with_str(&json);
+        let _ = socket.send_with_str(&leg::offer_frame(&sdp, None));
     }
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        after(ms, move || {
-            let _ = resolve.call0(&JsValue::NULL);
-        });
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 /// The agent answered: ringback stops, the timer starts.
@@ -402,8 +304,7 @@ fn ringback(call: &Shared, on: bool) {
 
 fn toggle_mute(call: &Shared) {
     let c = call.borrow();
-    let tracks = c.mic.get_audio_tracks();
-    let Some(track) = tracks.get(0).dyn_into::<web_sys::MediaStreamTrack>().ok() else {
+    let Some(track) = leg::audio_track(&c.mic) else {
         return;
     };
     let muted = track.enabled();
@@ -433,13 +334,8 @@ fn finish(call: &Shared, why: &str) {
             return;
         }
         c.over = true;
-        c.pc.close();
-        let tracks = c.mic.get_tracks();
-        for t in tracks.iter() {
-            if let Ok(t) = t.dyn_into::<web_sys::MediaStreamTrack>() {
-                t.stop();
-            }
-        }
+        c.leg.close();
+        leg::stop(&c.mic);
         if let Some(s) = c.socket.take() {
             s.set_onclose(None);
             let _ = s.close();

@@ -8,6 +8,7 @@
 //! `js-sys` keep the module small.
 
 pub mod apps;
+pub mod call;
 pub mod conversation;
 pub mod queue_prefs;
 pub mod supervisor;

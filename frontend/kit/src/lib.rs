@@ -118,6 +118,7 @@ async fn json(response: web_sys::Response) -> JsValue {
     JSON::parse(&body).unwrap_or(JsValue::NULL)
 }
 
+pub mod call;
 pub mod client;
 pub mod conversation;
 pub mod dom;

@@ -18,6 +18,7 @@ use leptos::prelude::*;
 use shared::ids::EngagementId;
 use shared::{Channel, EngagementState};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(inline_js = r#"
 const parts = new Map(), latest = new Map();
@@ -68,6 +69,14 @@ export function supervisor_sync(base, token) {
   if (!mount(base, "supervisor", "[data-supervisor]", [token], (m, el, t) => m.mount_supervisor(el, t)))
     parts.get("supervisor")?.set_token(token);
 }
+export function call_sync(base, id, live, ice, send) {
+  const key = "call:" + id;
+  if (!mount(base, key, `[data-call="${id}"]`, [live], (m, el, l) => m.mount_call(el, id, l, ice, send)))
+    parts.get(key)?.set(live);
+}
+export function call_frame(id, json) {
+  parts.get("call:" + id)?.frame(json);
+}
 export function drop_part(key) {
   parts.get(key)?.unmount();
   parts.delete(key);
@@ -91,6 +100,11 @@ extern "C" {
     fn transfer_targets(base: &str, select: &web_sys::Element, token: &str);
     /// Fill "My queues" (a `<details>` with its summary) with opt-in checkboxes.
     fn queue_prefs(base: &str, list: &web_sys::Element, token: &str);
+    /// Mount the call bar of web call `id`, or tell it whether the call is live; `send`
+    /// sends a text frame on the widget's socket.
+    fn call_sync(base: &str, id: &str, live: bool, ice: &str, send: &js_sys::Function);
+    /// The server's answer to the call bar's offer.
+    fn call_frame(id: &str, json: &str);
     /// Unmount a part: an engagement id, or `"supervisor"`.
     fn drop_part(key: &str);
 }
@@ -100,6 +114,7 @@ pub fn install(session: Session) {
     session.subscribe(|moment| match moment {
         Moment::Typing(id) => chat_typing(id),
         Moment::Chat { id, event, .. } => chat_event(&id.to_string(), &crate::api::text(event)),
+        Moment::CallSignal { id, frame } => call_frame(id, frame),
         _ => {}
     });
 }
@@ -163,6 +178,43 @@ pub fn show_conversation(session: Session, id: EngagementId, item: Memo<Option<I
     on_cleanup(move || {
         drop(effect);
         drop_part(&format!("chat:{key}"));
+    });
+}
+
+/// Show the call bar of a web call in its panel's `[data-call]` element while the call is
+/// live, in the agent's active widget only (one widget at a time has the audio): called by the
+/// panel component, for as long as the panel exists.
+pub fn show_call(session: Session, id: EngagementId, item: Memo<Option<Item>>) {
+    let key = id.to_string();
+    let web_call = item.with_untracked(|i| {
+        i.as_ref().is_some_and(|i| {
+            i.engagement.channel == Channel::Voice
+                && i.engagement.channel_source.as_deref() == Some("web_call")
+        })
+    });
+    if !web_call {
+        return;
+    }
+    let send = Closure::<dyn Fn(String)>::new(move |frame: String| session.send_frame(&frame));
+    let send: js_sys::Function = send.into_js_value().unchecked_into();
+    let effect = RenderEffect::new({
+        let key = key.clone();
+        move |_| {
+            let live = item.with(|i| {
+                i.as_ref().is_some_and(|i| {
+                    matches!(
+                        i.engagement.state,
+                        EngagementState::Connected | EngagementState::Inactive
+                    )
+                })
+            }) && session.model.with(crate::session::active_here);
+            let ice = session.model.with_untracked(|m| m.ice_servers.clone());
+            call_sync(base(), &key, live, &ice, &send);
+        }
+    });
+    on_cleanup(move || {
+        drop(effect);
+        drop_part(&format!("call:{key}"));
     });
 }
 

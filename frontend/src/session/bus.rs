@@ -46,6 +46,9 @@ pub enum Moment<'a> {
         change: &'a Change,
         active: bool,
     },
+    /// The server's answer to this widget's web-call offer (`call_answer` / `call_error`,
+    /// the frame as sent) for call `id`.
+    CallSignal { id: &'a str, frame: &'a str },
     /// This instance has just become the agent's active one: these offers were ringing
     /// elsewhere until now.
     BecameActive(&'a [Item]),

@@ -71,6 +71,15 @@ impl Session {
         }
     }
 
+    /// Send a request frame (a web call's offer) on the socket, if it is open.
+    pub fn send_frame(&self, text: &str) {
+        self.held.with_value(|h| {
+            if let Some(ws) = &h.socket {
+                let _ = ws.send_with_str(text);
+            }
+        });
+    }
+
     /// Close the feed without reconnecting (signing out).
     pub(super) fn close_socket(&self) {
         if let Some(ws) = self.held.try_update_value(|h| h.socket.take()).flatten() {
@@ -90,6 +99,11 @@ impl Session {
             SocketFrame::<AgentProfile>::TYPING => {
                 if let Some(id) = frame.get("engagement_id").and_then(|i| i.as_str()) {
                     self.emit(Moment::Typing(id));
+                }
+            }
+            SocketFrame::<AgentProfile>::CALL_ANSWER | SocketFrame::<AgentProfile>::CALL_ERROR => {
+                if let Some(id) = frame.get("engagement_id").and_then(|i| i.as_str()) {
+                    self.emit(Moment::CallSignal { id, frame: text });
                 }
             }
             SocketFrame::<AgentProfile>::EVENT => {
@@ -114,6 +128,9 @@ impl Session {
             .and_then(NotReadyReason::read_list)
         {
             self.model.update(|m| m.reasons = reasons);
+        }
+        if let Some(ice) = frame.get("ice_servers") {
+            self.model.update(|m| m.ice_servers = ice.to_string());
         }
         if let Some(agent) = frame.get("agent").and_then(AgentProfile::read) {
             if stale {

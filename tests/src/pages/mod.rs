@@ -8,8 +8,10 @@
 //! - [`Crm`]: the demo CRM, its agent desk framing the widget (native dialect) and its pages.
 //! - [`AppPage`]: a side-panel app's page, in the widget's frame or a window of its own.
 //! - [`HostPage`]: a Smart Embed host page written the way Zoom's hosts are (zcc dialect).
+//! - the web call's parts on both sides (`call`): status, mute, statistics.
 
 mod app_page;
+mod call;
 mod chat_page;
 mod crm;
 mod host_page;

@@ -23,5 +23,6 @@ mod server;
 mod side_panel;
 mod simulation;
 mod voice;
+mod voice_browser;
 mod webhooks;
 mod widget_flow;

@@ -90,6 +90,7 @@ pub fn Panel(session: Session, id: EngagementId) -> impl IntoView {
     let launch = move || item.with(|i| i.as_ref()?.launch_url.as_deref().and_then(safe_link));
     crate::react::extras::show_apps(session, id, item);
     crate::react::extras::show_conversation(session, id, item);
+    crate::react::extras::show_call(session, id, item);
 
     view! {
         <article class="panel" data-test="panel" data-engagement=id.to_string() data-state=move || state.get().map(|s| s.as_str())
@@ -116,6 +117,7 @@ pub fn Panel(session: Session, id: EngagementId) -> impl IntoView {
                     }).collect_view()}
                 </div>
             })}
+            <div data-call=id.to_string()></div>
             <div data-conversation=id.to_string()></div>
             <details>
                 <summary>"Details"</summary>
