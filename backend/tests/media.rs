@@ -74,11 +74,7 @@ async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_liste
         agent.heard
     );
     assert_eq!(caller.heard[0].by_tag[CALLER as usize], 0);
-    let p99 = percentile(&caller.heard[0].latencies_us, 0.99);
-    assert!(
-        p99 < 20_000,
-        "relayed within 20 ms on loopback (p99 {p99} µs)"
-    );
+    // How fast is measured by `voice-bench` (a timed assertion here would only be flaky).
 
     // Hold: the caller hears the hold music (not the agent), the agent hears nothing.
     media.hold(call, true);
@@ -279,74 +275,4 @@ fn frames_per_channel(file: &[u8]) -> (u64, u64) {
         }
     }
     (caller, agent)
-}
-
-fn percentile(values: &[u64], p: f64) -> u64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    sorted
-        .get(((sorted.len() as f64 - 1.0) * p) as usize)
-        .copied()
-        .unwrap_or(0)
-}
-
-/// The recorder's file read by someone else's decoder (libsndfile + libopus): two channels at
-/// 48 kHz, the right length, the caller's audio on the left and the agent's on the right.
-/// Real Opus frames come from the hold music clip (C5 = 523 Hz for its first half second).
-#[test]
-fn a_recording_decodes_elsewhere_with_each_party_on_their_channel() {
-    use backend::media::hold::HoldAudio;
-    use backend::media::recording::{Channel, Recorder};
-    let clip = HoldAudio::built_in();
-    let mut recorder = Recorder::new(42);
-    let mut file = recorder.take();
-    // 4 s: the caller plays the clip from the start, the agent from 2 s on.
-    for slot in 0..200u64 {
-        let now = slot * 960 + 200;
-        recorder.push(
-            Channel::Caller,
-            1,
-            now,
-            10_000 + slot * 960,
-            clip.packet(slot),
-        );
-        if slot >= 100 {
-            let n = slot - 100;
-            recorder.push(Channel::Agent, 2, now, 99_000 + n * 960, clip.packet(n));
-        }
-        recorder.advance(now);
-        file.extend(recorder.take());
-    }
-    let (tail, counts) = recorder.finish(200 * 960);
-    file.extend(tail);
-    assert_eq!(counts.frames, 300);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("call.opus");
-    std::fs::write(&path, &file).unwrap();
-    let decoded = tests::audio::decode(&path).expect("libsndfile decodes the recording");
-    assert_eq!((decoded.channels.len(), decoded.rate), (2, 48_000));
-    assert!(
-        (decoded.seconds() - 4.0).abs() < 0.05,
-        "{} s",
-        decoded.seconds()
-    );
-    let c5 = |channel, from, to| {
-        tests::audio::tone_level(decoded.window(channel, from, to), 48_000, 523.25)
-    };
-    let (left, right) = (0, 1);
-    assert!(
-        c5(left, 0.1, 0.45) > 0.05,
-        "the caller's note on the left: {}",
-        c5(left, 0.1, 0.45)
-    );
-    assert!(
-        c5(right, 0.1, 0.45) < 0.005,
-        "nothing on the right yet: {}",
-        c5(right, 0.1, 0.45)
-    );
-    assert!(
-        c5(right, 2.1, 2.45) > 0.05,
-        "the agent's note on the right: {}",
-        c5(right, 2.1, 2.45)
-    );
 }
