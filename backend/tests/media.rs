@@ -4,10 +4,8 @@
 
 use backend::media::{Media, MediaConfig, MediaEvent, Monitor, Party};
 use std::time::Duration;
-use tests::voice::{run_for, Peer};
+use tests::voice::{connect_all, read_recording, talk, Peer, AGENT, CALLER};
 
-const CALLER: u8 = 1;
-const AGENT: u8 = 2;
 const SUPERVISOR: u8 = 3;
 
 fn media() -> (Media, tokio::sync::mpsc::UnboundedReceiver<MediaEvent>) {
@@ -34,16 +32,6 @@ async fn join(media: &Media, call: uuid::Uuid, party: Party, tag: u8) -> Peer {
     peer
 }
 
-fn connect(peers: &mut [&mut Peer]) {
-    let talking = vec![false; peers.len()];
-    assert!(
-        run_for(peers, &talking, Duration::from_secs(10), |p| p
-            .iter()
-            .all(|p| p.is_connected())),
-        "every peer connects within 10 s"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_listens() {
     let (media, mut events) = media();
@@ -52,17 +40,14 @@ async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_liste
     media.record(call, true);
     let mut caller = join(&media, call, Party::Caller, CALLER).await;
     let mut agent = join(&media, call, Party::Agent, AGENT).await;
-    tokio::task::block_in_place(|| connect(&mut [&mut caller, &mut agent]));
+    connect_all(&mut [&mut caller, &mut agent]);
 
     // One second of both talking: each hears the other on its Main line, nobody hears itself.
-    tokio::task::block_in_place(|| {
-        run_for(
-            &mut [&mut caller, &mut agent],
-            &[true, true],
-            Duration::from_secs(1),
-            |_| false,
-        )
-    });
+    talk(
+        &mut [&mut caller, &mut agent],
+        &[true, true],
+        Duration::from_secs(1),
+    );
     assert!(
         caller.heard[0].by_tag[AGENT as usize] >= 40,
         "caller hears the agent: {:?}",
@@ -80,14 +65,11 @@ async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_liste
     media.hold(call, true);
     tokio::time::sleep(Duration::from_millis(50)).await;
     let (before_music, before_agent) = (caller.heard[0].by_tag[0], agent.heard[0].total());
-    tokio::task::block_in_place(|| {
-        run_for(
-            &mut [&mut caller, &mut agent],
-            &[true, true],
-            Duration::from_secs(1),
-            |_| false,
-        )
-    });
+    talk(
+        &mut [&mut caller, &mut agent],
+        &[true, true],
+        Duration::from_secs(1),
+    );
     assert!(
         caller.heard[0].by_tag[0] - before_music >= 40,
         "the caller hears hold music"
@@ -101,15 +83,12 @@ async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_liste
     // A listening supervisor: the caller on Main, the agent on Extra; nobody hears them.
     media.monitor(call, 7, Some(Monitor::Listen));
     let mut supervisor = join(&media, call, Party::Supervisor(7), SUPERVISOR).await;
-    tokio::task::block_in_place(|| {
-        connect(&mut [&mut caller, &mut agent, &mut supervisor]);
-        run_for(
-            &mut [&mut caller, &mut agent, &mut supervisor],
-            &[true, true, true],
-            Duration::from_secs(1),
-            |_| false,
-        )
-    });
+    connect_all(&mut [&mut caller, &mut agent, &mut supervisor]);
+    talk(
+        &mut [&mut caller, &mut agent, &mut supervisor],
+        &[true, true, true],
+        Duration::from_secs(1),
+    );
     assert!(
         supervisor.heard[0].by_tag[CALLER as usize] >= 40,
         "{:?}",
@@ -134,14 +113,11 @@ async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_liste
     // Barge: now both hear the supervisor, on their Extra line.
     media.monitor(call, 7, Some(Monitor::Barge));
     tokio::time::sleep(Duration::from_millis(50)).await;
-    tokio::task::block_in_place(|| {
-        run_for(
-            &mut [&mut caller, &mut agent, &mut supervisor],
-            &[true, true, true],
-            Duration::from_secs(1),
-            |_| false,
-        )
-    });
+    talk(
+        &mut [&mut caller, &mut agent, &mut supervisor],
+        &[true, true, true],
+        Duration::from_secs(1),
+    );
     for party in [&caller, &agent] {
         assert!(
             party.heard[1].by_tag[SUPERVISOR as usize] >= 40,
@@ -152,7 +128,7 @@ async fn caller_and_agent_hear_each_other_hold_mutes_them_and_a_supervisor_liste
 
     media.end(call);
     let recording = recording_of(&mut events, call).await;
-    let (caller_frames, agent_frames) = frames_per_channel(&recording);
+    let (_, caller_frames, agent_frames) = read_recording(&recording);
     // Talking for ~4 s in all, of which 1 s on hold (silence in the file).
     assert!(
         (120..=200).contains(&caller_frames),
@@ -171,18 +147,15 @@ async fn a_caller_who_offers_again_replaces_their_leg_on_the_same_call() {
     media.open(call);
     let mut first = join(&media, call, Party::Caller, CALLER).await;
     let mut agent = join(&media, call, Party::Agent, AGENT).await;
-    tokio::task::block_in_place(|| connect(&mut [&mut first, &mut agent]));
+    connect_all(&mut [&mut first, &mut agent]);
     // The page reloads: a new peer connection for the same party.
     let mut second = join(&media, call, Party::Caller, CALLER).await;
-    tokio::task::block_in_place(|| {
-        connect(&mut [&mut second, &mut agent]);
-        run_for(
-            &mut [&mut second, &mut agent],
-            &[true, true],
-            Duration::from_secs(1),
-            |_| false,
-        )
-    });
+    connect_all(&mut [&mut second, &mut agent]);
+    talk(
+        &mut [&mut second, &mut agent],
+        &[true, true],
+        Duration::from_secs(1),
+    );
     assert!(second.heard[0].by_tag[AGENT as usize] >= 40);
     assert!(agent.heard[0].by_tag[CALLER as usize] >= 40);
     let stats = media.stats().await.unwrap();
@@ -247,32 +220,63 @@ async fn recording_of(
         }
     }
 }
-
-/// Counts the non-empty frames of each stream in a two-stream recording.
-fn frames_per_channel(file: &[u8]) -> (u64, u64) {
-    let mut reader = ogg::reading::PacketReader::new(std::io::Cursor::new(file));
-    let (mut caller, mut agent) = (0, 0);
-    let mut index = 0;
-    while let Some(packet) = reader.read_packet().expect("a well-formed Ogg file") {
-        index += 1;
-        if index <= 2 {
-            continue;
+/// The recorder's file read by someone else's decoder (libsndfile + libopus): two channels at
+/// 48 kHz, the right length, the caller's audio on the left and the agent's on the right.
+/// Real Opus frames come from the hold music clip (C5 = 523 Hz for its first half second).
+#[test]
+fn a_recording_decodes_elsewhere_with_each_party_on_their_channel() {
+    use backend::media::hold::HoldAudio;
+    use backend::media::recording::{Channel, Recorder};
+    let clip = HoldAudio::built_in();
+    let mut recorder = Recorder::new(42);
+    let mut file = recorder.take();
+    // 4 s: the caller plays the clip from the start, the agent from 2 s on.
+    for slot in 0..200u64 {
+        let now = slot * 960 + 200;
+        recorder.push(
+            Channel::Caller,
+            1,
+            now,
+            10_000 + slot * 960,
+            clip.packet(slot),
+        );
+        if slot >= 100 {
+            let n = slot - 100;
+            recorder.push(Channel::Agent, 2, now, 99_000 + n * 960, clip.packet(n));
         }
-        let data = &packet.data;
-        let caller_len = data[1] as usize;
-        let agent_len = data.len() - 2 - caller_len - 1;
-        caller += u64::from(caller_len > 0);
-        agent += u64::from(agent_len > 0);
-        if caller_len > 0 {
-            assert_eq!(data[2], CALLER, "the left channel holds the caller");
-        }
-        if agent_len > 0 {
-            assert_eq!(
-                data[2 + caller_len + 1],
-                AGENT,
-                "the right channel holds the agent"
-            );
-        }
+        recorder.advance(now);
+        file.extend(recorder.take());
     }
-    (caller, agent)
+    let (tail, counts) = recorder.finish(200 * 960);
+    file.extend(tail);
+    assert_eq!(counts.frames, 300);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("call.opus");
+    std::fs::write(&path, &file).unwrap();
+    let decoded = tests::audio::decode(&path).expect("libsndfile decodes the recording");
+    assert_eq!((decoded.channels.len(), decoded.rate), (2, 48_000));
+    assert!(
+        (decoded.seconds() - 4.0).abs() < 0.05,
+        "{} s",
+        decoded.seconds()
+    );
+    let c5 = |channel, from, to| {
+        tests::audio::tone_level(decoded.window(channel, from, to), 48_000, 523.25)
+    };
+    let (left, right) = (0, 1);
+    assert!(
+        c5(left, 0.1, 0.45) > 0.05,
+        "the caller's note on the left: {}",
+        c5(left, 0.1, 0.45)
+    );
+    assert!(
+        c5(right, 0.1, 0.45) < 0.005,
+        "nothing on the right yet: {}",
+        c5(right, 0.1, 0.45)
+    );
+    assert!(
+        c5(right, 2.1, 2.45) > 0.05,
+        "the agent's note on the right: {}",
+        c5(right, 2.1, 2.45)
+    );
 }

@@ -43,9 +43,8 @@ pub async fn database(store: &str, name: &str) -> crate::db::TestDb {
     }
 }
 
-/// A queue (`queue`: its body), a flow routing to it and an entry point through that flow
-/// (`entry`: its body without `flow_id`); returns the queue.
-pub async fn queue_behind_entry(admin: &Api, queue: Value, mut entry: Value) -> Value {
+/// A queue (`queue`: its body) and a flow routing to it: (the queue, the flow's id).
+pub async fn queue_and_flow(admin: &Api, queue: Value) -> (Value, Value) {
     let queue = admin.post("/v1/queues", queue).await.expect(201);
     let flow = admin
         .post(
@@ -55,7 +54,14 @@ pub async fn queue_behind_entry(admin: &Api, queue: Value, mut entry: Value) -> 
         )
         .await
         .expect(201);
-    entry["flow_id"] = flow["flow_id"].clone();
+    (queue, flow["flow_id"].clone())
+}
+
+/// A queue (`queue`: its body), a flow routing to it and an entry point through that flow
+/// (`entry`: its body without `flow_id`); returns the queue.
+pub async fn queue_behind_entry(admin: &Api, queue: Value, mut entry: Value) -> Value {
+    let (queue, flow) = queue_and_flow(admin, queue).await;
+    entry["flow_id"] = flow;
     admin.post("/v1/entry-points", entry).await.expect(201);
     queue
 }

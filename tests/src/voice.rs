@@ -284,49 +284,87 @@ pub fn run_for(
     }
 }
 
+/// The tags the softphones of the voice tests send: the visitor's and the agent's.
+pub const CALLER: u8 = 1;
+pub const AGENT: u8 = 2;
+
+/// A voice queue ("Web calls") and a flow to it: (the queue, the flow's id).
+pub async fn voice_queue_and_flow(
+    admin: &crate::api::Api,
+) -> (serde_json::Value, serde_json::Value) {
+    crate::bench::queue_and_flow(
+        admin,
+        serde_json::json!({"name": "Web calls", "channel": "voice", "distribution": "longest_idle", "ring_timeout_secs": 30}),
+    )
+    .await
+}
+
+/// Ada, an agent in `queue` (password `ada-agent-password`), not signed in.
+pub async fn add_ada(admin: &crate::api::Api, queue: &serde_json::Value) {
+    admin
+        .post(
+            "/v1/agents",
+            serde_json::json!({"display_name": "Ada", "email": "ada@switchboard.test", "role": "agent",
+                   "password": "ada-agent-password", "queues": [{"queue_id": queue["queue_id"]}]}),
+        )
+        .await
+        .expect(201);
+}
+
 /// A web call center: a voice queue, a flow to it, the entry point `web-call` whose chat takes
 /// calls, and Ada, a ready agent in the queue.
 pub async fn call_center(c: &crate::api::Center) -> crate::api::Api {
-    use serde_json::json;
-    let queue = c
-        .admin
-        .post(
-            "/v1/queues",
-            json!({"name": "Web calls", "channel": "voice", "distribution": "longest_idle", "ring_timeout_secs": 30}),
-        )
-        .await
-        .expect(201)["queue_id"]
-        .clone();
-    let flow = c
-        .admin
-        .post(
-            "/v1/flows",
-            json!({"name": "Calls", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}),
-        )
-        .await
-        .expect(201)["flow_id"]
-        .clone();
+    let (queue, flow) = voice_queue_and_flow(&c.admin).await;
     c.admin
         .post(
             "/v1/entry-points",
-            json!({"entry_id": "web-call", "flow_id": flow, "chat": {"calls": true}}),
+            serde_json::json!({"entry_id": "web-call", "flow_id": flow, "chat": {"calls": true}}),
         )
         .await
         .expect(201);
-    c.admin
-        .post(
-            "/v1/agents",
-            json!({"display_name": "Ada", "email": "ada@switchboard.test", "role": "agent",
-                   "password": "ada-agent-password", "queues": [{"queue_id": queue}]}),
-        )
-        .await
-        .expect(201);
+    add_ada(&c.admin, &queue).await;
     let ada = c
         .anon()
         .login("ada@switchboard.test", "ada-agent-password")
         .await;
     ada.set_ready().await;
     ada
+}
+
+/// A two-stream recording read back: its length from the last granule position, and how
+/// many frames each stream holds (each checked to be the right party's: [`CALLER`] on the
+/// left, [`AGENT`] on the right).
+pub fn read_recording(file: &[u8]) -> (f64, u64, u64) {
+    let mut reader = ogg::reading::PacketReader::new(std::io::Cursor::new(file));
+    let (mut caller, mut agent, mut granule) = (0, 0, 0);
+    let mut index = 0;
+    while let Some(packet) = reader.read_packet().expect("a well-formed Ogg file") {
+        index += 1;
+        if index == 1 {
+            assert_eq!(&packet.data[..8], b"OpusHead");
+            assert_eq!(packet.data[9], 2, "two channels");
+        }
+        if index <= 2 {
+            continue;
+        }
+        granule = packet.absgp_page();
+        let data = &packet.data;
+        // The caller's frame is self-delimited (test frames are short: a one-byte length).
+        let caller_len = data[1] as usize;
+        if caller_len > 0 {
+            assert_eq!(data[2], CALLER, "the left channel holds the caller");
+            caller += 1;
+        }
+        if data.len() > 3 + caller_len {
+            assert_eq!(
+                data[3 + caller_len],
+                AGENT,
+                "the right channel holds the agent"
+            );
+            agent += 1;
+        }
+    }
+    (granule as f64 / 48_000.0, caller, agent)
 }
 
 /// A web call's visitor: their chat session and its socket.
@@ -375,20 +413,10 @@ impl Visitor {
 
     /// Waits for the next frame of type `kind` (others are noted); panics after 10 s.
     pub async fn next_frame(&mut self, kind: &str) -> serde_json::Value {
-        use futures_util::StreamExt;
         loop {
-            let next = tokio::time::timeout(Duration::from_secs(10), self.socket.next()).await;
-            match next {
-                Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t)))) => {
-                    let frame: serde_json::Value = serde_json::from_str(&t).unwrap();
-                    let t = frame["type"].as_str().unwrap_or("").to_string();
-                    self.frames.push(t.clone());
-                    if t == kind {
-                        return frame;
-                    }
-                }
-                Ok(Some(Ok(_))) => {}
-                other => panic!("waiting for {kind}: {other:?}; seen {:?}", self.frames),
+            let frame = self.next_any().await;
+            if frame["type"] == kind {
+                return frame;
             }
         }
     }

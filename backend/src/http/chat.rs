@@ -72,10 +72,7 @@ async fn start(
     ApiPath(entry_id): ApiPath<String>,
     ApiJson(req): ApiJson<ChatStart>,
 ) -> Result<(StatusCode, Json<ChatSession>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(svc::start(&s.ctx, &entry_id, req, client, svc::Conversation::Chat).await?),
-    ))
+    started(&s, &entry_id, req, client, svc::Conversation::Chat).await
 }
 
 /// `POST /v1/chat/{entry_id}/calls`: the chat page's **Call** starts a web call; 201 with the
@@ -88,10 +85,19 @@ async fn start_call(
     ApiPath(entry_id): ApiPath<String>,
     ApiJson(req): ApiJson<ChatStart>,
 ) -> Result<(StatusCode, Json<ChatSession>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(svc::start(&s.ctx, &entry_id, req, client, svc::Conversation::Call).await?),
-    ))
+    started(&s, &entry_id, req, client, svc::Conversation::Call).await
+}
+
+/// A chat or a call started from the pre-chat form: `201` with its session.
+async fn started(
+    s: &AppState,
+    entry_id: &str,
+    req: ChatStart,
+    client: Option<std::net::IpAddr>,
+    kind: svc::Conversation,
+) -> Result<(StatusCode, Json<ChatSession>), ApiError> {
+    let session = svc::start(&s.ctx, entry_id, req, client, kind).await?;
+    Ok((StatusCode::CREATED, Json(session)))
 }
 
 /// `POST /v1/chat/{entry_id}/left-messages`: "leave a message" instead of a chat (public); it

@@ -9,14 +9,13 @@
 use crate::dom::{after, append, attr, clear_timer, el, on, text_el};
 use crate::form::Page;
 use crate::session;
-use js_sys::{Reflect, JSON};
+use js_sys::Reflect;
 use kit::call::{self as leg, Leg};
 use kit::{client, text};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{AudioContext, Element, MediaStream, MessageEvent, WebSocket};
+use web_sys::{AudioContext, Element, MediaStream, WebSocket};
 
 const PLACE_EVERY_MS: i32 = 5_000;
 
@@ -26,7 +25,7 @@ struct Call {
     leg: Leg,
     mic: MediaStream,
     socket: Option<WebSocket>,
-    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    handlers: session::Handlers,
     ringback: Option<AudioContext>,
     status: Element,
     clock: Element,
@@ -114,46 +113,30 @@ pub fn open(page: Page, token: String, mic: MediaStream, ice_servers: JsValue) {
 }
 
 fn connect(call: Shared) {
-    let Some(location) = web_sys::window().map(|w| w.location()) else {
-        return;
-    };
-    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
-        "wss"
-    } else {
-        "ws"
-    };
-    let host = location.host().unwrap_or_default();
+    let token = call.borrow().token.clone();
+    let (on_frame_of, on_close_of) = (call.clone(), call.clone());
     // From the start: after a reload the replay says where the call is (answered, handed on,
     // over).
-    let url = client::customer_socket(scheme, &host, &call.borrow().token, 0);
-    let Ok(socket) = WebSocket::new(&url) else {
+    let opened = session::socket(
+        &token,
+        0,
+        move |frame| on_frame(&on_frame_of, frame),
+        move || {
+            if on_close_of.borrow().over {
+                return;
+            }
+            // The audio goes on without the socket; it only carries what happens.
+            let again = on_close_of.clone();
+            let timer = after(2_000, move || connect(again));
+            on_close_of.borrow_mut().timers.push(timer);
+        },
+    );
+    let Some((socket, handlers)) = opened else {
         return;
     };
-    let c = call.clone();
-    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-        let data = e
-            .dyn_ref::<MessageEvent>()
-            .and_then(|m| m.data().as_string())
-            .unwrap_or_default();
-        if let Ok(frame) = JSON::parse(&data) {
-            on_frame(&c, &frame);
-        }
-    });
-    let c = call.clone();
-    let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-        if c.borrow().over {
-            return;
-        }
-        // The audio goes on without the socket; it only carries what happens.
-        let again = c.clone();
-        let timer = after(2_000, move || connect(again));
-        c.borrow_mut().timers.push(timer);
-    });
-    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
     let mut c = call.borrow_mut();
     c.socket = Some(socket);
-    c.handlers = vec![on_message, on_close];
+    c.handlers = handlers;
 }
 
 fn on_frame(call: &Shared, frame: &JsValue) {

@@ -8,7 +8,7 @@
 use crate::dom::{self, after, append, attr, clear_timer, el, on, text_el};
 use crate::form::{self, Page};
 use crate::session;
-use js_sys::{Reflect, JSON};
+use js_sys::Reflect;
 use kit::conversation::{Ask, Conversation, Side};
 use kit::{client, text};
 use shared::api::ChatFrame;
@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, MessageEvent, WebSocket};
+use web_sys::{Element, WebSocket};
 
 /// How often the place in the queue is read while waiting.
 const PLACE_EVERY_MS: i32 = 5_000;
@@ -43,7 +43,7 @@ struct Chat {
     receipt_timer: Option<i32>,
     socket: Option<WebSocket>,
     /// The socket's handlers (replaced with the socket).
-    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    handlers: session::Handlers,
     retry_ms: i32,
     place_timer: Option<i32>,
     status: Element,
@@ -158,43 +158,22 @@ fn session_lost(chat: &Shared) {
 }
 
 fn connect(chat: Shared) {
-    let Some(location) = web_sys::window().map(|w| w.location()) else {
-        return;
-    };
-    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
-        "wss"
-    } else {
-        "ws"
-    };
-    let url = {
+    let (token, after) = {
         let c = chat.borrow();
-        client::customer_socket(
-            scheme,
-            &location.host().unwrap_or_default(),
-            &c.token,
-            c.last_seq as i64,
-        )
+        (c.token.clone(), c.last_seq as i64)
     };
-    let Ok(socket) = WebSocket::new(&url) else {
+    let (on_frame_of, on_close_of) = (chat.clone(), chat.clone());
+    let Some((socket, handlers)) = session::socket(
+        &token,
+        after,
+        move |frame| on_frame(&on_frame_of, frame),
+        move || reconnect(on_close_of.clone()),
+    ) else {
         return;
     };
-    let c = chat.clone();
-    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-        let data = e
-            .dyn_ref::<MessageEvent>()
-            .and_then(|m| m.data().as_string())
-            .unwrap_or_default();
-        if let Ok(frame) = JSON::parse(&data) {
-            on_frame(&c, &frame);
-        }
-    });
-    let c = chat.clone();
-    let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| reconnect(c.clone()));
-    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
     let mut c = chat.borrow_mut();
     c.socket = Some(socket);
-    c.handlers = vec![on_message, on_close];
+    c.handlers = handlers;
 }
 
 /// The socket closed: try again after a growing pause, unless the chat is over. If the

@@ -2,6 +2,45 @@
 //! page or of the website around it) finds the chat. Framed on a website, this is the chat
 //! origin's storage partitioned under that website by the browser: no third-party cookie.
 //! Where storage is refused (private modes, blocked storage) the chat lasts as long as the page.
+//! The session's socket ([`socket`]) is opened here too, for the chat and the call alike.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, WebSocket};
+
+/// The handlers a socket keeps alive (dropped with it).
+pub type Handlers = Vec<Closure<dyn FnMut(JsValue)>>;
+
+/// Opens the session's socket (`ws(s)://` as the page was served), resuming after `after`:
+/// `on_frame` gets each frame parsed, `on_close` runs when it closes.
+pub fn socket(
+    token: &str,
+    after: i64,
+    on_frame: impl Fn(&JsValue) + 'static,
+    on_close: impl Fn() + 'static,
+) -> Option<(WebSocket, Handlers)> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+        "wss"
+    } else {
+        "ws"
+    };
+    let host = location.host().unwrap_or_default();
+    let socket = WebSocket::new(&kit::client::customer_socket(scheme, &host, token, after)).ok()?;
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let data = e
+            .dyn_ref::<MessageEvent>()
+            .and_then(|m| m.data().as_string())
+            .unwrap_or_default();
+        if let Ok(frame) = js_sys::JSON::parse(&data) {
+            on_frame(&frame);
+        }
+    });
+    let closed = Closure::<dyn FnMut(JsValue)>::new(move |_| on_close());
+    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    socket.set_onclose(Some(closed.as_ref().unchecked_ref()));
+    Some((socket, vec![on_message, closed]))
+}
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()

@@ -12,10 +12,11 @@ use tests::api::{server_options, Api, Center, Feed};
 use tests::both_stores;
 use tests::db::TestDb;
 use tests::receiver::Receiver;
-use tests::voice::{call_center, connect_all, talk, Peer, Visitor};
+use tests::voice::{
+    call_center, connect_all, read_recording, talk, voice_queue_and_flow, Peer, Visitor, AGENT,
+    CALLER,
+};
 
-const CALLER: u8 = 1;
-const AGENT: u8 = 2;
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
 /// The visitor calls and Ada answers: both peers connected through the server.
@@ -194,36 +195,6 @@ async fn the_recording_has_both_parties_for_the_call(
     );
 }
 
-/// Reads a two-stream recording: its length from the last granule position, and how many
-/// frames each stream holds (checking each is the right party's).
-fn read_recording(file: &[u8]) -> (f64, u64, u64) {
-    let mut reader = ogg::reading::PacketReader::new(std::io::Cursor::new(file));
-    let (mut caller, mut agent, mut granule) = (0, 0, 0);
-    let mut index = 0;
-    while let Some(packet) = reader.read_packet().expect("a well-formed Ogg file") {
-        index += 1;
-        if index == 1 {
-            assert_eq!(&packet.data[..8], b"OpusHead");
-            assert_eq!(packet.data[9], 2, "two channels");
-        }
-        if index <= 2 {
-            continue;
-        }
-        granule = packet.absgp_page();
-        let data = &packet.data;
-        let caller_len = data[1] as usize;
-        if caller_len > 0 {
-            assert_eq!(data[2], CALLER, "the left channel holds the visitor");
-            caller += 1;
-        }
-        if data.len() > 3 + caller_len {
-            assert_eq!(data[3 + caller_len], AGENT, "the right channel holds Ada");
-            agent += 1;
-        }
-    }
-    (granule as f64 / 48_000.0, caller, agent)
-}
-
 async fn what_is_refused_says_why(db: TestDb) {
     let c = Center::start_with(db, server_options(), 0).await;
     let ada = call_center(&c).await;
@@ -300,24 +271,7 @@ async fn without_a_media_socket_calls_cannot_be_turned_on(db: TestDb) {
         .extra_args
         .extend(["--media-listen".into(), "off".into()]);
     let c = Center::start_with(db, options, 0).await;
-    let queue = c
-        .admin
-        .post(
-            "/v1/queues",
-            json!({"name": "Calls", "channel": "voice", "distribution": "longest_idle", "ring_timeout_secs": 30}),
-        )
-        .await
-        .expect(201)["queue_id"]
-        .clone();
-    let flow = c
-        .admin
-        .post(
-            "/v1/flows",
-            json!({"name": "Calls", "start": "q", "steps": {"q": {"type": "route_to_queue", "queue_id": queue}}}),
-        )
-        .await
-        .expect(201)["flow_id"]
-        .clone();
+    let (_, flow) = voice_queue_and_flow(&c.admin).await;
     let refused = c
         .admin
         .post(

@@ -13,6 +13,7 @@ use tests::chat::Website;
 use tests::db::TestDb;
 use tests::pages::{ChatPage, Widget};
 use tests::process::ServerOptions;
+use tests::voice::{add_ada, voice_queue_and_flow};
 
 const VISITOR_HZ: f64 = 440.0;
 const AGENT_HZ: f64 = 880.0;
@@ -31,20 +32,15 @@ async fn call_center_with_website() -> (Center, Website) {
     )
     .await;
     let site = Website::serve(listener, site_origin, &c.server.base_url);
-    let queue = tests::bench::queue_behind_entry(
-        &c.admin,
-        json!({"name": "Web calls", "channel": "voice", "distribution": "longest_idle", "ring_timeout_secs": 60}),
-        json!({"entry_id": "web-chat", "chat": {"calls": true}}),
-    )
-    .await;
+    let (queue, flow) = voice_queue_and_flow(&c.admin).await;
     c.admin
         .post(
-            "/v1/agents",
-            json!({"display_name": "Ada", "email": "ada@switchboard.test", "role": "agent",
-                   "password": "ada-agent-password", "queues": [{"queue_id": queue["queue_id"]}]}),
+            "/v1/entry-points",
+            json!({"entry_id": "web-chat", "flow_id": flow, "chat": {"calls": true}}),
         )
         .await
         .expect(201);
+    add_ada(&c.admin, &queue).await;
     (c, site)
 }
 

@@ -139,8 +139,8 @@ pub async fn agent_offer(
         ) {
             return Err(conflict("accept the call first"));
         }
-        let active =
-            crate::store::agents::active_device(&mut *ctx.store.read().await?, agent).await?;
+        let mut conn = ctx.store.read().await?;
+        let active = crate::store::agents::active_device(&mut conn, agent).await?;
         if let (Some(active), Some(device)) = (active, device) {
             if active != device {
                 return Err(conflict(
@@ -150,12 +150,12 @@ pub async fn agent_offer(
         }
         let queue: Option<shared::config::Queue> = match rec.queue_id {
             Some(q) => {
-                let mut conn = ctx.store.read().await?;
                 let table = crate::store::config::DocTable::Queues;
                 crate::store::config::get_doc(&mut conn, table, ctx.account, &q.to_string()).await?
             }
             None => None,
         };
+        drop(conn);
         media.record(call.0, queue.is_none_or(|q| q.record_calls));
         return Ok(media.offer(call.0, Party::Agent, sdp).await?);
     }
