@@ -3,9 +3,15 @@
 //! **Barge** (`POST /v1/engagements/{id}/monitor`), read again every 5 seconds. A barged
 //! engagement then reaches the supervisor's own feed like any other.
 //!
+//! Listening to or barging into a **web call** also opens the supervisor's own audio: a call
+//! bar ([`crate::call`]) below the list whose offer goes on the widget's socket; the server
+//! relays both parties to it, and relays the supervisor to both only after Barge
+//! (docs/voice.md). **Leave** closes that audio; a call that ended closes it too.
+//!
 //! Every name and title from the server goes into the page as text.
 
-use js_sys::{Array, Reflect, JSON};
+use crate::call::CallBar;
+use js_sys::{Array, Function, Reflect, JSON};
 use kit::dom::el;
 use kit::{client, text};
 use std::cell::RefCell;
@@ -30,6 +36,11 @@ struct State {
     /// Where the chats the supervisor barged into show their conversation.
     barged: Element,
     chats: Vec<(String, crate::conversation::Conversation)>,
+    /// For a web call's audio: the `iceServers` JSON, and what sends a frame on the socket.
+    ice: String,
+    send: Function,
+    /// The web calls the supervisor hears: id, its section, its call bar.
+    calls: Vec<(String, Element, CallBar)>,
 }
 
 /// The mounted view. The widget keeps it while the user is a supervisor and calls
@@ -39,9 +50,10 @@ pub struct View {
     state: Rc<RefCell<State>>,
 }
 
-/// Show the view at the end of `host`; `token` signs its API calls.
+/// Show the view at the end of `host`; `token` signs its API calls; `ice` and `send` as for
+/// [`crate::call::mount_call`].
 #[wasm_bindgen]
-pub fn mount_supervisor(host: Element, token: String) -> View {
+pub fn mount_supervisor(host: Element, token: String, ice: String, send: Function) -> View {
     let root = el("details", "supervisor");
     let _ = root.set_attribute("open", "");
     let _ = root.set_attribute("data-test", "supervisor");
@@ -71,6 +83,9 @@ pub fn mount_supervisor(host: Element, token: String) -> View {
         click: None,
         barged,
         chats: Vec::new(),
+        ice,
+        send,
+        calls: Vec::new(),
     }));
     let weak = Rc::downgrade(&state);
     let tick = Closure::<dyn FnMut()>::new(move || {
@@ -114,6 +129,15 @@ impl View {
         s.token = token;
     }
 
+    /// A `call_answer` or `call_error` frame from the socket, for call `id`: its call bar takes
+    /// it, if the supervisor has one.
+    pub fn call_frame(&self, id: String, json: String) {
+        let s = self.state.borrow();
+        if let Some((_, _, bar)) = s.calls.iter().find(|(c, _, _)| *c == id) {
+            bar.frame(json);
+        }
+    }
+
     /// Stop reading and remove the view.
     pub fn unmount(&self) {
         let mut s = self.state.borrow_mut();
@@ -125,6 +149,9 @@ impl View {
         for (_, chat) in s.chats.drain(..) {
             chat.unmount();
         }
+        for (_, _, bar) in s.calls.drain(..) {
+            bar.unmount();
+        }
         s.root.remove();
     }
 }
@@ -134,6 +161,24 @@ async fn refresh(state: Rc<RefCell<State>>) {
     let token = state.borrow().token.clone();
     let stats = client::queue_stats().send(&token).await;
     let live = client::connected_engagements().send(&token).await;
+    if let Ok(list) = &live {
+        // The audio of a call that ended stops.
+        let list = Array::from(list);
+        let ended: Vec<String> = state
+            .borrow()
+            .calls
+            .iter()
+            .map(|(id, _, _)| id.clone())
+            .filter(|id| {
+                !list
+                    .iter()
+                    .any(|e| text(&e, "engagement_id").as_deref() == Some(id))
+            })
+            .collect();
+        for id in ended {
+            leave_call(&state, &id);
+        }
+    }
     let s = state.borrow();
     match stats {
         Ok(queues) => draw_stats(&s.stats, &Array::from(&queues)),
@@ -191,6 +236,9 @@ fn draw_live(list: &Element, engagements: &Array) {
         let item = el("li", "");
         let _ = item.set_attribute("data-engagement", &id);
         let _ = item.set_attribute("data-channel", &field(&e, "channel"));
+        if is_web_call(&e) {
+            let _ = item.set_attribute("data-web-call", "");
+        }
         let _ = item.append_with_str_1(&title(&e));
         for (label, mode, test) in [("Listen", "monitor", "listen"), ("Barge", "barge", "barge")] {
             let button = el("button", "");
@@ -219,12 +267,19 @@ fn title(e: &JsValue) -> String {
         .unwrap_or_default()
 }
 
+/// A call whose audio Switchboard carries (docs/voice.md), as opposed to a telephony
+/// connector's voice engagement.
+fn is_web_call(e: &JsValue) -> bool {
+    text(e, "channel").as_deref() == Some("voice")
+        && text(e, "channel_source").as_deref() == Some("web_call")
+}
+
 fn on_click(state: Rc<RefCell<State>>, event: web_sys::Event) {
-    let Some(button) = event
-        .target()
-        .and_then(|t| t.dyn_into::<Element>().ok())
-        .filter(|e| e.has_attribute("data-mode"))
-    else {
+    let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+    if let Some(id) = target.as_ref().and_then(|t| t.get_attribute("data-leave")) {
+        return leave_call(&state, &id);
+    }
+    let Some(button) = target.filter(|e| e.has_attribute("data-mode")) else {
         return;
     };
     let mode = button.get_attribute("data-mode").unwrap_or_default();
@@ -235,6 +290,7 @@ fn on_click(state: Rc<RefCell<State>>, event: web_sys::Event) {
         return;
     };
     let chat = mode == "barge" && item.get_attribute("data-channel").as_deref() == Some("chat");
+    let call = item.has_attribute("data-web-call");
     let name = item
         .first_child()
         .and_then(|t| t.text_content())
@@ -245,6 +301,8 @@ fn on_click(state: Rc<RefCell<State>>, event: web_sys::Event) {
             Ok(_) => {
                 if chat {
                     show_barged_chat(&state, id, &name);
+                } else if call {
+                    hear_call(&state, id, &name, mode == "barge");
                 }
                 spawn_local(refresh(state))
             }
@@ -269,6 +327,55 @@ fn show_barged_chat(state: &Rc<RefCell<State>>, id: String, name: &str) {
     let _ = s.barged.append_child(&section);
     let chat = crate::conversation::mount_supervising(section, id.clone(), s.token.clone());
     s.chats.push((id, chat));
+}
+
+/// The supervisor's audio of web call `id`: a section with a call bar (mounted once; Barge
+/// after Listen only changes its heading — the server changes who hears whom).
+fn hear_call(state: &Rc<RefCell<State>>, id: String, name: &str, barge: bool) {
+    let heading = if barge {
+        format!("Barged in: {name}")
+    } else {
+        format!("Listening: {name}")
+    };
+    let mut s = state.borrow_mut();
+    if let Some((_, section, _)) = s.calls.iter().find(|(c, _, _)| *c == id) {
+        if let Some(h) = section.query_selector("h4").ok().flatten() {
+            h.set_text_content(Some(&heading));
+        }
+        return;
+    }
+    let section = el("section", "");
+    let _ = section.set_attribute("data-test", "monitored-call");
+    let _ = section.set_attribute("data-engagement", &id);
+    let h = el("h4", "");
+    h.set_text_content(Some(&heading));
+    let leave = el("button", "");
+    let _ = leave.set_attribute("type", "button");
+    let _ = leave.set_attribute("data-leave", &id);
+    let _ = leave.set_attribute("data-test", "monitor-leave");
+    leave.set_text_content(Some("Leave"));
+    let _ = section.append_child(&h);
+    let _ = section.append_child(&leave);
+    let _ = s.barged.append_child(&section);
+    let bar = crate::call::mount_call(
+        section.clone(),
+        id.clone(),
+        true,
+        s.ice.clone(),
+        s.send.clone(),
+    );
+    s.calls.push((id, section, bar));
+}
+
+/// Stop hearing call `id` (Leave, or the call ended): the audio closes; the server drops the
+/// leg when it goes quiet.
+fn leave_call(state: &Rc<RefCell<State>>, id: &str) {
+    let mut s = state.borrow_mut();
+    if let Some(at) = s.calls.iter().position(|(c, _, _)| c == id) {
+        let (_, section, bar) = s.calls.remove(at);
+        bar.unmount();
+        section.remove();
+    }
 }
 
 fn say(s: &State, message: &str) {

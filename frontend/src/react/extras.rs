@@ -65,8 +65,8 @@ export function chat_event(id, json) {
 export function chat_typing(id) {
   parts.get("chat:" + id)?.typing();
 }
-export function supervisor_sync(base, token) {
-  if (!mount(base, "supervisor", "[data-supervisor]", [token], (m, el, t) => m.mount_supervisor(el, t)))
+export function supervisor_sync(base, token, ice, send) {
+  if (!mount(base, "supervisor", "[data-supervisor]", [token], (m, el, t) => m.mount_supervisor(el, t, ice, send)))
     parts.get("supervisor")?.set_token(token);
 }
 export function call_sync(base, id, live, ice, send) {
@@ -76,6 +76,7 @@ export function call_sync(base, id, live, ice, send) {
 }
 export function call_frame(id, json) {
   parts.get("call:" + id)?.frame(json);
+  parts.get("supervisor")?.call_frame(id, json);
 }
 export function drop_part(key) {
   parts.get(key)?.unmount();
@@ -94,8 +95,9 @@ extern "C" {
     fn chat_event(id: &str, json: &str);
     /// The customer of chat `id` is typing.
     fn chat_typing(id: &str);
-    /// Mount the supervisor view, or give it the current token.
-    fn supervisor_sync(base: &str, token: &str);
+    /// Mount the supervisor view, or give it the current token; `ice` and `send` as for
+    /// [`call_sync`] (a supervisor listening to a web call has a call bar of their own).
+    fn supervisor_sync(base: &str, token: &str, ice: &str, send: &js_sys::Function);
     /// Fill a transfer list (`<select>`) with where an engagement can go.
     fn transfer_targets(base: &str, select: &web_sys::Element, token: &str);
     /// Fill "My queues" (a `<details>` with its summary) with opt-in checkboxes.
@@ -103,7 +105,7 @@ extern "C" {
     /// Mount the call bar of web call `id`, or tell it whether the call is live; `send`
     /// sends a text frame on the widget's socket.
     fn call_sync(base: &str, id: &str, live: bool, ice: &str, send: &js_sys::Function);
-    /// The server's answer to the call bar's offer.
+    /// The server's answer to a call bar's offer (the panel's, or the supervisor view's).
     fn call_frame(id: &str, json: &str);
     /// Unmount a part: an engagement id, or `"supervisor"`.
     fn drop_part(key: &str);
@@ -186,17 +188,20 @@ pub fn show_conversation(session: Session, id: EngagementId, item: Memo<Option<I
 /// panel component, for as long as the panel exists.
 pub fn show_call(session: Session, id: EngagementId, item: Memo<Option<Item>>) {
     let key = id.to_string();
-    let web_call = item.with_untracked(|i| {
+    // A supervisor who barged into a call sees its panel too: their audio is the supervisor
+    // view's call bar, not this one.
+    let me = session.model.with_untracked(|m| m.me());
+    let own_web_call = item.with_untracked(|i| {
         i.as_ref().is_some_and(|i| {
             i.engagement.channel == Channel::Voice
                 && i.engagement.channel_source.as_deref() == Some("web_call")
+                && me.is_some_and(|me| i.engagement.agent_ids.contains(&me))
         })
     });
-    if !web_call {
+    if !own_web_call {
         return;
     }
-    let send = Closure::<dyn Fn(String)>::new(move |frame: String| session.send_frame(&frame));
-    let send: js_sys::Function = send.into_js_value().unchecked_into();
+    let send = socket_sender(session);
     let effect = RenderEffect::new({
         let key = key.clone();
         move |_| {
@@ -231,12 +236,20 @@ pub fn fill_queue_prefs(session: Session, list: &web_sys::Element) {
     queue_prefs(base(), list, &token);
 }
 
+/// A JavaScript function that sends a text frame on the widget's socket.
+fn socket_sender(session: Session) -> js_sys::Function {
+    let send = Closure::<dyn Fn(String)>::new(move |frame: String| session.send_frame(&frame));
+    send.into_js_value().unchecked_into()
+}
+
 /// Show the supervisor view in the `[data-supervisor]` element while `supervisor` holds.
 pub fn show_supervisor(session: Session, supervisor: Memo<bool>) {
+    let send = socket_sender(session);
     let effect = RenderEffect::new(move |_| {
         let token = session.token.get().unwrap_or_default();
         if supervisor.get() {
-            supervisor_sync(base(), &token);
+            let ice = session.model.with_untracked(|m| m.ice_servers.clone());
+            supervisor_sync(base(), &token, &ice, &send);
         } else {
             drop_part("supervisor");
         }

@@ -11,7 +11,7 @@
 //! - the web call's parts on both sides (`call`): status, mute, statistics.
 
 mod app_page;
-mod call;
+pub mod call;
 mod chat_page;
 mod crm;
 mod host_page;

@@ -6,17 +6,21 @@
 //! the right (Goertzel). A browser that refuses the microphone gets the message.
 
 use serde_json::{json, Value};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use tests::api::{Api, Center};
 use tests::audio::{decode, tone_level, write_tone};
 use tests::chat::Website;
 use tests::db::TestDb;
+use tests::pages::call::Heard;
 use tests::pages::{ChatPage, Widget};
 use tests::process::ServerOptions;
 use tests::voice::{add_ada, voice_queue_and_flow};
 
 const VISITOR_HZ: f64 = 440.0;
 const AGENT_HZ: f64 = 880.0;
+const SUPERVISOR_HZ: f64 = 660.0;
+const COLLEAGUE_HZ: f64 = 660.0;
 
 /// A center whose `web-chat` entry point (the one the test website's bubble opens) takes
 /// calls into a voice queue, Ada in it; and the website, allowed to embed.
@@ -207,6 +211,246 @@ async fn wait_for_recording(admin: &Api) -> Value {
         }
         assert!(Instant::now() < deadline, "no recording: {}", list.body);
         tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Ada takes a call from a visitor in a new browser: the two ends, connected.
+async fn connected_call(
+    c: &Center,
+    site: &Website,
+    visitor_wav: &Path,
+    agent_wav: &Path,
+) -> (ChatPage, Widget) {
+    let ada = Widget::ready_with_microphone(
+        &c.server.base_url,
+        "ada@switchboard.test",
+        "ada-agent-password",
+        agent_wav,
+    )
+    .await;
+    let visitor = ChatPage::with_microphone(&site.origin, Some(visitor_wav)).await;
+    visitor.call("Grace Hopper").await;
+    ada.wait_offer().await;
+    ada.accept_offer().await;
+    ada.wait_call_status("On the call").await;
+    visitor.wait_call_status("On the call with Ada").await;
+    (visitor, ada)
+}
+
+/// Reads what `end` hears until `check` holds of it (15 s at most); the last reading.
+async fn hears(end: End<'_>, freqs: &[u32], what: &str, check: impl Fn(&Heard) -> bool) -> Heard {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let heard = match end {
+            End::Visitor(page) => page.heard(freqs).await,
+            End::Agent(widget) => widget.heard(freqs).await,
+        };
+        if check(&heard) {
+            return heard;
+        }
+        assert!(Instant::now() < deadline, "{what}: {heard:?}");
+    }
+}
+
+/// `tone` is heard: within 20 dB of the loudest tone heard, and that one clearly there.
+fn audible(h: &Heard, tone: u32) -> bool {
+    let loudest = h.values().copied().fold(0.0, f64::max);
+    loudest > 1e-3 && h[&tone] >= loudest / 10.0
+}
+
+/// `tone` is not heard: 40 dB or more below the loudest tone heard (a tone nobody plays to
+/// this end reads some 70 dB below).
+fn inaudible(h: &Heard, tone: u32) -> bool {
+    let loudest = h.values().copied().fold(0.0, f64::max);
+    loudest > 1e-3 && h[&tone] < loudest / 100.0
+}
+
+/// A supervisor (an admin, playing 660 Hz) listens from the supervisor view: they hear the
+/// visitor and Ada, neither hears them; then they barge in and both hear them. Each step is an
+/// `engagement.monitor_started` event naming them and the mode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_listens_unheard_then_barges_in_heard_by_both() {
+    let (c, site) = call_center_with_website().await;
+    let tones = tempfile::tempdir().unwrap();
+    let wav = |name: &str, hz: f64| {
+        let path = tones.path().join(name);
+        write_tone(&path, hz, 60);
+        path
+    };
+    let (visitor_wav, agent_wav, supervisor_wav) = (
+        wav("visitor.wav", VISITOR_HZ),
+        wav("agent.wav", AGENT_HZ),
+        wav("supervisor.wav", SUPERVISOR_HZ),
+    );
+    let (visitor, ada) = connected_call(&c, &site, &visitor_wav, &agent_wav).await;
+    let live = c
+        .admin
+        .get("/v1/engagements?state=connected")
+        .await
+        .expect(200);
+    let id = live[0]["engagement_id"].as_str().unwrap().to_string();
+    let sue = Widget::supervisor_with_microphone(
+        &c.server.base_url,
+        tests::api::ADMIN_EMAIL,
+        tests::api::ADMIN_PASSWORD,
+        &supervisor_wav,
+    )
+    .await;
+    let (v, a, s) = (VISITOR_HZ as u32, AGENT_HZ as u32, SUPERVISOR_HZ as u32);
+    let freqs = [v, a, s];
+    let (caller, agent, supervisor) = (End::Visitor(&visitor), End::Agent(&ada), End::Agent(&sue));
+
+    sue.listen(&id).await;
+    sue.wait_monitored_call(&id, "Listening").await;
+    sue.wait_call_status("On the call").await;
+    assert_loopback(&sue.call_stats().await, "the supervisor");
+    hears(
+        supervisor,
+        &freqs,
+        "the listening supervisor hears the visitor and Ada",
+        |h| audible(h, v) && audible(h, a) && inaudible(h, s),
+    )
+    .await;
+    // The supervisor's audio reaches the server (it is sending); nobody gets it.
+    let by_visitor = hears(caller, &freqs, "the visitor hears Ada", |h| audible(h, a)).await;
+    assert!(
+        inaudible(&by_visitor, s),
+        "the visitor does not hear a listening supervisor: {by_visitor:?}"
+    );
+    let by_ada = hears(agent, &freqs, "Ada hears the visitor", |h| audible(h, v)).await;
+    assert!(
+        inaudible(&by_ada, s),
+        "Ada does not hear a listening supervisor: {by_ada:?}"
+    );
+
+    sue.barge(&id).await;
+    sue.wait_monitored_call(&id, "Barged in").await;
+    hears(
+        caller,
+        &freqs,
+        "the visitor hears the barging supervisor",
+        |h| audible(h, s) && audible(h, a),
+    )
+    .await;
+    hears(agent, &freqs, "Ada hears the barging supervisor", |h| {
+        audible(h, s) && audible(h, v)
+    })
+    .await;
+
+    let events = c
+        .admin
+        .get(&format!("/v1/events?after=0&limit=1000&engagement_id={id}"))
+        .await
+        .expect(200);
+    let modes: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "engagement.monitor_started" && e["engagement_id"] == json!(id))
+        .map(|e| e["data"]["mode"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(modes, ["monitor", "barge"], "{events}");
+
+    sue.click(&format!("[data-test=monitor-leave][data-leave='{id}']"))
+        .await;
+    ada.click("[data-test=end]").await;
+    visitor.wait_call_status("Call ended").await;
+    for browser in [visitor.browser, ada.browser, sue.browser] {
+        browser.close().await;
+    }
+}
+
+/// Ada transfers the call to her colleague Bob (playing 660 Hz): the visitor stays on the
+/// call, hears hold music until Bob accepts, then Bob; Ada's audio stops. The visitor then
+/// reloads their page mid-call: the page takes the same call up again and hears Bob.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_moves_to_a_colleague_and_survives_the_visitors_reload() {
+    let (c, site) = call_center_with_website().await;
+    let queue = c.admin.get("/v1/queues").await.expect(200)[0].clone();
+    let bob_id = c
+        .admin
+        .post(
+            "/v1/agents",
+            json!({"display_name": "Bob", "email": "bob@switchboard.test", "role": "agent",
+                   "password": "bob-agent-password", "queues": [{"queue_id": queue["queue_id"]}]}),
+        )
+        .await
+        .expect(201)["agent_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tones = tempfile::tempdir().unwrap();
+    let wav = |name: &str, hz: f64| {
+        let path = tones.path().join(name);
+        write_tone(&path, hz, 60);
+        path
+    };
+    let (visitor_wav, agent_wav, bob_wav) = (
+        wav("visitor.wav", VISITOR_HZ),
+        wav("agent.wav", AGENT_HZ),
+        wav("bob.wav", COLLEAGUE_HZ),
+    );
+    let (visitor, ada) = connected_call(&c, &site, &visitor_wav, &agent_wav).await;
+    let bob = Widget::ready_with_microphone(
+        &c.server.base_url,
+        "bob@switchboard.test",
+        "bob-agent-password",
+        &bob_wav,
+    )
+    .await;
+    let (v, a, b) = (VISITOR_HZ as u32, AGENT_HZ as u32, COLLEAGUE_HZ as u32);
+    let freqs = [v, a, b];
+    let caller = End::Visitor(&visitor);
+    hears(caller, &freqs, "the visitor hears Ada", |h| audible(h, a)).await;
+
+    ada.transfer_to_agent(&bob_id).await;
+    bob.wait_offer().await;
+    // Waiting for Bob, the visitor is still on the call and hears the hold music: neither
+    // Ada (who has let go) nor silence.
+    let waiting = visitor.call_stats().await;
+    End::Visitor(&visitor)
+        .receives_more(&waiting, "the visitor waiting for Bob")
+        .await;
+    let held = visitor.heard(&freqs).await;
+    assert!(
+        held[&a] < 1e-3 || inaudible(&held, a),
+        "Ada is off the call: {held:?}"
+    );
+    bob.accept_offer().await;
+    bob.wait_call_status("On the call").await;
+    hears(caller, &freqs, "the visitor hears Bob, not Ada", |h| {
+        audible(h, b) && inaudible(h, a)
+    })
+    .await;
+    hears(End::Agent(&bob), &freqs, "Bob hears the visitor", |h| {
+        audible(h, v)
+    })
+    .await;
+
+    visitor.reload().await;
+    visitor.wait_call_status("On the call").await;
+    hears(
+        caller,
+        &freqs,
+        "the visitor, back after a reload, hears Bob",
+        |h| audible(h, b) && inaudible(h, a),
+    )
+    .await;
+    let connected = c
+        .admin
+        .get("/v1/engagements?state=connected")
+        .await
+        .expect(200);
+    assert_eq!(
+        connected.as_array().map(Vec::len),
+        Some(1),
+        "still the one call: {connected}"
+    );
+
+    bob.click("[data-test=end]").await;
+    visitor.wait_call_status("Call ended").await;
+    for browser in [visitor.browser, ada.browser, bob.browser] {
+        browser.close().await;
     }
 }
 
