@@ -172,6 +172,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         workers.spawn("web calls", |stop| {
             crate::service::calls::run(ctx.clone(), hub.clone(), events, stop)
         });
+        workers.spawn("web call offers from other instances", |stop| {
+            crate::delivery::call_signals::run(ctx.clone(), hub.clone(), stop)
+        });
     }
     let state = AppState {
         ctx,

@@ -7,7 +7,10 @@
 //!   carry only what is the customer's to see.
 //! - [`webhooks`]: signed webhook deliveries from the log (a transactional outbox).
 //! - [`callouts`]: flow event callouts, through the same outbox and signing.
+//! - [`call_signals`]: web call offers that reached another instance, answered by the one that
+//!   holds the call.
 
+pub mod call_signals;
 pub mod callouts;
 pub mod chat_ws;
 pub mod hub;

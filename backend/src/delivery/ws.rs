@@ -50,7 +50,13 @@ pub struct Subscriber {
 }
 
 /// A frame the widget sent: a web call's SDP offer, answered on the same socket.
-async fn request(ctx: &Ctx, agent: &Agent, device: Option<&str>, text: &str) -> SocketFrame<Agent> {
+async fn request(
+    ctx: &Ctx,
+    hub: &Hub,
+    agent: &Agent,
+    device: Option<&str>,
+    text: &str,
+) -> SocketFrame<Agent> {
     let (engagement_id, sdp) = match serde_json::from_str::<SocketRequest>(text) {
         Ok(SocketRequest::CallOffer { engagement_id, sdp }) => (engagement_id, sdp),
         Err(e) => {
@@ -61,7 +67,7 @@ async fn request(ctx: &Ctx, agent: &Agent, device: Option<&str>, text: &str) -> 
         return SocketFrame::call_error(None, "name the call's engagement_id".into());
     };
     let answer =
-        crate::service::calls::agent_offer(ctx, agent.agent_id, agent.role, device, call, sdp)
+        crate::service::calls::agent_offer(ctx, hub, agent.agent_id, agent.role, device, call, sdp)
             .await;
     match answer {
         Ok(sdp) => SocketFrame::call_answer(call, sdp),
@@ -142,7 +148,7 @@ pub async fn serve(
             }
             Next::Live(Live::Recording(_)) => continue,
             Next::Request(text) => {
-                let reply = request(&ctx, &agent, device.as_deref(), &text).await;
+                let reply = request(&ctx, &hub, &agent, device.as_deref(), &text).await;
                 if !send_frame(&mut socket, &reply).await {
                     return;
                 }

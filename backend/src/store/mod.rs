@@ -13,6 +13,7 @@ pub mod agents;
 pub mod auth;
 pub mod blobs;
 pub mod callouts;
+pub mod calls;
 pub mod chats;
 pub mod config;
 pub mod engagements;
@@ -120,6 +121,8 @@ pub struct Store {
     writer: AnyPool,
     /// The highest committed event `seq` this process knows of; watchers wake on change.
     committed: watch::Sender<i64>,
+    /// Bumped whenever a web call's signal is written or answered ([`calls`]).
+    call_signals: watch::Sender<u64>,
 }
 
 /// Turn what a user typed into a database URL: `postgres://…` and `sqlite:…` URLs pass
@@ -184,6 +187,7 @@ impl Store {
             reader,
             writer,
             committed: watch::Sender::new(0),
+            call_signals: watch::Sender::new(0),
         };
         store.migrate().await?;
         let latest = store.latest_seq().await?;
@@ -195,14 +199,21 @@ impl Store {
     }
 
     /// PostgreSQL: other instances announce commits with `NOTIFY switchboard_events, '<seq>'`;
-    /// wake local watchers (agent WebSockets) so they read the shared log at once.
+    /// wake local watchers (agent WebSockets) so they read the shared log at once. Web calls'
+    /// signals between instances are announced on `switchboard_calls` ([`calls`]).
     async fn listen_for_other_instances(&self, url: &str) -> Result<()> {
         let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-        listener.listen(NOTIFY_CHANNEL).await?;
+        listener
+            .listen_all([NOTIFY_CHANNEL, calls::CALLS_CHANNEL])
+            .await?;
         let committed = self.committed.clone();
+        let call_signals = self.call_signals.clone();
         tokio::spawn(async move {
             loop {
                 match listener.recv().await {
+                    Ok(note) if note.channel() == calls::CALLS_CHANNEL => {
+                        call_signals.send_modify(|n| *n = n.wrapping_add(1));
+                    }
                     Ok(note) => {
                         if let Ok(seq) = note.payload().parse::<i64>() {
                             committed.send_if_modified(|latest| {

@@ -18,12 +18,15 @@ use wasm_bindgen::prelude::*;
 use web_sys::{AudioContext, Element, MediaStream, WebSocket};
 
 const PLACE_EVERY_MS: i32 = 5_000;
+/// How long the audio may be down before the page offers a new leg.
+const LOST_MS: i32 = 2_500;
 
 struct Call {
     page: Page,
     token: String,
     leg: Leg,
     mic: MediaStream,
+    ice_servers: JsValue,
     socket: Option<WebSocket>,
     handlers: session::Handlers,
     ringback: Option<AudioContext>,
@@ -85,6 +88,7 @@ pub fn open(page: Page, token: String, mic: MediaStream, ice_servers: JsValue) {
         token,
         leg,
         mic,
+        ice_servers,
         socket: None,
         handlers: Vec::new(),
         ringback: None,
@@ -98,6 +102,7 @@ pub fn open(page: Page, token: String, mic: MediaStream, ice_servers: JsValue) {
         offered: false,
         over: false,
     }));
+    watch(&call);
     let c = call.clone();
     on(&mute, "click", move |_| toggle_mute(&c));
     let c = call.clone();
@@ -152,7 +157,14 @@ fn on_frame(call: &Shared, frame: &JsValue) {
                     set_status(call, "On the call");
                     answered(call);
                 }
-                if !call.borrow().offered {
+                // The first offer; or again when the socket came back and the audio is not
+                // connected (its server went away, or the last offer was lost with the
+                // socket): the offer reaches whichever server holds the call now.
+                let again = {
+                    let c = call.borrow();
+                    !c.offered || !leg::is_connected(&c.leg)
+                };
+                if again {
                     call.borrow_mut().offered = true;
                     wasm_bindgen_futures::spawn_local(send_offer(call.clone()));
                 }
@@ -188,6 +200,32 @@ fn on_frame(call: &Shared, frame: &JsValue) {
         "ended" => finish(call, "Call ended."),
         _ => {}
     }
+}
+
+/// A leg whose audio is lost for [`LOST_MS`] is renewed.
+fn watch(call: &Shared) {
+    let c = call.clone();
+    call.borrow().leg.on_lost(LOST_MS, move || renew(c.clone()));
+}
+
+/// The audio was lost (the server holding the call went away, the network changed): a new
+/// leg on the same call, offered again — whichever server holds the call now answers.
+fn renew(call: Shared) {
+    let (new_leg, old_leg) = {
+        let c = call.borrow();
+        if c.over {
+            return;
+        }
+        let Ok(leg) = Leg::new(&c.ice_servers, &c.mic, "call-audio") else {
+            return;
+        };
+        append(&c.page.root, &[&leg.audio[0], &leg.audio[1]]);
+        (leg, c.leg.clone())
+    };
+    old_leg.close();
+    call.borrow_mut().leg = new_leg;
+    watch(&call);
+    wasm_bindgen_futures::spawn_local(send_offer(call));
 }
 
 /// The offer for this page's leg, sent on the chat socket.

@@ -19,6 +19,13 @@ use web_sys::{AnalyserNode, AudioContext, Element, HtmlSelectElement, MediaStrea
 
 /// How often the level meter is read.
 const METER_MS: i32 = 100;
+/// How long the audio may be down before the bar offers a new leg.
+const LOST_MS: i32 = 2_500;
+/// After a `call_error`: how long before offering again, and how many times in a row.
+const RETRY_MS: i32 = 2_000;
+const RETRIES: u32 = 5;
+/// How long an offer waits for its answer before the bar offers again.
+const ANSWER_MS: i32 = 6_000;
 
 struct Bar {
     id: String,
@@ -39,6 +46,8 @@ struct Bar {
     since: Option<f64>,
     timers: Vec<Option<i32>>,
     live: bool,
+    /// Offers made again after a `call_error` (at most [`RETRIES`] in a row).
+    retries: u32,
 }
 
 type Shared = Rc<RefCell<Bar>>;
@@ -123,6 +132,7 @@ pub fn mount_call(host: Element, id: String, live: bool, ice: String, send: Func
         analyser: None,
         since: None,
         timers: Vec::new(),
+        retries: 0,
         live: false,
     }));
     let b = bar.clone();
@@ -179,6 +189,15 @@ impl CallBar {
             }
             Some("call_error") => {
                 show_error(&self.bar, &text(&frame, "message").unwrap_or_default());
+                // The call may be between servers (its holder went away and the visitor has
+                // not offered again yet): offer again in a moment, a few times.
+                let mut b = self.bar.borrow_mut();
+                if b.live && b.retries < RETRIES {
+                    b.retries += 1;
+                    let again = self.bar.clone();
+                    let timer = after(RETRY_MS, move || renew(again));
+                    b.timers.push(timer);
+                }
             }
             _ => {}
         }
@@ -222,14 +241,65 @@ async fn start(bar: Shared) {
         b.leg = Some(new_leg.clone());
         b.mic = Some(mic.clone());
     }
+    watch(&bar, &new_leg);
     level_meter(&bar, &mic);
     spawn_local(list_devices(bar.clone()));
-    let Ok(sdp) = new_leg.offer().await else {
+    send_offer(bar, new_leg).await;
+}
+
+/// The leg's offer, sent on the widget's socket.
+async fn send_offer(bar: Shared, leg: Leg) {
+    let Ok(sdp) = leg.offer().await else {
         return show_error(&bar, "This browser could not start the call's audio.");
     };
-    let b = bar.borrow();
+    let mut b = bar.borrow_mut();
     let frame = leg::offer_frame(&sdp, Some(&b.id));
     let _ = b.send.call1(&JsValue::NULL, &frame.into());
+    // No answer in time (the socket was down, or its server went away): offer again.
+    let again = bar.clone();
+    let timer = after(ANSWER_MS, move || {
+        let late = {
+            let b = again.borrow();
+            b.live
+                && b.retries < RETRIES
+                && b.leg
+                    .as_ref()
+                    .is_some_and(|l| l.pc == leg.pc && !leg::is_connected(l))
+        };
+        if late {
+            again.borrow_mut().retries += 1;
+            renew(again);
+        }
+    });
+    b.timers.push(timer);
+}
+
+/// A leg whose audio is lost for [`LOST_MS`] is renewed.
+fn watch(bar: &Shared, leg: &Leg) {
+    let b = bar.clone();
+    leg.on_lost(LOST_MS, move || renew(b.clone()));
+}
+
+/// The audio was lost (the server holding the call went away, the network changed): a new
+/// leg with the same microphone, offered again — whichever server holds the call now answers.
+fn renew(bar: Shared) {
+    let (old, new_leg) = {
+        let b = bar.borrow();
+        let Some(mic) = b.mic.as_ref().filter(|_| b.live) else {
+            return;
+        };
+        let Ok(new_leg) = Leg::new(&b.ice, mic, "call-audio") else {
+            return;
+        };
+        append(&b.root, &[&new_leg.audio[0], &new_leg.audio[1]]);
+        (b.leg.clone(), new_leg)
+    };
+    if let Some(old) = old {
+        old.close();
+    }
+    bar.borrow_mut().leg = Some(new_leg.clone());
+    watch(&bar, &new_leg);
+    spawn_local(send_offer(bar, new_leg));
 }
 
 fn mic_problem(bar: &Shared, problem: &MicProblem) {
@@ -238,14 +308,21 @@ fn mic_problem(bar: &Shared, problem: &MicProblem) {
 }
 
 fn connected(bar: &Shared) {
-    {
+    let first = {
         let mut b = bar.borrow_mut();
+        b.retries = 0;
+        b.error.set_text_content(None);
         b.status.set_text_content(Some("On the call"));
-        if b.since.is_none() {
+        let first = b.since.is_none();
+        if first {
             b.since = Some(js_sys::Date::now());
         }
+        first
+    };
+    // A renewed leg keeps the call's timer.
+    if first {
+        tick(bar.clone());
     }
-    tick(bar.clone());
 }
 
 fn tick(bar: Shared) {

@@ -12,8 +12,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Element, HtmlMediaElement, MediaStream, MediaStreamConstraints, MediaStreamTrack,
-    RtcConfiguration, RtcIceGatheringState, RtcPeerConnection, RtcRtpSender,
-    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+    RtcConfiguration, RtcIceGatheringState, RtcPeerConnection, RtcPeerConnectionState,
+    RtcRtpSender, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType,
+    RtcSessionDescriptionInit,
 };
 
 /// How long the offer waits for the browser's own ICE candidates.
@@ -172,12 +173,46 @@ impl Leg {
         }
     }
 
+    /// Calls `lost` when the connection has been down (`disconnected` or `failed`) for
+    /// `after_ms`: the server holding the call went away, or the network changed. The answer
+    /// is a new leg and a new offer (the server replaces the old leg; with several instances
+    /// the offer reaches whichever holds the call now).
+    pub fn on_lost(&self, after_ms: i32, lost: impl Fn() + 'static) {
+        let pc = self.pc.clone();
+        let lost = std::rc::Rc::new(lost);
+        let changed = Closure::<dyn Fn()>::new(move || {
+            let down = |pc: &RtcPeerConnection| {
+                matches!(
+                    pc.connection_state(),
+                    RtcPeerConnectionState::Disconnected | RtcPeerConnectionState::Failed
+                )
+            };
+            if !down(&pc) {
+                return;
+            }
+            let (pc, lost) = (pc.clone(), lost.clone());
+            after(after_ms, move || {
+                if down(&pc) {
+                    lost();
+                }
+            });
+        });
+        self.pc
+            .set_onconnectionstatechange(Some(changed.into_js_value().unchecked_ref()));
+    }
+
     pub fn close(&self) {
+        self.pc.set_onconnectionstatechange(None);
         self.pc.close();
         for element in &self.audio {
             element.remove();
         }
     }
+}
+
+/// Is the leg's audio connected?
+pub fn is_connected(leg: &Leg) -> bool {
+    leg.pc.connection_state() == RtcPeerConnectionState::Connected
 }
 
 /// The call's wire payload for `call_offer`: `{"type":"call_offer","sdp":…}` (and the

@@ -185,3 +185,94 @@ async fn timers_survive_a_restart(db: TestDb) {
 }
 
 tests::both_stores!(timers_survive_a_restart);
+
+/// A web call on two instances: the visitor's page is on instance A (which then holds the call),
+/// Ada's widget on instance B. B hands her offer to A through the database and gives her A's
+/// answer, so her audio goes to A's media address and the two hear each other. The visitor's
+/// page then reloads onto B: same call, and their new leg is answered by A too. Then A dies:
+/// the visitor's next offer through B finds no one holding the call, B takes it over, and once
+/// Ada offers again the call goes on through B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_calls_legs_meet_on_the_instance_that_holds_it() {
+    use tests::voice::{call_center, connect_all, Peer, Visitor, AGENT, CALLER};
+    let Some(db) = TestDb::postgres("scale_out::a_web_calls_legs_meet").await else {
+        return;
+    };
+    let mut a = Center::start_with(db, server_options(), 0).await;
+    call_center(&a).await;
+    let b_server = start_switchboard(&a.db, server_options()).await;
+    let b = Api::new(&b_server.base_url);
+    let ada = b.login("ada@switchboard.test", "ada-agent-password").await;
+
+    let mut visitor = Visitor::call(&a.anon(), "web-call", "Grace Hopper").await;
+    let (mut caller, offer) = Peer::new(CALLER);
+    let answer = visitor.offer(&offer).await.expect("A answers the visitor");
+    caller.accept_answer(&answer).unwrap();
+    let id = visitor.engagement.clone();
+    let mut feed = Feed::connect(&ada, None).await;
+    ada.accept_when_offered(&id, WAIT).await;
+    let (mut agent, offer) = Peer::new(AGENT);
+    let answer = feed
+        .call_offer(&id, &offer)
+        .await
+        .expect("B hands Ada's offer to A and returns A's answer");
+    agent.accept_answer(&answer).unwrap();
+    connect_all(&mut [&mut caller, &mut agent]);
+    hear_each_other(
+        &mut caller,
+        &mut agent,
+        "A relays Ada on B and the visitor on A",
+    );
+
+    // The visitor's page reloads and its socket lands on B.
+    let token = visitor.token.clone();
+    visitor.close().await;
+    let mut visitor = Visitor::connect(&b, id.clone(), token.clone()).await;
+    let (mut caller, offer) = Peer::new(CALLER);
+    let answer = visitor
+        .offer(&offer)
+        .await
+        .expect("B hands the reloaded page's offer to A");
+    caller.accept_answer(&answer).unwrap();
+    connect_all(&mut [&mut caller]);
+    hear_each_other(&mut caller, &mut agent, "after the visitor's reload onto B");
+
+    // A dies: B takes the call over at the visitor's next offer; Ada offers again.
+    a.server.child.start_kill().unwrap();
+    let _ = a.server.child.wait().await;
+    visitor.close().await;
+    let mut visitor = Visitor::connect(&b, id.clone(), token).await;
+    let (mut caller, offer) = Peer::new(CALLER);
+    let answer = visitor
+        .offer(&offer)
+        .await
+        .expect("B takes over the call whose holder is gone");
+    caller.accept_answer(&answer).unwrap();
+    let (mut agent, offer) = Peer::new(AGENT);
+    let answer = feed
+        .call_offer(&id, &offer)
+        .await
+        .expect("B answers Ada now that it holds the call");
+    agent.accept_answer(&answer).unwrap();
+    connect_all(&mut [&mut caller, &mut agent]);
+    hear_each_other(&mut caller, &mut agent, "the call goes on through B");
+}
+
+fn hear_each_other(caller: &mut tests::voice::Peer, agent: &mut tests::voice::Peer, when: &str) {
+    use tests::voice::{talk, AGENT, CALLER};
+    let (from_agent, from_caller) = (
+        caller.heard[0].by_tag[AGENT as usize],
+        agent.heard[0].by_tag[CALLER as usize],
+    );
+    talk(&mut [caller, agent], &[true, true], Duration::from_secs(2));
+    assert!(
+        caller.heard[0].by_tag[AGENT as usize] - from_agent >= 80,
+        "{when}: the visitor hears Ada: {:?}",
+        caller.heard[0]
+    );
+    assert!(
+        agent.heard[0].by_tag[CALLER as usize] - from_caller >= 80,
+        "{when}: Ada hears the visitor: {:?}",
+        agent.heard[0]
+    );
+}

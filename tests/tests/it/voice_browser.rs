@@ -25,16 +25,13 @@ const COLLEAGUE_HZ: f64 = 660.0;
 /// A center whose `web-chat` entry point (the one the test website's bubble opens) takes
 /// calls into a voice queue, Ada in it; and the website, allowed to embed.
 async fn call_center_with_website() -> (Center, Website) {
+    call_center_with_website_on(0).await
+}
+
+/// [`call_center_with_website`] with the server on `port` (0: any).
+async fn call_center_with_website_on(port: u16) -> (Center, Website) {
     let (listener, site_origin) = Website::bind().await;
-    let c = Center::start_with(
-        TestDb::sqlite(),
-        ServerOptions {
-            allowed_origins: vec![site_origin.clone()],
-            ..tests::api::server_options()
-        },
-        0,
-    )
-    .await;
+    let c = Center::start_with(TestDb::sqlite(), website_server(&site_origin, port), 0).await;
     let site = Website::serve(listener, site_origin, &c.server.base_url);
     let (queue, flow) = voice_queue_and_flow(&c.admin).await;
     c.admin
@@ -46,6 +43,14 @@ async fn call_center_with_website() -> (Center, Website) {
         .expect(201);
     add_ada(&c.admin, &queue).await;
     (c, site)
+}
+
+fn website_server(site_origin: &str, port: u16) -> ServerOptions {
+    ServerOptions {
+        allowed_origins: vec![site_origin.to_string()],
+        port,
+        ..tests::api::server_options()
+    }
 }
 
 fn assert_loopback(stats: &Value, who: &str) {
@@ -239,7 +244,17 @@ async fn connected_call(
 
 /// Reads what `end` hears until `check` holds of it (15 s at most); the last reading.
 async fn hears(end: End<'_>, freqs: &[u32], what: &str, check: impl Fn(&Heard) -> bool) -> Heard {
-    let deadline = Instant::now() + Duration::from_secs(15);
+    hears_within(Duration::from_secs(15), end, freqs, what, check).await
+}
+
+async fn hears_within(
+    time: Duration,
+    end: End<'_>,
+    freqs: &[u32],
+    what: &str,
+    check: impl Fn(&Heard) -> bool,
+) -> Heard {
+    let deadline = Instant::now() + time;
     loop {
         let heard = match end {
             End::Visitor(page) => page.heard(freqs).await,
@@ -452,6 +467,61 @@ async fn a_call_moves_to_a_colleague_and_survives_the_visitors_reload() {
     for browser in [visitor.browser, ada.browser, bob.browser] {
         browser.close().await;
     }
+}
+
+/// The server restarts mid-call (same address, same database; a crash, a deploy): the
+/// visitor's page and Ada's widget see their audio drop, their sockets come back, each offers
+/// a new leg on the same call, and they hear each other again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_comes_back_after_a_server_restart() {
+    let port = tests::process::free_port();
+    let (mut c, site) = call_center_with_website_on(port).await;
+    let tones = tempfile::tempdir().unwrap();
+    let (visitor_wav, agent_wav) = (
+        tones.path().join("visitor.wav"),
+        tones.path().join("agent.wav"),
+    );
+    write_tone(&visitor_wav, VISITOR_HZ, 60);
+    write_tone(&agent_wav, AGENT_HZ, 60);
+    let (visitor, ada) = connected_call(&c, &site, &visitor_wav, &agent_wav).await;
+    let (v, a) = (VISITOR_HZ as u32, AGENT_HZ as u32);
+    let freqs = [v, a];
+    let (caller, agent) = (End::Visitor(&visitor), End::Agent(&ada));
+    hears(caller, &freqs, "the visitor hears Ada", |h| audible(h, a)).await;
+
+    c.server.child.start_kill().unwrap();
+    c.server.child.wait().await.unwrap();
+    c.server = tests::process::start_switchboard(&c.db, website_server(&site.origin, port)).await;
+
+    let back = Duration::from_secs(40);
+    hears_within(
+        back,
+        caller,
+        &freqs,
+        "the visitor's audio drops with the server",
+        |h| !audible(h, a),
+    )
+    .await;
+    hears_within(
+        back,
+        caller,
+        &freqs,
+        "the visitor hears Ada after the restart",
+        |h| audible(h, a),
+    )
+    .await;
+    hears_within(
+        back,
+        agent,
+        &freqs,
+        "Ada hears the visitor after the restart",
+        |h| audible(h, v),
+    )
+    .await;
+    ada.click("[data-test=end]").await;
+    visitor.wait_call_status("Call ended").await;
+    visitor.close().await;
+    ada.browser.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,13 +13,18 @@
 //! and the recording is kept as it is written ([`recording`]).
 //!
 //! A call's legs meet on the instance that holds it: the one its visitor's first offer reached.
+//! An offer that reaches another instance (several instances on one PostgreSQL) is handed to
+//! the holder through the database ([`signals`]); its answer names the holder's media address,
+//! so the browser's audio goes there while its socket stays where it is.
 
 pub mod recording;
+pub mod signals;
 
 use crate::delivery::hub::Hub;
 use crate::media::{Media, MediaEvent, Monitor, Party};
 use crate::service::chat::ChatCaller;
 use crate::service::{conflict, Ctx, Result, ServiceError};
+use crate::store::calls::Offerer;
 use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::workers::Stop;
 use shared::api::IceServer;
@@ -48,6 +53,9 @@ pub struct Calls {
     held: Mutex<HashMap<EngagementId, tokio::task::JoinHandle<()>>>,
     /// Visitors whose leg dropped: the task that ends their call unless they come back.
     gone: Mutex<HashMap<EngagementId, tokio::task::JoinHandle<()>>>,
+    /// This instance, as `call_media` names the holder of a call (new at every start: a
+    /// restarted instance holds no call's media).
+    pub instance: String,
 }
 
 impl Calls {
@@ -57,6 +65,7 @@ impl Calls {
             ice_servers,
             held: Mutex::default(),
             gone: Mutex::default(),
+            instance: uuid::Uuid::now_v7().to_string(),
         }
     }
 
@@ -96,12 +105,37 @@ async fn call_record(ctx: &Ctx, call: EngagementId) -> Result<EngagementRecord> 
     Ok(rec)
 }
 
-/// The visitor's offer (their chat socket's `call_offer`): the call is opened on this
-/// instance if it is new here, and the visitor's leg set up (or replaced, after a reload).
+/// The visitor's offer (their chat socket's `call_offer`), answered by the instance that holds
+/// the call — this one, if the call is new.
 pub async fn caller_offer(ctx: &Ctx, hub: &Hub, caller: ChatCaller, sdp: String) -> Result<String> {
-    let media = ctx.calls.media()?;
     let rec = call_record(ctx, caller.engagement).await?;
-    let call = rec.id;
+    signals::offer(ctx, hub, rec.id, Offerer::Caller, sdp).await
+}
+
+/// An agent's or supervisor's offer (their agent socket's `call_offer` naming the call),
+/// answered by the instance that holds the call.
+pub async fn agent_offer(
+    ctx: &Ctx,
+    hub: &Hub,
+    agent: AgentId,
+    role: Role,
+    device: Option<&str>,
+    call: EngagementId,
+    sdp: String,
+) -> Result<String> {
+    let from = Offerer::Agent {
+        agent_id: agent,
+        role,
+        device: device.map(str::to_string),
+    };
+    signals::offer(ctx, hub, call, from, sdp).await
+}
+
+/// The visitor's offer, on the instance that holds the call: the call is opened here if it is
+/// new, and the visitor's leg set up (or replaced, after a reload).
+async fn answer_caller(ctx: &Ctx, hub: &Hub, call: EngagementId, sdp: String) -> Result<String> {
+    let media = ctx.calls.media()?;
+    call_record(ctx, call).await?;
     if !ctx.calls.holds(call) {
         media.open(call.0);
         let task = tokio::spawn(follow(ctx.clone(), hub.clone(), call));
@@ -114,10 +148,10 @@ pub async fn caller_offer(ctx: &Ctx, hub: &Hub, caller: ChatCaller, sdp: String)
     Ok(media.offer(call.0, Party::Caller, sdp).await?)
 }
 
-/// An agent's or supervisor's offer (their agent socket's `call_offer` naming the call). The
-/// agent must be the one the call is connected to (and offer from their active widget, when
-/// the socket names its device); a supervisor must be monitoring it.
-pub async fn agent_offer(
+/// An agent's or supervisor's offer, on the instance that holds the call. The agent must be
+/// the one the call is connected to (and offer from their active widget, when the socket
+/// names its device); a supervisor must be monitoring it.
+async fn answer_agent(
     ctx: &Ctx,
     agent: AgentId,
     role: Role,
@@ -129,7 +163,7 @@ pub async fn agent_offer(
     let rec = call_record(ctx, call).await?;
     if !ctx.calls.holds(call) {
         return Err(conflict(
-            "this call's media is not on this server: reconnect to the one that holds it",
+            "this call's audio was lost (its server restarted): the visitor needs to call again",
         ));
     }
     if rec.agent_id == Some(agent) {
@@ -242,6 +276,9 @@ async fn follow(ctx: Ctx, hub: Hub, call: EngagementId) {
         }
     }
     ctx.calls.held.lock().expect("calls lock").remove(&call);
+    if let Err(e) = ctx.store.release_call(call, &ctx.calls.instance).await {
+        tracing::warn!(%call, error = %e, "could not release the call's media");
+    }
 }
 
 /// Handles what the media engine reports until `stop`: visitors who drop and do not come
@@ -249,6 +286,9 @@ async fn follow(ctx: Ctx, hub: Hub, call: EngagementId) {
 pub async fn run(ctx: Ctx, hub: Hub, mut events: UnboundedReceiver<MediaEvent>, stop: Stop) {
     let mut recordings = recording::Recordings::default();
     recordings.recover(&ctx).await;
+    if let Err(e) = ctx.store.forget_calls_if_alone().await {
+        tracing::warn!(error = %e, "could not clear an earlier run's calls");
+    }
     loop {
         let event = tokio::select! {
             e = events.recv() => match e { Some(e) => e, None => return },
