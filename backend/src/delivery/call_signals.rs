@@ -9,6 +9,8 @@ use std::time::Duration;
 
 /// How often the table is read without a notification.
 const EVERY: Duration = Duration::from_secs(2);
+/// Offers older than this were given up on by their sender (it waits 5 s).
+const STALE_MS: i64 = 60_000;
 
 pub async fn run(ctx: Ctx, hub: Hub, stop: Stop) {
     let mut changes = ctx.store.watch_call_signals();
@@ -21,6 +23,9 @@ pub async fn run(ctx: Ctx, hub: Hub, stop: Stop) {
         .await
         {
             tracing::warn!(error = %e, "answering other instances' call offers");
+        }
+        if let Err(e) = ctx.store.sweep_call_signals(STALE_MS).await {
+            tracing::warn!(error = %e, "forgetting stale call offers");
         }
         tokio::select! {
             _ = changes.changed() => {}

@@ -249,6 +249,16 @@ impl Store {
         Ok(())
     }
 
+    /// Forget signals older than `max_age_ms` (their sender gave up long ago, or died before
+    /// reading the answer).
+    pub async fn sweep_call_signals(&self, max_age_ms: i64) -> Result<()> {
+        sqlx::query("DELETE FROM call_signals WHERE created_ms < $1")
+            .bind(now_ms() - max_age_ms)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// Changes whenever a call signal is written or answered (by any instance, on
     /// PostgreSQL).
     pub fn watch_call_signals(&self) -> watch::Receiver<u64> {
