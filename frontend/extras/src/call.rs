@@ -159,6 +159,12 @@ pub fn mount_call(host: Element, id: String, live: bool, ice: String, send: Func
 impl CallBar {
     /// The call is live (connected or on hold) or not any more.
     pub fn set(&self, live: bool) {
+        // Shown only while it carries the call here (not in another tab's widget, not after).
+        let _ = Reflect::set(
+            &self.bar.borrow().root,
+            &"hidden".into(),
+            &JsValue::from_bool(!live),
+        );
         let was = self.bar.borrow().live;
         self.bar.borrow_mut().live = live;
         if live && !was {

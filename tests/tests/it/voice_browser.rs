@@ -21,6 +21,8 @@ const VISITOR_HZ: f64 = 440.0;
 const AGENT_HZ: f64 = 880.0;
 const SUPERVISOR_HZ: f64 = 660.0;
 const COLLEAGUE_HZ: f64 = 660.0;
+/// The widget's note that another tab or window has Switchboard active.
+const INACTIVE: &str = "[data-test=device-inactive]";
 
 /// A center whose `web-chat` entry point (the one the test website's bubble opens) takes
 /// calls into a voice queue, Ada in it; and the website, allowed to embed.
@@ -518,6 +520,97 @@ async fn a_call_comes_back_after_a_server_restart() {
         |h| audible(h, v),
     )
     .await;
+    ada.click("[data-test=end]").await;
+    visitor.wait_call_status("Call ended").await;
+    visitor.close().await;
+    ada.browser.close().await;
+}
+
+/// Ada has the widget open in two tabs: the call's audio is in the active one only; "Use
+/// here" in the other moves it there (the visitor keeps hearing her), and the first lets go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_active_widget_has_the_calls_audio_and_use_here_moves_it() {
+    let (c, site) = call_center_with_website().await;
+    let tones = tempfile::tempdir().unwrap();
+    let (visitor_wav, agent_wav) = (
+        tones.path().join("visitor.wav"),
+        tones.path().join("agent.wav"),
+    );
+    write_tone(&visitor_wav, VISITOR_HZ, 60);
+    write_tone(&agent_wav, AGENT_HZ, 60);
+    let ada = Widget::ready_with_microphone(
+        &c.server.base_url,
+        "ada@switchboard.test",
+        "ada-agent-password",
+        &agent_wav,
+    )
+    .await;
+    let tabs = &ada.browser.client;
+    let first = tabs.window().await.unwrap();
+    let second = tabs.new_window(true).await.unwrap().handle;
+    tabs.switch_to_window(second.clone()).await.unwrap();
+    ada.browser
+        .ready_in_standalone_widget(
+            &format!("{}/widget/", c.server.base_url),
+            "ada@switchboard.test",
+            "ada-agent-password",
+        )
+        .await;
+    ada.wait_shown("the second tab inactive", INACTIVE, true)
+        .await;
+    tabs.switch_to_window(first.clone()).await.unwrap();
+    ada.wait_shown("the first tab active", INACTIVE, false)
+        .await;
+
+    let visitor = ChatPage::with_microphone(&site.origin, Some(&visitor_wav)).await;
+    visitor.call("Grace Hopper").await;
+    ada.wait_offer().await;
+    ada.accept_offer().await;
+    ada.wait_call_status("On the call").await;
+    visitor.wait_call_status("On the call with Ada").await;
+    let (v, a) = (VISITOR_HZ as u32, AGENT_HZ as u32);
+    let freqs = [v, a];
+    hears(
+        End::Agent(&ada),
+        &freqs,
+        "the active tab hears the visitor",
+        |h| audible(h, v),
+    )
+    .await;
+
+    tabs.switch_to_window(second.clone()).await.unwrap();
+    ada.wait_present("the call's panel in the inactive tab", "[data-call]")
+        .await;
+    assert_eq!(
+        ada.run("const b = document.querySelector('[data-test=call-bar]'); return (b === null || b.hidden) && !document.querySelector('[data-test=call-audio]');").await,
+        json!(true),
+        "the inactive tab has no call bar and no audio"
+    );
+
+    ada.click("[data-test=use-here]").await;
+    ada.wait_call_status("On the call").await;
+    hears(
+        End::Agent(&ada),
+        &freqs,
+        "the tab that took over hears the visitor",
+        |h| audible(h, v),
+    )
+    .await;
+    hears(
+        End::Visitor(&visitor),
+        &freqs,
+        "the visitor hears Ada from her new tab",
+        |h| audible(h, a),
+    )
+    .await;
+    tabs.switch_to_window(first.clone()).await.unwrap();
+    ada.eval(
+        "the first tab to let the audio go",
+        "return document.querySelector('[data-test=call-audio]') === null ? true : null;",
+    )
+    .await;
+
+    tabs.switch_to_window(second).await.unwrap();
     ada.click("[data-test=end]").await;
     visitor.wait_call_status("Call ended").await;
     visitor.close().await;
