@@ -196,13 +196,13 @@ pub struct ServeConfig {
     pub metrics_allow: MetricsAllow,
 
     /// The UDP address web calls' media uses (docs/voice.md): one port for every leg of every
-    /// call. Default: the `--listen` address's IP with a free port (fine on one machine; give a
+    /// call, and the same port on TCP for ICE-TCP. Default: the `--listen` address's IP with a free port (fine on one machine; give a
     /// fixed port wherever a firewall must let it in). `off`: no web calls.
     #[arg(long, env = "SWITCHBOARD_MEDIA_LISTEN", value_parser = MediaListen::parse)]
     pub media_listen: Option<MediaListen>,
 
     /// The address browsers send media to, when it is not the one bound (behind NAT, or
-    /// `--media-listen 0.0.0.0:…`). Put in the server's one ICE candidate.
+    /// `--media-listen 0.0.0.0:…`). Put in the server's ICE candidates (UDP and TCP).
     #[arg(long, env = "SWITCHBOARD_MEDIA_PUBLIC_IP")]
     pub media_public_ip: Option<std::net::IpAddr>,
 

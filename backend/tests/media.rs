@@ -280,3 +280,68 @@ fn a_recording_decodes_elsewhere_with_each_party_on_their_channel() {
         c5(right, 2.1, 2.45)
     );
 }
+
+/// A caller whose network blocks UDP: their peer has no UDP candidate and reaches the server
+/// over ICE-TCP (the answer's passive TCP candidate on the media port); the agent is on UDP.
+/// They hear each other, and the recording has both.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_without_udp_talks_over_ice_tcp() {
+    let (media, mut events) = media();
+    let call = uuid::Uuid::now_v7();
+    media.open(call);
+    media.record(call, true);
+    let (mut caller, offer) = Peer::new_tcp(CALLER);
+    assert!(
+        !offer.contains("a=candidate"),
+        "no UDP: the offer has no candidate"
+    );
+    let answer = media
+        .offer(call, Party::Caller, offer)
+        .await
+        .expect("the offer is accepted");
+    assert!(
+        answer.lines().any(|l| l.contains(" tcp ")
+            && l.contains("127.0.0.1")
+            && l.contains("tcptype passive")),
+        "the answer offers a passive TCP candidate on loopback:\n{answer}"
+    );
+    caller
+        .accept_answer(&answer)
+        .expect("the caller connects over TCP");
+    let mut agent = join(&media, call, Party::Agent, AGENT).await;
+    connect_all(&mut [&mut caller, &mut agent]);
+    talk(
+        &mut [&mut caller, &mut agent],
+        &[true, true],
+        Duration::from_secs(1),
+    );
+    assert!(
+        caller.heard[0].by_tag[AGENT as usize] >= 40,
+        "the caller on TCP hears the agent: {:?}",
+        caller.heard
+    );
+    assert!(
+        agent.heard[0].by_tag[CALLER as usize] >= 40,
+        "the agent hears the caller on TCP: {:?}",
+        agent.heard
+    );
+    media.end(call);
+    let mut file = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), events.recv()).await {
+            Ok(Some(MediaEvent::RecordingStarted { bytes, .. })) => file = bytes,
+            Ok(Some(MediaEvent::RecordingData { bytes, .. })) => file.extend(bytes),
+            Ok(Some(MediaEvent::RecordingEnded { bytes, .. })) => {
+                file.extend(bytes);
+                break;
+            }
+            Ok(Some(_)) => {}
+            other => panic!("no recording: {other:?}"),
+        }
+    }
+    let (_, caller_frames, agent_frames) = read_recording(&file);
+    assert!(
+        caller_frames >= 40 && agent_frames >= 40,
+        "each party on its channel: {caller_frames} / {agent_frames}"
+    );
+}

@@ -1,19 +1,22 @@
 //! A softphone without a sound card: a WebRTC peer (str0m, the same stack as the server, but
-//! as a full ICE agent offering like a browser does) on its own loopback UDP socket, sending
-//! fake Opus frames at the real rate and noting what it hears.
+//! as a full ICE agent offering like a browser does) on its own loopback UDP socket — or, as
+//! a browser behind a UDP-blocking firewall, over one TCP connection to the server's passive
+//! ICE-TCP candidate ([`Peer::new_tcp`]) — sending fake Opus frames at the real rate and
+//! noting what it hears.
 //!
 //! Each frame is a valid one-frame Opus packet (TOC byte for 20 ms CELT) whose body carries
 //! who sent it, its number and when (microseconds on a clock all peers in the process share),
 //! so a receiver knows whom it hears, what it missed and how long the relay took. Used by
 //! the media engine's tests and by `voice-bench`.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use str0m::change::{SdpAnswer, SdpPendingOffer};
 use str0m::format::Codec;
 use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 
 /// A frame's length on the wire: about what a browser sends at 32 kbit/s.
@@ -70,9 +73,16 @@ impl Heard {
 
 /// One WebRTC peer: a `Main` line (sendrecv) and an `Extra` line (recvonly), as the
 /// browsers' call code sets them up.
+/// How a peer's packets travel.
+enum Wire {
+    Udp(UdpSocket),
+    /// ICE-TCP: `None` until the answer names the server's TCP candidate; frames read so far.
+    Tcp(Option<TcpStream>, Vec<u8>),
+}
+
 pub struct Peer {
     rtc: Rtc,
-    socket: UdpSocket,
+    wire: Wire,
     local: SocketAddr,
     pending: Option<SdpPendingOffer>,
     main: Mid,
@@ -105,7 +115,7 @@ impl Peer {
         let (offer, pending) = change.apply().expect("an offer");
         let peer = Peer {
             rtc,
-            socket,
+            wire: Wire::Udp(socket),
             local,
             pending: Some(pending),
             main,
@@ -121,10 +131,47 @@ impl Peer {
         (peer, offer.to_sdp_string())
     }
 
-    /// Takes the server's answer; connectivity checks start on the next [`Peer::poll`].
+    /// A peer that talks over TCP only (no UDP candidate at all), and its SDP offer: after
+    /// the answer it connects to the server's passive TCP candidate.
+    pub fn new_tcp(tag: u8) -> (Peer, String) {
+        let (mut peer, _) = Peer::new(tag);
+        // The same peer without its UDP candidate: a fresh Rtc whose offer has none.
+        let mut rtc = Rtc::builder()
+            .clear_codecs()
+            .enable_opus(true, false)
+            .build(Instant::now());
+        let mut change = rtc.sdp_api();
+        let main = change.add_media(MediaKind::Audio, Direction::SendRecv, None, None, None);
+        let extra = change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
+        let (offer, pending) = change.apply().expect("an offer");
+        peer.rtc = rtc;
+        peer.pending = Some(pending);
+        peer.main = main;
+        peer.extra = extra;
+        peer.wire = Wire::Tcp(None, Vec::new());
+        (peer, offer.to_sdp_string())
+    }
+
+    /// Takes the server's answer; connectivity checks start on the next [`Peer::poll`]. A TCP
+    /// peer connects to the answer's TCP candidate first (and fails if there is none).
     pub fn accept_answer(&mut self, sdp: &str) -> Result<(), String> {
         let answer = SdpAnswer::from_sdp_string(sdp).map_err(|e| e.to_string())?;
         let pending = self.pending.take().ok_or("no offer is pending")?;
+        if let Wire::Tcp(stream, _) = &mut self.wire {
+            let server = tcp_candidate(sdp).ok_or("the answer has no TCP candidate")?;
+            let connected = TcpStream::connect(server).map_err(|e| e.to_string())?;
+            connected.set_nodelay(true).map_err(|e| e.to_string())?;
+            connected.set_nonblocking(true).map_err(|e| e.to_string())?;
+            self.local = connected.local_addr().map_err(|e| e.to_string())?;
+            let candidate = Candidate::builder()
+                .tcp()
+                .host(self.local)
+                .tcptype(TcpType::Active)
+                .build()
+                .map_err(|e| e.to_string())?;
+            self.rtc.add_local_candidate(candidate);
+            *stream = Some(connected);
+        }
         self.rtc
             .sdp_api()
             .accept_answer(pending, answer)
@@ -141,14 +188,14 @@ impl Peer {
 
     /// Reads what has arrived and runs due timers; never blocks.
     pub fn poll(&mut self) {
-        while let Ok((n, source)) = self.socket.recv_from(&mut self.buf) {
-            let Ok(contents) = self.buf[..n].try_into() else {
+        for (proto, source, packet) in self.receive() {
+            let Ok(contents) = packet.as_slice().try_into() else {
                 continue;
             };
             let input = Input::Receive(
                 Instant::now(),
                 Receive {
-                    proto: Protocol::Udp,
+                    proto,
                     source,
                     destination: self.local,
                     contents,
@@ -169,9 +216,18 @@ impl Peer {
         while self.rtc.is_alive() {
             match self.rtc.poll_output() {
                 Ok(Output::Timeout(_)) => return,
-                Ok(Output::Transmit(t)) => {
-                    let _ = self.socket.send_to(&t.contents, t.destination);
-                }
+                Ok(Output::Transmit(t)) => match &mut self.wire {
+                    Wire::Udp(socket) => {
+                        let _ = socket.send_to(&t.contents, t.destination);
+                    }
+                    Wire::Tcp(Some(stream), _) => {
+                        // RFC 4571 framing; loopback takes a frame whole.
+                        let mut framed = (t.contents.len() as u16).to_be_bytes().to_vec();
+                        framed.extend_from_slice(&t.contents);
+                        let _ = stream.write_all(&framed);
+                    }
+                    Wire::Tcp(None, _) => {}
+                },
                 Ok(Output::Event(Event::Connected)) => self.connected = true,
                 Ok(Output::Event(Event::MediaData(data))) => {
                     let line = usize::from(data.mid == self.extra);
@@ -181,6 +237,39 @@ impl Peer {
                 Err(_) => self.rtc.disconnect(),
             }
         }
+    }
+
+    /// The packets that arrived: (protocol, from, bytes).
+    fn receive(&mut self) -> Vec<(Protocol, SocketAddr, Vec<u8>)> {
+        let mut packets = Vec::new();
+        match &mut self.wire {
+            Wire::Udp(socket) => {
+                while let Ok((n, source)) = socket.recv_from(&mut self.buf) {
+                    packets.push((Protocol::Udp, source, self.buf[..n].to_vec()));
+                }
+            }
+            Wire::Tcp(Some(stream), pending) => {
+                let Ok(server) = stream.peer_addr() else {
+                    return packets;
+                };
+                while let Ok(n) = stream.read(&mut self.buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    pending.extend_from_slice(&self.buf[..n]);
+                }
+                while pending.len() >= 2 {
+                    let n = usize::from(u16::from_be_bytes([pending[0], pending[1]]));
+                    if pending.len() < 2 + n {
+                        break;
+                    }
+                    packets.push((Protocol::Tcp, server, pending[2..2 + n].to_vec()));
+                    pending.drain(..2 + n);
+                }
+            }
+            Wire::Tcp(None, _) => {}
+        }
+        packets
     }
 
     /// Sends the next 20 ms frame on the Main line.
@@ -220,7 +309,11 @@ fn readable(peers: &[&mut Peer], timeout: Duration) -> Vec<bool> {
     let mut fds: Vec<libc::pollfd> = peers
         .iter()
         .map(|p| libc::pollfd {
-            fd: p.socket.as_raw_fd(),
+            fd: match &p.wire {
+                Wire::Udp(socket) => socket.as_raw_fd(),
+                Wire::Tcp(Some(stream), _) => stream.as_raw_fd(),
+                Wire::Tcp(None, _) => -1,
+            },
             events: libc::POLLIN,
             revents: 0,
         })
@@ -282,6 +375,21 @@ pub fn run_for(
             return true;
         }
     }
+}
+
+/// The address of the answer's passive TCP candidate.
+fn tcp_candidate(sdp: &str) -> Option<SocketAddr> {
+    sdp.lines().find_map(|line| {
+        let fields: Vec<&str> = line.strip_prefix("a=candidate:")?.split(' ').collect();
+        let passive = fields.windows(2).any(|w| w == ["tcptype", "passive"]);
+        if fields.get(2)?.eq_ignore_ascii_case("tcp") && passive {
+            format!("{}:{}", fields.get(4)?, fields.get(5)?)
+                .parse()
+                .ok()
+        } else {
+            None
+        }
+    })
 }
 
 /// The tags the softphones of the voice tests send: the visitor's and the agent's.

@@ -1,4 +1,5 @@
-//! The media loop: one UDP socket and one thread carry every leg of every call.
+//! The media loop: one UDP socket and one thread carry every leg of every call (and the
+//! packets of legs connected over ICE-TCP, which [`super::tcp`] reads and writes for it).
 //!
 //! str0m is sans-IO, so this loop owns the I/O: it reads a datagram, hands it to the leg
 //! whose ICE credentials or address accept it, lets that leg's `Rtc` produce what it must
@@ -6,22 +7,23 @@
 //! Between datagrams it drives the legs' timers, the hold music (one packet per 20 ms) and the
 //! recorders (written [`super::recording::LATENESS`] behind, flushed every second).
 //!
-//! The server is ICE-lite: browsers run the connectivity checks against the one host
-//! candidate it advertises (`--media-public-ip` or the bound address), so the answer is
-//! complete when it is sent and no candidates trickle back.
+//! The server is ICE-lite: browsers run the connectivity checks against the host candidates it
+//! advertises (`--media-public-ip` or the bound address: UDP, and TCP passive on the same
+//! port), so the answer is complete when it is sent and no candidates trickle back.
 
 use super::hold::HoldAudio;
 use super::recording::Recorder;
 use super::relay::{self, Mixing, Party, Slot};
+use super::tcp::TcpEvent;
 use super::{CallId, Command, MediaError, MediaEvent, Stats};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::time::{Duration, Instant, SystemTime};
 use str0m::change::SdpOffer;
 use str0m::format::Codec;
 use str0m::media::{Frequency, MediaData, MediaTime, Mid};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -83,8 +85,20 @@ struct Call {
     next_hold: Option<Instant>,
 }
 
+/// The ICE-TCP side of the media port.
+pub(super) struct Tcp {
+    /// What the connections report.
+    pub inbox: Receiver<TcpEvent>,
+    /// The listener's address, and the one advertised for it.
+    pub local: SocketAddr,
+    pub advertised: SocketAddr,
+    /// Each open connection's outgoing queue, by peer address.
+    pub out: HashMap<SocketAddr, SyncSender<Vec<u8>>>,
+}
+
 pub(super) struct Engine {
     socket: UdpSocket,
+    tcp: Option<Tcp>,
     local: SocketAddr,
     advertised: SocketAddr,
     commands: Receiver<Command>,
@@ -103,6 +117,7 @@ pub(super) struct Engine {
 impl Engine {
     pub(super) fn new(
         socket: UdpSocket,
+        tcp: Option<Tcp>,
         advertised: SocketAddr,
         commands: Receiver<Command>,
         events: UnboundedSender<MediaEvent>,
@@ -111,6 +126,7 @@ impl Engine {
         let local = socket.local_addr()?;
         Ok(Engine {
             socket,
+            tcp,
             local,
             advertised,
             commands,
@@ -141,8 +157,13 @@ impl Engine {
             let _ = self
                 .socket
                 .set_read_timeout(Some(wait.clamp(Duration::from_micros(500), IDLE)));
-            match self.socket.recv_from(&mut buf) {
-                Ok((n, source)) => self.on_datagram(Instant::now(), source, &buf[..n]),
+            let received = self.socket.recv_from(&mut buf);
+            self.take_tcp();
+            match received {
+                Ok((n, source)) => {
+                    let local = self.local;
+                    self.on_packet(Instant::now(), Protocol::Udp, source, local, &buf[..n])
+                }
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -257,6 +278,15 @@ impl Engine {
         let candidate = Candidate::host(self.advertised, "udp")
             .map_err(|e| MediaError::BadOffer(format!("candidate: {e}")))?;
         rtc.add_local_candidate(candidate);
+        if let Some(tcp) = &self.tcp {
+            let candidate = Candidate::builder()
+                .tcp()
+                .host(tcp.advertised)
+                .tcptype(TcpType::Passive)
+                .build()
+                .map_err(|e| MediaError::BadOffer(format!("candidate: {e}")))?;
+            rtc.add_local_candidate(candidate);
+        }
         let answer = rtc
             .sdp_api()
             .accept_offer(offer)
@@ -291,7 +321,40 @@ impl Engine {
         Ok(answer.to_sdp_string())
     }
 
-    fn on_datagram(&mut self, now: Instant, source: SocketAddr, bytes: &[u8]) {
+    /// What the TCP connections reported since the last look.
+    fn take_tcp(&mut self) {
+        loop {
+            let Some(tcp) = self.tcp.as_mut() else {
+                return;
+            };
+            let event = match tcp.inbox.try_recv() {
+                Ok(event) => event,
+                Err(_) => return,
+            };
+            match event {
+                TcpEvent::Opened { peer, out } => {
+                    tcp.out.insert(peer, out);
+                }
+                TcpEvent::Closed { peer } => {
+                    tcp.out.remove(&peer);
+                }
+                TcpEvent::Packet { peer, bytes } => {
+                    let local = tcp.local;
+                    self.on_packet(Instant::now(), Protocol::Tcp, peer, local, &bytes);
+                }
+            }
+        }
+    }
+
+    /// One packet from `source` (a UDP datagram, or one frame of a TCP connection).
+    fn on_packet(
+        &mut self,
+        now: Instant,
+        proto: Protocol,
+        source: SocketAddr,
+        destination: SocketAddr,
+        bytes: &[u8],
+    ) {
         self.stats.datagrams_in += 1;
         // A socket bound to loopback talks to loopback peers only: a browser on the same host
         // also checks from its other interfaces' addresses (they arrive here too), and those
@@ -306,9 +369,9 @@ impl Engine {
         let input = Input::Receive(
             now,
             Receive {
-                proto: Protocol::Udp,
+                proto,
                 source,
-                destination: self.local,
+                destination,
                 contents,
             },
         );
@@ -363,7 +426,18 @@ impl Engine {
                 }
                 Output::Transmit(t) => {
                     self.stats.datagrams_out += 1;
-                    let _ = self.socket.send_to(&t.contents, t.destination);
+                    if t.proto == Protocol::Tcp {
+                        // A full queue drops the packet, as a congested UDP path would.
+                        let out = self
+                            .tcp
+                            .as_ref()
+                            .and_then(|tcp| tcp.out.get(&t.destination));
+                        if let Some(out) = out {
+                            let _ = out.try_send(t.contents.to_vec());
+                        }
+                    } else {
+                        let _ = self.socket.send_to(&t.contents, t.destination);
+                    }
                 }
                 Output::Event(Event::Connected) => {
                     leg.connected = true;

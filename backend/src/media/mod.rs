@@ -13,6 +13,7 @@ pub mod hold;
 pub mod opus;
 pub mod recording;
 pub mod relay;
+pub mod tcp;
 
 pub use relay::{Monitor, Party};
 
@@ -138,6 +139,26 @@ pub struct Media {
     advertised: SocketAddr,
 }
 
+/// The ICE-TCP listener on the UDP socket's address (`local`; advertised with `ip`), or none
+/// if that TCP port is taken (web calls then work over UDP only, said in the log).
+fn ice_tcp(local: SocketAddr, ip: IpAddr) -> Option<engine::Tcp> {
+    let listener = match std::net::TcpListener::bind(local) {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::warn!(%local, error = %e, "no ICE-TCP: the media port is taken for TCP");
+            return None;
+        }
+    };
+    let (events, inbox) = mpsc::channel();
+    tcp::serve(listener, events).ok()?;
+    Some(engine::Tcp {
+        inbox,
+        local,
+        advertised: SocketAddr::new(ip, local.port()),
+        out: Default::default(),
+    })
+}
+
 impl Media {
     /// Binds the socket and starts the engine on its own thread ("media").
     pub fn start(
@@ -155,10 +176,13 @@ impl Media {
             None => local.ip(),
         };
         let advertised = SocketAddr::new(ip, local.port());
+        let tcp = ice_tcp(local, ip);
+        let tcp_port = tcp.as_ref().map(|t| t.local.port());
         let (commands, inbox) = mpsc::channel();
         let (events, events_rx) = async_mpsc::unbounded_channel();
         let engine = engine::Engine::new(
             socket,
+            tcp,
             advertised,
             inbox,
             events,
@@ -169,7 +193,12 @@ impl Media {
             .name("media".into())
             .spawn(move || engine.run())
             .map_err(bind)?;
-        tracing::info!(%local, %advertised, "media socket ready (UDP)");
+        match tcp_port {
+            Some(port) => {
+                tracing::info!(%local, %advertised, tcp_port = port, "media socket ready (UDP, and TCP on the same port)")
+            }
+            None => tracing::info!(%local, %advertised, "media socket ready (UDP)"),
+        }
         Ok((
             Media {
                 commands,
