@@ -581,6 +581,32 @@ pub fn talk(peers: &mut [&mut Peer], talking: &[bool], time: Duration) {
     tokio::task::block_in_place(|| run_for(peers, talking, time, |_| false));
 }
 
+/// The caller and the agent both talk for `time`; each must hear at least `at_least` more of
+/// the other's frames on its Main line than before (`when` names the moment in the message).
+pub fn hear_each_other(
+    caller: &mut Peer,
+    agent: &mut Peer,
+    time: Duration,
+    at_least: u64,
+    when: &str,
+) {
+    let (from_agent, from_caller) = (
+        caller.heard[0].by_tag[AGENT as usize],
+        agent.heard[0].by_tag[CALLER as usize],
+    );
+    talk(&mut [caller, agent], &[true, true], time);
+    assert!(
+        caller.heard[0].by_tag[AGENT as usize] - from_agent >= at_least,
+        "{when}: the caller hears the agent: {:?}",
+        caller.heard[0]
+    );
+    assert!(
+        agent.heard[0].by_tag[CALLER as usize] - from_caller >= at_least,
+        "{when}: the agent hears the caller: {:?}",
+        agent.heard[0]
+    );
+}
+
 /// Drives `peers` until all are connected; panics after 10 s.
 pub fn connect_all(peers: &mut [&mut Peer]) {
     let talking = vec![false; peers.len()];

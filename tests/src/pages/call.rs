@@ -168,14 +168,9 @@ impl Widget {
         password: &str,
         wav: &Path,
     ) -> Widget {
-        let browser = Browser::with_microphone(Some(wav)).await;
-        browser
-            .client
-            .goto(&format!("{base_url}/widget/"))
-            .await
-            .unwrap();
-        browser.sign_in_here(email, password).await;
-        Widget::standalone(browser)
+        let widget = Widget::open_in(Browser::with_microphone(Some(wav)).await, base_url).await;
+        widget.browser.sign_in_here(email, password).await;
+        widget
     }
 
     /// From the supervisor view: listen to the live engagement `id`.

@@ -194,7 +194,7 @@ tests::both_stores!(timers_survive_a_restart);
 /// Ada offers again the call goes on through B.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_web_calls_legs_meet_on_the_instance_that_holds_it() {
-    use tests::voice::{call_center, connect_all, Peer, Visitor, AGENT, CALLER};
+    use tests::voice::{call_center, connect_all, hear_each_other, Peer, Visitor, AGENT, CALLER};
     let Some(db) = TestDb::postgres("scale_out::a_web_calls_legs_meet").await else {
         return;
     };
@@ -235,7 +235,13 @@ async fn a_web_calls_legs_meet_on_the_instance_that_holds_it() {
         .expect("B hands the reloaded page's offer to A");
     caller.accept_answer(&answer).unwrap();
     connect_all(&mut [&mut caller]);
-    hear_each_other(&mut caller, &mut agent, "after the visitor's reload onto B");
+    hear_each_other(
+        &mut caller,
+        &mut agent,
+        Duration::from_secs(2),
+        80,
+        "after the visitor's reload onto B",
+    );
 
     // A dies: B takes the call over at the visitor's next offer; Ada offers again.
     a.server.child.start_kill().unwrap();
@@ -255,24 +261,11 @@ async fn a_web_calls_legs_meet_on_the_instance_that_holds_it() {
         .expect("B answers Ada now that it holds the call");
     agent.accept_answer(&answer).unwrap();
     connect_all(&mut [&mut caller, &mut agent]);
-    hear_each_other(&mut caller, &mut agent, "the call goes on through B");
-}
-
-fn hear_each_other(caller: &mut tests::voice::Peer, agent: &mut tests::voice::Peer, when: &str) {
-    use tests::voice::{talk, AGENT, CALLER};
-    let (from_agent, from_caller) = (
-        caller.heard[0].by_tag[AGENT as usize],
-        agent.heard[0].by_tag[CALLER as usize],
-    );
-    talk(&mut [caller, agent], &[true, true], Duration::from_secs(2));
-    assert!(
-        caller.heard[0].by_tag[AGENT as usize] - from_agent >= 80,
-        "{when}: the visitor hears Ada: {:?}",
-        caller.heard[0]
-    );
-    assert!(
-        agent.heard[0].by_tag[CALLER as usize] - from_caller >= 80,
-        "{when}: Ada hears the visitor: {:?}",
-        agent.heard[0]
+    hear_each_other(
+        &mut caller,
+        &mut agent,
+        Duration::from_secs(2),
+        80,
+        "the call goes on through B",
     );
 }

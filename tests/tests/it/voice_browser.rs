@@ -55,6 +55,33 @@ fn website_server(site_origin: &str, port: u16) -> ServerOptions {
     }
 }
 
+/// Fake microphones' recordings: one WAV of a steady tone per party, in a temporary folder.
+struct Tones(tempfile::TempDir);
+
+impl Tones {
+    fn new() -> Tones {
+        Tones(tempfile::tempdir().unwrap())
+    }
+
+    /// `name`.wav playing `hz` for `seconds` (the browser loops it).
+    fn wav(&self, name: &str, hz: f64, seconds: u32) -> std::path::PathBuf {
+        let path = self.0.path().join(format!("{name}.wav"));
+        write_tone(&path, hz, seconds);
+        path
+    }
+}
+
+/// Ada's widget, ready, in a new browser whose microphone plays `wav`.
+async fn ada(c: &Center, wav: &Path) -> Widget {
+    Widget::ready_with_microphone(
+        &c.server.base_url,
+        "ada@switchboard.test",
+        "ada-agent-password",
+        wav,
+    )
+    .await
+}
+
 fn assert_loopback(stats: &Value, who: &str) {
     for end in ["local", "remote"] {
         assert_eq!(
@@ -101,20 +128,12 @@ impl End<'_> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_calls_ada_from_the_website_and_the_call_is_recorded_in_stereo() {
     let (c, site) = call_center_with_website().await;
-    let tones = tempfile::tempdir().unwrap();
+    let tones = Tones::new();
     let (visitor_wav, agent_wav) = (
-        tones.path().join("visitor.wav"),
-        tones.path().join("agent.wav"),
+        tones.wav("visitor", VISITOR_HZ, 30),
+        tones.wav("agent", AGENT_HZ, 30),
     );
-    write_tone(&visitor_wav, VISITOR_HZ, 30);
-    write_tone(&agent_wav, AGENT_HZ, 30);
-    let ada = Widget::ready_with_microphone(
-        &c.server.base_url,
-        "ada@switchboard.test",
-        "ada-agent-password",
-        &agent_wav,
-    )
-    .await;
+    let ada = ada(&c, &agent_wav).await;
     let visitor = ChatPage::with_microphone(&site.origin, Some(&visitor_wav)).await;
 
     visitor.call("Grace Hopper").await;
@@ -228,13 +247,7 @@ async fn connected_call(
     visitor_wav: &Path,
     agent_wav: &Path,
 ) -> (ChatPage, Widget) {
-    let ada = Widget::ready_with_microphone(
-        &c.server.base_url,
-        "ada@switchboard.test",
-        "ada-agent-password",
-        agent_wav,
-    )
-    .await;
+    let ada = ada(c, agent_wav).await;
     let visitor = ChatPage::with_microphone(&site.origin, Some(visitor_wav)).await;
     visitor.call("Grace Hopper").await;
     ada.wait_offer().await;
@@ -288,16 +301,11 @@ fn inaudible(h: &Heard, tone: u32) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_listens_unheard_then_barges_in_heard_by_both() {
     let (c, site) = call_center_with_website().await;
-    let tones = tempfile::tempdir().unwrap();
-    let wav = |name: &str, hz: f64| {
-        let path = tones.path().join(name);
-        write_tone(&path, hz, 60);
-        path
-    };
+    let tones = Tones::new();
     let (visitor_wav, agent_wav, supervisor_wav) = (
-        wav("visitor.wav", VISITOR_HZ),
-        wav("agent.wav", AGENT_HZ),
-        wav("supervisor.wav", SUPERVISOR_HZ),
+        tones.wav("visitor", VISITOR_HZ, 60),
+        tones.wav("agent", AGENT_HZ, 60),
+        tones.wav("supervisor", SUPERVISOR_HZ, 60),
     );
     let (visitor, ada) = connected_call(&c, &site, &visitor_wav, &agent_wav).await;
     let live = c
@@ -396,16 +404,11 @@ async fn a_call_moves_to_a_colleague_and_survives_the_visitors_reload() {
         .as_str()
         .unwrap()
         .to_string();
-    let tones = tempfile::tempdir().unwrap();
-    let wav = |name: &str, hz: f64| {
-        let path = tones.path().join(name);
-        write_tone(&path, hz, 60);
-        path
-    };
+    let tones = Tones::new();
     let (visitor_wav, agent_wav, bob_wav) = (
-        wav("visitor.wav", VISITOR_HZ),
-        wav("agent.wav", AGENT_HZ),
-        wav("bob.wav", COLLEAGUE_HZ),
+        tones.wav("visitor", VISITOR_HZ, 60),
+        tones.wav("agent", AGENT_HZ, 60),
+        tones.wav("bob", COLLEAGUE_HZ, 60),
     );
     let (visitor, ada) = connected_call(&c, &site, &visitor_wav, &agent_wav).await;
     let bob = Widget::ready_with_microphone(
@@ -478,13 +481,11 @@ async fn a_call_moves_to_a_colleague_and_survives_the_visitors_reload() {
 async fn a_call_comes_back_after_a_server_restart() {
     let port = tests::process::free_port();
     let (mut c, site) = call_center_with_website_on(port).await;
-    let tones = tempfile::tempdir().unwrap();
+    let tones = Tones::new();
     let (visitor_wav, agent_wav) = (
-        tones.path().join("visitor.wav"),
-        tones.path().join("agent.wav"),
+        tones.wav("visitor", VISITOR_HZ, 60),
+        tones.wav("agent", AGENT_HZ, 60),
     );
-    write_tone(&visitor_wav, VISITOR_HZ, 60);
-    write_tone(&agent_wav, AGENT_HZ, 60);
     let (visitor, ada) = connected_call(&c, &site, &visitor_wav, &agent_wav).await;
     let (v, a) = (VISITOR_HZ as u32, AGENT_HZ as u32);
     let freqs = [v, a];
@@ -531,20 +532,12 @@ async fn a_call_comes_back_after_a_server_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_active_widget_has_the_calls_audio_and_use_here_moves_it() {
     let (c, site) = call_center_with_website().await;
-    let tones = tempfile::tempdir().unwrap();
+    let tones = Tones::new();
     let (visitor_wav, agent_wav) = (
-        tones.path().join("visitor.wav"),
-        tones.path().join("agent.wav"),
+        tones.wav("visitor", VISITOR_HZ, 60),
+        tones.wav("agent", AGENT_HZ, 60),
     );
-    write_tone(&visitor_wav, VISITOR_HZ, 60);
-    write_tone(&agent_wav, AGENT_HZ, 60);
-    let ada = Widget::ready_with_microphone(
-        &c.server.base_url,
-        "ada@switchboard.test",
-        "ada-agent-password",
-        &agent_wav,
-    )
-    .await;
+    let ada = ada(&c, &agent_wav).await;
     let tabs = &ada.browser.client;
     let first = tabs.window().await.unwrap();
     let second = tabs.new_window(true).await.unwrap().handle;

@@ -55,7 +55,7 @@ impl Widget {
     }
 
     /// The standalone widget of the server at `base_url`, opened in `browser`.
-    async fn open_in(browser: Browser, base_url: &str) -> Widget {
+    pub(crate) async fn open_in(browser: Browser, base_url: &str) -> Widget {
         browser
             .client
             .goto(&format!("{base_url}/widget/"))
