@@ -221,6 +221,8 @@ async fn a_web_calls_legs_meet_on_the_instance_that_holds_it() {
     hear_each_other(
         &mut caller,
         &mut agent,
+        Duration::from_secs(2),
+        80,
         "A relays Ada on B and the visitor on A",
     );
 
