@@ -570,9 +570,33 @@ impl Visitor {
         }
     }
 
+    /// A new softphone for the visitor, its offer answered on their socket; panics naming
+    /// `what` when it is refused.
+    pub async fn join(&mut self, what: &str) -> Peer {
+        let (mut peer, offer) = Peer::new(CALLER);
+        let answer = self
+            .offer(&offer)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        peer.accept_answer(&answer).expect("the answer is accepted");
+        peer
+    }
+
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }
+}
+
+/// The agent's (or a supervisor's) softphone for `call`, its offer answered on their agent
+/// socket; panics naming `what` when it is refused.
+pub async fn agent_joins(feed: &mut crate::api::Feed, call: &str, what: &str) -> Peer {
+    let (mut peer, offer) = Peer::new(AGENT);
+    let answer = feed
+        .call_offer(call, &offer)
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    peer.accept_answer(&answer).expect("the answer is accepted");
+    peer
 }
 
 /// Drives `peers` (sending from the `talking` ones) for `time`, off the async runtime's

@@ -9,11 +9,14 @@ use std::time::Duration;
 
 /// How often the table is read without a notification.
 const EVERY: Duration = Duration::from_secs(2);
-/// Offers older than this were given up on by their sender (it waits 5 s).
+/// Offers older than this were given up on by their sender (it waits 5 s); they are cleared
+/// away this often.
 const STALE_MS: i64 = 60_000;
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 pub async fn run(ctx: Ctx, hub: Hub, stop: Stop) {
     let mut changes = ctx.store.watch_call_signals();
+    let mut swept = std::time::Instant::now();
     loop {
         if let Err(e) = crate::service::calls::signals::answer_pending(
             &ctx,
@@ -24,8 +27,11 @@ pub async fn run(ctx: Ctx, hub: Hub, stop: Stop) {
         {
             tracing::warn!(error = %e, "answering other instances' call offers");
         }
-        if let Err(e) = ctx.store.sweep_call_signals(STALE_MS).await {
-            tracing::warn!(error = %e, "forgetting stale call offers");
+        if swept.elapsed() >= SWEEP_EVERY {
+            swept = std::time::Instant::now();
+            if let Err(e) = ctx.store.sweep_call_signals(STALE_MS).await {
+                tracing::warn!(error = %e, "forgetting stale call offers");
+            }
         }
         tokio::select! {
             _ = changes.changed() => {}

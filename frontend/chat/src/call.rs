@@ -6,7 +6,7 @@
 //! hang up, "this call is recorded". A reload comes back here and offers again on the same
 //! call (the server replaces the old leg).
 
-use crate::dom::{after, append, attr, clear_timer, el, on, text_el};
+use crate::dom::{after, append, attr, el, on, text_el, Timers};
 use crate::form::Page;
 use crate::session;
 use js_sys::Reflect;
@@ -37,7 +37,7 @@ struct Call {
     mute: Element,
     /// When the agent answered (ms since the epoch), for the timer.
     since: Option<f64>,
-    timers: Vec<Option<i32>>,
+    timers: Timers,
     offered: bool,
     over: bool,
 }
@@ -98,7 +98,7 @@ pub fn open(page: Page, token: String, mic: MediaStream, ice_servers: JsValue) {
         error,
         mute: mute.clone(),
         since: None,
-        timers: Vec::new(),
+        timers: Timers::default(),
         offered: false,
         over: false,
     }));
@@ -133,7 +133,7 @@ fn connect(call: Shared) {
             // The audio goes on without the socket; it only carries what happens.
             let again = on_close_of.clone();
             let timer = after(2_000, move || connect(again));
-            on_close_of.borrow_mut().timers.push(timer);
+            on_close_of.borrow_mut().timers.set("reconnect", timer);
         },
     );
     let Some((socket, handlers)) = opened else {
@@ -263,7 +263,7 @@ fn tick(call: Shared) {
         .set_text_content(Some(&format!("{:02}:{:02}", secs / 60, secs % 60)));
     let c = call.clone();
     let timer = after(1_000, move || tick(c));
-    call.borrow_mut().timers.push(timer);
+    call.borrow_mut().timers.set("clock", timer);
 }
 
 /// The place in line while the call waits.
@@ -284,7 +284,7 @@ fn read_place(call: Shared) {
         }
         let c = call.clone();
         let timer = after(PLACE_EVERY_MS, move || read_place(c));
-        call.borrow_mut().timers.push(timer);
+        call.borrow_mut().timers.set("place", timer);
     });
 }
 
@@ -361,9 +361,7 @@ fn finish(call: &Shared, why: &str) {
             s.set_onclose(None);
             let _ = s.close();
         }
-        for t in c.timers.drain(..) {
-            clear_timer(t);
-        }
+        c.timers.clear();
         c.status.set_text_content(Some(why));
         let _ = c.mute.set_attribute("hidden", "");
         c.page.clone()

@@ -8,7 +8,7 @@
 
 use js_sys::{Array, Function, Reflect, JSON};
 use kit::call::{self as leg, Leg, MicProblem};
-use kit::dom::{after, append, attr, clear_timer, el, on, text_el};
+use kit::dom::{after, append, attr, el, on, text_el, Timers};
 use kit::text;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -44,7 +44,7 @@ struct Bar {
     mic: Option<MediaStream>,
     analyser: Option<(AudioContext, AnalyserNode)>,
     since: Option<f64>,
-    timers: Vec<Option<i32>>,
+    timers: Timers,
     live: bool,
     /// Offers made again after a `call_error` (at most [`RETRIES`] in a row).
     retries: u32,
@@ -131,7 +131,7 @@ pub fn mount_call(host: Element, id: String, live: bool, ice: String, send: Func
         mic: None,
         analyser: None,
         since: None,
-        timers: Vec::new(),
+        timers: Timers::default(),
         retries: 0,
         live: false,
     }));
@@ -202,7 +202,7 @@ impl CallBar {
                     b.retries += 1;
                     let again = self.bar.clone();
                     let timer = after(RETRY_MS, move || renew(again));
-                    b.timers.push(timer);
+                    b.timers.set("retry", timer);
                 }
             }
             _ => {}
@@ -277,7 +277,7 @@ async fn send_offer(bar: Shared, leg: Leg) {
             renew(again);
         }
     });
-    b.timers.push(timer);
+    b.timers.set("answer", timer);
 }
 
 /// A leg whose audio is lost for [`LOST_MS`] is renewed.
@@ -341,7 +341,7 @@ fn tick(bar: Shared) {
         .set_text_content(Some(&format!("{:02}:{:02}", secs / 60, secs % 60)));
     let b = bar.clone();
     let timer = after(1_000, move || tick(b));
-    bar.borrow_mut().timers.push(timer);
+    bar.borrow_mut().timers.set("clock", timer);
 }
 
 /// A live level of the microphone (RMS of the last samples), so the agent sees it works.
@@ -372,7 +372,7 @@ fn read_level(bar: Shared) {
     attr(&bar.borrow().meter, "value", &format!("{level:.2}"));
     let b = bar.clone();
     let timer = after(METER_MS, move || read_level(b));
-    bar.borrow_mut().timers.push(timer);
+    bar.borrow_mut().timers.set("meter", timer);
 }
 
 /// Fills the device pickers (labels are there once the microphone is allowed).
@@ -471,9 +471,7 @@ fn stop(bar: &Shared) {
     if let Some((ctx, _)) = b.analyser.take() {
         let _ = ctx.close();
     }
-    for t in b.timers.drain(..) {
-        clear_timer(t);
-    }
+    b.timers.clear();
     b.status.set_text_content(Some("Call ended"));
     let _ = Reflect::set(&b.root, &"hidden".into(), &JsValue::TRUE);
 }

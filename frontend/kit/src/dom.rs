@@ -106,3 +106,26 @@ pub fn clear_timer(handle: Option<i32>) {
         w.clear_timeout_with_handle(h);
     }
 }
+
+/// The pending timers of something that can stop (a call), one per purpose: a timer that
+/// re-arms itself (a clock ticking every second) replaces its own handle instead of piling
+/// up one per tick for as long as the call lasts.
+#[derive(Default)]
+pub struct Timers(Vec<(&'static str, Option<i32>)>);
+
+impl Timers {
+    /// Keep `handle` as the pending `purpose` timer (replacing, and clearing, the one before).
+    pub fn set(&mut self, purpose: &'static str, handle: Option<i32>) {
+        match self.0.iter_mut().find(|(p, _)| *p == purpose) {
+            Some((_, old)) => clear_timer(std::mem::replace(old, handle)),
+            None => self.0.push((purpose, handle)),
+        }
+    }
+
+    /// Clear them all.
+    pub fn clear(&mut self) {
+        for (_, handle) in self.0.drain(..) {
+            clear_timer(handle);
+        }
+    }
+}

@@ -194,7 +194,7 @@ tests::both_stores!(timers_survive_a_restart);
 /// Ada offers again the call goes on through B.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_web_calls_legs_meet_on_the_instance_that_holds_it() {
-    use tests::voice::{call_center, connect_all, hear_each_other, Peer, Visitor, AGENT, CALLER};
+    use tests::voice::{agent_joins, call_center, connect_all, hear_each_other, Visitor};
     let Some(db) = TestDb::postgres("scale_out::a_web_calls_legs_meet").await else {
         return;
     };
@@ -205,18 +205,16 @@ async fn a_web_calls_legs_meet_on_the_instance_that_holds_it() {
     let ada = b.login("ada@switchboard.test", "ada-agent-password").await;
 
     let mut visitor = Visitor::call(&a.anon(), "web-call", "Grace Hopper").await;
-    let (mut caller, offer) = Peer::new(CALLER);
-    let answer = visitor.offer(&offer).await.expect("A answers the visitor");
-    caller.accept_answer(&answer).unwrap();
+    let mut caller = visitor.join("A answers the visitor").await;
     let id = visitor.engagement.clone();
     let mut feed = Feed::connect(&ada, None).await;
     ada.accept_when_offered(&id, WAIT).await;
-    let (mut agent, offer) = Peer::new(AGENT);
-    let answer = feed
-        .call_offer(&id, &offer)
-        .await
-        .expect("B hands Ada's offer to A and returns A's answer");
-    agent.accept_answer(&answer).unwrap();
+    let mut agent = agent_joins(
+        &mut feed,
+        &id,
+        "B hands Ada's offer to A and returns A's answer",
+    )
+    .await;
     connect_all(&mut [&mut caller, &mut agent]);
     hear_each_other(
         &mut caller,
@@ -230,12 +228,7 @@ async fn a_web_calls_legs_meet_on_the_instance_that_holds_it() {
     let token = visitor.token.clone();
     visitor.close().await;
     let mut visitor = Visitor::connect(&b, id.clone(), token.clone()).await;
-    let (mut caller, offer) = Peer::new(CALLER);
-    let answer = visitor
-        .offer(&offer)
-        .await
-        .expect("B hands the reloaded page's offer to A");
-    caller.accept_answer(&answer).unwrap();
+    let mut caller = visitor.join("B hands the reloaded page's offer to A").await;
     connect_all(&mut [&mut caller]);
     hear_each_other(
         &mut caller,
@@ -250,18 +243,10 @@ async fn a_web_calls_legs_meet_on_the_instance_that_holds_it() {
     let _ = a.server.child.wait().await;
     visitor.close().await;
     let mut visitor = Visitor::connect(&b, id.clone(), token).await;
-    let (mut caller, offer) = Peer::new(CALLER);
-    let answer = visitor
-        .offer(&offer)
-        .await
-        .expect("B takes over the call whose holder is gone");
-    caller.accept_answer(&answer).unwrap();
-    let (mut agent, offer) = Peer::new(AGENT);
-    let answer = feed
-        .call_offer(&id, &offer)
-        .await
-        .expect("B answers Ada now that it holds the call");
-    agent.accept_answer(&answer).unwrap();
+    let mut caller = visitor
+        .join("B takes over the call whose holder is gone")
+        .await;
+    let mut agent = agent_joins(&mut feed, &id, "B answers Ada now that it holds the call").await;
     connect_all(&mut [&mut caller, &mut agent]);
     hear_each_other(
         &mut caller,
