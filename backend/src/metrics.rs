@@ -53,6 +53,7 @@ pub struct Metrics {
     routing_pass: Histogram,
     batch_size: Histogram,
     batch_failures: Counter,
+    write_statements: Counter,
     agent_sockets: Gauge,
     queue_waiting: Family<Labels, Gauge>,
     queue_longest_wait: Family<Labels, FloatGauge>,
@@ -80,6 +81,8 @@ pub struct Sample {
     pub webhook_pending: i64,
     /// Per pool (`read`, `write`): (open connections, idle ones, the maximum).
     pub pools: Vec<(&'static str, u32, u32, u32)>,
+    /// Statements sent through write transactions since the process started.
+    pub write_statements: u64,
 }
 
 impl Default for Metrics {
@@ -115,6 +118,12 @@ impl Metrics {
                 "media_relay_delay_seconds",
                 "Web calls: from an audio packet's arrival to it being sent on to the other party",
                 Histogram::new(RELAY_BUCKETS),
+            ),
+            write_statements: register(
+                &mut r,
+                "db_write_statements",
+                "Statements sent through write transactions (a batch's begin, lock, reads, multi-row writes and commit)",
+                Counter::default(),
             ),
             batch_failures: register(
                 &mut r,
@@ -227,6 +236,11 @@ impl Metrics {
             self.queue_longest_wait.get_or_create(&labels).set(*longest);
         }
         self.log_head.set(sample.log_head);
+        self.write_statements.inc_by(
+            sample
+                .write_statements
+                .saturating_sub(self.write_statements.get()),
+        );
         self.hub_lag
             .set((sample.log_head - sample.hub_cursor).max(0));
         self.webhook_lag.set(sample.webhook_lag.max(0));

@@ -151,7 +151,15 @@ async fn deliveries_for(
         return Ok(vec![]);
     };
     if let std::collections::hash_map::Entry::Vacant(slot) = flows.entry(flow_id) {
-        slot.insert(cfg::get_doc(tx.conn(), DocTable::Flows, account, &flow_id.to_string()).await?);
+        slot.insert(
+            cfg::get_doc(
+                tx.conn().await?,
+                DocTable::Flows,
+                account,
+                &flow_id.to_string(),
+            )
+            .await?,
+        );
     }
     let Some(flow) = flows.get(&flow_id).and_then(Option::as_ref) else {
         return Ok(vec![]);
@@ -185,7 +193,7 @@ async fn deliveries_for(
 async fn context(tx: &mut Tx, account: AccountId, event: &Event) -> Result<Value, StoreError> {
     let mut engagement = event.data["engagement"].clone();
     let queue_name = match engagement["queue_id"].as_str() {
-        Some(q) => cfg::get_doc::<Queue>(tx.conn(), DocTable::Queues, account, q)
+        Some(q) => cfg::get_doc::<Queue>(tx.conn().await?, DocTable::Queues, account, q)
             .await?
             .map(|q| q.name),
         None => None,
@@ -199,7 +207,7 @@ async fn context(tx: &mut Tx, account: AccountId, event: &Event) -> Result<Value
             .and_then(|a| a.parse().ok())
     });
     let agent = match agent_id {
-        Some(id) => agents::get(tx.conn(), account, id).await?.map(|a| {
+        Some(id) => agents::get(tx.conn().await?, account, id).await?.map(|a| {
             json!({"agent_id": a.agent.agent_id, "email": a.agent.email, "display_name": a.agent.display_name})
         }),
         None => None,
@@ -207,11 +215,11 @@ async fn context(tx: &mut Tx, account: AccountId, event: &Event) -> Result<Value
     let disposition = match event.data.get("disposition") {
         Some(d) => Some(d.clone()),
         None => match event.engagement_id {
-            Some(e) => match eng::get(tx.conn(), account, e)
+            Some(e) => match eng::get(tx.conn().await?, account, e)
                 .await?
                 .and_then(|r| r.disposition_id)
             {
-                Some(d) => cfg::list_dispositions(tx.conn(), account)
+                Some(d) => cfg::list_dispositions(tx.conn().await?, account)
                     .await?
                     .into_iter()
                     .find(|x| x.disposition_id == d)

@@ -291,7 +291,7 @@ pub async fn create_client(
         secret_hash: password::hash(&secret),
     };
     let mut tx = ctx.store.begin_for(principal.account()).await?;
-    cfg::insert_client(tx.conn(), principal.account(), &record).await?;
+    cfg::insert_client(tx.conn().await?, principal.account(), &record).await?;
     audit::record(
         &mut tx,
         principal,
@@ -322,11 +322,11 @@ pub async fn delete_client(ctx: &Ctx, principal: &Principal, client_id: &str) ->
     principal.admin_or(Scope::ConfigWrite)?;
     let account = principal.account();
     let mut tx = ctx.store.begin_for(account).await?;
-    let before = cfg::get_client(tx.conn(), client_id)
+    let before = cfg::get_client(tx.conn().await?, client_id)
         .await?
         .filter(|c| c.account == Some(account))
         .ok_or_else(|| no_client(client_id))?;
-    cfg::delete_client(tx.conn(), account, client_id)
+    cfg::delete_client(tx.conn().await?, account, client_id)
         .await
         .map_err(|e| match e {
             crate::store::StoreError::NotFound => no_client(client_id),
@@ -354,12 +354,18 @@ pub async fn rotate_client_secret(
     principal.admin_or(Scope::ConfigWrite)?;
     let account = principal.account();
     let mut tx = ctx.store.begin_for(account).await?;
-    let client = cfg::get_client(tx.conn(), client_id)
+    let client = cfg::get_client(tx.conn().await?, client_id)
         .await?
         .filter(|c| c.account == Some(account))
         .ok_or_else(|| no_client(client_id))?;
     let secret = password::generate_secret();
-    cfg::set_client_secret(tx.conn(), account, client_id, &password::hash(&secret)).await?;
+    cfg::set_client_secret(
+        tx.conn().await?,
+        account,
+        client_id,
+        &password::hash(&secret),
+    )
+    .await?;
     sessions::end_client_sessions(&mut tx, account, client_id, ctx.clock.now_ms()).await?;
     audit::record(
         &mut tx,
@@ -387,7 +393,7 @@ pub async fn bootstrap_admin(ctx: &Ctx, email: &str, secret: &str, name: &str) -
         ));
     }
     let mut tx = ctx.store.begin_for(ctx.account).await?;
-    if agents::by_email(tx.conn(), ctx.account, email)
+    if agents::by_email(tx.conn().await?, ctx.account, email)
         .await?
         .is_some()
     {
@@ -411,7 +417,7 @@ pub async fn bootstrap_admin(ctx: &Ctx, email: &str, secret: &str, name: &str) -
         last_offer_ms: 0,
         consecutive_misses: 0,
     };
-    agents::upsert(tx.conn(), &record).await?;
+    agents::upsert(tx.conn().await?, &record).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -38,13 +38,13 @@ async fn status_event(
 /// Put every engagement ringing for `agent` back in its queue (the agent left ready).
 async fn withdraw_offers(tx: &mut Tx, account: AccountId, agent: AgentId) -> Result<bool> {
     let mut any = false;
-    for mut rec in eng::for_agent(tx.conn(), account, agent).await? {
-        let offers = eng::agent_ids(&eng::offers_for(tx.conn(), rec.id).await?);
+    for mut rec in eng::for_agent(tx.conn().await?, account, agent).await? {
+        let offers = eng::agent_ids(&eng::offers_for(tx.conn().await?, rec.id).await?);
         if !offers.contains(&agent) {
             continue;
         }
         any = true;
-        eng::delete_offer(tx.conn(), rec.id, agent).await?;
+        tx.delete_offer(rec.id, agent);
         let rest: Vec<AgentId> = offers.into_iter().filter(|a| *a != agent).collect();
         let to = Emit {
             offered_to: &rest,
@@ -77,12 +77,12 @@ pub const MAX_MISSES: i64 = 3;
 
 /// Count a missed offer; after [`MAX_MISSES`] in a row the agent goes not ready.
 pub(crate) async fn note_miss(tx: &mut Tx, account: AccountId, agent: AgentId) -> Result<()> {
-    let misses = agents::record_miss(tx.conn(), agent).await?;
+    let misses = agents::record_miss(tx.conn().await?, agent).await?;
     if misses >= MAX_MISSES {
         let status = AgentStatus::NotReady {
             reason: format!("Missed {misses} offers in a row"),
         };
-        agents::set_status(tx.conn(), agent, &status, None).await?;
+        agents::set_status(tx.conn().await?, agent, &status, None).await?;
         withdraw_offers(tx, account, agent).await?;
         status_event(tx, account, agent, &status, "missed_offers").await?;
     }
@@ -158,14 +158,20 @@ pub async fn set_status(ctx: &Ctx, p: &Principal, status: AgentStatus) -> Result
     let account = p.account();
     let now = ctx.clock.now_ms();
     let mut tx = ctx.store.begin_for(account).await?;
-    let before = agents::get(tx.conn(), account, agent)
+    let before = agents::get(tx.conn().await?, account, agent)
         .await?
         .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))?;
     if before.agent.status == status {
         return Ok(before.agent);
     }
     let becoming_ready = status.is_ready();
-    agents::set_status(tx.conn(), agent, &status, becoming_ready.then_some(now)).await?;
+    agents::set_status(
+        tx.conn().await?,
+        agent,
+        &status,
+        becoming_ready.then_some(now),
+    )
+    .await?;
     if !becoming_ready {
         withdraw_offers(&mut tx, account, agent).await?;
     }
@@ -185,7 +191,7 @@ pub async fn set_queue_opt_in(
     let (agent, _) = p.agent()?;
     let account = p.account();
     let mut tx = ctx.store.begin_for(account).await?;
-    let mut record = agents::get(tx.conn(), account, agent)
+    let mut record = agents::get(tx.conn().await?, account, agent)
         .await?
         .ok_or_else(|| ServiceError::NotFound("your agent record no longer exists".into()))?;
     let before = record.agent.clone();
@@ -197,7 +203,7 @@ pub async fn set_queue_opt_in(
     };
     m.opted_in = opted_in;
     let queues: Vec<QueueMembership> = record.agent.queues.clone();
-    agents::set_queues(tx.conn(), agent, &queues).await?;
+    agents::set_queues(tx.conn().await?, agent, &queues).await?;
     // In the audit trail like an admin's edit of the memberships; routing reads it from there.
     super::audit::record(
         &mut tx,

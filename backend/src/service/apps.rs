@@ -25,11 +25,11 @@ pub async fn put(ctx: &Ctx, p: &Principal, app: App) -> Result<App> {
     p.admin_or(Scope::ConfigWrite)?;
     let app = check(app)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before = cfg::list_apps(tx.conn(), p.account())
+    let before = cfg::list_apps(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .find(|x| x.app_id == app.app_id);
-    cfg::put_app(tx.conn(), p.account(), &app)
+    cfg::put_app(tx.conn().await?, p.account(), &app)
         .await
         .map_err(|e| match e {
             StoreError::Conflict { .. } => {
@@ -96,12 +96,13 @@ pub async fn origins(ctx: &Ctx) -> Result<AppOrigins> {
 pub async fn delete(ctx: &Ctx, p: &Principal, id: AppId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before = cfg::list_apps(tx.conn(), p.account())
+    let before = cfg::list_apps(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .find(|x| x.app_id == id)
         .ok_or_else(|| ServiceError::NotFound(format!("no app {id}")))?;
-    let queues: Vec<Queue> = cfg::list_docs(tx.conn(), DocTable::Queues, p.account()).await?;
+    let queues: Vec<Queue> =
+        cfg::list_docs(tx.conn().await?, DocTable::Queues, p.account()).await?;
     let using: Vec<String> = queues
         .into_iter()
         .filter(|q| q.app_ids.contains(&id))
@@ -113,7 +114,7 @@ pub async fn delete(ctx: &Ctx, p: &Principal, id: AppId) -> Result<()> {
             using.join(", ")
         )));
     }
-    cfg::delete_app(tx.conn(), p.account(), id).await?;
+    cfg::delete_app(tx.conn().await?, p.account(), id).await?;
     super::audit::record(&mut tx, p, Change::deleted("app", id, Some(&before))).await?;
     tx.commit().await?;
     Ok(())

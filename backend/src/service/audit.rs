@@ -110,7 +110,7 @@ async fn actor(tx: &mut Tx, p: &Principal) -> Result<Actor> {
             agent,
             role,
         } => {
-            let who = agents::get(tx.conn(), *account, *agent).await?;
+            let who = agents::get(tx.conn().await?, *account, *agent).await?;
             Actor::Agent {
                 agent_id: *agent,
                 role: *role,

@@ -44,11 +44,11 @@ pub async fn put_skill(ctx: &Ctx, p: &Principal, skill: Skill) -> Result<Skill> 
     p.admin_or(Scope::ConfigWrite)?;
     validate::required("name", &skill.name, 100)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before = cfg::list_skills(tx.conn(), p.account())
+    let before = cfg::list_skills(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .find(|x| x.skill_id == skill.skill_id);
-    cfg::put_skill(tx.conn(), p.account(), &skill)
+    cfg::put_skill(tx.conn().await?, p.account(), &skill)
         .await
         .map_err(|e| named_conflict(e, "skill", &skill.name))?;
     super::audit::record(
@@ -69,11 +69,11 @@ pub async fn list_skills(ctx: &Ctx, p: &Principal) -> Result<Vec<Skill>> {
 pub async fn delete_skill(ctx: &Ctx, p: &Principal, id: SkillId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before = cfg::list_skills(tx.conn(), p.account())
+    let before = cfg::list_skills(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .find(|x| x.skill_id == id);
-    cfg::delete_skill(tx.conn(), p.account(), id)
+    cfg::delete_skill(tx.conn().await?, p.account(), id)
         .await
         .map_err(|e| deleted(e, "skill", id))?;
     super::audit::record(&mut tx, p, Change::deleted("skill", id, before.as_ref())).await?;
@@ -86,11 +86,11 @@ pub async fn put_disposition(ctx: &Ctx, p: &Principal, d: Disposition) -> Result
     validate::required("name", &d.name, 100)?;
     validate::optional("code", d.code.as_deref(), 50)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before = cfg::list_dispositions(tx.conn(), p.account())
+    let before = cfg::list_dispositions(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .find(|x| x.disposition_id == d.disposition_id);
-    cfg::put_disposition(tx.conn(), p.account(), &d)
+    cfg::put_disposition(tx.conn().await?, p.account(), &d)
         .await
         .map_err(|e| named_conflict(e, "disposition", &d.name))?;
     super::audit::record(
@@ -114,11 +114,11 @@ pub async fn list_dispositions(ctx: &Ctx, p: &Principal) -> Result<Vec<Dispositi
 pub async fn delete_disposition(ctx: &Ctx, p: &Principal, id: DispositionId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before = cfg::list_dispositions(tx.conn(), p.account())
+    let before = cfg::list_dispositions(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .find(|x| x.disposition_id == id);
-    cfg::delete_disposition(tx.conn(), p.account(), id)
+    cfg::delete_disposition(tx.conn().await?, p.account(), id)
         .await
         .map_err(|e| deleted(e, "disposition", id))?;
     super::audit::record(
@@ -191,13 +191,13 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let before: Option<Queue> = cfg::get_doc(
-        tx.conn(),
+        tx.conn().await?,
         DocTable::Queues,
         p.account(),
         &q.queue_id.to_string(),
     )
     .await?;
-    let queues = queue_map(tx.conn(), p.account()).await?;
+    let queues = queue_map(tx.conn().await?, p.account()).await?;
     if replace && !queues.contains_key(&q.queue_id) {
         return Err(not_found("queue", q.queue_id));
     }
@@ -235,7 +235,7 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
             }
         }
     }
-    let skills: BTreeSet<SkillId> = cfg::list_skills(tx.conn(), p.account())
+    let skills: BTreeSet<SkillId> = cfg::list_skills(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .map(|s| s.skill_id)
@@ -248,11 +248,12 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
             ));
         }
     }
-    let dispositions: BTreeSet<DispositionId> = cfg::list_dispositions(tx.conn(), p.account())
-        .await?
-        .into_iter()
-        .map(|d| d.disposition_id)
-        .collect();
+    let dispositions: BTreeSet<DispositionId> =
+        cfg::list_dispositions(tx.conn().await?, p.account())
+            .await?
+            .into_iter()
+            .map(|d| d.disposition_id)
+            .collect();
     for (i, d) in q.disposition_ids.iter().enumerate() {
         if !dispositions.contains(d) {
             return Err(unknown(
@@ -261,7 +262,7 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
             ));
         }
     }
-    let apps: BTreeSet<shared::ids::AppId> = cfg::list_apps(tx.conn(), p.account())
+    let apps: BTreeSet<shared::ids::AppId> = cfg::list_apps(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .map(|a| a.app_id)
@@ -275,7 +276,7 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
         }
     }
     cfg::put_doc(
-        tx.conn(),
+        tx.conn().await?,
         DocTable::Queues,
         p.account(),
         &q.queue_id.to_string(),
@@ -317,9 +318,14 @@ pub async fn list_queues(ctx: &Ctx, p: &Principal) -> Result<Vec<Queue>> {
 pub async fn delete_queue(ctx: &Ctx, p: &Principal, id: QueueId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before: Option<Queue> =
-        cfg::get_doc(tx.conn(), DocTable::Queues, p.account(), &id.to_string()).await?;
-    for flow in flow_map(tx.conn(), p.account()).await?.values() {
+    let before: Option<Queue> = cfg::get_doc(
+        tx.conn().await?,
+        DocTable::Queues,
+        p.account(),
+        &id.to_string(),
+    )
+    .await?;
+    for flow in flow_map(tx.conn().await?, p.account()).await?.values() {
         if flow
             .steps
             .values()
@@ -331,9 +337,14 @@ pub async fn delete_queue(ctx: &Ctx, p: &Principal, id: QueueId) -> Result<()> {
             )));
         }
     }
-    cfg::delete_doc(tx.conn(), DocTable::Queues, p.account(), &id.to_string())
-        .await
-        .map_err(|e| deleted(e, "queue", id))?;
+    cfg::delete_doc(
+        tx.conn().await?,
+        DocTable::Queues,
+        p.account(),
+        &id.to_string(),
+    )
+    .await
+    .map_err(|e| deleted(e, "queue", id))?;
     super::audit::record(&mut tx, p, Change::deleted("queue", id, before.as_ref())).await?;
     tx.commit().await?;
     Ok(())
@@ -379,14 +390,14 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, mut f: Flow, replace: bool) -> R
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let before: Option<Flow> = cfg::get_doc(
-        tx.conn(),
+        tx.conn().await?,
         DocTable::Flows,
         p.account(),
         &f.flow_id.to_string(),
     )
     .await?;
-    let queues = queue_map(tx.conn(), p.account()).await?;
-    let mut all = flow_map(tx.conn(), p.account()).await?;
+    let queues = queue_map(tx.conn().await?, p.account()).await?;
+    let mut all = flow_map(tx.conn().await?, p.account()).await?;
     if replace && !all.contains_key(&f.flow_id) {
         return Err(not_found("flow", f.flow_id));
     }
@@ -399,7 +410,7 @@ pub async fn put_flow(ctx: &Ctx, p: &Principal, mut f: Flow, replace: bool) -> R
         }
     })?;
     cfg::put_doc(
-        tx.conn(),
+        tx.conn().await?,
         DocTable::Flows,
         p.account(),
         &f.flow_id.to_string(),
@@ -440,15 +451,20 @@ pub async fn list_flows(ctx: &Ctx, p: &Principal) -> Result<Vec<Flow>> {
 pub async fn delete_flow(ctx: &Ctx, p: &Principal, id: FlowId) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before: Option<Flow> =
-        cfg::get_doc(tx.conn(), DocTable::Flows, p.account(), &id.to_string()).await?;
-    let users = cfg::entries_using_flow(tx.conn(), p.account(), id).await?;
+    let before: Option<Flow> = cfg::get_doc(
+        tx.conn().await?,
+        DocTable::Flows,
+        p.account(),
+        &id.to_string(),
+    )
+    .await?;
+    let users = cfg::entries_using_flow(tx.conn().await?, p.account(), id).await?;
     if let Some(entry) = users.first() {
         return Err(super::conflict(format!(
             "entry point {entry:?} starts this flow; change it first"
         )));
     }
-    for flow in flow_map(tx.conn(), p.account()).await?.values() {
+    for flow in flow_map(tx.conn().await?, p.account()).await?.values() {
         if flow
             .steps
             .values()
@@ -460,9 +476,14 @@ pub async fn delete_flow(ctx: &Ctx, p: &Principal, id: FlowId) -> Result<()> {
             )));
         }
     }
-    cfg::delete_doc(tx.conn(), DocTable::Flows, p.account(), &id.to_string())
-        .await
-        .map_err(|e| deleted(e, "flow", id))?;
+    cfg::delete_doc(
+        tx.conn().await?,
+        DocTable::Flows,
+        p.account(),
+        &id.to_string(),
+    )
+    .await
+    .map_err(|e| deleted(e, "flow", id))?;
     super::audit::record(&mut tx, p, Change::deleted("flow", id, before.as_ref())).await?;
     tx.commit().await?;
     Ok(())
@@ -476,8 +497,8 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
     validate::optional("description", e.entry.description.as_deref(), 500)?;
     validate::optional("address", e.entry.address.as_deref(), 100)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before = cfg::get_entry(tx.conn(), p.account(), &e.entry.entry_id.0).await?;
-    if !flow_map(tx.conn(), p.account())
+    let before = cfg::get_entry(tx.conn().await?, p.account(), &e.entry.entry_id.0).await?;
+    if !flow_map(tx.conn().await?, p.account())
         .await?
         .contains_key(&e.entry.flow_id)
     {
@@ -488,11 +509,12 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
     }
     if let Some(chat) = &e.entry.chat {
         super::chat::check_calls(ctx, chat)?;
-        super::chat::check_settings(tx.conn(), p.account(), &e.entry.entry_id.0, chat).await?;
+        super::chat::check_settings(tx.conn().await?, p.account(), &e.entry.entry_id.0, chat)
+            .await?;
     }
     if let Some(profile) = e.profile_id {
         let found: Option<ConsumerRoutingProfile> = cfg::get_doc(
-            tx.conn(),
+            tx.conn().await?,
             DocTable::RoutingProfiles,
             p.account(),
             &profile.to_string(),
@@ -505,7 +527,7 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
             ));
         }
     }
-    cfg::put_entry(tx.conn(), p.account(), &e).await?;
+    cfg::put_entry(tx.conn().await?, p.account(), &e).await?;
     super::audit::record(
         &mut tx,
         p,
@@ -524,8 +546,8 @@ pub async fn list_entries(ctx: &Ctx, p: &Principal) -> Result<Vec<EntryRecord>> 
 pub async fn delete_entry(ctx: &Ctx, p: &Principal, id: &str) -> Result<()> {
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before = cfg::get_entry(tx.conn(), p.account(), id).await?;
-    let users: Vec<String> = cfg::list_entries(tx.conn(), p.account())
+    let before = cfg::get_entry(tx.conn().await?, p.account(), id).await?;
+    let users: Vec<String> = cfg::list_entries(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .filter(|e| {
@@ -542,7 +564,7 @@ pub async fn delete_entry(ctx: &Ctx, p: &Principal, id: &str) -> Result<()> {
             "the web chat of entry point {user:?} leaves its messages here; change it first"
         )));
     }
-    cfg::delete_entry(tx.conn(), p.account(), id)
+    cfg::delete_entry(tx.conn().await?, p.account(), id)
         .await
         .map_err(|e| deleted(e, "entry point", id))?;
     super::audit::record(
@@ -568,14 +590,14 @@ pub async fn put_profile(
     validate::at_most("rules", &prof.rules, 50)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let before: Option<ConsumerRoutingProfile> = cfg::get_doc(
-        tx.conn(),
+        tx.conn().await?,
         DocTable::RoutingProfiles,
         p.account(),
         &prof.profile_id.to_string(),
     )
     .await?;
-    let queues = queue_map(tx.conn(), p.account()).await?;
-    let agent_ids: BTreeSet<AgentId> = agents::list(tx.conn(), p.account())
+    let queues = queue_map(tx.conn().await?, p.account()).await?;
+    let agent_ids: BTreeSet<AgentId> = agents::list(tx.conn().await?, p.account())
         .await?
         .iter()
         .map(|a| a.agent.agent_id)
@@ -615,7 +637,7 @@ pub async fn put_profile(
     let id = prof.profile_id.to_string();
     if replace
         && cfg::get_doc::<ConsumerRoutingProfile>(
-            tx.conn(),
+            tx.conn().await?,
             DocTable::RoutingProfiles,
             p.account(),
             &id,
@@ -626,7 +648,7 @@ pub async fn put_profile(
         return Err(not_found("routing profile", &id));
     }
     cfg::put_doc(
-        tx.conn(),
+        tx.conn().await?,
         DocTable::RoutingProfiles,
         p.account(),
         &id,
@@ -659,14 +681,14 @@ pub async fn delete_profile(ctx: &Ctx, p: &Principal, id: RoutingProfileId) -> R
     p.admin_or(Scope::ConfigWrite)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let before: Option<ConsumerRoutingProfile> = cfg::get_doc(
-        tx.conn(),
+        tx.conn().await?,
         DocTable::RoutingProfiles,
         p.account(),
         &id.to_string(),
     )
     .await?;
     cfg::delete_doc(
-        tx.conn(),
+        tx.conn().await?,
         DocTable::RoutingProfiles,
         p.account(),
         &id.to_string(),
@@ -693,8 +715,8 @@ pub async fn put_busy_rules(
     p.admin_or(Scope::ConfigWrite)?;
     check_busy_rules("", &rules)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let before = cfg::busy_rules(tx.conn(), p.account()).await?;
-    cfg::put_busy_rules(tx.conn(), p.account(), &rules).await?;
+    let before = cfg::busy_rules(tx.conn().await?, p.account()).await?;
+    cfg::put_busy_rules(tx.conn().await?, p.account(), &rules).await?;
     super::audit::record(
         &mut tx,
         p,
@@ -778,7 +800,7 @@ pub async fn put_agent(
         check_busy_rules("busy_rules.", r)?;
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let skills: BTreeSet<SkillId> = cfg::list_skills(tx.conn(), p.account())
+    let skills: BTreeSet<SkillId> = cfg::list_skills(tx.conn().await?, p.account())
         .await?
         .into_iter()
         .map(|s| s.skill_id)
@@ -791,7 +813,7 @@ pub async fn put_agent(
             ));
         }
     }
-    let queues = queue_map(tx.conn(), p.account()).await?;
+    let queues = queue_map(tx.conn().await?, p.account()).await?;
     for (i, m) in input.queues.iter().enumerate() {
         if !queues.contains_key(&m.queue_id) {
             return Err(unknown(
@@ -802,7 +824,7 @@ pub async fn put_agent(
     }
     let existing = match replace {
         Some(id) => Some(
-            agents::get(tx.conn(), p.account(), id)
+            agents::get(tx.conn().await?, p.account(), id)
                 .await?
                 .ok_or_else(|| not_found("agent", id))?,
         ),
@@ -835,7 +857,7 @@ pub async fn put_agent(
         consecutive_misses: existing.as_ref().map_or(0, |e| e.consecutive_misses),
     };
     if replace.is_none()
-        && agents::get(tx.conn(), p.account(), record.agent.agent_id)
+        && agents::get(tx.conn().await?, p.account(), record.agent.agent_id)
             .await?
             .is_some()
     {
@@ -844,7 +866,7 @@ pub async fn put_agent(
             record.agent.agent_id
         )));
     }
-    agents::upsert(tx.conn(), &record)
+    agents::upsert(tx.conn().await?, &record)
         .await
         .map_err(|e| match e {
             StoreError::Conflict { .. } => super::conflict(format!(
@@ -893,7 +915,7 @@ pub async fn delete_agent(ctx: &Ctx, p: &Principal, id: AgentId) -> Result<()> {
         ));
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let held = crate::store::engagements::for_agent(tx.conn(), p.account(), id).await?;
+    let held = crate::store::engagements::for_agent(tx.conn().await?, p.account(), id).await?;
     if let Some(e) = held.first() {
         return Err(ServiceError::Conflict {
             message: format!(
@@ -903,10 +925,10 @@ pub async fn delete_agent(ctx: &Ctx, p: &Principal, id: AgentId) -> Result<()> {
             engagement_id: Some(e.id),
         });
     }
-    let before = agents::get(tx.conn(), p.account(), id)
+    let before = agents::get(tx.conn().await?, p.account(), id)
         .await?
         .map(|r| r.agent);
-    agents::delete(tx.conn(), p.account(), id)
+    agents::delete(tx.conn().await?, p.account(), id)
         .await
         .map_err(|e| deleted(e, "agent", id))?;
     super::sessions::end_agent_sessions(

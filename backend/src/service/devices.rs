@@ -104,10 +104,18 @@ pub async fn claim(ctx: &Ctx, p: &Principal, claim: DeviceClaim) -> Result<Activ
     let account = p.account();
     let mut tx = ctx.store.begin_for(account).await?;
     let now = ctx.clock.now_ms();
-    if agents::claim_device(tx.conn(), agent, &claim.device_id, now, claim.only_if_free).await? {
+    if agents::claim_device(
+        tx.conn().await?,
+        agent,
+        &claim.device_id,
+        now,
+        claim.only_if_free,
+    )
+    .await?
+    {
         changed(&mut tx, account, agent, Some(&claim.device_id)).await?;
     }
-    let active = agents::active_device(tx.conn(), agent).await?;
+    let active = agents::active_device(tx.conn().await?, agent).await?;
     tx.commit().await?;
     Ok(ActiveDevice {
         active_device: active,
@@ -118,7 +126,7 @@ pub async fn claim(ctx: &Ctx, p: &Principal, claim: DeviceClaim) -> Result<Activ
 pub async fn connected(ctx: &Ctx, account: AccountId, agent: AgentId, device: &str) -> Result<()> {
     let mut tx = ctx.store.begin_for(account).await?;
     let now = ctx.clock.now_ms();
-    if agents::claim_device(tx.conn(), agent, device, now, true).await? {
+    if agents::claim_device(tx.conn().await?, agent, device, now, true).await? {
         changed(&mut tx, account, agent, Some(device)).await?;
     }
     tx.commit().await?;
@@ -139,7 +147,7 @@ pub async fn disconnected(
         return Ok(()); // it came back here (perhaps before this close was noticed)
     }
     let mut tx = ctx.store.begin_for(account).await?;
-    if agents::release_device(tx.conn(), agent, device, closed_at_ms).await? {
+    if agents::release_device(tx.conn().await?, agent, device, closed_at_ms).await? {
         changed(&mut tx, account, agent, None).await?;
     }
     tx.commit().await?;

@@ -12,8 +12,9 @@ use super::events::emit;
 use super::routing_view::RoutingView;
 use super::{Ctx, Result};
 use crate::routing::{self, priority, template, AgentView, QueueView, WaitingView};
-use crate::store::engagements::{self as eng, EngagementRecord, OfferRecord};
-use crate::store::{agents, Tx};
+use crate::store::agents::AgentPatch;
+use crate::store::engagements::{EngagementRecord, OfferRecord};
+use crate::store::Tx;
 use shared::config::{OverflowAction, Queue};
 use shared::events::EventKind;
 use shared::ids::{AgentId, EngagementId, QueueId};
@@ -69,7 +70,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
         let Some(mut rec) = view.engagements.get(&id).cloned() else {
             continue;
         };
-        eng::delete_offers(tx.conn(), id).await?;
+        tx.delete_offers(id);
         for o in &offers {
             if !rec.excluded_agents.contains(&o.agent) {
                 rec.excluded_agents.push(o.agent);
@@ -113,7 +114,13 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
         rec.closed_at_ms = Some(now);
         rec.close_reason = Some("completed".into());
         if let Some(agent) = rec.agent_id {
-            agents::set_idle_since(tx.conn(), agent, now).await?;
+            tx.patch_agent(
+                agent,
+                AgentPatch {
+                    idle_since_ms: Some(now),
+                    ..AgentPatch::default()
+                },
+            );
         }
         let to = Emit {
             offered_to: &[],
@@ -251,8 +258,7 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
             .and_then(|q| q.launch_url_template.as_deref())
             .map(|t| template::render_url(t, &rec.variables));
         for agent in &offer.agents {
-            eng::insert_offer(
-                tx.conn(),
+            tx.insert_offer(
                 account,
                 &OfferRecord {
                     engagement: rec.id,
@@ -261,9 +267,14 @@ pub async fn pass(ctx: &Ctx, tx: &mut Tx, view: &mut RoutingView) -> Result<Opti
                     offered_at_ms: now,
                     expires_at_ms: offer.expires_at_ms,
                 },
-            )
-            .await?;
-            agents::mark_offered(tx.conn(), *agent, now).await?;
+            );
+            tx.patch_agent(
+                *agent,
+                AgentPatch {
+                    last_offer_ms: Some(now),
+                    ..AgentPatch::default()
+                },
+            );
         }
         let each: Vec<Emit> = offer
             .agents
@@ -293,12 +304,12 @@ async fn overflow(
 ) -> Result<()> {
     let Some(queue) = rec.queue_id.and_then(|q| queues.get(&q)) else {
         rec.overflow_at_ms = None;
-        eng::save(tx.conn(), rec).await?;
+        tx.save_engagement(rec);
         return Ok(());
     };
     let Some(rule) = &queue.overflow else {
         rec.overflow_at_ms = None;
-        eng::save(tx.conn(), rec).await?;
+        tx.save_engagement(rec);
         return Ok(());
     };
     let detail = match &rule.action {
@@ -337,7 +348,7 @@ async fn overflow(
             }
         }
     };
-    eng::save(tx.conn(), rec).await?;
+    tx.save_engagement(rec);
     emit(
         tx,
         rec,

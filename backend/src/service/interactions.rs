@@ -185,7 +185,7 @@ pub(crate) async fn save_recording(
 ) -> Result<Recording> {
     let view = recording_view(ctx, row)?;
     let mut tx = ctx.store.begin_for(row.account_id).await?;
-    store::insert_recording(tx.conn(), row).await?;
+    store::insert_recording(tx.conn().await?, row).await?;
     super::events::emit(
         &mut tx,
         rec,
@@ -287,7 +287,7 @@ pub async fn put_recording_transcript(
     row.transcript_completed_ms = Some(now);
     let view = recording_view(ctx, &row)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    store::set_recording_transcript(tx.conn(), recording_id, &key, &media, now).await?;
+    store::set_recording_transcript(tx.conn().await?, recording_id, &key, &media, now).await?;
     super::events::emit(
         &mut tx,
         &rec,
@@ -342,7 +342,7 @@ pub async fn put_engagement_transcript(
     };
     let view = transcript_view(ctx, &row)?;
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    store::upsert_transcript(tx.conn(), &row).await?;
+    store::upsert_transcript(tx.conn().await?, &row).await?;
     announce_transcript(&mut tx, &rec, &view).await?;
     tx.commit().await?;
     Ok(view)
@@ -407,7 +407,7 @@ pub async fn write_chat_transcript(ctx: &Ctx, id: EngagementId) -> Result<Option
     let view = transcript_view(ctx, &row)?;
     let stored = async {
         let mut tx = ctx.store.begin_for(account).await?;
-        if !store::insert_transcript_if_absent(tx.conn(), &row).await? {
+        if !store::insert_transcript_if_absent(tx.conn().await?, &row).await? {
             return Ok(false);
         }
         announce_transcript(&mut tx, &rec, &view).await?;

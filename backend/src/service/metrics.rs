@@ -36,5 +36,6 @@ pub async fn sample(ctx: &Ctx, hub_cursor: i64) -> Result<Sample> {
         webhook_lag: webhook_cursor.map_or(0, |c| log_head - c),
         webhook_pending,
         pools: ctx.store.pools(),
+        write_statements: crate::store::write_statements(),
     })
 }

@@ -19,12 +19,13 @@
 //! change that does not, the view is rebuilt from scratch every [`REBUILD_EVERY_MS`].
 
 use super::Result;
+use crate::store::config::EntryRecord;
 use crate::store::config::{self as cfg, DocTable};
 use crate::store::engagements::{self as eng, EngagementRecord, OfferRecord};
 use crate::store::{agents, agents::AgentRecord, log, Tx};
-use shared::config::{BusyAgentRules, Queue};
+use shared::config::{BusyAgentRules, ConsumerRoutingProfile, Flow, Queue};
 use shared::events::EventKind;
-use shared::ids::{AccountId, AgentId, EngagementId, QueueId};
+use shared::ids::{AccountId, AgentId, EngagementId, FlowId, QueueId, RoutingProfileId};
 use shared::{Channel, EngagementState};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -38,12 +39,18 @@ pub struct RoutingView {
     seq: i64,
     built_at_ms: i64,
     pub queues: HashMap<QueueId, Queue>,
+    /// Entry points by id, flows and consumer routing profiles: what a start reads.
+    pub entries: HashMap<String, EntryRecord>,
+    pub flows: HashMap<FlowId, Flow>,
+    pub profiles: HashMap<RoutingProfileId, ConsumerRoutingProfile>,
     pub default_rules: Arc<BusyAgentRules>,
     pub agents: HashMap<AgentId, AgentRecord>,
     /// Engagements queued, ringing, connected, inactive or in wrap-up.
     pub engagements: HashMap<EngagementId, EngagementRecord>,
     /// Live offers by engagement.
     pub offers: HashMap<EngagementId, Vec<OfferRecord>>,
+    /// Which engagement of `engagements` holds each work-item key (the duplicate check).
+    by_work_item: HashMap<String, EngagementId>,
 }
 
 /// What changed since the view last looked.
@@ -73,18 +80,20 @@ impl RoutingView {
             seq,
             built_at_ms: now_ms,
             queues: HashMap::new(),
+            entries: HashMap::new(),
+            flows: HashMap::new(),
+            profiles: HashMap::new(),
             default_rules: Arc::new(BusyAgentRules::default()),
             agents: HashMap::new(),
             engagements: HashMap::new(),
             offers: HashMap::new(),
+            by_work_item: HashMap::new(),
         };
         view.reload_config(tx).await?;
-        view.engagements = eng::routable(tx.conn(), account)
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e))
-            .collect();
-        for offer in eng::all_offers(tx.conn(), account).await? {
+        for rec in eng::routable(tx.conn().await?, account).await? {
+            view.put(rec);
+        }
+        for offer in eng::all_offers(tx.conn().await?, account).await? {
             view.offers.entry(offer.engagement).or_default().push(offer);
         }
         Ok(view)
@@ -122,13 +131,32 @@ impl RoutingView {
     }
 
     async fn reload_config(&mut self, tx: &mut Tx) -> Result<()> {
-        self.queues = cfg::list_docs::<Queue>(tx.conn(), DocTable::Queues, self.account)
+        self.queues = cfg::list_docs::<Queue>(tx.conn().await?, DocTable::Queues, self.account)
             .await?
             .into_iter()
             .map(|q| (q.queue_id, q))
             .collect();
-        self.default_rules = Arc::new(cfg::busy_rules(tx.conn(), self.account).await?);
-        self.agents = agents::list(tx.conn(), self.account)
+        self.entries = cfg::list_entries(tx.conn().await?, self.account)
+            .await?
+            .into_iter()
+            .map(|e| (e.entry.entry_id.0.clone(), e))
+            .collect();
+        self.flows = cfg::list_docs::<Flow>(tx.conn().await?, DocTable::Flows, self.account)
+            .await?
+            .into_iter()
+            .map(|f| (f.flow_id, f))
+            .collect();
+        self.profiles = cfg::list_docs::<ConsumerRoutingProfile>(
+            tx.conn().await?,
+            DocTable::RoutingProfiles,
+            self.account,
+        )
+        .await?
+        .into_iter()
+        .map(|p| (p.profile_id, p))
+        .collect();
+        self.default_rules = Arc::new(cfg::busy_rules(tx.conn().await?, self.account).await?);
+        self.agents = agents::list(tx.conn().await?, self.account)
             .await?
             .into_iter()
             .map(|a| (a.agent.agent_id, a))
@@ -154,20 +182,20 @@ impl RoutingView {
             let ids: Vec<EngagementId> = touched.engagements.iter().copied().collect();
             // Agents named before and after: their holdings, idle time and offer time move.
             for id in &ids {
-                if let Some(old) = self.engagements.remove(id) {
+                if let Some(old) = self.take(*id) {
                     touched.agents.extend(old.agent_id);
                 }
                 for offer in self.offers.remove(id).unwrap_or_default() {
                     touched.agents.insert(offer.agent);
                 }
             }
-            for rec in eng::get_many(tx.conn(), self.account, &ids).await? {
+            for rec in eng::get_many(tx.conn().await?, self.account, &ids).await? {
                 if rec.state.is_active() {
                     touched.agents.extend(rec.agent_id);
-                    self.engagements.insert(rec.id, rec);
+                    self.put(rec);
                 }
             }
-            for offer in eng::offers_of(tx.conn(), &ids).await? {
+            for offer in eng::offers_of(tx.conn().await?, &ids).await? {
                 touched.agents.insert(offer.agent);
                 self.offers.entry(offer.engagement).or_default().push(offer);
             }
@@ -177,11 +205,41 @@ impl RoutingView {
             for id in &ids {
                 self.agents.remove(id);
             }
-            for rec in agents::get_many(tx.conn(), self.account, &ids).await? {
+            for rec in agents::get_many(tx.conn().await?, self.account, &ids).await? {
                 self.agents.insert(rec.agent.agent_id, rec);
             }
         }
         Ok(())
+    }
+
+    /// Add an engagement in routing's care.
+    fn put(&mut self, rec: EngagementRecord) {
+        if let Some(key) = rec.work_item_key() {
+            self.by_work_item.insert(key, rec.id);
+        }
+        self.engagements.insert(rec.id, rec);
+    }
+
+    /// Remove an engagement (it is re-read, or no longer in routing's care).
+    fn take(&mut self, id: EngagementId) -> Option<EngagementRecord> {
+        let rec = self.engagements.remove(&id)?;
+        if let Some(key) = rec.work_item_key() {
+            if self.by_work_item.get(&key) == Some(&id) {
+                self.by_work_item.remove(&key);
+            }
+        }
+        Some(rec)
+    }
+
+    /// The engagement in routing's care holding this work-item key, as committed.
+    pub fn with_work_item(&self, key: &str) -> Option<EngagementId> {
+        self.by_work_item.get(key).copied()
+    }
+
+    /// The engagement as committed, if it is in routing's care (else only the database
+    /// knows it: closed, or not yet routed).
+    pub fn engagement(&self, id: EngagementId) -> Option<&EngagementRecord> {
+        self.engagements.get(&id)
     }
 
     /// What each agent holds: assigned engagements and live offers, by channel.

@@ -91,7 +91,7 @@ pub(crate) async fn open(
 ) -> Result<String> {
     let session_id = uuid::Uuid::now_v7().simple().to_string();
     store::insert_session(
-        tx.conn(),
+        tx.conn().await?,
         &Session {
             session_id: session_id.clone(),
             account,
@@ -228,7 +228,7 @@ pub async fn logout(ctx: &Ctx, bearer: &str) -> Result<()> {
     let principal = authenticate(ctx, bearer).await?;
     let sid = session_id(ctx, bearer).unwrap_or_default();
     let mut tx = ctx.store.begin_for(principal.account()).await?;
-    let ended = store::revoke_session(tx.conn(), &sid, ctx.clock.now_ms()).await?;
+    let ended = store::revoke_session(tx.conn().await?, &sid, ctx.clock.now_ms()).await?;
     if let (true, Some(agent)) = (ended, principal.agent_id()) {
         logged_out_event(
             &mut tx,
@@ -254,7 +254,7 @@ pub(crate) async fn end_agent_sessions(
     reason: &str,
 ) -> Result<u64> {
     let ended = store::revoke_subject(
-        tx.conn(),
+        tx.conn().await?,
         account,
         SessionKind::Agent,
         &agent.to_string(),
@@ -274,7 +274,14 @@ pub(crate) async fn end_client_sessions(
     client_id: &str,
     now_ms: i64,
 ) -> Result<u64> {
-    Ok(store::revoke_subject(tx.conn(), account, SessionKind::Client, client_id, now_ms).await?)
+    Ok(store::revoke_subject(
+        tx.conn().await?,
+        account,
+        SessionKind::Client,
+        client_id,
+        now_ms,
+    )
+    .await?)
 }
 
 /// Forget this instance's cached checks of a subject's sessions (after ending them).
@@ -294,7 +301,10 @@ pub async fn revoke_agent(ctx: &Ctx, p: &Principal, agent: AgentId) -> Result<Re
     p.admin_or(Scope::ConfigWrite)?;
     let account = p.account();
     let mut tx = ctx.store.begin_for(account).await?;
-    if agents::get(tx.conn(), account, agent).await?.is_none() {
+    if agents::get(tx.conn().await?, account, agent)
+        .await?
+        .is_none()
+    {
         return Err(ServiceError::NotFound(format!("no agent {agent}")));
     }
     let n = end_agent_sessions(

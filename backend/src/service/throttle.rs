@@ -70,14 +70,14 @@ where
         Err(ServiceError::Unauthenticated(_)) => {
             let mut tx = ctx.store.begin().await?;
             for (key, limit) in &keys {
-                store::record_failure(tx.conn(), key, now, limit.window_ms).await?;
+                store::record_failure(tx.conn().await?, key, now, limit.window_ms).await?;
             }
             tx.commit().await?;
         }
         Ok(_) => {
             if let (Some(_), Some((key, _))) = (&attempt.identifier, keys.first()) {
                 let mut tx = ctx.store.begin().await?;
-                store::clear_failures(tx.conn(), key).await?;
+                store::clear_failures(tx.conn().await?, key).await?;
                 tx.commit().await?;
             }
         }

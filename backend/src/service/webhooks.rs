@@ -117,8 +117,8 @@ pub async fn create(ctx: &Ctx, p: &Principal, req: CreateWebhook) -> Result<Webh
         updated_at_ms: now,
     };
     let mut tx = ctx.store.begin().await?;
-    store::insert(tx.conn(), &row).await?;
-    store::reset_cursor(tx.conn(), &row).await?;
+    store::insert(tx.conn().await?, &row).await?;
+    store::reset_cursor(tx.conn().await?, &row).await?;
     let view = to_api(&row)?;
     audit::record(&mut tx, p, Change::put("webhook", id_of(&row), None, &view)).await?;
     tx.commit().await?;
@@ -220,9 +220,9 @@ async fn save(
 ) -> Result<()> {
     row.updated_at_ms = ctx.clock.now_ms();
     let mut tx = ctx.store.begin().await?;
-    store::update(tx.conn(), row).await?;
+    store::update(tx.conn().await?, row).await?;
     if row.enabled && !was_enabled {
-        store::reset_cursor(tx.conn(), row).await?;
+        store::reset_cursor(tx.conn().await?, row).await?;
     }
     let after = to_api(row)?;
     audit::record(
@@ -240,7 +240,7 @@ pub async fn delete(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<()> {
     allowed(p)?;
     let before = to_api(&load(ctx, p, id).await?)?;
     let mut tx = ctx.store.begin().await?;
-    store::delete(tx.conn(), p.account(), id)
+    store::delete(tx.conn().await?, p.account(), id)
         .await
         .map_err(|e| match e {
             crate::store::StoreError::NotFound => not_found(id),
@@ -284,7 +284,7 @@ pub async fn rotate_secret(ctx: &Ctx, p: &Principal, id: WebhookId) -> Result<We
     row.previous_secret_expires_ms = Some(now + ROTATION_OVERLAP_MS);
     row.updated_at_ms = now;
     let mut tx = ctx.store.begin().await?;
-    store::update(tx.conn(), &row).await?;
+    store::update(tx.conn().await?, &row).await?;
     audit::record(
         &mut tx,
         p,
@@ -346,7 +346,7 @@ pub async fn redeliver(
     allowed(p)?;
     load(ctx, p, id).await?;
     let mut tx = ctx.store.begin().await?;
-    if !store::redeliver(tx.conn(), id, delivery, ctx.clock.now_ms()).await? {
+    if !store::redeliver(tx.conn().await?, id, delivery, ctx.clock.now_ms()).await? {
         return Err(ServiceError::NotFound(format!(
             "webhook {id} has no delivery {delivery}"
         )));
@@ -371,8 +371,10 @@ pub async fn recover(
         return Err(invalid("since", "since is in the future"));
     }
     let mut tx = ctx.store.begin().await?;
-    let queued =
-        store::recover(tx.conn(), &row, since_ms, now, |e| worker::select(&row, e)).await?;
+    let queued = store::recover(tx.conn().await?, &row, since_ms, now, |e| {
+        worker::select(&row, e)
+    })
+    .await?;
     tx.commit().await?;
     ctx.store.poke_watchers();
     Ok(Requeued { queued })

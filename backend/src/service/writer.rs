@@ -34,8 +34,12 @@ const QUEUE_DEPTH: usize = 8192;
 /// changes made by other instances sharing the database.
 const MAX_SLEEP: Duration = Duration::from_millis(1000);
 
-/// An operation with its reply channel, the type erased.
-type Job = Box<dyn for<'a> FnOnce(&'a mut Tx, &'a Ctx) -> BoxFuture<'a, Box<dyn Reply>> + Send>;
+/// An operation with its reply channel, the type erased. It reads through the routing view
+/// (caught up with the log when the batch began) and writes through the transaction.
+type Job = Box<
+    dyn for<'a> FnOnce(&'a mut Tx, &'a Ctx, &'a RoutingView) -> BoxFuture<'a, Box<dyn Reply>>
+        + Send,
+>;
 
 /// An operation's result, held until its batch commits.
 trait Reply: Send {
@@ -95,12 +99,14 @@ impl Writer {
     pub async fn apply<T, F>(&self, reroutes: bool, op: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a mut Tx, &'a Ctx) -> BoxFuture<'a, Result<T>> + Send + 'static,
+        F: for<'a> FnOnce(&'a mut Tx, &'a Ctx, &'a RoutingView) -> BoxFuture<'a, Result<T>>
+            + Send
+            + 'static,
     {
         let (to, from) = oneshot::channel();
-        let job: Job = Box::new(move |tx, ctx| {
+        let job: Job = Box::new(move |tx, ctx, view| {
             Box::pin(async move {
-                let result = op(tx, ctx).await;
+                let result = op(tx, ctx, view).await;
                 Box::new(Pending {
                     result,
                     reroutes,
@@ -186,6 +192,17 @@ async fn apply_batch(
     if !batch.is_empty() {
         ctx.metrics.batch(batch.len());
     }
+    // The operations read the view: bring it up to what is committed (the batch holds the
+    // account's lock, so nothing else commits until it does).
+    let current = match caught_up(ctx, &mut tx, view.take()).await {
+        Ok(current) => current,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not bring the routing view up to date");
+            ctx.metrics.batch_failed();
+            drop(batch);
+            return retry;
+        }
+    };
     let mut replies: Vec<Box<dyn Reply>> = Vec::with_capacity(batch.len());
     let mut reroute = route;
     let mut broken: Option<StoreError> = None;
@@ -195,14 +212,8 @@ async fn apply_batch(
             // "unavailable" without running them.
             continue;
         }
-        let savepoint = match tx.savepoint().await {
-            Ok(s) => s,
-            Err(e) => {
-                broken = Some(e);
-                continue;
-            }
-        };
-        let reply = job(&mut tx, ctx).await;
+        let savepoint = tx.savepoint();
+        let reply = job(&mut tx, ctx, &current).await;
         if reply.failed() {
             if let Err(e) = tx.rollback_to(savepoint).await {
                 broken = Some(e);
@@ -221,6 +232,7 @@ async fn apply_batch(
         }
         return retry;
     }
+    *view = Some(current);
     let mut next = None;
     if reroute {
         next = route_in(ctx, &mut tx, view).await;
@@ -257,10 +269,7 @@ async fn apply_batch(
 /// retried shortly.
 async fn route_in(ctx: &Ctx, tx: &mut Tx, view: &mut Option<RoutingView>) -> Option<i64> {
     let retry = Some(ctx.clock.now_ms() + 500);
-    let Ok(savepoint) = tx.savepoint().await else {
-        *view = None;
-        return retry;
-    };
+    let savepoint = tx.savepoint();
     let started = std::time::Instant::now();
     let outcome = pass_with_view(ctx, tx, view).await;
     ctx.metrics.routing_pass(started.elapsed());
@@ -274,22 +283,30 @@ async fn route_in(ctx: &Ctx, tx: &mut Tx, view: &mut Option<RoutingView>) -> Opt
     }
 }
 
-/// Catch the view up (or build it, the first time and every `REBUILD_EVERY_MS`), then pass.
-/// On an error the view is left out of `slot`, so the next pass builds a fresh one.
+/// The view, caught up with the log (or built: the first time, after a failure, and every
+/// `REBUILD_EVERY_MS`).
+async fn caught_up(ctx: &Ctx, tx: &mut Tx, view: Option<RoutingView>) -> Result<RoutingView> {
+    let now = ctx.clock.now_ms();
+    match view {
+        Some(mut view) if !view.is_due_for_rebuild(now) => {
+            view.catch_up(tx, 0).await?;
+            Ok(view)
+        }
+        _ => RoutingView::build(tx, ctx.account, now).await,
+    }
+}
+
+/// Take in what the batch's operations wrote, then pass. On an error the view is left out
+/// of `slot`, so the next batch builds a fresh one.
 async fn pass_with_view(
     ctx: &Ctx,
     tx: &mut Tx,
     slot: &mut Option<RoutingView>,
 ) -> Result<Option<i64>> {
-    let now = ctx.clock.now_ms();
-    let mut view = match slot.take() {
-        Some(mut view) if !view.is_due_for_rebuild(now) => {
-            view.catch_up(tx, 0).await?;
-            view
-        }
-        // Built inside the batch, it already sees the batch's own writes.
-        _ => RoutingView::build(tx, ctx.account, now).await?,
+    let Some(mut view) = slot.take() else {
+        return Ok(Some(ctx.clock.now_ms() + 500));
     };
+    view.absorb(tx, 0).await?;
     let next = dispatch::pass(ctx, tx, &mut view).await?;
     *slot = Some(view);
     Ok(next)

@@ -207,15 +207,6 @@ pub async fn set_queues(
     Ok(())
 }
 
-pub async fn mark_offered(conn: &mut AnyConnection, id: AgentId, at_ms: i64) -> Result<()> {
-    sqlx::query("UPDATE agents SET last_offer_ms = $2 WHERE agent_id = $1")
-        .bind(id.to_string())
-        .bind(at_ms)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Count a missed (declined or timed-out) offer; returns the misses in a row.
 pub async fn record_miss(conn: &mut AnyConnection, id: AgentId) -> Result<i64> {
     sqlx::query(
@@ -231,21 +222,62 @@ pub async fn record_miss(conn: &mut AnyConnection, id: AgentId) -> Result<i64> {
     Ok(n)
 }
 
-pub async fn reset_misses(conn: &mut AnyConnection, id: AgentId) -> Result<()> {
-    sqlx::query("UPDATE agents SET consecutive_misses = 0 WHERE agent_id = $1")
-        .bind(id.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
+/// What the routing path changes on an agent's row, merged per agent (see `store::pending`):
+/// `None` leaves a column as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgentPatch {
+    /// When they were last offered something (round robin).
+    pub last_offer_ms: Option<i64>,
+    /// Idle from then (longest idle).
+    pub idle_since_ms: Option<i64>,
+    /// Their missed offers in a row start again from zero (they accepted one).
+    pub reset_misses: bool,
 }
 
-pub async fn set_idle_since(conn: &mut AnyConnection, id: AgentId, at_ms: i64) -> Result<()> {
-    sqlx::query("UPDATE agents SET idle_since_ms = $2 WHERE agent_id = $1")
-        .bind(id.to_string())
-        .bind(at_ms)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Agent rows one [`patch_many`] statement changes (4 parameters each).
+const PATCHES_PER_STATEMENT: usize = 1000;
+
+/// Apply patches, one per agent: one `UPDATE … FROM (VALUES …)` per [`PATCHES_PER_STATEMENT`].
+pub async fn patch_many(
+    conn: &mut AnyConnection,
+    patches: &[(AgentId, AgentPatch)],
+) -> Result<usize> {
+    let mut statements = 0;
+    for chunk in patches.chunks(PATCHES_PER_STATEMENT) {
+        // `VALUES` columns are `column1…` on both stores; the casts type the parameters for
+        // PostgreSQL, which cannot infer them inside `VALUES`.
+        let mut sql = String::from(
+            "UPDATE agents SET last_offer_ms = COALESCE(v.column2, agents.last_offer_ms),
+                 idle_since_ms = COALESCE(v.column3, agents.idle_since_ms),
+                 consecutive_misses = CASE WHEN v.column4 = 1 THEN 0 ELSE agents.consecutive_misses END
+             FROM (VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let n = i * 4;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(CAST(${} AS TEXT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            ));
+        }
+        sql.push_str(") AS v WHERE agents.agent_id = v.column1");
+        let mut query = sqlx::query(&sql);
+        for (id, p) in chunk {
+            query = query
+                .bind(id.to_string())
+                .bind(p.last_offer_ms)
+                .bind(p.idle_since_ms)
+                .bind(i64::from(p.reset_misses));
+        }
+        query.execute(&mut *conn).await?;
+        statements += 1;
+    }
+    Ok(statements)
 }
 
 // ---- the active device ---------------------------------------------------------------------

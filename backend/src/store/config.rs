@@ -529,7 +529,7 @@ impl Store {
         let existing: Option<String> = sqlx::query_scalar(
             "SELECT account_id FROM accounts ORDER BY created_at_ms, account_id LIMIT 1",
         )
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
         let id = match existing {
             Some(id) => parse_id(&id)?,
@@ -541,7 +541,7 @@ impl Store {
                 .bind(id.to_string())
                 .bind("default")
                 .bind(now_ms())
-                .execute(tx.conn())
+                .execute(tx.conn().await?)
                 .await?;
                 id
             }
@@ -562,10 +562,10 @@ impl Store {
         )
         .bind(candidate)
         .bind(now_ms())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
         let hex: String = sqlx::query_scalar("SELECT secret_hex FROM server_keys WHERE key_id = 1")
-            .fetch_one(tx.conn())
+            .fetch_one(tx.conn().await?)
             .await?;
         tx.commit().await?;
         (0..hex.len())

@@ -198,17 +198,28 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<EngagementRecord> {
 
 use super::json;
 
-/// Insert a new engagement, or write every column of an existing one.
-pub async fn save(conn: &mut AnyConnection, e: &EngagementRecord) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO engagements (engagement_id, account_id, channel, channel_source, direction, state, entry_id,
-             flow_id, queue_id, base_priority, required_skills, skills_relaxed, excluded_agents, preferred_agent,
-             preferred_until_ms, agent_id, consumer, work_item, variables, work_item_key, due_at_ms, overflow_at_ms,
-             disposition_id, close_reason, created_at_ms, queued_at_ms, offered_at_ms, connected_at_ms,
-             wrap_up_at_ms, closed_at_ms, entry_address)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                 $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)
-         ON CONFLICT (engagement_id) DO UPDATE SET state = excluded.state, flow_id = excluded.flow_id,
+/// Columns [`save_many`] writes, in its parameters' order.
+const SAVED: &str = "engagement_id, account_id, channel, channel_source, direction, state, entry_id,
+    flow_id, queue_id, base_priority, required_skills, skills_relaxed, excluded_agents, preferred_agent,
+    preferred_until_ms, agent_id, consumer, work_item, variables, work_item_key, due_at_ms, overflow_at_ms,
+    disposition_id, close_reason, created_at_ms, queued_at_ms, offered_at_ms, connected_at_ms,
+    wrap_up_at_ms, closed_at_ms, entry_address";
+const SAVED_COUNT: usize = 31;
+
+/// Rows one [`save_many`] statement writes (31 parameters each: well under SQLite's 32,766
+/// and PostgreSQL's 65,535).
+const SAVED_PER_STATEMENT: usize = 400;
+
+/// Insert new engagements, or write every column of existing ones: one multi-row upsert per
+/// [`SAVED_PER_STATEMENT`] records. An id must appear once (PostgreSQL refuses to update one
+/// row twice in a statement); `store::pending` keeps the last write of each.
+pub async fn save_many(conn: &mut AnyConnection, records: &[&EngagementRecord]) -> Result<usize> {
+    let mut statements = 0;
+    for chunk in records.chunks(SAVED_PER_STATEMENT) {
+        let mut sql = format!("INSERT INTO engagements ({SAVED}) VALUES ");
+        super::push_value_rows(&mut sql, chunk.len(), SAVED_COUNT);
+        sql.push_str(
+            " ON CONFLICT (engagement_id) DO UPDATE SET state = excluded.state, flow_id = excluded.flow_id,
              queue_id = excluded.queue_id, base_priority = excluded.base_priority,
              required_skills = excluded.required_skills, skills_relaxed = excluded.skills_relaxed,
              excluded_agents = excluded.excluded_agents, preferred_agent = excluded.preferred_agent,
@@ -218,44 +229,49 @@ pub async fn save(conn: &mut AnyConnection, e: &EngagementRecord) -> Result<()> 
              close_reason = excluded.close_reason, queued_at_ms = excluded.queued_at_ms,
              offered_at_ms = excluded.offered_at_ms, connected_at_ms = excluded.connected_at_ms,
              wrap_up_at_ms = excluded.wrap_up_at_ms, closed_at_ms = excluded.closed_at_ms",
-    )
-    .bind(e.id.to_string())
-    .bind(e.account.to_string())
-    .bind(e.channel.as_str())
-    .bind(e.channel_source.clone())
-    .bind(match e.direction {
-        Direction::Inbound => "inbound",
-        Direction::Outbound => "outbound",
-    })
-    .bind(e.state.as_str())
-    .bind(e.entry_id.clone())
-    .bind(e.flow_id.map(|f| f.to_string()))
-    .bind(e.queue_id.map(|q| q.to_string()))
-    .bind(i64::from(e.base_priority))
-    .bind(json(&e.required_skills))
-    .bind(i64::from(e.skills_relaxed))
-    .bind(json(&e.excluded_agents))
-    .bind(e.preferred_agent.map(|a| a.to_string()))
-    .bind(e.preferred_until_ms)
-    .bind(e.agent_id.map(|a| a.to_string()))
-    .bind(e.consumer.as_ref().map(json))
-    .bind(e.work_item.as_ref().map(json))
-    .bind(json(&e.variables))
-    .bind(e.work_item_key())
-    .bind(e.due_at_ms)
-    .bind(e.overflow_at_ms)
-    .bind(e.disposition_id.map(|d| d.to_string()))
-    .bind(e.close_reason.clone())
-    .bind(e.created_at_ms)
-    .bind(e.queued_at_ms)
-    .bind(e.offered_at_ms)
-    .bind(e.connected_at_ms)
-    .bind(e.wrap_up_at_ms)
-    .bind(e.closed_at_ms)
-    .bind(e.entry_address.clone())
-    .execute(conn)
-    .await?;
-    Ok(())
+        );
+        let mut query = sqlx::query(&sql);
+        for e in chunk {
+            query = query
+                .bind(e.id.to_string())
+                .bind(e.account.to_string())
+                .bind(e.channel.as_str())
+                .bind(e.channel_source.clone())
+                .bind(match e.direction {
+                    Direction::Inbound => "inbound",
+                    Direction::Outbound => "outbound",
+                })
+                .bind(e.state.as_str())
+                .bind(e.entry_id.clone())
+                .bind(e.flow_id.map(|f| f.to_string()))
+                .bind(e.queue_id.map(|q| q.to_string()))
+                .bind(i64::from(e.base_priority))
+                .bind(json(&e.required_skills))
+                .bind(i64::from(e.skills_relaxed))
+                .bind(json(&e.excluded_agents))
+                .bind(e.preferred_agent.map(|a| a.to_string()))
+                .bind(e.preferred_until_ms)
+                .bind(e.agent_id.map(|a| a.to_string()))
+                .bind(e.consumer.as_ref().map(json))
+                .bind(e.work_item.as_ref().map(json))
+                .bind(json(&e.variables))
+                .bind(e.work_item_key())
+                .bind(e.due_at_ms)
+                .bind(e.overflow_at_ms)
+                .bind(e.disposition_id.map(|d| d.to_string()))
+                .bind(e.close_reason.clone())
+                .bind(e.created_at_ms)
+                .bind(e.queued_at_ms)
+                .bind(e.offered_at_ms)
+                .bind(e.connected_at_ms)
+                .bind(e.wrap_up_at_ms)
+                .bind(e.closed_at_ms)
+                .bind(e.entry_address.clone());
+        }
+        query.execute(&mut *conn).await?;
+        statements += 1;
+    }
+    Ok(statements)
 }
 
 pub async fn get(
@@ -425,24 +441,34 @@ pub struct OfferRecord {
     pub expires_at_ms: i64,
 }
 
-pub async fn insert_offer(
+/// Offer rows one [`insert_offers`] statement writes (6 parameters each).
+const OFFERS_PER_STATEMENT: usize = 2000;
+
+/// Insert live offers: one multi-row statement per [`OFFERS_PER_STATEMENT`].
+pub async fn insert_offers(
     conn: &mut AnyConnection,
-    account: AccountId,
-    o: &OfferRecord,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO offers (engagement_id, agent_id, account_id, channel, offered_at_ms, expires_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(o.engagement.to_string())
-    .bind(o.agent.to_string())
-    .bind(account.to_string())
-    .bind(o.channel.as_str())
-    .bind(o.offered_at_ms)
-    .bind(o.expires_at_ms)
-    .execute(conn)
-    .await?;
-    Ok(())
+    offers: &[(AccountId, &OfferRecord)],
+) -> Result<usize> {
+    let mut statements = 0;
+    for chunk in offers.chunks(OFFERS_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO offers (engagement_id, agent_id, account_id, channel, offered_at_ms, expires_at_ms) VALUES ",
+        );
+        super::push_value_rows(&mut sql, chunk.len(), 6);
+        let mut query = sqlx::query(&sql);
+        for (account, o) in chunk {
+            query = query
+                .bind(o.engagement.to_string())
+                .bind(o.agent.to_string())
+                .bind(account.to_string())
+                .bind(o.channel.as_str())
+                .bind(o.offered_at_ms)
+                .bind(o.expires_at_ms);
+        }
+        query.execute(&mut *conn).await?;
+        statements += 1;
+    }
+    Ok(statements)
 }
 
 pub async fn offers_for(
@@ -457,12 +483,22 @@ pub async fn offers_for(
     .await?)
 }
 
-pub async fn delete_offers(conn: &mut AnyConnection, engagement: EngagementId) -> Result<()> {
-    sqlx::query("DELETE FROM offers WHERE engagement_id = $1")
-        .bind(engagement.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Remove every live offer of these engagements.
+pub async fn delete_offers_of(conn: &mut AnyConnection, ids: &[EngagementId]) -> Result<usize> {
+    let mut statements = 0;
+    for chunk in ids.chunks(super::IDS_PER_QUERY) {
+        let sql = format!(
+            "DELETE FROM offers WHERE engagement_id IN ({})",
+            super::placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        query.execute(&mut *conn).await?;
+        statements += 1;
+    }
+    Ok(statements)
 }
 
 pub async fn delete_offer(

@@ -48,6 +48,7 @@ impl Tx {
                 .bind(advisory_key(&account))
                 .execute(&mut *self.inner)
                 .await?;
+            super::count_statements(1);
             self.locked_accounts.push(account);
         }
         Ok(())
@@ -98,22 +99,7 @@ impl Tx {
             let mut sql = String::from(
                 "INSERT INTO events (event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data) VALUES ",
             );
-            for i in 0..chunk.len() {
-                let n = i * 7;
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    n + 1,
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5,
-                    n + 6,
-                    n + 7
-                ));
-            }
+            super::push_value_rows(&mut sql, chunk.len(), 7);
             sql.push_str(" RETURNING seq");
             let mut query = sqlx::query_scalar::<_, i64>(&sql);
             for e in chunk {
@@ -127,6 +113,7 @@ impl Tx {
                     .bind(e.data.clone());
             }
             let seqs = query.fetch_all(&mut *self.inner).await?;
+            super::count_statements(1);
             if let Some(max) = seqs.into_iter().max() {
                 self.appended_up_to = Some(self.appended_up_to.map_or(max, |s| s.max(max)));
             }
@@ -255,7 +242,7 @@ pub async fn subjects_after(
     )
     .bind(account.to_string())
     .bind(after)
-    .fetch_all(tx.conn())
+    .fetch_all(tx.conn().await?)
     .await?;
     rows.iter()
         .map(|row| {
@@ -280,7 +267,7 @@ pub async fn subjects_after(
 pub async fn max_seq(tx: &mut Tx, account: AccountId) -> Result<i64> {
     let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE account_id = $1")
         .bind(account.to_string())
-        .fetch_one(tx.conn())
+        .fetch_one(tx.conn().await?)
         .await?;
     Ok(seq.unwrap_or(0))
 }

@@ -282,14 +282,17 @@ mod tests {
             .collect();
         let mut tx = store.begin().await.unwrap();
         for m in &kept {
-            tx.savepoint().await.unwrap();
+            tx.savepoint();
             tx.add_message(m.clone());
         }
-        let undone = tx.savepoint().await.unwrap();
+        let undone = tx.savepoint();
         tx.add_message(message(chat, "rolled back", None));
         tx.rollback_to(undone).await.unwrap();
         assert!(
-            for_engagement(tx.conn(), chat).await.unwrap().is_empty(),
+            for_engagement(tx.conn().await.unwrap(), chat)
+                .await
+                .unwrap()
+                .is_empty(),
             "not before commit"
         );
         tx.commit().await.unwrap();

@@ -21,9 +21,24 @@ mod events;
 pub mod interactions;
 pub mod messages;
 mod outbox;
+mod pending;
 pub mod webhooks;
 
 pub use events::NewEvent;
+pub use pending::KeyHolder;
+
+/// Statements this process has sent through write transactions ([`Tx`]), for `/metrics`
+/// (`switchboard_store_write_statements_total`): the benchmark divides it by work items.
+static WRITE_STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn count_statements(n: usize) {
+    WRITE_STATEMENTS.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Statements sent through write transactions so far (see [`WRITE_STATEMENTS`]).
+pub fn write_statements() -> u64 {
+    WRITE_STATEMENTS.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Reads of the event log inside a write transaction (the routing view's catch-up).
 pub mod log {
@@ -314,6 +329,7 @@ impl Store {
     /// Start a write transaction. Append events with [`Tx::append`]; commit with
     /// [`Tx::commit`], which wakes the event-log watchers after the data is durable.
     pub async fn begin(&self) -> Result<Tx> {
+        count_statements(1);
         Ok(Tx {
             inner: self.writer.begin().await?,
             backend: self.backend,
@@ -321,6 +337,11 @@ impl Store {
             appended_up_to: None,
             pending_events: Vec::new(),
             pending_messages: Vec::new(),
+            writes: pending::Writes::default(),
+            op: None,
+            touched: pending::Touched::default(),
+            keys: pending::Keys::default(),
+            broken: None,
             committed: self.committed.clone(),
         })
     }
@@ -378,13 +399,69 @@ pub struct Tx {
     pending_events: Vec<events::PendingEvent>,
     /// Chat and SMS messages added and not yet written (see [`Tx::add_message`]).
     pending_messages: Vec<shared::engagement::MessageRecord>,
+    /// Engagement, offer and agent rows not yet written (`pending`).
+    writes: pending::Writes,
+    /// The savepoint of the operation in progress, if one was taken.
+    op: Option<pending::OpMark>,
+    touched: pending::Touched,
+    keys: pending::Keys,
+    /// Buffered rows of earlier operations failed to write: nothing of this transaction may
+    /// commit (their callers were told they succeeded).
+    broken: Option<String>,
     committed: watch::Sender<i64>,
 }
 
 impl Tx {
-    /// The connection, for queries that belong to the same transaction.
-    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.inner
+    /// The connection, for queries that belong to the same transaction. The buffered rows
+    /// are written first (so the query sees them), and the operation in progress gets its
+    /// database savepoint (see `pending`).
+    pub async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
+        self.flush_writes().await?;
+        count_statements(1);
+        Ok(&mut self.inner)
+    }
+
+    /// Write the buffered rows. Those of earlier operations go before the current
+    /// operation's savepoint, its own after it, so rolling it back undoes only its own.
+    async fn flush_writes(&mut self) -> Result<()> {
+        if let Some(op) = self.op.as_mut().filter(|op| !op.in_database) {
+            let mine = self.writes.split_off(op.writes);
+            op.in_database = true;
+            op.writes = pending::Marks::default();
+            let earlier = std::mem::take(&mut self.writes);
+            if !earlier.is_empty() {
+                match earlier.flush(&mut self.inner).await {
+                    Ok(n) => count_statements(n),
+                    Err(e) => {
+                        self.broken = Some(e.to_string());
+                        return Err(e);
+                    }
+                }
+            }
+            if let Err(e) = sqlx::query("SAVEPOINT batch_item")
+                .execute(&mut *self.inner)
+                .await
+            {
+                self.broken = Some(e.to_string());
+                return Err(e.into());
+            }
+            count_statements(1);
+            self.writes = mine;
+        }
+        if !self.writes.is_empty() {
+            let writes = std::mem::take(&mut self.writes);
+            let result = writes.flush(&mut self.inner).await;
+            match result {
+                Ok(n) => count_statements(n),
+                // Inside an operation's savepoint: that operation fails and is rolled back.
+                Err(e) if self.op.is_some() => return Err(e),
+                Err(e) => {
+                    self.broken = Some(e.to_string());
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -393,7 +470,16 @@ impl Tx {
 
     /// Commit; returns the highest `seq` this transaction appended, if it appended any.
     pub async fn commit_at(mut self) -> Result<Option<i64>> {
+        if let Some(cause) = self.broken.take() {
+            return Err(StoreError::CommitFailed(cause));
+        }
+        // No operation is in progress any more: its rows need no savepoint.
+        self.op = None;
+        self.flush_writes().await?;
         let messages = std::mem::take(&mut self.pending_messages);
+        if !messages.is_empty() {
+            count_statements(1);
+        }
         messages::insert_many(&mut self.inner, &messages).await?;
         self.flush_events().await?;
         if let (Backend::Postgres, Some(seq)) = (self.backend, self.appended_up_to) {
@@ -403,7 +489,9 @@ impl Tx {
                 .bind(seq.to_string())
                 .execute(&mut *self.inner)
                 .await?;
+            count_statements(1);
         }
+        count_statements(1);
         self.inner.commit().await?;
         if let Some(seq) = self.appended_up_to {
             self.committed.send_if_modified(|latest| {
@@ -426,24 +514,37 @@ impl Tx {
     /// Mark a point to which [`Tx::rollback_to`] can return, so one failed operation in a
     /// batch (see `service::writer`) undoes only its own writes and events.
     ///
+    /// The database's `SAVEPOINT` is taken only when the operation first reaches the
+    /// connection ([`Tx::conn`]); an operation that only buffers rows and appends events
+    /// costs no statement, and rolling it back is dropping what it buffered.
+    ///
     /// Savepoints are never released one by one: each operation's nests inside the previous
     /// one's and the commit ends them all, which costs one statement per operation instead of
     /// two. `ROLLBACK TO` returns to the newest savepoint of the name, the failed operation's.
-    pub async fn savepoint(&mut self) -> Result<Savepoint> {
-        sqlx::query("SAVEPOINT batch_item")
-            .execute(&mut *self.inner)
-            .await?;
-        Ok(Savepoint {
+    pub fn savepoint(&mut self) -> Savepoint {
+        self.op = Some(pending::OpMark {
+            writes: self.writes.marks(),
+            keys: self.keys.len(),
+            in_database: false,
+        });
+        Savepoint {
             pending_events: self.pending_events.len(),
             pending_messages: self.pending_messages.len(),
-        })
+        }
     }
 
     /// Undo everything written since `savepoint`, events included.
     pub async fn rollback_to(&mut self, savepoint: Savepoint) -> Result<()> {
-        sqlx::query("ROLLBACK TO SAVEPOINT batch_item")
-            .execute(&mut *self.inner)
-            .await?;
+        if let Some(op) = self.op.take() {
+            if op.in_database {
+                count_statements(1);
+                sqlx::query("ROLLBACK TO SAVEPOINT batch_item")
+                    .execute(&mut *self.inner)
+                    .await?;
+            }
+            self.writes.truncate(op.writes);
+            self.keys.truncate(op.keys);
+        }
         self.pending_events.truncate(savepoint.pending_events);
         self.pending_messages.truncate(savepoint.pending_messages);
         Ok(())
@@ -472,6 +573,22 @@ fn placeholders(from: usize, count: usize) -> String {
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Append `rows` parenthesised rows of `columns` numbered parameters (`($1, $2), ($3, $4)`)
+/// to a multi-row `INSERT … VALUES`.
+fn push_value_rows(sql: &mut String, rows: usize, columns: usize) {
+    use std::fmt::Write;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for col in 0..columns {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "${}", row * columns + col + 1);
+        }
+        sql.push(')');
+    }
 }
 
 /// Ids per `IN (…)` list: well under every driver's parameter limit.

@@ -479,12 +479,12 @@ pub async fn start(
     let question = asked(&req).map(|q| message::Draft::text(q.to_string()));
     let started = ctx
         .writer
-        .apply(true, move |tx, ctx| {
+        .apply(true, move |tx, ctx, view| {
             Box::pin(async move {
-                let started = engagements::start::create(tx, ctx, account, checked).await?;
+                let started = engagements::start::create(tx, ctx, view, account, checked).await?;
                 if let Some(draft) = question {
                     let id = started.engagement.engagement_id;
-                    message::add_from_consumer(tx, ctx, account, id, draft).await?;
+                    message::add_from_consumer(tx, ctx, view, account, id, draft).await?;
                 }
                 Ok(started)
             })

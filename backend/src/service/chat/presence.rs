@@ -62,7 +62,7 @@ pub async fn seen(ctx: &Ctx, chat: EngagementId) {
     }
     let written = async {
         let mut tx = ctx.store.begin().await?;
-        crate::store::chats::touch(tx.conn(), chat, now).await?;
+        crate::store::chats::touch(tx.conn().await?, chat, now).await?;
         tx.commit().await
     }
     .await;

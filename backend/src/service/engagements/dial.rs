@@ -39,7 +39,7 @@ pub async fn dial(ctx: &Ctx, p: &Principal, req: shared::api::DialRequest) -> Re
     }
     let account = p.account();
     ctx.writer
-        .apply(false, move |tx, ctx| {
+        .apply(false, move |tx, ctx, _view| {
             Box::pin(place_call(tx, ctx, account, me, phone, req))
         })
         .await
@@ -54,7 +54,7 @@ async fn place_call(
     phone: String,
     req: shared::api::DialRequest,
 ) -> Result<Engagement> {
-    let agent = agents::get(tx.conn(), account, me)
+    let agent = agents::get(tx.conn().await?, account, me)
         .await?
         .ok_or_else(|| ServiceError::NotFound("no such agent".into()))?;
     if matches!(agent.agent.status, shared::config::AgentStatus::Offline) {
@@ -62,7 +62,7 @@ async fn place_call(
             "you are offline: set your status to ready or not ready before dialing",
         ));
     }
-    let held = eng::holdings(tx.conn(), account).await?;
+    let held = eng::holdings(tx.conn().await?, account).await?;
     if held.get(&me).is_some_and(|h| {
         h.iter()
             .any(|c| matches!(c, Channel::Voice | Channel::Video))
@@ -114,6 +114,6 @@ async fn place_call(
         };
         advance(tx, &mut rec, command, to).await?;
     }
-    eng::save(tx.conn(), &rec).await?;
+    tx.save_engagement(&rec);
     Ok(rec.to_api(&[])?)
 }

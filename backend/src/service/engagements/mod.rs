@@ -18,6 +18,7 @@ pub use read::{attached, get, list, message_by_id, messages, mine, notes, receip
 pub use start::{start, Started};
 
 use super::events::emit;
+use super::routing_view::RoutingView;
 use super::{Result, ServiceError};
 use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::store::Tx;
@@ -29,8 +30,20 @@ fn not_found(id: EngagementId) -> ServiceError {
     ServiceError::NotFound(format!("no engagement {id}"))
 }
 
-async fn load(tx: &mut Tx, account: AccountId, id: EngagementId) -> Result<EngagementRecord> {
-    eng::get(tx.conn(), account, id)
+/// The engagement as the batch sees it: the routing view's copy (committed, caught up when
+/// the batch began) unless this transaction has changed it since, else the database's.
+async fn load(
+    tx: &mut Tx,
+    view: &RoutingView,
+    account: AccountId,
+    id: EngagementId,
+) -> Result<EngagementRecord> {
+    if !tx.touched_engagement(id) {
+        if let Some(rec) = view.engagement(id).filter(|r| r.account == account) {
+            return Ok(rec.clone());
+        }
+    }
+    eng::get(tx.conn().await?, account, id)
         .await?
         .ok_or_else(|| not_found(id))
 }
@@ -89,7 +102,7 @@ pub(crate) async fn apply_each<'a>(
     emit_to: impl IntoIterator<Item = Emit<'a>>,
 ) -> Result<()> {
     advance_each(tx, rec, command, emit_to).await?;
-    eng::save(tx.conn(), rec).await?;
+    tx.save_engagement(rec);
     Ok(())
 }
 

@@ -2,11 +2,12 @@
 //! profile's rules, and the queue's timers.
 
 use crate::routing::flow::{self as flows, Facts};
+use crate::service::routing_view::RoutingView;
 use crate::service::{conflict, Result};
 use crate::store::config::{self as cfg, DocTable};
 use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::store::Tx;
-use shared::config::{ConsumerRoutingProfile, Flow, ProfileEffect, Queue, SkillRequirement};
+use shared::config::{ConsumerRoutingProfile, ProfileEffect, Queue, SkillRequirement};
 use shared::engagement::{Consumer, Variables, WorkItem};
 use shared::ids::{AccountId, AgentId, FlowId, QueueId};
 use shared::{Channel, EngagementState};
@@ -76,49 +77,43 @@ fn facts_for(
     facts
 }
 
-async fn load_flows(tx: &mut Tx, account: AccountId) -> Result<HashMap<FlowId, Flow>> {
-    let list: Vec<Flow> = cfg::list_docs(tx.conn(), DocTable::Flows, account).await?;
-    Ok(list.into_iter().map(|f| (f.flow_id, f)).collect())
-}
-
 pub(super) async fn load_queue(
     tx: &mut Tx,
     account: AccountId,
     id: QueueId,
 ) -> Result<Option<Queue>> {
-    Ok(cfg::get_doc(tx.conn(), DocTable::Queues, account, &id.to_string()).await?)
+    Ok(cfg::get_doc(tx.conn().await?, DocTable::Queues, account, &id.to_string()).await?)
 }
 
 /// Route `rec` through `flow` (new engagement or transfer): sets queue, skills, priority,
-/// overflow timer and variables the flow set.
-pub(super) async fn route_through_flow(
-    tx: &mut Tx,
+/// overflow timer and variables the flow set. Flows and queues come from the batch's
+/// routing view (the configuration as committed).
+pub(super) fn route_through_flow(
+    view: &RoutingView,
     rec: &mut EngagementRecord,
     flow: FlowId,
     field: &str,
     now: i64,
 ) -> Result<Queue> {
-    let all = load_flows(tx, rec.account).await?;
+    let all = &view.flows;
     let mut facts = facts_for(
         rec.channel,
         &rec.consumer,
         &rec.work_item,
         rec.variables.clone(),
     );
-    let routed = flows::evaluate(&all, flow, &mut facts).map_err(|e| {
+    let routed = flows::evaluate(all, flow, &mut facts).map_err(|e| {
         conflict(format!(
             "{field}: the flow cannot route this engagement: {e}"
         ))
     })?;
     // The routing configuration, not the request, is what refuses these: `409`.
-    let queue = load_queue(tx, rec.account, routed.queue)
-        .await?
-        .ok_or_else(|| {
-            conflict(format!(
-                "{field}: the flow routes to queue {} which no longer exists",
-                routed.queue
-            ))
-        })?;
+    let queue = view.queues.get(&routed.queue).cloned().ok_or_else(|| {
+        conflict(format!(
+            "{field}: the flow routes to queue {} which no longer exists",
+            routed.queue
+        ))
+    })?;
     if queue.channel != rec.channel {
         return Err(conflict(format!(
             "this entry point routes to queue {:?}, which takes {} engagements, not {}",
@@ -159,6 +154,7 @@ pub(super) fn place_in_queue(
 /// Apply a consumer routing profile's rules.
 pub(super) async fn apply_profile(
     tx: &mut Tx,
+    view: &RoutingView,
     rec: &mut EngagementRecord,
     profile: &ConsumerRoutingProfile,
     now: i64,
@@ -178,12 +174,12 @@ pub(super) async fn apply_profile(
                 rec.base_priority = rec.base_priority.saturating_add(*by)
             }
             ProfileEffect::UseQueue { queue_id } => {
-                if let Some(q) = load_queue(tx, rec.account, *queue_id).await? {
+                if let Some(q) = view.queues.get(queue_id) {
                     if q.channel == rec.channel {
                         let skills = rec.required_skills.clone();
                         let prio = rec.base_priority
                             - rec.work_item.as_ref().and_then(|w| w.priority).unwrap_or(0);
-                        place_in_queue(rec, &q, skills, prio, now);
+                        place_in_queue(rec, q, skills, prio, now);
                     }
                 }
             }
@@ -210,7 +206,13 @@ async fn last_agent_for(tx: &mut Tx, rec: &EngagementRecord) -> Result<Option<Ag
     let Some(c) = &rec.consumer else {
         return Ok(None);
     };
-    let closed = eng::list(tx.conn(), rec.account, Some(EngagementState::Closed), 500).await?;
+    let closed = eng::list(
+        tx.conn().await?,
+        rec.account,
+        Some(EngagementState::Closed),
+        500,
+    )
+    .await?;
     let same = |o: &Consumer| {
         (c.external_id.is_some() && o.external_id == c.external_id)
             || (c.email.is_some() && o.email == c.email)

@@ -3,13 +3,12 @@
 use super::placement::{apply_profile, route_through_flow};
 use crate::auth::{Principal, Scope};
 use crate::service::events::emit;
+use crate::service::routing_view::RoutingView;
 use crate::service::{invalid, unknown, validate, Ctx, Result, ServiceError};
-use crate::store::config::{self as cfg, DocTable};
 use crate::store::engagements::{self as eng, EngagementRecord, StoredResponse};
-use crate::store::{StoreError, Tx};
+use crate::store::{KeyHolder, StoreError, Tx};
 use sha2::Digest;
 use shared::api::StartEngagementRequest;
-use shared::config::ConsumerRoutingProfile;
 use shared::engagement::{Consumer, WorkItem};
 use shared::ids::EngagementId;
 use shared::payload::Detail;
@@ -137,8 +136,8 @@ pub async fn start(
     let checked = check(p, req, idempotency_key)?;
     let account = p.account();
     ctx.writer
-        .apply(true, move |tx, ctx| {
-            Box::pin(create(tx, ctx, account, checked))
+        .apply(true, move |tx, ctx, view| {
+            Box::pin(create(tx, ctx, view, account, checked))
         })
         .await
 }
@@ -188,6 +187,7 @@ pub(crate) struct Checked {
 pub(crate) async fn create(
     tx: &mut Tx,
     ctx: &Ctx,
+    view: &RoutingView,
     account: shared::ids::AccountId,
     checked: Checked,
 ) -> Result<Started> {
@@ -200,7 +200,7 @@ pub(crate) async fn create(
         idempotency_key,
     } = checked;
     if let Some(key) = idempotency_key.as_deref() {
-        if let Some(stored) = eng::idempotent_response(tx.conn(), account, key).await? {
+        if let Some(stored) = eng::idempotent_response(tx.conn().await?, account, key).await? {
             if stored.request_hash != request_hash {
                 return Err(invalid(
                     "Idempotency-Key",
@@ -216,8 +216,10 @@ pub(crate) async fn create(
             });
         }
     }
-    let entry = cfg::get_entry(tx.conn(), account, req.flow.flow_entry_id.trim())
-        .await?
+    let entry = view
+        .entries
+        .get(req.flow.flow_entry_id.trim())
+        .cloned()
         .ok_or_else(|| {
             unknown(
                 "flow.flow_entry_id",
@@ -247,32 +249,30 @@ pub(crate) async fn create(
         ..EngagementRecord::new(account, channel, Direction::Inbound, now)
     };
     if let Some(key) = rec.work_item_key() {
-        if let Some(existing) = eng::active_with_work_item(tx.conn(), account, &key).await? {
+        if let Some(existing) = holder_of(tx, view, &key) {
             return Err(duplicate(existing));
         }
     }
-    route_through_flow(tx, &mut rec, entry.entry.flow_id, "flow.flow_entry_id", now).await?;
-    if let Some(profile_id) = entry.profile_id {
-        let profile: Option<ConsumerRoutingProfile> = cfg::get_doc(
-            tx.conn(),
-            DocTable::RoutingProfiles,
-            account,
-            &profile_id.to_string(),
-        )
-        .await?;
-        if let Some(profile) = profile {
-            apply_profile(tx, &mut rec, &profile, now).await?;
-        }
+    route_through_flow(
+        view,
+        &mut rec,
+        entry.entry.flow_id,
+        "flow.flow_entry_id",
+        now,
+    )?;
+    if let Some(profile) = entry.profile_id.and_then(|id| view.profiles.get(&id)) {
+        apply_profile(tx, view, &mut rec, profile, now).await?;
     }
-    // The batch holds the account's write lock and `active_with_work_item` above sees every
-    // earlier start of the same batch, so the unique index cannot refuse this save.
-    eng::save(tx.conn(), &rec).await?;
+    // The batch holds the account's write lock and `holder_of` above sees every committed
+    // engagement and every earlier start of the same batch, so the unique index (the last
+    // line) cannot refuse this save.
+    tx.save_engagement(&rec);
     let created = shared::state_machine::initial().1;
     emit(tx, &rec, &[], created, None, Detail::Plain {}).await?;
     let engagement = rec.to_api(&[])?;
     if let Some(key) = idempotency_key.as_deref() {
         eng::store_response(
-            tx.conn(),
+            tx.conn().await?,
             account,
             key,
             &StoredResponse {
@@ -288,6 +288,20 @@ pub(crate) async fn create(
         engagement,
         replayed: false,
     })
+}
+
+/// The active engagement holding a work-item key: one this transaction saved, else the
+/// routing view's (every active engagement as committed), unless this transaction has since
+/// moved that one off the key.
+fn holder_of(tx: &Tx, view: &RoutingView, key: &str) -> Option<EngagementId> {
+    if let Some(id) = tx.key_owner(key) {
+        return Some(id);
+    }
+    let id = view.with_work_item(key)?;
+    match tx.key_of(id, key) {
+        KeyHolder::Released => None,
+        KeyHolder::Saved(_) | KeyHolder::Unknown => Some(id),
+    }
 }
 
 fn duplicate(existing: EngagementId) -> ServiceError {

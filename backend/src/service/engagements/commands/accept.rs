@@ -4,7 +4,7 @@
 use super::super::{apply, rescind, Emit};
 use super::Cmd;
 use crate::service::Result;
-use crate::store::{agents, engagements as eng};
+use crate::store::agents::AgentPatch;
 use shared::engagement::Engagement;
 use shared::payload::Detail;
 use shared::Command;
@@ -13,8 +13,14 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     let me = c.agent()?;
     c.rec.agent_id = Some(me);
     c.rec.connected_at_ms = Some(c.now);
-    eng::delete_offers(c.tx.conn(), c.rec.id).await?;
-    agents::reset_misses(c.tx.conn(), me).await?;
+    c.tx.delete_offers(c.rec.id);
+    c.tx.patch_agent(
+        me,
+        AgentPatch {
+            reset_misses: true,
+            ..AgentPatch::default()
+        },
+    );
     let others = c.offered.iter().copied().filter(|a| *a != me);
     rescind(c.tx, &c.rec, others, "accepted_by_another").await?;
     let emit_to = Emit {

@@ -5,7 +5,6 @@
 use super::super::{apply, rescind, Emit};
 use super::Cmd;
 use crate::service::Result;
-use crate::store::engagements as eng;
 use shared::engagement::Engagement;
 use shared::payload::Detail;
 use shared::Command;
@@ -23,7 +22,7 @@ pub(super) async fn withdraw(
 ) -> Result<Engagement> {
     c.rec.closed_at_ms = Some(c.now);
     c.rec.close_reason = Some(reason.into());
-    eng::delete_offers(c.tx.conn(), c.rec.id).await?;
+    c.tx.delete_offers(c.rec.id);
     rescind(c.tx, &c.rec, c.offered.iter().copied(), reason).await?;
     let emit_to = Emit {
         offered_to: &[],

@@ -5,7 +5,7 @@
 use super::super::{advance, apply, Emit};
 use super::Cmd;
 use crate::service::Result;
-use crate::store::agents;
+use crate::store::agents::AgentPatch;
 use shared::engagement::Engagement;
 use shared::payload::Detail;
 use shared::{Command, EngagementState};
@@ -26,7 +26,13 @@ pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     c.rec.closed_at_ms = Some(c.now);
     c.rec.close_reason = Some("completed".into());
     if let Some(agent) = c.rec.agent_id {
-        agents::set_idle_since(c.tx.conn(), agent, c.now).await?;
+        c.tx.patch_agent(
+            agent,
+            AgentPatch {
+                idle_since_ms: Some(c.now),
+                ..AgentPatch::default()
+            },
+        );
     }
     let emit_to = Emit {
         offered_to: &c.offered,

@@ -6,7 +6,6 @@ use super::super::{apply, Emit};
 use super::Cmd;
 use crate::service::events::emit;
 use crate::service::Result;
-use crate::store::engagements as eng;
 use shared::engagement::Engagement;
 use shared::events::EventKind;
 use shared::ids::AgentId;
@@ -16,14 +15,14 @@ use shared::{transition, Command};
 pub(super) async fn run(c: &mut Cmd<'_>) -> Result<Engagement> {
     let me = c.agent()?;
     transition(c.rec.state, Command::Decline)?;
-    eng::delete_offer(c.tx.conn(), c.rec.id, me).await?;
+    c.tx.delete_offer(c.rec.id, me);
     let still_ringing: Vec<AgentId> = c.offered.iter().copied().filter(|a| *a != me).collect();
     if !c.rec.excluded_agents.contains(&me) {
         c.rec.excluded_agents.push(me);
     }
     crate::service::agents::note_miss(c.tx, c.account, me).await?;
     if !still_ringing.is_empty() {
-        eng::save(c.tx.conn(), &c.rec).await?;
+        c.tx.save_engagement(&c.rec);
         emit(
             c.tx,
             &c.rec,

@@ -7,7 +7,6 @@
 use super::super::load;
 use super::{cancel, end, Cmd};
 use crate::service::{conflict, Ctx, Result};
-use crate::store::engagements as eng;
 use shared::engagement::Engagement;
 use shared::ids::{AccountId, EngagementId};
 use shared::{Command, EngagementState};
@@ -31,12 +30,13 @@ async fn leave(
     only_waiting: bool,
 ) -> Result<Option<Engagement>> {
     ctx.writer
-        .apply(true, move |tx, ctx| {
+        .apply(true, move |tx, ctx, view| {
             Box::pin(async move {
-                let rec = load(tx, account, id).await?;
-                let offered = eng::agent_ids(&eng::offers_for(tx.conn(), id).await?);
+                let rec = load(tx, view, account, id).await?;
+                let offered = super::ringing_for(tx, view, &rec).await?;
                 let mut c = Cmd {
                     tx,
+                    view,
                     rec,
                     offered,
                     actor: None,

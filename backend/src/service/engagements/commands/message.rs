@@ -6,8 +6,9 @@
 use super::super::{advance, load, Emit};
 use super::Cmd;
 use crate::auth::Principal;
+use crate::service::routing_view::RoutingView;
 use crate::service::{conflict, validate, Ctx, Result};
-use crate::store::engagements::{self as eng, EngagementRecord};
+use crate::store::engagements::EngagementRecord;
 use crate::store::{agents, Tx};
 use shared::engagement::{AuthorKind, Engagement, MessageAttachment, MessageAuthor, MessageRecord};
 use shared::ids::{AccountId, EngagementId, MessageId};
@@ -99,7 +100,7 @@ pub(super) async fn run(c: &mut Cmd<'_>, draft: Draft) -> Result<Engagement> {
     };
     let display_name = match draft.author_name {
         Some(name) => name,
-        None => agents::get(c.tx.conn(), c.account, agent)
+        None => agents::get(c.tx.conn().await?, c.account, agent)
             .await?
             .map(|r| r.agent.display_name)
             .unwrap_or_default(),
@@ -179,7 +180,7 @@ async fn record(
     let before = rec.state;
     advance(tx, rec, Command::AddMessage, emit_to).await?;
     if rec.state != before {
-        eng::save(tx.conn(), rec).await?;
+        tx.save_engagement(rec);
     }
     Ok(())
 }
@@ -193,8 +194,8 @@ pub async fn from_consumer(
     draft: Draft,
 ) -> Result<MessageRecord> {
     ctx.writer
-        .apply(false, move |tx, ctx| {
-            Box::pin(add_from_consumer(tx, ctx, account, id, draft))
+        .apply(false, move |tx, ctx, view| {
+            Box::pin(add_from_consumer(tx, ctx, view, account, id, draft))
         })
         .await
 }
@@ -203,13 +204,14 @@ pub async fn from_consumer(
 pub(crate) async fn add_from_consumer(
     tx: &mut Tx,
     ctx: &Ctx,
+    view: &RoutingView,
     account: AccountId,
     id: EngagementId,
     draft: Draft,
 ) -> Result<MessageRecord> {
-    let mut rec = load(tx, account, id).await?;
+    let mut rec = load(tx, view, account, id).await?;
     consumer_may_write(&rec)?;
-    let offered = super::ringing_for(tx, &rec).await?;
+    let offered = super::ringing_for(tx, view, &rec).await?;
     let message = MessageRecord {
         message_id: draft.message_id,
         engagement_id: id,

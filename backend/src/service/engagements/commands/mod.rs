@@ -19,6 +19,7 @@ mod update_variables;
 
 use super::load;
 use crate::auth::{Denied, Principal, Scope};
+use crate::service::routing_view::RoutingView;
 use crate::service::{invalid, validate, Ctx, Result};
 use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::store::Tx;
@@ -56,6 +57,8 @@ pub enum Action {
 /// What a command works on: the batch's transaction, the engagement as loaded, and who acts.
 struct Cmd<'a> {
     tx: &'a mut Tx,
+    /// The batch's routing view (configuration, engagements as committed).
+    view: &'a RoutingView,
     rec: EngagementRecord,
     /// The agents it was ringing for before the command.
     offered: Vec<AgentId>,
@@ -148,40 +151,57 @@ pub async fn act(
         Action::Accept | Action::Decline | Action::Transfer(_) | Action::Close | Action::Cancel
     );
     ctx.writer
-        .apply(reroutes, move |tx, ctx| {
-            Box::pin(run(tx, ctx, p, id, action))
+        .apply(reroutes, move |tx, ctx, view| {
+            Box::pin(run(tx, ctx, view, p, id, action))
         })
         .await
 }
 
 /// The agents `rec` rings for. A connected or parked engagement rings for no one (accepting it
-/// removed its offers; ringing again means going back to the queue first), so its offers are
-/// not read: a chat's every message is such a command, and each read is a round trip in the
-/// batch.
-pub(super) async fn ringing_for(tx: &mut Tx, rec: &EngagementRecord) -> Result<Vec<AgentId>> {
+/// removed its offers; ringing again means going back to the queue first). Otherwise the
+/// routing view's offers, unless this transaction changed them (then the database's).
+pub(super) async fn ringing_for(
+    tx: &mut Tx,
+    view: &RoutingView,
+    rec: &EngagementRecord,
+) -> Result<Vec<AgentId>> {
     if matches!(
         rec.state,
         shared::EngagementState::Connected | shared::EngagementState::Inactive
     ) {
         return Ok(Vec::new());
     }
-    Ok(eng::agent_ids(&eng::offers_for(tx.conn(), rec.id).await?))
+    if !tx.touched_offers(rec.id) && view.engagement(rec.id).is_some() {
+        let mut agents: Vec<AgentId> = view
+            .offers
+            .get(&rec.id)
+            .map(|offers| offers.iter().map(|o| o.agent).collect())
+            .unwrap_or_default();
+        // As the database lists them.
+        agents.sort_by_key(|a| a.to_string());
+        return Ok(agents);
+    }
+    Ok(eng::agent_ids(
+        &eng::offers_for(tx.conn().await?, rec.id).await?,
+    ))
 }
 
 /// The command itself, inside a batch.
 async fn run(
     tx: &mut Tx,
     ctx: &Ctx,
+    view: &RoutingView,
     p: Principal,
     id: EngagementId,
     action: Action,
 ) -> Result<Engagement> {
     let account = p.account();
-    let rec = load(tx, account, id).await?;
-    let offered = ringing_for(tx, &rec).await?;
+    let rec = load(tx, view, account, id).await?;
+    let offered = ringing_for(tx, view, &rec).await?;
     authorize(&p, &action, &rec, &offered)?;
     let mut c = Cmd {
         tx,
+        view,
         rec,
         offered,
         actor: p.agent_id(),

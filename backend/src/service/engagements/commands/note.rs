@@ -19,9 +19,9 @@ pub(super) async fn run(c: &mut Cmd<'_>, body: String) -> Result<Engagement> {
         body,
         created_at_ms: c.now,
     };
-    eng::insert_note(c.tx.conn(), &note).await?;
+    eng::insert_note(c.tx.conn().await?, &note).await?;
     let author = match c.actor {
-        Some(a) => agents::get(c.tx.conn(), c.account, a)
+        Some(a) => agents::get(c.tx.conn().await?, c.account, a)
             .await?
             .map(|r| Author {
                 agent_id: a,

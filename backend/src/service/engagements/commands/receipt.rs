@@ -27,15 +27,15 @@ pub async fn run(
     req: NewReceipt,
 ) -> Result<bool> {
     ctx.writer
-        .apply(false, move |tx, _ctx| {
+        .apply(false, move |tx, _ctx, view| {
             Box::pin(async move {
-                let rec = load(tx, account, id).await?;
+                let rec = load(tx, view, account, id).await?;
                 if reader == Reader::Agent && (agent.is_none() || rec.agent_id != agent) {
                     return Err(Denied::NotYours.into());
                 }
                 check_channel(&rec)?;
                 let Some((author, at_ms)) =
-                    messages::position(tx.conn(), id, req.message_id).await?
+                    messages::position(tx.conn().await?, id, req.message_id).await?
                 else {
                     return Err(invalid(
                         "message_id",
@@ -53,7 +53,7 @@ pub async fn run(
                     ));
                 }
                 let delivered = messages::advance_receipt(
-                    tx.conn(),
+                    tx.conn().await?,
                     id,
                     reader,
                     ReceiptStatus::Delivered,
@@ -63,7 +63,7 @@ pub async fn run(
                 .await?;
                 let read = req.status == ReceiptStatus::Read
                     && messages::advance_receipt(
-                        tx.conn(),
+                        tx.conn().await?,
                         id,
                         reader,
                         ReceiptStatus::Read,
@@ -77,7 +77,7 @@ pub async fn run(
                     (true, false) => ReceiptStatus::Delivered,
                     (false, false) => return Ok(false),
                 };
-                let offered = eng::agent_ids(&eng::offers_for(tx.conn(), id).await?);
+                let offered = eng::agent_ids(&eng::offers_for(tx.conn().await?, id).await?);
                 let receipt = MessageReceipt {
                     reader,
                     status,

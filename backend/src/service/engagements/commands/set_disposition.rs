@@ -18,7 +18,7 @@ pub(super) async fn run(c: &mut Cmd<'_>, d: DispositionId) -> Result<Engagement>
             .unwrap_or_default(),
         None => vec![],
     };
-    let all = cfg::list_dispositions(c.tx.conn(), c.account).await?;
+    let all = cfg::list_dispositions(c.tx.conn().await?, c.account).await?;
     let Some(found) = all.iter().find(|x| x.disposition_id == d) else {
         return Err(unknown(
             "disposition_id",

@@ -7,6 +7,7 @@ use super::super::{apply, Emit};
 use super::{Cmd, TransferTarget};
 use crate::service::{invalid, unknown, Result};
 use crate::store::agents;
+use crate::store::agents::AgentPatch;
 use shared::engagement::Engagement;
 use shared::payload::Detail;
 use shared::Command;
@@ -41,10 +42,10 @@ pub(super) async fn run(c: &mut Cmd<'_>, target: TransferTarget) -> Result<Engag
             place_in_queue(rec, &queue, vec![], 0, now);
         }
         TransferTarget::Flow { flow_id } => {
-            route_through_flow(c.tx, rec, *flow_id, "flow_id", now).await?;
+            route_through_flow(c.view, rec, *flow_id, "flow_id", now)?;
         }
         TransferTarget::Agent { agent_id } => {
-            if agents::get(c.tx.conn(), c.account, *agent_id)
+            if agents::get(c.tx.conn().await?, c.account, *agent_id)
                 .await?
                 .is_none()
             {
@@ -63,7 +64,13 @@ pub(super) async fn run(c: &mut Cmd<'_>, target: TransferTarget) -> Result<Engag
         }
     }
     if let Some(agent) = from {
-        agents::set_idle_since(c.tx.conn(), agent, now).await?;
+        c.tx.patch_agent(
+            agent,
+            AgentPatch {
+                idle_since_ms: Some(now),
+                ..AgentPatch::default()
+            },
+        );
     }
     let emit_to = Emit {
         offered_to: &[],

@@ -1,0 +1,291 @@
+//! Write-behind: the rows an engagement's life changes on the routing path (the engagement,
+//! its offers, the agents' offer and idle times) are kept in the transaction and written
+//! together, a few multi-row statements for a whole batch, rather than one statement each.
+//!
+//! They are written before anything else touches the connection ([`Tx::conn`] flushes first,
+//! so a read inside the transaction sees them) and at commit, so they commit exactly when the
+//! events that announce them do. An operation's savepoint ([`Tx::savepoint`]) is taken in
+//! the database only when the operation first reaches the connection; until then rolling it
+//! back is dropping its buffered rows. An operation that reads and writes only through the
+//! buffer and the routing view (start, offer, accept, close) costs no statement of its own.
+
+use super::agents::{self, AgentPatch};
+use super::engagements::{self as eng, EngagementRecord, OfferRecord};
+use super::{Result, Tx};
+use shared::ids::{AccountId, AgentId, EngagementId};
+use std::collections::HashMap;
+
+/// A change to the live offers, in the order made.
+#[derive(Debug, Clone)]
+enum OfferWrite {
+    Insert(AccountId, OfferRecord),
+    /// Every offer of the engagement.
+    DeleteAll(EngagementId),
+    /// One agent's offer of the engagement.
+    DeleteOne(EngagementId, AgentId),
+}
+
+/// Rows waiting to be written, in the order the transaction changed them.
+#[derive(Debug, Default)]
+pub(super) struct Writes {
+    engagements: Vec<EngagementRecord>,
+    offers: Vec<OfferWrite>,
+    agents: Vec<(AgentId, AgentPatch)>,
+}
+
+/// How far each list of [`Writes`] reached (what a rollback returns to).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Marks {
+    engagements: usize,
+    offers: usize,
+    agents: usize,
+}
+
+impl Writes {
+    pub(super) fn marks(&self) -> Marks {
+        Marks {
+            engagements: self.engagements.len(),
+            offers: self.offers.len(),
+            agents: self.agents.len(),
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.engagements.is_empty() && self.offers.is_empty() && self.agents.is_empty()
+    }
+
+    pub(super) fn truncate(&mut self, m: Marks) {
+        self.engagements.truncate(m.engagements);
+        self.offers.truncate(m.offers);
+        self.agents.truncate(m.agents);
+    }
+
+    /// Everything written after `m`, taken out.
+    pub(super) fn split_off(&mut self, m: Marks) -> Writes {
+        Writes {
+            engagements: self
+                .engagements
+                .split_off(m.engagements.min(self.engagements.len())),
+            offers: self.offers.split_off(m.offers.min(self.offers.len())),
+            agents: self.agents.split_off(m.agents.min(self.agents.len())),
+        }
+    }
+
+    /// Write everything; returns the statements it took.
+    pub(super) async fn flush(self, conn: &mut sqlx::AnyConnection) -> Result<usize> {
+        let mut statements = 0;
+        // Engagements first: offers name them. The last write of each engagement, at the
+        // place of its first (an engagement closed in the batch leaves its work-item key
+        // before a later start takes the same key).
+        let mut at: HashMap<EngagementId, usize> = HashMap::with_capacity(self.engagements.len());
+        let mut latest: Vec<&EngagementRecord> = Vec::with_capacity(self.engagements.len());
+        for rec in &self.engagements {
+            match at.get(&rec.id) {
+                Some(i) => latest[*i] = rec,
+                None => {
+                    at.insert(rec.id, latest.len());
+                    latest.push(rec);
+                }
+            }
+        }
+        statements += eng::save_many(conn, &latest).await?;
+
+        // Offers: runs of one kind of change in order, one statement per run.
+        let mut rest = self.offers.as_slice();
+        while let Some(first) = rest.first() {
+            let run = rest
+                .iter()
+                .take_while(|w| std::mem::discriminant(*w) == std::mem::discriminant(first))
+                .count();
+            let (now, later) = rest.split_at(run);
+            statements += match first {
+                OfferWrite::Insert(..) => {
+                    let rows: Vec<(AccountId, &OfferRecord)> = now
+                        .iter()
+                        .filter_map(|w| match w {
+                            OfferWrite::Insert(account, o) => Some((*account, o)),
+                            _ => None,
+                        })
+                        .collect();
+                    eng::insert_offers(conn, &rows).await?
+                }
+                OfferWrite::DeleteAll(_) => {
+                    let ids: Vec<EngagementId> = now
+                        .iter()
+                        .filter_map(|w| match w {
+                            OfferWrite::DeleteAll(id) => Some(*id),
+                            _ => None,
+                        })
+                        .collect();
+                    eng::delete_offers_of(conn, &ids).await?
+                }
+                OfferWrite::DeleteOne(..) => {
+                    for w in now {
+                        if let OfferWrite::DeleteOne(id, agent) = w {
+                            eng::delete_offer(conn, *id, *agent).await?;
+                        }
+                    }
+                    now.len()
+                }
+            };
+            rest = later;
+        }
+
+        // Agents: one merged patch each.
+        let mut at: HashMap<AgentId, usize> = HashMap::new();
+        let mut merged: Vec<(AgentId, AgentPatch)> = Vec::new();
+        for (id, p) in &self.agents {
+            let i = *at.entry(*id).or_insert_with(|| {
+                merged.push((*id, AgentPatch::default()));
+                merged.len() - 1
+            });
+            let m = &mut merged[i].1;
+            m.last_offer_ms = p.last_offer_ms.or(m.last_offer_ms);
+            m.idle_since_ms = p.idle_since_ms.or(m.idle_since_ms);
+            m.reset_misses |= p.reset_misses;
+        }
+        statements += agents::patch_many(conn, &merged).await?;
+        Ok(statements)
+    }
+}
+
+/// An operation's savepoint: where its buffered rows start, and whether the database was
+/// asked for a `SAVEPOINT` (only once the operation reached the connection).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct OpMark {
+    pub(super) writes: Marks,
+    /// Length of [`Keys::log`] when the operation began.
+    pub(super) keys: usize,
+    pub(super) in_database: bool,
+}
+
+/// The work-item keys (`EngagementRecord::work_item_key`) of the engagements this
+/// transaction saved, exact across rollbacks: a start checks its key against these and
+/// the routing view instead of reading the database.
+#[derive(Debug, Default)]
+pub(super) struct Keys {
+    /// Every save in order: the engagement and its key afterwards (`None`: holds none).
+    log: Vec<(EngagementId, Option<String>)>,
+    /// The latest key of each engagement saved.
+    latest: HashMap<EngagementId, Option<String>>,
+    /// Which engagement holds a key now.
+    owner: HashMap<String, EngagementId>,
+}
+
+impl Keys {
+    fn note(&mut self, id: EngagementId, key: Option<String>) {
+        self.log.push((id, key.clone()));
+        self.set(id, key);
+    }
+
+    fn set(&mut self, id: EngagementId, key: Option<String>) {
+        if let Some(Some(old)) = self.latest.get(&id) {
+            if self.owner.get(old) == Some(&id) {
+                self.owner.remove(old);
+            }
+        }
+        if let Some(k) = &key {
+            self.owner.insert(k.clone(), id);
+        }
+        self.latest.insert(id, key);
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.log.len()
+    }
+
+    /// Forget the saves after the first `len` (a rolled-back operation's).
+    pub(super) fn truncate(&mut self, len: usize) {
+        if len >= self.log.len() {
+            return;
+        }
+        self.log.truncate(len);
+        self.latest.clear();
+        self.owner.clear();
+        for (id, key) in std::mem::take(&mut self.log) {
+            self.note(id, key);
+        }
+    }
+}
+
+/// Who holds a work-item key, as far as this transaction knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyHolder {
+    /// An engagement this transaction saved holds it.
+    Saved(EngagementId),
+    /// This transaction saved the engagement and it no longer holds the key.
+    Released,
+    /// This transaction did not save `id`: what the view says of it stands.
+    Unknown,
+}
+
+/// The engagements and agents this transaction has changed through the buffer (flushed or
+/// not), so that the routing view's copy of them is not trusted until it takes them in again.
+/// Never shrinks on a rollback: that only makes a read go to the database.
+#[derive(Debug, Default)]
+pub(super) struct Touched {
+    pub(super) engagements: std::collections::HashSet<EngagementId>,
+    pub(super) offers: std::collections::HashSet<EngagementId>,
+    pub(super) agents: std::collections::HashSet<AgentId>,
+}
+
+impl Tx {
+    /// Insert `rec` or write every column of it (the write is buffered: see the module).
+    pub fn save_engagement(&mut self, rec: &EngagementRecord) {
+        self.touched.engagements.insert(rec.id);
+        self.keys.note(rec.id, rec.work_item_key());
+        self.writes.engagements.push(rec.clone());
+    }
+
+    /// Add a live offer.
+    pub fn insert_offer(&mut self, account: AccountId, offer: &OfferRecord) {
+        self.touched.offers.insert(offer.engagement);
+        self.writes
+            .offers
+            .push(OfferWrite::Insert(account, offer.clone()));
+    }
+
+    /// Remove every live offer of `engagement`.
+    pub fn delete_offers(&mut self, engagement: EngagementId) {
+        self.touched.offers.insert(engagement);
+        self.writes.offers.push(OfferWrite::DeleteAll(engagement));
+    }
+
+    /// Remove `agent`'s offer of `engagement`.
+    pub fn delete_offer(&mut self, engagement: EngagementId, agent: AgentId) {
+        self.touched.offers.insert(engagement);
+        self.writes
+            .offers
+            .push(OfferWrite::DeleteOne(engagement, agent));
+    }
+
+    /// Change an agent's routing columns.
+    pub fn patch_agent(&mut self, agent: AgentId, patch: AgentPatch) {
+        self.touched.agents.insert(agent);
+        self.writes.agents.push((agent, patch));
+    }
+
+    /// Has this transaction changed `id`'s row (so only the database knows it now)?
+    pub fn touched_engagement(&self, id: EngagementId) -> bool {
+        self.touched.engagements.contains(&id)
+    }
+
+    /// Has this transaction changed `id`'s offers?
+    pub fn touched_offers(&self, id: EngagementId) -> bool {
+        self.touched.offers.contains(&id)
+    }
+
+    /// Does an engagement this transaction saved hold `key` now?
+    pub fn key_owner(&self, key: &str) -> Option<EngagementId> {
+        self.keys.owner.get(key).copied()
+    }
+
+    /// Did this transaction save `id`, and with which key? (`Unknown`: it did not.)
+    pub fn key_of(&self, id: EngagementId, key: &str) -> KeyHolder {
+        match self.keys.latest.get(&id) {
+            None => KeyHolder::Unknown,
+            Some(Some(k)) if k == key => KeyHolder::Saved(id),
+            Some(_) => KeyHolder::Released,
+        }
+    }
+}
