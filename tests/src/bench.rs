@@ -78,3 +78,54 @@ pub async fn integrator(admin: &Api, anon: &Api, name: &str, scopes: &[&str]) ->
     )
     .await
 }
+
+/// CPU time (user + system) a process has used, in seconds, from `/proc/<pid>/stat`
+/// (fields 14 and 15, in the kernel's USER_HZ ticks: 100 a second on Linux).
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state): utime is field 14, stime field 15.
+    let ticks = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(14) + ticks(15)) as f64 / 100.0
+}
+
+/// CPU seconds of every PostgreSQL server process on the machine (the postmaster, its
+/// backends and background workers), from `/proc`: the database's share of a benchmark.
+/// Backends that exit during a run take their time with them, so measure with the pool open.
+pub fn postgres_cpu_seconds() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(cpu_seconds)
+        .sum()
+}
+
+/// `switchboard_db_write_statements_total` from a server's `/metrics` (read as `admin`);
+/// `None` for a server that does not count them (an older build).
+pub async fn write_statements(admin: &Api, base_url: &str) -> Option<f64> {
+    let mut request = reqwest::Client::new().get(format!("{base_url}/metrics"));
+    if let Some(token) = &admin.token {
+        request = request.bearer_auth(token);
+    }
+    let text = request.send().await.ok()?.text().await.ok()?;
+    text.lines()
+        .find(|l| l.starts_with("switchboard_db_write_statements_total "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}

@@ -252,17 +252,17 @@ pub async fn patch_many(
                  consecutive_misses = CASE WHEN v.column4 = 1 THEN 0 ELSE agents.consecutive_misses END
              FROM (VALUES ",
         );
+        let mut params = super::Params::for_conn(conn);
         for i in 0..chunk.len() {
-            let n = i * 4;
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push_str(&format!(
-                "(CAST(${} AS TEXT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4
+                "(CAST({} AS TEXT), CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))",
+                params.next(),
+                params.next(),
+                params.next(),
+                params.next()
             ));
         }
         sql.push_str(") AS v WHERE agents.agent_id = v.column1");

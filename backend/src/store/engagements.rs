@@ -217,7 +217,7 @@ pub async fn save_many(conn: &mut AnyConnection, records: &[&EngagementRecord]) 
     let mut statements = 0;
     for chunk in records.chunks(SAVED_PER_STATEMENT) {
         let mut sql = format!("INSERT INTO engagements ({SAVED}) VALUES ");
-        super::push_value_rows(&mut sql, chunk.len(), SAVED_COUNT);
+        super::Params::for_conn(conn).push_rows(&mut sql, chunk.len(), SAVED_COUNT);
         sql.push_str(
             " ON CONFLICT (engagement_id) DO UPDATE SET state = excluded.state, flow_id = excluded.flow_id,
              queue_id = excluded.queue_id, base_priority = excluded.base_priority,
@@ -454,7 +454,7 @@ pub async fn insert_offers(
         let mut sql = String::from(
             "INSERT INTO offers (engagement_id, agent_id, account_id, channel, offered_at_ms, expires_at_ms) VALUES ",
         );
-        super::push_value_rows(&mut sql, chunk.len(), 6);
+        super::Params::for_conn(conn).push_rows(&mut sql, chunk.len(), 6);
         let mut query = sqlx::query(&sql);
         for (account, o) in chunk {
             query = query
@@ -489,7 +489,7 @@ pub async fn delete_offers_of(conn: &mut AnyConnection, ids: &[EngagementId]) ->
     for chunk in ids.chunks(super::IDS_PER_QUERY) {
         let sql = format!(
             "DELETE FROM offers WHERE engagement_id IN ({})",
-            super::placeholders(1, chunk.len())
+            super::Params::for_conn(conn).list(chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {

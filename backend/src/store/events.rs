@@ -99,7 +99,7 @@ impl Tx {
             let mut sql = String::from(
                 "INSERT INTO events (event_id, account_id, kind, engagement_id, agent_id, occurred_at_ms, data) VALUES ",
             );
-            super::push_value_rows(&mut sql, chunk.len(), 7);
+            super::Params::for_conn(&self.inner).push_rows(&mut sql, chunk.len(), 7);
             sql.push_str(" RETURNING seq");
             let mut query = sqlx::query_scalar::<_, i64>(&sql);
             for e in chunk {

@@ -39,28 +39,8 @@ pub(super) async fn insert_many(
     messages: &[MessageRecord],
 ) -> Result<()> {
     for chunk in messages.chunks(MESSAGES_PER_INSERT) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = i * 10;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    n + 1,
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5,
-                    n + 6,
-                    n + 7,
-                    n + 8,
-                    n + 9,
-                    n + 10
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO messages ({COLUMNS}) VALUES {}",
-            rows.join(", ")
-        );
+        let mut sql = format!("INSERT INTO messages ({COLUMNS}) VALUES ");
+        super::Params::for_conn(conn).push_rows(&mut sql, chunk.len(), 10);
         let mut query = sqlx::query(&sql);
         for m in chunk {
             let file = m.attachment.as_ref();

@@ -21,7 +21,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tests::api::{server_options, Api, ADMIN_EMAIL, ADMIN_PASSWORD};
-use tests::bench::{database, integrator, percentile, queue_behind_entry, sign_in_agent};
+use tests::bench::{
+    cpu_seconds, database, integrator, percentile, postgres_cpu_seconds, queue_behind_entry,
+    sign_in_agent, write_statements,
+};
 use tests::process::{start_switchboard, Running};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -258,7 +261,31 @@ async fn main() {
 
     let mut summary = None;
     if args.seconds > 0 {
-        summary = Some(run_load(&args, &integrators, &seen).await);
+        let pids: Vec<u32> = servers.iter().filter_map(|s| s.child.id()).collect();
+        let cost = |statements: Option<f64>| Cost {
+            server: pids.iter().copied().map(cpu_seconds).sum(),
+            database: if args.store == "postgres" {
+                postgres_cpu_seconds()
+            } else {
+                0.0
+            },
+            generator: cpu_seconds(std::process::id()),
+            statements,
+        };
+        let statements = || async {
+            let mut total = Some(0.0);
+            for s in &servers {
+                total = total
+                    .zip(write_statements(&admin, &s.base_url).await)
+                    .map(|(a, b)| a + b);
+            }
+            total
+        };
+        let before = cost(statements().await);
+        let (mut lines, work_items) = run_load(&args, &integrators, &seen).await;
+        let after = cost(statements().await);
+        lines.push(after.per_item(&before, work_items, &args.store));
+        summary = Some(lines);
     }
 
     println!(
@@ -292,8 +319,41 @@ async fn main() {
     drop(servers);
 }
 
-/// Start work items for `args.seconds`, wait for their offers, and summarise.
-async fn run_load(args: &Args, integrators: &[Api], seen: &Arc<Seen>) -> Vec<String> {
+/// What a run cost: CPU seconds so far of the servers, the database's processes and this
+/// program, and the servers' write statements.
+struct Cost {
+    server: f64,
+    database: f64,
+    generator: f64,
+    statements: Option<f64>,
+}
+
+impl Cost {
+    /// The difference from `before`, per work item started (each was also offered, accepted
+    /// and closed inside the window).
+    fn per_item(&self, before: &Cost, items: usize, store: &str) -> String {
+        let n = items.max(1) as f64;
+        let us = |a: f64, b: f64| (a - b) * 1e6 / n;
+        let database = if store == "postgres" {
+            format!("{:.0} µs", us(self.database, before.database))
+        } else {
+            "in the server (SQLite)".to_string()
+        };
+        let statements = match (self.statements, before.statements) {
+            (Some(a), Some(b)) => format!("{:.2}", (a - b) / n),
+            _ => "not counted by this server build".to_string(),
+        };
+        format!(
+            "per work item (start + offer + accept + close): server CPU {:.0} µs, database CPU {database}, load generator CPU {:.0} µs; write statements {statements}",
+            us(self.server, before.server),
+            us(self.generator, before.generator),
+        )
+    }
+}
+
+/// Start work items for `args.seconds`, wait for their offers, and summarise; also returns
+/// how many started.
+async fn run_load(args: &Args, integrators: &[Api], seen: &Arc<Seen>) -> (Vec<String>, usize) {
     eprintln!(
         "starting work items: rate {}/s for {} s",
         args.rate, args.seconds
@@ -371,7 +431,7 @@ async fn run_load(args: &Args, integrators: &[Api], seen: &Arc<Seen>) -> Vec<Str
         .values()
         .filter(|n| **n > 1)
         .count();
-    vec![
+    let lines = vec![
         format!(
             "started {} ({:.0}/s over {:.2} s), errors {}, offered {} ({:.0}/s over {:.2} s)",
             started.len(),
@@ -392,5 +452,6 @@ async fn run_load(args: &Args, integrators: &[Api], seen: &Arc<Seen>) -> Vec<Str
             "offers {} (engagements offered more than once: {offered_twice}); engagements accepted twice: {accepted_twice}",
             seen.offer_count.load(Ordering::Relaxed)
         ),
-    ]
+    ];
+    (lines, started.len())
 }
