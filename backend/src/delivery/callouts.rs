@@ -19,7 +19,7 @@ use crate::store::{agents, engagements as eng, Store, StoreError, Tx};
 use crate::workers::Stop;
 use serde_json::{json, Value};
 use shared::config::{Flow, Queue};
-use shared::events::Event;
+use shared::events::{Event, EventKind};
 use shared::ids::{AccountId, AgentId, FlowId};
 use shared::webhooks::DeliveryStatus;
 use std::collections::HashMap;
@@ -63,14 +63,23 @@ pub async fn run(ctx: Ctx, stop: Stop) {
     }
     let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let mut committed = ctx.store.watch_committed();
+    let mut idle = Idle::default();
+    // When the next queued callout is due (`None`: none is queued), so that a commit with
+    // nothing to call out costs no claim.
+    let mut due: Option<i64> = Some(0);
     while !stop.is_cancelled() {
         committed.borrow_and_update();
-        if let Err(e) = queue(&ctx.store, ctx.account).await {
-            tracing::warn!(error = %e, "callouts: queueing failed");
+        match queue(&ctx.store, ctx.account, &mut idle).await {
+            Ok(0) => {}
+            Ok(_) => due = Some(0),
+            Err(e) => {
+                tracing::warn!(error = %e, "callouts: queueing failed");
+                due = Some(0);
+            }
         }
         let now = crate::store::now_ms();
         let free = slots.available_permits() as i64;
-        let claimed = if free > 0 {
+        let claimed = if free > 0 && due.is_some_and(|d| d <= now) {
             ctx.store
                 .claim_due_callouts(ctx.account, now, now + LEASE_MS, free)
                 .await
@@ -98,9 +107,14 @@ pub async fn run(ctx: Ctx, stop: Stop) {
         if busy {
             continue;
         }
-        let wait = match ctx.store.next_callout_due_ms(ctx.account).await {
-            Ok(Some(due)) => Duration::from_millis((due - now).clamp(50, 1000) as u64),
-            _ => Duration::from_secs(1),
+        due = ctx
+            .store
+            .next_callout_due_ms(ctx.account)
+            .await
+            .unwrap_or(Some(0));
+        let wait = match due {
+            Some(due) => Duration::from_millis((due - now).clamp(50, 1000) as u64),
+            None => Duration::from_secs(1),
         };
         tokio::select! {
             _ = committed.changed() => {}
@@ -112,27 +126,61 @@ pub async fn run(ctx: Ctx, stop: Stop) {
     let _ = slots.acquire_many(IN_FLIGHT as u32).await;
 }
 
-/// Turn the events after the cursor into callout deliveries, a page per transaction.
-async fn queue(store: &Store, account: AccountId) -> Result<(), StoreError> {
+/// How often the cursor is moved along the log while no flow has a callout.
+const IDLE_ADVANCE: Duration = Duration::from_secs(1);
+
+/// When the cursor was last moved while no flow had a callout.
+#[derive(Default)]
+struct Idle {
+    advanced: Option<std::time::Instant>,
+}
+
+/// The event kinds some flow of the account has a callout on (read outside any write).
+async fn trigger_kinds(store: &Store, account: AccountId) -> Result<Vec<EventKind>, StoreError> {
+    let mut conn = store.read().await?;
+    let flows: Vec<Flow> = cfg::list_docs(&mut conn, DocTable::Flows, account).await?;
+    let mut kinds: Vec<EventKind> = flows
+        .iter()
+        .flat_map(|f| f.callouts.iter().map(|c| c.on.event()))
+        .collect();
+    kinds.sort_by_key(|k| k.as_str());
+    kinds.dedup();
+    Ok(kinds)
+}
+
+/// Turn the events after the cursor into callout deliveries, a page per transaction;
+/// returns how many were queued. Only events of a kind some flow has a callout on are read.
+/// While no flow has one, the cursor still moves with the log, but at most once every
+/// [`IDLE_ADVANCE`] (not a write per commit): a callout added now fires for events from
+/// about then on, not for the log's history.
+async fn queue(store: &Store, account: AccountId, idle: &mut Idle) -> Result<usize, StoreError> {
+    let kinds = trigger_kinds(store, account).await?;
+    if kinds.is_empty() {
+        if idle.advanced.is_some_and(|at| at.elapsed() < IDLE_ADVANCE) {
+            return Ok(0);
+        }
+        idle.advanced = Some(std::time::Instant::now());
+    } else {
+        idle.advanced = None;
+    }
+    let mut queued = 0;
     loop {
         let mut tx = store.begin().await?;
-        let Some(events) = tx.callout_events(account, PAGE).await? else {
-            return Ok(());
-        };
-        let Some(last) = events.last().map(|e| e.seq) else {
-            return Ok(());
+        let Some((events, cursor)) = tx.callout_events(account, &kinds, PAGE).await? else {
+            return Ok(queued);
         };
         let now = crate::store::now_ms();
         let mut flows: HashMap<FlowId, Option<Flow>> = HashMap::new();
         for event in &events {
             for delivery in deliveries_for(&mut tx, account, event, &mut flows).await? {
                 tx.queue_callout(&delivery, now).await?;
+                queued += 1;
             }
         }
-        tx.set_callout_cursor(account, last).await?;
+        tx.set_callout_cursor(account, cursor).await?;
         tx.commit().await?;
         if (events.len() as i64) < PAGE {
-            return Ok(());
+            return Ok(queued);
         }
     }
 }

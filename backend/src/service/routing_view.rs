@@ -189,7 +189,19 @@ impl RoutingView {
                     touched.agents.insert(offer.agent);
                 }
             }
-            for rec in eng::get_many(tx.conn().await?, self.account, &ids).await? {
+            // What this transaction saved is taken as saved; only the rest is read back.
+            let mut unknown = Vec::new();
+            let mut known = Vec::new();
+            for id in &ids {
+                match tx.saved(*id) {
+                    Some(rec) => known.push(rec.clone()),
+                    None => unknown.push(*id),
+                }
+            }
+            if !unknown.is_empty() {
+                known.extend(eng::get_many(tx.conn().await?, self.account, &unknown).await?);
+            }
+            for rec in known {
                 if rec.state.is_active() {
                     touched.agents.extend(rec.agent_id);
                     self.put(rec);

@@ -5,7 +5,7 @@
 use super::events::{event_from_row, EVENT_COLUMNS};
 use super::webhooks::AttemptRow;
 use super::{parse, Backend, Result, Store, StoreError, Tx};
-use shared::events::Event;
+use shared::events::{Event, EventKind};
 use shared::ids::{AccountId, DeliveryId, EventId, FlowId};
 use shared::webhooks::DeliveryStatus;
 use sqlx::{AnyConnection, Row};
@@ -114,11 +114,18 @@ impl Store {
 impl Tx {
     /// Lock the account's callout cursor (`None`: another instance is queueing right now)
     /// and read the events after it, at most `limit`.
+    /// The events after the account's callout cursor whose kind is one of `kinds` (the
+    /// triggers some flow has), at most `limit`, locking the cursor (PostgreSQL); `None` when
+    /// the account has no cursor row. With them, where the cursor may move: past the last of
+    /// them when the page is full, else to the log's head as it was read (an event that
+    /// commits later has a higher `seq`: the log's ordering guarantee). Events of other
+    /// kinds are never read, so the log's payloads are parsed only for what can fire.
     pub async fn callout_events(
         &mut self,
         account: AccountId,
+        kinds: &[EventKind],
         limit: i64,
-    ) -> Result<Option<Vec<Event>>> {
+    ) -> Result<Option<(Vec<Event>, i64)>> {
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
@@ -132,17 +139,32 @@ impl Tx {
         let Some(cursor) = cursor else {
             return Ok(None);
         };
+        let head: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events WHERE account_id = $1")
+                .bind(account.to_string())
+                .fetch_one(&mut *self.inner)
+                .await?;
+        if kinds.is_empty() || head <= cursor {
+            return Ok(Some((Vec::new(), head.max(cursor))));
+        }
+        let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
         let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+            "SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND seq > $2 AND seq <= $3
+             AND kind IN ({}) ORDER BY seq LIMIT $4",
+            names.join(", ")
         ))
         .bind(account.to_string())
         .bind(cursor)
+        .bind(head)
         .bind(limit)
         .fetch_all(&mut *self.inner)
         .await?;
-        Ok(Some(
-            rows.iter().map(event_from_row).collect::<Result<_>>()?,
-        ))
+        let events: Vec<Event> = rows.iter().map(event_from_row).collect::<Result<_>>()?;
+        let next = match events.last() {
+            Some(last) if events.len() as i64 >= limit => last.seq,
+            _ => head,
+        };
+        Ok(Some((events, next)))
     }
 
     pub async fn set_callout_cursor(&mut self, account: AccountId, seq: i64) -> Result<()> {

@@ -340,7 +340,7 @@ impl Store {
             writes: pending::Writes::default(),
             op: None,
             touched: pending::Touched::default(),
-            keys: pending::Keys::default(),
+            saved: pending::Saved::default(),
             broken: None,
             committed: self.committed.clone(),
         })
@@ -404,7 +404,7 @@ pub struct Tx {
     /// The savepoint of the operation in progress, if one was taken.
     op: Option<pending::OpMark>,
     touched: pending::Touched,
-    keys: pending::Keys,
+    saved: pending::Saved,
     /// Buffered rows of earlier operations failed to write: nothing of this transaction may
     /// commit (their callers were told they succeeded).
     broken: Option<String>,
@@ -524,7 +524,7 @@ impl Tx {
     pub fn savepoint(&mut self) -> Savepoint {
         self.op = Some(pending::OpMark {
             writes: self.writes.marks(),
-            keys: self.keys.len(),
+            saved: self.saved.len(),
             in_database: false,
         });
         Savepoint {
@@ -543,7 +543,7 @@ impl Tx {
                     .await?;
             }
             self.writes.truncate(op.writes);
-            self.keys.truncate(op.keys);
+            self.saved.truncate(op.saved);
         }
         self.pending_events.truncate(savepoint.pending_events);
         self.pending_messages.truncate(savepoint.pending_messages);

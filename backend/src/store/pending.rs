@@ -154,40 +154,40 @@ impl Writes {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct OpMark {
     pub(super) writes: Marks,
-    /// Length of [`Keys::log`] when the operation began.
-    pub(super) keys: usize,
+    /// Length of [`Saved::log`] when the operation began.
+    pub(super) saved: usize,
     pub(super) in_database: bool,
 }
 
-/// The work-item keys (`EngagementRecord::work_item_key`) of the engagements this
-/// transaction saved, exact across rollbacks: a start checks its key against these and
-/// the routing view instead of reading the database.
+/// The engagements this transaction saved, exact across rollbacks: a start checks its
+/// work-item key (`EngagementRecord::work_item_key`) against these and the routing view
+/// instead of reading the database, and the view takes them in without reading them back.
 #[derive(Debug, Default)]
-pub(super) struct Keys {
-    /// Every save in order: the engagement and its key afterwards (`None`: holds none).
-    log: Vec<(EngagementId, Option<String>)>,
-    /// The latest key of each engagement saved.
-    latest: HashMap<EngagementId, Option<String>>,
-    /// Which engagement holds a key now.
+pub(super) struct Saved {
+    /// Every save in order.
+    log: Vec<EngagementRecord>,
+    /// Where in `log` each engagement's latest save is.
+    latest: HashMap<EngagementId, usize>,
+    /// Which engagement holds a work-item key now.
     owner: HashMap<String, EngagementId>,
 }
 
-impl Keys {
-    fn note(&mut self, id: EngagementId, key: Option<String>) {
-        self.log.push((id, key.clone()));
-        self.set(id, key);
-    }
-
-    fn set(&mut self, id: EngagementId, key: Option<String>) {
-        if let Some(Some(old)) = self.latest.get(&id) {
-            if self.owner.get(old) == Some(&id) {
-                self.owner.remove(old);
+impl Saved {
+    fn note(&mut self, rec: EngagementRecord) {
+        if let Some(old) = self
+            .latest
+            .get(&rec.id)
+            .and_then(|i| self.log[*i].work_item_key())
+        {
+            if self.owner.get(&old) == Some(&rec.id) {
+                self.owner.remove(&old);
             }
         }
-        if let Some(k) = &key {
-            self.owner.insert(k.clone(), id);
+        if let Some(key) = rec.work_item_key() {
+            self.owner.insert(key, rec.id);
         }
-        self.latest.insert(id, key);
+        self.latest.insert(rec.id, self.log.len());
+        self.log.push(rec);
     }
 
     pub(super) fn len(&self) -> usize {
@@ -202,8 +202,8 @@ impl Keys {
         self.log.truncate(len);
         self.latest.clear();
         self.owner.clear();
-        for (id, key) in std::mem::take(&mut self.log) {
-            self.note(id, key);
+        for rec in std::mem::take(&mut self.log) {
+            self.note(rec);
         }
     }
 }
@@ -233,7 +233,7 @@ impl Tx {
     /// Insert `rec` or write every column of it (the write is buffered: see the module).
     pub fn save_engagement(&mut self, rec: &EngagementRecord) {
         self.touched.engagements.insert(rec.id);
-        self.keys.note(rec.id, rec.work_item_key());
+        self.saved.note(rec.clone());
         self.writes.engagements.push(rec.clone());
     }
 
@@ -277,15 +277,20 @@ impl Tx {
 
     /// Does an engagement this transaction saved hold `key` now?
     pub fn key_owner(&self, key: &str) -> Option<EngagementId> {
-        self.keys.owner.get(key).copied()
+        self.saved.owner.get(key).copied()
     }
 
     /// Did this transaction save `id`, and with which key? (`Unknown`: it did not.)
     pub fn key_of(&self, id: EngagementId, key: &str) -> KeyHolder {
-        match self.keys.latest.get(&id) {
+        match self.saved(id).map(|rec| rec.work_item_key()) {
             None => KeyHolder::Unknown,
             Some(Some(k)) if k == key => KeyHolder::Saved(id),
             Some(_) => KeyHolder::Released,
         }
+    }
+
+    /// The engagement as this transaction last saved it, if it did.
+    pub fn saved(&self, id: EngagementId) -> Option<&EngagementRecord> {
+        self.saved.latest.get(&id).map(|i| &self.saved.log[*i])
     }
 }
