@@ -3,13 +3,15 @@
 //! passes instead of re-read from the database for each one.
 //!
 //! **The log is the truth.** The view is built from the database, then kept current from the
-//! event log: before a pass it reads what the events after its `seq` are about (committed by
-//! anyone — this instance's other paths or another instance on the same PostgreSQL) plus the
-//! events the current batch has appended, and re-reads only those engagements (with their
-//! offers) and agents. A `config.changed` event re-reads the configuration and every agent.
-//! After the pass it re-reads what the pass itself touched, so the view matches the batch's
-//! transaction; the writer then moves `seq` past the batch's own events once it committed,
-//! and drops the view when a batch fails to (the next pass builds it again).
+//! event log: when a batch begins (`service::writer`) it reads what the events after its `seq`
+//! are about (committed by anyone — this instance's other paths or another instance on the
+//! same PostgreSQL) and re-reads only those engagements (with their offers) and agents, so the
+//! batch's operations can read it instead of the database. Before and during the pass it takes
+//! in what the batch's own events name: the engagements as the transaction saved them (not
+//! read back), their offers and the agents named, read again. The writer then moves `seq` past
+//! the batch's own events once it committed, and drops the view when a batch fails to (the
+//! next batch builds it again). An operation never trusts the view for an engagement its own
+//! transaction has changed (`Tx::touched_engagement`, `Tx::touched_offers`).
 //!
 //! Why reading after `seq` misses nothing: every event append takes the account's lock
 //! (`Tx::lock_account`) and the batch holds it, so the account's events commit in `seq` order

@@ -15,6 +15,11 @@
 //!
 //! On PostgreSQL the batch holds the account's advisory lock (`Store::begin_for`), so several
 //! instances on one database serialise their batches and never offer one engagement twice.
+//!
+//! Each batch begins by catching the routing view up with the log (one read when nothing new
+//! was committed elsewhere); its operations read the view rather than the database and write
+//! through the transaction's buffer (`store::pending`), so an operation on the hot path (start,
+//! offer, accept, close) costs no statement of its own and a batch costs a handful.
 
 use super::routing_view::RoutingView;
 use super::{dispatch, Ctx, Result, ServiceError};
@@ -156,25 +161,34 @@ pub async fn run(ctx: Ctx, mut jobs: Jobs, stop: Stop) {
                     if batch.is_empty() {
                         return;
                     }
-                    apply_batch(&ctx, std::mem::take(&mut batch), false, &mut view).await;
+                    apply_batch(&ctx, std::mem::take(&mut batch), None, false, &mut view).await;
                 }
             }
         }
-        while batch.len() < MAX_BATCH {
-            match jobs.0.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+        next_timer = apply_batch(&ctx, batch, Some(&mut jobs), route, &mut view).await;
+    }
+}
+
+/// Add what is waiting in `jobs` to `batch`, up to [`MAX_BATCH`].
+fn drain(batch: &mut Vec<Job>, jobs: &mut Jobs) {
+    while batch.len() < MAX_BATCH {
+        match jobs.0.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
         }
-        next_timer = apply_batch(&ctx, batch, route, &mut view).await;
     }
 }
 
 /// One transaction: every operation of `batch` in its own savepoint, then a routing pass if
 /// an operation that reroutes succeeded (or `route`). Returns when the next routing timer is due.
+///
+/// The batch takes in what is waiting in `more` once its transaction holds the account's
+/// lock, not before: what arrived while another instance's batch (or another write on
+/// SQLite's one connection) held it rides in this batch instead of waiting for the next.
 async fn apply_batch(
     ctx: &Ctx,
-    batch: Vec<Job>,
+    mut batch: Vec<Job>,
+    more: Option<&mut Jobs>,
     route: bool,
     view: &mut Option<RoutingView>,
 ) -> Option<i64> {
@@ -189,6 +203,9 @@ async fn apply_batch(
             return retry;
         }
     };
+    if let Some(jobs) = more {
+        drain(&mut batch, jobs);
+    }
     if !batch.is_empty() {
         ctx.metrics.batch(batch.len());
     }

@@ -294,3 +294,149 @@ impl Tx {
         self.saved.latest.get(&id).map(|i| &self.saved.log[*i])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use shared::engagement::WorkItem;
+    use shared::{Channel, Direction, EngagementState};
+
+    fn ticket(account: AccountId, id: &str) -> EngagementRecord {
+        EngagementRecord {
+            state: EngagementState::Queued,
+            work_item: Some(WorkItem {
+                name: "Ticket".into(),
+                id: Some(id.into()),
+                description: None,
+                hyperlink: None,
+                priority: None,
+                due_date: None,
+                origin: None,
+                type_id: None,
+            }),
+            ..EngagementRecord::new(account, Channel::WorkItem, Direction::Inbound, 1_000)
+        }
+    }
+
+    fn offer(engagement: EngagementId) -> OfferRecord {
+        OfferRecord {
+            engagement,
+            agent: AgentId(uuid::Uuid::now_v7()),
+            channel: Channel::WorkItem,
+            offered_at_ms: 1_000,
+            expires_at_ms: 61_000,
+        }
+    }
+
+    async fn rows(tx: &mut Tx, account: AccountId, ids: &[EngagementId]) -> Vec<EngagementRecord> {
+        let mut found = eng::get_many(tx.conn().await.unwrap(), account, ids)
+            .await
+            .unwrap();
+        found.sort_by_key(|r| r.id);
+        found
+    }
+
+    /// The batch writer's use of one transaction: operations that only buffer, one rolled
+    /// back before it reached the connection, one rolled back after it did (a read in the
+    /// middle sees the buffered rows), and a key released and taken again in one flush.
+    #[tokio::test]
+    async fn buffered_rows_follow_savepoints_and_reads_see_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let store = Store::connect(&url).await.unwrap();
+        let account = AccountId(uuid::Uuid::now_v7());
+        let mut tx = store.begin().await.unwrap();
+
+        // Kept: a start and its offer, buffered.
+        tx.savepoint();
+        let a = ticket(account, "A-1");
+        let a_offer = offer(a.id);
+        tx.save_engagement(&a);
+        tx.insert_offer(account, &a_offer);
+        assert!(tx.touched_engagement(a.id) && tx.touched_offers(a.id));
+
+        // Rolled back before reaching the connection: its key is free again.
+        let undo = tx.savepoint();
+        let b = ticket(account, "B-1");
+        tx.save_engagement(&b);
+        assert_eq!(tx.key_owner(&b.work_item_key().unwrap()), Some(b.id));
+        tx.rollback_to(undo).await.unwrap();
+        assert_eq!(tx.key_owner(&b.work_item_key().unwrap()), None);
+        assert!(tx.saved(b.id).is_none());
+
+        // Rolled back after reaching the connection: the read sees every buffered row (its
+        // own too); the rollback undoes its rows written before and after the read only.
+        let undo = tx.savepoint();
+        let c = ticket(account, "C-1");
+        tx.save_engagement(&c);
+        assert_eq!(rows(&mut tx, account, &[a.id, b.id, c.id]).await.len(), 2);
+        let mut c_later = c.clone();
+        c_later.state = EngagementState::Offered;
+        tx.save_engagement(&c_later);
+        tx.rollback_to(undo).await.unwrap();
+        assert_eq!(
+            rows(&mut tx, account, &[a.id, b.id, c.id]).await,
+            vec![a.clone()]
+        );
+        assert_eq!(
+            eng::offers_of(tx.conn().await.unwrap(), &[a.id])
+                .await
+                .unwrap(),
+            vec![a_offer]
+        );
+
+        // A closes (its key is released) and a new start takes the same key: both rows and
+        // the offer's removal go out at commit, the close first.
+        tx.savepoint();
+        let mut a_closed = a.clone();
+        a_closed.state = EngagementState::Closed;
+        tx.save_engagement(&a_closed);
+        tx.delete_offers(a.id);
+        let key = a.work_item_key().unwrap();
+        assert_eq!(tx.key_of(a.id, &key), crate::store::KeyHolder::Released);
+        assert_eq!(tx.key_owner(&key), None);
+        let d = ticket(account, "A-1");
+        tx.save_engagement(&d);
+        assert_eq!(tx.key_owner(&key), Some(d.id));
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        let mut expected = vec![a_closed, d.clone()];
+        expected.sort_by_key(|r| r.id);
+        assert_eq!(rows(&mut tx, account, &[a.id, d.id]).await, expected);
+        assert!(eng::offers_of(tx.conn().await.unwrap(), &[a.id])
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            eng::active_with_work_item(tx.conn().await.unwrap(), account, &key)
+                .await
+                .unwrap(),
+            Some(d.id)
+        );
+    }
+
+    /// A batch's rows are written together: a thousand starts cost a handful of statements.
+    #[tokio::test]
+    async fn a_thousand_saves_are_a_few_statements() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let store = Store::connect(&url).await.unwrap();
+        let account = AccountId(uuid::Uuid::now_v7());
+        let mut tx = store.begin().await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..1000 {
+            tx.savepoint();
+            let rec = ticket(account, &format!("T-{i}"));
+            tx.insert_offer(account, &offer(rec.id));
+            tx.save_engagement(&rec);
+            ids.push(rec.id);
+        }
+        let writes = std::mem::take(&mut tx.writes);
+        let statements = writes.flush(&mut tx.inner).await.unwrap();
+        // 1,000 engagements at 400 a statement, 1,000 offers in one, no agent row.
+        assert_eq!(statements, 3 + 1);
+        assert_eq!(rows(&mut tx, account, &ids).await.len(), 1000);
+    }
+}
