@@ -198,7 +198,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<EngagementRecord> {
 
 use super::json;
 
-/// Columns [`save_many`] writes, in its parameters' order.
+/// Columns [`save_many`] writes, in [`SavedRow`]'s order.
 const SAVED: &str = "engagement_id, account_id, channel, channel_source, direction, state, entry_id,
     flow_id, queue_id, base_priority, required_skills, skills_relaxed, excluded_agents, preferred_agent,
     preferred_until_ms, agent_id, consumer, work_item, variables, work_item_key, due_at_ms, overflow_at_ms,
@@ -206,67 +206,169 @@ const SAVED: &str = "engagement_id, account_id, channel, channel_source, directi
     wrap_up_at_ms, closed_at_ms, entry_address";
 const SAVED_COUNT: usize = 31;
 
-/// Rows one [`save_many`] statement writes (31 parameters each: well under SQLite's 32,766
-/// and PostgreSQL's 65,535).
+/// What an upsert changes of an existing engagement (not its id, account, channel, direction,
+/// entry, consumer, work item, due date, creation time or entry address).
+const SAVED_UPDATE: &str =
+    " ON CONFLICT (engagement_id) DO UPDATE SET state = excluded.state, flow_id = excluded.flow_id,
+     queue_id = excluded.queue_id, base_priority = excluded.base_priority,
+     required_skills = excluded.required_skills, skills_relaxed = excluded.skills_relaxed,
+     excluded_agents = excluded.excluded_agents, preferred_agent = excluded.preferred_agent,
+     preferred_until_ms = excluded.preferred_until_ms, agent_id = excluded.agent_id,
+     variables = excluded.variables, work_item_key = excluded.work_item_key,
+     overflow_at_ms = excluded.overflow_at_ms, disposition_id = excluded.disposition_id,
+     close_reason = excluded.close_reason, queued_at_ms = excluded.queued_at_ms,
+     offered_at_ms = excluded.offered_at_ms, connected_at_ms = excluded.connected_at_ms,
+     wrap_up_at_ms = excluded.wrap_up_at_ms, closed_at_ms = excluded.closed_at_ms";
+
+/// Rows one SQLite [`save_many`] statement writes (31 parameters each: well under its
+/// 32,766).
 const SAVED_PER_STATEMENT: usize = 400;
 
-/// Insert new engagements, or write every column of existing ones: one multi-row upsert per
-/// [`SAVED_PER_STATEMENT`] records. An id must appear once (PostgreSQL refuses to update one
-/// row twice in a statement); `store::pending` keeps the last write of each.
+/// An engagement as its row stores it: field names are the columns (PostgreSQL reads them by
+/// name from JSON), in [`SAVED`]'s order (SQLite binds them by position).
+#[derive(serde::Serialize)]
+struct SavedRow<'a> {
+    engagement_id: String,
+    account_id: String,
+    channel: &'static str,
+    channel_source: Option<&'a str>,
+    direction: &'static str,
+    state: &'static str,
+    entry_id: Option<&'a str>,
+    flow_id: Option<String>,
+    queue_id: Option<String>,
+    base_priority: i64,
+    required_skills: String,
+    skills_relaxed: i64,
+    excluded_agents: String,
+    preferred_agent: Option<String>,
+    preferred_until_ms: Option<i64>,
+    agent_id: Option<String>,
+    consumer: Option<String>,
+    work_item: Option<String>,
+    variables: String,
+    work_item_key: Option<String>,
+    due_at_ms: Option<i64>,
+    overflow_at_ms: Option<i64>,
+    disposition_id: Option<String>,
+    close_reason: Option<&'a str>,
+    created_at_ms: i64,
+    queued_at_ms: Option<i64>,
+    offered_at_ms: Option<i64>,
+    connected_at_ms: Option<i64>,
+    wrap_up_at_ms: Option<i64>,
+    closed_at_ms: Option<i64>,
+    entry_address: Option<&'a str>,
+}
+
+impl<'a> SavedRow<'a> {
+    fn of(e: &'a EngagementRecord) -> SavedRow<'a> {
+        SavedRow {
+            engagement_id: e.id.to_string(),
+            account_id: e.account.to_string(),
+            channel: e.channel.as_str(),
+            channel_source: e.channel_source.as_deref(),
+            direction: match e.direction {
+                Direction::Inbound => "inbound",
+                Direction::Outbound => "outbound",
+            },
+            state: e.state.as_str(),
+            entry_id: e.entry_id.as_deref(),
+            flow_id: e.flow_id.map(|f| f.to_string()),
+            queue_id: e.queue_id.map(|q| q.to_string()),
+            base_priority: i64::from(e.base_priority),
+            required_skills: json(&e.required_skills),
+            skills_relaxed: i64::from(e.skills_relaxed),
+            excluded_agents: json(&e.excluded_agents),
+            preferred_agent: e.preferred_agent.map(|a| a.to_string()),
+            preferred_until_ms: e.preferred_until_ms,
+            agent_id: e.agent_id.map(|a| a.to_string()),
+            consumer: e.consumer.as_ref().map(json),
+            work_item: e.work_item.as_ref().map(json),
+            variables: json(&e.variables),
+            work_item_key: e.work_item_key(),
+            due_at_ms: e.due_at_ms,
+            overflow_at_ms: e.overflow_at_ms,
+            disposition_id: e.disposition_id.map(|d| d.to_string()),
+            close_reason: e.close_reason.as_deref(),
+            created_at_ms: e.created_at_ms,
+            queued_at_ms: e.queued_at_ms,
+            offered_at_ms: e.offered_at_ms,
+            connected_at_ms: e.connected_at_ms,
+            wrap_up_at_ms: e.wrap_up_at_ms,
+            closed_at_ms: e.closed_at_ms,
+            entry_address: e.entry_address.as_deref(),
+        }
+    }
+}
+
+/// Insert new engagements, or write every column of existing ones. An id must appear once
+/// (PostgreSQL refuses to update one row twice in a statement); `store::pending` keeps the
+/// last write of each. Returns the statements it took.
+///
+/// PostgreSQL: one statement whatever the count, its text always the same (so prepared once
+/// per connection): the rows travel as one JSON array that `json_populate_recordset` turns
+/// into the table's row type. A statement with a `VALUES` row per engagement was a new text
+/// for every batch size, parsed and planned each time with up to 12,000 parameters: 3–9 ms
+/// for a batch of 96 on this machine's PostgreSQL. SQLite: one multi-row upsert per
+/// [`SAVED_PER_STATEMENT`] records (SQLite prepares statements in-process).
 pub async fn save_many(conn: &mut AnyConnection, records: &[&EngagementRecord]) -> Result<usize> {
+    if records.is_empty() {
+        return Ok(0);
+    }
+    let params = super::Params::for_conn(conn);
+    if !params.is_sqlite() {
+        let rows: Vec<SavedRow> = records.iter().map(|e| SavedRow::of(e)).collect();
+        let sql = format!(
+            "INSERT INTO engagements ({SAVED}) SELECT {SAVED}
+             FROM json_populate_recordset(NULL::engagements, $1::json){SAVED_UPDATE}"
+        );
+        sqlx::query(&sql)
+            .bind(serde_json::to_string(&rows).expect("rows serialize"))
+            .execute(&mut *conn)
+            .await?;
+        return Ok(1);
+    }
     let mut statements = 0;
     for chunk in records.chunks(SAVED_PER_STATEMENT) {
         let mut sql = format!("INSERT INTO engagements ({SAVED}) VALUES ");
         super::Params::for_conn(conn).push_rows(&mut sql, chunk.len(), SAVED_COUNT);
-        sql.push_str(
-            " ON CONFLICT (engagement_id) DO UPDATE SET state = excluded.state, flow_id = excluded.flow_id,
-             queue_id = excluded.queue_id, base_priority = excluded.base_priority,
-             required_skills = excluded.required_skills, skills_relaxed = excluded.skills_relaxed,
-             excluded_agents = excluded.excluded_agents, preferred_agent = excluded.preferred_agent,
-             preferred_until_ms = excluded.preferred_until_ms, agent_id = excluded.agent_id,
-             variables = excluded.variables, work_item_key = excluded.work_item_key,
-             overflow_at_ms = excluded.overflow_at_ms, disposition_id = excluded.disposition_id,
-             close_reason = excluded.close_reason, queued_at_ms = excluded.queued_at_ms,
-             offered_at_ms = excluded.offered_at_ms, connected_at_ms = excluded.connected_at_ms,
-             wrap_up_at_ms = excluded.wrap_up_at_ms, closed_at_ms = excluded.closed_at_ms",
-        );
+        sql.push_str(SAVED_UPDATE);
         let mut query = sqlx::query(&sql);
         for e in chunk {
+            let r = SavedRow::of(e);
             query = query
-                .bind(e.id.to_string())
-                .bind(e.account.to_string())
-                .bind(e.channel.as_str())
-                .bind(e.channel_source.clone())
-                .bind(match e.direction {
-                    Direction::Inbound => "inbound",
-                    Direction::Outbound => "outbound",
-                })
-                .bind(e.state.as_str())
-                .bind(e.entry_id.clone())
-                .bind(e.flow_id.map(|f| f.to_string()))
-                .bind(e.queue_id.map(|q| q.to_string()))
-                .bind(i64::from(e.base_priority))
-                .bind(json(&e.required_skills))
-                .bind(i64::from(e.skills_relaxed))
-                .bind(json(&e.excluded_agents))
-                .bind(e.preferred_agent.map(|a| a.to_string()))
-                .bind(e.preferred_until_ms)
-                .bind(e.agent_id.map(|a| a.to_string()))
-                .bind(e.consumer.as_ref().map(json))
-                .bind(e.work_item.as_ref().map(json))
-                .bind(json(&e.variables))
-                .bind(e.work_item_key())
-                .bind(e.due_at_ms)
-                .bind(e.overflow_at_ms)
-                .bind(e.disposition_id.map(|d| d.to_string()))
-                .bind(e.close_reason.clone())
-                .bind(e.created_at_ms)
-                .bind(e.queued_at_ms)
-                .bind(e.offered_at_ms)
-                .bind(e.connected_at_ms)
-                .bind(e.wrap_up_at_ms)
-                .bind(e.closed_at_ms)
-                .bind(e.entry_address.clone());
+                .bind(r.engagement_id)
+                .bind(r.account_id)
+                .bind(r.channel)
+                .bind(r.channel_source.map(str::to_owned))
+                .bind(r.direction)
+                .bind(r.state)
+                .bind(r.entry_id.map(str::to_owned))
+                .bind(r.flow_id)
+                .bind(r.queue_id)
+                .bind(r.base_priority)
+                .bind(r.required_skills)
+                .bind(r.skills_relaxed)
+                .bind(r.excluded_agents)
+                .bind(r.preferred_agent)
+                .bind(r.preferred_until_ms)
+                .bind(r.agent_id)
+                .bind(r.consumer)
+                .bind(r.work_item)
+                .bind(r.variables)
+                .bind(r.work_item_key)
+                .bind(r.due_at_ms)
+                .bind(r.overflow_at_ms)
+                .bind(r.disposition_id)
+                .bind(r.close_reason.map(str::to_owned))
+                .bind(r.created_at_ms)
+                .bind(r.queued_at_ms)
+                .bind(r.offered_at_ms)
+                .bind(r.connected_at_ms)
+                .bind(r.wrap_up_at_ms)
+                .bind(r.closed_at_ms)
+                .bind(r.entry_address.map(str::to_owned));
         }
         query.execute(&mut *conn).await?;
         statements += 1;

@@ -594,6 +594,10 @@ impl Params {
         }
     }
 
+    pub(crate) fn is_sqlite(&self) -> bool {
+        self.sqlite
+    }
+
     /// The next parameter's placeholder.
     pub(crate) fn next(&mut self) -> std::borrow::Cow<'static, str> {
         self.next += 1;
