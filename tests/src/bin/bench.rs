@@ -1,7 +1,9 @@
 //! Routing benchmark: work items started through the HTTP API at a target rate, offered to
 //! simulated agents over WebSockets who accept and close them. Prints throughput,
-//! start→ringing latency (p50/p99/max), whether anything was offered or assigned twice, and
-//! the server's memory (RSS) before and after opening idle agent sockets.
+//! start→ringing latency (p50/p99/max), whether anything was offered or assigned twice, what
+//! a work item cost (CPU of the server, of PostgreSQL's processes and of this program, from
+//! `/proc`; the server's write statements, from `/metrics`), and the server's memory (RSS)
+//! before and after opening idle agent sockets.
 //!
 //! ```sh
 //! cargo build --release -p backend -p tests --bin switchboard --bin bench
