@@ -428,10 +428,11 @@ fn every_flag_and_variable_the_docs_name_exists() {
     }
     assert!(known.contains("--allowed-origins"), "{known:?}");
     assert!(known.contains("SWITCHBOARD_ALLOWED_ORIGINS"), "{known:?}");
-    // Flags of other programs the docs show (curl, cargo, schemathesis), and the test suite's
-    // own variable.
+    // Flags of other programs the docs show (curl, cargo, schemathesis, the `bench` program),
+    // and the test suite's own variable.
     let others = [
         "--data-binary",
+        "--instances",
         "--features",
         "--checks",
         "--url",
