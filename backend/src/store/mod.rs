@@ -25,7 +25,6 @@ mod pending;
 pub mod webhooks;
 
 pub use events::NewEvent;
-pub use pending::KeyHolder;
 
 /// Statements this process has sent through write transactions ([`Tx`]), for `/metrics`
 /// (`switchboard_store_write_statements_total`): the benchmark divides it by work items.
@@ -339,7 +338,7 @@ impl Store {
             pending_messages: Vec::new(),
             writes: pending::Writes::default(),
             op: None,
-            touched: pending::Touched::default(),
+            offers_touched: std::collections::HashSet::new(),
             saved: pending::Saved::default(),
             broken: None,
             committed: self.committed.clone(),
@@ -403,7 +402,8 @@ pub struct Tx {
     writes: pending::Writes,
     /// The savepoint of the operation in progress, if one was taken.
     op: Option<pending::OpMark>,
-    touched: pending::Touched,
+    /// Engagements whose offers this transaction changed (see `Tx::touched_offers`).
+    offers_touched: std::collections::HashSet<shared::ids::EngagementId>,
     saved: pending::Saved,
     /// Buffered rows of earlier operations failed to write: nothing of this transaction may
     /// commit (their callers were told they succeeded).

@@ -208,38 +208,16 @@ impl Saved {
     }
 }
 
-/// Who holds a work-item key, as far as this transaction knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyHolder {
-    /// An engagement this transaction saved holds it.
-    Saved(EngagementId),
-    /// This transaction saved the engagement and it no longer holds the key.
-    Released,
-    /// This transaction did not save `id`: what the view says of it stands.
-    Unknown,
-}
-
-/// The engagements and agents this transaction has changed through the buffer (flushed or
-/// not), so that the routing view's copy of them is not trusted until it takes them in again.
-/// Never shrinks on a rollback: that only makes a read go to the database.
-#[derive(Debug, Default)]
-pub(super) struct Touched {
-    pub(super) engagements: std::collections::HashSet<EngagementId>,
-    pub(super) offers: std::collections::HashSet<EngagementId>,
-    pub(super) agents: std::collections::HashSet<AgentId>,
-}
-
 impl Tx {
     /// Insert `rec` or write every column of it (the write is buffered: see the module).
     pub fn save_engagement(&mut self, rec: &EngagementRecord) {
-        self.touched.engagements.insert(rec.id);
         self.saved.note(rec.clone());
         self.writes.engagements.push(rec.clone());
     }
 
     /// Add a live offer.
     pub fn insert_offer(&mut self, account: AccountId, offer: &OfferRecord) {
-        self.touched.offers.insert(offer.engagement);
+        self.offers_touched.insert(offer.engagement);
         self.writes
             .offers
             .push(OfferWrite::Insert(account, offer.clone()));
@@ -247,13 +225,13 @@ impl Tx {
 
     /// Remove every live offer of `engagement`.
     pub fn delete_offers(&mut self, engagement: EngagementId) {
-        self.touched.offers.insert(engagement);
+        self.offers_touched.insert(engagement);
         self.writes.offers.push(OfferWrite::DeleteAll(engagement));
     }
 
     /// Remove `agent`'s offer of `engagement`.
     pub fn delete_offer(&mut self, engagement: EngagementId, agent: AgentId) {
-        self.touched.offers.insert(engagement);
+        self.offers_touched.insert(engagement);
         self.writes
             .offers
             .push(OfferWrite::DeleteOne(engagement, agent));
@@ -261,32 +239,24 @@ impl Tx {
 
     /// Change an agent's routing columns.
     pub fn patch_agent(&mut self, agent: AgentId, patch: AgentPatch) {
-        self.touched.agents.insert(agent);
         self.writes.agents.push((agent, patch));
     }
 
-    /// Has this transaction changed `id`'s row (so only the database knows it now)?
+    /// Has this transaction changed `id`'s row (so the routing view's copy is not current)?
+    /// A save rolled back is forgotten: the row is then as committed again.
     pub fn touched_engagement(&self, id: EngagementId) -> bool {
-        self.touched.engagements.contains(&id)
+        self.saved.latest.contains_key(&id)
     }
 
-    /// Has this transaction changed `id`'s offers?
+    /// Has this transaction changed `id`'s offers? Never forgotten on a rollback: that only
+    /// makes a read go to the database.
     pub fn touched_offers(&self, id: EngagementId) -> bool {
-        self.touched.offers.contains(&id)
+        self.offers_touched.contains(&id)
     }
 
     /// Does an engagement this transaction saved hold `key` now?
     pub fn key_owner(&self, key: &str) -> Option<EngagementId> {
         self.saved.owner.get(key).copied()
-    }
-
-    /// Did this transaction save `id`, and with which key? (`Unknown`: it did not.)
-    pub fn key_of(&self, id: EngagementId, key: &str) -> KeyHolder {
-        match self.saved(id).map(|rec| rec.work_item_key()) {
-            None => KeyHolder::Unknown,
-            Some(Some(k)) if k == key => KeyHolder::Saved(id),
-            Some(_) => KeyHolder::Released,
-        }
     }
 
     /// The engagement as this transaction last saved it, if it did.
@@ -394,7 +364,7 @@ mod tests {
         tx.save_engagement(&a_closed);
         tx.delete_offers(a.id);
         let key = a.work_item_key().unwrap();
-        assert_eq!(tx.key_of(a.id, &key), crate::store::KeyHolder::Released);
+        assert_eq!(tx.saved(a.id).unwrap().work_item_key(), None);
         assert_eq!(tx.key_owner(&key), None);
         let d = ticket(account, "A-1");
         tx.save_engagement(&d);

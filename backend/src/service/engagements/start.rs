@@ -6,7 +6,7 @@ use crate::service::events::emit;
 use crate::service::routing_view::RoutingView;
 use crate::service::{invalid, unknown, validate, Ctx, Result, ServiceError};
 use crate::store::engagements::{self as eng, EngagementRecord, StoredResponse};
-use crate::store::{KeyHolder, StoreError, Tx};
+use crate::store::{StoreError, Tx};
 use sha2::Digest;
 use shared::api::StartEngagementRequest;
 use shared::engagement::{Consumer, WorkItem};
@@ -298,10 +298,8 @@ fn holder_of(tx: &Tx, view: &RoutingView, key: &str) -> Option<EngagementId> {
         return Some(id);
     }
     let id = view.with_work_item(key)?;
-    match tx.key_of(id, key) {
-        KeyHolder::Released => None,
-        KeyHolder::Saved(_) | KeyHolder::Unknown => Some(id),
-    }
+    // Saved by this transaction since, it holds the key no more (else `key_owner` found it).
+    (!tx.touched_engagement(id)).then_some(id)
 }
 
 fn duplicate(existing: EngagementId) -> ServiceError {
