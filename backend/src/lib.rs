@@ -11,6 +11,7 @@ pub mod embedding;
 pub mod http;
 pub mod media;
 pub mod metrics;
+pub mod reports;
 pub mod routing;
 pub mod server;
 pub mod service;

@@ -155,6 +155,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     workers.spawn("callouts", |stop| {
         crate::delivery::callouts::run(ctx.clone(), stop)
     });
+    workers.spawn("reports", |stop| {
+        crate::service::reports::projector::run(ctx.clone(), stop)
+    });
     workers.spawn("chat transcripts", |stop| {
         crate::service::chat::transcripts::run(ctx.clone(), stop)
     });

@@ -272,6 +272,11 @@ pub struct Agent {
     pub skills: Vec<AgentSkill>,
     #[serde(default)]
     pub queues: Vec<QueueMembership>,
+    /// The queues a supervisor supervises: their reports and live figures are the only ones
+    /// the supervisor may read (admins read all; ignored for other roles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
+    pub supervised_queue_ids: Vec<QueueId>,
     /// Busy-agent rules for this agent; `None` uses the account default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busy_rules: Option<BusyAgentRules>,
@@ -424,6 +429,17 @@ pub struct ServiceLevel {
     pub threshold_secs: u32,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub target_percent: u8,
+    /// An engagement abandoned within this many seconds of entering the queue is a short
+    /// abandon: counted apart and left out of the service level (0–600, default 5).
+    #[serde(default = "ServiceLevel::default_short_abandon_secs")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 600))]
+    pub short_abandon_secs: u32,
+}
+
+impl ServiceLevel {
+    const fn default_short_abandon_secs() -> u32 {
+        5
+    }
 }
 
 impl Default for ServiceLevel {
@@ -431,6 +447,7 @@ impl Default for ServiceLevel {
         ServiceLevel {
             threshold_secs: 20,
             target_percent: 80,
+            short_abandon_secs: ServiceLevel::default_short_abandon_secs(),
         }
     }
 }

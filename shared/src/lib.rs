@@ -19,6 +19,7 @@ pub mod interactions;
 pub mod limits;
 pub mod payload;
 pub mod post_message;
+pub mod reports;
 pub mod state_machine;
 pub mod webhooks;
 

@@ -61,10 +61,13 @@ pub enum Scope {
     /// List and download recordings and transcripts.
     #[serde(rename = "recordings:read")]
     RecordingsRead,
+    /// Read historical reports and export engagement rows (every queue).
+    #[serde(rename = "reports:read")]
+    ReportsRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 11] = [
         Scope::EngagementsWrite,
         Scope::EngagementsRead,
         Scope::EventsRead,
@@ -75,6 +78,7 @@ impl Scope {
         Scope::WebhooksWrite,
         Scope::RecordingsWrite,
         Scope::RecordingsRead,
+        Scope::ReportsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +93,7 @@ impl Scope {
             Scope::WebhooksWrite => "webhooks:write",
             Scope::RecordingsWrite => "recordings:write",
             Scope::RecordingsRead => "recordings:read",
+            Scope::ReportsRead => "reports:read",
         }
     }
 }
@@ -119,6 +124,9 @@ pub enum Denied {
     AgentsOnly,
     #[error("this engagement is not offered or assigned to you")]
     NotYours,
+    /// A supervisor asked about a queue (or an agent of one) outside their queue set.
+    #[error("you do not supervise {0}")]
+    NotSupervised(String),
 }
 
 impl Principal {

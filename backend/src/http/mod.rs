@@ -13,6 +13,7 @@ mod health;
 mod interactions;
 mod metrics;
 pub mod openapi;
+mod reports;
 mod webhooks;
 mod widget;
 
@@ -104,6 +105,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(tagged(agents::routes(), "agents"))
         .merge(tagged(webhooks::routes(), "webhooks"))
         .merge(tagged(interactions::routes(), "interactions"))
+        .merge(tagged(reports::routes(), "reports"))
         .merge(tagged(chat::routes(), "chat"))
         .merge(tagged(attachments::routes(), "chat"))
 }

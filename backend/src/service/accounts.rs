@@ -410,6 +410,7 @@ pub async fn bootstrap_admin(ctx: &Ctx, email: &str, secret: &str, name: &str) -
             status: AgentStatus::Offline,
             skills: vec![],
             queues: vec![],
+            supervised_queue_ids: vec![],
             busy_rules: None,
         },
         password_hash: Some(password::hash(secret)),

@@ -763,6 +763,10 @@ pub struct AgentInput {
     #[serde(default)]
     #[schema(max_items = 100)]
     pub queues: Vec<QueueMembership>,
+    /// For supervisors: the queues whose reports and live figures they may read.
+    #[serde(default)]
+    #[schema(max_items = 1000)]
+    pub supervised_queue_ids: Vec<QueueId>,
     #[serde(default)]
     pub busy_rules: Option<BusyAgentRules>,
     /// At least 8 characters. Omit to keep the current one (or to have none: embed-only agents).
@@ -790,6 +794,7 @@ pub async fn put_agent(
     }
     validate::at_most("skills", &input.skills, 50)?;
     validate::at_most("queues", &input.queues, 100)?;
+    validate::at_most("supervised_queue_ids", &input.supervised_queue_ids, 1000)?;
     // An admin cannot lock themselves (or, as the last one, everybody) out of configuration.
     if replace.is_some() && replace == p.agent_id() && input.role != Role::Admin {
         return Err(super::conflict(
@@ -822,6 +827,14 @@ pub async fn put_agent(
             ));
         }
     }
+    for (i, q) in input.supervised_queue_ids.iter().enumerate() {
+        if !queues.contains_key(q) {
+            return Err(unknown(
+                format!("supervised_queue_ids[{i}]"),
+                format!("queue {q} does not exist"),
+            ));
+        }
+    }
     let existing = match replace {
         Some(id) => Some(
             agents::get(tx.conn().await?, p.account(), id)
@@ -846,6 +859,7 @@ pub async fn put_agent(
                 .unwrap_or(AgentStatus::Offline),
             skills: input.skills,
             queues: input.queues,
+            supervised_queue_ids: input.supervised_queue_ids,
             busy_rules: input.busy_rules,
         },
         password_hash: match input.password {

@@ -200,6 +200,7 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
                         opted_in: true,
                     })
                     .collect(),
+                supervised_queue_ids: vec![],
                 busy_rules: None,
                 password: Some(DEMO_PASSWORD.into()),
             },

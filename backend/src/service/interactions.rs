@@ -507,7 +507,7 @@ pub struct WindowQuery {
 }
 
 /// `from`/`to`: RFC 3339, or a date (`2026-12-01`: from its start; as `to`, through its end).
-fn parse_time(field: &str, value: &str, end_of_day: bool) -> Result<OffsetDateTime> {
+pub(crate) fn parse_time(field: &str, value: &str, end_of_day: bool) -> Result<OffsetDateTime> {
     let value = value.trim();
     if let Ok(t) = OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339) {
         return Ok(t);
@@ -539,13 +539,13 @@ fn parse_time(field: &str, value: &str, end_of_day: bool) -> Result<OffsetDateTi
     })
 }
 
-struct Resolved {
-    from: OffsetDateTime,
-    to: OffsetDateTime,
-    window: Window,
+pub(crate) struct Resolved {
+    pub from: OffsetDateTime,
+    pub to: OffsetDateTime,
+    pub window: Window,
 }
 
-fn resolve(ctx: &Ctx, q: &WindowQuery) -> Result<Resolved> {
+pub(crate) fn resolve(ctx: &Ctx, q: &WindowQuery) -> Result<Resolved> {
     let now = ms_to_datetime(ctx.clock.now_ms())?;
     let to = match q.to.as_deref().filter(|s| !s.is_empty()) {
         Some(t) => parse_time("to", t, true)?,
@@ -609,7 +609,7 @@ fn decode_token(token: &str) -> Result<(i64, String)> {
 
 /// Cut a fetched page (one row more than asked, to know whether another page exists) and
 /// build the page with its token.
-fn page<R, T>(
+pub(crate) fn page<R, T>(
     r: &Resolved,
     mut rows: Vec<R>,
     key: impl Fn(&R) -> (i64, String),
@@ -635,7 +635,7 @@ fn page<R, T>(
     })
 }
 
-fn engagement_time(q: &WindowQuery) -> Result<EngagementTime> {
+pub(crate) fn engagement_time(q: &WindowQuery) -> Result<EngagementTime> {
     match q.query_date_type.as_deref().unwrap_or("start_time") {
         "start_time" => Ok(EngagementTime::Start),
         "end_time" => Ok(EngagementTime::End),

@@ -15,6 +15,7 @@ pub mod engagements;
 mod events;
 pub mod interactions;
 pub mod metrics;
+pub mod reports;
 pub mod routing_view;
 pub mod sessions;
 pub mod stats;

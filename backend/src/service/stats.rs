@@ -1,4 +1,5 @@
-//! Live statistics for supervisors: per queue and per agent.
+//! Live statistics for supervisors: per queue and per agent (a supervisor's own queues and
+//! their members only; see `reports::supervised`).
 
 use super::{Ctx, Result};
 use crate::auth::{Principal, Scope};
@@ -48,9 +49,11 @@ pub struct AgentStats {
 
 pub async fn queues(ctx: &Ctx, p: &Principal) -> Result<Vec<QueueStats>> {
     p.supervisor_or(Scope::EngagementsRead)?;
+    let scope = super::reports::supervised(ctx, p).await?;
     let now = ctx.clock.now_ms();
     let mut conn = ctx.store.snapshot().await?;
-    let queues: Vec<Queue> = cfg::list_docs(&mut conn, DocTable::Queues, p.account()).await?;
+    let mut queues: Vec<Queue> = cfg::list_docs(&mut conn, DocTable::Queues, p.account()).await?;
+    queues.retain(|q| scope.allows(q.queue_id));
     let live = eng::in_states(
         &mut conn,
         p.account(),
@@ -120,8 +123,12 @@ pub async fn queues(ctx: &Ctx, p: &Principal) -> Result<Vec<QueueStats>> {
 
 pub async fn agents(ctx: &Ctx, p: &Principal) -> Result<Vec<AgentStats>> {
     p.supervisor_or(Scope::EngagementsRead)?;
+    let scope = super::reports::supervised(ctx, p).await?;
     let mut conn = ctx.store.snapshot().await?;
-    let list = agents::list(&mut conn, p.account()).await?;
+    let mut list = agents::list(&mut conn, p.account()).await?;
+    if let super::reports::QueueScope::Only(set) = &scope {
+        list.retain(|a| a.agent.queues.iter().any(|m| set.contains(&m.queue_id)));
+    }
     let assigned = eng::in_states(
         &mut conn,
         p.account(),

@@ -4,7 +4,7 @@
 use super::config::{from_json, parse_id};
 use super::{Result, StoreError};
 use shared::config::{Agent, AgentSkill, AgentStatus, BusyAgentRules, QueueMembership, Role};
-use shared::ids::{AccountId, AgentId};
+use shared::ids::{AccountId, AgentId, QueueId};
 use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct AgentRecord {
 }
 
 const COLUMNS: &str = "agent_id, account_id, email, display_name, role, password_hash, status, status_reason, \
-                       skills, queues, busy_rules, idle_since_ms, last_offer_ms, consecutive_misses";
+                       skills, queues, supervised_queue_ids, busy_rules, idle_since_ms, last_offer_ms, consecutive_misses";
 
 pub fn role_str(role: Role) -> &'static str {
     match role {
@@ -69,6 +69,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<AgentRecord> {
                 "queues",
                 &r.try_get::<String, _>("queues")?,
             )?,
+            supervised_queue_ids: from_json::<Vec<QueueId>>(
+                "supervised_queue_ids",
+                &r.try_get::<String, _>("supervised_queue_ids")?,
+            )?,
             busy_rules: busy
                 .as_deref()
                 .map(|b| from_json::<BusyAgentRules>("busy_rules", b))
@@ -88,11 +92,13 @@ pub async fn upsert(conn: &mut AnyConnection, rec: &AgentRecord) -> Result<()> {
     let (status, reason) = status_parts(&rec.agent.status);
     sqlx::query(
         "INSERT INTO agents (agent_id, account_id, email, display_name, role, password_hash, status, status_reason,
-                             skills, queues, busy_rules, idle_since_ms, last_offer_ms, consecutive_misses, created_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $12)
+                             skills, queues, busy_rules, idle_since_ms, last_offer_ms, consecutive_misses, created_at_ms,
+                             supervised_queue_ids)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $12, $15)
          ON CONFLICT (agent_id) DO UPDATE SET email = excluded.email, display_name = excluded.display_name,
              role = excluded.role, password_hash = excluded.password_hash, skills = excluded.skills,
-             queues = excluded.queues, busy_rules = excluded.busy_rules",
+             queues = excluded.queues, busy_rules = excluded.busy_rules,
+             supervised_queue_ids = excluded.supervised_queue_ids",
     )
     .bind(rec.agent.agent_id.to_string())
     .bind(rec.account.to_string())
@@ -108,6 +114,7 @@ pub async fn upsert(conn: &mut AnyConnection, rec: &AgentRecord) -> Result<()> {
     .bind(rec.idle_since_ms)
     .bind(rec.last_offer_ms)
     .bind(rec.consecutive_misses)
+    .bind(json(&rec.agent.supervised_queue_ids))
     .execute(conn)
     .await?;
     Ok(())

@@ -22,6 +22,7 @@ pub mod interactions;
 pub mod messages;
 mod outbox;
 mod pending;
+pub mod reports;
 pub mod webhooks;
 
 pub use events::NewEvent;

@@ -17,6 +17,7 @@ mod interactions;
 mod metrics;
 mod migrations;
 mod reference_host;
+mod reports;
 mod routing_rules;
 mod scale_out;
 mod server;
