@@ -226,11 +226,14 @@ impl Projection {
     /// Count the agent's time since their last event up to `now`.
     fn advance_agent(&mut self, agent: AgentId, now: i64) {
         let state = self.agent(agent).clone();
-        let mut spans = Vec::new();
-        split_span(state.since_ms, now, |bucket, ms| spans.push((bucket, ms)));
-        for (bucket, ms) in spans {
-            let b = self.agent_buckets.entry((agent, bucket)).or_default();
-            b.add_time(&state, ms);
+        // Offline time is not counted (and an agent first seen has no time behind them).
+        if state.status.is_some() {
+            let mut spans = Vec::new();
+            split_span(state.since_ms, now, |bucket, ms| spans.push((bucket, ms)));
+            for (bucket, ms) in spans {
+                let b = self.agent_buckets.entry((agent, bucket)).or_default();
+                b.add_time(&state, ms);
+            }
         }
         self.agent(agent).since_ms = now.max(state.since_ms);
     }
@@ -545,6 +548,22 @@ mod tests {
                 ..FactData::default()
             },
         }
+    }
+
+    #[test]
+    fn an_agent_first_seen_has_no_time_behind_them() {
+        let account = AccountId(Uuid::from_u128(9));
+        let ada = AgentId(Uuid::from_u128(4));
+        let mut p = Projection::default();
+        p.apply(account, &status(ada, T0 + 5, AgentStatus::Ready));
+        assert!(p.agent_buckets.is_empty());
+        p.apply(account, &status(ada, T0 + 10, AgentStatus::Offline));
+        assert_eq!(p.agent_buckets[&(ada, T0)].idle_ms, 5);
+        p.apply(
+            account,
+            &status(ada, T0 + BUCKET_MS * 40, AgentStatus::Ready),
+        );
+        assert_eq!(p.agent_buckets.len(), 1);
     }
 
     #[test]

@@ -178,6 +178,12 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
             "threshold_secs must be between 1 and 3600",
         ));
     }
+    if q.service_level.short_abandon_secs > 600 {
+        return Err(invalid(
+            "service_level.short_abandon_secs",
+            "short_abandon_secs must be at most 600",
+        ));
+    }
     validate::at_most("disposition_ids", &q.disposition_ids, 100)?;
     validate::at_most("required_skills", &q.required_skills, 20)?;
     validate::at_most("app_ids", &q.app_ids, 10)?;
