@@ -45,12 +45,14 @@ struct RowParams {
     /// From the previous page, for the next one (same window and filters).
     next_page_token: Option<String>,
     /// Engagements whose first or last queue is this one.
+    #[param(value_type = Option<uuid::Uuid>)]
     queue_id: Option<String>,
     /// Engagements whose first or last agent is this one.
+    #[param(value_type = Option<uuid::Uuid>)]
     agent_id: Option<String>,
-    /// `voice`, `video`, `chat`, `sms`, `email` or `work_item`.
+    #[param(value_type = Option<shared::Channel>)]
     channel: Option<String>,
-    /// `answered`, `abandoned`, `missed`, `transferred`, `left_message` or `cancelled`.
+    #[param(value_type = Option<shared::reports::Outcome>)]
     outcome: Option<String>,
 }
 
@@ -125,7 +127,7 @@ async fn engagement_rows(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct IntervalParams {
-    /// Start: a date (local midnight in `time_zone`) or RFC 3339 (default: today's start).
+    /// Start: a date (local midnight in `time_zone`) or RFC 3339 (default: the start of the day `to` ends in).
     #[param(schema_with = shared::limits::schemas::time_or_date)]
     from: Option<String>,
     /// End: a date (through that whole local day) or RFC 3339 (default: now). At most 31
@@ -136,6 +138,7 @@ struct IntervalParams {
     #[param(pattern = "^(15m|1h|1d)$")]
     interval: Option<String>,
     /// IANA time zone the intervals follow, e.g. `Europe/Berlin` (default `UTC`).
+    #[param(schema_with = time_zones)]
     time_zone: Option<String>,
 }
 
@@ -143,6 +146,7 @@ struct IntervalParams {
 #[into_params(parameter_in = Query)]
 struct QueueParams {
     /// Only this queue.
+    #[param(value_type = Option<uuid::Uuid>)]
     queue_id: Option<String>,
 }
 
@@ -150,7 +154,24 @@ struct QueueParams {
 #[into_params(parameter_in = Query)]
 struct AgentParams {
     /// Only this agent.
+    #[param(value_type = Option<uuid::Uuid>)]
     agent_id: Option<String>,
+}
+
+/// The time zones this server knows (its IANA database), as the parameter's enum.
+fn time_zones() -> utoipa::openapi::schema::Object {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_string())
+        .collect();
+    if !names.iter().any(|n| n == "UTC") {
+        names.push("UTC".into());
+    }
+    names.sort();
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(names))
+        .build()
 }
 
 fn interval_query(p: IntervalParams) -> IntervalQuery {

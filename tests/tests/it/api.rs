@@ -1163,6 +1163,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/transcripts"),
     ("get", "/v1/notes"),
     ("get", "/v1/dispositions/assigned"),
+    ("get", "/v1/reports/engagements"),
+    ("get", "/v1/reports/queues"),
+    ("get", "/v1/reports/agents"),
     ("get", "/v1/flows/callout-secret"),
     ("get", "/v1/flows/{id}/callouts/deliveries"),
 ];

@@ -43,7 +43,7 @@ fn given(v: &Option<String>) -> Option<&str> {
 }
 
 /// `from`/`to`: a date (local midnight in the time zone; `to` through the end of that day) or
-/// an RFC 3339 time. Default: today so far.
+/// an RFC 3339 time. Default: today so far (without `from`: the day `to` ends in).
 fn resolve(q: &IntervalQuery) -> Result<Resolved> {
     let tz_name = given(&q.time_zone).unwrap_or("UTC").to_string();
     let tz = TimeZone::get(&tz_name).map_err(|_| {
@@ -80,9 +80,10 @@ fn resolve(q: &IntervalQuery) -> Result<Resolved> {
     };
     let from = match given(&q.from) {
         Some(f) => time("from", f, false)?,
+        // The start of the (local) day `to` ends in: today so far, or the day asked for.
         None => {
-            let today = label(&tz, to.min(now_ms));
-            local_midnight(&tz, &today[..10]).unwrap_or(to)
+            let day = label(&tz, to - 1);
+            local_midnight(&tz, &day[..10]).unwrap_or(to).min(to)
         }
     };
     if to < from {
