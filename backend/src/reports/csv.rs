@@ -7,7 +7,6 @@
 //! spreadsheets show as text; numbers and times are written by us and never need it.
 
 use shared::reports::EngagementReport;
-use std::fmt::Write;
 
 /// The columns, in order (the JSON row's field names).
 pub const COLUMNS: &[&str] = &[
@@ -177,7 +176,8 @@ fn enum_text<T: serde::Serialize>(value: &T) -> String {
 /// Append `row` as one line of newline-delimited JSON.
 pub fn write_ndjson(out: &mut String, r: &EngagementReport) {
     if let Ok(line) = serde_json::to_string(r) {
-        let _ = write!(out, "{line}\n");
+        out.push_str(&line);
+        out.push('\n');
     }
 }
 

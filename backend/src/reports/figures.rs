@@ -269,11 +269,15 @@ mod tests {
 
     #[test]
     fn merging_adds_everything() {
-        let mut a = QueueBucket::default();
-        a.offered = 2;
+        let mut a = QueueBucket {
+            offered: 2,
+            ..Default::default()
+        };
         a.add_answered(1_500);
-        let mut b = QueueBucket::default();
-        b.offered = 1;
+        let mut b = QueueBucket {
+            offered: 1,
+            ..Default::default()
+        };
         b.add_answered(1_200);
         b.add_abandoned(9_000);
         a.merge(&b);
