@@ -232,9 +232,12 @@ impl EngagementTime {
 /// `AND <time> BETWEEN from AND to` plus the keyset condition, with parameters from `$2`.
 fn window_sql(time: &str, id: &str, w: &Window) -> String {
     let mut sql = format!(" AND {time} >= $2 AND {time} <= $3");
+    // `time >= $5` repeats what the OR implies so that the index range starts at the page,
+    // not at the window's start (without it PostgreSQL re-read every earlier page: ~10,000
+    // rows/s exporting a million rows).
     if w.after.is_some() {
         sql.push_str(&format!(
-            " AND ({time} > $5 OR ({time} = $5 AND {id} > $6))"
+            " AND {time} >= $5 AND ({time} > $5 OR ({time} = $5 AND {id} > $6))"
         ));
     }
     sql.push_str(&format!(" ORDER BY {time}, {id} LIMIT $4"));

@@ -56,6 +56,21 @@ impl Store {
         })
     }
 
+    /// Tell the query planner what the report tables now hold. Run after a large catch-up (a
+    /// server upgraded onto a long log folds all of it at once): until autovacuum's next
+    /// analyze, PostgreSQL would plan against the empty tables' statistics and sort a whole
+    /// window for every export page (BENCHMARKS.md, "Reports"). SQLite's planner needs none.
+    pub async fn analyze_reports(&self) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query(
+                "ANALYZE report_engagements, report_queue_buckets, report_agent_buckets, report_agent_state",
+            )
+            .execute(&self.writer)
+            .await?;
+        }
+        Ok(())
+    }
+
     /// How far `account`'s reports have read the log.
     pub async fn report_cursor(&self, account: AccountId) -> Result<i64> {
         let seq: Option<i64> =
@@ -67,10 +82,25 @@ impl Store {
     }
 }
 
+/// A window of the log, as [`ReportTx::facts`] read it.
+pub struct Facts {
+    pub facts: Vec<LoggedFact>,
+    /// Where the cursor moves once they are folded.
+    pub next: i64,
+    /// Whether `next` is the log's head (as read in this transaction).
+    pub at_head: bool,
+}
+
 impl ReportTx {
-    /// Up to `limit` events after the cursor that reports read, and the position the cursor
-    /// moves to once they are folded (the log's head as read when the page is not full).
-    pub async fn facts(&mut self, limit: i64) -> Result<(Vec<LoggedFact>, i64)> {
+    /// The events reports read in the next `window` positions of the log after the cursor
+    /// (at most up to its head), the position the cursor moves to once they are folded, and
+    /// whether that is the head.
+    ///
+    /// A window of positions rather than `LIMIT` rows: the scan is bounded by the window
+    /// whatever the planner believes about the table (a freshly bulk-loaded log without
+    /// statistics made PostgreSQL read from the cursor to the head for every page, over a
+    /// second per page at 4.7 million events — BENCHMARKS.md, "Reports").
+    pub async fn facts(&mut self, window: i64) -> Result<Facts> {
         let account = self.account.to_string();
         let head: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events WHERE account_id = $1")
@@ -78,19 +108,23 @@ impl ReportTx {
                 .fetch_one(&mut *self.inner)
                 .await?;
         if head <= self.cursor {
-            return Ok((Vec::new(), self.cursor));
+            return Ok(Facts {
+                facts: Vec::new(),
+                next: self.cursor,
+                at_head: true,
+            });
         }
+        let end = head.min(self.cursor.saturating_add(window));
         let kinds: Vec<String> = KINDS.iter().map(|k| format!("'{}'", k.as_str())).collect();
         let rows = sqlx::query(&format!(
             "SELECT seq, kind, engagement_id, agent_id, occurred_at_ms, data FROM events
              WHERE account_id = $1 AND seq > $2 AND seq <= $3 AND kind IN ({})
-             ORDER BY seq LIMIT $4",
+             ORDER BY seq",
             kinds.join(", ")
         ))
         .bind(&account)
         .bind(self.cursor)
-        .bind(head)
-        .bind(limit)
+        .bind(end)
         .fetch_all(&mut *self.inner)
         .await?;
         let mut facts = Vec::with_capacity(rows.len());
@@ -119,11 +153,11 @@ impl ReportTx {
                 },
             });
         }
-        let next = match facts.last() {
-            Some(last) if facts.len() as i64 >= limit => last.seq,
-            _ => head,
-        };
-        Ok((facts, next))
+        Ok(Facts {
+            facts,
+            next: end,
+            at_head: end == head,
+        })
     }
 
     /// The rows (and progress) of these engagements, where they exist.
@@ -345,9 +379,12 @@ pub async fn engagement_rows(
     );
     // $4 is the limit; keyset values are $5/$6 when paging.
     let mut n = if w.after.is_some() { 6 } else { 4 };
+    // `time >= $5` repeats what the OR implies so that the index range starts at the page,
+    // not at the window's start (without it PostgreSQL re-read every earlier page: ~10,000
+    // rows/s exporting a million rows).
     if w.after.is_some() {
         sql.push_str(&format!(
-            " AND ({time} > $5 OR ({time} = $5 AND engagement_id > $6))"
+            " AND {time} >= $5 AND ({time} > $5 OR ({time} = $5 AND engagement_id > $6))"
         ));
     }
     if let Some(queues) = &f.queues {

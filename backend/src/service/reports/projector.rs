@@ -5,24 +5,44 @@
 
 use crate::reports::projection::Projection;
 use crate::service::{Ctx, Result};
+use crate::store::reports::Facts;
 use shared::ids::{AccountId, AgentId, EngagementId};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-/// Events folded per transaction.
-const BATCH: i64 = 2000;
+/// Positions of the log folded per transaction (at most this many events; fewer where other
+/// accounts' events or kinds reports do not read sit in between).
+const WINDOW: i64 = 4000;
+
+/// A catch-up that folds at least this many events refreshes the planner's statistics.
+const ANALYZE_AFTER: u64 = 100_000;
 
 /// Bring `account`'s reports up to the log's head; how many events were folded.
 pub async fn catch_up(ctx: &Ctx, account: AccountId) -> Result<u64> {
+    let folded = fold_to_head(ctx, account).await?;
+    if folded >= ANALYZE_AFTER {
+        ctx.store.analyze_reports().await?;
+    }
+    Ok(folded)
+}
+
+async fn fold_to_head(ctx: &Ctx, account: AccountId) -> Result<u64> {
     let mut folded = 0u64;
     loop {
         let mut tx = ctx.store.begin_reports(account).await?;
-        let (facts, next) = tx.facts(BATCH).await?;
+        let Facts {
+            facts,
+            next,
+            at_head,
+        } = tx.facts(WINDOW).await?;
         if facts.is_empty() {
             if next != tx.cursor {
                 tx.commit(next).await?;
             }
-            return Ok(folded);
+            if at_head {
+                return Ok(folded);
+            }
+            continue;
         }
         let mut projection = Projection::default();
         let ids: Vec<EngagementId> = facts
@@ -73,7 +93,7 @@ pub async fn catch_up(ctx: &Ctx, account: AccountId) -> Result<u64> {
         }
         tx.commit(next).await?;
         folded += facts.len() as u64;
-        if (facts.len() as i64) < BATCH {
+        if at_head {
             return Ok(folded);
         }
     }
