@@ -229,8 +229,9 @@ impl EngagementTime {
     }
 }
 
-/// `AND <time> BETWEEN from AND to` plus the keyset condition, with parameters from `$2`.
-fn window_sql(time: &str, id: &str, w: &Window) -> String {
+/// `AND <time> BETWEEN from AND to` plus the keyset condition, with parameters from `$2`
+/// (`$4` is left for the limit; `$5`/`$6` are the keyset values when paging).
+pub(super) fn window_condition(time: &str, id: &str, w: &Window) -> String {
     let mut sql = format!(" AND {time} >= $2 AND {time} <= $3");
     // `time >= $5` repeats what the OR implies so that the index range starts at the page,
     // not at the window's start (without it PostgreSQL re-read every earlier page: ~10,000
@@ -240,6 +241,12 @@ fn window_sql(time: &str, id: &str, w: &Window) -> String {
             " AND {time} >= $5 AND ({time} > $5 OR ({time} = $5 AND {id} > $6))"
         ));
     }
+    sql
+}
+
+/// [`window_condition`], then the page's order and limit.
+fn window_sql(time: &str, id: &str, w: &Window) -> String {
+    let mut sql = window_condition(time, id, w);
     sql.push_str(&format!(" ORDER BY {time}, {id} LIMIT $4"));
     sql
 }

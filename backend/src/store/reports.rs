@@ -6,7 +6,7 @@
 //! transaction (another instance's projector waits, then reads the moved cursor); SQLite's
 //! single writer connection already serialises them.
 
-use super::interactions::{EngagementTime, Window};
+use super::interactions::{window_condition, EngagementTime, Window};
 use super::{json, parse, Backend, Result, Store, StoreError};
 use crate::reports::figures::{AgentBucket, QueueBucket};
 use crate::reports::projection::{AgentState, EngagementEntry, Fact, FactData, Progress, KINDS};
@@ -374,19 +374,11 @@ pub async fn engagement_rows(
     };
     let mut binds: Vec<String> = Vec::new();
     let mut sql = format!(
-        "SELECT {time} AS window_ms, doc FROM report_engagements
-         WHERE account_id = $1 AND {time} >= $2 AND {time} <= $3"
+        "SELECT {time} AS window_ms, doc FROM report_engagements WHERE account_id = $1{}",
+        window_condition(time, "engagement_id", w)
     );
     // $4 is the limit; keyset values are $5/$6 when paging.
     let mut n = if w.after.is_some() { 6 } else { 4 };
-    // `time >= $5` repeats what the OR implies so that the index range starts at the page,
-    // not at the window's start (without it PostgreSQL re-read every earlier page: ~10,000
-    // rows/s exporting a million rows).
-    if w.after.is_some() {
-        sql.push_str(&format!(
-            " AND {time} >= $5 AND ({time} > $5 OR ({time} = $5 AND engagement_id > $6))"
-        ));
-    }
     if let Some(queues) = &f.queues {
         if queues.is_empty() {
             return Ok(Vec::new());

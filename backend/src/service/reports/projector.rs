@@ -5,7 +5,7 @@
 
 use crate::reports::projection::Projection;
 use crate::service::{Ctx, Result};
-use crate::store::reports::Facts;
+use crate::store::reports::{Facts, LoggedFact, ReportTx};
 use shared::ids::{AccountId, AgentId, EngagementId};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -35,61 +35,12 @@ async fn fold_to_head(ctx: &Ctx, account: AccountId) -> Result<u64> {
             next,
             at_head,
         } = tx.facts(WINDOW).await?;
-        if facts.is_empty() {
-            if next != tx.cursor {
-                tx.commit(next).await?;
-            }
-            if at_head {
-                return Ok(folded);
-            }
-            continue;
+        if next == tx.cursor {
+            // Nothing committed since the last fold.
+            return Ok(folded);
         }
-        let mut projection = Projection::default();
-        let ids: Vec<EngagementId> = facts
-            .iter()
-            .filter_map(|f| f.engagement_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for entry in tx.entries(&ids).await? {
-            projection
-                .engagements
-                .insert(entry.row.engagement_id, entry);
-        }
-        // Agents the batch names, and those whose part of an engagement it may end.
-        let mut agents: BTreeSet<AgentId> = facts
-            .iter()
-            .flat_map(|f| [f.fact.agent, f.fact.data.agent_id])
-            .flatten()
-            .collect();
-        agents.extend(
-            projection
-                .engagements
-                .values()
-                .filter_map(|e| e.progress.as_ref()?.part.as_ref().map(|p| p.agent_id)),
-        );
-        let agents: Vec<AgentId> = agents.into_iter().collect();
-        for (agent, state) in tx.agent_states(&agents).await? {
-            projection.agents.insert(agent, state);
-        }
-        for f in &facts {
-            projection.apply(account, &f.fact);
-        }
-        for id in &projection.changed_engagements {
-            if let Some(entry) = projection.engagements.get(id) {
-                tx.save_entry(entry).await?;
-            }
-        }
-        for agent in &projection.changed_agents {
-            if let Some(state) = projection.agents.get(agent) {
-                tx.save_agent_state(*agent, state).await?;
-            }
-        }
-        for ((queue, bucket), delta) in &projection.queue_buckets {
-            tx.add_queue_bucket(*queue, *bucket, delta).await?;
-        }
-        for ((agent, bucket), delta) in &projection.agent_buckets {
-            tx.add_agent_bucket(*agent, *bucket, delta).await?;
+        if !facts.is_empty() {
+            fold(&mut tx, account, &facts).await?;
         }
         tx.commit(next).await?;
         folded += facts.len() as u64;
@@ -97,6 +48,58 @@ async fn fold_to_head(ctx: &Ctx, account: AccountId) -> Result<u64> {
             return Ok(folded);
         }
     }
+}
+
+/// Fold one window's facts into the rows, agent states and buckets they touch, in `tx`.
+async fn fold(tx: &mut ReportTx, account: AccountId, facts: &[LoggedFact]) -> Result<()> {
+    let mut projection = Projection::default();
+    let ids: Vec<EngagementId> = facts
+        .iter()
+        .filter_map(|f| f.engagement_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for entry in tx.entries(&ids).await? {
+        projection
+            .engagements
+            .insert(entry.row.engagement_id, entry);
+    }
+    // Agents the batch names, and those whose part of an engagement it may end.
+    let mut agents: BTreeSet<AgentId> = facts
+        .iter()
+        .flat_map(|f| [f.fact.agent, f.fact.data.agent_id])
+        .flatten()
+        .collect();
+    agents.extend(
+        projection
+            .engagements
+            .values()
+            .filter_map(|e| e.progress.as_ref()?.part.as_ref().map(|p| p.agent_id)),
+    );
+    let agents: Vec<AgentId> = agents.into_iter().collect();
+    for (agent, state) in tx.agent_states(&agents).await? {
+        projection.agents.insert(agent, state);
+    }
+    for f in facts {
+        projection.apply(account, &f.fact);
+    }
+    for id in &projection.changed_engagements {
+        if let Some(entry) = projection.engagements.get(id) {
+            tx.save_entry(entry).await?;
+        }
+    }
+    for agent in &projection.changed_agents {
+        if let Some(state) = projection.agents.get(agent) {
+            tx.save_agent_state(*agent, state).await?;
+        }
+    }
+    for ((queue, bucket), delta) in &projection.queue_buckets {
+        tx.add_queue_bucket(*queue, *bucket, delta).await?;
+    }
+    for ((agent, bucket), delta) in &projection.agent_buckets {
+        tx.add_agent_bucket(*agent, *bucket, delta).await?;
+    }
+    Ok(())
 }
 
 /// Keep the account's reports close behind the log: fold whatever committed, at most about
