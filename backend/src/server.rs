@@ -171,6 +171,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     workers.spawn("event hub", |stop| {
         hub.clone().run(store.clone(), ctx.account, stop)
     });
+    workers.spawn("live statistics", |stop| {
+        crate::delivery::live_stats::run(ctx.clone(), hub.clone(), stop)
+    });
     if let Some(events) = media_events {
         workers.spawn("web calls", |stop| {
             crate::service::calls::run(ctx.clone(), hub.clone(), events, stop)

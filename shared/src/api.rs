@@ -307,6 +307,9 @@ pub struct SocketFrame<A = AgentProfile> {
     /// `call_error`: why the offer for `engagement_id`'s call was not taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `live_stats` (supervisors' and admins' sockets): the queues they may see, now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_stats: Option<crate::live::LiveStats>,
 }
 
 impl<A> SocketFrame<A> {
@@ -316,6 +319,8 @@ impl<A> SocketFrame<A> {
     pub const TYPING: &'static str = "typing";
     pub const CALL_ANSWER: &'static str = "call_answer";
     pub const CALL_ERROR: &'static str = "call_error";
+    /// A supervisor's live picture (not in the log, no `seq`): see [`crate::live`].
+    pub const LIVE_STATS: &'static str = "live_stats";
 
     fn bare(kind: &str) -> Self {
         SocketFrame {
@@ -328,6 +333,7 @@ impl<A> SocketFrame<A> {
             ice_servers: None,
             sdp: None,
             message: None,
+            live_stats: None,
         }
     }
 
@@ -368,6 +374,13 @@ impl<A> SocketFrame<A> {
         SocketFrame {
             engagement_id: Some(engagement_id),
             ..Self::bare(Self::TYPING)
+        }
+    }
+
+    pub fn live_stats(stats: crate::live::LiveStats) -> Self {
+        SocketFrame {
+            live_stats: Some(stats),
+            ..Self::bare(Self::LIVE_STATS)
         }
     }
 

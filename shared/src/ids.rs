@@ -102,6 +102,10 @@ define_id!(
     /// One event's delivery to one webhook subscription (or one callout).
     DeliveryId
 );
+define_id!(
+    /// A wallboard: a read-only view of some queues for a screen on the wall.
+    WallboardId
+);
 
 /// The public address external systems call to start an engagement (`flow.flow_entry_id`).
 /// Unlike the UUID ids above it is chosen by the admin, e.g. `"billing-tickets"`.

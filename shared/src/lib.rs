@@ -17,10 +17,12 @@ pub mod feed;
 pub mod ids;
 pub mod interactions;
 pub mod limits;
+pub mod live;
 pub mod payload;
 pub mod post_message;
 pub mod reports;
 pub mod state_machine;
+pub mod wallboard;
 pub mod webhooks;
 
 pub use channel::{Channel, Direction};

@@ -231,6 +231,11 @@ pub struct QueueFigures {
     pub satisfaction_responses: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction_average: Option<f64>,
+    /// Time engagements spent waiting in this queue within the interval, each wait split at
+    /// the interval's edges (unlike the counts above, which go by when a visit entered), of the
+    /// visits that have ended. ÷ the interval's length = the average number waiting.
+    #[serde(default)]
+    pub waiting_ms: i64,
 }
 
 /// An agent's time in one status over an interval.

@@ -474,6 +474,10 @@ pub struct Feed {
     pub events: Vec<Value>,
 }
 
+/// The frame supervisors' and admins' sockets get besides events (`shared::live`): the event
+/// helpers below pass over it, [`Feed::wait_frame`] returns it.
+pub const LIVE_STATS: &str = "live_stats";
+
 impl Feed {
     pub async fn connect(api: &Api, after: Option<i64>) -> Feed {
         Feed::connect_as(api, after, None).await
@@ -519,6 +523,9 @@ impl Feed {
             match tokio::time::timeout(left, self.socket.next()).await {
                 Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t)))) => {
                     let msg: Value = serde_json::from_str(&t).unwrap();
+                    if msg["type"] == LIVE_STATS {
+                        continue;
+                    }
                     let event = msg["event"].clone();
                     self.events.push(event.clone());
                     if event["event"] == kind {
@@ -549,7 +556,9 @@ impl Feed {
                     if msg["type"] == frame_type {
                         return msg;
                     }
-                    self.events.push(msg["event"].clone());
+                    if msg["type"] != LIVE_STATS {
+                        self.events.push(msg["event"].clone());
+                    }
                 }
                 Ok(Some(Ok(_))) => {}
                 other => panic!(
@@ -571,7 +580,9 @@ impl Feed {
         {
             if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
                 let msg: Value = serde_json::from_str(&t).unwrap();
-                self.events.push(msg["event"].clone());
+                if msg["type"] != LIVE_STATS {
+                    self.events.push(msg["event"].clone());
+                }
             }
         }
     }
@@ -594,7 +605,9 @@ impl Feed {
                 Err(_) => return None,
                 Ok(Some(Ok(Message::Text(t)))) => {
                     let msg: Value = serde_json::from_str(&t).unwrap();
-                    self.events.push(msg["event"].clone());
+                    if msg["type"] != LIVE_STATS {
+                        self.events.push(msg["event"].clone());
+                    }
                 }
                 Ok(Some(Ok(Message::Close(frame)))) => {
                     return Some(frame.map_or(1005, |f| u16::from(f.code)))
@@ -635,6 +648,7 @@ impl Feed {
                         Some("call_error") => {
                             return Err(msg["message"].as_str().unwrap().to_string())
                         }
+                        Some(LIVE_STATS) => {}
                         _ => self.events.push(msg["event"].clone()),
                     }
                 }

@@ -41,6 +41,9 @@ pub enum TokenKind {
     /// A web chat customer's session (`sub`: the engagement id): good for `/v1/chat/session`
     /// only.
     Chat,
+    /// A wallboard's screen (`sub`: the wallboard id, `sid`: its token id): good for
+    /// `GET /v1/wallboards/{id}/view` only.
+    Wallboard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -175,7 +175,8 @@ pub async fn serve(
     }
     let mut ping = super::socket::pings();
     ping.tick().await;
-    while let Some(next) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+    while let Some(next) = super::socket::next_event(&mut socket, &mut live, &mut ping, &mut None).await
+    {
         let event = match next {
             Next::Live(Live::Event(event)) => event,
             Next::Live(Live::Typing(_)) => {
@@ -190,6 +191,7 @@ pub async fn serve(
                 }
                 continue;
             }
+            Next::Stats(_) => continue,
             Next::Request(text) => {
                 let reply = request(&ctx, &hub, caller, &text).await;
                 if !send(&mut socket, &reply).await {

@@ -1,5 +1,6 @@
 //! The in-process fan-out of committed events to agent feeds and to web chat customers'
-//! sockets (by engagement), and of the one thing that is not in the log: typing indicators.
+//! sockets (by engagement), and of what is not in the log: typing indicators and the live
+//! statistics supervisors watch (computed from the log by `delivery::live_stats`).
 
 use crate::store::Store;
 use crate::workers::Stop;
@@ -7,8 +8,9 @@ use shared::events::Event;
 use shared::ids::{AccountId, AgentId, EngagementId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
+use shared::live::LiveStats;
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch, Notify};
 
 /// How many undelivered events one feed may lag behind before it is cut off (the client then
 /// reconnects with its last `seq` and catches up from the log).
@@ -30,13 +32,30 @@ pub enum Live {
 
 type Subscribers<K> = HashMap<K, Vec<mpsc::Sender<Live>>>;
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Hub {
     subscribers: Arc<Mutex<Subscribers<AgentId>>>,
     /// Web chat customers' sockets, by their chat.
     chats: Arc<Mutex<Subscribers<EngagementId>>>,
     /// The `seq` published up to (for `/metrics`: how far the hub lags the log).
     published: Arc<AtomicI64>,
+    /// The account's latest live statistics (all queues; each socket cuts them to its
+    /// supervisor's queues).
+    stats: Arc<watch::Sender<Option<Arc<LiveStats>>>>,
+    /// Told when a socket starts watching the statistics (it should not wait a heartbeat).
+    stats_wanted: Arc<Notify>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            subscribers: Default::default(),
+            chats: Default::default(),
+            published: Default::default(),
+            stats: Arc::new(watch::channel(None).0),
+            stats_wanted: Default::default(),
+        }
+    }
 }
 
 impl Hub {
@@ -50,6 +69,39 @@ impl Hub {
     /// like [`Hub::subscribe`]).
     pub fn subscribe_chat(&self, engagement: EngagementId) -> mpsc::Receiver<Live> {
         subscribe(&self.chats, engagement)
+    }
+
+    /// Receive the live statistics: the latest at once (if any), then each new one.
+    pub fn subscribe_stats(&self) -> watch::Receiver<Option<Arc<LiveStats>>> {
+        let mut rx = self.stats.subscribe();
+        rx.mark_changed();
+        self.stats_wanted.notify_one();
+        rx
+    }
+
+    /// Resolves when a socket starts watching the statistics.
+    pub async fn stats_wanted(&self) {
+        self.stats_wanted.notified().await
+    }
+
+    /// Forget the latest statistics (nobody watches; they would be stale by the next).
+    pub fn clear_stats(&self) {
+        self.stats.send_replace(None);
+    }
+
+    /// Whether any socket is watching the live statistics (none: nobody computes them).
+    pub fn stats_watched(&self) -> bool {
+        self.stats.receiver_count() > 0
+    }
+
+    /// The live statistics last published (none while nobody watches).
+    pub fn latest_stats(&self) -> Option<Arc<LiveStats>> {
+        self.stats.borrow().clone()
+    }
+
+    /// Publish new live statistics.
+    pub fn publish_stats(&self, stats: LiveStats) {
+        self.stats.send_replace(Some(Arc::new(stats)));
     }
 
     /// The last `seq` this hub has published (0 before it started).

@@ -3,8 +3,10 @@
 
 use super::hub::Live;
 use axum::extract::ws::{Message, WebSocket};
+use shared::live::LiveStats;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Interval;
 
 /// How often an idle socket is pinged (proxies close quiet connections).
@@ -18,6 +20,27 @@ pub enum Next {
     Live(Live),
     /// A text frame from the client (a `SocketRequest`).
     Request(String),
+    /// New live statistics (supervisors' sockets).
+    Stats(Arc<LiveStats>),
+}
+
+/// The live statistics a supervisor's socket watches (none for other sockets).
+pub type StatsWatch = Option<watch::Receiver<Option<Arc<LiveStats>>>>;
+
+/// The next statistics `stats` publishes; never, without a watch (or once it closed).
+async fn next_stats(stats: &mut StatsWatch) -> Option<Arc<LiveStats>> {
+    let Some(rx) = stats.as_mut() else {
+        return std::future::pending().await;
+    };
+    loop {
+        if rx.changed().await.is_err() {
+            *stats = None;
+            return std::future::pending().await;
+        }
+        if let Some(latest) = rx.borrow_and_update().clone() {
+            return Some(latest);
+        }
+    }
 }
 
 /// The next live event or client request, or `None` once the socket is done: the client left,
@@ -27,9 +50,11 @@ pub async fn next_event(
     socket: &mut WebSocket,
     live: &mut mpsc::Receiver<Live>,
     ping: &mut Interval,
+    stats: &mut StatsWatch,
 ) -> Option<Next> {
     loop {
         tokio::select! {
+            Some(latest) = next_stats(stats) => return Some(Next::Stats(latest)),
             event = live.recv() => {
                 if event.is_none() {
                     let _ = socket.send(Message::Close(None)).await;

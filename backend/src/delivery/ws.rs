@@ -7,7 +7,7 @@ use super::socket::Next;
 use crate::service::Ctx;
 use axum::extract::ws::{Message, WebSocket};
 use shared::api::{SocketFrame, SocketRequest};
-use shared::config::Agent;
+use shared::config::{Agent, Role};
 use shared::events::{Event, EventKind};
 use shared::ids::AccountId;
 
@@ -137,7 +137,12 @@ pub async fn serve(
     }
     let mut ping = super::socket::pings();
     ping.tick().await;
-    while let Some(next) = super::socket::next_event(&mut socket, &mut live, &mut ping).await {
+    // Supervisors and admins also get the live statistics of the queues they may see.
+    let mut stats = matches!(agent.role, Role::Supervisor | Role::Admin)
+        .then(|| hub.subscribe_stats());
+    while let Some(next) =
+        super::socket::next_event(&mut socket, &mut live, &mut ping, &mut stats).await
+    {
         let event = match next {
             Next::Live(Live::Event(event)) => event,
             Next::Live(Live::Typing(chat)) => {
@@ -147,6 +152,18 @@ pub async fn serve(
                 continue;
             }
             Next::Live(Live::Recording(_)) => continue,
+            Next::Stats(all) => {
+                match crate::service::stats::seen_by(&ctx, account, agent.agent_id, &all).await {
+                    Ok(Some(mine)) => {
+                        if !send_frame(&mut socket, &SocketFrame::live_stats(mine)).await {
+                            return;
+                        }
+                    }
+                    Ok(None) => stats = None,
+                    Err(e) => tracing::warn!(error = %e, "live statistics not sent"),
+                }
+                continue;
+            }
             Next::Request(text) => {
                 let reply = request(&ctx, &hub, &agent, device.as_deref(), &text).await;
                 if !send_frame(&mut socket, &reply).await {

@@ -14,6 +14,7 @@ mod interactions;
 mod metrics;
 pub mod openapi;
 mod reports;
+mod wallboards;
 mod webhooks;
 mod widget;
 
@@ -106,6 +107,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(tagged(webhooks::routes(), "webhooks"))
         .merge(tagged(interactions::routes(), "interactions"))
         .merge(tagged(reports::routes(), "reports"))
+        .merge(tagged(wallboards::routes(), "reports"))
         .merge(tagged(chat::routes(), "chat"))
         .merge(tagged(attachments::routes(), "chat"))
 }
@@ -115,6 +117,7 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
     let api = api.route("/openapi.json", get(openapi::document));
 
     api.merge(widget::routes(&config.widget_dir))
+        .merge(wallboards::page())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // After routing (so the route template is known), around every handler.

@@ -37,6 +37,10 @@ pub struct QueueBucket {
     pub surveys: u64,
     #[serde(default)]
     pub survey_sum: u64,
+    /// Time engagements spent waiting in the queue within these 15 minutes (a visit's wait is
+    /// split at bucket edges, counted when the visit ends).
+    #[serde(default)]
+    pub waiting_ms: i64,
 }
 
 impl QueueBucket {
@@ -74,6 +78,7 @@ impl QueueBucket {
         self.handle_ms += o.handle_ms;
         self.surveys += o.surveys;
         self.survey_sum += o.survey_sum;
+        self.waiting_ms += o.waiting_ms;
     }
 
     /// The figures, with the queue's thresholds as configured now.
@@ -104,6 +109,7 @@ impl QueueBucket {
             average_handle_ms: ratio_i(self.handle_ms, self.handled),
             satisfaction_responses: self.surveys,
             satisfaction_average: ratio(self.survey_sum, self.surveys),
+            waiting_ms: self.waiting_ms,
         }
     }
 }

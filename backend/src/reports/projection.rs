@@ -8,7 +8,8 @@
 //!   was not waiting in: created there, transferred, overflowed or routed by a flow. It ends
 //!   answered (an agent connected), abandoned (the customer left), cancelled (closed another
 //!   way) or overflowed (moved to another queue while waiting). Everything about a visit
-//!   counts in the bucket in which it started; its wait runs from its start to its end.
+//!   counts in the bucket in which it started; its wait runs from its start to its end. Only
+//!   `waiting_ms` (time spent waiting) is split at bucket edges, like agent time.
 //! - An **agent's part** runs from connect until the engagement is transferred away or closes;
 //!   its handle time counts for the visit's queue (in the visit's bucket) and for the agent (in
 //!   the bucket the agent answered in).
@@ -289,6 +290,7 @@ impl Projection {
                 if let Some(v) = &visit {
                     let wait = at - v.start_ms;
                     self.queue_bucket(v.queue_id, v.start_ms).add_answered(wait);
+                    self.count_waiting(v, at);
                     end_first_visit(&mut row, &mut p, VisitResult::Answered, wait);
                 }
                 row.answered_at.get_or_insert(ms_time(at));
@@ -322,6 +324,7 @@ impl Projection {
                 let reason = fact.data.reason.clone().unwrap_or_default();
                 if let Some(v) = p.visit.take() {
                     let wait = at - v.start_ms;
+                    self.count_waiting(&v, at);
                     let result = if reason == "abandoned" {
                         self.queue_bucket(v.queue_id, v.start_ms)
                             .add_abandoned(wait);
@@ -353,6 +356,7 @@ impl Projection {
             if p.visit.as_ref().map(|v| v.queue_id) != Some(queue) {
                 if let Some(old) = p.visit.take() {
                     self.queue_bucket(old.queue_id, old.start_ms).overflowed += 1;
+                    self.count_waiting(&old, at);
                     end_first_visit(&mut row, &mut p, VisitResult::Overflowed, at - old.start_ms);
                 }
                 self.queue_bucket(queue, at).offered += 1;
@@ -384,6 +388,14 @@ impl Projection {
             .add_handled(handle);
         self.advance_agent(part.agent_id, at);
         self.agent(part.agent_id).holding.remove(&id);
+    }
+
+    /// A visit that ended at `end` waited from its start: that time goes to the buckets it
+    /// spans.
+    fn count_waiting(&mut self, v: &Visit, end: i64) {
+        split_span(v.start_ms, end, |bucket, ms| {
+            self.queue_bucket(v.queue_id, bucket).waiting_ms += ms;
+        });
     }
 
     fn queue_bucket(&mut self, queue: QueueId, at: i64) -> &mut QueueBucket {

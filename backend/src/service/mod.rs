@@ -21,6 +21,7 @@ pub mod sessions;
 pub mod stats;
 pub mod throttle;
 pub mod validate;
+pub mod wallboards;
 pub mod webhooks;
 pub mod writer;
 

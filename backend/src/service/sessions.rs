@@ -161,6 +161,11 @@ pub async fn authenticate(ctx: &Ctx, bearer: &str) -> Result<Principal> {
             "a chat session token is good for /v1/chat/session only".into(),
         ));
     }
+    if claims.kind == TokenKind::Wallboard {
+        return Err(ServiceError::Unauthenticated(
+            "a wallboard token is good for GET /v1/wallboards/{id}/view only".into(),
+        ));
+    }
     if claims.kind == TokenKind::Embed {
         return Err(ServiceError::Unauthenticated(
             "an embed token must be exchanged at POST /v1/auth/embed first".into(),

@@ -15,6 +15,7 @@ pub enum DocTable {
     Queues,
     Flows,
     RoutingProfiles,
+    Wallboards,
 }
 
 impl DocTable {
@@ -23,6 +24,7 @@ impl DocTable {
             DocTable::Queues => "queues",
             DocTable::Flows => "flows",
             DocTable::RoutingProfiles => "routing_profiles",
+            DocTable::Wallboards => "wallboards",
         }
     }
     fn id_column(self) -> &'static str {
@@ -30,6 +32,7 @@ impl DocTable {
             DocTable::Queues => "queue_id",
             DocTable::Flows => "flow_id",
             DocTable::RoutingProfiles => "profile_id",
+            DocTable::Wallboards => "wallboard_id",
         }
     }
 }

@@ -1,7 +1,13 @@
-//! The supervisor view, mounted for supervisors and admins. It shows the queues now (`GET /v1/stats/queues`: waiting, ringing, active, longest wait)
-//! and the connected engagements (`GET /v1/engagements?state=connected`) with **Listen** and
-//! **Barge** (`POST /v1/engagements/{id}/monitor`), read again every 5 seconds. A barged
-//! engagement then reaches the supervisor's own feed like any other.
+//! The supervisor view, mounted for supervisors and admins. From the live statistics the
+//! server pushes on the widget's socket (`live_stats` frames, `shared::live`: at most once a
+//! second while the log moves, at least every 5 seconds) it shows the queues now (waiting,
+//! ringing, active, longest wait), each queue's last hours as charts (service level against
+//! its target, and the number waiting: 15-minute averages, then now), the agents by status,
+//! and the longest-waiting engagements with their age — only the queues the supervisor
+//! supervises, as the server cuts the frames. Below, the connected engagements
+//! (`GET /v1/engagements?state=connected`, read again every 5 seconds) with **Listen** and
+//! **Barge** (`POST /v1/engagements/{id}/monitor`). A barged engagement then reaches the
+//! supervisor's own feed like any other.
 //!
 //! Listening to or barging into a **web call** also opens the supervisor's own audio: a call
 //! bar ([`crate::call`]) below the list whose offer goes on the widget's socket; the server
@@ -11,6 +17,7 @@
 //! Every name and title from the server goes into the page as text.
 
 use crate::call::CallBar;
+use crate::charts;
 use js_sys::{Array, Function, Reflect, JSON};
 use kit::dom::el;
 use kit::{client, text};
@@ -28,6 +35,8 @@ struct State {
     token: String,
     root: Element,
     stats: Element,
+    /// The charts, the agents by status and the longest-waiting list.
+    trends: Element,
     live: Element,
     status: Element,
     timer: Option<i32>,
@@ -61,6 +70,9 @@ pub fn mount_supervisor(host: Element, token: String, ice: String, send: Functio
     summary.set_text_content(Some("Queues now"));
     let stats = el("table", "");
     let _ = stats.set_attribute("data-test", "queue-stats");
+    let trends = el("section", "trends");
+    let _ = trends.set_attribute("data-test", "live-charts");
+    let _ = trends.set_attribute("aria-label", "Trends");
     let live = el("ul", "live");
     let _ = live.set_attribute("data-test", "live-engagements");
     let status = el("p", "error");
@@ -68,7 +80,7 @@ pub fn mount_supervisor(host: Element, token: String, ice: String, send: Functio
     let _ = status.set_attribute("hidden", "");
     let barged = el("div", "barged");
     let _ = barged.set_attribute("data-test", "barged-chats");
-    for child in [&summary, &stats, &live, &status, &barged] {
+    for child in [&summary, &stats, &trends, &live, &status, &barged] {
         let _ = root.append_child(child);
     }
     let _ = host.append_child(&root);
@@ -76,6 +88,7 @@ pub fn mount_supervisor(host: Element, token: String, ice: String, send: Functio
         token,
         root,
         stats,
+        trends,
         live,
         status,
         timer: None,
@@ -138,6 +151,20 @@ impl View {
         }
     }
 
+    /// A `live_stats` frame from the socket (JSON): redraw the queues, charts and lists.
+    pub fn live_stats(&self, json: String) {
+        let Ok(frame) = JSON::parse(&json) else {
+            return;
+        };
+        let stats = Reflect::get(&frame, &"live_stats".into()).unwrap_or(JsValue::NULL);
+        if stats.is_null() || stats.is_undefined() {
+            return;
+        }
+        let s = self.state.borrow();
+        draw_stats(&s.stats, &charts::list(&stats, "queues"));
+        crate::trends::draw(&s.trends, &stats);
+    }
+
     /// Stop reading and remove the view.
     pub fn unmount(&self) {
         let mut s = self.state.borrow_mut();
@@ -156,10 +183,9 @@ impl View {
     }
 }
 
-/// Read both lists and redraw them.
+/// Read the connected engagements and redraw them.
 async fn refresh(state: Rc<RefCell<State>>) {
     let token = state.borrow().token.clone();
-    let stats = client::queue_stats().send(&token).await;
     let live = client::connected_engagements().send(&token).await;
     if let Ok(list) = &live {
         // The audio of a call that ended stops.
@@ -180,10 +206,6 @@ async fn refresh(state: Rc<RefCell<State>>) {
         }
     }
     let s = state.borrow();
-    match stats {
-        Ok(queues) => draw_stats(&s.stats, &Array::from(&queues)),
-        Err(message) => return say(&s, &message),
-    }
     match live {
         Ok(list) => {
             let list = Array::from(&list);

@@ -94,9 +94,9 @@ pub fn apps() -> Call {
     get("/v1/apps")
 }
 
-/// `GET /v1/stats/queues` (`Vec<QueueStats>`).
-pub fn queue_stats() -> Call {
-    get("/v1/stats/queues")
+/// `GET /v1/wallboards/{id}/view` (`WallboardView`), with the wallboard's token.
+pub fn wallboard_view(id: &str) -> Call {
+    get(format!("/v1/wallboards/{}/view", encoded(id)))
 }
 
 /// `GET /v1/engagements?state=connected&limit=50`: the live engagements a supervisor sees.

@@ -22,7 +22,7 @@ use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(inline_js = r#"
 const parts = new Map(), latest = new Map();
-let loading;
+let loading, stats;
 function load(base) {
   return loading ||= import(base + "extras/extras.js").then(async (m) => (await m.default(), m));
 }
@@ -66,8 +66,16 @@ export function chat_typing(id) {
   parts.get("chat:" + id)?.typing();
 }
 export function supervisor_sync(base, token, ice, send) {
-  if (!mount(base, "supervisor", "[data-supervisor]", [token], (m, el, t) => m.mount_supervisor(el, t, ice, send)))
+  if (!mount(base, "supervisor", "[data-supervisor]", [token], (m, el, t) => {
+    const v = m.mount_supervisor(el, t, ice, send);
+    if (stats) v.live_stats(stats);
+    return v;
+  }))
     parts.get("supervisor")?.set_token(token);
+}
+export function supervisor_stats(json) {
+  stats = json;
+  parts.get("supervisor")?.live_stats(json);
 }
 export function call_sync(base, id, live, ice, send) {
   const key = "call:" + id;
@@ -107,6 +115,8 @@ extern "C" {
     fn call_sync(base: &str, id: &str, live: bool, ice: &str, send: &js_sys::Function);
     /// The server's answer to a call bar's offer (the panel's, or the supervisor view's).
     fn call_frame(id: &str, json: &str);
+    /// A `live_stats` frame (JSON), for the supervisor view (kept for it while it loads).
+    fn supervisor_stats(json: &str);
     /// Unmount a part: an engagement id, or `"supervisor"`.
     fn drop_part(key: &str);
 }
@@ -117,6 +127,7 @@ pub fn install(session: Session) {
         Moment::Typing(id) => chat_typing(id),
         Moment::Chat { id, event, .. } => chat_event(&id.to_string(), &crate::api::text(event)),
         Moment::CallSignal { id, frame } => call_frame(id, frame),
+        Moment::LiveStats(frame) => supervisor_stats(frame),
         _ => {}
     });
 }

@@ -49,6 +49,8 @@ pub enum Moment<'a> {
     /// The server's answer to this widget's web-call offer (`call_answer` / `call_error`,
     /// the frame as sent) for call `id`.
     CallSignal { id: &'a str, frame: &'a str },
+    /// The live statistics a supervisor's socket receives (the `live_stats` frame as sent).
+    LiveStats(&'a str),
     /// This instance has just become the agent's active one: these offers were ringing
     /// elsewhere until now.
     BecameActive(&'a [Item]),

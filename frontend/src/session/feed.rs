@@ -106,6 +106,7 @@ impl Session {
                     self.emit(Moment::CallSignal { id, frame: text });
                 }
             }
+            SocketFrame::<AgentProfile>::LIVE_STATS => self.emit(Moment::LiveStats(text)),
             SocketFrame::<AgentProfile>::EVENT => {
                 if let Some(event) = frame.get("event").and_then(Event::read) {
                     self.on_event(&event, &frame["event"]);

@@ -14,6 +14,7 @@ mod crm_interactions;
 mod devices;
 mod fuzz;
 mod interactions;
+mod live;
 mod metrics;
 mod migrations;
 mod reference_host;

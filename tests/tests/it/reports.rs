@@ -809,6 +809,15 @@ impl Recomputed {
             "average_handle_ms".into(),
             json!(avg(handled.iter().sum(), handled.len())),
         );
+        // Time waiting within the hour, of every visit that ended (wherever it started).
+        let (from, to) = (ms(start), ms(start) + 3_600_000);
+        let waiting: i64 = self
+            .visits
+            .iter()
+            .filter(|v| v.queue == queue && v.result.is_some())
+            .map(|v| ((v.start + v.wait).min(to) - v.start.max(from)).max(0))
+            .sum();
+        o.insert("waiting_ms".into(), json!(waiting));
         out
     }
 

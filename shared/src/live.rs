@@ -1,0 +1,150 @@
+//! The live picture supervisors watch: each queue now, each agent now, the longest-waiting
+//! engagements and each queue's last hours in 15-minute points. `GET /v1/stats/queues` and
+//! `/v1/stats/agents` answer parts of it; a supervisor's or admin's socket receives all of it
+//! (cut to the queues they may see) as `{"type":"live_stats","live_stats":{…}}` whenever the
+//! event log moves (at most once a second) and at least every few seconds; a wallboard reads a
+//! reduced copy ([`crate::wallboard::WallboardView`]).
+
+use crate::channel::Channel;
+use crate::config::AgentStatus;
+use crate::ids::{AgentId, EngagementId, QueueId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// How far back [`LiveStats::trend`] reaches.
+pub const TREND_HOURS: i64 = 4;
+
+/// How many of each queue's longest-waiting engagements [`LiveStats::waiting`] lists.
+pub const WAITING_PER_QUEUE: usize = 10;
+
+/// One queue now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueStats {
+    pub queue_id: QueueId,
+    pub name: String,
+    pub channel: Channel,
+    /// Waiting for an agent.
+    pub waiting: u64,
+    /// Ringing.
+    pub offered: u64,
+    /// Connected, inactive or in wrap-up.
+    pub active: u64,
+    /// How long the oldest waiting engagement has waited, in seconds.
+    pub longest_wait_secs: u64,
+    /// Of the engagements that entered this queue in the last 24 hours and were answered or
+    /// abandoned/cancelled, the percentage answered within the threshold; `null` with none.
+    pub service_level_percent: Option<f64>,
+    pub service_level_target_percent: u8,
+    pub service_level_threshold_secs: u32,
+    pub answered_24h: u64,
+    pub abandoned_24h: u64,
+}
+
+/// One agent now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentStats {
+    pub agent_id: AgentId,
+    pub display_name: String,
+    pub status: AgentStatus,
+    /// Engagements held per channel (connected, inactive, wrap-up).
+    pub holding: BTreeMap<Channel, u64>,
+    pub ringing: u64,
+    /// The queues the agent is a member of.
+    #[serde(default)]
+    pub queue_ids: Vec<QueueId>,
+}
+
+/// An engagement waiting in a queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WaitingEngagement {
+    pub engagement_id: EngagementId,
+    pub queue_id: QueueId,
+    pub channel: Channel,
+    /// The work item's name or the customer's name, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Queued (or created) at.
+    #[serde(with = "time::serde::rfc3339")]
+    pub waiting_since: OffsetDateTime,
+    /// Its age at [`LiveStats::as_of`].
+    pub waited_secs: u64,
+}
+
+/// A queue's 15 minutes in the trend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrendPoint {
+    #[serde(with = "time::serde::rfc3339")]
+    pub start: OffsetDateTime,
+    /// As in the reports (docs/reports.md): answered within the threshold ÷ (answered +
+    /// abandoned after the short-abandon threshold) × 100, of the visits that entered the
+    /// queue in these 15 minutes; absent with none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_level_percent: Option<f64>,
+    /// The average number waiting over these 15 minutes (so far, for the current one):
+    /// waiting time ÷ elapsed time, engagements still waiting included.
+    pub average_waiting: f64,
+    pub offered: u64,
+    pub answered: u64,
+    pub abandoned: u64,
+}
+
+/// A queue's last [`TREND_HOURS`] hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueTrend {
+    pub queue_id: QueueId,
+    /// Oldest first; the last is the 15 minutes under way.
+    pub points: Vec<TrendPoint>,
+}
+
+/// Everything a supervisor's live view shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveStats {
+    #[serde(with = "time::serde::rfc3339")]
+    pub as_of: OffsetDateTime,
+    pub queues: Vec<QueueStats>,
+    pub agents: Vec<AgentStats>,
+    /// Each queue's longest-waiting engagements (at most [`WAITING_PER_QUEUE`]), oldest first.
+    pub waiting: Vec<WaitingEngagement>,
+    pub trend: Vec<QueueTrend>,
+}
+
+impl LiveStats {
+    /// The part about the queues `allowed` keeps: those queues, their waiting engagements and
+    /// trends, and the agents who are members of one of them.
+    pub fn only(&self, allowed: impl Fn(QueueId) -> bool) -> LiveStats {
+        LiveStats {
+            as_of: self.as_of,
+            queues: self
+                .queues
+                .iter()
+                .filter(|q| allowed(q.queue_id))
+                .cloned()
+                .collect(),
+            agents: self
+                .agents
+                .iter()
+                .filter(|a| a.queue_ids.iter().any(|q| allowed(*q)))
+                .cloned()
+                .collect(),
+            waiting: self
+                .waiting
+                .iter()
+                .filter(|w| allowed(w.queue_id))
+                .cloned()
+                .collect(),
+            trend: self
+                .trend
+                .iter()
+                .filter(|t| allowed(t.queue_id))
+                .cloned()
+                .collect(),
+        }
+    }
+}
