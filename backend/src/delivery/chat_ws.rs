@@ -175,7 +175,8 @@ pub async fn serve(
     }
     let mut ping = super::socket::pings();
     ping.tick().await;
-    while let Some(next) = super::socket::next_event(&mut socket, &mut live, &mut ping, &mut None).await
+    while let Some(next) =
+        super::socket::next_event(&mut socket, &mut live, &mut ping, &mut None).await
     {
         let event = match next {
             Next::Live(Live::Event(event)) => event,

@@ -6,9 +6,9 @@ use crate::store::Store;
 use crate::workers::Stop;
 use shared::events::Event;
 use shared::ids::{AccountId, AgentId, EngagementId};
+use shared::live::LiveStats;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use shared::live::LiveStats;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch, Notify};
 

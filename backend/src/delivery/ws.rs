@@ -138,8 +138,8 @@ pub async fn serve(
     let mut ping = super::socket::pings();
     ping.tick().await;
     // Supervisors and admins also get the live statistics of the queues they may see.
-    let mut stats = matches!(agent.role, Role::Supervisor | Role::Admin)
-        .then(|| hub.subscribe_stats());
+    let mut stats =
+        matches!(agent.role, Role::Supervisor | Role::Admin).then(|| hub.subscribe_stats());
     while let Some(next) =
         super::socket::next_event(&mut socket, &mut live, &mut ping, &mut stats).await
     {

@@ -27,12 +27,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The wallboard page and its files (outside the API document).
 pub fn page() -> Router<AppState> {
     Router::new()
-        .route("/wallboard/{id}", get(|| file(PAGE_HTML, "text/html; charset=utf-8")))
+        .route(
+            "/wallboard/{id}",
+            get(|| file(PAGE_HTML, "text/html; charset=utf-8")),
+        )
         .route(
             "/wallboard.js",
             get(|| file(PAGE_JS, "application/javascript; charset=utf-8")),
         )
-        .route("/wallboard.css", get(|| file(PAGE_CSS, "text/css; charset=utf-8")))
+        .route(
+            "/wallboard.css",
+            get(|| file(PAGE_CSS, "text/css; charset=utf-8")),
+        )
 }
 
 const PAGE_HTML: &str = include_str!("../../static/wallboard.html");
@@ -65,7 +71,10 @@ async fn create_wallboard(
     Auth(p): Auth,
     ApiJson(body): ApiJson<NewWallboard>,
 ) -> Result<(StatusCode, Json<MintedWallboard>), ApiError> {
-    Ok((StatusCode::CREATED, Json(svc::create(&s.ctx, &p, body).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(svc::create(&s.ctx, &p, body).await?),
+    ))
 }
 
 /// Delete a wallboard: its token stops working at once.
@@ -88,9 +97,7 @@ async fn wallboard_view(
     parts: Parts,
 ) -> Result<Json<WallboardView>, ApiError> {
     let token = bearer(&parts).ok_or_else(|| {
-        ApiError::Unauthorized(
-            "send the wallboard's token: Authorization: Bearer <token>".into(),
-        )
+        ApiError::Unauthorized("send the wallboard's token: Authorization: Bearer <token>".into())
     })?;
     let latest = s.hub.latest_stats();
     Ok(Json(svc::view(&s.ctx, id, &token, latest).await?))

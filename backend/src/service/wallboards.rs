@@ -51,7 +51,8 @@ pub async fn create(ctx: &Ctx, p: &Principal, new: NewWallboard) -> Result<Minte
         ));
     }
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let queues: Vec<Queue> = cfg::list_docs(tx.conn().await?, DocTable::Queues, p.account()).await?;
+    let queues: Vec<Queue> =
+        cfg::list_docs(tx.conn().await?, DocTable::Queues, p.account()).await?;
     let known: BTreeSet<QueueId> = queues.iter().map(|q| q.queue_id).collect();
     if let Some((i, q)) = new
         .queue_ids
@@ -91,12 +92,7 @@ pub async fn create(ctx: &Ctx, p: &Principal, new: NewWallboard) -> Result<Minte
         )),
         other => other.into(),
     })?;
-    super::audit::record(
-        &mut tx,
-        p,
-        Change::put("wallboard", id, None, &wallboard),
-    )
-    .await?;
+    super::audit::record(&mut tx, p, Change::put("wallboard", id, None, &wallboard)).await?;
     tx.commit().await?;
     let token = ctx.signer.sign(&Claims {
         kind: TokenKind::Wallboard,
@@ -117,8 +113,12 @@ pub async fn create(ctx: &Ctx, p: &Principal, new: NewWallboard) -> Result<Minte
 /// `GET /v1/wallboards`.
 pub async fn list(ctx: &Ctx, p: &Principal) -> Result<Vec<Wallboard>> {
     p.admin_or(Scope::ConfigRead)?;
-    let rows: Vec<Stored> =
-        cfg::list_docs(&mut *ctx.store.read().await?, DocTable::Wallboards, p.account()).await?;
+    let rows: Vec<Stored> = cfg::list_docs(
+        &mut *ctx.store.read().await?,
+        DocTable::Wallboards,
+        p.account(),
+    )
+    .await?;
     Ok(rows.into_iter().map(|s| s.wallboard).collect())
 }
 
@@ -134,7 +134,13 @@ pub async fn delete(ctx: &Ctx, p: &Principal, id: WallboardId) -> Result<()> {
     )
     .await?
     .ok_or_else(|| ServiceError::NotFound(format!("no wallboard {id}")))?;
-    cfg::delete_doc(tx.conn().await?, DocTable::Wallboards, p.account(), &id.to_string()).await?;
+    cfg::delete_doc(
+        tx.conn().await?,
+        DocTable::Wallboards,
+        p.account(),
+        &id.to_string(),
+    )
+    .await?;
     super::audit::record(
         &mut tx,
         p,

@@ -59,7 +59,12 @@ pub fn line_chart(label: &str, lines: &[Line], max: f64, target: Option<f64>) ->
     let axis = svg("line");
     set(&axis, "class", "chart-axis");
     paint(&axis, "#8b949e", "1");
-    for (k, v) in [("x1", 0.0), ("x2", WIDTH), ("y1", HEIGHT - 0.5), ("y2", HEIGHT - 0.5)] {
+    for (k, v) in [
+        ("x1", 0.0),
+        ("x2", WIDTH),
+        ("y1", HEIGHT - 0.5),
+        ("y2", HEIGHT - 0.5),
+    ] {
         set(&axis, k, &v.to_string());
     }
     let _ = root.append_child(&axis);
@@ -110,7 +115,10 @@ pub fn stacked_bar(label: &str, parts: &[(&str, &str, u64, &str)]) -> Element {
     set(&root, "viewBox", &format!("0 0 {WIDTH} 6"));
     set(&root, "preserveAspectRatio", "none");
     set(&root, "role", "img");
-    let said: Vec<String> = parts.iter().map(|(_, n, c, _)| format!("{c} {n}")).collect();
+    let said: Vec<String> = parts
+        .iter()
+        .map(|(_, n, c, _)| format!("{c} {n}"))
+        .collect();
     let label = format!("{label}: {}", said.join(", "));
     set(&root, "aria-label", &label);
     let title = svg("title");

@@ -47,10 +47,7 @@ fn queue_trend(q: &JsValue, id: &str, points: &js_sys::Array) -> Element {
         .map(|p| num(&p, "service_level_percent"))
         .collect();
     // The 15-minute averages, then the count now: a wait shows at once.
-    let mut waiting: Vec<Option<f64>> = points
-        .iter()
-        .map(|p| num(&p, "average_waiting"))
-        .collect();
+    let mut waiting: Vec<Option<f64>> = points.iter().map(|p| num(&p, "average_waiting")).collect();
     waiting.push(Some(waiting_now));
     let latest_sl = sl.iter().rev().flatten().next().copied();
     let sl_said = latest_sl.map_or("no service level yet".into(), |p| {
@@ -108,7 +105,10 @@ fn agents_by_status(agents: &js_sys::Array) -> Element {
     let _ = bar.set_attribute("width", "100%");
     let _ = bar.set_attribute("height", "12");
     let _ = section.append_child(&bar);
-    let legend: Vec<String> = tally.iter().map(|(_, n, c, _)| format!("{c} {n}")).collect();
+    let legend: Vec<String> = tally
+        .iter()
+        .map(|(_, n, c, _)| format!("{c} {n}"))
+        .collect();
     let _ = section.append_child(&text_el("p", "", &legend.join(" · ")));
     for (key, _, count, _) in tally {
         let _ = section.set_attribute(&format!("data-{key}"), &count.to_string());

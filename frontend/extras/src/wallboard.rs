@@ -38,7 +38,10 @@ async fn read(root: Element, id: String, token: String, last: Option<String>) {
             let as_of = text(&view, "as_of");
             again(root, id, token, as_of);
         }
-        Err((401 | 403 | 404, message)) => fail(&root, &format!("This wallboard is not available: {message}")),
+        Err((401 | 403 | 404, message)) => fail(
+            &root,
+            &format!("This wallboard is not available: {message}"),
+        ),
         Err(_) => {
             // Keep the numbers, say how old they are.
             if let Some(asof) = root.query_selector(".wb-asof").ok().flatten() {
@@ -92,7 +95,8 @@ fn draw(root: &Element, view: &JsValue) {
         5..=6 => 3,
         _ => 4,
     };
-    let grid = el("section", &format!("wb-queues cols-{cols}"));
+    let rows = n.max(1).div_ceil(cols);
+    let grid = el("section", &format!("wb-queues cols-{cols} rows-{rows}"));
     for q in queues.iter() {
         let _ = grid.append_child(&queue_tile(&q));
     }
@@ -129,7 +133,10 @@ fn queue_tile(q: &JsValue) -> Element {
         let _ = tile.set_attribute("data-queue", &id);
     }
     let name = text(q, "name").unwrap_or_default();
-    let _ = tile.append_child(&text_el("h2", "", &name));
+    // A long name is cut with an ellipsis on the screen; the title keeps it whole.
+    let heading = text_el("h2", "", &name);
+    let _ = heading.set_attribute("title", &name);
+    let _ = tile.append_child(&heading);
     let figures = el("div", "wb-figures");
     let sl_text = sl.map_or("–".to_string(), |p| format!("{p:.0}%"));
     for f in [
@@ -140,12 +147,7 @@ fn queue_tile(q: &JsValue) -> Element {
             wait_level,
             "longest",
         ),
-        figure(
-            &format!("Service level (target {target:.0}% in {threshold:.0} s)"),
-            &sl_text,
-            sl_level,
-            "service-level",
-        ),
+        figure("Service level", &sl_text, sl_level, "service-level"),
         figure(
             "Answered, 24 h",
             &format!("{:.0}", num(q, "answered_24h").unwrap_or(0.0)),
@@ -157,7 +159,7 @@ fn queue_tile(q: &JsValue) -> Element {
     }
     let _ = tile.append_child(&figures);
     let small = format!(
-        "Ringing {:.0} · Active {:.0} · Abandoned {:.0} (24 h)",
+        "Target {target:.0}% in {threshold:.0} s · Ringing {:.0} · Active {:.0} · Abandoned {:.0} (24 h)",
         num(q, "offered").unwrap_or(0.0),
         num(q, "active").unwrap_or(0.0),
         num(q, "abandoned_24h").unwrap_or(0.0)
@@ -186,13 +188,21 @@ fn agents(list: &Array) -> Element {
     let _ = footer.set_attribute("data-test", "wallboard-agents");
     let counts = el("div", "wb-counts");
     let names = el("ul", "wb-names");
-    let mut tally = [("ready", "Ready", 0u32), ("busy", "Busy", 0), ("not_ready", "Not ready", 0)];
+    let mut tally = [
+        ("ready", "Ready", 0u32),
+        ("busy", "Busy", 0),
+        ("not_ready", "Not ready", 0),
+    ];
     for a in list.iter() {
         let presence = text(&a, "presence").unwrap_or_default();
         if let Some(t) = tally.iter_mut().find(|(k, _, _)| *k == presence) {
             t.2 += 1;
         }
-        let item = text_el("li", &presence, &text(&a, "display_name").unwrap_or_default());
+        let item = text_el(
+            "li",
+            &presence,
+            &text(&a, "display_name").unwrap_or_default(),
+        );
         let _ = names.append_child(&item);
     }
     for (class, label, n) in tally {

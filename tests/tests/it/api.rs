@@ -1166,6 +1166,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/reports/engagements"),
     ("get", "/v1/reports/queues"),
     ("get", "/v1/reports/agents"),
+    ("get", "/v1/wallboards"),
+    ("post", "/v1/wallboards"),
+    ("delete", "/v1/wallboards/{id}"),
+    ("get", "/v1/wallboards/{id}/view"),
     ("get", "/v1/flows/callout-secret"),
     ("get", "/v1/flows/{id}/callouts/deliveries"),
 ];

@@ -428,6 +428,164 @@ async fn a_supervisor_sees_the_queues_now_and_barges_from_the_widget() {
     grace.close().await;
 }
 
+/// The demo's supervisor watches the queues live, from the socket: the waiting chart rises
+/// when a ticket waits and falls when Ada answers it, the service-level chart gains this
+/// quarter hour's point, the longest-waiting list names the ticket, and Ada counts as busy.
+#[tokio::test]
+async fn the_supervisor_charts_move_when_a_ticket_waits_and_is_answered() {
+    let sys = system().await;
+    let supervisor =
+        Widget::signed_in(&sys.switchboard.base_url, "admin@demo.test", PASSWORD).await;
+    let before = supervisor.queue_trend("CRM tickets", "t.now === '0'").await;
+    let routed = route_ticket(&sys, "T-2001").await;
+    let id = routed["engagement"]["engagement_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let waiting = supervisor.queue_trend("CRM tickets", "t.now === '1'").await;
+    assert_ne!(
+        waiting["waiting"], before["waiting"],
+        "the waiting line moved"
+    );
+    assert!(waiting["caption"].as_str().unwrap().contains("1 waiting"));
+    let row = supervisor.longest_waiting_row(&id).await;
+    assert_eq!(row[0], "Invoice 4471 charged twice", "{row}");
+    assert_eq!(row[1], "CRM tickets", "{row}");
+    assert!(row[2].as_str().unwrap().ends_with(" s"), "{row}");
+
+    let ada = tests::api::Api::new(&sys.switchboard.base_url)
+        .login("ada@demo.test", PASSWORD)
+        .await;
+    ada.set_ready().await;
+    ada.accept_when_offered(&id, Duration::from_secs(10)).await;
+    let answered = supervisor
+        .queue_trend("CRM tickets", "t.now === '0' && t.sl !== ''")
+        .await;
+    assert_ne!(
+        answered["waiting"], waiting["waiting"],
+        "the waiting line fell"
+    );
+    assert_ne!(
+        answered["sl"], waiting["sl"],
+        "the service level line moved"
+    );
+    assert!(
+        answered["caption"]
+            .as_str()
+            .unwrap()
+            .contains("service level 100%"),
+        "{answered}"
+    );
+    supervisor.agents_by_status("a.busy >= 1").await;
+    supervisor.close().await;
+}
+
+/// A wallboard on a 1920×1080 screen: every demo queue in a tile that fits, the numbers from
+/// the wallboard's view, no scrolling anywhere; deleting the wallboard stops the screen with
+/// a message.
+#[tokio::test]
+async fn a_wallboard_fills_a_full_hd_screen_without_overflow() {
+    let sys = system().await;
+    let admin = tests::api::Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", PASSWORD)
+        .await;
+    // As many queues as a wallboard takes (12), some with long names.
+    let demo_queues = admin
+        .get("/v1/queues")
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .len();
+    for i in demo_queues..12 {
+        admin
+            .post(
+                "/v1/queues",
+                json!({"name": format!("Escalations and priority customers, region {i}"), "channel": "work_item", "distribution": "longest_idle", "ring_timeout_secs": 30}),
+            )
+            .await
+            .expect(201);
+    }
+    let queues: Vec<Value> = admin
+        .get("/v1/queues")
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .clone();
+    let ids: Vec<&Value> = queues.iter().map(|q| &q["queue_id"]).collect();
+    assert_eq!(ids.len(), 12);
+    let made = admin
+        .post(
+            "/v1/wallboards",
+            json!({"name": "Contact center floor — all queues", "queue_ids": ids}),
+        )
+        .await
+        .expect(201);
+    route_ticket(&sys, "T-2002").await;
+    let browser = Browser::start().await;
+    // A viewport of 1920×1080 CSS px (the window adds its own frame).
+    browser.client.set_window_size(1920, 1080).await.unwrap();
+    let frame = browser
+        .run("return [outerWidth - innerWidth, outerHeight - innerHeight];")
+        .await;
+    let (fw, fh) = (
+        frame[0].as_u64().unwrap() as u32,
+        frame[1].as_u64().unwrap() as u32,
+    );
+    browser
+        .client
+        .set_window_size(1920 + fw, 1080 + fh)
+        .await
+        .unwrap();
+    browser
+        .client
+        .goto(&format!(
+            "{}{}",
+            sys.switchboard.base_url,
+            made["url"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    let tiles = queues.len();
+    let shown = browser
+        .wait_for(
+            "the wallboard with a tile per queue",
+            Duration::from_secs(20),
+            &format!(
+                "const t = [...document.querySelectorAll('[data-test=wallboard-queue]')]; if (t.length !== {tiles}) return null; const crm = t.find(e => e.querySelector('h2').textContent === 'CRM tickets'); return crm && crm.querySelector('[data-test=waiting] .value').textContent === '1' ? {{ w: innerWidth, h: innerHeight }} : null;"
+            ),
+        )
+        .await;
+    assert_eq!(shown, json!({"w": 1920, "h": 1080}));
+    let overflow = browser
+        .run(
+            "const d = document.documentElement; const out = []; if (d.scrollWidth > innerWidth || d.scrollHeight > innerHeight) out.push('page ' + d.scrollWidth + 'x' + d.scrollHeight); for (const e of document.querySelectorAll('#wallboard, .wb-queue, .wb-figure, .wb-agents, h1, h2')) { const cut = /^H[12]$/.test(e.tagName); /* names may end in an ellipsis, never lose height */ if ((!cut && e.scrollWidth > e.clientWidth + 1) || e.scrollHeight > e.clientHeight + 1) out.push(e.tagName + '.' + e.className + ' ' + e.scrollWidth + '/' + e.clientWidth + 'x' + e.scrollHeight + '/' + e.clientHeight + ' ' + e.textContent.slice(0, 30)); const r = e.getBoundingClientRect(); if (r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) out.push('outside: ' + e.className); } return out;",
+        )
+        .await;
+    assert_eq!(overflow, json!([]), "overflow on a 1920×1080 screen");
+    let agents = browser
+        .run("return document.querySelector('[data-test=wallboard-agents]').textContent;")
+        .await;
+    assert!(agents.as_str().unwrap().contains("Ready"), "{agents}");
+    browser.screenshot("wallboard-1920x1080").await;
+
+    let id = made["wallboard"]["wallboard_id"].as_str().unwrap();
+    admin
+        .delete(&format!("/v1/wallboards/{id}"))
+        .await
+        .expect(204);
+    let stopped = browser
+        .wait_for(
+            "the wallboard to stop",
+            Duration::from_secs(20),
+            "const e = document.querySelector('[data-test=wallboard-error]'); return e ? e.textContent : null;",
+        )
+        .await;
+    assert!(stopped.as_str().unwrap().contains("deleted"), "{stopped}");
+    browser.close().await;
+}
+
 /// Wait until the event log says a supervisor barged into `id`.
 async fn barged_in_the_event_log(sys: &System, id: &str) {
     let admin = tests::api::Api::new(&sys.switchboard.base_url)

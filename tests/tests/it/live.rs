@@ -44,7 +44,10 @@ async fn supervisors_watch_their_queues_live(db: TestDb) {
         .as_array()
         .unwrap()
         .iter()
-        .all(|a| a["queue_ids"].as_array().unwrap().contains(&json!(c.queue_id))));
+        .all(|a| a["queue_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(c.queue_id))));
     let all = stats(&mut admin_feed).await;
     assert_eq!(
         queue_ids(&all).into_iter().collect::<BTreeSet<_>>(),
@@ -121,8 +124,18 @@ async fn wallboard_tokens_read_their_wallboard_only(db: TestDb) {
 
     // Bad requests are named; only admins create.
     for (body, status, code, field) in [
-        (json!({"name": "", "queue_ids": [c.queue_id]}), 422, "invalid_field", Some("name")),
-        (json!({"name": "Floor", "queue_ids": []}), 422, "invalid_field", Some("queue_ids")),
+        (
+            json!({"name": "", "queue_ids": [c.queue_id]}),
+            422,
+            "invalid_field",
+            Some("name"),
+        ),
+        (
+            json!({"name": "Floor", "queue_ids": []}),
+            422,
+            "invalid_field",
+            Some("queue_ids"),
+        ),
         (
             json!({"name": "Floor", "queue_ids": [c.queue_id, c.queue_id]}),
             422,
@@ -157,7 +170,10 @@ async fn wallboard_tokens_read_their_wallboard_only(db: TestDb) {
         )
         .await
         .expect(201);
-    let id = made["wallboard"]["wallboard_id"].as_str().unwrap().to_string();
+    let id = made["wallboard"]["wallboard_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let token = made["token"].as_str().unwrap().to_string();
     assert_eq!(made["url"], format!("/wallboard/{id}#token={token}"));
     c.admin
@@ -195,7 +211,10 @@ async fn wallboard_tokens_read_their_wallboard_only(db: TestDb) {
     assert_eq!(queues[0]["queue_id"], c.queue_id);
     assert_eq!(queues[0]["waiting"], 1);
     assert_eq!(queues[0]["trend"]["points"].as_array().unwrap().len(), 16);
-    assert!(!view.to_string().contains(TITLE), "a customer's work reached a wallboard");
+    assert!(
+        !view.to_string().contains(TITLE),
+        "a customer's work reached a wallboard"
+    );
     let agents = view["agents"].as_array().unwrap();
     assert_eq!(agents.len(), 1, "the signed-in member only: {agents:?}");
     assert_eq!(
@@ -211,7 +230,10 @@ async fn wallboard_tokens_read_their_wallboard_only(db: TestDb) {
         "/v1/agents/me".to_string(),
         "/v1/wallboards".to_string(),
         "/v1/events".to_string(),
-        format!("/v1/wallboards/{}/view", other["wallboard"]["wallboard_id"].as_str().unwrap()),
+        format!(
+            "/v1/wallboards/{}/view",
+            other["wallboard"]["wallboard_id"].as_str().unwrap()
+        ),
     ] {
         board.get(&path).await.error(401, "unauthorized", None);
     }
@@ -234,11 +256,15 @@ async fn wallboard_tokens_read_their_wallboard_only(db: TestDb) {
         .delete(&format!("/v1/wallboards/{id}"))
         .await
         .expect(204);
-    let revoked = board
-        .get(&format!("/v1/wallboards/{id}/view"))
-        .await
-        .error(401, "unauthorized", None);
-    assert!(revoked["error"]["message"].as_str().unwrap().contains("deleted"));
+    let revoked =
+        board
+            .get(&format!("/v1/wallboards/{id}/view"))
+            .await
+            .error(401, "unauthorized", None);
+    assert!(revoked["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("deleted"));
     let other_id = other["wallboard"]["wallboard_id"].as_str().unwrap();
     c.anon()
         .with_token(other["token"].as_str().unwrap())

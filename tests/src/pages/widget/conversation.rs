@@ -288,6 +288,44 @@ impl Widget {
         .await
     }
 
+    /// The supervisor view's charts of queue `name` once `until` (a JavaScript condition on
+    /// `t`) holds: `t.now` (the number waiting now, as the waiting chart says it), `t.waiting`
+    /// and `t.sl` (the waiting and service-level charts' lines, as their SVG points), and
+    /// `t.caption`.
+    pub async fn queue_trend(&self, name: &str, until: &str) -> Value {
+        self.eval(
+            &format!("the {name} charts with {until}"),
+            &format!(
+                "const f = [...document.querySelectorAll('[data-test=queue-trend]')].find(f => f.querySelector('figcaption').textContent.startsWith({} + ':')); if (!f) return null; const lines = (c) => [...f.querySelectorAll(`[data-test=${{c}}] polyline`)].map(p => p.getAttribute('points')).join('|'); const w = f.querySelector('[data-test=waiting-chart]'); const t = {{ now: w.getAttribute('data-now'), waiting: lines('waiting-chart'), sl: lines('sl-chart'), caption: f.querySelector('figcaption').textContent, label: w.getAttribute('aria-label') }}; return ({until}) ? t : null;",
+                json!(name)
+            ),
+        )
+        .await
+    }
+
+    /// The supervisor view's longest-waiting row of engagement `id`: its cells' texts.
+    pub async fn longest_waiting_row(&self, id: &str) -> Value {
+        self.eval(
+            &format!("{id} among the longest waiting"),
+            &format!(
+                "const r = document.querySelector('[data-test=longest-waiting] tr[data-engagement=\"{id}\"]'); return r ? [...r.cells].map(c => c.textContent) : null;"
+            ),
+        )
+        .await
+    }
+
+    /// The supervisor view's agents by status once `until` (a condition on `a`, the counts
+    /// by status) holds.
+    pub async fn agents_by_status(&self, until: &str) -> Value {
+        self.eval(
+            &format!("agents by status with {until}"),
+            &format!(
+                "const e = document.querySelector('[data-test=agents-by-status]'); if (!e) return null; const a = {{ ready: +e.dataset.ready, busy: +e.dataset.busy, not_ready: +e.dataset.not_ready, offline: +e.dataset.offline }}; return ({until}) ? a : null;"
+            ),
+        )
+        .await
+    }
+
     /// How many engagement tabs there are, once there are `n`.
     pub async fn engagement_tabs(&self, n: usize) -> Value {
         self.eval(
