@@ -148,3 +148,75 @@ impl LiveStats {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn queue(n: u128) -> QueueStats {
+        QueueStats {
+            queue_id: QueueId(Uuid::from_u128(n)),
+            name: format!("Q{n}"),
+            channel: Channel::Chat,
+            waiting: 0,
+            offered: 0,
+            active: 0,
+            longest_wait_secs: 0,
+            service_level_percent: None,
+            service_level_target_percent: 80,
+            service_level_threshold_secs: 20,
+            answered_24h: 0,
+            abandoned_24h: 0,
+        }
+    }
+
+    #[test]
+    fn a_cut_keeps_the_allowed_queues_and_their_members_only() {
+        let (a, b) = (QueueId(Uuid::from_u128(1)), QueueId(Uuid::from_u128(2)));
+        let agent = |n: u128, queues: Vec<QueueId>| AgentStats {
+            agent_id: AgentId(Uuid::from_u128(n)),
+            display_name: format!("A{n}"),
+            status: AgentStatus::Ready,
+            holding: BTreeMap::new(),
+            ringing: 0,
+            queue_ids: queues,
+        };
+        let waiting = |q: QueueId| WaitingEngagement {
+            engagement_id: EngagementId(Uuid::from_u128(100 + q.0.as_u128())),
+            queue_id: q,
+            channel: Channel::Chat,
+            title: None,
+            waiting_since: OffsetDateTime::UNIX_EPOCH,
+            waited_secs: 1,
+        };
+        let all = LiveStats {
+            as_of: OffsetDateTime::UNIX_EPOCH,
+            queues: vec![queue(1), queue(2)],
+            agents: vec![
+                agent(10, vec![a]),
+                agent(11, vec![b]),
+                agent(12, vec![a, b]),
+            ],
+            waiting: vec![waiting(a), waiting(b)],
+            trend: vec![
+                QueueTrend {
+                    queue_id: a,
+                    points: vec![],
+                },
+                QueueTrend {
+                    queue_id: b,
+                    points: vec![],
+                },
+            ],
+        };
+        let cut = all.only(|q| q == b);
+        assert_eq!(cut.queues.len(), 1);
+        assert_eq!(cut.queues[0].queue_id, b);
+        let names: Vec<&str> = cut.agents.iter().map(|a| a.display_name.as_str()).collect();
+        assert_eq!(names, ["A11", "A12"]);
+        assert!(cut.waiting.iter().all(|w| w.queue_id == b) && cut.waiting.len() == 1);
+        assert_eq!(cut.trend.len(), 1);
+        assert!(all.only(|_| false).agents.is_empty());
+    }
+}

@@ -563,6 +563,43 @@ mod tests {
     }
 
     #[test]
+    fn waiting_time_is_split_at_bucket_edges_and_counted_when_the_visit_ends() {
+        let account = AccountId(Uuid::from_u128(9));
+        let q = QueueId(Uuid::from_u128(2));
+        let ada = AgentId(Uuid::from_u128(4));
+        let mut p = Projection::default();
+        let start = T0 + BUCKET_MS - 3_000;
+        p.apply(
+            account,
+            &fact(
+                EventKind::EngagementCreated,
+                start,
+                None,
+                snapshot(EngagementState::Queued, Some(q)),
+            ),
+        );
+        assert_eq!(
+            p.queue_buckets[&(q, T0)].waiting_ms,
+            0,
+            "not before it ends"
+        );
+        p.apply(
+            account,
+            &fact(
+                EventKind::EngagementConnected,
+                T0 + BUCKET_MS + 2_000,
+                Some(ada),
+                snapshot(EngagementState::Connected, Some(q)),
+            ),
+        );
+        assert_eq!(p.queue_buckets[&(q, T0)].waiting_ms, 3_000);
+        assert_eq!(p.queue_buckets[&(q, T0 + BUCKET_MS)].waiting_ms, 2_000);
+        // Everything else about the visit stays in the bucket it started in.
+        assert_eq!(p.queue_buckets[&(q, T0)].answered, 1);
+        assert_eq!(p.queue_buckets[&(q, T0 + BUCKET_MS)].answered, 0);
+    }
+
+    #[test]
     fn an_agent_first_seen_has_no_time_behind_them() {
         let account = AccountId(Uuid::from_u128(9));
         let ada = AgentId(Uuid::from_u128(4));

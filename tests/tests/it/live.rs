@@ -36,7 +36,7 @@ async fn supervisors_watch_their_queues_live(db: TestDb) {
 
     // At once, without waiting for an event: the queues each may see.
     let first = stats(&mut sue_feed).await;
-    assert_eq!(queue_ids(&first), [c.queue_id.clone()]);
+    assert_eq!(queue_ids(&first), [c.queue_id.as_str()]);
     let trend = &first["trend"][0];
     assert_eq!(trend["queue_id"], c.queue_id);
     assert_eq!(trend["points"].as_array().unwrap().len(), 16, "4 hours");
@@ -105,7 +105,7 @@ async fn supervisors_watch_their_queues_live(db: TestDb) {
     })
     .await;
     let later = stats(&mut sue_feed).await;
-    assert_eq!(queue_ids(&later), [c.queue_id.clone()]);
+    assert_eq!(queue_ids(&later), [c.queue_id.as_str()]);
     assert!(!later.to_string().contains(call));
 
     // An agent's socket gets none (watchers get a picture at least every 5 s).
