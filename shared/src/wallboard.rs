@@ -29,7 +29,14 @@ pub struct Wallboard {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewWallboard {
+    /// 1–100 characters, unique in the account.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::limits::schemas::visible_100)
+    )]
     pub name: String,
+    /// The queues it shows, in this order (a queue listed twice is shown once); 1–12.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 12))]
     pub queue_ids: Vec<QueueId>,
 }
 

@@ -43,13 +43,10 @@ pub async fn create(ctx: &Ctx, p: &Principal, new: NewWallboard) -> Result<Minte
         return Err(invalid("queue_ids", "name at least one queue"));
     }
     validate::at_most("queue_ids", &new.queue_ids, MAX_QUEUES)?;
+    // A queue listed twice is shown once (like a queue's app_ids).
     let mut seen = BTreeSet::new();
-    if let Some(i) = new.queue_ids.iter().position(|q| !seen.insert(*q)) {
-        return Err(invalid(
-            format!("queue_ids[{i}]"),
-            format!("queue {} is listed twice", new.queue_ids[i]),
-        ));
-    }
+    let mut new = new;
+    new.queue_ids.retain(|q| seen.insert(*q));
     let mut tx = ctx.store.begin_for(p.account()).await?;
     let queues: Vec<Queue> =
         cfg::list_docs(tx.conn().await?, DocTable::Queues, p.account()).await?;
