@@ -106,6 +106,10 @@ define_id!(
     /// A wallboard: a read-only view of some queues for a screen on the wall.
     WallboardId
 );
+define_id!(
+    /// A canned response: a short reply agents insert by shortcut.
+    CannedResponseId
+);
 
 /// The public address external systems call to start an engagement (`flow.flow_entry_id`).
 /// Unlike the UUID ids above it is chosen by the admin, e.g. `"billing-tickets"`.

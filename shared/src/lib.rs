@@ -7,6 +7,7 @@
 //! builds for `wasm32-unknown-unknown`.
 
 pub mod api;
+pub mod canned;
 pub mod channel;
 pub mod config;
 #[cfg(test)]

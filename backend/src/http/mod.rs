@@ -4,6 +4,7 @@ mod agents;
 mod apps;
 mod attachments;
 pub mod auth;
+mod canned;
 mod chat;
 mod config;
 mod engagements;
@@ -102,6 +103,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(tagged(auth::routes(), "auth"))
         .merge(tagged(config::routes(), "config"))
         .merge(tagged(apps::routes(), "config"))
+        .merge(tagged(canned::routes(), "engagements"))
         .merge(tagged(engagements::routes(), "engagements"))
         .merge(tagged(agents::routes(), "agents"))
         .merge(tagged(webhooks::routes(), "webhooks"))

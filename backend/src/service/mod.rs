@@ -6,6 +6,7 @@ pub mod agents;
 pub mod apps;
 pub mod audit;
 pub mod calls;
+pub mod canned;
 pub mod chat;
 pub mod config;
 pub mod demo;

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod blobs;
 pub mod callouts;
 pub mod calls;
+pub mod canned;
 pub mod chats;
 pub mod config;
 pub mod engagements;

@@ -26,6 +26,8 @@ struct State {
     /// A supervisor barging in (from the supervisor view): writes, but reading is not the
     /// agent's, so no receipts are sent.
     supervising: bool,
+    /// Canned responses in the reply box.
+    canned: crate::canned::Canned,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -57,7 +59,9 @@ fn mount(host: Element, id: String, token: String, live: bool, supervising: bool
                 asked(state, ask);
             }
         });
+        let canned = crate::canned::attach_canned(view.input(), id.clone(), token.clone());
         RefCell::new(State {
+            canned,
             id,
             token,
             live,
@@ -82,6 +86,7 @@ impl Conversation {
     /// agent may write).
     pub fn set(&self, token: String, live: bool) {
         let mut s = self.state.borrow_mut();
+        s.canned.set_token(token.clone());
         s.token = token;
         let now_live = live && !s.live;
         s.live = live;
@@ -120,7 +125,9 @@ impl Conversation {
 
     /// The token changed (the session was renewed).
     pub(crate) fn set_token(&self, token: String) {
-        self.state.borrow_mut().token = token;
+        let mut s = self.state.borrow_mut();
+        s.canned.set_token(token.clone());
+        s.token = token;
     }
 
     /// Read the conversation again and show what is new (each message once).
@@ -134,7 +141,9 @@ impl Conversation {
     }
 
     pub fn unmount(&self) {
-        self.state.borrow_mut().view.unmount();
+        let mut s = self.state.borrow_mut();
+        s.canned.unmount();
+        s.view.unmount();
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod apps;
 pub mod call;
+pub mod canned;
 pub mod charts;
 pub mod conversation;
 pub mod queue_prefs;

@@ -104,6 +104,11 @@ pub fn connected_engagements() -> Call {
     get("/v1/engagements?state=connected&limit=50")
 }
 
+/// `GET /v1/engagements/{id}/canned-responses` (`Vec<FilledResponse>`).
+pub fn canned_responses(id: &str) -> Call {
+    get(format!("/v1/engagements/{id}/canned-responses"))
+}
+
 /// `GET /v1/engagements/{id}` (`Engagement`).
 pub fn engagement(id: &str) -> Call {
     get(format!("/v1/engagements/{id}"))

@@ -285,6 +285,11 @@ impl Conversation {
         }
     }
 
+    /// The composer's text field (for what the owner adds to it: canned responses).
+    pub fn input(&self) -> HtmlTextAreaElement {
+        self.input.clone()
+    }
+
     /// A text that was not sent goes back into the composer, unless more was typed since.
     pub fn restore_draft(&self, body: &str) {
         if self.input.value().is_empty() {

@@ -86,6 +86,15 @@ export function call_frame(id, json) {
   parts.get("call:" + id)?.frame(json);
   parts.get("supervisor")?.call_frame(id, json);
 }
+export function canned_note(base, el, id, token) {
+  const key = "canned:" + id;
+  if (parts.has(key)) return parts.get(key)?.set_token(token);
+  parts.set(key, null);
+  load(base).then((m) => { if (parts.has(key)) parts.set(key, m.attach_canned(el, id, token)); }, (e) => {
+    parts.delete(key);
+    failed(e);
+  });
+}
 export function drop_part(key) {
   parts.get(key)?.unmount();
   parts.delete(key);
@@ -117,6 +126,8 @@ extern "C" {
     fn call_frame(id: &str, json: &str);
     /// A `live_stats` frame (JSON), for the supervisor view (kept for it while it loads).
     fn supervisor_stats(json: &str);
+    /// Canned responses in a work item's new-note field (`textarea`), attached once.
+    fn canned_note(base: &str, el: &web_sys::HtmlTextAreaElement, id: &str, token: &str);
     /// Unmount a part: an engagement id, or `"supervisor"`.
     fn drop_part(key: &str);
 }
@@ -245,6 +256,18 @@ pub fn fill_transfer_targets(session: Session, select: &web_sys::Element) {
 pub fn fill_queue_prefs(session: Session, list: &web_sys::Element) {
     let token = session.token.get_untracked().unwrap_or_default();
     queue_prefs(base(), list, &token);
+}
+
+/// The agent is about to write a note: canned responses in its field (loaded on first use,
+/// removed with the panel).
+pub fn canned_in_note(session: Session, id: EngagementId, field: &web_sys::HtmlTextAreaElement) {
+    let token = session.token.get_untracked().unwrap_or_default();
+    canned_note(base(), field, &id.to_string(), &token);
+}
+
+/// The panel of `id` is gone: so are the canned responses of its note field.
+pub fn drop_canned_in_note(id: EngagementId) {
+    drop_part(&format!("canned:{id}"));
 }
 
 /// A JavaScript function that sends a text frame on the widget's socket.

@@ -6,6 +6,7 @@ mod apps;
 mod audit;
 mod auth;
 mod browser;
+mod canned;
 mod chat;
 mod chat_page;
 mod commands;

@@ -32,6 +32,12 @@ pub fn notes(
             }
         });
     };
+    on_cleanup(move || crate::react::extras::drop_canned_in_note(id));
+    let canned = move |_| {
+        if let Some(field) = note.get_untracked() {
+            crate::react::extras::canned_in_note(session, id, &field);
+        }
+    };
     view! {
         <section class="notes">
             <h3>"Notes"</h3>
@@ -40,7 +46,7 @@ pub fn notes(
             </ul>
             <div hidden=move || !allows(state, Command::AddNote)>
                 <label class="sr-only" for=format!("note-{id}")>"New note"</label>
-                <textarea id=format!("note-{id}") node_ref=note data-test="note-input" rows="2" maxlength="10000" placeholder="Add a note"></textarea>
+                <textarea id=format!("note-{id}") node_ref=note data-test="note-input" rows="2" maxlength="10000" placeholder="Add a note (/ and a shortcut: a canned response)" on:focus=canned></textarea>
                 <button data-test="add-note" on:click=add_note>"Add note"</button>
             </div>
         </section>

@@ -113,11 +113,30 @@ fn authorize(
     }
 }
 
+/// A message or note an agent writes must not hold a canned response's placeholder
+/// (`{{consumer.name}}`, `{{variables.x}}`…) it left for them to fill: the customer would read
+/// it raw (`shared::canned`).
+fn no_placeholder_left(body: &str) -> Result<()> {
+    match shared::canned::unfilled(body) {
+        Some(left) => Err(invalid(
+            "body",
+            format!("fill in {left} first: the canned response had no value for it"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Check the payload before taking any lock.
 fn check_action(action: &Action) -> Result<()> {
     match action {
-        Action::AddNote(body) => validate::required("body", body, 10_000),
-        Action::AddMessage(draft) => message::check(draft),
+        Action::AddNote(body) => {
+            validate::required("body", body, 10_000)?;
+            no_placeholder_left(body)
+        }
+        Action::AddMessage(draft) => {
+            message::check(draft)?;
+            no_placeholder_left(&draft.body)
+        }
         Action::UpdateVariables(vars) => {
             if vars.is_empty() || vars.len() > 50 {
                 return Err(invalid("variables", "give 1 to 50 variables"));
