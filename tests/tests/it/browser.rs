@@ -586,6 +586,36 @@ async fn a_wallboard_fills_a_full_hd_screen_without_overflow() {
     browser.close().await;
 }
 
+/// Canned responses serve work-item notes too: in Ada's new-note field, `/inv` and Tab puts
+/// the team's reply there filled for the ticket, and it is added as a note.
+#[tokio::test]
+async fn a_canned_response_fills_a_work_item_note() {
+    let sys = system().await;
+    let admin = tests::api::Api::new(&sys.switchboard.base_url)
+        .login("admin@demo.test", PASSWORD)
+        .await;
+    admin
+        .post(
+            "/v1/canned-responses",
+            json!({"title": "Invoice follow-up", "shortcut": "inv",
+                   "body": "Called {{consumer.name}} about {{work_item.name}} ({{work_item.id}})."}),
+        )
+        .await
+        .expect(201);
+    let ada = standalone_ada(&sys).await;
+    route_ticket(&sys, "T-2001").await;
+    ada.accept_offer().await;
+    let note = ada.note_from_canned("inv").await;
+    assert_eq!(
+        note,
+        "Called Margaret Hamilton about Invoice 4471 charged twice (T-2001)."
+    );
+    ada.click("[data-test=panel]:not([hidden]) [data-test=add-note]")
+        .await;
+    ada.wait_note_listed().await;
+    ada.close().await;
+}
+
 /// Wait until the event log says a supervisor barged into `id`.
 async fn barged_in_the_event_log(sys: &System, id: &str) {
     let admin = tests::api::Api::new(&sys.switchboard.base_url)

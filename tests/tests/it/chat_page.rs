@@ -781,6 +781,109 @@ async fn a_supervisor_barges_into_a_chat(c: &Center, agent: &Widget, grace: &(St
     supervisor.close().await;
 }
 
+/// Canned responses in the widget's chat: `/thanks` and Enter puts the team's reply in the
+/// box filled for this customer and agent, the order number it has no value for left visible
+/// and selected with a line saying so; sending it anyway is refused (the customer gets
+/// nothing raw); once the CRM sets the order number, picking the reply from **Replies** fills
+/// it too, and the customer receives it.
+#[tokio::test]
+async fn an_agent_inserts_a_canned_response_with_its_variables_filled() {
+    let (c, _site, _origin, _agent) = website_center(TestDb::sqlite(), 0).await;
+    c.admin
+        .post(
+            "/v1/canned-responses",
+            json!({"title": "Thanks", "shortcut": "thanks",
+                   "body": "Thank you {{consumer.name}}, this is {{agent.display_name}}. Order {{variables.order_id}} ships today."}),
+        )
+        .await
+        .expect(201);
+    let session = c
+        .anon()
+        .post(
+            "/v1/chat/web-chat/sessions",
+            json!({"name": "Alan Turing", "email": "alan@bletchley.test", "question": "Where is my order?"}),
+        )
+        .await
+        .expect(201);
+    let id = session["engagement_id"].as_str().unwrap().to_string();
+    let customer = c
+        .anon()
+        .with_token(session["session_token"].as_str().unwrap());
+    let agent = chat_agent_in_the_widget(&c).await;
+    agent.accept_offer().await;
+    agent.bodies(1).await;
+
+    agent.reply("/thanks").await;
+    let filled = agent.reply_box("r.value.startsWith('Thank you')").await;
+    assert_eq!(
+        filled["value"],
+        "Thank you Alan Turing, this is Chat Agent. Order {{variables.order_id}} ships today."
+    );
+    assert_eq!(
+        filled["selected"], "{{variables.order_id}}",
+        "the gap is selected"
+    );
+    assert!(
+        filled["hint"]
+            .as_str()
+            .unwrap()
+            .contains("Fill in {{variables.order_id}}"),
+        "{filled}"
+    );
+
+    // Sent anyway: refused, kept in the box, never shown to the customer.
+    agent.press_enter_in_reply().await;
+    let refused = agent.reply_box("r.error !== ''").await;
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("{{variables.order_id}}"),
+        "{refused}"
+    );
+    let seen = customer.get("/v1/chat/session").await.expect(200);
+    assert!(!seen["messages"].to_string().contains("{{"), "{seen}");
+
+    // The CRM sets the order number; the picker fills it.
+    c.integrator
+        .patch(
+            &format!("/v1/engagements/{id}/variables"),
+            json!({"variables": {"order_id": "A-17"}}),
+        )
+        .await
+        .expect(200);
+    agent.pick_canned("thanks").await;
+    let whole = agent
+        .reply_box("r.value.includes('A-17') && r.hint === ''")
+        .await;
+    assert_eq!(
+        whole["value"],
+        "Thank you Alan Turing, this is Chat Agent. Order A-17 ships today."
+    );
+    agent.press_enter_in_reply().await;
+    agent
+        .wait_last_message(
+            2,
+            "Thank you Alan Turing, this is Chat Agent. Order A-17 ships today.",
+        )
+        .await;
+    let seen = customer.get("/v1/chat/session").await.expect(200);
+    let bodies: Vec<&str> = seen["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "Where is my order?",
+            "Thank you Alan Turing, this is Chat Agent. Order A-17 ships today."
+        ]
+    );
+    agent.close().await;
+}
+
 tests::both_stores!(
     a_customer_chats_from_a_website_through_the_bubble,
     a_customer_leaves_a_message_when_nobody_can_chat,

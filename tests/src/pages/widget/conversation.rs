@@ -68,6 +68,38 @@ impl Widget {
         .await;
     }
 
+    /// The shown panel's reply box once `until` (a JavaScript condition on `r`) holds:
+    /// `r.value`, `r.selected` (the selected text), `r.hint` (the canned-response line).
+    pub async fn reply_box(&self, until: &str) -> Value {
+        self.eval(
+            &format!("the reply box with {until}"),
+            &format!(
+                "const p = document.querySelector('[data-test=panel]:not([hidden])'); const i = p && p.querySelector('[data-test=chat-input]'); if (!i) return null; const h = p.querySelector('[data-test=canned-hint]'); const r = {{ value: i.value, selected: i.value.slice(i.selectionStart, i.selectionEnd), hint: h ? h.textContent : null, error: [...p.querySelectorAll('[data-test=chat-error]')].map(e => e.textContent).join('|') }}; return ({until}) ? r : null;"
+            ),
+        )
+        .await
+    }
+
+    /// Press Enter in the shown panel's reply box (sends what it holds).
+    pub async fn press_enter_in_reply(&self) {
+        self.send_when_shown("[data-test=panel]:not([hidden]) [data-test=chat-input]", "")
+            .await;
+    }
+
+    /// Empty the shown panel's reply box, open its canned responses and pick `/shortcut`.
+    pub async fn pick_canned(&self, shortcut: &str) {
+        self.run(
+            "const i = document.querySelector('[data-test=panel]:not([hidden]) [data-test=chat-input]'); i.value = ''; i.focus(); return true;",
+        )
+        .await;
+        self.click("[data-test=panel]:not([hidden]) [data-test=canned-open]")
+            .await;
+        self.click(&format!(
+            "[data-test=panel]:not([hidden]) [data-test=canned-list] [data-shortcut={shortcut}]"
+        ))
+        .await;
+    }
+
     /// Type `text` and Enter into the field `css` once it is rendered and shown: a
     /// conversation mounts after its panel, so the field can exist before it is usable.
     async fn send_when_shown(&self, css: &str, text: &str) {

@@ -82,6 +82,31 @@ impl Widget {
         self.click(&format!("{SHOWN} [data-test=add-note]")).await;
     }
 
+    /// In the shown engagement's new-note field: `/shortcut` and Tab, once canned responses
+    /// are attached to it (on first focus); the field's text once the response replaced it.
+    pub async fn note_from_canned(&self, shortcut: &str) -> String {
+        let field = format!("{SHOWN} [data-test=note-input]");
+        self.click(&field).await;
+        self.wait_present(
+            "canned responses in the note field",
+            &format!("{SHOWN} .notes [data-test=canned-open]"),
+        )
+        .await;
+        self.type_into(&field, &format!("/{shortcut}\u{E004}"))
+            .await;
+        self.eval(
+            "the canned response in the note field",
+            &format!(
+                "const v = document.querySelector({}).value; return v && !v.startsWith('/') ? v : null;",
+                serde_json::json!(field)
+            ),
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string()
+    }
+
     /// Wait until the shown panel lists a note.
     pub async fn wait_note_listed(&self) {
         self.wait_present(
