@@ -237,7 +237,7 @@ pub async fn for_engagement(
         .into_iter()
         .filter(|r| shortcuts.insert(r.shortcut.clone()))
         .map(|r| {
-            let (text, missing) = fill(&r.body, &value);
+            let (text, missing) = fill(&r.body, value);
             FilledResponse {
                 canned_response_id: r.canned_response_id,
                 ownership: r.ownership,
