@@ -69,14 +69,14 @@ pub struct CannedResponseInput {
     /// 1–4,000 characters; placeholders as the module says (an unknown one is refused).
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 4000, pattern = "\\S")
+        schema(schema_with = crate::limits::schemas::visible_4000)
     )]
     pub body: String,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub queue_ids: Vec<QueueId>,
-    /// On create: `shared` (admins' default) or `personal` (everyone else's default, and
-    /// all they may make). Unchangeable afterwards.
+    /// `shared` (admins' default) or `personal` (everyone else's default, and all they may
+    /// make). On `PUT`, a change moves it: to the team's (admins), or to the caller's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownership: Option<Ownership>,
 }

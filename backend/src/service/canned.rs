@@ -150,7 +150,8 @@ async fn existing(ctx: &Ctx, p: &Principal, id: CannedResponseId) -> Result<Cann
     Ok(r)
 }
 
-/// `PUT /v1/canned-responses/{id}`: its ownership stays.
+/// `PUT /v1/canned-responses/{id}`. A new `ownership` moves it: an agent's own to the
+/// team's (admins only), or the team's to the caller's own (by whoever may change the team's).
 pub async fn update(
     ctx: &Ctx,
     p: &Principal,
@@ -158,19 +159,25 @@ pub async fn update(
     input: CannedResponseInput,
 ) -> Result<CannedResponse> {
     let before = existing(ctx, p, id).await?;
-    if input.ownership.is_some_and(|o| o != before.ownership) {
-        return Err(invalid(
-            "ownership",
-            "a canned response keeps its ownership: create a new one instead",
-        ));
-    }
+    let (ownership, owner_id) = match input.ownership {
+        Some(Ownership::Shared) if before.ownership != Ownership::Shared => {
+            p.admin_or(Scope::ConfigWrite)?;
+            (Ownership::Shared, None)
+        }
+        Some(Ownership::Personal) if before.ownership != Ownership::Personal => {
+            (Ownership::Personal, Some(p.agent()?.0))
+        }
+        _ => (before.ownership, before.owner_id),
+    };
     let input = check(ctx, p, input).await?;
     let r = CannedResponse {
+        canned_response_id: before.canned_response_id,
+        ownership,
+        owner_id,
         title: input.title,
         shortcut: input.shortcut,
         body: input.body,
         queue_ids: input.queue_ids,
-        ..before.clone()
     };
     save(ctx, p, &r, Some(&before)).await?;
     Ok(r)

@@ -15,7 +15,7 @@ pub async fn put(conn: &mut AnyConnection, account: AccountId, r: &CannedRespons
     sqlx::query(
         "INSERT INTO canned_responses (canned_response_id, account_id, owner_id, shortcut, config)
          VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (canned_response_id) DO UPDATE SET shortcut = excluded.shortcut, config = excluded.config",
+         ON CONFLICT (canned_response_id) DO UPDATE SET owner_id = excluded.owner_id, shortcut = excluded.shortcut, config = excluded.config",
     )
     .bind(r.canned_response_id.to_string())
     .bind(account.to_string())

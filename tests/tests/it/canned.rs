@@ -163,12 +163,49 @@ async fn canned_responses_are_kept_filled_and_never_sent_raw(db: TestDb) {
         .await
         .expect(200);
     assert_eq!(renamed["shortcut"], "ty");
+    // An admin's own, moved to the team's: everyone sees it.
+    let draft = c
+        .admin
+        .post(
+            "/v1/canned-responses",
+            json!({"title": "Draft", "shortcut": "draft", "body": "x", "ownership": "personal"}),
+        )
+        .await
+        .expect(201);
+    assert!(!a1
+        .get("/v1/canned-responses")
+        .await
+        .expect(200)
+        .to_string()
+        .contains("draft"));
+    let draft_id = draft["canned_response_id"].as_str().unwrap();
+    let moved = c
+        .admin
+        .put(
+            &format!("/v1/canned-responses/{draft_id}"),
+            json!({"title": "Draft", "shortcut": "draft", "body": "x", "ownership": "shared"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(moved["ownership"], "shared");
+    assert!(moved.get("owner_id").is_none());
+    assert!(a1
+        .get("/v1/canned-responses")
+        .await
+        .expect(200)
+        .to_string()
+        .contains("draft"));
+    c.admin
+        .delete(&format!("/v1/canned-responses/{draft_id}"))
+        .await
+        .expect(204);
+    // Moving one's own to the team's is an admin's to do.
     a0.put(
         &format!("/v1/canned-responses/{mine_id}"),
         json!({"title": "My thanks", "shortcut": "ty", "body": "x", "ownership": "shared"}),
     )
     .await
-    .error(422, "invalid_field", Some("ownership"));
+    .error(403, "forbidden", None);
 
     // A work item: filled for it, what has no value left visible and listed.
     a0.set_ready().await;
