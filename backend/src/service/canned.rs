@@ -6,14 +6,13 @@ use super::audit::Change;
 use super::{conflict, invalid, validate, Ctx, Result, ServiceError};
 use crate::auth::{Denied, Principal, Scope};
 use crate::store::canned as store;
-use crate::store::config::{self as cfg, DocTable};
 use crate::store::{agents, StoreError};
 use shared::canned::{
     fill, is_known, is_shortcut, placeholders, CannedResponse, CannedResponseInput, FilledResponse,
     Ownership,
 };
-use shared::config::{Queue, Role};
-use shared::ids::{CannedResponseId, EngagementId, QueueId};
+use shared::config::Role;
+use shared::ids::{AgentId, CannedResponseId, EngagementId, QueueId};
 use std::collections::BTreeSet;
 
 /// Check an input: title, shortcut, body and its placeholders, and queues that exist (a
@@ -44,21 +43,29 @@ async fn check(
     validate::at_most("queue_ids", &input.queue_ids, 100)?;
     let mut seen = BTreeSet::new();
     input.queue_ids.retain(|q| seen.insert(*q));
-    let queues: Vec<Queue> =
-        cfg::list_docs(&mut *ctx.store.read().await?, DocTable::Queues, p.account()).await?;
-    let known: BTreeSet<QueueId> = queues.iter().map(|q| q.queue_id).collect();
-    if let Some((i, q)) = input
-        .queue_ids
-        .iter()
-        .enumerate()
-        .find(|(_, q)| !known.contains(q))
-    {
-        return Err(ServiceError::UnknownReference {
-            field: format!("queue_ids[{i}]"),
-            message: format!("queue {q} does not exist"),
-        });
-    }
+    let queues = super::config::queue_map(&mut *ctx.store.read().await?, p.account()).await?;
+    validate::all_exist("queue_ids", "queue", &input.queue_ids, |q| {
+        queues.contains_key(q)
+    })?;
     Ok(input)
+}
+
+/// The response `id` as a checked input describes it.
+fn response(
+    id: CannedResponseId,
+    ownership: Ownership,
+    owner_id: Option<AgentId>,
+    input: CannedResponseInput,
+) -> CannedResponse {
+    CannedResponse {
+        canned_response_id: id,
+        ownership,
+        owner_id,
+        title: input.title,
+        shortcut: input.shortcut,
+        body: input.body,
+        queue_ids: input.queue_ids,
+    }
 }
 
 /// May `p` change `r`? The team's: admins and `config:write`; an agent's own: that agent.
@@ -129,15 +136,8 @@ pub async fn create(
         Ownership::Personal => Some(p.agent()?.0),
     };
     let input = check(ctx, p, input).await?;
-    let r = CannedResponse {
-        canned_response_id: CannedResponseId(uuid::Uuid::now_v7()),
-        ownership,
-        owner_id,
-        title: input.title,
-        shortcut: input.shortcut,
-        body: input.body,
-        queue_ids: input.queue_ids,
-    };
+    let id = CannedResponseId(uuid::Uuid::now_v7());
+    let r = response(id, ownership, owner_id, input);
     save(ctx, p, &r, None).await?;
     Ok(r)
 }
@@ -170,15 +170,7 @@ pub async fn update(
         _ => (before.ownership, before.owner_id),
     };
     let input = check(ctx, p, input).await?;
-    let r = CannedResponse {
-        canned_response_id: before.canned_response_id,
-        ownership,
-        owner_id,
-        title: input.title,
-        shortcut: input.shortcut,
-        body: input.body,
-        queue_ids: input.queue_ids,
-    };
+    let r = response(id, ownership, owner_id, input);
     save(ctx, p, &r, Some(&before)).await?;
     Ok(r)
 }

@@ -133,7 +133,7 @@ pub async fn delete_disposition(ctx: &Ctx, p: &Principal, id: DispositionId) -> 
 
 // ---- queues ------------------------------------------------------------------------------------
 
-async fn queue_map(
+pub(super) async fn queue_map(
     conn: &mut sqlx::AnyConnection,
     account: AccountId,
 ) -> Result<HashMap<QueueId, Queue>> {
@@ -273,14 +273,7 @@ pub async fn put_queue(ctx: &Ctx, p: &Principal, q: Queue, replace: bool) -> Res
         .into_iter()
         .map(|a| a.app_id)
         .collect();
-    for (i, a) in q.app_ids.iter().enumerate() {
-        if !apps.contains(a) {
-            return Err(unknown(
-                format!("app_ids[{i}]"),
-                format!("app {a} does not exist"),
-            ));
-        }
-    }
+    validate::all_exist("app_ids", "app", &q.app_ids, |a| apps.contains(a))?;
     cfg::put_doc(
         tx.conn().await?,
         DocTable::Queues,
@@ -833,14 +826,12 @@ pub async fn put_agent(
             ));
         }
     }
-    for (i, q) in input.supervised_queue_ids.iter().enumerate() {
-        if !queues.contains_key(q) {
-            return Err(unknown(
-                format!("supervised_queue_ids[{i}]"),
-                format!("queue {q} does not exist"),
-            ));
-        }
-    }
+    validate::all_exist(
+        "supervised_queue_ids",
+        "queue",
+        &input.supervised_queue_ids,
+        |q| queues.contains_key(q),
+    )?;
     let existing = match replace {
         Some(id) => Some(
             agents::get(tx.conn().await?, p.account(), id)

@@ -18,6 +18,7 @@ use shared::live::{
     LiveStats, QueueTrend, TrendPoint, WaitingEngagement, TREND_HOURS, WAITING_PER_QUEUE,
 };
 use shared::EngagementState;
+use sqlx::AnyConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use shared::live::{AgentStats, QueueStats};
@@ -29,9 +30,11 @@ const WINDOW_MS: i64 = 24 * 3600 * 1000;
 pub async fn queues(ctx: &Ctx, p: &Principal) -> Result<Vec<QueueStats>> {
     p.supervisor_or(Scope::EngagementsRead)?;
     let scope = super::reports::supervised(ctx, p).await?;
-    let now = now(ctx, p.account()).await?;
-    Ok(now
-        .queues
+    let at_ms = ctx.clock.now_ms();
+    let mut conn = ctx.store.snapshot().await?;
+    let live = live(&mut conn, p.account()).await?;
+    let (queues, _) = queues_now(&mut conn, p.account(), &live, at_ms).await?;
+    Ok(queues
         .into_iter()
         .filter(|q| scope.allows(q.queue_id))
         .collect())
@@ -41,9 +44,10 @@ pub async fn queues(ctx: &Ctx, p: &Principal) -> Result<Vec<QueueStats>> {
 pub async fn agents(ctx: &Ctx, p: &Principal) -> Result<Vec<AgentStats>> {
     p.supervisor_or(Scope::EngagementsRead)?;
     let scope = super::reports::supervised(ctx, p).await?;
-    let now = now(ctx, p.account()).await?;
-    Ok(now
-        .agents
+    let mut conn = ctx.store.snapshot().await?;
+    let live = live(&mut conn, p.account()).await?;
+    Ok(agents_now(&mut conn, p.account(), &live)
+        .await?
         .into_iter()
         .filter(|a| match &scope {
             super::reports::QueueScope::All => true,
@@ -102,10 +106,27 @@ struct Now {
 async fn now(ctx: &Ctx, account: AccountId) -> Result<Now> {
     let at_ms = ctx.clock.now_ms();
     let mut conn = ctx.store.snapshot().await?;
-    let mut queues: Vec<Queue> = cfg::list_docs(&mut conn, DocTable::Queues, account).await?;
-    queues.sort_by(|a, b| a.name.cmp(&b.name).then(a.queue_id.cmp(&b.queue_id)));
-    let live = eng::in_states(
-        &mut conn,
+    let live = live(&mut conn, account).await?;
+    let (queues, thresholds) = queues_now(&mut conn, account, &live, at_ms).await?;
+    let agents = agents_now(&mut conn, account, &live).await?;
+    drop(conn);
+    Ok(Now {
+        at_ms,
+        queues,
+        agents,
+        waiting: longest_waiting(&live, at_ms),
+        waiting_records: live
+            .into_iter()
+            .filter(|e| matches!(e.state, EngagementState::Queued | EngagementState::Offered))
+            .collect(),
+        thresholds,
+    })
+}
+
+/// The engagements under way: waiting, ringing or held.
+async fn live(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<EngagementRecord>> {
+    Ok(eng::in_states(
+        conn,
         account,
         &[
             EngagementState::Queued,
@@ -115,20 +136,19 @@ async fn now(ctx: &Ctx, account: AccountId) -> Result<Now> {
             EngagementState::WrapUp,
         ],
     )
-    .await?;
-    let recent = eng::created_since(&mut conn, account, at_ms - WINDOW_MS).await?;
-    let members = agents::list(&mut conn, account).await?;
-    let offers = eng::all_offers(&mut conn, account).await?;
-    drop(conn);
-    let queue_stats = queues
-        .iter()
-        .map(|q| queue_now(q, &live, &recent, at_ms))
-        .collect();
-    let agent_stats = members
-        .into_iter()
-        .map(|a| agent_now(a.agent, &live, &offers))
-        .collect();
-    let waiting = longest_waiting(&live, at_ms);
+    .await?)
+}
+
+/// Each queue now, by name, and each queue's service-level and short-abandon thresholds.
+async fn queues_now(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    live: &[EngagementRecord],
+    at_ms: i64,
+) -> Result<(Vec<QueueStats>, HashMap<QueueId, (u32, u32)>)> {
+    let mut queues: Vec<Queue> = cfg::list_docs(&mut *conn, DocTable::Queues, account).await?;
+    queues.sort_by(|a, b| a.name.cmp(&b.name).then(a.queue_id.cmp(&b.queue_id)));
+    let recent = eng::created_since(conn, account, at_ms - WINDOW_MS).await?;
     let thresholds = queues
         .iter()
         .map(|q| {
@@ -136,17 +156,25 @@ async fn now(ctx: &Ctx, account: AccountId) -> Result<Now> {
             (q.queue_id, (sl.threshold_secs, sl.short_abandon_secs))
         })
         .collect();
-    Ok(Now {
-        thresholds,
-        at_ms,
-        queues: queue_stats,
-        agents: agent_stats,
-        waiting,
-        waiting_records: live
-            .into_iter()
-            .filter(|e| matches!(e.state, EngagementState::Queued | EngagementState::Offered))
-            .collect(),
-    })
+    let stats = queues
+        .iter()
+        .map(|q| queue_now(q, live, &recent, at_ms))
+        .collect();
+    Ok((stats, thresholds))
+}
+
+/// Each agent now.
+async fn agents_now(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    live: &[EngagementRecord],
+) -> Result<Vec<AgentStats>> {
+    let members = agents::list(&mut *conn, account).await?;
+    let offers = eng::all_offers(conn, account).await?;
+    Ok(members
+        .into_iter()
+        .map(|a| agent_now(a.agent, live, &offers))
+        .collect())
 }
 
 fn queue_now(

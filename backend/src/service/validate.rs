@@ -1,6 +1,6 @@
 //! Input limits shared by every operation, with errors that name the field.
 
-use super::{invalid, Result};
+use super::{invalid, unknown, Result};
 use regex::Regex;
 use shared::limits;
 use std::sync::LazyLock;
@@ -94,6 +94,23 @@ pub fn at_most<T>(field: &str, items: &[T], max: usize) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Each id of the list `field` must name something that exists (`exists`): the first that
+/// does not is a `404` naming `field[i]` ("{what} {id} does not exist").
+pub fn all_exist<T: std::fmt::Display>(
+    field: &str,
+    what: &str,
+    ids: &[T],
+    exists: impl Fn(&T) -> bool,
+) -> Result<()> {
+    match ids.iter().enumerate().find(|(_, id)| !exists(id)) {
+        Some((i, id)) => Err(unknown(
+            format!("{field}[{i}]"),
+            format!("{what} {id} does not exist"),
+        )),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

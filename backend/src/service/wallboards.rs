@@ -13,8 +13,8 @@ use crate::reports::projection::ms_time;
 use crate::store::config::{self as cfg, DocTable};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
-use shared::config::{AgentStatus, Queue};
-use shared::ids::{QueueId, WallboardId};
+use shared::config::AgentStatus;
+use shared::ids::WallboardId;
 use shared::live::LiveStats;
 use shared::wallboard::{
     MintedWallboard, NewWallboard, Presence, Wallboard, WallboardAgent, WallboardQueue,
@@ -48,20 +48,10 @@ pub async fn create(ctx: &Ctx, p: &Principal, new: NewWallboard) -> Result<Minte
     let mut new = new;
     new.queue_ids.retain(|q| seen.insert(*q));
     let mut tx = ctx.store.begin_for(p.account()).await?;
-    let queues: Vec<Queue> =
-        cfg::list_docs(tx.conn().await?, DocTable::Queues, p.account()).await?;
-    let known: BTreeSet<QueueId> = queues.iter().map(|q| q.queue_id).collect();
-    if let Some((i, q)) = new
-        .queue_ids
-        .iter()
-        .enumerate()
-        .find(|(_, q)| !known.contains(q))
-    {
-        return Err(ServiceError::UnknownReference {
-            field: format!("queue_ids[{i}]"),
-            message: format!("queue {q} does not exist"),
-        });
-    }
+    let queues = super::config::queue_map(tx.conn().await?, p.account()).await?;
+    validate::all_exist("queue_ids", "queue", &new.queue_ids, |q| {
+        queues.contains_key(q)
+    })?;
     let wallboard = Wallboard {
         wallboard_id: WallboardId(uuid::Uuid::now_v7()),
         name,

@@ -232,16 +232,12 @@ fn insert(state: &Shared, r: &JsValue, whole: bool) {
     let end = from + filled.encode_utf16().count() as u32;
     match missing.first() {
         Some(first) => {
-            // Select the first placeholder left, so typing replaces it.
-            let inserted = input.value();
-            let at = inserted.char_indices().map(|(i, _)| i).find(|i| {
-                let utf16 = inserted[..*i].encode_utf16().count() as u32;
-                utf16 >= from && inserted[*i..].starts_with(first.as_str())
-            });
-            if let Some(i) = at {
-                let start = inserted[..i].encode_utf16().count() as u32;
-                let _ =
-                    input.set_selection_range(start, start + first.encode_utf16().count() as u32);
+            // Select the first placeholder left, so typing replaces it (the field counts in
+            // UTF-16 units from where the text went in).
+            if let Some(i) = filled.find(first.as_str()) {
+                let start = from + filled[..i].encode_utf16().count() as u32;
+                let end = start + first.encode_utf16().count() as u32;
+                let _ = input.set_selection_range(start, end);
             }
             drop(s);
             say(
