@@ -622,6 +622,10 @@ pub struct ChatView {
     pub queue: Option<QueuePlace>,
     /// The largest file the customer may send (`POST /v1/chat/session/attachments`), in bytes.
     pub attachment_max_bytes: u64,
+    /// The satisfaction survey the page asks once the conversation has ended: present when
+    /// the entry point has one and an agent answered (`POST /v1/chat/session/survey`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<crate::survey::ChatSurvey>,
 }
 
 /// A waiting chat's place in its queue.

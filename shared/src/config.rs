@@ -770,6 +770,10 @@ pub struct EntryPoint {
     /// Without it the entry point takes no chats from websites.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<WebChat>,
+    /// The satisfaction survey the chat page asks when a chat or web call an agent answered
+    /// ends (`shared::survey`). Absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<crate::survey::Survey>,
 }
 
 /// How an entry point takes web chats: which pre-chat answers are required besides the

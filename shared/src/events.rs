@@ -69,6 +69,9 @@ event_kinds! {
     EngagementMessageReceipt = "engagement.message_receipt",
     /// A chat/SMS transcript was finalised after close.
     EngagementMessagingTranscriptCompleted = "engagement.messaging_transcript_completed",
+    /// The customer answered the entry point's satisfaction survey (`shared::survey`); the
+    /// payload carries the answer as `survey`.
+    EngagementSurveyCompleted = "engagement.survey_completed",
     RecordingCompleted = "recording.completed",
     RecordingTranscriptCompleted = "recording.transcript_completed",
     AgentLoggedIn = "agent.logged_in",

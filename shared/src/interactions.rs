@@ -87,6 +87,22 @@ pub struct AssignedDisposition {
     pub engagement_end_time: Option<OffsetDateTime>,
 }
 
+/// A survey answer, with the engagement's times (for windows by `start_time` / `end_time`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SurveyEntry {
+    #[serde(flatten)]
+    pub survey: crate::survey::SurveyResponse,
+    #[serde(with = "time::serde::rfc3339")]
+    pub engagement_start_time: OffsetDateTime,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub engagement_end_time: Option<OffsetDateTime>,
+}
+
 /// One page of a windowed list. `next_page_token` (opaque) fetches the next page with the
 /// same window; absent on the last page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -23,6 +23,7 @@ pub mod payload;
 pub mod post_message;
 pub mod reports;
 pub mod state_machine;
+pub mod survey;
 pub mod wallboard;
 pub mod webhooks;
 

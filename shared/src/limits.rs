@@ -94,6 +94,7 @@ pub mod schemas {
         text_200 = None, 200, super::TEXT;
         text_500 = None, 500, super::TEXT;
         text_1000 = None, 1000, super::TEXT;
+        text_2000 = None, 2000, super::TEXT;
         text_4000 = None, 4000, super::TEXT;
         text_10000 = None, 10000, super::TEXT;
         visible_100 = Some(1), 100, super::VISIBLE_TEXT;

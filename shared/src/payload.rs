@@ -114,6 +114,10 @@ pub enum Detail {
     Message { message: MessageRecord },
     /// `engagement.message_receipt`.
     Receipt { receipt: MessageReceipt },
+    /// `engagement.survey_completed`.
+    Survey {
+        survey: crate::survey::SurveyResponse,
+    },
     /// Events whose engagement says it all.
     Plain {},
 }
@@ -214,6 +218,13 @@ impl Payload {
                     },
                 }
             }
+            // Never in an agent's feed, so the widget needs no reader of its own: serde's.
+            K::EngagementSurveyCompleted => Payload::Engagement {
+                engagement: Engagement::read(data.get("engagement")?)?,
+                detail: Detail::Survey {
+                    survey: serde_json::from_value(data.get("survey")?.clone()).ok()?,
+                },
+            },
             kind => return Payload::read_feed(kind, data),
         })
     }
@@ -245,7 +256,8 @@ impl Payload {
             K::ConfigChanged
             | K::WebhookEndpointDisabled
             | K::RecordingTranscriptCompleted
-            | K::EngagementMessagingTranscriptCompleted => return None,
+            | K::EngagementMessagingTranscriptCompleted
+            | K::EngagementSurveyCompleted => return None,
             kind => Payload::Engagement {
                 engagement: Engagement::read(data.get("engagement")?)?,
                 detail: read_detail(kind, data)?,
@@ -592,6 +604,22 @@ mod tests {
                     transcript_url: "https://cc.example/t".into(),
                 },
             }),
+            (uuid(), moment(), 1u8..=5, words()).prop_map(|(e, at, rating, comment)| {
+                Detail::Survey {
+                    survey: crate::survey::SurveyResponse {
+                        engagement_id: EngagementId(e),
+                        entry_id: crate::ids::EntryId("web-chat".into()),
+                        channel: crate::Channel::Chat,
+                        queue_id: None,
+                        agent_id: Some(AgentId(e)),
+                        scale: crate::survey::SurveyScale::FivePoint,
+                        question: "How did we do?".into(),
+                        rating,
+                        comment,
+                        answered_at: at,
+                    },
+                }
+            }),
             Just(Detail::Plain {}),
         ]
     }
@@ -612,6 +640,7 @@ mod tests {
             Detail::Transcript { .. } => EventKind::RecordingTranscriptCompleted,
             Detail::Message { .. } => EventKind::EngagementMessageAdded,
             Detail::Receipt { .. } => EventKind::EngagementMessageReceipt,
+            Detail::Survey { .. } => EventKind::EngagementSurveyCompleted,
             Detail::Plain {} => EventKind::EngagementConnected,
         }
     }

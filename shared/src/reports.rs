@@ -161,7 +161,8 @@ pub struct EngagementReport {
     /// cancelled, overflowed, a short abandon, or not over yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_level_met: Option<bool>,
-    /// The customer's satisfaction answer (1–5), when they gave one.
+    /// The customer's satisfaction survey rating (1–5; thumbs down 1, up 5), when they gave
+    /// one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<u8>,
 }
@@ -228,9 +229,15 @@ pub struct QueueFigures {
     pub handled: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_handle_ms: Option<f64>,
+    /// Satisfaction survey answers counted here (`shared::survey`): each in the interval it
+    /// was given, for the queue the engagement was last in and the agent who last had it.
     pub satisfaction_responses: u64,
+    /// The answers' ratings (1–5; thumbs down 1, up 5) summed ÷ responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction_average: Option<f64>,
+    /// CSAT: answers rating 4 or 5 (thumbs up) ÷ responses × 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction_percent: Option<f64>,
     /// Time engagements spent waiting in this queue within the interval, each wait split at
     /// the interval's edges (unlike the counts above, which go by when a visit entered), of the
     /// visits that have ended. ÷ the interval's length = the average number waiting.
@@ -273,9 +280,15 @@ pub struct AgentFigures {
     /// Time per status (offline is not listed), ordered by status then reason.
     #[serde(default)]
     pub status_time: Vec<StatusTime>,
+    /// Satisfaction survey answers counted here (`shared::survey`): each in the interval it
+    /// was given, for the queue the engagement was last in and the agent who last had it.
     pub satisfaction_responses: u64,
+    /// The answers' ratings (1–5; thumbs down 1, up 5) summed ÷ responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction_average: Option<f64>,
+    /// CSAT: answers rating 4 or 5 (thumbs up) ÷ responses × 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction_percent: Option<f64>,
 }
 
 /// One interval: local start and end (with their UTC offsets, so a repeated hour at a

@@ -124,6 +124,10 @@ pub const NAMES: &[(&str, &str)] = &[
         "contact_center.engagement_messaging_transcript_completed",
         "engagement.messaging_transcript_completed",
     ),
+    (
+        "contact_center.engagement_survey_completed",
+        "engagement.survey_completed",
+    ),
     ("contact_center.recording_completed", "recording.completed"),
     (
         "contact_center.recording_transcript_completed",
@@ -253,6 +257,9 @@ pub fn webhook_names(kind: EventKind, data: &serde_json::Value) -> WebhookNames 
             "contact_center.engagement_messaging_transcript_completed",
             None,
         ),
+        EventKind::EngagementSurveyCompleted => {
+            ("contact_center.engagement_survey_completed", None)
+        }
         EventKind::RecordingCompleted => ("contact_center.recording_completed", None),
         EventKind::RecordingTranscriptCompleted => {
             ("contact_center.recording_transcript_completed", None)

@@ -16,6 +16,7 @@ use axum::Json;
 use serde::Deserialize;
 use shared::api::{ChatEntry, ChatSession, ChatStart, ChatView, LeaveMessage, LeftMessage};
 use shared::engagement::{MessageRecord, NewMessage, NewReceipt};
+use shared::survey::{SurveyAnswer, SurveyResponse};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -29,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(typing))
         .routes(routes!(receipt))
         .routes(routes!(leave))
+        .routes(routes!(answer_survey))
         .routes(routes!(socket))
 }
 
@@ -167,6 +169,22 @@ async fn receipt(
 async fn leave(State(s): State<AppState>, Customer(c): Customer) -> Result<StatusCode, ApiError> {
     svc::leave(&s.ctx, c).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/chat/session/survey`: the customer answers the entry point's satisfaction survey
+/// once the conversation with an agent has ended (`ChatView::survey` says whether there is
+/// one); 201 with the stored answer. 404 when the entry point asks none; 409 before the end,
+/// when no agent answered, or when it was answered already; 422 naming `rating` or `comment`.
+#[utoipa::path(post, path = "/v1/chat/session/survey", request_body = SurveyAnswer, responses((status = 201, body = SurveyResponse), super::openapi::WriteErrors))]
+async fn answer_survey(
+    State(s): State<AppState>,
+    Customer(c): Customer,
+    ApiJson(a): ApiJson<SurveyAnswer>,
+) -> Result<(StatusCode, Json<SurveyResponse>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::service::surveys::answer(&s.ctx, c, a).await?),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -1,6 +1,7 @@
 //! Interaction data routes: recording and transcript uploads (connectors, `recordings:write`),
-//! their downloads (`recordings:read`, streamed, with `Range`), and the windowed lists of
-//! recordings, transcripts, notes and dispositions.
+//! their downloads (`recordings:read`, streamed, with `Range`), the windowed lists of
+//! recordings, transcripts, notes, dispositions and survey answers, and one engagement's survey
+//! answer.
 
 use super::auth::{bearer, Auth};
 use super::error::ApiError;
@@ -17,7 +18,10 @@ use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 use shared::ids::EngagementId;
-use shared::interactions::{AssignedDisposition, NoteEntry, Page, Recording, Transcript};
+use shared::interactions::{
+    AssignedDisposition, NoteEntry, Page, Recording, SurveyEntry, Transcript,
+};
+use shared::survey::SurveyResponse;
 use time::OffsetDateTime;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -41,6 +45,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_transcripts))
         .routes(routes!(list_notes))
         .routes(routes!(list_dispositions))
+        .routes(routes!(list_surveys))
+        .routes(routes!(engagement_survey))
 }
 
 pub(super) fn content_type(headers: &HeaderMap) -> &str {
@@ -336,6 +342,27 @@ async fn list_notes(
     ApiQuery(q): ApiQuery<WindowParams>,
 ) -> Result<Json<Page<NoteEntry>>, ApiError> {
     Ok(Json(svc::list_notes(&s.ctx, &p, &q.into()).await?))
+}
+
+/// `GET /v1/surveys?…`: satisfaction survey answers of engagements in the window
+/// (`shared::survey`).
+#[utoipa::path(get, path = "/v1/surveys", params(WindowParams), responses((status = 200, body = Page<SurveyEntry>), super::openapi::ReadErrors))]
+async fn list_surveys(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<WindowParams>,
+) -> Result<Json<Page<SurveyEntry>>, ApiError> {
+    Ok(Json(svc::list_surveys(&s.ctx, &p, &q.into()).await?))
+}
+
+/// `GET /v1/engagements/{id}/survey`: the customer's survey answer; 404 when they gave none.
+#[utoipa::path(get, path = "/v1/engagements/{id}/survey", params(("id" = uuid::Uuid, Path, description = "Engagement id")), responses((status = 200, body = SurveyResponse), super::openapi::ReadErrors))]
+async fn engagement_survey(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(id): ApiPath<EngagementId>,
+) -> Result<Json<SurveyResponse>, ApiError> {
+    Ok(Json(crate::service::surveys::get(&s.ctx, &p, id).await?))
 }
 
 /// `GET /v1/dispositions/assigned?…`: dispositions given to engagements in the window.

@@ -37,6 +37,9 @@ pub struct QueueBucket {
     pub surveys: u64,
     #[serde(default)]
     pub survey_sum: u64,
+    /// Answers rating 4 or 5 (thumbs up).
+    #[serde(default)]
+    pub satisfied: u64,
     /// Time engagements spent waiting in the queue within these 15 minutes (a visit's wait is
     /// split at bucket edges, counted when the visit ends).
     #[serde(default)]
@@ -61,6 +64,13 @@ impl QueueBucket {
         self.handle_ms += handle_ms;
     }
 
+    /// A satisfaction survey answer.
+    pub fn add_survey(&mut self, rating: u8) {
+        self.surveys += 1;
+        self.survey_sum += u64::from(rating);
+        self.satisfied += u64::from(shared::survey::is_satisfied(rating));
+    }
+
     pub fn merge(&mut self, o: &QueueBucket) {
         self.offered += o.offered;
         self.answered += o.answered;
@@ -78,6 +88,7 @@ impl QueueBucket {
         self.handle_ms += o.handle_ms;
         self.surveys += o.surveys;
         self.survey_sum += o.survey_sum;
+        self.satisfied += o.satisfied;
         self.waiting_ms += o.waiting_ms;
     }
 
@@ -109,6 +120,7 @@ impl QueueBucket {
             average_handle_ms: ratio_i(self.handle_ms, self.handled),
             satisfaction_responses: self.surveys,
             satisfaction_average: ratio(self.survey_sum, self.surveys),
+            satisfaction_percent: ratio(self.satisfied, self.surveys).map(|r| r * 100.0),
             waiting_ms: self.waiting_ms,
         }
     }
@@ -138,12 +150,22 @@ pub struct AgentBucket {
     pub surveys: u64,
     #[serde(default)]
     pub survey_sum: u64,
+    /// Answers rating 4 or 5 (thumbs up).
+    #[serde(default)]
+    pub satisfied: u64,
 }
 
 impl AgentBucket {
     pub fn add_handled(&mut self, handle_ms: i64) {
         self.handled += 1;
         self.handle_ms += handle_ms;
+    }
+
+    /// A satisfaction survey answer.
+    pub fn add_survey(&mut self, rating: u8) {
+        self.surveys += 1;
+        self.survey_sum += u64::from(rating);
+        self.satisfied += u64::from(shared::survey::is_satisfied(rating));
     }
 
     /// `ms` of the agent in `state` (their status and holdings over that time).
@@ -185,6 +207,7 @@ impl AgentBucket {
         }
         self.surveys += o.surveys;
         self.survey_sum += o.survey_sum;
+        self.satisfied += o.satisfied;
     }
 
     pub fn figures(&self) -> AgentFigures {
@@ -209,6 +232,7 @@ impl AgentBucket {
                 .collect(),
             satisfaction_responses: self.surveys,
             satisfaction_average: ratio(self.survey_sum, self.surveys),
+            satisfaction_percent: ratio(self.satisfied, self.surveys).map(|r| r * 100.0),
         }
     }
 }

@@ -57,6 +57,7 @@ pub const KINDS: &[EventKind] = &[
     EventKind::EngagementVariablesUpdated,
     EventKind::EngagementWrapUpStarted,
     EventKind::EngagementClosed,
+    EventKind::EngagementSurveyCompleted,
     EventKind::AgentStatusChanged,
     EventKind::AgentLoggedOut,
 ];
@@ -81,6 +82,18 @@ pub struct FactData {
     pub disposition: Option<Disposition>,
     #[serde(default)]
     pub status: Option<AgentStatus>,
+    #[serde(default)]
+    pub agent_id: Option<AgentId>,
+    #[serde(default)]
+    pub survey: Option<SurveyFact>,
+}
+
+/// What reports read of a satisfaction survey answer (`engagement.survey_completed`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SurveyFact {
+    pub rating: u8,
+    #[serde(default)]
+    pub queue_id: Option<QueueId>,
     #[serde(default)]
     pub agent_id: Option<AgentId>,
 }
@@ -247,6 +260,19 @@ impl Projection {
             .engagements
             .entry(id)
             .or_insert_with(|| new_entry(account, s, at));
+        if let (EventKind::EngagementSurveyCompleted, Some(survey)) = (fact.kind, &fact.data.survey)
+        {
+            // Whether the engagement is in wrap-up or closed: its row takes the rating, and the
+            // answer counts when it was given, for the queue and agent it names.
+            entry.row.satisfaction = Some(survey.rating);
+            if let Some(queue) = survey.queue_id {
+                self.queue_bucket(queue, at).add_survey(survey.rating);
+            }
+            if let Some(agent) = survey.agent_id {
+                self.agent_bucket(agent, at).add_survey(survey.rating);
+            }
+            return;
+        }
         let Some(mut p) = entry.progress.take() else {
             // Closed already: only a late disposition still changes the row.
             if let (EventKind::EngagementDispositionAdded, Some(d)) =

@@ -511,6 +511,9 @@ pub async fn put_entry(ctx: &Ctx, p: &Principal, e: EntryRecord) -> Result<Entry
         super::chat::check_settings(tx.conn().await?, p.account(), &e.entry.entry_id.0, chat)
             .await?;
     }
+    if let Some(survey) = &e.entry.survey {
+        validate::required("survey.question", &survey.question, 200)?;
+    }
     if let Some(profile) = e.profile_id {
         let found: Option<ConsumerRoutingProfile> = cfg::get_doc(
             tx.conn().await?,

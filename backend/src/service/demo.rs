@@ -11,6 +11,7 @@ use shared::config::{
     QueueMembership, Role, ServiceLevel, Skill, WebChat,
 };
 use shared::ids::{AppId, DispositionId, EntryId, FlowId, QueueId, SkillId};
+use shared::survey::{Survey, SurveyScale};
 use shared::Channel;
 use uuid::Uuid;
 
@@ -152,6 +153,7 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
                 description: Some("Demo CRM".into()),
                 address: None,
                 chat: None,
+                survey: None,
             },
             profile_id: None,
         },
@@ -174,6 +176,11 @@ pub async fn seed(ctx: &Ctx, crm_url: &str) -> Result<()> {
                     hours: None,
                     leave_message_entry_id: Some("crm-tickets".into()),
                     calls: ctx.calls.media.is_some(),
+                }),
+                survey: Some(Survey {
+                    scale: SurveyScale::FivePoint,
+                    question: "How satisfied are you with the help you got today?".into(),
+                    comment: true,
                 }),
             },
             profile_id: None,

@@ -15,7 +15,9 @@ use bytes::Bytes;
 use futures_util::Stream;
 use shared::events::EventKind;
 use shared::ids::EngagementId;
-use shared::interactions::{AssignedDisposition, NoteEntry, Page, Recording, Transcript};
+use shared::interactions::{
+    AssignedDisposition, NoteEntry, Page, Recording, SurveyEntry, Transcript,
+};
 use shared::payload::Detail;
 use shared::Channel;
 use time::OffsetDateTime;
@@ -700,7 +702,7 @@ pub async fn list_transcripts(
     )
 }
 
-fn engagement_reader(p: &Principal) -> Result<()> {
+pub(crate) fn engagement_reader(p: &Principal) -> Result<()> {
     match p {
         Principal::Client { .. } => Ok(p.client_with(Scope::EngagementsRead)?),
         Principal::Agent { .. } => Ok(p.supervisor_or(Scope::EngagementsRead)?),
@@ -726,6 +728,27 @@ pub async fn list_notes(ctx: &Ctx, p: &Principal, q: &WindowQuery) -> Result<Pag
                 created_at: ms_to_datetime(n.created_at_ms)?,
                 engagement_start_time: ms_to_datetime(n.engagement_start_ms)?,
                 engagement_end_time: n.engagement_end_ms.map(ms_to_datetime).transpose()?,
+            })
+        },
+    )
+}
+
+/// `GET /v1/surveys`: survey answers of engagements that started (or ended) in the window.
+pub async fn list_surveys(ctx: &Ctx, p: &Principal, q: &WindowQuery) -> Result<Page<SurveyEntry>> {
+    engagement_reader(p)?;
+    let by = engagement_time(q)?;
+    let r = resolve(ctx, q)?;
+    let mut conn = ctx.store.read().await?;
+    let rows = store::list_surveys(&mut conn, p.account(), by, &r.window).await?;
+    page(
+        &r,
+        rows,
+        |s| (s.window_ms, s.answer.engagement_id.to_string()),
+        |s| {
+            Ok(SurveyEntry {
+                survey: s.answer.clone(),
+                engagement_start_time: ms_to_datetime(s.engagement_start_ms)?,
+                engagement_end_time: s.engagement_end_ms.map(ms_to_datetime).transpose()?,
             })
         },
     )

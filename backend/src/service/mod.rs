@@ -20,6 +20,7 @@ pub mod reports;
 pub mod routing_view;
 pub mod sessions;
 pub mod stats;
+pub mod surveys;
 pub mod throttle;
 pub mod validate;
 pub mod wallboards;

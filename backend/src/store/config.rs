@@ -295,11 +295,11 @@ pub async fn put_entry(
     e: &EntryRecord,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO entry_points (account_id, entry_id, flow_id, profile_id, description, address, chat)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO entry_points (account_id, entry_id, flow_id, profile_id, description, address, chat, survey)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (account_id, entry_id) DO UPDATE SET flow_id = excluded.flow_id,
              profile_id = excluded.profile_id, description = excluded.description,
-             address = excluded.address, chat = excluded.chat",
+             address = excluded.address, chat = excluded.chat, survey = excluded.survey",
     )
     .bind(account.to_string())
     .bind(&e.entry.entry_id.0)
@@ -312,6 +312,12 @@ pub async fn put_entry(
             .chat
             .as_ref()
             .map(|c| serde_json::to_string(c).expect("chat settings serialize")),
+    )
+    .bind(
+        e.entry
+            .survey
+            .as_ref()
+            .map(|c| serde_json::to_string(c).expect("survey settings serialize")),
     )
     .execute(conn)
     .await?;
@@ -330,6 +336,10 @@ fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<EntryRecord> {
                 .try_get::<Option<String>, _>("chat")?
                 .map(|c| from_json("entry point chat settings", &c))
                 .transpose()?,
+            survey: r
+                .try_get::<Option<String>, _>("survey")?
+                .map(|c| from_json("entry point survey", &c))
+                .transpose()?,
         },
         profile_id: profile.as_deref().map(parse_id).transpose()?,
     })
@@ -341,7 +351,7 @@ pub async fn get_entry(
     entry_id: &str,
 ) -> Result<Option<EntryRecord>> {
     let row = sqlx::query(
-        "SELECT entry_id, flow_id, profile_id, description, address, chat FROM entry_points WHERE account_id = $1 AND entry_id = $2",
+        "SELECT entry_id, flow_id, profile_id, description, address, chat, survey FROM entry_points WHERE account_id = $1 AND entry_id = $2",
     )
     .bind(account.to_string())
     .bind(entry_id)
@@ -355,7 +365,7 @@ pub async fn list_entries(
     account: AccountId,
 ) -> Result<Vec<EntryRecord>> {
     let rows = sqlx::query(
-        "SELECT entry_id, flow_id, profile_id, description, address, chat FROM entry_points WHERE account_id = $1 ORDER BY entry_id",
+        "SELECT entry_id, flow_id, profile_id, description, address, chat, survey FROM entry_points WHERE account_id = $1 ORDER BY entry_id",
     )
     .bind(account.to_string())
     .fetch_all(conn)

@@ -1,11 +1,12 @@
-//! Interaction data rows: recordings, engagement transcripts, and the windowed lists of
-//! recordings, transcripts, notes and dispositions across engagements.
+//! Interaction data rows: recordings, engagement transcripts, survey answers, and the windowed
+//! lists of recordings, transcripts, notes, dispositions and survey answers across engagements.
 //!
 //! Lists page by key (`(time, id)` after the last row seen), so a page is stable while new
 //! rows arrive and deep pages cost the same as the first.
 
 use super::{parse, Result, StoreError};
 use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, NoteId};
+use shared::survey::SurveyResponse;
 use shared::Channel;
 use sqlx::{AnyConnection, FromRow, Row};
 
@@ -310,6 +311,85 @@ pub async fn list_transcripts(
         .await?
         .iter()
         .map(|row| Ok((TranscriptRow::from_row(row)?, row.try_get("window_ms")?)))
+        .collect()
+}
+
+// ---- survey answers ----------------------------------------------------------------------
+
+/// Store an engagement's survey answer; `false` when it has one already (answered once).
+pub async fn insert_survey_if_absent(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    answer: &SurveyResponse,
+    answered_at_ms: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO survey_responses (engagement_id, account_id, answered_at_ms, doc)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (engagement_id) DO NOTHING",
+    )
+    .bind(answer.engagement_id.to_string())
+    .bind(account.to_string())
+    .bind(answered_at_ms)
+    .bind(serde_json::to_string(answer).expect("a survey answer serializes"))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn survey_from_doc(doc: &str) -> Result<SurveyResponse> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(format!("survey answer: {e}")))
+}
+
+/// An engagement's survey answer, if the customer gave one.
+pub async fn get_survey(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    engagement: EngagementId,
+) -> Result<Option<SurveyResponse>> {
+    let doc: Option<String> = sqlx::query_scalar(
+        "SELECT doc FROM survey_responses WHERE account_id = $1 AND engagement_id = $2",
+    )
+    .bind(account.to_string())
+    .bind(engagement.to_string())
+    .fetch_optional(conn)
+    .await?;
+    doc.as_deref().map(survey_from_doc).transpose()
+}
+
+/// A survey answer with its engagement's times.
+#[derive(Debug, Clone)]
+pub struct SurveyListRow {
+    pub answer: SurveyResponse,
+    pub engagement_start_ms: i64,
+    pub engagement_end_ms: Option<i64>,
+    pub window_ms: i64,
+}
+
+/// Survey answers of engagements that started (or ended) in the window.
+pub async fn list_surveys(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    by: EngagementTime,
+    w: &Window,
+) -> Result<Vec<SurveyListRow>> {
+    let time = by.column();
+    let sql = format!(
+        "SELECT s.doc, e.created_at_ms AS engagement_start_ms, e.closed_at_ms AS engagement_end_ms, {time} AS window_ms
+         FROM survey_responses s JOIN engagements e ON e.engagement_id = s.engagement_id
+         WHERE s.account_id = $1{}",
+        window_sql(time, "s.engagement_id", w)
+    );
+    fetch_window(conn, &sql, account, w)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(SurveyListRow {
+                answer: survey_from_doc(&row.try_get::<String, _>("doc")?)?,
+                engagement_start_ms: row.try_get("engagement_start_ms")?,
+                engagement_end_ms: row.try_get("engagement_end_ms")?,
+                window_ms: row.try_get("window_ms")?,
+            })
+        })
         .collect()
 }
 

@@ -347,9 +347,10 @@ fn show_error(call: &Shared, message: &str) {
     call.borrow().error.set_text_content(Some(message));
 }
 
-/// The call is over: audio, microphone, socket and timers stop; the page offers a new start.
+/// The call is over: audio, microphone, socket and timers stop; the page offers the survey
+/// (when the entry point asks one) and a new start.
 fn finish(call: &Shared, why: &str) {
-    let page = {
+    let (page, token) = {
         let mut c = call.borrow_mut();
         if c.over {
             return;
@@ -364,7 +365,7 @@ fn finish(call: &Shared, why: &str) {
         c.timers.clear();
         c.status.set_text_content(Some(why));
         let _ = c.mute.set_attribute("hidden", "");
-        c.page.clone()
+        (c.page.clone(), c.token.clone())
     };
     ringback(call, false);
     session::forget(&page.entry);
@@ -384,6 +385,7 @@ fn finish(call: &Shared, why: &str) {
         let _ = hang_up.set_attribute("hidden", "");
     }
     append(&page.root, &[&again]);
+    crate::survey::offer(token, page.root.clone(), again, page.host.clone());
 }
 
 /// After a reload: the saved call, with the microphone again (the browser remembers the

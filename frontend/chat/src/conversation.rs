@@ -3,7 +3,8 @@
 //! reload shows everything; a dropped connection resumes after the last `seq` seen, so nothing
 //! is missed or shown twice), the place in the queue while waiting (read every few seconds),
 //! typing both ways, the composer (Enter sends, Shift+Enter starts a new line), ending the
-//! chat, and once it is over the transcript to download and a new chat.
+//! chat, and once it is over the satisfaction survey (when the entry point asks one), the
+//! transcript to download and a new chat.
 
 use crate::dom::{self, after, append, attr, clear_timer, el, on, text_el};
 use crate::form::{self, Page};
@@ -508,6 +509,12 @@ fn finish(chat: &Shared) {
     }
     let _ = c.done.remove_attribute("hidden");
     c.page.host.post("chat.ended", &[]);
+    crate::survey::offer(
+        c.token.clone(),
+        c.page.root.clone(),
+        c.done.clone(),
+        c.page.host.clone(),
+    );
 }
 
 /// The conversation as a text file, made in the page (nothing leaves the browser).

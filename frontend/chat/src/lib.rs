@@ -1,7 +1,7 @@
 //! The customer's side of web chat: the page at `/chat/{entry_id}`, framed on a website by the
 //! `/chat.js` bubble (or opened on its own). Pre-chat form → waiting (position in the queue and
 //! an estimate) → the live conversation (messages both ways, typing, "Ada joined") → ended
-//! (transcript download, a new chat). See `docs/chat.md`. Where the entry point takes web
+//! (the satisfaction survey, transcript download, a new chat). See `docs/chat.md`. Where the entry point takes web
 //! calls the form also offers **Call** ([`call`], docs/voice.md).
 //!
 //! No framework and no JSON library (the browser's DOM and `JSON` through `web-sys`/`js-sys`,
@@ -15,6 +15,7 @@ mod dom;
 mod form;
 mod host;
 mod session;
+mod survey;
 
 use wasm_bindgen::prelude::*;
 

@@ -239,6 +239,16 @@ pub fn end_chat() -> Call {
     with("POST", "/v1/chat/session/end", None)
 }
 
+/// `POST /v1/chat/session/survey` (`SurveyAnswer`): the customer's rating (1–5) and, when
+/// they wrote one, their comment.
+pub fn answer_survey(rating: u8, comment: Option<&str>) -> Call {
+    let mut fields = vec![("rating", JsValue::from(rating))];
+    if let Some(c) = comment {
+        fields.push(("comment", c.into()));
+    }
+    with("POST", "/v1/chat/session/survey", json(&fields))
+}
+
 /// Where the customer uploads a file (`POST`, [`crate::upload`]).
 pub const CUSTOMER_ATTACHMENTS: &str = "/v1/chat/session/attachments";
 

@@ -595,6 +595,7 @@ pub async fn view(ctx: &Ctx, caller: ChatCaller) -> Result<ChatView> {
             .collect(),
         queue,
         attachment_max_bytes: ctx.files.max_attachment_bytes,
+        survey: crate::service::surveys::offer(&mut conn, &rec).await?,
     })
 }
 
