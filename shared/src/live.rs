@@ -18,6 +18,12 @@ pub const TREND_HOURS: i64 = 4;
 /// How many of each queue's longest-waiting engagements [`LiveStats::waiting`] lists.
 pub const WAITING_PER_QUEUE: usize = 10;
 
+/// How many of the latest satisfaction survey answers [`LiveStats::surveys`] lists.
+pub const RECENT_SURVEYS: usize = 10;
+
+/// How far back [`LiveStats::surveys`] reaches, in hours.
+pub const RECENT_SURVEY_HOURS: i64 = 24;
+
 /// One queue now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -100,6 +106,15 @@ pub struct QueueTrend {
     pub queue_id: QueueId,
     /// Oldest first; the last is the 15 minutes under way.
     pub points: Vec<TrendPoint>,
+    /// Satisfaction survey answers given over these hours for this queue (as in the reports).
+    #[serde(default)]
+    pub satisfaction_responses: u64,
+    /// Their average rating (1–5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction_average: Option<f64>,
+    /// CSAT: the share rating 4 or 5 (thumbs up), in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction_percent: Option<f64>,
 }
 
 /// Everything a supervisor's live view shows.
@@ -113,6 +128,10 @@ pub struct LiveStats {
     /// Each queue's longest-waiting engagements (at most [`WAITING_PER_QUEUE`]), oldest first.
     pub waiting: Vec<WaitingEngagement>,
     pub trend: Vec<QueueTrend>,
+    /// The latest satisfaction survey answers of the last [`RECENT_SURVEY_HOURS`] hours, newest
+    /// first, at most [`RECENT_SURVEYS`] (comments included).
+    #[serde(default)]
+    pub surveys: Vec<crate::survey::SurveyResponse>,
 }
 
 impl LiveStats {
@@ -143,6 +162,13 @@ impl LiveStats {
                 .trend
                 .iter()
                 .filter(|t| allowed(t.queue_id))
+                .cloned()
+                .collect(),
+            surveys: self
+                .surveys
+                .iter()
+                .filter(|s| s.queue_id.is_some_and(&allowed))
+                .take(RECENT_SURVEYS)
                 .cloned()
                 .collect(),
         }
@@ -203,12 +229,34 @@ mod tests {
                 QueueTrend {
                     queue_id: a,
                     points: vec![],
+                    satisfaction_responses: 0,
+                    satisfaction_average: None,
+                    satisfaction_percent: None,
                 },
                 QueueTrend {
                     queue_id: b,
                     points: vec![],
+                    satisfaction_responses: 0,
+                    satisfaction_average: None,
+                    satisfaction_percent: None,
                 },
             ],
+            surveys: [a, b, a]
+                .into_iter()
+                .enumerate()
+                .map(|(i, q)| crate::survey::SurveyResponse {
+                    engagement_id: EngagementId(Uuid::from_u128(200 + i as u128)),
+                    entry_id: crate::ids::EntryId("web".into()),
+                    channel: Channel::Chat,
+                    queue_id: Some(q),
+                    agent_id: None,
+                    scale: crate::survey::SurveyScale::FivePoint,
+                    question: "How did we do?".into(),
+                    rating: 5,
+                    comment: None,
+                    answered_at: OffsetDateTime::UNIX_EPOCH,
+                })
+                .collect(),
         };
         let cut = all.only(|q| q == b);
         assert_eq!(cut.queues.len(), 1);
@@ -217,6 +265,8 @@ mod tests {
         assert_eq!(names, ["A11", "A12"]);
         assert!(cut.waiting.iter().all(|w| w.queue_id == b) && cut.waiting.len() == 1);
         assert_eq!(cut.trend.len(), 1);
+        assert_eq!(cut.surveys.len(), 1);
+        assert_eq!(cut.surveys[0].queue_id, Some(b));
         assert!(all.only(|_| false).agents.is_empty());
     }
 }

@@ -58,6 +58,24 @@ pub async fn chat_queue_and_entry(c: &Center, name: &str, mut entry: Value) -> V
     queue
 }
 
+/// Set the satisfaction survey of the entry point `entry_id` (`null`: none), keeping the rest
+/// of it as it is; the entry point as saved.
+pub async fn set_survey(c: &Center, entry_id: &str, survey: Value) -> Value {
+    let entries = c.admin.get("/v1/entry-points").await.expect(200);
+    let mut entry = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entry_id"] == entry_id)
+        .unwrap_or_else(|| panic!("entry point {entry_id} exists: {entries}"))
+        .clone();
+    entry["survey"] = survey;
+    c.admin
+        .put(&format!("/v1/entry-points/{entry_id}"), entry)
+        .await
+        .expect(200)
+}
+
 /// Another agent in [`chat_center`]'s chat queue, signed in (not ready): (agent id, their API).
 /// `who` names them ("Grace" → grace@switchboard.test, password `grace-agent-password`).
 pub async fn chat_colleague(c: &Center, who: &str) -> (String, Api) {

@@ -9,3 +9,4 @@ CREATE TABLE survey_responses (
     answered_at_ms BIGINT NOT NULL,
     doc            TEXT NOT NULL
 );
+CREATE INDEX survey_responses_by_time ON survey_responses (account_id, answered_at_ms);

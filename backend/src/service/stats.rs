@@ -15,7 +15,8 @@ use crate::store::{agents, reports as report_store};
 use shared::config::{Queue, Role};
 use shared::ids::{AccountId, AgentId, QueueId};
 use shared::live::{
-    LiveStats, QueueTrend, TrendPoint, WaitingEngagement, TREND_HOURS, WAITING_PER_QUEUE,
+    LiveStats, QueueTrend, TrendPoint, WaitingEngagement, RECENT_SURVEY_HOURS, TREND_HOURS,
+    WAITING_PER_QUEUE,
 };
 use shared::EngagementState;
 use sqlx::AnyConnection;
@@ -69,7 +70,11 @@ pub async fn seen_by(
         return Ok(None);
     };
     Ok(match me.agent.role {
-        Role::Admin => Some(all.clone()),
+        Role::Admin => {
+            let mut everything = all.clone();
+            everything.surveys.truncate(shared::live::RECENT_SURVEYS);
+            Some(everything)
+        }
         Role::Supervisor => {
             let set: BTreeSet<QueueId> = me.agent.supervised_queue_ids.into_iter().collect();
             Some(all.only(|q| set.contains(&q)))
@@ -82,14 +87,28 @@ pub async fn seen_by(
 pub async fn board(ctx: &Ctx, account: AccountId) -> Result<LiveStats> {
     let now = now(ctx, account).await?;
     let trend = trend(ctx, account, &now).await?;
+    let since = now.at_ms - RECENT_SURVEY_HOURS * 3600 * 1000;
+    let surveys = crate::store::interactions::recent_surveys(
+        &mut *ctx.store.read().await?,
+        account,
+        since,
+        RECENT_SURVEYS_READ,
+    )
+    .await?;
     Ok(LiveStats {
         as_of: ms_time(now.at_ms),
         queues: now.queues,
         agents: now.agents,
         waiting: now.waiting,
         trend,
+        surveys,
     })
 }
+
+/// How many of the latest survey answers the whole picture holds: each person's cut keeps
+/// the [`shared::live::RECENT_SURVEYS`] newest of their queues, so a supervisor of a quiet queue
+/// beside busy ones may see fewer of the last day's than there were.
+const RECENT_SURVEYS_READ: i64 = 200;
 
 /// The picture now, from one snapshot of the store.
 struct Now {
@@ -321,10 +340,12 @@ async fn trend(ctx: &Ctx, account: AccountId, now: &Now) -> Result<Vec<QueueTren
         .iter()
         .map(|q| {
             let (threshold, short) = now.thresholds[&q.queue_id];
+            let mut hours = QueueBucket::default();
             let points = (0..TREND_HOURS * 4)
                 .map(|i| {
                     let start = from + i * BUCKET_MS;
                     let bucket = by_queue.remove(&(q.queue_id, start)).unwrap_or_default();
+                    hours.merge(&bucket);
                     let f = bucket.figures(threshold, short);
                     let elapsed = (now.at_ms.min(start + BUCKET_MS) - start).max(1);
                     TrendPoint {
@@ -337,9 +358,13 @@ async fn trend(ctx: &Ctx, account: AccountId, now: &Now) -> Result<Vec<QueueTren
                     }
                 })
                 .collect();
+            let f = hours.figures(threshold, short);
             QueueTrend {
                 queue_id: q.queue_id,
                 points,
+                satisfaction_responses: f.satisfaction_responses,
+                satisfaction_average: f.satisfaction_average,
+                satisfaction_percent: f.satisfaction_percent,
             }
         })
         .collect())

@@ -356,6 +356,25 @@ pub async fn get_survey(
     doc.as_deref().map(survey_from_doc).transpose()
 }
 
+/// The latest survey answers given since `since_ms`, newest first (at most `limit`).
+pub async fn recent_surveys(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    since_ms: i64,
+    limit: i64,
+) -> Result<Vec<SurveyResponse>> {
+    let docs: Vec<String> = sqlx::query_scalar(
+        "SELECT doc FROM survey_responses WHERE account_id = $1 AND answered_at_ms >= $2
+         ORDER BY answered_at_ms DESC, engagement_id DESC LIMIT $3",
+    )
+    .bind(account.to_string())
+    .bind(since_ms)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    docs.iter().map(|d| survey_from_doc(d)).collect()
+}
+
 /// A survey answer with its engagement's times.
 #[derive(Debug, Clone)]
 pub struct SurveyListRow {

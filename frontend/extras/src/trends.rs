@@ -1,7 +1,8 @@
 //! The supervisor view's charts, drawn from a `live_stats` frame (`shared::live::LiveStats`):
 //! per queue its last hours — service level per 15 minutes against the target, and the number
-//! waiting (15-minute averages, then the count now) — the agents by status, and the
-//! longest-waiting engagements with their age.
+//! waiting (15-minute averages, then the count now) and the satisfaction survey average — the
+//! agents by status, the longest-waiting engagements with their age, and the latest survey
+//! answers.
 //!
 //! Every name from the server goes into the page as text.
 
@@ -27,15 +28,76 @@ pub fn draw(root: &Element, stats: &JsValue) {
             .iter()
             .find(|t| text(t, "queue_id").as_deref() == Some(id.as_str()))
             .unwrap_or(JsValue::NULL);
-        let _ = root.append_child(&queue_trend(&q, &id, &list(&trend, "points")));
+        let _ = root.append_child(&queue_trend(&q, &id, &trend));
     }
     let _ = root.append_child(&text_el("h4", "", "Agents"));
     let _ = root.append_child(&agents_by_status(&list(stats, "agents")));
     let _ = root.append_child(&text_el("h4", "", "Longest waiting"));
     let _ = root.append_child(&longest_waiting(&list(stats, "waiting"), &queues));
+    let _ = root.append_child(&text_el("h4", "", "Latest survey answers"));
+    let _ = root.append_child(&latest_surveys(stats, &queues));
 }
 
-fn queue_trend(q: &JsValue, id: &str, points: &js_sys::Array) -> Element {
+/// The name of the item of `items` whose `key` is `id`.
+fn name_of(items: &js_sys::Array, key: &str, id: &str, name: &str) -> String {
+    items
+        .iter()
+        .find(|i| text(i, key).as_deref() == Some(id))
+        .and_then(|i| text(&i, name))
+        .unwrap_or_default()
+}
+
+/// The latest answers, newest first: rating (as words too), comment, agent, queue, when.
+fn latest_surveys(stats: &JsValue, queues: &js_sys::Array) -> Element {
+    let table = el("table", "");
+    let _ = table.set_attribute("data-test", "latest-surveys");
+    let answers = list(stats, "surveys");
+    if answers.length() == 0 {
+        let row = el("tr", "");
+        let _ = row.append_child(&text_el("td", "", "No survey answers in the last day."));
+        let _ = table.append_child(&row);
+        return table;
+    }
+    table.set_inner_html(
+        "<tr><th>Rating</th><th>Comment</th><th>Agent</th><th>Queue</th><th>At</th></tr>",
+    );
+    let agents = list(stats, "agents");
+    for a in answers.iter() {
+        let rating = num(&a, "rating").unwrap_or(0.0) as u8;
+        let scale = match text(&a, "scale").as_deref() {
+            Some("thumbs") => shared::survey::SurveyScale::Thumbs,
+            _ => shared::survey::SurveyScale::FivePoint,
+        };
+        let said = match scale {
+            shared::survey::SurveyScale::Thumbs => {
+                shared::survey::rating_label(scale, rating).into()
+            }
+            _ => format!("{rating}/5 {}", shared::survey::rating_label(scale, rating)),
+        };
+        let agent = text(&a, "agent_id")
+            .map(|id| name_of(&agents, "agent_id", &id, "display_name"))
+            .unwrap_or_default();
+        let queue = text(&a, "queue_id")
+            .map(|id| name_of(queues, "queue_id", &id, "name"))
+            .unwrap_or_default();
+        let at = text(&a, "answered_at")
+            .and_then(|t| t.get(11..16).map(str::to_string))
+            .unwrap_or_default();
+        let row = el("tr", "");
+        if let Some(id) = text(&a, "engagement_id") {
+            let _ = row.set_attribute("data-engagement", &id);
+        }
+        let comment = text(&a, "comment").unwrap_or_default();
+        for cell in [said, comment, agent, queue, format!("{at} UTC")] {
+            let _ = row.append_child(&text_el("td", "", &cell));
+        }
+        let _ = table.append_child(&row);
+    }
+    table
+}
+
+fn queue_trend(q: &JsValue, id: &str, trend: &JsValue) -> Element {
+    let points = &list(trend, "points");
     let name = text(q, "name").unwrap_or_default();
     let target = num(q, "service_level_target_percent").unwrap_or(80.0);
     let waiting_now = num(q, "waiting").unwrap_or(0.0);
@@ -53,7 +115,14 @@ fn queue_trend(q: &JsValue, id: &str, points: &js_sys::Array) -> Element {
     let sl_said = latest_sl.map_or("no service level yet".into(), |p| {
         format!("service level {p:.0}% (target {target:.0}%)")
     });
-    let caption = format!("{name}: {sl_said}, {waiting_now:.0} waiting");
+    let mut caption = format!("{name}: {sl_said}, {waiting_now:.0} waiting");
+    if let (Some(n), Some(avg)) = (
+        num(trend, "satisfaction_responses").filter(|n| *n > 0.0),
+        num(trend, "satisfaction_average"),
+    ) {
+        let answers = if n == 1.0 { "answer" } else { "answers" };
+        caption.push_str(&format!(", satisfaction {avg:.1}/5 ({n:.0} {answers})"));
+    }
     let _ = figure.append_child(&text_el("figcaption", "", &caption));
     let sl_chart = charts::line_chart(
         &format!("{name}: service level per 15 minutes, last hours"),
@@ -133,11 +202,7 @@ fn longest_waiting(waiting: &js_sys::Array, queues: &js_sys::Array) -> Element {
     table.set_inner_html("<tr><th>Waiting</th><th>Queue</th><th>For</th></tr>");
     for w in rows.iter().take(LONGEST) {
         let queue_id = text(w, "queue_id").unwrap_or_default();
-        let queue = queues
-            .iter()
-            .find(|q| text(q, "queue_id").as_deref() == Some(queue_id.as_str()))
-            .and_then(|q| text(&q, "name"))
-            .unwrap_or_default();
+        let queue = name_of(queues, "queue_id", &queue_id, "name");
         let title = text(w, "title")
             .or_else(|| text(w, "channel").map(|c| c.replace('_', " ")))
             .unwrap_or_default();

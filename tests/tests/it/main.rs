@@ -25,6 +25,7 @@ mod scale_out;
 mod server;
 mod side_panel;
 mod simulation;
+mod surveys;
 mod voice;
 mod voice_browser;
 mod webhooks;
