@@ -589,6 +589,65 @@ mod tests {
     }
 
     #[test]
+    fn a_survey_answer_rates_the_row_and_counts_when_given_even_after_close() {
+        let account = AccountId(Uuid::from_u128(9));
+        let q = QueueId(Uuid::from_u128(2));
+        let ada = AgentId(Uuid::from_u128(4));
+        let mut p = Projection::default();
+        let flow = [
+            (
+                EventKind::EngagementCreated,
+                T0,
+                None,
+                EngagementState::Queued,
+            ),
+            (
+                EventKind::EngagementConnected,
+                T0 + 1_000,
+                Some(ada),
+                EngagementState::Connected,
+            ),
+            (
+                EventKind::EngagementClosed,
+                T0 + 9_000,
+                Some(ada),
+                EngagementState::Closed,
+            ),
+        ];
+        for (kind, at, agent, state) in flow {
+            p.apply(account, &fact(kind, at, agent, snapshot(state, Some(q))));
+        }
+        let progress_before = p.engagements.values().next().unwrap().progress.clone();
+        let mut answer = fact(
+            EventKind::EngagementSurveyCompleted,
+            T0 + BUCKET_MS + 5,
+            None,
+            snapshot(EngagementState::Closed, Some(q)),
+        );
+        answer.data.survey = Some(SurveyFact {
+            rating: 4,
+            queue_id: Some(q),
+            agent_id: Some(ada),
+        });
+        p.apply(account, &answer);
+        let entry = p.engagements.values().next().unwrap();
+        assert_eq!(entry.row.satisfaction, Some(4));
+        assert_eq!(entry.progress, progress_before, "no time or state moves");
+        // In the bucket it was given in, not the one the engagement was answered in.
+        let later = &p.queue_buckets[&(q, T0 + BUCKET_MS)];
+        assert_eq!(
+            (later.surveys, later.survey_sum, later.satisfied),
+            (1, 4, 1)
+        );
+        assert_eq!(p.queue_buckets[&(q, T0)].surveys, 0);
+        let agent = &p.agent_buckets[&(ada, T0 + BUCKET_MS)];
+        assert_eq!((agent.surveys, agent.survey_sum), (1, 4));
+        let f = later.figures(20, 5);
+        assert_eq!(f.satisfaction_average, Some(4.0));
+        assert_eq!(f.satisfaction_percent, Some(100.0));
+    }
+
+    #[test]
     fn waiting_time_is_split_at_bucket_edges_and_counted_when_the_visit_ends() {
         let account = AccountId(Uuid::from_u128(9));
         let q = QueueId(Uuid::from_u128(2));

@@ -1,6 +1,7 @@
 //! Historical reports, black-box on SQLite and PostgreSQL: a scripted stretch of a contact
 //! center's day (work items answered, declined, cancelled and transferred; chats answered,
-//! abandoned early and late after a decline; agents changing status), then every report is
+//! abandoned early and late after a decline, two rated in a satisfaction survey — one in
+//! wrap-up, one after close; agents changing status), then every report is
 //! checked against a separate, plain recomputation from `GET /v1/events`, the CSV export is
 //! parsed by Python's `csv` module and must round-trip every field, and a supervisor reads
 //! only the queues they supervise.
@@ -11,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use tests::api::{Api, Center};
 use tests::both_stores;
-use tests::chat::chat_center;
+use tests::chat::{chat_center, set_survey};
 use tests::db::TestDb;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -63,11 +64,36 @@ async fn reports_agree_with_the_event_log_and_export_round_trips(db: TestDb) {
         .expect(200);
     a2.set_ready().await;
 
-    // Chat: answered; the customer ends it, the agent closes.
+    // Chat: answered; the customer ends it and rates it 2 while the agent wraps up.
+    set_survey(
+        &c,
+        "web-chat",
+        json!({"scale": "five_point", "question": "How did we do?"}),
+    )
+    .await;
     let (c1, customer) = start_chat(&c, "Alan Turing").await;
     chat_agent.accept_when_offered(&c1, WAIT).await;
     customer.post("/v1/chat/session/end", json!({})).await;
+    customer
+        .post("/v1/chat/session/survey", json!({"rating": 2}))
+        .await
+        .expect(201);
     close_if_open(&chat_agent, &c1).await;
+    // Chat: answered; the agent ends and closes it, then the customer rates it 5.
+    let (c4, customer) = start_chat(&c, "Mary Jackson").await;
+    chat_agent.accept_when_offered(&c4, WAIT).await;
+    chat_agent
+        .post(&format!("/v1/engagements/{c4}/end"), json!({}))
+        .await
+        .expect(200);
+    close_if_open(&chat_agent, &c4).await;
+    customer
+        .post(
+            "/v1/chat/session/survey",
+            json!({"rating": 5, "comment": "Lovely"}),
+        )
+        .await
+        .expect(201);
     // Chat: nobody ready; the customer leaves at once (a short abandon).
     chat_agent.set_not_ready("Training").await;
     let (_c2, customer) = start_chat(&c, "Grace Hopper").await;
@@ -102,6 +128,7 @@ async fn reports_agree_with_the_event_log_and_export_round_trips(db: TestDb) {
             "agent_ids",
             "first_queue_result",
             "first_queue_wait_ms",
+            "satisfaction",
         ] {
             assert_eq!(row[field], want[field], "{field} of {id}: {row:#}");
         }
@@ -116,6 +143,7 @@ async fn reports_agree_with_the_event_log_and_export_round_trips(db: TestDb) {
     assert_eq!(outcome(&w2), "cancelled");
     assert_eq!(outcome(&w3), "transferred");
     assert_eq!(outcome(&c1), "answered");
+    assert_eq!(outcome(&c4), "answered");
     assert_eq!(outcome(&c3), "missed");
     let row_w1 = rows.iter().find(|r| r["engagement_id"] == w1).unwrap();
     assert_eq!(row_w1["disposition_code"], "RESOLVED");
@@ -126,7 +154,7 @@ async fn reports_agree_with_the_event_log_and_export_round_trips(db: TestDb) {
         all_rows(&c.admin, &format!("&queue_id={chat_queue}"))
             .await
             .len(),
-        3
+        4
     );
 
     // Queue intervals, hour by hour in Kathmandu.
@@ -171,10 +199,16 @@ async fn reports_agree_with_the_event_log_and_export_round_trips(db: TestDb) {
         .iter()
         .find(|q| q["queue_id"] == chat_queue)
         .unwrap();
-    assert_eq!(chat["total"]["offered"], 3, "{chat:#}");
+    assert_eq!(chat["total"]["offered"], 4, "{chat:#}");
     assert_eq!(chat["total"]["abandoned"], 2);
     assert_eq!(chat["total"]["short_abandoned"], 1);
-    assert_eq!(chat["total"]["service_level_percent"], 50.0);
+    assert!(same(
+        &chat["total"]["service_level_percent"],
+        &json!(200.0 / 3.0)
+    ));
+    assert_eq!(chat["total"]["satisfaction_responses"], 2);
+    assert_eq!(chat["total"]["satisfaction_average"], 3.5);
+    assert_eq!(chat["total"]["satisfaction_percent"], 50.0);
 
     // Agent intervals: offers, answers, misses, handle time and time per status.
     let report = c
@@ -295,7 +329,7 @@ async fn supervisors_see_only_their_queues(c: &Center, chat_queue: &str) {
         .await
         .error(403, "forbidden", None);
     let rows = all_rows(&sue, "").await;
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 4);
     assert!(rows.iter().all(|r| r["first_queue_id"] == chat_queue));
     let agents = sue.get("/v1/reports/agents").await.expect(200);
     let names: BTreeSet<&str> = agents["items"]
@@ -552,10 +586,19 @@ struct AgentLog {
     holding: Vec<(i64, bool)>,
 }
 
+/// A satisfaction survey answer: when, for which queue and agent, which rating.
+struct Answer {
+    at: i64,
+    queue: Option<String>,
+    agent: Option<String>,
+    rating: u64,
+}
+
 struct Recomputed {
     engagements: BTreeMap<String, Value>,
     visits: Vec<Visit>,
     agents: BTreeMap<String, AgentLog>,
+    answers: Vec<Answer>,
 }
 
 impl Recomputed {
@@ -628,6 +671,7 @@ impl Recomputed {
         }
         let mut engagements = BTreeMap::new();
         let mut visits = Vec::new();
+        let mut answers = Vec::new();
         for (id, list) in by_engagement {
             let created = ms(list[0]["occurred_at"].as_str().unwrap());
             let mut mine: Vec<Visit> = Vec::new();
@@ -642,6 +686,7 @@ impl Recomputed {
             let mut part: Option<(String, i64, Option<usize>)> = None;
             let mut outcome = Value::Null;
             let mut missed = false;
+            let mut satisfaction = Value::Null;
             for e in &list {
                 let t = ms(e["occurred_at"].as_str().unwrap());
                 match state.as_str() {
@@ -671,6 +716,16 @@ impl Recomputed {
                         }
                     };
                 match kind {
+                    "engagement.survey_completed" => {
+                        let s = &e["data"]["survey"];
+                        satisfaction = s["rating"].clone();
+                        answers.push(Answer {
+                            at: t,
+                            queue: s["queue_id"].as_str().map(String::from),
+                            agent: s["agent_id"].as_str().map(String::from),
+                            rating: s["rating"].as_u64().unwrap(),
+                        });
+                    }
                     "engagement.offer_declined" | "engagement.offer_timed_out" => missed = true,
                     "engagement.connected" => {
                         let agent = e["agent_id"].as_str().unwrap().to_string();
@@ -747,6 +802,7 @@ impl Recomputed {
                     "agent_ids": agent_ids,
                     "first_queue_result": first.and_then(|v| v.result),
                     "first_queue_wait_ms": first.filter(|v| v.result.is_some()).map(|v| v.wait),
+                    "satisfaction": satisfaction,
                 }),
             );
             visits.extend(mine);
@@ -755,6 +811,7 @@ impl Recomputed {
             engagements,
             visits,
             agents,
+            answers,
         }
     }
 
@@ -818,6 +875,12 @@ impl Recomputed {
             .map(|v| ((v.start + v.wait).min(to) - v.start.max(from)).max(0))
             .sum();
         o.insert("waiting_ms".into(), json!(waiting));
+        let answers: Vec<&Answer> = self
+            .answers
+            .iter()
+            .filter(|a| a.queue.as_deref() == Some(queue) && local_hour(a.at) == start)
+            .collect();
+        satisfaction(o, &answers);
         out
     }
 
@@ -874,7 +937,12 @@ impl Recomputed {
             }
         }
         let avg = |sum: i64, n: usize| (n > 0).then(|| sum as f64 / n as f64);
-        json!({
+        let answers: Vec<&Answer> = self
+            .answers
+            .iter()
+            .filter(|a| a.agent.as_deref() == Some(agent) && within(&a.at))
+            .collect();
+        let mut out = json!({
             "offered": log.offered.iter().filter(|t| within(t)).count(),
             "answered": log.answered.iter().filter(|t| within(t)).count(),
             "missed": log.missed.iter().filter(|t| within(t)).count(),
@@ -888,6 +956,25 @@ impl Recomputed {
                 if let Some(r) = r { o["reason"] = json!(r); }
                 o
             }).collect::<Vec<_>>(),
-        })
+        });
+        satisfaction(out.as_object_mut().unwrap(), &answers);
+        out
     }
+}
+
+/// The satisfaction figures of `answers`: how many, the average rating, the share rating 4 or
+/// 5 in percent.
+fn satisfaction(o: &mut serde_json::Map<String, Value>, answers: &[&Answer]) {
+    let n = answers.len();
+    let sum: u64 = answers.iter().map(|a| a.rating).sum();
+    let satisfied = answers.iter().filter(|a| a.rating >= 4).count();
+    o.insert("satisfaction_responses".into(), json!(n));
+    o.insert(
+        "satisfaction_average".into(),
+        json!((n > 0).then(|| sum as f64 / n as f64)),
+    );
+    o.insert(
+        "satisfaction_percent".into(),
+        json!((n > 0).then(|| satisfied as f64 / n as f64 * 100.0)),
+    );
 }
