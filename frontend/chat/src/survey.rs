@@ -123,6 +123,8 @@ fn form(section: &Element, survey: &JsValue, token: String, host: Host) {
         attr(&p, "role", "status");
         append(&s, &[&p]);
     });
+    let said = status.clone();
+    on(&choices, "change", move |_| said.set_text_content(None));
     let (s, f) = (section.clone(), form.clone());
     on(&form, "submit", move |e| {
         e.prevent_default();

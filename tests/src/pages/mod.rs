@@ -9,12 +9,14 @@
 //! - [`AppPage`]: a side-panel app's page, in the widget's frame or a window of its own.
 //! - [`HostPage`]: a Smart Embed host page written the way Zoom's hosts are (zcc dialect).
 //! - the web call's parts on both sides (`call`): status, mute, statistics.
+//! - the satisfaction survey on the chat page (`survey`), answered with the keyboard.
 
 mod app_page;
 pub mod call;
 mod chat_page;
 mod crm;
 mod host_page;
+mod survey;
 mod widget;
 
 pub use app_page::AppPage;

@@ -7,7 +7,8 @@
 //! With the agent in a second browser (the widget): ringing, accepting, history, typing and
 //! receipts both ways, a reload of the widget, unread counts, files both ways; three chats at
 //! once within the busy rule, a transfer from the widget, a supervisor barging in from the
-//! supervisor view; leaving a message that becomes a work item; the demo CRM's website. The
+//! supervisor view; leaving a message that becomes a work item; the satisfaction survey after
+//! a chat, answered with the keyboard; the demo CRM's website. The
 //! website tests run on both stores (the demo's on SQLite, as the demo runs).
 //!
 //! The browser steps are the page objects' (`tests::pages`): `ChatPage` for the customer,
@@ -16,10 +17,11 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Api, Center, Feed};
-use tests::chat::{chat_center, Website};
+use tests::chat::{chat_center, set_survey, Website};
 use tests::db::TestDb;
 use tests::pages::{ChatPage, Widget};
 use tests::process::ServerOptions;
+use tests::receiver::Receiver;
 
 const WAIT: Duration = Duration::from_secs(20);
 /// The chat agent's sign-in (`tests::chat::chat_center`).
@@ -884,7 +886,138 @@ async fn an_agent_inserts_a_canned_response_with_its_variables_filled() {
     agent.close().await;
 }
 
+/// The survey after a chat reaches the report and the webhook: the customer ends a chat the
+/// agent answered; the page asks the entry point's question; answered with the keyboard alone
+/// (refused without a rating, with the focus brought back to the scale), it thanks them, and
+/// the answer arrives signed at the CRM's webhook, on the engagement's report row and in the
+/// queue's satisfaction. A reload shows the thank-you, not the survey again.
+async fn the_survey_after_a_chat_reaches_the_report_and_the_webhook(db: TestDb) {
+    const SECRET: &str = "whsec_dGhlLXN1cnZleS1yZWFjaGVzLXRoZS13ZWJob29r";
+    let (c, _site, site_origin, agent) = website_center(db, 0).await;
+    set_survey(
+        &c,
+        "web-chat",
+        json!({"scale": "five_point", "question": "How did we do today?"}),
+    )
+    .await;
+    let receiver = Receiver::start(Some(SECRET)).await;
+    c.admin
+        .post(
+            "/v1/webhooks",
+            json!({"url": receiver.url, "secret": SECRET,
+                   "events": ["contact_center.engagement_survey_completed"]}),
+        )
+        .await
+        .expect(201);
+    agent.set_ready().await;
+    let page = ChatPage::open(&site_origin).await;
+    page.start_chat("Alan Turing", "alan@bletchley.test", "Can I upgrade?")
+        .await;
+    assert_eq!(page.bodies(1).await, ["Can I upgrade?"]);
+    let id = chat_of(&c, "Alan Turing").await;
+    agent.accept_when_offered(&id, WAIT).await;
+    page.wait_line("joined").await;
+    page.end().await;
+
+    let survey = page.survey().await;
+    assert_eq!(survey["legend"], "How did we do today?", "{survey:#}");
+    let names: Vec<&str> = survey["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Very dissatisfied",
+            "Dissatisfied",
+            "Neutral",
+            "Satisfied",
+            "Very satisfied"
+        ]
+    );
+    assert!(survey["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["checked"] == false && c["in_group"] == true));
+    assert_eq!(survey["comment"], true);
+    assert_eq!(survey["status_role"], "status");
+
+    // Sent without a rating: said, and the focus goes back to the scale.
+    page.send_survey_with_enter().await;
+    let refused = page
+        .eval(
+            "the missing rating said",
+            "const s = document.querySelector('[data-test=survey-status]'); return s && s.textContent ? [s.textContent, document.activeElement.type] : null;",
+        )
+        .await;
+    assert_eq!(refused, json!(["Choose a rating first.", "radio"]));
+
+    page.rate_with_keys(4).await;
+    let rated = page.survey().await;
+    assert_eq!(rated["status"], "", "a choice clears the reminder");
+    let checked: Vec<&str> = rated["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["checked"] == true)
+        .map(|c| c["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(checked, ["4"], "{rated:#}");
+    assert_eq!(rated["focused"], "4", "the focus follows the arrow keys");
+    page.comment_and_send_with_keys("Quick and kind").await;
+    assert_eq!(
+        page.survey_thanks().await,
+        "Thank you for your feedback.|status"
+    );
+
+    let hook = receiver
+        .wait_for("contact_center.engagement_survey_completed", WAIT)
+        .await;
+    assert!(hook.standard_ok, "signed as Standard Webhooks");
+    let answer = &hook.json["payload"]["object"]["survey"];
+    assert_eq!(answer["engagement_id"], json!(id));
+    assert_eq!(answer["rating"], 4);
+    assert_eq!(answer["comment"], "Quick and kind");
+    assert_eq!(answer["question"], "How did we do today?");
+
+    agent
+        .post(&format!("/v1/engagements/{id}/close"), json!({}))
+        .await
+        .expect(200);
+    let rows = c.admin.get("/v1/reports/engagements").await.expect(200);
+    let row = rows["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["engagement_id"] == json!(id))
+        .unwrap()
+        .clone();
+    assert_eq!(row["satisfaction"], 4, "{row:#}");
+    let queues = c.admin.get("/v1/reports/queues").await.expect(200);
+    let chat = queues["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Web chat")
+        .unwrap()
+        .clone();
+    assert_eq!(chat["total"]["satisfaction_responses"], 1, "{chat:#}");
+    assert_eq!(chat["total"]["satisfaction_average"], 4.0);
+
+    page.reload().await;
+    assert_eq!(
+        page.survey_thanks().await,
+        "Thank you for your feedback.|status"
+    );
+    assert_eq!(receiver.deliveries().len(), 1);
+    page.close().await;
+}
+
 tests::both_stores!(
+    the_survey_after_a_chat_reaches_the_report_and_the_webhook,
     a_customer_chats_from_a_website_through_the_bubble,
     a_customer_leaves_a_message_when_nobody_can_chat,
     an_agent_chats_in_the_widget_with_a_customer_on_a_website,
