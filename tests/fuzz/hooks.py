@@ -54,7 +54,7 @@ def webvtt(ctx, value):
 FLOWS = re.compile(r"^/v1/flows(/[^/]+)?$")
 QUEUES = re.compile(r"^/v1/queues(/[^/]+)?$")
 WINDOWS = {
-    "/v1/recordings", "/v1/transcripts", "/v1/notes", "/v1/dispositions/assigned",
+    "/v1/recordings", "/v1/transcripts", "/v1/notes", "/v1/dispositions/assigned", "/v1/surveys",
     "/v1/reports/engagements", "/v1/reports/queues", "/v1/reports/agents",
 }
 
