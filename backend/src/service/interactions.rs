@@ -1,6 +1,7 @@
 //! Interaction data: recordings and transcripts uploaded by connectors, their downloads, and
 //! windowed lists of recordings, transcripts, notes and dispositions across engagements.
 
+use super::reports::QueueScope;
 use super::{invalid, Ctx, Result, ServiceError};
 use crate::auth::{Principal, Scope};
 use crate::store::blobs::{BlobError, Blobs, ByteRange, Download};
@@ -14,7 +15,7 @@ use base64::Engine;
 use bytes::Bytes;
 use futures_util::Stream;
 use shared::events::EventKind;
-use shared::ids::EngagementId;
+use shared::ids::{EngagementId, QueueId};
 use shared::interactions::{
     AssignedDisposition, NoteEntry, Page, Recording, SurveyEntry, Transcript,
 };
@@ -733,13 +734,20 @@ pub async fn list_notes(ctx: &Ctx, p: &Principal, q: &WindowQuery) -> Result<Pag
     )
 }
 
-/// `GET /v1/surveys`: survey answers of engagements that started (or ended) in the window.
+/// `GET /v1/surveys`: survey answers of engagements that started (or ended) in the window (a
+/// supervisor's: about their supervised queues only).
 pub async fn list_surveys(ctx: &Ctx, p: &Principal, q: &WindowQuery) -> Result<Page<SurveyEntry>> {
     engagement_reader(p)?;
     let by = engagement_time(q)?;
     let r = resolve(ctx, q)?;
+    // A supervisor reads the answers about their own queues, as their reports.
+    let queues: Option<Vec<QueueId>> = match super::reports::supervised(ctx, p).await? {
+        QueueScope::All => None,
+        QueueScope::Only(set) => Some(set.into_iter().collect()),
+    };
     let mut conn = ctx.store.read().await?;
-    let rows = store::list_surveys(&mut conn, p.account(), by, &r.window).await?;
+    let rows =
+        store::list_surveys(&mut conn, p.account(), by, &r.window, queues.as_deref()).await?;
     page(
         &r,
         rows,

@@ -10,8 +10,9 @@
 //! no call: a survey nobody answers is simply not there.
 
 use super::chat::ChatCaller;
+use super::reports::QueueScope;
 use super::{conflict, invalid, validate, Ctx, Result, ServiceError};
-use crate::auth::Principal;
+use crate::auth::{Denied, Principal};
 use crate::store::config as cfg;
 use crate::store::engagements::{self as eng, EngagementRecord};
 use crate::store::interactions as store;
@@ -121,10 +122,19 @@ pub async fn answer(ctx: &Ctx, caller: ChatCaller, a: SurveyAnswer) -> Result<Su
 }
 
 /// `GET /v1/engagements/{id}/survey`: the customer's answer (`404` when none), for whoever may
-/// read the engagement's interaction data.
+/// read the engagement's interaction data — a supervisor only about their supervised queues
+/// (`403` otherwise).
 pub async fn get(ctx: &Ctx, p: &Principal, id: EngagementId) -> Result<SurveyResponse> {
     super::interactions::engagement_reader(p)?;
-    store::get_survey(&mut *ctx.store.read().await?, p.account(), id)
+    let answer = store::get_survey(&mut *ctx.store.read().await?, p.account(), id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("engagement {id} has no survey answer")))
+        .ok_or_else(|| ServiceError::NotFound(format!("engagement {id} has no survey answer")))?;
+    let allowed = match super::reports::supervised(ctx, p).await? {
+        QueueScope::All => true,
+        scope @ QueueScope::Only(_) => answer.queue_id.is_some_and(|q| scope.allows(q)),
+    };
+    if !allowed {
+        return Err(Denied::NotSupervised(format!("the survey of engagement {id}")).into());
+    }
+    Ok(answer)
 }

@@ -5,7 +5,7 @@
 //! rows arrive and deep pages cost the same as the first.
 
 use super::{parse, Result, StoreError};
-use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, NoteId};
+use shared::ids::{AccountId, AgentId, DispositionId, EngagementId, NoteId, QueueId};
 use shared::survey::SurveyResponse;
 use shared::Channel;
 use sqlx::{AnyConnection, FromRow, Row};
@@ -258,16 +258,40 @@ async fn fetch_window(
     account: AccountId,
     w: &Window,
 ) -> Result<Vec<sqlx::any::AnyRow>> {
+    fetch_window_with(conn, sql, account, w, Vec::new()).await
+}
+
+/// [`fetch_window`], with `extra` bound after the window's parameters (from `$5`, or `$7`
+/// when paging: see [`first_extra`]).
+async fn fetch_window_with(
+    conn: &mut AnyConnection,
+    sql: &str,
+    account: AccountId,
+    w: &Window,
+    extra: Vec<String>,
+) -> Result<Vec<sqlx::any::AnyRow>> {
     let q = sqlx::query(sql)
         .bind(account.to_string())
         .bind(w.from_ms)
         .bind(w.to_ms)
         .bind(w.limit);
-    let q = match &w.after {
+    let mut q = match &w.after {
         Some((ms, id)) => q.bind(*ms).bind(id.clone()),
         None => q,
     };
+    for value in extra {
+        q = q.bind(value);
+    }
     Ok(q.fetch_all(conn).await?)
+}
+
+/// The number of the first parameter after a window's own.
+fn first_extra(w: &Window) -> usize {
+    if w.after.is_some() {
+        7
+    } else {
+        5
+    }
 }
 
 /// Recordings whose start (`by_end = false`) or end falls in the window.
@@ -324,11 +348,12 @@ pub async fn insert_survey_if_absent(
     answered_at_ms: i64,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO survey_responses (engagement_id, account_id, answered_at_ms, doc)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (engagement_id) DO NOTHING",
+        "INSERT INTO survey_responses (engagement_id, account_id, queue_id, answered_at_ms, doc)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (engagement_id) DO NOTHING",
     )
     .bind(answer.engagement_id.to_string())
     .bind(account.to_string())
+    .bind(answer.queue_id.map(|q| q.to_string()))
     .bind(answered_at_ms)
     .bind(serde_json::to_string(answer).expect("a survey answer serializes"))
     .execute(conn)
@@ -384,21 +409,36 @@ pub struct SurveyListRow {
     pub window_ms: i64,
 }
 
-/// Survey answers of engagements that started (or ended) in the window.
+/// Survey answers of engagements that started (or ended) in the window; with `queues`, only
+/// those about one of them (an empty list: none).
 pub async fn list_surveys(
     conn: &mut AnyConnection,
     account: AccountId,
     by: EngagementTime,
     w: &Window,
+    queues: Option<&[QueueId]>,
 ) -> Result<Vec<SurveyListRow>> {
     let time = by.column();
+    let mut only = String::new();
+    let mut extra = Vec::new();
+    if let Some(queues) = queues {
+        if queues.is_empty() {
+            return Ok(Vec::new());
+        }
+        let first = first_extra(w);
+        let list: Vec<String> = (first..first + queues.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        only = format!(" AND s.queue_id IN ({})", list.join(", "));
+        extra = queues.iter().map(|q| q.to_string()).collect();
+    }
     let sql = format!(
         "SELECT s.doc, e.created_at_ms AS engagement_start_ms, e.closed_at_ms AS engagement_end_ms, {time} AS window_ms
          FROM survey_responses s JOIN engagements e ON e.engagement_id = s.engagement_id
-         WHERE s.account_id = $1{}",
+         WHERE s.account_id = $1{only}{}",
         window_sql(time, "s.engagement_id", w)
     );
-    fetch_window(conn, &sql, account, w)
+    fetch_window_with(conn, &sql, account, w, extra)
         .await?
         .iter()
         .map(|row| {

@@ -1,7 +1,8 @@
 //! Satisfaction surveys, black-box on SQLite and PostgreSQL: an entry point's survey is offered
 //! to the customer of a chat an agent answered once it has ended, answered once, and the answer
 //! is stored with the engagement, announced by a signed webhook (checked with the independent
-//! `standardwebhooks` crate), listed with the interaction data and counted in the reports.
+//! `standardwebhooks` crate), listed with the interaction data (a supervisor's: their queues'
+//! only) and counted in the reports.
 //! What cannot be rated (too early, nobody answered, no survey, twice) and bad answers are
 //! refused with the reason.
 
@@ -190,6 +191,7 @@ async fn a_customer_rates_a_chat_once_and_everyone_hears_of_it(db: TestDb) {
             .status,
         403
     );
+    supervisors_read_the_answers_of_their_queues_only(&c, &queue, &id).await;
     let listed = c.admin.get("/v1/surveys").await.expect(200);
     let items = listed["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{listed:#}");
@@ -253,6 +255,44 @@ async fn a_customer_rates_a_chat_once_and_everyone_hears_of_it(db: TestDb) {
     // Announced once.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(receiver.deliveries().len(), 1);
+}
+
+/// A supervisor of the chat queue reads its answers; a supervisor of another queue gets `403`
+/// for the engagement's answer and an empty list.
+async fn supervisors_read_the_answers_of_their_queues_only(
+    c: &Center,
+    chat_queue: &Value,
+    id: &str,
+) {
+    for (name, queue) in [("Sue", chat_queue.clone()), ("Bo", json!(c.queue_id))] {
+        c.admin
+            .post(
+                "/v1/agents",
+                json!({"display_name": name, "email": format!("{}@switchboard.test", name.to_lowercase()),
+                       "role": "supervisor", "password": "supervisor-password",
+                       "supervised_queue_ids": [queue]}),
+            )
+            .await
+            .expect(201);
+    }
+    let sue = c
+        .anon()
+        .login("sue@switchboard.test", "supervisor-password")
+        .await;
+    sue.get(&format!("/v1/engagements/{id}/survey"))
+        .await
+        .expect(200);
+    let seen = sue.get("/v1/surveys").await.expect(200);
+    assert_eq!(seen["items"].as_array().unwrap().len(), 1, "{seen:#}");
+    let bo = c
+        .anon()
+        .login("bo@switchboard.test", "supervisor-password")
+        .await;
+    bo.get(&format!("/v1/engagements/{id}/survey"))
+        .await
+        .error(403, "forbidden", None);
+    let seen = bo.get("/v1/surveys").await.expect(200);
+    assert!(seen["items"].as_array().unwrap().is_empty(), "{seen:#}");
 }
 
 async fn thumbs_and_what_cannot_be_rated(db: TestDb) {
