@@ -107,14 +107,8 @@ pub struct QueueTrend {
     /// Oldest first; the last is the 15 minutes under way.
     pub points: Vec<TrendPoint>,
     /// Satisfaction survey answers given over these hours for this queue (as in the reports).
-    #[serde(default)]
-    pub satisfaction_responses: u64,
-    /// Their average rating (1–5).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub satisfaction_average: Option<f64>,
-    /// CSAT: the share rating 4 or 5 (thumbs up), in percent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub satisfaction_percent: Option<f64>,
+    #[serde(flatten)]
+    pub satisfaction: crate::reports::Satisfaction,
 }
 
 /// Everything a supervisor's live view shows.
@@ -229,16 +223,12 @@ mod tests {
                 QueueTrend {
                     queue_id: a,
                     points: vec![],
-                    satisfaction_responses: 0,
-                    satisfaction_average: None,
-                    satisfaction_percent: None,
+                    satisfaction: Default::default(),
                 },
                 QueueTrend {
                     queue_id: b,
                     points: vec![],
-                    satisfaction_responses: 0,
-                    satisfaction_average: None,
-                    satisfaction_percent: None,
+                    satisfaction: Default::default(),
                 },
             ],
             surveys: [a, b, a]

@@ -229,8 +229,22 @@ pub struct QueueFigures {
     pub handled: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_handle_ms: Option<f64>,
-    /// Satisfaction survey answers counted here (`shared::survey`): each in the interval it
-    /// was given, for the queue the engagement was last in and the agent who last had it.
+    #[serde(flatten)]
+    pub satisfaction: Satisfaction,
+    /// Time engagements spent waiting in this queue within the interval, each wait split at
+    /// the interval's edges (unlike the counts above, which go by when a visit entered), of the
+    /// visits that have ended. ÷ the interval's length = the average number waiting.
+    #[serde(default)]
+    pub waiting_ms: i64,
+}
+
+/// Satisfaction survey answers (`shared::survey`) over an interval: each counted in the
+/// interval it was given, for the queue the engagement was last in and the agent who last had
+/// it. Flattened into the figures that carry it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Satisfaction {
+    #[serde(default)]
     pub satisfaction_responses: u64,
     /// The answers' ratings (1–5; thumbs down 1, up 5) summed ÷ responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,11 +252,6 @@ pub struct QueueFigures {
     /// CSAT: answers rating 4 or 5 (thumbs up) ÷ responses × 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction_percent: Option<f64>,
-    /// Time engagements spent waiting in this queue within the interval, each wait split at
-    /// the interval's edges (unlike the counts above, which go by when a visit entered), of the
-    /// visits that have ended. ÷ the interval's length = the average number waiting.
-    #[serde(default)]
-    pub waiting_ms: i64,
 }
 
 /// An agent's time in one status over an interval.
@@ -280,15 +289,8 @@ pub struct AgentFigures {
     /// Time per status (offline is not listed), ordered by status then reason.
     #[serde(default)]
     pub status_time: Vec<StatusTime>,
-    /// Satisfaction survey answers counted here (`shared::survey`): each in the interval it
-    /// was given, for the queue the engagement was last in and the agent who last had it.
-    pub satisfaction_responses: u64,
-    /// The answers' ratings (1–5; thumbs down 1, up 5) summed ÷ responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub satisfaction_average: Option<f64>,
-    /// CSAT: answers rating 4 or 5 (thumbs up) ÷ responses × 100.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub satisfaction_percent: Option<f64>,
+    #[serde(flatten)]
+    pub satisfaction: Satisfaction,
 }
 
 /// One interval: local start and end (with their UTC offsets, so a repeated hour at a

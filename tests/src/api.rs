@@ -207,6 +207,30 @@ impl Api {
         self.post(&path("close"), json!({})).await.expect(200);
     }
 
+    /// The engagement's row in `GET /v1/reports/engagements` (the default window).
+    pub async fn report_row(&self, engagement_id: &str) -> Value {
+        let rows = self.get("/v1/reports/engagements").await.expect(200);
+        rows["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["engagement_id"] == engagement_id)
+            .unwrap_or_else(|| panic!("{engagement_id} in {rows:#}"))
+            .clone()
+    }
+
+    /// The queue's `total` in `GET /v1/reports/queues` (the default window).
+    pub async fn queue_report_total(&self, queue_id: &str) -> Value {
+        let report = self.get("/v1/reports/queues").await.expect(200);
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["queue_id"] == queue_id)
+            .unwrap_or_else(|| panic!("{queue_id} in {report:#}"))["total"]
+            .clone()
+    }
+
     /// The highest `seq` in the event log (needs `events:read`, or a supervisor or admin).
     pub async fn latest_seq(&self) -> i64 {
         let mut after = 0;

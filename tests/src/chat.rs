@@ -76,17 +76,24 @@ pub async fn set_survey(c: &Center, entry_id: &str, survey: Value) -> Value {
         .expect(200)
 }
 
-/// Another agent in [`chat_center`]'s chat queue, signed in (not ready): (agent id, their API).
-/// `who` names them ("Grace" → grace@switchboard.test, password `grace-agent-password`).
-pub async fn chat_colleague(c: &Center, who: &str) -> (String, Api) {
+/// The id of [`chat_center`]'s chat queue ("Web chat").
+pub async fn chat_queue_id(c: &Center) -> String {
     let queues = c.admin.get("/v1/queues").await.expect(200);
-    let queue_id = queues
+    queues
         .as_array()
         .unwrap()
         .iter()
         .find(|q| q["name"] == "Web chat")
         .expect("the chat center's queue")["queue_id"]
-        .clone();
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Another agent in [`chat_center`]'s chat queue, signed in (not ready): (agent id, their API).
+/// `who` names them ("Grace" → grace@switchboard.test, password `grace-agent-password`).
+pub async fn chat_colleague(c: &Center, who: &str) -> (String, Api) {
+    let queue_id = chat_queue_id(c).await;
     let login = who.to_lowercase().replace(' ', "-");
     let (email, password) = (
         format!("{login}@switchboard.test"),

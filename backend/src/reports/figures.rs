@@ -6,7 +6,7 @@
 
 use super::projection::{ceil_secs, AgentState, StatusKey};
 use serde::{Deserialize, Serialize};
-use shared::reports::{AgentFigures, QueueFigures, StatusTime};
+use shared::reports::{AgentFigures, QueueFigures, Satisfaction, StatusTime};
 use std::collections::BTreeMap;
 
 /// A queue's 15 minutes (stored as JSON in `report_queue_buckets.doc`).
@@ -118,9 +118,7 @@ impl QueueBucket {
             p90_wait_secs: p90(&self.answered_waits, self.answered),
             handled: self.handled,
             average_handle_ms: ratio_i(self.handle_ms, self.handled),
-            satisfaction_responses: self.surveys,
-            satisfaction_average: ratio(self.survey_sum, self.surveys),
-            satisfaction_percent: ratio(self.satisfied, self.surveys).map(|r| r * 100.0),
+            satisfaction: satisfaction(self.surveys, self.survey_sum, self.satisfied),
             waiting_ms: self.waiting_ms,
         }
     }
@@ -230,10 +228,18 @@ impl AgentBucket {
                     ms: *ms,
                 })
                 .collect(),
-            satisfaction_responses: self.surveys,
-            satisfaction_average: ratio(self.survey_sum, self.surveys),
-            satisfaction_percent: ratio(self.satisfied, self.surveys).map(|r| r * 100.0),
+            satisfaction: satisfaction(self.surveys, self.survey_sum, self.satisfied),
         }
+    }
+}
+
+/// The satisfaction figures of `surveys` answers whose ratings add up to `sum`, `satisfied` of
+/// them rating 4 or 5.
+fn satisfaction(surveys: u64, sum: u64, satisfied: u64) -> Satisfaction {
+    Satisfaction {
+        satisfaction_responses: surveys,
+        satisfaction_average: ratio(sum, surveys),
+        satisfaction_percent: ratio(satisfied, surveys).map(|r| r * 100.0),
     }
 }
 

@@ -643,8 +643,8 @@ mod tests {
         let agent = &p.agent_buckets[&(ada, T0 + BUCKET_MS)];
         assert_eq!((agent.surveys, agent.survey_sum), (1, 4));
         let f = later.figures(20, 5);
-        assert_eq!(f.satisfaction_average, Some(4.0));
-        assert_eq!(f.satisfaction_percent, Some(100.0));
+        assert_eq!(f.satisfaction.satisfaction_average, Some(4.0));
+        assert_eq!(f.satisfaction.satisfaction_percent, Some(100.0));
     }
 
     #[test]

@@ -362,9 +362,7 @@ async fn trend(ctx: &Ctx, account: AccountId, now: &Now) -> Result<Vec<QueueTren
             QueueTrend {
                 queue_id: q.queue_id,
                 points,
-                satisfaction_responses: f.satisfaction_responses,
-                satisfaction_average: f.satisfaction_average,
-                satisfaction_percent: f.satisfaction_percent,
+                satisfaction: f.satisfaction,
             }
         })
         .collect())

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::Center;
 use tests::both_stores;
-use tests::chat::chat_center;
+use tests::chat::{chat_center, chat_queue_id};
 use tests::db::TestDb;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -122,19 +122,7 @@ async fn canned_responses_are_kept_filled_and_never_sent_raw(db: TestDb) {
     );
     let a1_list = a1.get("/v1/canned-responses").await.expect(200);
     assert_eq!(shortcuts(&a1_list), ["invoice:shared", "thanks:shared"]);
-    let chat_queue = c
-        .admin
-        .get("/v1/queues")
-        .await
-        .expect(200)
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "Web chat")
-        .unwrap()["queue_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let chat_queue = chat_queue_id(&c).await;
     let for_chat = a1
         .get(&format!("/v1/canned-responses?queue_id={chat_queue}"))
         .await

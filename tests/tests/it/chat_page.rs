@@ -17,7 +17,7 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Api, Center, Feed};
-use tests::chat::{chat_center, set_survey, Website};
+use tests::chat::{chat_center, chat_queue_id, set_survey, Website};
 use tests::db::TestDb;
 use tests::pages::{ChatPage, Widget};
 use tests::process::ServerOptions;
@@ -987,25 +987,11 @@ async fn the_survey_after_a_chat_reaches_the_report_and_the_webhook(db: TestDb) 
         .post(&format!("/v1/engagements/{id}/close"), json!({}))
         .await
         .expect(200);
-    let rows = c.admin.get("/v1/reports/engagements").await.expect(200);
-    let row = rows["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["engagement_id"] == json!(id))
-        .unwrap()
-        .clone();
+    let row = c.admin.report_row(&id).await;
     assert_eq!(row["satisfaction"], 4, "{row:#}");
-    let queues = c.admin.get("/v1/reports/queues").await.expect(200);
-    let chat = queues["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "Web chat")
-        .unwrap()
-        .clone();
-    assert_eq!(chat["total"]["satisfaction_responses"], 1, "{chat:#}");
-    assert_eq!(chat["total"]["satisfaction_average"], 4.0);
+    let total = c.admin.queue_report_total(&chat_queue_id(&c).await).await;
+    assert_eq!(total["satisfaction_responses"], 1, "{total:#}");
+    assert_eq!(total["satisfaction_average"], 4.0);
 
     page.reload().await;
     assert_eq!(

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use tests::api::{Api, Center};
 use tests::both_stores;
-use tests::chat::{chat_center, set_survey};
+use tests::chat::{chat_center, chat_queue_id, set_survey};
 use tests::db::TestDb;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -24,7 +24,7 @@ const RISKY_TITLE: &str = "=HYPERLINK(\"http://evil.test\"), \"quoted\"\nsecond 
 async fn reports_agree_with_the_event_log_and_export_round_trips(db: TestDb) {
     let c = Center::with_agents(db, 3).await;
     let chat_agent = chat_center(&c).await;
-    let chat_queue = queue_named(&c, "Web chat").await;
+    let chat_queue = chat_queue_id(&c).await;
     let (a0, a1, a2) = (c.agent(0).await, c.agent(1).await, c.agent(2).await);
     a2.set_not_ready("Lunch").await;
 
@@ -417,21 +417,6 @@ both_stores!(
 );
 
 // ---- steps ------------------------------------------------------------------------------
-
-async fn queue_named(c: &Center, name: &str) -> String {
-    c.admin
-        .get("/v1/queues")
-        .await
-        .expect(200)
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == name)
-        .unwrap()["queue_id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
 
 async fn start_chat(c: &Center, name: &str) -> (String, Api) {
     let email = format!("{}@example.test", name.to_lowercase().replace(' ', "."));

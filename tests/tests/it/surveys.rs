@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tests::api::{Api, Center};
 use tests::both_stores;
-use tests::chat::{chat_center, set_survey};
+use tests::chat::{chat_center, chat_queue_id, set_survey};
 use tests::db::TestDb;
 use tests::receiver::Receiver;
 
@@ -32,30 +32,6 @@ async fn customer_chat(c: &Center, name: &str) -> (String, Api) {
         c.anon()
             .with_token(session["session_token"].as_str().unwrap()),
     )
-}
-
-/// The chat center's queue id.
-async fn chat_queue(c: &Center) -> Value {
-    let queues = c.admin.get("/v1/queues").await.expect(200);
-    queues
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "Web chat")
-        .expect("the chat queue")["queue_id"]
-        .clone()
-}
-
-/// The queue's total in `GET /v1/reports/queues`.
-async fn queue_total(c: &Center, queue: &Value) -> Value {
-    let report = c.admin.get("/v1/reports/queues").await.expect(200);
-    report["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| &q["queue_id"] == queue)
-        .unwrap_or_else(|| panic!("{queue} in {report:#}"))["total"]
-        .clone()
 }
 
 async fn answer(customer: &Api, body: Value) -> tests::api::Reply {
@@ -87,7 +63,7 @@ async fn a_customer_rates_a_chat_once_and_everyone_hears_of_it(db: TestDb) {
     )
     .await;
     assert_eq!(saved["survey"]["comment"], true, "a comment by default");
-    let queue = chat_queue(&c).await;
+    let queue = chat_queue_id(&c).await;
 
     let receiver = Receiver::start(Some(SECRET)).await;
     c.admin
@@ -212,16 +188,9 @@ async fn a_customer_rates_a_chat_once_and_everyone_hears_of_it(db: TestDb) {
         .post(&format!("/v1/engagements/{id}/close"), json!({}))
         .await
         .expect(200);
-    let rows = c.admin.get("/v1/reports/engagements").await.expect(200);
-    let row = rows["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["engagement_id"] == json!(id))
-        .unwrap()
-        .clone();
+    let row = c.admin.report_row(&id).await;
     assert_eq!(row["satisfaction"], 4, "{row:#}");
-    let total = queue_total(&c, &queue).await;
+    let total = c.admin.queue_report_total(&queue).await;
     assert_eq!(total["satisfaction_responses"], 1, "{total:#}");
     assert_eq!(total["satisfaction_average"], 4.0);
     assert_eq!(total["satisfaction_percent"], 100.0);
@@ -259,12 +228,8 @@ async fn a_customer_rates_a_chat_once_and_everyone_hears_of_it(db: TestDb) {
 
 /// A supervisor of the chat queue reads its answers; a supervisor of another queue gets `403`
 /// for the engagement's answer and an empty list.
-async fn supervisors_read_the_answers_of_their_queues_only(
-    c: &Center,
-    chat_queue: &Value,
-    id: &str,
-) {
-    for (name, queue) in [("Sue", chat_queue.clone()), ("Bo", json!(c.queue_id))] {
+async fn supervisors_read_the_answers_of_their_queues_only(c: &Center, chat_queue: &str, id: &str) {
+    for (name, queue) in [("Sue", chat_queue), ("Bo", c.queue_id.as_str())] {
         c.admin
             .post(
                 "/v1/agents",
@@ -367,7 +332,7 @@ async fn thumbs_and_what_cannot_be_rated(db: TestDb) {
         .await
         .expect(201);
     assert!(stored.get("comment").is_none(), "{stored:#}");
-    let total = queue_total(&c, &chat_queue(&c).await).await;
+    let total = c.admin.queue_report_total(&chat_queue_id(&c).await).await;
     assert_eq!(total["satisfaction_responses"], 1, "{total:#}");
     assert_eq!(total["satisfaction_average"], 1.0);
     assert_eq!(total["satisfaction_percent"], 0.0);
